@@ -1,0 +1,77 @@
+#include "sb_reason.h"
+
+#include <stdio.h>
+
+static const char *const keys[SB_REASON_COUNT] = {
+    [SB_REASON_OK] = "ok",
+    [SB_REASON_TIMEOUT] = "timeout",
+    [SB_REASON_REFUSED] = "refused",
+    [SB_REASON_UNREACHABLE] = "unreachable",
+    [SB_REASON_CONNECT_FAILED] = "connect_failed",
+    [SB_REASON_RESET] = "reset",
+    [SB_REASON_CLOSED] = "closed",
+    [SB_REASON_HTTP_STATUS] = "http_status",
+    [SB_REASON_BAD_RESPONSE] = "bad_response",
+    [SB_REASON_RESOLVE_FAILED] = "resolve_failed",
+    [SB_REASON_NO_ADDRESS] = "no_address",
+    [SB_REASON_TLS] = "tls",
+    [SB_REASON_LOCAL] = "local_error",
+};
+
+const char *sb_reason_key(sb_reason_t reason)
+{
+    return reason < SB_REASON_COUNT ? keys[reason] : "unknown";
+}
+
+const char *sb_result_format(const sb_result_t *r, char *buf, size_t cap)
+{
+    const char *text = r->text != NULL ? r->text : "unknown";
+    switch (r->reason) {
+    case SB_REASON_OK:
+        if (r->number != 0)
+            snprintf(buf, cap, "HTTP %u", r->number);
+        else
+            snprintf(buf, cap, "ok");
+        break;
+    case SB_REASON_TIMEOUT:
+        snprintf(buf, cap, "timeout after %u ms", r->number);
+        break;
+    case SB_REASON_REFUSED:
+        snprintf(buf, cap, "connect refused");
+        break;
+    case SB_REASON_UNREACHABLE:
+        snprintf(buf, cap, "unreachable: %s", text);
+        break;
+    case SB_REASON_CONNECT_FAILED:
+        snprintf(buf, cap, "connect failed: %s", text);
+        break;
+    case SB_REASON_RESET:
+        snprintf(buf, cap, "connection reset");
+        break;
+    case SB_REASON_CLOSED:
+        snprintf(buf, cap, "connection closed without a response");
+        break;
+    case SB_REASON_HTTP_STATUS:
+        snprintf(buf, cap, "HTTP %u", r->number);
+        break;
+    case SB_REASON_BAD_RESPONSE:
+        snprintf(buf, cap, "bad response: %s", text);
+        break;
+    case SB_REASON_RESOLVE_FAILED:
+        snprintf(buf, cap, "resolve failed: %s", text);
+        break;
+    case SB_REASON_NO_ADDRESS:
+        snprintf(buf, cap, "no address: %s", text);
+        break;
+    case SB_REASON_TLS:
+        snprintf(buf, cap, "TLS %s", text);
+        break;
+    case SB_REASON_LOCAL:
+        snprintf(buf, cap, "local error: %s", text);
+        break;
+    case SB_REASON_COUNT:
+        snprintf(buf, cap, "unknown");
+        break;
+    }
+    return buf;
+}

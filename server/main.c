@@ -1,0 +1,240 @@
+/*
+ * switchboard — the command-line entry point: `serve`, `check`, `version`.
+ *
+ * `serve` loads and checks every zone, binds the listeners, runs the first
+ * round of probes, and only then starts answering, so that the first answer
+ * is already right. SIGTERM and SIGINT stop it gracefully.
+ */
+#include "sb_error.h"
+#include "sb_gen.h"
+#include "sb_log.h"
+#include "sb_net.h"
+#include "sb_options.h"
+#include "sb_prober.h"
+
+#include <ares.h>
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+/* Extra time allowed for the first round beyond the largest probe timeout:
+ * resolution and scheduling. */
+#define FIRST_ROUND_SLACK_MS 1000
+#define SHUTDOWN_DRAIN_MS    1000
+
+static const sb_gen_t *_Atomic current_gen;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: switchboard COMMAND [OPTIONS]\n"
+            "\n"
+            "Commands:\n"
+            "  serve     answer DNS queries for the zones (runs in the foreground)\n"
+            "  check     validate the configuration: prints 'configuration OK' or every error\n"
+            "  version   print the version\n"
+            "\n"
+            "Options:\n");
+    sb_options_usage(out);
+    fprintf(out, "\nThe zone file format is described in docs/zone-format.md.\n");
+}
+
+/* Parse options and load every zone; prints every problem on stderr. */
+static int load_config(int argc, char **argv, sb_options_t *o, sb_gen_t **gen)
+{
+    sb_diag_t *diag = sb_diag_new();
+    if (diag == NULL)
+        return -ENOMEM;
+    sb_options_init(o);
+    int rc = sb_options_parse(o, argc, argv, diag);
+    if (rc == 0)
+        rc = sb_gen_load(gen, o->zones_dir, diag);
+    if (sb_diag_count(diag) > 0) {
+        sb_diag_print(diag, stderr);
+        fprintf(stderr, "%zu error%s in the configuration\n", sb_diag_count(diag),
+                sb_diag_count(diag) == 1 ? "" : "s");
+    } else if (rc < 0) {
+        fprintf(stderr, "switchboard: %s\n", sb_strerror(rc));
+    }
+    sb_diag_free(diag);
+    return rc;
+}
+
+static size_t endpoint_total(const sb_gen_t *gen)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sb_gen_profile_count(gen); i++)
+        n += sb_gen_profile(gen, i)->count;
+    return n;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    sb_options_t o;
+    sb_gen_t *gen = NULL;
+    int rc = load_config(argc, argv, &o, &gen);
+    if (rc == 0) {
+        printf("configuration OK\n");
+        printf("zones: %zu, profiles: %zu, endpoints: %zu\n", sb_gen_zone_count(gen),
+               sb_gen_profile_count(gen), endpoint_total(gen));
+    }
+    sb_gen_free(gen);
+    sb_options_free(&o);
+    return rc == 0 ? 0 : 1;
+}
+
+/* ---- serve --------------------------------------------------------------- */
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    if (signum == SIGHUP) {
+        sb_log(SB_LOG_WARNING, "signal",
+               "signal=SIGHUP action=ignored reason=\"live reload is "
+               "not available in this version; restart to reload\"");
+        return;
+    }
+    sb_log(SB_LOG_INFO, "stopping", "signal=%s", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    uv_stop(s->loop);
+}
+
+/* Bind the listeners. The default addresses include [::]:53; a host without
+ * IPv6 serves IPv4 only rather than not at all. */
+static int bind_listeners(sb_options_t *o, sb_net_t **net)
+{
+    sb_net_config_t cfg = {
+        .addrs = o->listen,
+        .addr_count = o->listen_count,
+        .threads = o->threads,
+        .tcp_idle_ms = o->tcp_idle_ms,
+        .tcp_max_clients = (o->tcp_clients + o->threads - 1) / o->threads,
+        .answer = {.udp_max = o->udp_max},
+    };
+    char err[256];
+    int rc = sb_net_bind(net, &cfg, err, sizeof(err));
+    if (rc < 0 && o->listen_is_default && (rc == -EAFNOSUPPORT || rc == -EADDRNOTAVAIL)) {
+        sb_log(SB_LOG_WARNING, "listen", "address=[::]:53 reason=\"%s\" action=ipv4-only", err);
+        cfg.addr_count = 1;
+        rc = sb_net_bind(net, &cfg, err, sizeof(err));
+    }
+    if (rc < 0)
+        sb_log(SB_LOG_ERROR, "listen-failed", "reason=\"%s\"", err);
+    return rc;
+}
+
+static void log_listening(const sb_net_t *net, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        char text[80];
+        sb_listen_addr_format(sb_net_bound(net, i), text, sizeof(text));
+        sb_log(SB_LOG_INFO, "listening", "address=%s transports=udp,tcp", text);
+    }
+}
+
+static int run_until_signal(void)
+{
+    uv_loop_t loop;
+    uv_signal_t sigs[3];
+    const int nums[3] = {SIGINT, SIGTERM, SIGHUP};
+    if (uv_loop_init(&loop) < 0)
+        return -ENOMEM;
+    for (int i = 0; i < 3; i++) {
+        uv_signal_init(&loop, &sigs[i]);
+        uv_signal_start(&sigs[i], on_signal, nums[i]);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    for (int i = 0; i < 3; i++)
+        uv_close((uv_handle_t *)&sigs[i], NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    return 0;
+}
+
+static int serve(sb_options_t *o, sb_gen_t *gen)
+{
+    sb_net_t *net = NULL;
+    sb_prober_t *prober = NULL;
+    sb_log(SB_LOG_INFO, "starting", "version=%s zones=%zu profiles=%zu endpoints=%zu threads=%u",
+           SB_VERSION, sb_gen_zone_count(gen), sb_gen_profile_count(gen), endpoint_total(gen),
+           o->threads);
+    int rc = bind_listeners(o, &net);
+    if (rc == 0 && (rc = sb_prober_start(&prober, gen)) < 0)
+        sb_log(SB_LOG_ERROR, "prober-failed", "reason=\"%s\"", sb_strerror(rc));
+    if (rc == 0) {
+        uint64_t t0 = uv_hrtime();
+        uint32_t bound = sb_prober_first_round_bound(gen) + FIRST_ROUND_SLACK_MS;
+        bool complete = sb_prober_wait_first_round(prober, bound);
+        sb_log(complete ? SB_LOG_INFO : SB_LOG_WARNING, "first-round",
+               "complete=%s elapsed_ms=%llu", complete ? "yes" : "no",
+               (unsigned long long)((uv_hrtime() - t0) / 1000000));
+        atomic_store_explicit(&current_gen, gen, memory_order_release);
+        if ((rc = sb_net_start(net, &current_gen)) < 0)
+            sb_log(SB_LOG_ERROR, "start-failed", "reason=\"%s\"", sb_strerror(rc));
+    }
+    if (rc == 0) {
+        log_listening(net, o->listen_count);
+        sb_log(SB_LOG_INFO, "ready", NULL);
+        rc = run_until_signal();
+    }
+    sb_net_stop(net, SHUTDOWN_DRAIN_MS);
+    sb_prober_stop(prober);
+    if (rc == 0)
+        sb_log(SB_LOG_INFO, "stopped", NULL);
+    return rc;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    sb_options_t o;
+    sb_gen_t *gen = NULL;
+    int rc = load_config(argc, argv, &o, &gen);
+    if (rc == 0) {
+        sb_log_set_level(o.log_level);
+        rc = serve(&o, gen);
+    } else {
+        sb_log(SB_LOG_ERROR, "config-error",
+               "action=exit reason=\"the configuration has "
+               "errors; nothing was served\"");
+    }
+    sb_gen_free(gen);
+    sb_options_free(&o);
+    return rc == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("switchboard %s\n", SB_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+        ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
+        fprintf(stderr, "switchboard: cannot initialise libcurl or c-ares\n");
+        return 1;
+    }
+    int status;
+    if (strcmp(cmd, "serve") == 0)
+        status = cmd_serve(argc - 2, argv + 2);
+    else if (strcmp(cmd, "check") == 0)
+        status = cmd_check(argc - 2, argv + 2);
+    else {
+        fprintf(stderr, "switchboard: unknown command '%s'\n\n", cmd);
+        usage(stderr);
+        status = 2;
+    }
+    ares_library_cleanup();
+    curl_global_cleanup();
+    return status;
+}

@@ -1,0 +1,393 @@
+#include "sb_answer.h"
+
+#include "sb_dns.h"
+#include "sb_query.h"
+#include "sb_writer.h"
+
+#include <string.h>
+
+#define MAX_CHAIN 8  /* CNAME steps followed inside served zones */
+#define MAX_EXTRA 16 /* names whose addresses go in the additional section */
+#define OPT_LEN   11 /* an OPT record without options */
+
+typedef struct {
+    const sb_gen_t *gen;
+    const sb_query_t *q;
+    sb_writer_t w;
+    sb_writer_mark_t after_question;
+    uint16_t rcode;
+    bool aa;
+    bool tc;
+    uint8_t extra_count;
+    const uint8_t *extra[MAX_EXTRA];
+    bool extra_required[MAX_EXTRA];
+} answer_t;
+
+typedef enum { NODE_DONE, NODE_FOLLOW } node_result_t;
+
+/* Drop everything after the question and set TC (RFC 2181 §9). */
+static void truncate_all(answer_t *a)
+{
+    sb_writer_rollback(&a->w, a->after_question);
+    a->tc = true;
+}
+
+static bool write_rrset(answer_t *a, sb_section_t section, const uint8_t *owner, uint16_t owner_off,
+                        const sb_rrset_t *set)
+{
+    sb_writer_mark_t m = sb_writer_mark(&a->w);
+    for (uint16_t i = 0; i < set->count; i++) {
+        const sb_rdata_t *rd = &set->rdata[i];
+        if (!sb_writer_rr(&a->w, section, owner, owner_off, set->type, set->ttl, rd->data, rd->len,
+                          rd->name_off, rd->name_count)) {
+            sb_writer_rollback(&a->w, m);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void queue_extra(answer_t *a, const uint8_t *name, bool required)
+{
+    for (uint8_t i = 0; i < a->extra_count; i++) {
+        if (sb_name_equal(a->extra[i], name)) {
+            a->extra_required[i] |= required;
+            return;
+        }
+    }
+    if (a->extra_count < MAX_EXTRA) {
+        a->extra[a->extra_count] = name;
+        a->extra_required[a->extra_count++] = required;
+    }
+}
+
+/* Names in NS, MX and SRV data whose addresses help the client. */
+static void queue_targets(answer_t *a, const sb_rrset_t *set, const uint8_t *cut)
+{
+    size_t off;
+    switch (set->type) {
+    case SB_TYPE_NS:
+        off = 0;
+        break;
+    case SB_TYPE_MX:
+        off = 2;
+        break;
+    case SB_TYPE_SRV:
+        off = 6;
+        break;
+    default:
+        return;
+    }
+    for (uint16_t i = 0; i < set->count; i++) {
+        if (set->rdata[i].len <= off)
+            continue;
+        const uint8_t *target = set->rdata[i].data + off;
+        queue_extra(a, target, cut != NULL && sb_name_is_within(target, cut));
+    }
+}
+
+static void negative(answer_t *a, const sb_zone_t *zone)
+{
+    const sb_rrset_t *soa = sb_zone_soa(zone);
+    const sb_rdata_t *rd = &soa->rdata[0];
+    uint32_t minimum = sb_get32(rd->data + rd->len - 4);
+    uint32_t ttl = soa->ttl < minimum ? soa->ttl : minimum; /* RFC 2308 §3 */
+    if (!sb_writer_rr(&a->w, SB_SECTION_AUTHORITY, sb_zone_apex(zone), 0, SB_TYPE_SOA, ttl,
+                      rd->data, rd->len, rd->name_off, rd->name_count))
+        truncate_all(a);
+}
+
+static void referral(answer_t *a, const sb_node_t *cut)
+{
+    const sb_rrset_t *ns = sb_node_rrset(cut, SB_TYPE_NS);
+    a->aa = false;
+    if (!write_rrset(a, SB_SECTION_AUTHORITY, cut->name, 0, ns)) {
+        truncate_all(a);
+        return;
+    }
+    queue_targets(a, ns, cut->name);
+}
+
+static bool write_one(answer_t *a, const uint8_t *owner, uint16_t owner_off, uint16_t type,
+                      uint32_t ttl, const uint8_t *rdata, uint16_t rdlen, uint8_t names)
+{
+    static const uint16_t at_start[1] = {0};
+    if (sb_writer_rr(&a->w, SB_SECTION_ANSWER, owner, owner_off, type, ttl, rdata, rdlen, at_start,
+                     names))
+        return true;
+    truncate_all(a);
+    return false;
+}
+
+static void write_address(answer_t *a, const uint8_t *owner, uint16_t owner_off,
+                          const sb_endpoint_t *ep, uint32_t ttl, sb_section_t section)
+{
+    bool v4 = ep->kind == SB_TARGET_V4;
+    if (!sb_writer_rr(&a->w, section, owner, owner_off, v4 ? SB_TYPE_A : SB_TYPE_AAAA, ttl,
+                      ep->addr.bytes, v4 ? 4 : 16, NULL, 0) &&
+        section == SB_SECTION_ANSWER)
+        truncate_all(a);
+}
+
+/* A traffic-managed name. Returns NODE_FOLLOW with *target set when a CNAME
+ * was written; sets *handled to false when the name's static records must
+ * answer instead (an address profile asked for another type). */
+static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb_profile_t *p,
+                                    const uint8_t *owner, uint16_t owner_off,
+                                    const uint8_t **target, bool *handled)
+{
+    uint16_t qtype = a->q->qtype;
+    *handled = true;
+    if (!p->addresses) {
+        const sb_endpoint_t *ep = sb_profile_answer(p, qtype);
+        if (!write_one(a, owner, owner_off, SB_TYPE_CNAME, p->ttl, ep->target, ep->target_len, 1))
+            return NODE_DONE;
+        if (qtype == SB_TYPE_CNAME || qtype == SB_TYPE_ANY)
+            return NODE_DONE;
+        *target = ep->target;
+        return NODE_FOLLOW;
+    }
+    if (qtype == SB_TYPE_ANY)
+        qtype = SB_TYPE_A;
+    if (qtype != SB_TYPE_A && qtype != SB_TYPE_AAAA) {
+        *handled = false;
+        return NODE_DONE;
+    }
+    const sb_endpoint_t *ep = sb_profile_answer(p, qtype);
+    if (ep != NULL)
+        write_address(a, owner, owner_off, ep, p->ttl, SB_SECTION_ANSWER);
+    else
+        negative(a, zone);
+    return NODE_DONE;
+}
+
+/* RFC 8482: answer ANY with one RRset rather than all of them. */
+static const sb_rrset_t *pick_for_any(const sb_node_t *node)
+{
+    const sb_rrset_t *best = NULL;
+    for (const sb_rrset_t *s = node->rrsets; s != NULL; s = s->next) {
+        if (best == NULL || s->type < best->type)
+            best = s;
+    }
+    return best;
+}
+
+static node_result_t answer_node(answer_t *a, const sb_zone_t *zone, const sb_node_t *node,
+                                 const uint8_t *owner, uint16_t owner_off, const uint8_t **target)
+{
+    uint16_t qtype = a->q->qtype;
+    if (node->profile != NULL) {
+        bool handled;
+        node_result_t r =
+            answer_profile(a, zone, node->profile, owner, owner_off, target, &handled);
+        if (handled)
+            return r;
+    }
+    if ((node->flags & SB_NODE_CNAME) && qtype != SB_TYPE_CNAME) {
+        const sb_rrset_t *cname = sb_node_rrset(node, SB_TYPE_CNAME);
+        if (!write_rrset(a, SB_SECTION_ANSWER, owner, owner_off, cname)) {
+            truncate_all(a);
+            return NODE_DONE;
+        }
+        *target = cname->rdata[0].data;
+        return qtype == SB_TYPE_ANY ? NODE_DONE : NODE_FOLLOW;
+    }
+    const sb_rrset_t *set = qtype == SB_TYPE_ANY ? pick_for_any(node) : sb_node_rrset(node, qtype);
+    if (set == NULL) {
+        negative(a, zone);
+        return NODE_DONE;
+    }
+    if (!write_rrset(a, SB_SECTION_ANSWER, owner, owner_off, set))
+        truncate_all(a);
+    else
+        queue_targets(a, set, NULL);
+    return NODE_DONE;
+}
+
+static bool seen_before(const uint8_t *const *chain, unsigned n, const uint8_t *name)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (sb_name_equal(chain[i], name))
+            return true;
+    }
+    return false;
+}
+
+/* Resolve the question in `zone`, following CNAMEs through served zones. */
+static void resolve(answer_t *a, const sb_zone_t *zone)
+{
+    sb_lname_t names[2];
+    const sb_lname_t *cur = &a->q->qname;
+    const uint8_t *chain[MAX_CHAIN + 1];
+    chain[0] = cur->lc;
+    a->aa = true;
+    for (unsigned hop = 0;; hop++) {
+        /* The first owner is the question's name, by pointer (keeps its case). */
+        const uint8_t *owner = hop == 0 ? NULL : cur->lc;
+        uint16_t owner_off = SB_DNS_HEADER_LEN;
+        sb_match_t m;
+        sb_zone_lookup(zone, cur, a->q->qtype, &m);
+        if (m.kind == SB_MATCH_REFERRAL) {
+            if (hop == 0)
+                referral(a, m.node);
+            return;
+        }
+        if (m.kind == SB_MATCH_NXDOMAIN) {
+            a->rcode = SB_RCODE_NXDOMAIN; /* RFC 6604: the last name decides */
+            negative(a, zone);
+            return;
+        }
+        const uint8_t *target = NULL;
+        if (answer_node(a, zone, m.node, owner, owner_off, &target) == NODE_DONE || a->tc)
+            return;
+        if (hop + 1 >= MAX_CHAIN || seen_before(chain, hop + 1, target))
+            return;
+        sb_lname_t *next = &names[hop & 1];
+        sb_lname_set(next, target);
+        chain[hop + 1] = target;
+        cur = next;
+        zone = sb_gen_find_zone(a->gen, cur);
+        if (zone == NULL)
+            return; /* the target is someone else's: the resolver follows it */
+    }
+}
+
+static void write_extra(answer_t *a, const uint8_t *name, bool required)
+{
+    sb_lname_t ln;
+    sb_lname_set(&ln, name);
+    const sb_zone_t *zone = sb_gen_find_zone(a->gen, &ln);
+    if (zone == NULL)
+        return;
+    const sb_node_t *node = sb_zone_find(zone, ln.lc, ln.len);
+    if (node == NULL)
+        return;
+    sb_writer_mark_t m = sb_writer_mark(&a->w);
+    bool ok = true;
+    static const uint16_t types[2] = {SB_TYPE_A, SB_TYPE_AAAA};
+    for (int i = 0; i < 2 && ok; i++) {
+        const sb_rrset_t *set = sb_node_rrset(node, types[i]);
+        if (set != NULL)
+            ok = write_rrset(a, SB_SECTION_ADDITIONAL, name, 0, set);
+        else if (node->profile != NULL && node->profile->addresses) {
+            const sb_endpoint_t *ep = sb_profile_answer(node->profile, types[i]);
+            if (ep != NULL)
+                write_address(a, name, 0, ep, node->profile->ttl, SB_SECTION_ADDITIONAL);
+        }
+    }
+    if (!ok) {
+        sb_writer_rollback(&a->w, m);
+        if (required)
+            a->tc = true; /* RFC 9471: glue that does not fit means TC */
+    }
+}
+
+static void write_extras(answer_t *a)
+{
+    for (uint8_t i = 0; i < a->extra_count && !a->tc; i++)
+        write_extra(a, a->extra[i], a->extra_required[i]);
+}
+
+static void answer_query(answer_t *a)
+{
+    const sb_query_t *q = a->q;
+    if (q->edns && q->edns_version > 0) {
+        a->rcode = SB_RCODE_BADVERS; /* RFC 6891 §6.1.3 */
+        return;
+    }
+    if (q->qclass != SB_CLASS_IN || q->qtype == SB_TYPE_AXFR || q->qtype == SB_TYPE_IXFR) {
+        a->rcode = SB_RCODE_REFUSED;
+        return;
+    }
+    const sb_zone_t *zone = sb_gen_find_zone(a->gen, &q->qname);
+    if (zone == NULL) {
+        a->rcode = SB_RCODE_REFUSED;
+        return;
+    }
+    resolve(a, zone);
+    write_extras(a);
+}
+
+static size_t response_limit(const sb_answer_config_t *cfg, sb_transport_t transport,
+                             const sb_query_t *q, size_t cap)
+{
+    size_t limit;
+    if (transport == SB_TRANSPORT_TCP)
+        limit = SB_DNS_TCP_MAX;
+    else if (!q->edns)
+        limit = SB_DNS_UDP_LEGACY_MAX;
+    else {
+        limit = q->edns_udp_size < SB_DNS_UDP_LEGACY_MAX ? SB_DNS_UDP_LEGACY_MAX : q->edns_udp_size;
+        if (limit > cfg->udp_max)
+            limit = cfg->udp_max;
+    }
+    return limit < cap ? limit : cap;
+}
+
+static void write_opt(answer_t *a, const sb_answer_config_t *cfg)
+{
+    uint8_t opt[OPT_LEN];
+    uint32_t ttl = (uint32_t)(a->rcode >> 4) << 24 | (a->q->edns_do ? SB_EDNS_DO : 0);
+    opt[0] = 0; /* root owner */
+    sb_put16(opt + 1, SB_TYPE_OPT);
+    sb_put16(opt + 3, cfg->udp_max);
+    sb_put32(opt + 5, ttl);
+    sb_put16(opt + 9, 0);
+    if (sb_writer_bytes(&a->w, opt, sizeof(opt)))
+        a->w.counts[SB_SECTION_ADDITIONAL]++;
+}
+
+static void write_header(answer_t *a)
+{
+    const sb_query_t *q = a->q;
+    uint16_t flags = SB_FLAG_QR | (q->flags & (SB_OPCODE_MASK | SB_FLAG_RD | SB_FLAG_CD)) |
+                     (a->rcode & SB_RCODE_MASK);
+    if (a->aa)
+        flags |= SB_FLAG_AA;
+    if (a->tc)
+        flags |= SB_FLAG_TC;
+    uint8_t *h = a->w.buf;
+    sb_put16(h + SB_HDR_ID, q->id);
+    sb_put16(h + SB_HDR_FLAGS, flags);
+    sb_put16(h + SB_HDR_QDCOUNT, q->have_question ? 1 : 0);
+    sb_put16(h + SB_HDR_ANCOUNT, a->w.counts[SB_SECTION_ANSWER]);
+    sb_put16(h + SB_HDR_NSCOUNT, a->w.counts[SB_SECTION_AUTHORITY]);
+    sb_put16(h + SB_HDR_ARCOUNT, a->w.counts[SB_SECTION_ADDITIONAL]);
+}
+
+size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, sb_transport_t transport,
+                 const uint8_t *req, size_t req_len, uint8_t *resp, size_t resp_cap,
+                 sb_answer_info_t *info)
+{
+    sb_query_t q;
+    sb_query_status_t status = sb_query_parse(req, req_len, &q);
+    memset(info, 0, sizeof(*info));
+    info->qtype = q.qtype;
+    if (status == SB_QUERY_DROP) {
+        info->dropped = true;
+        return 0;
+    }
+    answer_t a = {.gen = gen, .q = &q};
+    size_t limit = response_limit(cfg, transport, &q, resp_cap);
+    sb_writer_init(&a.w, resp, limit - (q.edns ? OPT_LEN : 0));
+    a.w.len = SB_DNS_HEADER_LEN;
+    if (q.have_question) {
+        sb_writer_bytes(&a.w, q.question, q.question_len);
+        sb_writer_note_name(&a.w, SB_DNS_HEADER_LEN);
+    }
+    a.after_question = sb_writer_mark(&a.w);
+    if (status == SB_QUERY_FORMERR)
+        a.rcode = SB_RCODE_FORMERR;
+    else if (status == SB_QUERY_NOTIMP)
+        a.rcode = SB_RCODE_NOTIMP;
+    else
+        answer_query(&a);
+    if (q.edns) {
+        sb_writer_set_limit(&a.w, limit);
+        write_opt(&a, cfg);
+    }
+    write_header(&a);
+    info->rcode = a.rcode;
+    info->truncated = a.tc;
+    return a.w.len;
+}

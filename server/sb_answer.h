@@ -1,0 +1,52 @@
+/*
+ * sb_answer — turns one DNS query into one response.
+ *
+ * Authoritative semantics (RFC 1034 §4.3.2, RFC 2308, RFC 4592, RFC 6604):
+ * AA on data from a served zone; NXDOMAIN and NODATA carry the zone's SOA in
+ * the authority section; names in no served zone get REFUSED; a delegation
+ * gets a referral with glue and AA clear; CNAMEs (static or from a profile)
+ * are followed through the served zones for a bounded number of steps, with
+ * loops detected; traffic-managed names answer from their published choice.
+ * EDNS is echoed with our payload size; an answer that does not fit the
+ * client's limit is cut back to the question with TC set.
+ *
+ * The query path: no allocation, no locks, no system calls. The only shared
+ * state read is each profile's published choice (one atomic load).
+ *
+ * Thread: any thread; the generation must stay alive for the call.
+ */
+#ifndef SB_ANSWER_H
+#define SB_ANSWER_H
+
+#include "sb_gen.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    SB_TRANSPORT_UDP = 0,
+    SB_TRANSPORT_TCP = 1,
+} sb_transport_t;
+
+#define SB_ANSWER_DEFAULT_UDP_MAX 1232 /* DNS flag day 2020 */
+
+typedef struct {
+    uint16_t udp_max; /* largest UDP response we send with EDNS, 512-65535 */
+} sb_answer_config_t;
+
+/* What was sent, for counters and logs. */
+typedef struct {
+    bool dropped;
+    bool truncated;
+    uint16_t rcode; /* including the extended bits */
+    uint16_t qtype;
+} sb_answer_info_t;
+
+/* Answer `req`. Writes the response into `resp` (at least 512 bytes; 65535
+ * for TCP) and returns its length, or 0 when nothing must be sent. */
+size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, sb_transport_t transport,
+                 const uint8_t *req, size_t req_len, uint8_t *resp, size_t resp_cap,
+                 sb_answer_info_t *info);
+
+#endif

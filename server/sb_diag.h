@@ -1,0 +1,47 @@
+/*
+ * sb_diag — collected configuration diagnostics.
+ *
+ * Config parsing does not stop at the first problem: every error is recorded
+ * with its position and parsing goes on, so that one run of
+ * `switchboard check` shows them all (NSD c_error, relayd yyerror).
+ *
+ * Every message has the form `file:line:col: message`. `line` and `col` are
+ * 1-based; col counts bytes. A position with line 0 names only the file.
+ *
+ * Ownership: the caller owns the sb_diag_t; message strings belong to it.
+ * Thread: not thread-safe; one collector per parse.
+ */
+#ifndef SB_DIAG_H
+#define SB_DIAG_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+typedef struct {
+    const char *file; /* borrowed; must outlive the diagnostics */
+    unsigned line;
+    unsigned col;
+} sb_pos_t;
+
+typedef struct sb_diag sb_diag_t;
+
+/* Returns NULL when out of memory. */
+sb_diag_t *sb_diag_new(void);
+void sb_diag_free(sb_diag_t *diag);
+
+/* Record an error at `pos`. After SB_DIAG_MAX errors further ones are counted
+ * but not kept. */
+void sb_diag_error(sb_diag_t *diag, sb_pos_t pos, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define SB_DIAG_MAX 200
+
+size_t sb_diag_count(const sb_diag_t *diag);
+/* The i-th kept message, complete with its position prefix. */
+const char *sb_diag_message(const sb_diag_t *diag, size_t i);
+
+/* Write every kept message, one per line, and a summary line when some were
+ * dropped. */
+void sb_diag_print(const sb_diag_t *diag, FILE *out);
+
+#endif

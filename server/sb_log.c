@@ -1,0 +1,87 @@
+#include "sb_log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static atomic_int log_level = SB_LOG_INFO;
+static atomic_int log_fd = 2;
+
+static const char *const level_names[] = {"debug", "info", "warning", "error"};
+
+void sb_log_set_level(sb_log_level_t level)
+{
+    atomic_store(&log_level, (int)level);
+}
+
+void sb_log_set_fd(int fd)
+{
+    atomic_store(&log_fd, fd);
+}
+
+int sb_log_level_parse(const char *text, sb_log_level_t *out)
+{
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(text, level_names[i]) == 0) {
+            *out = (sb_log_level_t)i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+bool sb_log_enabled(sb_log_level_t level)
+{
+    return (int)level >= atomic_load_explicit(&log_level, memory_order_relaxed);
+}
+
+static size_t format_timestamp(char *buf, size_t cap)
+{
+    struct timespec now;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    int m = snprintf(buf + n, cap - n, ".%03ldZ", now.tv_nsec / 1000000L);
+    return n + (size_t)(m > 0 ? m : 0);
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, buf, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* nowhere left to report a logging failure */
+        buf += w;
+        len -= (size_t)w;
+    }
+}
+
+void sb_log(sb_log_level_t level, const char *event, const char *fmt, ...)
+{
+    if (!sb_log_enabled(level))
+        return;
+    char line[4096];
+    size_t cap = sizeof(line) - 1; /* room for the newline */
+    char ts[40];
+    format_timestamp(ts, sizeof(ts));
+    int n = snprintf(line, cap, "ts=%s level=%s event=%s", ts, level_names[level], event);
+    size_t len = n < 0 ? 0 : ((size_t)n < cap ? (size_t)n : cap);
+    if (fmt != NULL && len + 1 < cap) {
+        line[len++] = ' ';
+        va_list ap;
+        va_start(ap, fmt);
+        int m = vsnprintf(line + len, cap - len, fmt, ap);
+        va_end(ap);
+        if (m > 0)
+            len += (size_t)m < cap - len ? (size_t)m : cap - len - 1;
+    }
+    line[len++] = '\n';
+    write_all(atomic_load(&log_fd), line, len);
+}

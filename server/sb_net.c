@@ -1,0 +1,792 @@
+#include "sb_net.h"
+
+#include "sb_dns.h"
+#include "sb_log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define UDP_BATCH       32
+#define UDP_RX_SIZE     4096 /* larger queries are dropped (none is legitimate) */
+#define UDP_ROUNDS      8    /* batches per readiness event, for fairness */
+#define TCP_INITIAL_BUF 1024
+#define TCP_MAX_FRAME   (2 + SB_DNS_TCP_MAX)
+#define TCP_BACKLOG     256
+
+typedef union {
+    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+    struct cmsghdr align;
+} pktinfo_ctl_t;
+
+struct worker;
+
+typedef struct {
+    uv_poll_t poll;
+    int fd;
+    bool wildcard; /* bound to 0.0.0.0 or ::, so replies need IP_PKTINFO */
+    struct worker *w;
+} udp_sock_t;
+
+typedef struct {
+    uv_tcp_t tcp;
+    struct worker *w;
+} tcp_listener_t;
+
+typedef struct conn {
+    uv_tcp_t tcp;
+    uv_timer_t idle;
+    struct worker *w;
+    struct conn *prev, *next;
+    uint8_t *in;
+    size_t in_len, in_cap;
+    uint8_t *out; /* pending write, allocated on first partial write */
+    uv_write_t wreq;
+    bool reading, writing, eof, closing;
+    int open_handles;
+} conn_t;
+
+typedef struct worker {
+    struct sb_net *net;
+    unsigned index;
+    uv_loop_t loop;
+    uv_thread_t thread;
+    uv_async_t stop;
+    uv_timer_t drain;
+    bool stopping;
+    int init_status;
+    uv_sem_t ready;
+    udp_sock_t *udp;
+    tcp_listener_t *tcp;
+    int *udp_fds, *tcp_fds;
+    conn_t *conns;
+    unsigned conn_count;
+    /* UDP batch buffers, reused for every batch. */
+    struct mmsghdr rx[UDP_BATCH], tx[UDP_BATCH];
+    struct iovec rx_iov[UDP_BATCH], tx_iov[UDP_BATCH];
+    struct sockaddr_storage peers[UDP_BATCH];
+    pktinfo_ctl_t rx_ctl[UDP_BATCH], tx_ctl[UDP_BATCH];
+    uint8_t rx_buf[UDP_BATCH][UDP_RX_SIZE];
+    uint8_t *tx_buf; /* UDP_BATCH responses of cfg.answer.udp_max bytes */
+    uint8_t tcp_out[TCP_MAX_FRAME];
+} worker_t;
+
+struct sb_net {
+    sb_net_config_t cfg;
+    sb_listen_addr_t *bound;
+    worker_t *workers;
+    unsigned started;
+    const sb_gen_t *_Atomic const *current;
+    uint32_t drain_ms;
+};
+
+/* ---- addresses ---------------------------------------------------------- */
+
+static int parse_port(const char *text, uint16_t *port)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno != 0 || *text == '\0' || *end != '\0' || v > 65535)
+        return -EINVAL;
+    *port = (uint16_t)v;
+    return 0;
+}
+
+int sb_listen_addr_parse(const char *text, sb_listen_addr_t *out)
+{
+    char host[64];
+    uint16_t port = 53;
+    const char *port_text = NULL;
+    memset(out, 0, sizeof(*out));
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (close == NULL || (size_t)(close - text - 1) >= sizeof(host))
+            return -EINVAL;
+        memcpy(host, text + 1, (size_t)(close - text - 1));
+        host[close - text - 1] = '\0';
+        if (close[1] == ':')
+            port_text = close + 2;
+        else if (close[1] != '\0')
+            return -EINVAL;
+    } else {
+        const char *colon = strchr(text, ':');
+        size_t n = colon ? (size_t)(colon - text) : strlen(text);
+        if (n >= sizeof(host) || (colon && strchr(colon + 1, ':')))
+            return -EINVAL;
+        memcpy(host, text, n);
+        host[n] = '\0';
+        if (colon)
+            port_text = colon + 1;
+    }
+    if (port_text != NULL && parse_port(port_text, &port) < 0)
+        return -EINVAL;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&out->addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out->addr;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        out->len = sizeof(*v4);
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        out->len = sizeof(*v6);
+    } else {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+void sb_listen_addr_format(const sb_listen_addr_t *a, char *buf, size_t cap)
+{
+    char host[INET6_ADDRSTRLEN];
+    if (a->addr.ss_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)&a->addr;
+        inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
+        snprintf(buf, cap, "%s:%u", host, ntohs(v4->sin_port));
+    } else {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&a->addr;
+        inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
+        snprintf(buf, cap, "[%s]:%u", host, ntohs(v6->sin6_port));
+    }
+}
+
+static uint16_t addr_port(const sb_listen_addr_t *a)
+{
+    if (a->addr.ss_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)&a->addr)->sin_port);
+    return ntohs(((const struct sockaddr_in6 *)&a->addr)->sin6_port);
+}
+
+static bool is_wildcard(const sb_listen_addr_t *a)
+{
+    if (a->addr.ss_family == AF_INET)
+        return ((const struct sockaddr_in *)&a->addr)->sin_addr.s_addr == htonl(INADDR_ANY);
+    const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&a->addr;
+    return memcmp(&v6->sin6_addr, &in6addr_any, sizeof(in6addr_any)) == 0;
+}
+
+/* ---- sockets ------------------------------------------------------------ */
+
+static int set_int(int fd, int level, int name, int value)
+{
+    return setsockopt(fd, level, name, &value, sizeof(value)) < 0 ? -errno : 0;
+}
+
+/* Create a bound socket. `shared`: SO_REUSEPORT, so each worker can bind the
+ * same address. Returns the fd or a negative errno. */
+static int open_socket(const sb_listen_addr_t *a, int type, bool shared)
+{
+    int family = a->addr.ss_family;
+    int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    int rc = 0;
+    if (type == SOCK_STREAM)
+        rc = set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    if (rc == 0 && shared)
+        rc = set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+    if (rc == 0 && family == AF_INET6)
+        rc = set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+    if (rc == 0 && type == SOCK_DGRAM && is_wildcard(a))
+        rc = family == AF_INET ? set_int(fd, IPPROTO_IP, IP_PKTINFO, 1)
+                               : set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+    if (rc == 0 && type == SOCK_DGRAM)
+        (void)set_int(fd, SOL_SOCKET, SO_RCVBUF, 4 << 20); /* best effort */
+    if (rc == 0 && bind(fd, (const struct sockaddr *)&a->addr, a->len) < 0)
+        rc = -errno;
+    if (rc == 0 && type == SOCK_STREAM && listen(fd, TCP_BACKLOG) < 0)
+        rc = -errno;
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    return fd;
+}
+
+/* Check that nobody else holds the UDP and TCP port, and pick one for port 0.
+ * The check binds without SO_REUSEPORT: that fails if any other socket has
+ * the port, even one that would share it. */
+static int reserve_port(sb_listen_addr_t *a)
+{
+    for (int attempt = 0; attempt < 64; attempt++) {
+        sb_listen_addr_t probe = *a;
+        int ufd = open_socket(&probe, SOCK_DGRAM, false);
+        if (ufd < 0)
+            return ufd;
+        struct sockaddr_storage got;
+        socklen_t len = sizeof(got);
+        getsockname(ufd, (struct sockaddr *)&got, &len);
+        memcpy(&probe.addr, &got, len);
+        int tfd = open_socket(&probe, SOCK_STREAM, false);
+        close(ufd);
+        if (tfd >= 0) {
+            close(tfd);
+            *a = probe;
+            return 0;
+        }
+        if (tfd != -EADDRINUSE || addr_port(a) != 0)
+            return tfd;
+    }
+    return -EADDRINUSE;
+}
+
+static int bind_all(sb_net_t *net, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < net->cfg.addr_count; i++) {
+        char text[80];
+        sb_listen_addr_t *a = &net->bound[i];
+        int rc = reserve_port(a);
+        for (unsigned t = 0; rc == 0 && t < net->cfg.threads; t++) {
+            worker_t *w = &net->workers[t];
+            if ((w->udp_fds[i] = open_socket(a, SOCK_DGRAM, true)) < 0)
+                rc = w->udp_fds[i];
+            else if ((w->tcp_fds[i] = open_socket(a, SOCK_STREAM, true)) < 0)
+                rc = w->tcp_fds[i];
+        }
+        if (rc < 0) {
+            sb_listen_addr_format(&net->cfg.addrs[i], text, sizeof(text));
+            snprintf(err, errlen, "cannot listen on %s: %s%s", text, strerror(-rc),
+                     rc == -EADDRINUSE ? " (is another server running?)" : "");
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* ---- UDP ---------------------------------------------------------------- */
+
+static const sb_gen_t *current_gen(const worker_t *w)
+{
+    return atomic_load_explicit(w->net->current, memory_order_acquire);
+}
+
+static void prepare_rx(worker_t *w, bool wildcard)
+{
+    for (int i = 0; i < UDP_BATCH; i++) {
+        struct msghdr *h = &w->rx[i].msg_hdr;
+        w->rx_iov[i].iov_base = w->rx_buf[i];
+        w->rx_iov[i].iov_len = UDP_RX_SIZE;
+        h->msg_name = &w->peers[i];
+        h->msg_namelen = sizeof(w->peers[i]);
+        h->msg_iov = &w->rx_iov[i];
+        h->msg_iovlen = 1;
+        h->msg_control = wildcard ? w->rx_ctl[i].buf : NULL;
+        h->msg_controllen = wildcard ? sizeof(w->rx_ctl[i].buf) : 0;
+        h->msg_flags = 0;
+    }
+}
+
+/* Copy the destination address of a received datagram into the reply's
+ * control data, so that the reply leaves from that address. */
+static void reply_source(const struct msghdr *rx, struct msghdr *tx, pktinfo_ctl_t *ctl)
+{
+    tx->msg_control = NULL;
+    tx->msg_controllen = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(rx); c != NULL;
+         c = CMSG_NXTHDR((struct msghdr *)rx, c)) {
+        struct cmsghdr *out = (struct cmsghdr *)ctl->buf;
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+            pi.ipi_spec_dst = pi.ipi_addr;
+            pi.ipi_ifindex = 0;
+            out->cmsg_level = IPPROTO_IP;
+            out->cmsg_type = IP_PKTINFO;
+            out->cmsg_len = CMSG_LEN(sizeof(pi));
+            memcpy(CMSG_DATA(out), &pi, sizeof(pi));
+            tx->msg_controllen = CMSG_SPACE(sizeof(pi));
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            out->cmsg_level = IPPROTO_IPV6;
+            out->cmsg_type = IPV6_PKTINFO;
+            out->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+            memcpy(CMSG_DATA(out), CMSG_DATA(c), sizeof(struct in6_pktinfo));
+            tx->msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
+        } else {
+            continue;
+        }
+        tx->msg_control = ctl->buf;
+        return;
+    }
+}
+
+/* Answer one received batch; returns the number of replies prepared. */
+static int answer_batch(worker_t *w, int received)
+{
+    const sb_gen_t *gen = current_gen(w);
+    size_t cap = w->net->cfg.answer.udp_max;
+    int replies = 0;
+    for (int i = 0; i < received; i++) {
+        struct msghdr *rh = &w->rx[i].msg_hdr;
+        if (rh->msg_flags & MSG_TRUNC)
+            continue;
+        uint8_t *out = w->tx_buf + (size_t)replies * cap;
+        sb_answer_info_t info;
+        size_t len = sb_answer(gen, &w->net->cfg.answer, SB_TRANSPORT_UDP, w->rx_buf[i],
+                               w->rx[i].msg_len, out, cap, &info);
+        if (len == 0)
+            continue;
+        struct msghdr *th = &w->tx[replies].msg_hdr;
+        w->tx_iov[replies].iov_base = out;
+        w->tx_iov[replies].iov_len = len;
+        th->msg_name = rh->msg_name;
+        th->msg_namelen = rh->msg_namelen;
+        th->msg_iov = &w->tx_iov[replies];
+        th->msg_iovlen = 1;
+        th->msg_flags = 0;
+        reply_source(rh, th, &w->tx_ctl[replies]);
+        replies++;
+    }
+    return replies;
+}
+
+static void send_batch(int fd, struct mmsghdr *msgs, int count)
+{
+    int sent = 0;
+    while (sent < count) {
+        int r = sendmmsg(fd, msgs + sent, (unsigned)(count - sent), MSG_DONTWAIT);
+        if (r > 0) {
+            sent += r;
+            continue;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            sent++; /* skip the datagram that failed (say, an unreachable peer) */
+            continue;
+        }
+        return; /* the socket buffer is full: drop the rest, as UDP may */
+    }
+}
+
+static void on_udp_readable(uv_poll_t *handle, int status, int events)
+{
+    (void)events;
+    udp_sock_t *s = handle->data;
+    worker_t *w = s->w;
+    if (status < 0)
+        return;
+    for (int round = 0; round < UDP_ROUNDS; round++) {
+        prepare_rx(w, s->wildcard);
+        int n = recvmmsg(s->fd, w->rx, UDP_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
+            return;
+        send_batch(s->fd, w->tx, answer_batch(w, n));
+        if (n < UDP_BATCH)
+            return;
+    }
+}
+
+/* ---- TCP ---------------------------------------------------------------- */
+
+static void conn_process(conn_t *c);
+
+static void conn_handle_closed(uv_handle_t *h)
+{
+    conn_t *c = h->data;
+    if (--c->open_handles > 0)
+        return;
+    free(c->in);
+    free(c->out);
+    free(c);
+}
+
+static void maybe_finish_drain(worker_t *w)
+{
+    if (w->stopping && w->conns == NULL && !uv_is_closing((uv_handle_t *)&w->drain))
+        uv_close((uv_handle_t *)&w->drain, NULL);
+}
+
+static void conn_close(conn_t *c)
+{
+    if (c->closing)
+        return;
+    worker_t *w = c->w;
+    c->closing = true;
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    w->conn_count--;
+    uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
+    uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
+    maybe_finish_drain(w);
+}
+
+static void on_idle(uv_timer_t *t)
+{
+    conn_close(t->data);
+}
+
+static void conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)suggested;
+    conn_t *c = h->data;
+    if (c->in_len == c->in_cap && c->in_cap < TCP_MAX_FRAME) {
+        size_t cap = c->in_cap ? c->in_cap * 2 : TCP_INITIAL_BUF;
+        uint8_t *grown = realloc(c->in, cap < TCP_MAX_FRAME ? cap : TCP_MAX_FRAME);
+        if (grown != NULL) {
+            c->in = grown;
+            c->in_cap = cap < TCP_MAX_FRAME ? cap : TCP_MAX_FRAME;
+        }
+    }
+    buf->base = (char *)c->in + c->in_len;
+    buf->len = c->in_cap - c->in_len;
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+    conn_t *c = req->data;
+    c->writing = false;
+    if (c->closing)
+        return;
+    if (status < 0 || c->w->stopping) {
+        conn_close(c);
+        return;
+    }
+    conn_process(c);
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+
+static void conn_resume_reading(conn_t *c)
+{
+    if (!c->reading && !c->eof && !c->closing) {
+        c->reading = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, on_read) == 0;
+        if (!c->reading)
+            conn_close(c);
+    }
+}
+
+static void conn_pause_reading(conn_t *c)
+{
+    if (c->reading) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        c->reading = false;
+    }
+}
+
+/* Send one framed response; a partial write continues asynchronously and
+ * reading pauses until it completes (back-pressure on a slow reader). */
+static void conn_send(conn_t *c, const uint8_t *data, size_t len)
+{
+    uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
+    int r = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    if (r == (int)len)
+        return;
+    if (r < 0 && r != UV_EAGAIN) {
+        conn_close(c);
+        return;
+    }
+    size_t done = r < 0 ? 0 : (size_t)r;
+    if (c->out == NULL && (c->out = malloc(TCP_MAX_FRAME)) == NULL) {
+        conn_close(c);
+        return;
+    }
+    memcpy(c->out, data + done, len - done);
+    b = uv_buf_init((char *)c->out, (unsigned)(len - done));
+    c->wreq.data = c;
+    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
+        conn_close(c);
+        return;
+    }
+    c->writing = true;
+    conn_pause_reading(c);
+}
+
+/* Answer every complete message in the input buffer, in order. */
+static void conn_process(conn_t *c)
+{
+    worker_t *w = c->w;
+    size_t at = 0;
+    while (!c->writing && !c->closing && c->in_len - at >= 2) {
+        size_t msglen = sb_get16(c->in + at);
+        if (msglen == 0) {
+            conn_close(c); /* nothing to answer, and no ID to answer with */
+            return;
+        }
+        if (c->in_len - at < 2 + msglen)
+            break;
+        sb_answer_info_t info;
+        size_t n = sb_answer(current_gen(w), &w->net->cfg.answer, SB_TRANSPORT_TCP, c->in + at + 2,
+                             msglen, w->tcp_out + 2, SB_DNS_TCP_MAX, &info);
+        at += 2 + msglen;
+        uv_timer_again(&c->idle);
+        if (n > 0) {
+            sb_put16(w->tcp_out, (uint16_t)n);
+            conn_send(c, w->tcp_out, n + 2);
+        }
+    }
+    if (c->closing)
+        return;
+    memmove(c->in, c->in + at, c->in_len - at);
+    c->in_len -= at;
+    if (c->eof || w->stopping) {
+        if (!c->writing)
+            conn_close(c);
+        return;
+    }
+    if (!c->writing)
+        conn_resume_reading(c);
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+    (void)buf;
+    conn_t *c = stream->data;
+    if (nread < 0) {
+        c->eof = true;
+        conn_pause_reading(c);
+        if (!c->writing)
+            conn_close(c);
+        return;
+    }
+    c->in_len += (size_t)nread;
+    conn_process(c);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    tcp_listener_t *l = server->data;
+    worker_t *w = l->w;
+    if (status < 0 || w->stopping)
+        return;
+    conn_t *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return;
+    c->w = w;
+    c->tcp.data = c;
+    c->idle.data = c;
+    uv_tcp_init(&w->loop, &c->tcp);
+    uv_timer_init(&w->loop, &c->idle);
+    c->open_handles = 2;
+    c->next = w->conns;
+    if (w->conns != NULL)
+        w->conns->prev = c;
+    w->conns = c;
+    w->conn_count++;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0 ||
+        w->conn_count > w->net->cfg.tcp_max_clients) {
+        conn_close(c);
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    uv_timer_start(&c->idle, on_idle, w->net->cfg.tcp_idle_ms, w->net->cfg.tcp_idle_ms);
+    conn_resume_reading(c);
+}
+
+/* ---- worker lifecycle ---------------------------------------------------- */
+
+static void on_udp_closed(uv_handle_t *h)
+{
+    udp_sock_t *s = h->data;
+    close(s->fd);
+    s->fd = -1;
+}
+
+static void on_drain_timeout(uv_timer_t *t)
+{
+    worker_t *w = t->data;
+    while (w->conns != NULL)
+        conn_close(w->conns);
+    maybe_finish_drain(w);
+}
+
+static void on_stop(uv_async_t *a)
+{
+    worker_t *w = a->data;
+    w->stopping = true;
+    uv_close((uv_handle_t *)&w->stop, NULL);
+    for (size_t i = 0; i < w->net->cfg.addr_count; i++) {
+        uv_close((uv_handle_t *)&w->udp[i].poll, on_udp_closed);
+        uv_close((uv_handle_t *)&w->tcp[i].tcp, NULL);
+    }
+    for (conn_t *c = w->conns, *next; c != NULL; c = next) {
+        next = c->next;
+        if (!c->writing)
+            conn_close(c);
+    }
+    uv_timer_start(&w->drain, on_drain_timeout, w->net->drain_ms, 0);
+    maybe_finish_drain(w);
+}
+
+static int worker_open(worker_t *w)
+{
+    sb_net_t *net = w->net;
+    int rc = uv_async_init(&w->loop, &w->stop, on_stop);
+    if (rc < 0)
+        return rc;
+    w->stop.data = w;
+    uv_timer_init(&w->loop, &w->drain);
+    w->drain.data = w;
+    /* Each fd passes to its handle as soon as the handle exists; the handle's
+     * close then releases it (see close_handle). */
+    for (size_t i = 0; i < net->cfg.addr_count; i++) {
+        udp_sock_t *s = &w->udp[i];
+        s->fd = w->udp_fds[i];
+        s->w = w;
+        s->wildcard = is_wildcard(&net->bound[i]);
+        s->poll.data = s;
+        if ((rc = uv_poll_init_socket(&w->loop, &s->poll, s->fd)) < 0)
+            return rc;
+        w->udp_fds[i] = -1;
+        if ((rc = uv_poll_start(&s->poll, UV_READABLE, on_udp_readable)) < 0)
+            return rc;
+        tcp_listener_t *l = &w->tcp[i];
+        l->w = w;
+        if ((rc = uv_tcp_init(&w->loop, &l->tcp)) < 0)
+            return rc;
+        l->tcp.data = l;
+        if ((rc = uv_tcp_open(&l->tcp, w->tcp_fds[i])) < 0)
+            return rc;
+        w->tcp_fds[i] = -1;
+        if ((rc = uv_listen((uv_stream_t *)&l->tcp, TCP_BACKLOG, on_connection)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static void worker_main(void *arg)
+{
+    worker_t *w = arg;
+    w->init_status = worker_open(w);
+    uv_sem_post(&w->ready);
+    if (w->init_status == 0)
+        uv_run(&w->loop, UV_RUN_DEFAULT);
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+static void close_handle(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, h->type == UV_POLL ? on_udp_closed : NULL);
+}
+
+static void free_net(sb_net_t *net)
+{
+    for (unsigned t = 0; net->workers != NULL && t < net->cfg.threads; t++) {
+        worker_t *w = &net->workers[t];
+        for (size_t i = 0; w->udp_fds && w->tcp_fds && i < net->cfg.addr_count; i++) {
+            if (w->udp_fds[i] >= 0)
+                close(w->udp_fds[i]);
+            if (w->tcp_fds[i] >= 0)
+                close(w->tcp_fds[i]);
+        }
+        free(w->udp_fds);
+        free(w->tcp_fds);
+        free(w->udp);
+        free(w->tcp);
+        free(w->tx_buf);
+    }
+    free(net->workers);
+    free(net->bound);
+    free(net);
+}
+
+static int alloc_workers(sb_net_t *net)
+{
+    size_t n = net->cfg.addr_count;
+    net->workers = calloc(net->cfg.threads, sizeof(worker_t));
+    if (net->workers == NULL)
+        return -ENOMEM;
+    for (unsigned t = 0; t < net->cfg.threads; t++) {
+        worker_t *w = &net->workers[t];
+        w->net = net;
+        w->index = t;
+        w->udp_fds = malloc(n * sizeof(int));
+        w->tcp_fds = malloc(n * sizeof(int));
+        w->udp = calloc(n, sizeof(udp_sock_t));
+        w->tcp = calloc(n, sizeof(tcp_listener_t));
+        w->tx_buf = malloc((size_t)UDP_BATCH * net->cfg.answer.udp_max);
+        if (!w->udp_fds || !w->tcp_fds || !w->udp || !w->tcp || !w->tx_buf)
+            return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+            w->udp_fds[i] = w->tcp_fds[i] = -1;
+    }
+    return 0;
+}
+
+int sb_net_bind(sb_net_t **out, const sb_net_config_t *cfg, char *err, size_t errlen)
+{
+    *out = NULL;
+    sb_net_t *net = calloc(1, sizeof(*net));
+    if (net == NULL)
+        return -ENOMEM;
+    net->cfg = *cfg;
+    if (net->cfg.threads == 0)
+        net->cfg.threads = 1;
+    net->bound = malloc(cfg->addr_count * sizeof(sb_listen_addr_t));
+    int rc = net->bound == NULL ? -ENOMEM : alloc_workers(net);
+    if (rc == 0) {
+        memcpy(net->bound, cfg->addrs, cfg->addr_count * sizeof(sb_listen_addr_t));
+        rc = bind_all(net, err, errlen);
+    } else {
+        snprintf(err, errlen, "out of memory");
+    }
+    if (rc < 0) {
+        free_net(net);
+        return rc;
+    }
+    *out = net;
+    return 0;
+}
+
+const sb_listen_addr_t *sb_net_bound(const sb_net_t *net, size_t i)
+{
+    return &net->bound[i];
+}
+
+int sb_net_start(sb_net_t *net, const sb_gen_t *_Atomic const *current)
+{
+    net->current = current;
+    for (unsigned t = 0; t < net->cfg.threads; t++) {
+        worker_t *w = &net->workers[t];
+        int rc = uv_loop_init(&w->loop);
+        if (rc == 0)
+            rc = uv_sem_init(&w->ready, 0);
+        if (rc == 0)
+            rc = uv_thread_create(&w->thread, worker_main, w);
+        if (rc == 0) {
+            uv_sem_wait(&w->ready);
+            uv_sem_destroy(&w->ready);
+            rc = w->init_status;
+            net->started++;
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+void sb_net_stop(sb_net_t *net, uint32_t drain_ms)
+{
+    if (net == NULL)
+        return;
+    net->drain_ms = drain_ms;
+    for (unsigned t = 0; t < net->started; t++) {
+        worker_t *w = &net->workers[t];
+        if (w->init_status == 0)
+            uv_async_send(&w->stop);
+        else
+            uv_stop(&w->loop);
+    }
+    for (unsigned t = 0; t < net->started; t++) {
+        worker_t *w = &net->workers[t];
+        uv_thread_join(&w->thread);
+        /* A worker that failed to start never ran its loop: close what it
+         * opened so the loop can be closed. */
+        uv_walk(&w->loop, close_handle, NULL);
+        uv_run(&w->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&w->loop);
+    }
+    free_net(net);
+}

@@ -1,0 +1,73 @@
+/*
+ * sb_net — the DNS listeners: UDP and TCP on every listen address, served by
+ * a pool of worker threads, each with its own libuv loop.
+ *
+ * Every worker has its own UDP socket and TCP listener per address, bound
+ * with SO_REUSEPORT so that the kernel spreads queries and connections over
+ * the workers without any shared state. UDP is read and written in batches
+ * (recvmmsg/sendmmsg); a socket bound to a wildcard address answers from the
+ * address each query was sent to (IP_PKTINFO), so that multi-homed hosts
+ * work. TCP follows RFC 7766: two-byte length framing, several queries per
+ * connection answered in order, an idle timeout, and a cap on connections.
+ *
+ * Lifecycle: sb_net_bind() creates and binds every socket (so a port
+ * conflict is reported before anything else starts; packets that arrive
+ * meanwhile wait in the kernel), sb_net_start() starts the workers, and
+ * sb_net_stop() stops accepting, lets in-flight TCP answers finish (for at
+ * most `drain_ms`), joins the workers and frees everything.
+ *
+ * The generation to answer from is read per query from `*current` with one
+ * atomic load; the caller keeps every generation a worker may still hold
+ * alive.
+ *
+ * Thread: sb_net_* are called from one controlling thread. Workers touch only
+ * their own state.
+ */
+#ifndef SB_NET_H
+#define SB_NET_H
+
+#include "sb_answer.h"
+#include "sb_gen.h"
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+typedef struct {
+    struct sockaddr_storage addr;
+    socklen_t len;
+} sb_listen_addr_t;
+
+/* "127.0.0.1:5353", "[::1]:5353", "0.0.0.0" (port 53), "[::]:53".
+ * Port 0 picks a free port, the same for UDP and TCP. Returns 0 or -EINVAL. */
+int sb_listen_addr_parse(const char *text, sb_listen_addr_t *out);
+
+/* "127.0.0.1:5353" or "[::1]:5353". */
+void sb_listen_addr_format(const sb_listen_addr_t *a, char *buf, size_t cap);
+
+typedef struct {
+    const sb_listen_addr_t *addrs;
+    size_t addr_count;
+    unsigned threads;         /* worker threads, at least 1 */
+    uint32_t tcp_idle_ms;     /* close a TCP connection idle this long */
+    unsigned tcp_max_clients; /* per worker; further connections are closed */
+    sb_answer_config_t answer;
+} sb_net_config_t;
+
+typedef struct sb_net sb_net_t;
+
+/* Create and bind every socket. On failure writes a message into `err` and
+ * returns a negative errno (-EADDRINUSE: another process holds the port). */
+int sb_net_bind(sb_net_t **out, const sb_net_config_t *cfg, char *err, size_t errlen);
+
+/* The address actually bound for listen address `i` (port 0 resolved). */
+const sb_listen_addr_t *sb_net_bound(const sb_net_t *net, size_t i);
+
+/* Start answering. `current` must stay valid until sb_net_stop() returns. */
+int sb_net_start(sb_net_t *net, const sb_gen_t *_Atomic const *current);
+
+/* Stop and free. Safe on a net that was bound but never started. */
+void sb_net_stop(sb_net_t *net, uint32_t drain_ms);
+
+#endif

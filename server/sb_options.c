@@ -1,0 +1,375 @@
+#include "sb_options.h"
+
+#include "sb_error.h"
+#include "sb_value.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+typedef int (*setter_t)(sb_options_t *o, const char *value, const char *base_dir, char *why);
+
+typedef struct {
+    const char *name;
+    char short_name;
+    const char *arg;
+    const char *help;
+    setter_t set;
+    bool repeatable;
+} option_def_t;
+
+static int set_config(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_zones(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_listen(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_threads(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_udp_max(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_tcp_idle(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_tcp_clients(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_log_level(sb_options_t *o, const char *value, const char *base, char *why);
+
+static const option_def_t defs[] = {
+    {"config", 'c', "FILE", "read options from FILE, one 'name value' per line", set_config, false},
+    {"zones", 'z', "DIR",
+     "directory of zone files, NAME.zone each (default " SB_DEFAULT_ZONES_DIR ")", set_zones,
+     false},
+    {"listen", 'l', "ADDR[:PORT]",
+     "address to answer on, repeatable; port 0 picks a free port (default 0.0.0.0:53 and "
+     "[::]:53)",
+     set_listen, true},
+    {"threads", 't', "N", "DNS worker threads, 1-64 (default: one per CPU)", set_threads, false},
+    {"udp-max", 0, "BYTES", "largest UDP response sent with EDNS, 512-65535 (default 1232)",
+     set_udp_max, false},
+    {"tcp-idle-timeout", 0, "DURATION", "close a TCP connection idle this long (default 10s)",
+     set_tcp_idle, false},
+    {"tcp-clients", 0, "N", "most TCP connections at once, 1-100000 (default 1000)",
+     set_tcp_clients, false},
+    {"log-level", 0, "LEVEL", "debug, info, warning or error (default info)", set_log_level, false},
+};
+
+#define NDEFS (sizeof(defs) / sizeof(defs[0]))
+
+void sb_options_init(sb_options_t *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->threads = 0; /* one per CPU, decided in sb_options_parse */
+    o->udp_max = 1232;
+    o->tcp_idle_ms = 10000;
+    o->tcp_clients = 1000;
+    o->log_level = SB_LOG_INFO;
+}
+
+void sb_options_free(sb_options_t *o)
+{
+    free(o->config_file);
+    free(o->zones_dir);
+    o->config_file = o->zones_dir = NULL;
+}
+
+static int set_config(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)o, (void)value, (void)base;
+    snprintf(why, SB_WHY_MAX, "a config file cannot name another config file");
+    return -EINVAL;
+}
+
+static int set_zones(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)why;
+    char *path;
+    if (value[0] == '/' || base == NULL) {
+        path = strdup(value);
+    } else {
+        size_t n = strlen(base) + strlen(value) + 2;
+        path = malloc(n);
+        if (path != NULL)
+            snprintf(path, n, "%s/%s", base, value);
+    }
+    if (path == NULL)
+        return -ENOMEM;
+    free(o->zones_dir);
+    o->zones_dir = path;
+    return 0;
+}
+
+static int set_listen(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    if (o->listen_count == SB_MAX_LISTEN) {
+        snprintf(why, SB_WHY_MAX, "at most %d listen addresses", SB_MAX_LISTEN);
+        return -EINVAL;
+    }
+    if (sb_listen_addr_parse(value, &o->listen[o->listen_count]) < 0) {
+        snprintf(why, SB_WHY_MAX,
+                 "must be an IP address with an optional port, as in 127.0.0.1:5353 or "
+                 "[::1]:5353");
+        return -EINVAL;
+    }
+    o->listen_count++;
+    return 0;
+}
+
+static int set_uint(unsigned *dst, const char *value, uint64_t min, uint64_t max, char *why)
+{
+    uint64_t v;
+    if (sb_value_uint(value, min, max, &v, why) < 0)
+        return -EINVAL;
+    *dst = (unsigned)v;
+    return 0;
+}
+
+static int set_threads(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_uint(&o->threads, value, 1, 64, why);
+}
+
+static int set_udp_max(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    unsigned v;
+    int rc = set_uint(&v, value, 512, 65535, why);
+    if (rc == 0)
+        o->udp_max = (uint16_t)v;
+    return rc;
+}
+
+static int set_tcp_idle(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    uint64_t ms;
+    if (sb_value_duration_ms(value, &ms, why) < 0)
+        return -EINVAL;
+    if (ms < 100 || ms > 3600000) {
+        snprintf(why, SB_WHY_MAX, "must be from 100ms to 1h");
+        return -EINVAL;
+    }
+    o->tcp_idle_ms = (uint32_t)ms;
+    return 0;
+}
+
+static int set_tcp_clients(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_uint(&o->tcp_clients, value, 1, 100000, why);
+}
+
+static int set_log_level(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    if (sb_log_level_parse(value, &o->log_level) < 0) {
+        snprintf(why, SB_WHY_MAX, "must be debug, info, warning or error");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static const option_def_t *find_long(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NDEFS; i++) {
+        if (strlen(defs[i].name) == len && strncmp(defs[i].name, name, len) == 0)
+            return &defs[i];
+    }
+    return NULL;
+}
+
+static const option_def_t *find_short(char c)
+{
+    for (size_t i = 0; i < NDEFS; i++) {
+        if (defs[i].short_name == c && c != 0)
+            return &defs[i];
+    }
+    return NULL;
+}
+
+static int apply(sb_options_t *o, const option_def_t *d, const char *value, const char *base,
+                 sb_pos_t pos, sb_diag_t *diag)
+{
+    char why[SB_WHY_MAX];
+    int rc = d->set(o, value, base, why);
+    if (rc == -EINVAL)
+        sb_diag_error(diag, pos, "%s '%s' %s", d->name, value, why);
+    return rc == -ENOMEM ? rc : 0;
+}
+
+/* ---- the config file ----------------------------------------------------- */
+
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return strdup(".");
+    return strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+static void file_line(sb_options_t *o, char *line, sb_pos_t pos, const char *base, bool *seen,
+                      sb_diag_t *diag, int *rc)
+{
+    char *p = line;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    char *hash = strchr(p, '#');
+    if (hash != NULL)
+        *hash = '\0';
+    size_t end = strlen(p);
+    while (end > 0 && (p[end - 1] == ' ' || p[end - 1] == '\t' || p[end - 1] == '\r'))
+        p[--end] = '\0';
+    if (*p == '\0')
+        return;
+    pos.col = (unsigned)(p - line + 1);
+    size_t nlen = strcspn(p, " \t");
+    char *value = p + nlen;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    const option_def_t *d = find_long(p, nlen);
+    if (d == NULL || d->set == set_config) {
+        sb_diag_error(diag, pos, "unknown option '%.*s'", (int)nlen, p);
+        return;
+    }
+    size_t idx = (size_t)(d - defs);
+    if (*value == '\0') {
+        sb_diag_error(diag, pos, "option '%s' needs a value", d->name);
+        return;
+    }
+    if (seen[idx] && !d->repeatable) {
+        sb_diag_error(diag, pos, "option '%s' is given twice", d->name);
+        return;
+    }
+    seen[idx] = true;
+    pos.col = (unsigned)(value - line + 1);
+    if (apply(o, d, value, base, pos, diag) < 0)
+        *rc = -ENOMEM;
+}
+
+static int load_file(sb_options_t *o, const char *path, sb_diag_t *diag)
+{
+    sb_pos_t pos = {path, 0, 0};
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        sb_diag_error(diag, pos, "cannot open: %s", strerror(errno));
+        return 0;
+    }
+    char *base = dir_of(path);
+    bool seen[NDEFS] = {false};
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    while (rc == 0 && base != NULL && getline(&line, &cap, f) >= 0) {
+        pos.line++;
+        line[strcspn(line, "\n")] = '\0';
+        file_line(o, line, pos, base, seen, diag, &rc);
+    }
+    free(line);
+    free(base);
+    fclose(f);
+    return base == NULL ? -ENOMEM : rc;
+}
+
+/* ---- the command line ---------------------------------------------------- */
+
+typedef struct {
+    const option_def_t *def;
+    const char *value;
+} flag_t;
+
+/* Split argv into recognised flags; errors for unknown ones. */
+static size_t collect_flags(int argc, char **argv, flag_t *flags, sb_diag_t *diag)
+{
+    sb_pos_t cl = {"command line", 0, 0};
+    size_t n = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const option_def_t *d = NULL;
+        const char *value = NULL;
+        if (a[0] == '-' && a[1] == '-') {
+            const char *eq = strchr(a + 2, '=');
+            d = find_long(a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
+            value = eq ? eq + 1 : NULL;
+        } else if (a[0] == '-' && a[1] != '\0' && a[2] == '\0') {
+            d = find_short(a[1]);
+        } else {
+            sb_diag_error(diag, cl, "unexpected argument '%s'", a);
+            continue;
+        }
+        if (d == NULL) {
+            sb_diag_error(diag, cl, "unknown option '%s' (see --help)", a);
+            continue;
+        }
+        if (value == NULL) {
+            if (i + 1 >= argc) {
+                sb_diag_error(diag, cl, "option '%s' needs a value (%s)", a, d->arg);
+                continue;
+            }
+            value = argv[++i];
+        }
+        flags[n].def = d;
+        flags[n++].value = value;
+    }
+    return n;
+}
+
+static unsigned default_threads(void)
+{
+    unsigned n = uv_available_parallelism();
+    return n < 1 ? 1 : (n > 64 ? 64 : n);
+}
+
+static void default_listen(sb_options_t *o)
+{
+    sb_listen_addr_parse("0.0.0.0:53", &o->listen[0]);
+    sb_listen_addr_parse("[::]:53", &o->listen[1]);
+    o->listen_count = 2;
+    o->listen_is_default = true;
+}
+
+int sb_options_parse(sb_options_t *o, int argc, char **argv, sb_diag_t *diag)
+{
+    size_t errors_before = sb_diag_count(diag);
+    flag_t *flags = calloc((size_t)argc + 1, sizeof(*flags));
+    if (flags == NULL)
+        return -ENOMEM;
+    size_t n = collect_flags(argc, argv, flags, diag);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (flags[i].def->set == set_config) {
+            free(o->config_file);
+            o->config_file = strdup(flags[i].value);
+            rc = o->config_file == NULL ? -ENOMEM : load_file(o, o->config_file, diag);
+        }
+    }
+    bool listen_from_flags = false;
+    sb_pos_t cl = {"command line", 0, 0};
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const option_def_t *d = flags[i].def;
+        if (d->set == set_config)
+            continue;
+        if (d->set == set_listen && !listen_from_flags) {
+            o->listen_count = 0; /* flags replace the file's addresses */
+            listen_from_flags = true;
+        }
+        rc = apply(o, d, flags[i].value, NULL, cl, diag);
+    }
+    free(flags);
+    if (rc < 0)
+        return rc;
+    if (o->zones_dir == NULL && (o->zones_dir = strdup(SB_DEFAULT_ZONES_DIR)) == NULL)
+        return -ENOMEM;
+    if (o->listen_count == 0)
+        default_listen(o);
+    if (o->threads == 0)
+        o->threads = default_threads();
+    return sb_diag_count(diag) > errors_before ? SB_ECONFIG : 0;
+}
+
+void sb_options_usage(FILE *out)
+{
+    for (size_t i = 0; i < NDEFS; i++) {
+        char left[64];
+        if (defs[i].short_name)
+            snprintf(left, sizeof(left), "-%c, --%s %s", defs[i].short_name, defs[i].name,
+                     defs[i].arg);
+        else
+            snprintf(left, sizeof(left), "    --%s %s", defs[i].name, defs[i].arg);
+        fprintf(out, "  %-34s %s\n", left, defs[i].help);
+    }
+}

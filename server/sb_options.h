@@ -1,0 +1,54 @@
+/*
+ * sb_options — the server's own settings (listen addresses, zones directory,
+ * threads, limits), from command-line flags and an optional config file.
+ *
+ * One table defines every option, so a flag and a config-file line are the
+ * same thing: `--threads 4` on the command line is `threads 4` in the file.
+ * Precedence: defaults, then the file given with --config, then flags. A
+ * --listen on the command line replaces the file's listen addresses.
+ *
+ * Errors go to the diagnostics as `file:line:col: message` (or
+ * `command line: message`), and parsing continues to report them all.
+ * Unknown options and repeated single-valued options are errors.
+ *
+ * Ownership: strings in sb_options_t are owned by it; free with
+ * sb_options_free(). Thread: start-up only.
+ */
+#ifndef SB_OPTIONS_H
+#define SB_OPTIONS_H
+
+#include "sb_diag.h"
+#include "sb_log.h"
+#include "sb_net.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SB_MAX_LISTEN        32
+#define SB_DEFAULT_ZONES_DIR "/etc/switchboard/zones"
+
+typedef struct {
+    char *config_file;
+    char *zones_dir;
+    sb_listen_addr_t listen[SB_MAX_LISTEN];
+    size_t listen_count;
+    bool listen_is_default; /* no listen given: 0.0.0.0:53 and [::]:53 */
+    unsigned threads;
+    uint16_t udp_max;
+    uint32_t tcp_idle_ms;
+    unsigned tcp_clients;
+    sb_log_level_t log_level;
+} sb_options_t;
+
+void sb_options_init(sb_options_t *o);
+void sb_options_free(sb_options_t *o);
+
+/* Parse the arguments after the command word. Returns 0, SB_ECONFIG when
+ * errors were recorded, or -ENOMEM. */
+int sb_options_parse(sb_options_t *o, int argc, char **argv, sb_diag_t *diag);
+
+/* Print the option list for --help. */
+void sb_options_usage(FILE *out);
+
+#endif

@@ -1,0 +1,163 @@
+#include "sb_writer.h"
+
+#include "sb_dns.h"
+#include "sb_name.h"
+
+#include <string.h>
+
+void sb_writer_init(sb_writer_t *w, uint8_t *buf, size_t limit)
+{
+    w->buf = buf;
+    w->limit = limit;
+    w->len = 0;
+    w->counts[0] = w->counts[1] = w->counts[2] = 0;
+    w->comp_count = 0;
+}
+
+void sb_writer_set_limit(sb_writer_t *w, size_t limit)
+{
+    w->limit = limit;
+}
+
+bool sb_writer_bytes(sb_writer_t *w, const void *data, size_t len)
+{
+    if (w->len + len > w->limit)
+        return false;
+    memcpy(w->buf + w->len, data, len);
+    w->len += len;
+    return true;
+}
+
+static void note(sb_writer_t *w, size_t off, unsigned labels)
+{
+    if (off < 0x4000 && labels > 0 && w->comp_count < SB_WRITER_COMP_MAX) {
+        w->comp_off[w->comp_count] = (uint16_t)off;
+        w->comp_labels[w->comp_count] = (uint8_t)labels;
+        w->comp_count++;
+    }
+}
+
+void sb_writer_note_name(sb_writer_t *w, uint16_t off)
+{
+    unsigned labels = sb_name_labels(w->buf + off);
+    for (size_t p = off; w->buf[p] != 0; p += w->buf[p] + 1)
+        note(w, p, labels--);
+}
+
+/* Does the (possibly compressed) name at `off` in our own buffer equal the
+ * uncompressed `name`? Pointers in the buffer were written by us and always
+ * point backwards, so following them terminates. */
+static bool name_at_equals(const uint8_t *buf, size_t off, const uint8_t *name)
+{
+    for (;;) {
+        while ((buf[off] & 0xc0) == 0xc0)
+            off = (size_t)(sb_get16(buf + off) & 0x3fff);
+        uint8_t n = buf[off];
+        if (n != *name)
+            return false;
+        if (n == 0)
+            return true;
+        for (uint8_t i = 1; i <= n; i++) {
+            if (sb_ascii_lower(buf[off + i]) != sb_ascii_lower(name[i]))
+                return false;
+        }
+        off += n + 1;
+        name += n + 1;
+    }
+}
+
+static int find_suffix(const sb_writer_t *w, const uint8_t *suffix, unsigned labels)
+{
+    for (uint8_t i = 0; i < w->comp_count; i++) {
+        if (w->comp_labels[i] == labels && name_at_equals(w->buf, w->comp_off[i], suffix))
+            return w->comp_off[i];
+    }
+    return -1;
+}
+
+bool sb_writer_name(sb_writer_t *w, const uint8_t *name)
+{
+    unsigned labels = sb_name_labels(name);
+    const uint8_t *p = name;
+    unsigned k = labels;
+    int target = -1;
+    for (; k > 0; p += *p + 1, k--) {
+        if ((target = find_suffix(w, p, k)) >= 0)
+            break;
+    }
+    size_t prefix = (size_t)(p - name);
+    size_t need = prefix + (target >= 0 ? 2 : 1);
+    if (w->len + need > w->limit)
+        return false;
+    unsigned remaining = labels;
+    for (const uint8_t *q = name; q < p; q += *q + 1)
+        note(w, w->len + (size_t)(q - name), remaining--);
+    memcpy(w->buf + w->len, name, prefix);
+    w->len += prefix;
+    if (target >= 0) {
+        sb_put16(w->buf + w->len, (uint16_t)(0xc000 | target));
+        w->len += 2;
+    } else {
+        w->buf[w->len++] = 0;
+    }
+    return true;
+}
+
+static bool write_rdata(sb_writer_t *w, const uint8_t *rdata, uint16_t rdlen,
+                        const uint16_t *name_off, uint8_t name_count)
+{
+    size_t at = 0;
+    for (uint8_t i = 0; i < name_count; i++) {
+        if (!sb_writer_bytes(w, rdata + at, name_off[i] - at))
+            return false;
+        if (!sb_writer_name(w, rdata + name_off[i]))
+            return false;
+        at = name_off[i] + sb_name_len(rdata + name_off[i]);
+    }
+    return sb_writer_bytes(w, rdata + at, rdlen - at);
+}
+
+bool sb_writer_rr(sb_writer_t *w, sb_section_t section, const uint8_t *owner, uint16_t owner_off,
+                  uint16_t type, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen,
+                  const uint16_t *name_off, uint8_t name_count)
+{
+    sb_writer_mark_t m = sb_writer_mark(w);
+    uint8_t fixed[10];
+    if (owner != NULL) {
+        if (!sb_writer_name(w, owner))
+            goto fail;
+    } else {
+        uint8_t ptr[2];
+        sb_put16(ptr, (uint16_t)(0xc000 | owner_off));
+        if (!sb_writer_bytes(w, ptr, 2))
+            goto fail;
+    }
+    sb_put16(fixed, type);
+    sb_put16(fixed + 2, SB_CLASS_IN);
+    sb_put32(fixed + 4, ttl);
+    sb_put16(fixed + 8, 0);
+    if (!sb_writer_bytes(w, fixed, sizeof(fixed)))
+        goto fail;
+    size_t rdstart = w->len;
+    if (!write_rdata(w, rdata, rdlen, name_off, name_count))
+        goto fail;
+    sb_put16(w->buf + rdstart - 2, (uint16_t)(w->len - rdstart));
+    w->counts[section]++;
+    return true;
+fail:
+    sb_writer_rollback(w, m);
+    return false;
+}
+
+sb_writer_mark_t sb_writer_mark(const sb_writer_t *w)
+{
+    sb_writer_mark_t m = {w->len, w->comp_count, {w->counts[0], w->counts[1], w->counts[2]}};
+    return m;
+}
+
+void sb_writer_rollback(sb_writer_t *w, sb_writer_mark_t m)
+{
+    w->len = m.len;
+    w->comp_count = m.comp_count;
+    memcpy(w->counts, m.counts, sizeof(w->counts));
+}

@@ -1,0 +1,574 @@
+#include "sb_zone.h"
+
+#include "sb_dns.h"
+#include "sb_error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const uint8_t *owner; /* lower-case, in the arena */
+    uint8_t owner_len;
+    uint16_t type;
+    uint32_t ttl;
+    sb_rdata_t rd;
+    sb_pos_t pos;
+} pending_rr_t;
+
+struct sb_zone {
+    sb_arena_t *arena;
+    const uint8_t *apex; /* lower-case */
+    uint8_t apex_len;
+    unsigned apex_labels;
+    const char *apex_text;
+    const char *file;
+    sb_node_t *apex_node;
+    const sb_rrset_t *soa;
+    sb_node_t **table;
+    size_t mask;
+    size_t node_count;
+    uint64_t seed;
+    pending_rr_t *pending;
+    size_t pending_count;
+    size_t pending_cap;
+    sb_profile_t **profiles;
+    size_t profile_count;
+    size_t profile_cap;
+};
+
+int sb_zone_new(sb_zone_t **out, sb_arena_t *arena, const uint8_t *apex, const char *file)
+{
+    sb_zone_t *z = sb_arena_alloc(arena, sizeof(*z));
+    size_t len = sb_name_len(apex);
+    uint8_t *lc = sb_arena_alloc(arena, len);
+    char *text = sb_arena_alloc(arena, SB_NAME_TEXT_MAX);
+    if (z == NULL || lc == NULL || text == NULL)
+        return -ENOMEM;
+    sb_name_lower(lc, apex, len);
+    sb_name_to_text(lc, text, SB_NAME_TEXT_MAX);
+    z->arena = arena;
+    z->apex = lc;
+    z->apex_len = (uint8_t)len;
+    z->apex_labels = sb_name_labels(lc);
+    z->apex_text = text;
+    z->file = file;
+    z->seed = (uint64_t)(uintptr_t)z * 0x9e3779b97f4a7c15ULL ^ (uint64_t)len;
+    *out = z;
+    return 0;
+}
+
+static int grow(void **items, size_t *cap, size_t count, size_t size)
+{
+    if (count < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    void *grown = realloc(*items, ncap * size);
+    if (grown == NULL)
+        return -ENOMEM;
+    *items = grown;
+    *cap = ncap;
+    return 0;
+}
+
+int sb_zone_add_rr(sb_zone_t *z, const uint8_t *owner, uint16_t type, uint32_t ttl,
+                   const uint8_t *rdata, uint16_t rdlen, const uint16_t *name_off,
+                   uint8_t name_count, sb_pos_t pos)
+{
+    if (grow((void **)&z->pending, &z->pending_cap, z->pending_count, sizeof(pending_rr_t)) < 0)
+        return -ENOMEM;
+    size_t olen = sb_name_len(owner);
+    uint8_t *lc = sb_arena_alloc(z->arena, olen);
+    uint8_t *data = sb_arena_memdup(z->arena, rdata, rdlen);
+    if (lc == NULL || (data == NULL && rdlen > 0))
+        return -ENOMEM;
+    sb_name_lower(lc, owner, olen);
+    pending_rr_t *p = &z->pending[z->pending_count++];
+    p->owner = lc;
+    p->owner_len = (uint8_t)olen;
+    p->type = type;
+    p->ttl = ttl;
+    p->rd.data = data;
+    p->rd.len = rdlen;
+    p->rd.name_count = name_count > 2 ? 2 : name_count;
+    for (uint8_t i = 0; i < p->rd.name_count; i++)
+        p->rd.name_off[i] = name_off[i];
+    p->pos = pos;
+    return 0;
+}
+
+int sb_zone_add_profile(sb_zone_t *z, sb_profile_t *profile)
+{
+    if (grow((void **)&z->profiles, &z->profile_cap, z->profile_count, sizeof(void *)) < 0)
+        return -ENOMEM;
+    z->profiles[z->profile_count++] = profile;
+    return 0;
+}
+
+/* ---- the name index ---------------------------------------------------- */
+
+static size_t slot_of(const sb_zone_t *z, const uint8_t *lc, size_t len)
+{
+    return (size_t)sb_name_hash(lc, len, z->seed) & z->mask;
+}
+
+const sb_node_t *sb_zone_find(const sb_zone_t *z, const uint8_t *lc, size_t len)
+{
+    if (z->table == NULL)
+        return NULL;
+    for (size_t i = slot_of(z, lc, len);; i = (i + 1) & z->mask) {
+        const sb_node_t *n = z->table[i];
+        if (n == NULL)
+            return NULL;
+        if (n->name_len == len && memcmp(n->name, lc, len) == 0)
+            return n;
+    }
+}
+
+static sb_node_t *node_get(sb_zone_t *z, const uint8_t *lc, size_t len)
+{
+    size_t i = slot_of(z, lc, len);
+    for (; z->table[i] != NULL; i = (i + 1) & z->mask) {
+        sb_node_t *n = z->table[i];
+        if (n->name_len == len && memcmp(n->name, lc, len) == 0)
+            return n;
+    }
+    sb_node_t *n = sb_arena_alloc(z->arena, sizeof(*n));
+    uint8_t *name = sb_arena_memdup(z->arena, lc, len);
+    if (n == NULL || name == NULL)
+        return NULL;
+    n->name = name;
+    n->name_len = (uint8_t)len;
+    n->labels = (uint8_t)sb_name_labels(name);
+    z->table[i] = n;
+    z->node_count++;
+    return n;
+}
+
+/* Make sure every ancestor of `name` below the apex exists, so that empty
+ * non-terminals answer NODATA rather than NXDOMAIN (RFC 4592 §2.2.2). */
+static int add_ancestors(sb_zone_t *z, const uint8_t *name)
+{
+    const uint8_t *p = name;
+    unsigned labels = sb_name_labels(name);
+    while (labels > z->apex_labels + 1) {
+        p += *p + 1;
+        labels--;
+        if (node_get(z, p, sb_name_len(p)) == NULL)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+static size_t table_capacity(const sb_zone_t *z)
+{
+    size_t bound = 1 + z->profile_count;
+    for (size_t i = 0; i < z->pending_count; i++)
+        bound += sb_name_labels(z->pending[i].owner) - z->apex_labels + 1;
+    for (size_t i = 0; i < z->profile_count; i++)
+        bound += z->profiles[i]->owner_len;
+    size_t cap = 16;
+    while (cap < bound * 2)
+        cap <<= 1;
+    return cap;
+}
+
+/* ---- grouping records into RRsets -------------------------------------- */
+
+static int cmp_bytes(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    if (c != 0)
+        return c;
+    return (alen > blen) - (alen < blen);
+}
+
+static int cmp_pending(const void *va, const void *vb)
+{
+    const pending_rr_t *a = va, *b = vb;
+    int c = cmp_bytes(a->owner, a->owner_len, b->owner, b->owner_len);
+    if (c != 0)
+        return c;
+    if (a->type != b->type)
+        return a->type < b->type ? -1 : 1;
+    c = cmp_bytes(a->rd.data, a->rd.len, b->rd.data, b->rd.len);
+    if (c != 0)
+        return c;
+    /* Same record twice: keep file order so the first one is reported. */
+    if (a->pos.file != b->pos.file)
+        return a->pos.file < b->pos.file ? -1 : 1;
+    return a->pos.line != b->pos.line ? (a->pos.line < b->pos.line ? -1 : 1) : 0;
+}
+
+static bool same_rr(const pending_rr_t *a, const pending_rr_t *b)
+{
+    return a->rd.len == b->rd.len && memcmp(a->rd.data, b->rd.data, a->rd.len) == 0;
+}
+
+static const char *type_name(uint16_t type, char *buf, size_t cap);
+
+/* Builds one RRset from pending[first..end) (same owner and type). */
+static int build_rrset(sb_zone_t *z, sb_node_t *node, size_t first, size_t end, sb_diag_t *diag)
+{
+    const pending_rr_t *head = &z->pending[first];
+    size_t unique = 0;
+    for (size_t i = first; i < end; i++)
+        unique += (i == first || !same_rr(&z->pending[i - 1], &z->pending[i]));
+    sb_rrset_t *set = sb_arena_alloc(z->arena, sizeof(*set));
+    sb_rdata_t *rd = sb_arena_alloc(z->arena, unique * sizeof(*rd));
+    if (set == NULL || rd == NULL)
+        return -ENOMEM;
+    size_t n = 0;
+    for (size_t i = first; i < end; i++) {
+        const pending_rr_t *p = &z->pending[i];
+        if (i != first && same_rr(&z->pending[i - 1], p))
+            continue;
+        if (p->ttl != head->ttl) {
+            char buf[24];
+            const char *tn = type_name(p->type, buf, sizeof(buf));
+            sb_diag_error(diag, p->pos,
+                          "%s record has TTL %u but the other %s records of this name have "
+                          "TTL %u; all records of one type and name must share one TTL",
+                          tn, p->ttl, tn, head->ttl);
+        }
+        rd[n++] = p->rd;
+    }
+    set->type = head->type;
+    set->count = (uint16_t)(unique > 65535 ? 65535 : unique);
+    set->ttl = head->ttl;
+    set->rdata = rd;
+    set->pos = head->pos;
+    set->next = node->rrsets;
+    node->rrsets = set;
+    if (head->type == SB_TYPE_CNAME)
+        node->flags |= SB_NODE_CNAME;
+    if (head->type == SB_TYPE_NS && node != z->apex_node)
+        node->flags |= SB_NODE_CUT;
+    return 0;
+}
+
+static int build_nodes(sb_zone_t *z, sb_diag_t *diag)
+{
+    qsort(z->pending, z->pending_count, sizeof(pending_rr_t), cmp_pending);
+    size_t i = 0;
+    while (i < z->pending_count) {
+        const pending_rr_t *p = &z->pending[i];
+        sb_node_t *node = node_get(z, p->owner, p->owner_len);
+        if (node == NULL || add_ancestors(z, p->owner) < 0)
+            return -ENOMEM;
+        size_t end = i;
+        while (end < z->pending_count && z->pending[end].type == p->type &&
+               z->pending[end].owner_len == p->owner_len &&
+               memcmp(z->pending[end].owner, p->owner, p->owner_len) == 0)
+            end++;
+        int rc = build_rrset(z, node, i, end, diag);
+        if (rc < 0)
+            return rc;
+        i = end;
+    }
+    return 0;
+}
+
+/* ---- whole-zone checks ------------------------------------------------- */
+
+static const char *type_name(uint16_t type, char *buf, size_t cap)
+{
+    static const struct {
+        uint16_t type;
+        const char *name;
+    } names[] = {
+        {SB_TYPE_A, "A"},         {SB_TYPE_NS, "NS"},     {SB_TYPE_CNAME, "CNAME"},
+        {SB_TYPE_SOA, "SOA"},     {SB_TYPE_PTR, "PTR"},   {SB_TYPE_MX, "MX"},
+        {SB_TYPE_TXT, "TXT"},     {SB_TYPE_AAAA, "AAAA"}, {SB_TYPE_SRV, "SRV"},
+        {SB_TYPE_DNAME, "DNAME"}, {SB_TYPE_DS, "DS"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (names[i].type == type)
+            return names[i].name;
+    }
+    snprintf(buf, cap, "TYPE%u", type);
+    return buf;
+}
+
+static void check_apex(const sb_zone_t *z, sb_diag_t *diag)
+{
+    sb_pos_t file_pos = {z->file, 0, 0};
+    const sb_rrset_t *soa = sb_node_rrset(z->apex_node, SB_TYPE_SOA);
+    if (soa == NULL)
+        sb_diag_error(diag, file_pos, "zone %s has no SOA record at its apex", z->apex_text);
+    else if (soa->count > 1)
+        sb_diag_error(diag, soa->pos, "zone %s has %u SOA records; it must have exactly one",
+                      z->apex_text, soa->count);
+    if (sb_node_rrset(z->apex_node, SB_TYPE_NS) == NULL)
+        sb_diag_error(diag, file_pos, "zone %s has no NS records at its apex", z->apex_text);
+}
+
+static void check_cname(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *diag)
+{
+    const sb_rrset_t *cname = sb_node_rrset(n, SB_TYPE_CNAME);
+    char text[SB_NAME_TEXT_MAX];
+    sb_name_to_text(n->name, text, sizeof(text));
+    if (n == z->apex_node) {
+        sb_diag_error(diag, cname->pos,
+                      "CNAME at the zone apex %s is not allowed (the apex has SOA and NS)", text);
+        return;
+    }
+    if (cname->count > 1)
+        sb_diag_error(diag, cname->pos, "%s has %u CNAME records; a name has at most one", text,
+                      cname->count);
+    for (const sb_rrset_t *s = n->rrsets; s != NULL; s = s->next) {
+        if (s->type != SB_TYPE_CNAME) {
+            char tn[24];
+            sb_diag_error(diag, s->pos,
+                          "%s record at %s, which has a CNAME; a CNAME cannot have other data",
+                          type_name(s->type, tn, sizeof(tn)), text);
+        }
+    }
+}
+
+/* The nearest delegation point strictly above `n`, or NULL. */
+static const sb_node_t *cut_above(const sb_zone_t *z, const sb_node_t *n)
+{
+    const uint8_t *p = n->name;
+    for (unsigned labels = n->labels; labels > z->apex_labels + 1; labels--) {
+        p += *p + 1;
+        const sb_node_t *a = sb_zone_find(z, p, sb_name_len(p));
+        if (a != NULL && (a->flags & SB_NODE_CUT))
+            return a;
+    }
+    return NULL;
+}
+
+static bool is_address(uint16_t type)
+{
+    return type == SB_TYPE_A || type == SB_TYPE_AAAA;
+}
+
+static void check_occlusion(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *diag)
+{
+    const sb_node_t *cut = cut_above(z, n);
+    char text[SB_NAME_TEXT_MAX], cut_text[SB_NAME_TEXT_MAX];
+    sb_name_to_text(n->name, text, sizeof(text));
+    for (const sb_rrset_t *s = n->rrsets; s != NULL; s = s->next) {
+        char tn[24];
+        if (cut != NULL && !is_address(s->type)) {
+            sb_name_to_text(cut->name, cut_text, sizeof(cut_text));
+            sb_diag_error(diag, s->pos,
+                          "%s record at %s is below the delegation to %s and would never be "
+                          "served; only glue A and AAAA records belong there",
+                          type_name(s->type, tn, sizeof(tn)), text, cut_text);
+        } else if (cut == NULL && (n->flags & SB_NODE_CUT) && s->type != SB_TYPE_NS &&
+                   s->type != SB_TYPE_DS && !is_address(s->type)) {
+            sb_diag_error(diag, s->pos,
+                          "%s record at the delegation point %s would never be served; only NS, "
+                          "DS and glue records belong there",
+                          type_name(s->type, tn, sizeof(tn)), text);
+        }
+    }
+}
+
+static void check_node(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *diag)
+{
+    if (n->flags & SB_NODE_CNAME)
+        check_cname(z, n, diag);
+    const sb_rrset_t *soa = sb_node_rrset(n, SB_TYPE_SOA);
+    if (soa != NULL && n != z->apex_node)
+        sb_diag_error(diag, soa->pos,
+                      "SOA record below the zone apex %s; a zone has one SOA, at "
+                      "its apex",
+                      z->apex_text);
+    if (n != z->apex_node && n->rrsets != NULL)
+        check_occlusion(z, n, diag);
+}
+
+static bool profile_clash(const sb_node_t *n, const sb_profile_t *p, uint16_t *type)
+{
+    for (const sb_rrset_t *s = n->rrsets; s != NULL; s = s->next) {
+        if (!p->addresses || is_address(s->type) || s->type == SB_TYPE_CNAME) {
+            *type = s->type;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int attach_profile(sb_zone_t *z, sb_profile_t *p, sb_diag_t *diag)
+{
+    sb_node_t *n = node_get(z, p->owner, p->owner_len);
+    if (n == NULL || add_ancestors(z, p->owner) < 0)
+        return -ENOMEM;
+    uint16_t type;
+    char tn[24];
+    if (n->profile != NULL) {
+        sb_diag_error(diag, p->pos, "%s already has a profile (at line %u)", p->owner_text,
+                      n->profile->pos.line);
+    } else if (n == z->apex_node && !p->addresses) {
+        sb_diag_error(diag, p->pos,
+                      "a profile of name endpoints answers with a CNAME, which cannot be at the "
+                      "zone apex %s; use address endpoints there",
+                      p->owner_text);
+    } else if (profile_clash(n, p, &type)) {
+        sb_diag_error(diag, p->pos, "%s has both a profile and %s records; %s", p->owner_text,
+                      type_name(type, tn, sizeof(tn)),
+                      p->addresses ? "a profile of address endpoints may share its name only "
+                                     "with records other than A, AAAA and CNAME"
+                                   : "a profile of name endpoints answers with a CNAME, which "
+                                     "cannot have other data");
+    } else if (cut_above(z, n) != NULL || (n->flags & SB_NODE_CUT)) {
+        sb_diag_error(diag, p->pos,
+                      "profile %s is at or below a delegation and would never be "
+                      "served",
+                      p->owner_text);
+    }
+    if (n->profile == NULL)
+        n->profile = p;
+    return 0;
+}
+
+static void release_build_state(sb_zone_t *z)
+{
+    free(z->pending);
+    z->pending = NULL;
+    z->pending_count = z->pending_cap = 0;
+    free(z->profiles);
+    z->profiles = NULL;
+    z->profile_cap = 0;
+}
+
+int sb_zone_finish(sb_zone_t *z, sb_diag_t *diag)
+{
+    size_t errors_before = sb_diag_count(diag);
+    size_t cap = table_capacity(z);
+    int rc = -ENOMEM;
+    z->table = sb_arena_alloc(z->arena, cap * sizeof(sb_node_t *));
+    sb_profile_t **kept = NULL;
+    if (z->table == NULL)
+        goto out;
+    z->mask = cap - 1;
+    z->apex_node = node_get(z, z->apex, z->apex_len);
+    if (z->apex_node == NULL)
+        goto out;
+    z->apex_node->flags |= SB_NODE_APEX;
+    if ((rc = build_nodes(z, diag)) < 0)
+        goto out;
+    check_apex(z, diag);
+    z->soa = sb_node_rrset(z->apex_node, SB_TYPE_SOA);
+    for (size_t i = 0; i <= z->mask; i++) {
+        if (z->table[i] != NULL)
+            check_node(z, z->table[i], diag);
+    }
+    for (size_t i = 0; i < z->profile_count; i++) {
+        if ((rc = attach_profile(z, z->profiles[i], diag)) < 0)
+            goto out;
+    }
+    /* Keep the profile list in the arena for the generation's walkers. */
+    kept = sb_arena_alloc(z->arena, (z->profile_count + 1) * sizeof(void *));
+    if (kept == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    if (z->profile_count > 0)
+        memcpy(kept, z->profiles, z->profile_count * sizeof(void *));
+    rc = sb_diag_count(diag) > errors_before ? SB_ECONFIG : 0;
+out:
+    release_build_state(z);
+    z->profiles = kept;
+    return rc;
+}
+
+/* ---- accessors ---------------------------------------------------------- */
+
+const uint8_t *sb_zone_apex(const sb_zone_t *z)
+{
+    return z->apex;
+}
+
+unsigned sb_zone_apex_labels(const sb_zone_t *z)
+{
+    return z->apex_labels;
+}
+
+const char *sb_zone_apex_text(const sb_zone_t *z)
+{
+    return z->apex_text;
+}
+
+const char *sb_zone_file(const sb_zone_t *z)
+{
+    return z->file;
+}
+
+const sb_node_t *sb_zone_apex_node(const sb_zone_t *z)
+{
+    return z->apex_node;
+}
+
+const sb_rrset_t *sb_zone_soa(const sb_zone_t *z)
+{
+    return z->soa;
+}
+
+size_t sb_zone_node_count(const sb_zone_t *z)
+{
+    return z->node_count;
+}
+
+size_t sb_zone_profile_count(const sb_zone_t *z)
+{
+    return z->profile_count;
+}
+
+sb_profile_t *sb_zone_profile(const sb_zone_t *z, size_t i)
+{
+    return z->profiles[i];
+}
+
+const sb_rrset_t *sb_node_rrset(const sb_node_t *node, uint16_t type)
+{
+    for (const sb_rrset_t *s = node->rrsets; s != NULL; s = s->next) {
+        if (s->type == type)
+            return s;
+    }
+    return NULL;
+}
+
+/* ---- lookup ------------------------------------------------------------- */
+
+static const sb_node_t *find_wildcard(const sb_zone_t *z, const sb_lname_t *q, unsigned encloser)
+{
+    size_t len;
+    const uint8_t *ce = sb_lname_suffix(q, encloser, &len);
+    uint8_t star[SB_NAME_MAX + 2];
+    if (len + 2 > SB_NAME_MAX)
+        return NULL;
+    star[0] = 1;
+    star[1] = '*';
+    memcpy(star + 2, ce, len);
+    return sb_zone_find(z, star, len + 2);
+}
+
+void sb_zone_lookup(const sb_zone_t *z, const sb_lname_t *q, uint16_t qtype, sb_match_t *out)
+{
+    const sb_node_t *node = z->apex_node;
+    for (unsigned k = z->apex_labels + 1; k <= q->labels; k++) {
+        size_t len;
+        const uint8_t *suffix = sb_lname_suffix(q, k, &len);
+        const sb_node_t *next = sb_zone_find(z, suffix, len);
+        if (next == NULL) {
+            const sb_node_t *w = find_wildcard(z, q, k - 1);
+            out->kind = w != NULL ? SB_MATCH_WILDCARD : SB_MATCH_NXDOMAIN;
+            out->node = w;
+            return;
+        }
+        node = next;
+        if ((node->flags & SB_NODE_CUT) && !(k == q->labels && qtype == SB_TYPE_DS)) {
+            out->kind = SB_MATCH_REFERRAL;
+            out->node = node;
+            out->cut_labels = k;
+            return;
+        }
+    }
+    out->kind = SB_MATCH_EXACT;
+    out->node = node;
+}
