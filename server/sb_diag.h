@@ -18,7 +18,7 @@
 #include <stddef.h>
 
 typedef struct {
-    const char *file; /* borrowed; must outlive the diagnostics */
+    const char *file; /* borrowed; the diagnostics keep their own copy */
     unsigned line;
     unsigned col;
 } sb_pos_t;
@@ -37,11 +37,12 @@ void sb_diag_error(sb_diag_t *diag, sb_pos_t pos, const char *fmt, ...)
 #define SB_DIAG_MAX 200
 
 size_t sb_diag_count(const sb_diag_t *diag);
-/* The i-th kept message, complete with its position prefix. */
-const char *sb_diag_message(const sb_diag_t *diag, size_t i);
+/* The i-th kept message, complete with its position prefix. Messages are
+ * ordered by file, line and column (file-level ones first in their file). */
+const char *sb_diag_message(sb_diag_t *diag, size_t i);
 
-/* Write every kept message, one per line, and a summary line when some were
- * dropped. */
-void sb_diag_print(const sb_diag_t *diag, FILE *out);
+/* Write every kept message in that order, one per line, and a summary line
+ * when some were dropped. */
+void sb_diag_print(sb_diag_t *diag, FILE *out);
 
 #endif

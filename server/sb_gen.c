@@ -147,6 +147,8 @@ static const char *why_unusable(const sb_match_t *m)
 
 static int resolve_in_zone(sb_gen_t *gen, sb_endpoint_t *ep, sb_diag_t *diag)
 {
+    if (sb_name_equal(ep->target, ep->profile->owner))
+        return 0; /* the zone file parser reports an endpoint aimed at itself */
     sb_lname_t target;
     sb_lname_set(&target, ep->target);
     const sb_zone_t *z = sb_gen_find_zone(gen, &target);
@@ -198,8 +200,7 @@ static int collect_profiles(sb_gen_t *gen, sb_diag_t *diag)
 
 /* Run the cross-zone pass after loading (rc: the loading's status) and hand
  * the generation over, or free it when anything failed. */
-static int conclude(sb_gen_t *gen, int rc, sb_diag_t *diag, size_t errors_before,
-                    sb_gen_t **out)
+static int conclude(sb_gen_t *gen, int rc, sb_diag_t *diag, size_t errors_before, sb_gen_t **out)
 {
     if (rc == 0)
         rc = index_zones(gen, diag);
@@ -262,7 +263,8 @@ static int list_zone_files(const char *dir, char ***out, size_t *count, sb_diag_
         names[n++] = copy;
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp_str);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp_str);
     *out = names;
     *count = n;
     if (rc == 0 && n == 0) {
@@ -288,7 +290,7 @@ static int load_one(sb_gen_t *gen, const char *dir, const char *base, sb_diag_t 
     int rc = sb_zonefile_load(path, apex, gen->arena, diag, &zone);
     if (rc == -ENOMEM)
         return rc;
-    return rc == 0 ? add_zone(gen, zone) : 0;
+    return zone != NULL ? add_zone(gen, zone) : 0;
 }
 
 int sb_gen_load(sb_gen_t **out, const char *zones_dir, sb_diag_t *diag)
@@ -325,10 +327,8 @@ int sb_gen_load_texts(sb_gen_t **out, const char *const *files, size_t count, sb
             break;
         }
         rc = sb_zonefile_load_text(files[2 * i], files[2 * i + 1], apex, gen->arena, diag, &zone);
-        if (rc == 0)
-            rc = add_zone(gen, zone);
-        else if (rc == SB_ECONFIG)
-            rc = 0;
+        if (rc != -ENOMEM)
+            rc = zone != NULL ? add_zone(gen, zone) : 0;
     }
     return conclude(gen, rc, diag, errors_before, out);
 }

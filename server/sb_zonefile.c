@@ -37,6 +37,8 @@ typedef struct {
     uint8_t owner[SB_NAME_MAX];
     uint32_t ttl;
     bool have_monitor;
+    bool monitor_broken;  /* a monitor statement was there but had errors */
+    bool endpoint_broken; /* an endpoint statement was there but had errors */
     sb_pos_t monitor_pos;
     sb_monitor_t monitor;
     endpoint_draft_t *eps;
@@ -821,6 +823,7 @@ static void monitor_stmt(zparse_t *zp, profile_draft_t *d, const sb_token_t *t, 
         return;
     }
     sb_monitor_proto_t proto;
+    d->monitor_broken = true;
     if (n < 2 || is_setting(&t[1])) {
         error_at(zp, pos_plus(t[0].pos, t[0].len),
                  "monitor needs a protocol: http, https, tcp or none");
@@ -912,6 +915,7 @@ static bool parse_target(zparse_t *zp, endpoint_draft_t *ep, const sb_token_t *t
 static void endpoint_stmt(zparse_t *zp, profile_draft_t *d, const sb_token_t *t, size_t n)
 {
     d->last = STMT_BROKEN;
+    d->endpoint_broken = true;
     if (n < 3 || is_setting(&t[1]) || is_setting(&t[2])) {
         error_at(zp, t[0].pos,
                  "endpoint needs a name and a target, as in 'endpoint east east.example.com. "
@@ -979,26 +983,22 @@ static const endpoint_draft_t *find_name(const profile_draft_t *d, size_t before
     return NULL;
 }
 
-static bool check_endpoint(zparse_t *zp, const profile_draft_t *d, size_t i, const char *owner)
+static void check_endpoint(zparse_t *zp, const profile_draft_t *d, size_t i, const char *owner)
 {
     const endpoint_draft_t *ep = &d->eps[i];
     const endpoint_draft_t *other;
-    bool ok = true;
     if ((other = find_name(d, i, ep->name)) != NULL) {
         error_at(zp, ep->pos, "endpoint '%s' is already defined in this profile (line %u)",
                  ep->name, other->pos.line);
-        ok = false;
     }
     if (ep->priority == 0) {
         error_at(zp, ep->pos, "endpoint '%s' needs a priority (add priority=N; 1 is the first)",
                  ep->name);
-        ok = false;
     } else if ((other = find_priority(d, i, ep->priority)) != NULL) {
         error_at(zp, ep->priority_pos,
                  "priority %u of endpoint '%s' is already used by endpoint '%s'; each endpoint "
                  "needs its own priority",
                  ep->priority, ep->name, other->name);
-        ok = false;
     }
     if ((ep->kind == SB_TARGET_NAME) != (d->eps[0].kind == SB_TARGET_NAME)) {
         error_at(zp, ep->pos,
@@ -1006,36 +1006,30 @@ static bool check_endpoint(zparse_t *zp, const profile_draft_t *d, size_t i, con
                  "names (answered with CNAME) or all addresses (answered with A/AAAA)",
                  ep->name, ep->kind == SB_TARGET_NAME ? "a name" : "an address", d->eps[0].name,
                  d->eps[0].kind == SB_TARGET_NAME ? "a name" : "an address");
-        ok = false;
     }
     if (ep->kind == SB_TARGET_NAME && sb_name_equal(ep->target, d->owner)) {
         error_at(zp, ep->pos, "endpoint '%s' points at the profile's own name %s", ep->name, owner);
-        ok = false;
     }
-    return ok;
 }
 
 /* Check the profile's monitor, then each endpoint's monitor with its
  * overrides applied; fills eff[i] with the effective monitor. */
-static bool check_monitors(zparse_t *zp, const profile_draft_t *d, sb_monitor_t *eff)
+static void check_monitors(zparse_t *zp, const profile_draft_t *d, sb_monitor_t *eff)
 {
     char why[SB_WHY_MAX];
     sb_pos_t where;
     sb_monitor_t base = d->monitor;
     if (sb_monitor_check(&base, why, &where) < 0) {
         error_at(zp, where, "%s", why);
-        return false;
+        return;
     }
-    bool ok = true;
     for (size_t i = 0; i < d->count; i++) {
         eff[i] = d->monitor;
         sb_monitor_apply(&eff[i], &d->eps[i].overrides);
         if (sb_monitor_check(&eff[i], why, &where) < 0) {
             error_at(zp, where, "endpoint '%s': %s", d->eps[i].name, why);
-            ok = false;
         }
     }
-    return ok;
 }
 
 static int cmp_priority(const void *a, const void *b)
@@ -1094,30 +1088,33 @@ static void profile_close(zparse_t *zp)
     zp->profile = NULL;
     char owner[SB_NAME_TEXT_MAX];
     sb_name_to_text(d->owner, owner, sizeof(owner));
-    bool ok = true;
-    if (!d->have_monitor) {
+    if (!d->have_monitor && !d->monitor_broken) {
         error_at(zp, d->pos,
                  "profile %s has no monitor; add 'monitor http', 'monitor tcp port=N' or "
                  "'monitor none'",
                  owner);
-        ok = false;
     }
-    if (d->count == 0) {
+    if (d->count == 0 && !d->endpoint_broken) {
         error_at(zp, d->pos, "profile %s has no endpoints; add 'endpoint NAME TARGET priority=N'",
                  owner);
-        ok = false;
     }
-    for (size_t i = 0; i < d->count; i++)
-        ok = check_endpoint(zp, d, i, owner) && ok;
-    sb_monitor_t *eff = calloc(d->count ? d->count : 1, sizeof(*eff));
-    if (eff == NULL)
-        zp->oom = 1;
-    else if (d->have_monitor && check_monitors(zp, d, eff) && ok && d->count > 0 &&
-             d->count <= 1000 && build_profile(zp, d, eff, owner) < 0)
-        zp->oom = 1;
-    if (d->count > 1000)
+    if (d->count > 1000) {
         error_at(zp, d->pos, "profile %s has %zu endpoints; at most 1000 are allowed", owner,
                  d->count);
+    }
+    for (size_t i = 0; i < d->count; i++)
+        check_endpoint(zp, d, i, owner);
+    sb_monitor_t *eff = calloc(d->count ? d->count : 1, sizeof(*eff));
+    if (eff == NULL) {
+        zp->oom = 1;
+    } else if (d->have_monitor && d->count > 0 && d->count <= 1000) {
+        /* Built even when something above was wrong, so that the checks that
+         * run across zones (endpoint targets) report too; a generation with
+         * any error is refused as a whole. */
+        check_monitors(zp, d, eff);
+        if (build_profile(zp, d, eff, owner) < 0)
+            zp->oom = 1;
+    }
     free(eff);
     free(d->eps);
     free(d);
@@ -1216,7 +1213,7 @@ static int load(sb_lexer_t *lx, const char *file, const uint8_t *apex, sb_arena_
         ldns_rdf_deep_free(zp.origin_rdf);
     if (rc == 0 && sb_diag_count(diag) > errors_before)
         rc = SB_ECONFIG;
-    *out = rc == 0 ? zp.zone : NULL;
+    *out = rc == 0 || rc == SB_ECONFIG ? zp.zone : NULL;
     return rc;
 }
 

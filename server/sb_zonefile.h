@@ -35,9 +35,10 @@
 /* Default TTL of a profile's answers when it sets no ttl=N. */
 #define SB_PROFILE_DEFAULT_TTL 30
 
-/* Parse `path` as the zone `apex` (wire name). On return *out holds the
- * finished zone when the result is 0. Returns 0, SB_ECONFIG when errors were
- * recorded, or -ENOMEM. */
+/* Parse `path` as the zone `apex` (wire name). Returns 0, SB_ECONFIG when
+ * errors were recorded, or -ENOMEM. With SB_ECONFIG *out still holds the
+ * finished zone, so that checks across zones can run and report too; such a
+ * zone must never be served. */
 int sb_zonefile_load(const char *path, const uint8_t *apex, sb_arena_t *arena, sb_diag_t *diag,
                      sb_zone_t **out);
 

@@ -1,0 +1,66 @@
+#!/bin/sh
+# From a fresh Debian 12 checkout to a running server or a tested build.
+#
+#   packaging/bootstrap.sh serve   install what building and the walkthrough need,
+#                                  build, and serve zones/ on 127.0.0.1:5353
+#   packaging/bootstrap.sh test    install what building and testing need, then
+#                                  build and run every test twice: a normal build
+#                                  (build/) and an ASan/UBSan build (build-asan/)
+#
+# Run as root (or with sudo available). Everything comes from Debian's archive.
+set -eu
+cd "$(dirname "$0")/.."
+
+BUILD_DEPS="build-essential cmake pkg-config libldns-dev libuv1-dev libcurl4-openssl-dev
+            libc-ares-dev ca-certificates"
+WALKTHROUGH_DEPS="bind9-dnsutils python3"
+TEST_DEPS="libcmocka-dev python3 python3-dnspython clang-format"
+
+say() { printf '\n==> %s\n' "$*"; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else echo "bootstrap: run as root (or install sudo) to install packages" >&2; exit 1
+    fi
+}
+
+install() {
+    say "installing Debian packages: $*"
+    as_root apt-get update -q
+    # shellcheck disable=SC2086
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+}
+
+build() { # build DIR [cmake options...]
+    dir=$1
+    shift
+    say "building in $dir"
+    cmake -S . -B "$dir" "$@"
+    cmake --build "$dir" -j "$(nproc)"
+}
+
+case "${1:-}" in
+serve)
+    # shellcheck disable=SC2086
+    install $BUILD_DEPS $WALKTHROUGH_DEPS
+    build build -DSB_BUILD_TESTS=OFF
+    say "serving zones/ on 127.0.0.1:5353 (Ctrl-C stops it)"
+    exec ./build/switchboard serve --zones zones --listen 127.0.0.1:5353
+    ;;
+test)
+    # shellcheck disable=SC2086
+    install $BUILD_DEPS $TEST_DEPS
+    build build
+    say "running the tests (build/)"
+    ctest --test-dir build --output-on-failure -j "$(nproc)"
+    build build-asan -DCMAKE_BUILD_TYPE=Debug -DSB_SANITIZE=address,undefined
+    say "running the tests under ASan and UBSan (build-asan/)"
+    ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
+    say "all tests passed"
+    ;;
+*)
+    echo "usage: packaging/bootstrap.sh serve|test" >&2
+    exit 2
+    ;;
+esac

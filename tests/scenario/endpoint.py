@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""A health-check target for scenario tests, run as its own process.
+
+    endpoint.py http  --bind 127.0.0.10 [--port N] [--status 200]
+    endpoint.py tcp   --bind 127.0.0.10 [--port N]   accept, then close
+    endpoint.py hang  --bind 127.0.0.10 [--port N]   accept, never answer
+
+Prints "PORT <n>" on stdout once it is listening, so the test can use an
+ephemeral port and still find it. Tests stop it with SIGKILL (the endpoint
+dies like a crashed server) and may start it again on the same port.
+Every HTTP request is counted on stderr as "REQUEST <path>".
+"""
+import argparse
+import http.server
+import signal
+import socket
+import socketserver
+import sys
+import threading
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    status = 200
+
+    def do_GET(self):
+        sys.stderr.write(f"REQUEST {self.path}\n")
+        sys.stderr.flush()
+        body = f"status {self.status}\n".encode()
+        self.send_response(self.status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_HEAD = do_GET
+
+    def log_message(self, fmt, *args):
+        pass
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+def listen(bind, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((bind, port))
+    s.listen(128)
+    return s
+
+
+def announce(port):
+    print(f"PORT {port}", flush=True)
+
+
+def serve_tcp(sock, hang):
+    held = []
+    while True:
+        conn, _ = sock.accept()
+        if hang:
+            held.append(conn)  # keep it open and silent
+        else:
+            conn.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["http", "tcp", "hang"])
+    ap.add_argument("--bind", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--status", type=int, default=200)
+    args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if args.mode == "http":
+        Handler.status = args.status
+        srv = Server((args.bind, args.port), Handler)
+        announce(srv.server_address[1])
+        srv.serve_forever()
+    else:
+        sock = listen(args.bind, args.port)
+        announce(sock.getsockname()[1])
+        serve_tcp(sock, hang=args.mode == "hang")
+
+
+if __name__ == "__main__":
+    main()

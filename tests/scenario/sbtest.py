@@ -1,0 +1,225 @@
+"""Scenario-test harness: the real switchboard daemon on an ephemeral
+loopback port, real endpoint processes, and polling with deadlines.
+
+Nothing here sleeps and hopes: every wait is `wait_until(condition,
+deadline)`, which polls and fails with a description when time runs out.
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+
+BINARY = os.environ.get("SB_BINARY", "build/switchboard")
+HERE = os.path.dirname(os.path.abspath(__file__))
+READY_TIMEOUT = 15.0
+
+
+def wait_until(condition, timeout, what, interval=0.05):
+    """Poll `condition` until it returns a true value; fail after `timeout`
+    seconds, saying `what` was awaited."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            last = condition()
+        except (OSError, dns.exception.DNSException) as e:
+            last = e
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"timed out after {timeout}s waiting for {what}: {e!r}")
+        else:
+            if last:
+                return last
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+        time.sleep(interval)
+
+
+class Endpoint:
+    """An endpoint.py process: started, killed and restarted by the test."""
+
+    def __init__(self, mode, bind="127.0.0.1", status=200, port=0):
+        self.mode, self.bind, self.status, self.port = mode, bind, status, port
+        self.proc = None
+        self.requests = 0
+        self.start()
+
+    def start(self):
+        args = [sys.executable, os.path.join(HERE, "endpoint.py"), self.mode,
+                "--bind", self.bind, "--port", str(self.port), "--status", str(self.status)]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+        line = self.proc.stdout.readline()
+        m = re.match(r"PORT (\d+)", line)
+        if not m:
+            raise AssertionError(f"endpoint did not start: {line!r} {self.proc.stderr.read()}")
+        self.port = int(m.group(1))
+        threading.Thread(target=self._count, args=(self.proc,), daemon=True).start()
+
+    def _count(self, proc):
+        with proc.stderr:
+            for line in proc.stderr:
+                if line.startswith("REQUEST"):
+                    self.requests += 1
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc:
+            self.proc.stdout.close()
+
+    def restart(self):
+        self.kill()
+        self.start()
+
+
+class Server:
+    """A switchboard daemon serving `zones` ({file name: text})."""
+
+    def __init__(self, zones, args=(), zones_dir=None):
+        self.tmp = tempfile.mkdtemp(prefix="sb-scenario-")
+        if zones_dir is None:
+            zones_dir = os.path.join(self.tmp, "zones")
+            os.mkdir(zones_dir)
+            for name, text in zones.items():
+                with open(os.path.join(zones_dir, name), "w") as f:
+                    f.write(text)
+        self.zones_dir = zones_dir
+        self.lines = []
+        self.cond = threading.Condition()
+        cmd = [BINARY, "serve", "--zones", zones_dir, "--listen", "127.0.0.1:0",
+               "--threads", "2", *args]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+        line = self.wait_log(r"event=listening address=127\.0\.0\.1:(\d+)", READY_TIMEOUT)
+        self.port = int(re.search(r":(\d+) ", line).group(1))
+        self.wait_log(r"event=ready", READY_TIMEOUT)
+
+    def _read(self):
+        for line in self.proc.stderr:
+            if os.environ.get("SB_ECHO_LOG"):
+                sys.stderr.write(line)
+            with self.cond:
+                self.lines.append(line.rstrip("\n"))
+                self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    def wait_log(self, pattern, timeout, start=0):
+        """The first log line from index `start` matching `pattern`."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for line in self.lines[start:]:
+                    if rx.search(line):
+                        return line
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.proc.poll() is not None and not self._reading()):
+                    raise AssertionError(
+                        f"no log line matching {pattern!r} within {timeout}s; log:\n"
+                        + "\n".join(self.lines[-40:]))
+                self.cond.wait(min(left, 0.2))
+
+    def _reading(self):
+        return self.proc.stderr is not None and not self.proc.stderr.closed
+
+    def log_count(self, pattern):
+        rx = re.compile(pattern)
+        with self.cond:
+            return sum(1 for line in self.lines if rx.search(line))
+
+    def query(self, name, rdtype="A", tcp=False, timeout=2.0, **kw):
+        q = dns.message.make_query(name, rdtype, **kw)
+        if tcp:
+            return dns.query.tcp(q, "127.0.0.1", port=self.port, timeout=timeout)
+        return dns.query.udp(q, "127.0.0.1", port=self.port, timeout=timeout,
+                             ignore_trailing=False)
+
+    def raw_udp(self, payload, timeout=1.0):
+        """Send raw bytes; the reply's bytes, or None when nothing came."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(timeout)
+            s.sendto(payload, ("127.0.0.1", self.port))
+            try:
+                return s.recv(65535)
+            except socket.timeout:
+                return None
+
+    def stop(self):
+        """SIGTERM; the daemon must exit 0 promptly."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("switchboard did not exit within 10s of SIGTERM")
+            if rc != 0:
+                raise AssertionError(f"switchboard exited {rc}; log:\n" + "\n".join(self.lines))
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def answer_texts(msg):
+    """The answer section as sorted presentation lines without TTLs' noise."""
+    out = []
+    for rrset in msg.answer:
+        for rd in rrset:
+            out.append(f"{rrset.name} {rrset.ttl} {dns.rdatatype.to_text(rrset.rdtype)} {rd}")
+    return out
+
+
+def cname_target(msg):
+    for rrset in msg.answer:
+        if rrset.rdtype == dns.rdatatype.CNAME:
+            return str(rrset[0].target)
+    return None
+
+
+ZONE_HEADER = """$ORIGIN example.com.
+$TTL 3600
+@     SOA  ns1 hostmaster 2026112101 7200 900 1209600 60
+@     NS   ns1
+ns1   A    127.0.0.1
+"""
+
+
+class ScenarioCase(unittest.TestCase):
+    """Base class: endpoints and servers started by a test are stopped at
+    its end, whatever happens."""
+
+    def endpoint(self, *args, **kw):
+        ep = Endpoint(*args, **kw)
+        self.addCleanup(ep.kill)
+        return ep
+
+    def server(self, zones, args=(), **kw):
+        srv = Server(zones, args, **kw)
+        self.addCleanup(srv.kill)
+        return srv
+
+
+def main():
+    unittest.main(verbosity=2)

@@ -1,0 +1,34 @@
+"""The zone that ships in zones/ serves as-is: no edits, no outside DNS."""
+import os
+
+import dns.flags
+import dns.rcode
+
+import sbtest
+from sbtest import ScenarioCase
+
+REPO_ZONES = os.path.abspath(os.path.join(sbtest.HERE, "..", "..", "zones"))
+
+
+class ShippedZone(ScenarioCase):
+    def test_www_and_api(self):
+        srv = self.server({}, zones_dir=REPO_ZONES)
+        r = srv.query("www.example.com", "A")
+        self.assertTrue(r.flags & dns.flags.AA)
+        self.assertEqual(r.rcode(), dns.rcode.NOERROR)
+        # east is the primary: it answers when up, and when everything is
+        # down (fail open), so the answer is the same on any machine.
+        self.assertEqual(sbtest.answer_texts(r), [
+            "www.example.com. 30 CNAME east.example.com.",
+            "east.example.com. 3600 A 127.0.0.10",
+        ])
+        r = srv.query("api.example.com", "A")
+        self.assertEqual(sbtest.answer_texts(r), ["api.example.com. 30 A 127.0.0.10"])
+        r = srv.query("example.com", "MX")
+        self.assertEqual(sbtest.answer_texts(r), ["example.com. 3600 MX 10 mail.example.com."])
+        self.assertEqual(len(r.additional), 1)
+        srv.stop()
+
+
+if __name__ == "__main__":
+    sbtest.main()

@@ -1,0 +1,518 @@
+/* Answer building: every response code and section rule, each response
+ * parsed back with ldns and checked field by field. */
+#include "sb_test.h"
+
+#include "sb_answer.h"
+#include "sb_dns.h"
+
+#include <ldns/ldns.h>
+#include <stdlib.h>
+
+#define H SB_TEST_HEADER
+
+static const char *ZONE = H "www profile priority ttl=30 {\n"
+                            "    monitor http port=8001\n"
+                            "    endpoint east east priority=1\n"
+                            "    endpoint west west priority=2\n"
+                            "}\n"
+                            "@ profile priority ttl=20 {\n"
+                            "    monitor none\n"
+                            "    endpoint a4 192.0.2.1 priority=1\n"
+                            "    endpoint a6 2001:db8::1 priority=2\n"
+                            "}\n"
+                            "@ MX 10 mail\n"
+                            "mail A 192.0.2.25\n"
+                            "mail AAAA 2001:db8::25\n"
+                            "deep.ent A 192.0.2.3\n"
+                            "*.wild TXT \"wild\"\n"
+                            "exact.wild TXT \"exact\"\n"
+                            "cname1 CNAME cname2\n"
+                            "cname2 CNAME east\n"
+                            "loop1 CNAME loop2\n"
+                            "loop2 CNAME loop1\n"
+                            "dangling CNAME nothing\n"
+                            "away CNAME www.example.org.\n"
+                            "*.wc CNAME east\n"
+                            "sub NS ns.sub\n"
+                            "sub NS ns.elsewhere.net.\n"
+                            "sub DS 12345 8 2 "
+                            "49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE16B2C5C1E3A5F7E3E5D9F0B2\n"
+                            "ns.sub A 192.0.2.53\n"
+                            "v6only profile priority {\n"
+                            "    monitor none\n"
+                            "    endpoint only6 2001:db8::6 priority=1\n"
+                            "}\n"
+                            "big TXT \"" /* eight 100-byte strings: 800+ bytes of data */
+                            "0123456789012345678901234567890123456789012345678901234567890123456789"
+                            "012345678901234567890123456789\"\n";
+
+static sb_gen_t *gen;
+static const sb_answer_config_t cfg = {.udp_max = 1232};
+
+static int setup(void **state)
+{
+    (void)state;
+    char *text = malloc(strlen(ZONE) + 8 * 140 + 1);
+    strcpy(text, ZONE);
+    for (int i = 1; i < 8; i++) {
+        char line[160];
+        snprintf(line, sizeof(line),
+                 "big TXT \"%d12345678901234567890123456789012345678901234567890123456789012345"
+                 "6789012345678901234567890123456789\"\n",
+                 i);
+        strcat(text, line);
+    }
+    gen = sb_test_load_ok(text);
+    free(text);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    sb_gen_free(gen);
+    return 0;
+}
+
+typedef struct {
+    uint16_t flags;   /* header flags word (RD etc.) */
+    uint16_t qdcount; /* 0: default 1 */
+    bool edns;
+    uint16_t udp_size;
+    uint8_t edns_version;
+    bool do_bit;
+} query_opts_t;
+
+/* Build a query by hand so that every byte is under the test's control. */
+static size_t build_query(uint8_t *buf, const char *qname, uint16_t qtype, uint16_t qclass,
+                          const query_opts_t *o)
+{
+    memset(buf, 0, 12);
+    sb_put16(buf, 0xbeef);
+    sb_put16(buf + 2, o->flags);
+    sb_put16(buf + 4, o->qdcount ? o->qdcount : 1);
+    size_t n = 12;
+    int len = sb_name_from_text(qname, buf + n);
+    assert_true(len > 0);
+    n += (size_t)len;
+    sb_put16(buf + n, qtype);
+    sb_put16(buf + n + 2, qclass);
+    n += 4;
+    if (o->edns) {
+        sb_put16(buf + 10, 1);
+        buf[n] = 0;
+        sb_put16(buf + n + 1, SB_TYPE_OPT);
+        sb_put16(buf + n + 3, o->udp_size);
+        sb_put32(buf + n + 5, (uint32_t)o->edns_version << 16 | (o->do_bit ? 0x8000u : 0));
+        sb_put16(buf + n + 9, 0);
+        n += 11;
+    }
+    return n;
+}
+
+static uint8_t resp[65535];
+static size_t resp_len;
+static sb_answer_info_t info;
+
+static ldns_pkt *ask_raw(const uint8_t *q, size_t qlen, sb_transport_t tr)
+{
+    resp_len = sb_answer(gen, &cfg, tr, q, qlen, resp, sizeof(resp), &info);
+    if (resp_len == 0)
+        return NULL;
+    ldns_pkt *pkt = NULL;
+    assert_int_equal(ldns_wire2pkt(&pkt, resp, resp_len), LDNS_STATUS_OK);
+    return pkt;
+}
+
+static ldns_pkt *ask_opts(const char *qname, uint16_t qtype, const query_opts_t *o,
+                          sb_transport_t tr)
+{
+    uint8_t q[512];
+    size_t n = build_query(q, qname, qtype, SB_CLASS_IN, o);
+    return ask_raw(q, n, tr);
+}
+
+static ldns_pkt *ask(const char *qname, uint16_t qtype)
+{
+    query_opts_t o = {.flags = SB_FLAG_RD};
+    return ask_opts(qname, qtype, &o, SB_TRANSPORT_UDP);
+}
+
+/* The section rendered as presentation lines joined by '|'. */
+static char *section(const ldns_rr_list *rrs)
+{
+    static char out[8192];
+    out[0] = '\0';
+    for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+        char *s = ldns_rr2str(ldns_rr_list_rr(rrs, i));
+        s[strcspn(s, "\n")] = '\0';
+        for (char *p = s; *p; p++)
+            if (*p == '\t')
+                *p = ' ';
+        if (i > 0)
+            strcat(out, "|");
+        strncat(out, s, sizeof(out) - strlen(out) - 1);
+        free(s);
+    }
+    return out;
+}
+
+static void expect_header(const ldns_pkt *p, ldns_pkt_rcode rcode, bool aa, size_t an, size_t ns,
+                          size_t ar)
+{
+    assert_int_equal(ldns_pkt_id(p), 0xbeef);
+    assert_true(ldns_pkt_qr(p));
+    assert_int_equal(ldns_pkt_get_rcode(p), rcode);
+    assert_int_equal(ldns_pkt_aa(p), aa);
+    assert_false(ldns_pkt_ra(p));
+    assert_false(ldns_pkt_ad(p));
+    assert_int_equal(ldns_pkt_ancount(p), an);
+    assert_int_equal(ldns_pkt_nscount(p), ns);
+    assert_int_equal(ldns_pkt_arcount(p), ar);
+}
+
+static const char *SOA_NEG = "example.com. 60 IN SOA ns1.example.com. hostmaster.example.com. 1 "
+                             "7200 900 1209600 60";
+
+/* ---- NOERROR -------------------------------------------------------------- */
+
+static void profile_cname_with_target_address(void **state)
+{
+    (void)state;
+    ldns_pkt *p = ask("WwW.ExAmPlE.cOm.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 2, 0, 0);
+    assert_true(ldns_pkt_rd(p));
+    assert_int_equal(ldns_pkt_qdcount(p), 1);
+    /* The question and the owner keep the query's case (0x20 resolvers).
+     * Compression is case-insensitive, like NSD's and Knot's: the target's
+     * suffix points at the question and so shows the query's case, which
+     * DNS treats as the same name (RFC 4343). */
+    assert_string_equal(section(ldns_pkt_question(p)), "WwW.ExAmPlE.cOm. IN A");
+    assert_string_equal(section(ldns_pkt_answer(p)),
+                        "WwW.ExAmPlE.cOm. 30 IN CNAME east.ExAmPlE.cOm.|"
+                        "east.ExAmPlE.cOm. 3600 IN A 127.0.0.10");
+    ldns_pkt_free(p);
+}
+
+static void profile_follows_published_choice(void **state)
+{
+    (void)state;
+    sb_profile_t *www = NULL;
+    for (size_t i = 0; i < sb_gen_profile_count(gen); i++)
+        if (strcmp(sb_gen_profile(gen, i)->owner_text, "www.example.com.") == 0)
+            www = sb_gen_profile(gen, i);
+    assert_non_null(www);
+    bool usable[2] = {false, true};
+    sb_profile_publish(www, sb_profile_choose(www, usable));
+    ldns_pkt *p = ask("www.example.com.", SB_TYPE_A);
+    assert_string_equal(section(ldns_pkt_answer(p)),
+                        "www.example.com. 30 IN CNAME west.example.com.|"
+                        "west.example.com. 3600 IN A 127.0.0.11");
+    ldns_pkt_free(p);
+    /* Every endpoint down: the highest priority answers (fail open). */
+    usable[1] = false;
+    sb_choice_t c = sb_profile_choose(www, usable);
+    assert_true(c.primary_fail_open);
+    sb_profile_publish(www, c);
+    p = ask("www.example.com.", SB_TYPE_A);
+    assert_string_equal(section(ldns_pkt_answer(p)),
+                        "www.example.com. 30 IN CNAME east.example.com.|"
+                        "east.example.com. 3600 IN A 127.0.0.10");
+    ldns_pkt_free(p);
+    sb_profile_reset_choice(www);
+}
+
+static void profile_cname_other_types(void **state)
+{
+    (void)state;
+    /* AAAA: the CNAME, then NODATA for the target (RFC 6604: last name). */
+    ldns_pkt *p = ask("www.example.com.", SB_TYPE_AAAA);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 1, 1, 0);
+    assert_string_equal(section(ldns_pkt_answer(p)),
+                        "www.example.com. 30 IN CNAME east.example.com.");
+    assert_string_equal(section(ldns_pkt_authority(p)), SOA_NEG);
+    ldns_pkt_free(p);
+    /* CNAME asked for: just the CNAME. */
+    p = ask("www.example.com.", SB_TYPE_CNAME);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 0);
+    ldns_pkt_free(p);
+}
+
+static void address_profile_and_static_data_at_apex(void **state)
+{
+    (void)state;
+    ldns_pkt *p = ask("example.com.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 0);
+    assert_string_equal(section(ldns_pkt_answer(p)), "example.com. 20 IN A 192.0.2.1");
+    ldns_pkt_free(p);
+    p = ask("example.com.", SB_TYPE_AAAA);
+    assert_string_equal(section(ldns_pkt_answer(p)), "example.com. 20 IN AAAA 2001:db8::1");
+    ldns_pkt_free(p);
+    /* Other types come from the records that share the name; MX gets the
+     * exchange's addresses in the additional section. */
+    p = ask("example.com.", SB_TYPE_MX);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 2);
+    assert_string_equal(section(ldns_pkt_answer(p)),
+                        "example.com. 3600 IN MX 10 mail.example.com.");
+    assert_string_equal(section(ldns_pkt_additional(p)),
+                        "mail.example.com. 3600 IN A 192.0.2.25|"
+                        "mail.example.com. 3600 IN AAAA 2001:db8::25");
+    ldns_pkt_free(p);
+}
+
+static void cname_chains(void **state)
+{
+    (void)state;
+    ldns_pkt *p = ask("cname1.example.com.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 3, 0, 0);
+    assert_string_equal(section(ldns_pkt_answer(p)),
+                        "cname1.example.com. 3600 IN CNAME cname2.example.com.|"
+                        "cname2.example.com. 3600 IN CNAME east.example.com.|"
+                        "east.example.com. 3600 IN A 127.0.0.10");
+    ldns_pkt_free(p);
+    /* A loop stops when a name repeats. */
+    p = ask("loop1.example.com.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 2, 0, 0);
+    ldns_pkt_free(p);
+    /* A chain ending at a missing name is NXDOMAIN (RFC 6604). */
+    p = ask("dangling.example.com.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NXDOMAIN, true, 1, 1, 0);
+    assert_string_equal(section(ldns_pkt_authority(p)), SOA_NEG);
+    ldns_pkt_free(p);
+    /* Leaving the served zones: the CNAME only; the resolver follows it. */
+    p = ask("away.example.com.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 0);
+    ldns_pkt_free(p);
+}
+
+static void wildcards(void **state)
+{
+    (void)state;
+    ldns_pkt *p = ask("Any.Wild.example.com.", SB_TYPE_TXT);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 0);
+    assert_string_equal(section(ldns_pkt_answer(p)), "Any.Wild.example.com. 3600 IN TXT \"wild\"");
+    ldns_pkt_free(p);
+    p = ask("exact.wild.example.com.", SB_TYPE_TXT);
+    assert_string_equal(section(ldns_pkt_answer(p)),
+                        "exact.wild.example.com. 3600 IN TXT \"exact\"");
+    ldns_pkt_free(p);
+    /* Below an existing name the wildcard does not apply (RFC 4592 §3.3.1). */
+    p = ask("x.exact.wild.example.com.", SB_TYPE_TXT);
+    expect_header(p, LDNS_RCODE_NXDOMAIN, true, 0, 1, 0);
+    ldns_pkt_free(p);
+    /* Wildcard of another type: NODATA, not NXDOMAIN. */
+    p = ask("any.wild.example.com.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 0, 1, 0);
+    ldns_pkt_free(p);
+    /* A wildcard CNAME is followed. */
+    p = ask("foo.wc.example.com.", SB_TYPE_A);
+    assert_string_equal(section(ldns_pkt_answer(p)),
+                        "foo.wc.example.com. 3600 IN CNAME east.example.com.|"
+                        "east.example.com. 3600 IN A 127.0.0.10");
+    ldns_pkt_free(p);
+}
+
+static void any_is_one_rrset(void **state)
+{
+    (void)state;
+    /* RFC 8482: one RRset, not all of them. */
+    ldns_pkt *p = ask("mail.example.com.", SB_TYPE_ANY);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 0);
+    assert_string_equal(section(ldns_pkt_answer(p)), "mail.example.com. 3600 IN A 192.0.2.25");
+    ldns_pkt_free(p);
+}
+
+/* ---- negative answers ------------------------------------------------------ */
+
+static void nxdomain_and_nodata(void **state)
+{
+    (void)state;
+    ldns_pkt *p = ask("nope.example.com.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NXDOMAIN, true, 0, 1, 0);
+    assert_string_equal(section(ldns_pkt_authority(p)), SOA_NEG);
+    ldns_pkt_free(p);
+    p = ask("mail.example.com.", SB_TYPE_TXT);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 0, 1, 0);
+    assert_string_equal(section(ldns_pkt_authority(p)), SOA_NEG);
+    ldns_pkt_free(p);
+    /* An empty non-terminal exists: NODATA. */
+    p = ask("ent.example.com.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 0, 1, 0);
+    ldns_pkt_free(p);
+    /* An address profile asked for a family it lacks: NODATA. */
+    p = ask("v6only.example.com.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 0, 1, 0);
+    ldns_pkt_free(p);
+}
+
+static void refused(void **state)
+{
+    (void)state;
+    ldns_pkt *p = ask("www.example.org.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_REFUSED, false, 0, 0, 0);
+    assert_string_equal(section(ldns_pkt_question(p)), "www.example.org. IN A");
+    ldns_pkt_free(p);
+    p = ask("com.", SB_TYPE_NS);
+    expect_header(p, LDNS_RCODE_REFUSED, false, 0, 0, 0);
+    ldns_pkt_free(p);
+    p = ask("example.com.", SB_TYPE_AXFR);
+    expect_header(p, LDNS_RCODE_REFUSED, false, 0, 0, 0);
+    ldns_pkt_free(p);
+    uint8_t q[512];
+    query_opts_t o = {0};
+    size_t n = build_query(q, "example.com.", SB_TYPE_SOA, SB_CLASS_CH, &o);
+    p = ask_raw(q, n, SB_TRANSPORT_UDP);
+    expect_header(p, LDNS_RCODE_REFUSED, false, 0, 0, 0);
+    ldns_pkt_free(p);
+}
+
+/* ---- delegation ------------------------------------------------------------ */
+
+static void referral_with_glue(void **state)
+{
+    (void)state;
+    ldns_pkt *p = ask("host.Sub.example.com.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NOERROR, false, 0, 2, 1);
+    assert_string_equal(section(ldns_pkt_authority(p)),
+                        "Sub.example.com. 3600 IN NS ns.Sub.example.com.|"
+                        "Sub.example.com. 3600 IN NS ns.elsewhere.net.");
+    assert_string_equal(section(ldns_pkt_additional(p)),
+                        "ns.Sub.example.com. 3600 IN A 192.0.2.53");
+    ldns_pkt_free(p);
+    /* DS lives on the parent side of the cut: answered, authoritatively. */
+    p = ask("sub.example.com.", SB_TYPE_DS);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 0);
+    ldns_pkt_free(p);
+}
+
+/* ---- malformed and unsupported -------------------------------------------- */
+
+static void formerr_and_notimp(void **state)
+{
+    (void)state;
+    uint8_t q[512];
+    query_opts_t o = {.qdcount = 2};
+    size_t n = build_query(q, "www.example.com.", SB_TYPE_A, SB_CLASS_IN, &o);
+    ldns_pkt *p = ask_raw(q, n, SB_TRANSPORT_UDP);
+    expect_header(p, LDNS_RCODE_FORMERR, false, 0, 0, 0);
+    ldns_pkt_free(p);
+    /* A question cut short: FORMERR without a question. */
+    o.qdcount = 1;
+    n = build_query(q, "www.example.com.", SB_TYPE_A, SB_CLASS_IN, &o);
+    p = ask_raw(q, n - 3, SB_TRANSPORT_UDP);
+    expect_header(p, LDNS_RCODE_FORMERR, false, 0, 0, 0);
+    assert_int_equal(ldns_pkt_qdcount(p), 0);
+    ldns_pkt_free(p);
+    /* A compression pointer in the question name. */
+    static const uint8_t ptr[] = {0xbe, 0xef, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1};
+    p = ask_raw(ptr, sizeof(ptr), SB_TRANSPORT_UDP);
+    expect_header(p, LDNS_RCODE_FORMERR, false, 0, 0, 0);
+    ldns_pkt_free(p);
+    /* Opcode STATUS: NOTIMP with the question echoed. */
+    o.flags = 2 << SB_OPCODE_SHIFT;
+    n = build_query(q, "www.example.com.", SB_TYPE_A, SB_CLASS_IN, &o);
+    p = ask_raw(q, n, SB_TRANSPORT_UDP);
+    expect_header(p, LDNS_RCODE_NOTIMPL, false, 0, 0, 0);
+    assert_int_equal(ldns_pkt_get_opcode(p), LDNS_PACKET_STATUS);
+    assert_int_equal(ldns_pkt_qdcount(p), 1);
+    ldns_pkt_free(p);
+}
+
+static void dropped(void **state)
+{
+    (void)state;
+    uint8_t q[512];
+    query_opts_t o = {.flags = SB_FLAG_QR};
+    size_t n = build_query(q, "www.example.com.", SB_TYPE_A, SB_CLASS_IN, &o);
+    assert_null(ask_raw(q, n, SB_TRANSPORT_UDP));
+    assert_true(info.dropped);
+    assert_null(ask_raw(q, 11, SB_TRANSPORT_UDP));
+}
+
+/* ---- EDNS and truncation -------------------------------------------------- */
+
+static void edns_echo_and_badvers(void **state)
+{
+    (void)state;
+    query_opts_t o = {.edns = true, .udp_size = 4096, .do_bit = true, .flags = SB_FLAG_CD};
+    ldns_pkt *p = ask_opts("www.example.com.", SB_TYPE_A, &o, SB_TRANSPORT_UDP);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 2, 0, 0);
+    assert_int_equal(ldns_pkt_edns_udp_size(p), 1232);
+    assert_true(ldns_pkt_edns_do(p));
+    assert_int_equal(ldns_pkt_edns_version(p), 0);
+    assert_true(ldns_pkt_cd(p));
+    assert_false(ldns_pkt_rd(p));
+    ldns_pkt_free(p);
+    o.edns_version = 1;
+    p = ask_opts("www.example.com.", SB_TYPE_A, &o, SB_TRANSPORT_UDP);
+    assert_int_equal(info.rcode, SB_RCODE_BADVERS);
+    assert_int_equal(ldns_pkt_edns_extended_rcode(p), 1);
+    assert_int_equal(ldns_pkt_get_rcode(p), 0);
+    assert_int_equal(ldns_pkt_edns_version(p), 0);
+    assert_int_equal(ldns_pkt_ancount(p), 0);
+    ldns_pkt_free(p);
+}
+
+static void truncation(void **state)
+{
+    (void)state;
+    /* Without EDNS the limit is 512: question only, TC set. */
+    ldns_pkt *p = ask("big.example.com.", SB_TYPE_TXT);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 0, 0, 0);
+    assert_true(ldns_pkt_tc(p));
+    assert_true(resp_len <= 512);
+    ldns_pkt_free(p);
+    /* With EDNS 1232 it fits. */
+    query_opts_t o = {.edns = true, .udp_size = 1232};
+    p = ask_opts("big.example.com.", SB_TYPE_TXT, &o, SB_TRANSPORT_UDP);
+    assert_false(ldns_pkt_tc(p));
+    assert_int_equal(ldns_pkt_ancount(p), 8);
+    ldns_pkt_free(p);
+    /* A client size below 512 counts as 512; truncated, OPT kept. */
+    o.udp_size = 100;
+    p = ask_opts("big.example.com.", SB_TYPE_TXT, &o, SB_TRANSPORT_UDP);
+    assert_true(ldns_pkt_tc(p));
+    assert_int_equal(ldns_pkt_ancount(p), 0);
+    assert_true(ldns_pkt_edns(p)); /* ldns lifts the OPT out of the counts */
+    assert_int_equal(sb_get16(resp + SB_HDR_ARCOUNT), 1);
+    ldns_pkt_free(p);
+    /* Over TCP there is no truncation. */
+    o.edns = false;
+    p = ask_opts("big.example.com.", SB_TYPE_TXT, &o, SB_TRANSPORT_TCP);
+    assert_false(ldns_pkt_tc(p));
+    assert_int_equal(ldns_pkt_ancount(p), 8);
+    assert_true(resp_len > 512);
+    ldns_pkt_free(p);
+}
+
+static void compression_is_used(void **state)
+{
+    (void)state;
+    /* The CNAME answer points at the question and at the CNAME's target:
+     * header 12 + question 21 + CNAME (2+10+7) + A (2+10+4) = 68 bytes. */
+    ldns_pkt *p = ask("www.example.com.", SB_TYPE_A);
+    assert_int_equal(resp_len, 68);
+    ldns_pkt_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(profile_cname_with_target_address),
+        cmocka_unit_test(profile_follows_published_choice),
+        cmocka_unit_test(profile_cname_other_types),
+        cmocka_unit_test(address_profile_and_static_data_at_apex),
+        cmocka_unit_test(cname_chains),
+        cmocka_unit_test(wildcards),
+        cmocka_unit_test(any_is_one_rrset),
+        cmocka_unit_test(nxdomain_and_nodata),
+        cmocka_unit_test(refused),
+        cmocka_unit_test(referral_with_glue),
+        cmocka_unit_test(formerr_and_notimp),
+        cmocka_unit_test(dropped),
+        cmocka_unit_test(edns_echo_and_badvers),
+        cmocka_unit_test(truncation),
+        cmocka_unit_test(compression_is_used),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,150 @@
+/* Server options: flags, the config file, precedence and errors. */
+#include "sb_test.h"
+
+#include "sb_error.h"
+#include "sb_options.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+static int parse(sb_options_t *o, sb_diag_t **diag, int argc, char **argv)
+{
+    *diag = sb_diag_new();
+    sb_options_init(o);
+    return sb_options_parse(o, argc, argv, *diag);
+}
+
+static void defaults(void **state)
+{
+    (void)state;
+    sb_options_t o;
+    sb_diag_t *diag;
+    assert_int_equal(parse(&o, &diag, 0, NULL), 0);
+    assert_string_equal(o.zones_dir, SB_DEFAULT_ZONES_DIR);
+    assert_int_equal(o.listen_count, 2);
+    assert_true(o.listen_is_default);
+    assert_true(o.threads >= 1);
+    assert_int_equal(o.udp_max, 1232);
+    assert_int_equal(o.tcp_idle_ms, 10000);
+    assert_int_equal(o.tcp_clients, 1000);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+}
+
+static void flags(void **state)
+{
+    (void)state;
+    char *argv[] = {"-z",
+                    "zones",
+                    "--listen=127.0.0.1:5353",
+                    "-l",
+                    "[::1]:0",
+                    "--threads",
+                    "3",
+                    "--tcp-idle-timeout",
+                    "2s",
+                    "--udp-max",
+                    "4096",
+                    "--log-level",
+                    "debug"};
+    sb_options_t o;
+    sb_diag_t *diag;
+    assert_int_equal(parse(&o, &diag, 13, argv), 0);
+    assert_string_equal(o.zones_dir, "zones");
+    assert_int_equal(o.listen_count, 2);
+    assert_false(o.listen_is_default);
+    char text[80];
+    sb_listen_addr_format(&o.listen[0], text, sizeof(text));
+    assert_string_equal(text, "127.0.0.1:5353");
+    sb_listen_addr_format(&o.listen[1], text, sizeof(text));
+    assert_string_equal(text, "[::1]:0");
+    assert_int_equal(o.threads, 3);
+    assert_int_equal(o.tcp_idle_ms, 2000);
+    assert_int_equal(o.udp_max, 4096);
+    assert_int_equal(o.log_level, SB_LOG_DEBUG);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+}
+
+static void flag_errors(void **state)
+{
+    (void)state;
+    char *argv[] = {"--threads", "0", "--bogus", "x", "--listen", "localhost:53", "--zones"};
+    sb_options_t o;
+    sb_diag_t *diag;
+    assert_int_equal(parse(&o, &diag, 7, argv), SB_ECONFIG);
+    assert_int_equal(sb_diag_count(diag), 5);
+    assert_string_equal(sb_diag_message(diag, 0),
+                        "command line: unknown option '--bogus' (see --help)");
+    assert_string_equal(sb_diag_message(diag, 1), "command line: unexpected argument 'x'");
+    assert_string_equal(sb_diag_message(diag, 2),
+                        "command line: option '--zones' needs a value (DIR)");
+    assert_string_equal(sb_diag_message(diag, 3), "command line: threads '0' must be from 1 to 64");
+    assert_string_equal(sb_diag_message(diag, 4),
+                        "command line: listen 'localhost:53' must be an IP address with an "
+                        "optional port, as in 127.0.0.1:5353 or [::1]:5353");
+    sb_options_free(&o);
+    sb_diag_free(diag);
+}
+
+static void config_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/sb-options-XXXXXX";
+    int fd = mkstemp(path);
+    const char *text = "# Switchboard\n"
+                       "zones  zones.d\n"
+                       "listen 127.0.0.1:53   # the first\n"
+                       "listen 127.0.0.2:53\n"
+                       "threads 2\n"
+                       "threads 3\n"
+                       "colour blue\n"
+                       "udp-max\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char *argv[] = {"--config", path, "--threads", "4"};
+    sb_options_t o;
+    sb_diag_t *diag;
+    assert_int_equal(parse(&o, &diag, 4, argv), SB_ECONFIG);
+    char expect[3][200];
+    snprintf(expect[0], sizeof(expect[0]), "%s:6:1: option 'threads' is given twice", path);
+    snprintf(expect[1], sizeof(expect[1]), "%s:7:1: unknown option 'colour'", path);
+    snprintf(expect[2], sizeof(expect[2]), "%s:8:1: option 'udp-max' needs a value", path);
+    assert_int_equal(sb_diag_count(diag), 3);
+    for (int i = 0; i < 3; i++)
+        assert_string_equal(sb_diag_message(diag, i), expect[i]);
+    /* Relative to the file's directory; flags win over the file. */
+    assert_string_equal(o.zones_dir, "/tmp/zones.d");
+    assert_int_equal(o.listen_count, 2);
+    assert_int_equal(o.threads, 4);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    unlink(path);
+}
+
+static void listen_addresses(void **state)
+{
+    (void)state;
+    sb_listen_addr_t a;
+    char text[80];
+    assert_int_equal(sb_listen_addr_parse("0.0.0.0", &a), 0);
+    sb_listen_addr_format(&a, text, sizeof(text));
+    assert_string_equal(text, "0.0.0.0:53");
+    assert_int_equal(sb_listen_addr_parse("[::]", &a), 0);
+    sb_listen_addr_format(&a, text, sizeof(text));
+    assert_string_equal(text, "[::]:53");
+    assert_int_equal(sb_listen_addr_parse("::1", &a), -EINVAL);
+    assert_int_equal(sb_listen_addr_parse("1.2.3.4:65536", &a), -EINVAL);
+    assert_int_equal(sb_listen_addr_parse("1.2.3.4:", &a), -EINVAL);
+    assert_int_equal(sb_listen_addr_parse("[::1]x", &a), -EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults),         cmocka_unit_test(flags),
+        cmocka_unit_test(flag_errors),      cmocka_unit_test(config_file),
+        cmocka_unit_test(listen_addresses),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,98 @@
+/* Priority selection, per address family, including every endpoint down. */
+#include "sb_test.h"
+
+#include "sb_dns.h"
+#include "sb_profile.h"
+
+static sb_endpoint_t eps[4];
+static sb_profile_t profile;
+
+static void make(const sb_target_kind_t *kinds, size_t n, bool addresses)
+{
+    memset(eps, 0, sizeof(eps));
+    memset(&profile, 0, sizeof(profile));
+    for (size_t i = 0; i < n; i++) {
+        eps[i].kind = kinds[i];
+        eps[i].index = (uint16_t)i;
+        eps[i].priority = (uint32_t)i + 1;
+    }
+    profile.endpoints = eps;
+    profile.count = (uint16_t)n;
+    profile.addresses = addresses;
+    sb_profile_reset_choice(&profile);
+}
+
+static void first_usable_in_priority_order(void **state)
+{
+    (void)state;
+    const sb_target_kind_t k[3] = {SB_TARGET_NAME, SB_TARGET_NAME, SB_TARGET_NAME};
+    make(k, 3, false);
+    assert_int_equal(sb_profile_current(&profile).primary, 0);
+    bool usable[3] = {false, true, true};
+    sb_choice_t c = sb_profile_choose(&profile, usable);
+    assert_int_equal(c.primary, 1);
+    assert_false(c.primary_fail_open);
+    assert_int_equal(c.v6, SB_PICK_NONE);
+    usable[0] = true;
+    assert_int_equal(sb_profile_choose(&profile, usable).primary, 0);
+}
+
+static void all_down_fails_open_to_first(void **state)
+{
+    (void)state;
+    const sb_target_kind_t k[3] = {SB_TARGET_NAME, SB_TARGET_NAME, SB_TARGET_NAME};
+    make(k, 3, false);
+    bool usable[3] = {false, false, false};
+    sb_choice_t c = sb_profile_choose(&profile, usable);
+    assert_int_equal(c.primary, 0);
+    assert_true(c.primary_fail_open);
+    sb_profile_publish(&profile, c);
+    sb_choice_t got = sb_profile_current(&profile);
+    assert_int_equal(got.primary, 0);
+    assert_true(got.primary_fail_open);
+    /* Name profiles answer any type with the chosen endpoint. */
+    assert_ptr_equal(sb_profile_answer(&profile, SB_TYPE_TXT), &eps[0]);
+}
+
+static void families_are_chosen_separately(void **state)
+{
+    (void)state;
+    const sb_target_kind_t k[4] = {SB_TARGET_V6, SB_TARGET_V4, SB_TARGET_V6, SB_TARGET_V4};
+    make(k, 4, true);
+    sb_choice_t c = sb_profile_current(&profile);
+    assert_int_equal(c.primary, 1);
+    assert_int_equal(c.v6, 0);
+    bool usable[4] = {false, false, true, true};
+    c = sb_profile_choose(&profile, usable);
+    assert_int_equal(c.primary, 3);
+    assert_int_equal(c.v6, 2);
+    usable[2] = false; /* every IPv6 endpoint down; IPv4 fine */
+    c = sb_profile_choose(&profile, usable);
+    assert_int_equal(c.v6, 0);
+    assert_true(c.v6_fail_open);
+    assert_false(c.primary_fail_open);
+    sb_profile_publish(&profile, c);
+    assert_ptr_equal(sb_profile_answer(&profile, SB_TYPE_A), &eps[3]);
+    assert_ptr_equal(sb_profile_answer(&profile, SB_TYPE_AAAA), &eps[0]);
+    assert_null(sb_profile_answer(&profile, SB_TYPE_MX));
+}
+
+static void one_family_only(void **state)
+{
+    (void)state;
+    const sb_target_kind_t k[2] = {SB_TARGET_V4, SB_TARGET_V4};
+    make(k, 2, true);
+    assert_null(sb_profile_answer(&profile, SB_TYPE_AAAA));
+    assert_ptr_equal(sb_profile_answer(&profile, SB_TYPE_A), &eps[0]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(first_usable_in_priority_order),
+        cmocka_unit_test(all_down_fails_open_to_first),
+        cmocka_unit_test(families_are_chosen_separately),
+        cmocka_unit_test(one_family_only),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,44 @@
+/* Probe result words: one per reason, as logs and status show them. */
+#include "sb_test.h"
+
+#include "sb_reason.h"
+
+static const char *words(sb_reason_t reason, uint32_t number, const char *text)
+{
+    static char buf[128];
+    sb_result_t r = {.reason = reason, .number = number, .text = text};
+    return sb_result_format(&r, buf, sizeof(buf));
+}
+
+static void formatting(void **state)
+{
+    (void)state;
+    assert_string_equal(words(SB_REASON_OK, 0, NULL), "ok");
+    assert_string_equal(words(SB_REASON_OK, 200, NULL), "HTTP 200");
+    assert_string_equal(words(SB_REASON_TIMEOUT, 1000, NULL), "timeout after 1000 ms");
+    assert_string_equal(words(SB_REASON_REFUSED, 0, NULL), "connect refused");
+    assert_string_equal(words(SB_REASON_HTTP_STATUS, 503, NULL), "HTTP 503");
+    assert_string_equal(words(SB_REASON_RESOLVE_FAILED, 0, "NXDOMAIN"), "resolve failed: NXDOMAIN");
+    assert_string_equal(words(SB_REASON_RESET, 0, NULL), "connection reset");
+    assert_string_equal(words(SB_REASON_TLS, 0, "handshake failed"), "TLS handshake failed");
+    assert_string_equal(words(SB_REASON_LOCAL, 0, "too many open files"),
+                        "local error: too many open files");
+}
+
+static void keys(void **state)
+{
+    (void)state;
+    for (int r = 0; r < SB_REASON_COUNT; r++)
+        assert_non_null(sb_reason_key((sb_reason_t)r));
+    assert_string_equal(sb_reason_key(SB_REASON_TIMEOUT), "timeout");
+    assert_string_equal(sb_reason_key(SB_REASON_COUNT), "unknown");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(formatting),
+        cmocka_unit_test(keys),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,87 @@
+/* The response writer: bounds, rollback and name compression. */
+#include "sb_test.h"
+
+#include "sb_dns.h"
+#include "sb_name.h"
+#include "sb_writer.h"
+
+static uint8_t buf[512];
+
+static void wire(const char *text, uint8_t *out)
+{
+    assert_true(sb_name_from_text(text, out) > 0);
+}
+
+static void compresses_against_earlier_names(void **state)
+{
+    (void)state;
+    sb_writer_t w;
+    sb_writer_init(&w, buf, sizeof(buf));
+    uint8_t n1[SB_NAME_MAX], n2[SB_NAME_MAX], n3[SB_NAME_MAX];
+    wire("www.Example.COM.", n1);
+    wire("mail.example.com.", n2);
+    wire("example.com.", n3);
+    w.len = 12;
+    assert_true(sb_writer_name(&w, n1)); /* 17 bytes at 12 */
+    assert_int_equal(w.len, 29);
+    assert_true(sb_writer_name(&w, n2)); /* "mail" + pointer to example.com at 16 */
+    assert_int_equal(w.len, 29 + 5 + 2);
+    assert_int_equal(buf[34], 0xc0);
+    assert_int_equal(buf[35], 16);
+    assert_true(sb_writer_name(&w, n3)); /* just a pointer */
+    assert_int_equal(w.len, 38);
+    assert_int_equal(sb_get16(buf + 36), 0xc000 | 16);
+    assert_true(sb_writer_name(&w, n1)); /* the whole name again */
+    assert_int_equal(sb_get16(buf + 38), 0xc000 | 12);
+}
+
+static void bounded_and_rolled_back(void **state)
+{
+    (void)state;
+    sb_writer_t w;
+    sb_writer_init(&w, buf, 40);
+    uint8_t name[SB_NAME_MAX];
+    wire("a-rather-long-label.example.com.", name);
+    w.len = 12;
+    sb_writer_mark_t m = sb_writer_mark(&w);
+    static const uint8_t rdata[4] = {192, 0, 2, 1};
+    assert_false(sb_writer_rr(&w, SB_SECTION_ANSWER, name, 0, SB_TYPE_A, 60, rdata, 4, NULL, 0));
+    assert_int_equal(w.len, m.len);
+    assert_int_equal(w.counts[SB_SECTION_ANSWER], 0);
+    assert_int_equal(w.comp_count, m.comp_count);
+    sb_writer_set_limit(&w, sizeof(buf));
+    assert_true(sb_writer_rr(&w, SB_SECTION_ANSWER, name, 0, SB_TYPE_A, 60, rdata, 4, NULL, 0));
+    assert_int_equal(w.counts[SB_SECTION_ANSWER], 1);
+    /* RDLENGTH was filled in. */
+    assert_int_equal(sb_get16(buf + w.len - 6), 4);
+}
+
+static void rdata_names_compressed(void **state)
+{
+    (void)state;
+    sb_writer_t w;
+    sb_writer_init(&w, buf, sizeof(buf));
+    uint8_t owner[SB_NAME_MAX], target[SB_NAME_MAX];
+    wire("www.example.com.", owner);
+    wire("east.example.com.", target);
+    w.len = 12;
+    memcpy(buf + 12, owner, 17);
+    w.len = 29;
+    sb_writer_note_name(&w, 12);
+    static const uint16_t at0[1] = {0};
+    assert_true(
+        sb_writer_rr(&w, SB_SECTION_ANSWER, NULL, 12, SB_TYPE_CNAME, 30, target, 18, at0, 1));
+    /* Owner pointer (2) + fixed (10) + "east" (5) + pointer (2). */
+    assert_int_equal(w.len, 29 + 2 + 10 + 7);
+    assert_int_equal(sb_get16(buf + 29 + 10), 7); /* RDLENGTH of the compressed target */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(compresses_against_earlier_names),
+        cmocka_unit_test(bounded_and_rolled_back),
+        cmocka_unit_test(rdata_names_compressed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

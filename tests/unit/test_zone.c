@@ -1,0 +1,82 @@
+/* Zone lookup directly: exact, wildcard, NXDOMAIN, referral, DS at a cut. */
+#include "sb_test.h"
+
+#include "sb_dns.h"
+#include "sb_zone.h"
+
+static sb_gen_t *gen;
+static const sb_zone_t *zone;
+
+static int setup(void **state)
+{
+    (void)state;
+    gen = sb_test_load_ok(SB_TEST_HEADER "*.w A 192.0.2.1\n"
+                                         "a.b.c A 192.0.2.2\n"
+                                         "cut NS ns.cut\n"
+                                         "ns.cut A 192.0.2.3\n");
+    zone = sb_gen_zone(gen, 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    sb_gen_free(gen);
+    return 0;
+}
+
+static sb_match_t look(const char *text, uint16_t qtype)
+{
+    uint8_t w[SB_NAME_MAX];
+    sb_lname_t n;
+    assert_true(sb_name_from_text(text, w) > 0);
+    sb_lname_set(&n, w);
+    sb_match_t m;
+    sb_zone_lookup(zone, &n, qtype, &m);
+    return m;
+}
+
+static void kinds(void **state)
+{
+    (void)state;
+    sb_match_t m = look("example.com.", SB_TYPE_SOA);
+    assert_int_equal(m.kind, SB_MATCH_EXACT);
+    assert_true(m.node->flags & SB_NODE_APEX);
+    m = look("A.B.C.example.com.", SB_TYPE_A);
+    assert_int_equal(m.kind, SB_MATCH_EXACT);
+    m = look("b.c.example.com.", SB_TYPE_A); /* empty non-terminal */
+    assert_int_equal(m.kind, SB_MATCH_EXACT);
+    assert_null(m.node->rrsets);
+    m = look("x.b.c.example.com.", SB_TYPE_A);
+    assert_int_equal(m.kind, SB_MATCH_NXDOMAIN);
+    m = look("x.y.w.example.com.", SB_TYPE_A);
+    assert_int_equal(m.kind, SB_MATCH_WILDCARD);
+    assert_non_null(sb_node_rrset(m.node, SB_TYPE_A));
+    m = look("deep.host.cut.example.com.", SB_TYPE_A);
+    assert_int_equal(m.kind, SB_MATCH_REFERRAL);
+    assert_int_equal(m.cut_labels, 3);
+    m = look("ns.cut.example.com.", SB_TYPE_A); /* glue is not authoritative */
+    assert_int_equal(m.kind, SB_MATCH_REFERRAL);
+    m = look("cut.example.com.", SB_TYPE_DS);
+    assert_int_equal(m.kind, SB_MATCH_EXACT);
+    m = look("cut.example.com.", SB_TYPE_NS);
+    assert_int_equal(m.kind, SB_MATCH_REFERRAL);
+}
+
+static void counts(void **state)
+{
+    (void)state;
+    /* apex ns1 east west *.w w a.b.c b.c c cut ns.cut = 11 */
+    assert_int_equal(sb_zone_node_count(zone), 11);
+    assert_non_null(sb_zone_soa(zone));
+    assert_int_equal(sb_zone_apex_labels(zone), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(kinds),
+        cmocka_unit_test(counts),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
