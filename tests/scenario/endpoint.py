@@ -43,8 +43,16 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 
 
+class Server6(Server):
+    address_family = socket.AF_INET6
+
+
+def family(bind):
+    return socket.AF_INET6 if ":" in bind else socket.AF_INET
+
+
 def listen(bind, port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(family(bind), socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((bind, port))
     s.listen(128)
@@ -75,7 +83,8 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if args.mode == "http":
         Handler.status = args.status
-        srv = Server((args.bind, args.port), Handler)
+        cls = Server6 if family(args.bind) == socket.AF_INET6 else Server
+        srv = cls((args.bind, args.port), Handler)
         announce(srv.server_address[1])
         srv.serve_forever()
     else:
