@@ -39,11 +39,12 @@ typedef enum {
 typedef struct sb_check {
     struct sb_prober *prober;
     const sb_monitor_t *monitor;
-    const char *host;     /* URL host, Host header and SNI: a name without the final dot, or an
-                             address literal ([v6] in brackets) */
-    const char *label;    /* for logs: the target as configured */
-    sb_addr_t addr;       /* this run's address */
-    uint64_t run_started; /* uv_now() when the run began */
+    const char *host;        /* URL host, Host header and SNI: a name without the final dot, or an
+                                address literal ([v6] in brackets) */
+    const char *label;       /* for logs: the target as configured */
+    sb_addr_t addr;          /* this run's address */
+    uint64_t run_started;    /* uv_now() when the run began: the schedule */
+    uint64_t run_started_ns; /* uv_hrtime() when the run began: the latency */
     sb_check_phase_t phase;
     uint32_t run_seq; /* increments per run; stale callbacks compare it */
     void *proto;      /* the probe type's per-check state */

@@ -11,6 +11,8 @@
  */
 #include "sb_check.h"
 
+#include "sb_log.h"
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -37,7 +39,7 @@ typedef struct {
     struct curl_slist *headers;
     struct curl_slist *connect_to;
     bool running;
-    bool body_started; /* we stopped the transfer once the status was known */
+    bool status_known; /* the final headers arrived; we stopped the transfer there */
     char url[2048];
     char error[CURL_ERROR_SIZE];
 } http_state_t;
@@ -92,8 +94,12 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     if (s == NULL) {
         s = calloc(1, sizeof(*s));
         if (s == NULL || uv_poll_init_socket(http->loop, &s->poll, fd) < 0) {
+            /* Not -1: that would make curl fail every transfer on the multi
+             * handle. This one run times out instead. */
             free(s);
-            return -1; /* curl fails the transfer, which is reported */
+            sb_log(SB_LOG_ERROR, "probe-local-error",
+                   "reason=\"cannot watch a probe socket\" action=\"the probe will time out\"");
+            return 0;
         }
         s->fd = fd;
         s->http = http;
@@ -162,14 +168,29 @@ void sb_http_close(sb_http_t *http)
 
 /* ---- one check ---------------------------------------------------------- */
 
+/* Stop at the blank line that ends the final (non-1xx) response headers:
+ * the status is known, and the body is not judged. */
+static size_t on_header(char *data, size_t size, size_t n, void *userp)
+{
+    http_state_t *st = userp;
+    size_t len = size * n;
+    if (len > 2 || (len == 2 && data[0] != '\r') || (len == 1 && data[0] != '\n'))
+        return len;
+    long status = 0;
+    curl_easy_getinfo(st->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 100 && status < 200)
+        return len; /* an interim response; the final one follows */
+    st->status_known = true;
+    return 0;
+}
+
+/* Only reached by a body sent without headers ending first (never, in
+ * practice): it is not judged either. */
 static size_t on_body(char *data, size_t size, size_t n, void *userp)
 {
     (void)data;
-    (void)size;
-    (void)n;
-    http_state_t *st = userp;
-    st->body_started = true;
-    return 0; /* stop: the status is known and the body is not judged */
+    (void)userp;
+    return size * n;
 }
 
 static void format_url(const sb_check_t *c, http_state_t *st)
@@ -203,8 +224,15 @@ static http_state_t *state_new(sb_check_t *c)
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "Switchboard/" SB_VERSION " health check");
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, st);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, st);
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    /* Debian's libcurl also names a CA directory, which turns off curl's CA
+     * cache: every TLS probe would re-read and parse the whole CA bundle on
+     * this loop (about 50 ms). The bundle alone is the same store, cached. */
+    curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+    curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 3600L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, st->error);
     /* A backstop only: the worker's deadline ends the run first. */
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)m->timeout_ms + 1000);
@@ -239,7 +267,7 @@ int sb_http_start(sb_http_t *http, sb_check_t *c)
     int rc = set_address(c, st);
     if (rc < 0)
         return rc;
-    st->body_started = false;
+    st->status_known = false;
     st->error[0] = '\0';
     if (curl_multi_add_handle(http->multi, st->easy) != CURLM_OK)
         return -ENOMEM;
@@ -301,6 +329,10 @@ static sb_result_t judge_connect(const http_state_t *st)
     case ECONNREFUSED:
         r.reason = SB_REASON_REFUSED;
         break;
+    case ECONNRESET:
+    case EPIPE:
+        r.reason = SB_REASON_RESET;
+        break;
     case ENETUNREACH:
     case EHOSTUNREACH:
         r.reason = SB_REASON_UNREACHABLE;
@@ -317,7 +349,7 @@ static sb_result_t judge(const sb_check_t *c, const http_state_t *st, CURLcode r
 {
     sb_result_t r = {.reason = SB_REASON_BAD_RESPONSE};
     long os_errno = 0;
-    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && st->body_started))
+    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && st->status_known))
         return judge_status(c, st);
     switch (rc) {
     case CURLE_COULDNT_CONNECT:
@@ -329,11 +361,15 @@ static sb_result_t judge(const sb_check_t *c, const http_state_t *st, CURLcode r
     case CURLE_GOT_NOTHING:
         r.reason = SB_REASON_CLOSED;
         break;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL: /* what curl says of an HTTP/0.9-like reply */
+        r.text = "not an HTTP response";
+        break;
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
+        /* After the connection was made: the peer reset or closed it. */
         curl_easy_getinfo(st->easy, CURLINFO_OS_ERRNO, &os_errno);
-        r.reason = os_errno == ECONNRESET ? SB_REASON_RESET : SB_REASON_CONNECT_FAILED;
-        r.text = os_errno != 0 ? uv_strerror(-(int)os_errno) : curl_easy_strerror(rc);
+        r.reason = os_errno == 0 ? SB_REASON_CLOSED : SB_REASON_RESET;
         break;
     case CURLE_SSL_CONNECT_ERROR:
         r.reason = SB_REASON_TLS;

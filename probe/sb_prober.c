@@ -129,7 +129,8 @@ static void apply_result(sb_ep_state_t *es, const sb_result_t *r)
 
 uint32_t sb_check_elapsed(const sb_check_t *c)
 {
-    return (uint32_t)(uv_now(&c->prober->loop) - c->run_started);
+    /* The loop's cached time can lag a busy iteration; latency wants now. */
+    return (uint32_t)((uv_hrtime() - c->run_started_ns) / 1000000);
 }
 
 static void first_round_progress(sb_prober_t *p)
@@ -244,6 +245,7 @@ static void run_check(sb_check_t *c)
 {
     sb_prober_t *p = c->prober;
     c->run_started = uv_now(&p->loop);
+    c->run_started_ns = uv_hrtime();
     c->phase = SB_CHECK_RESOLVING;
     uv_timer_start(&c->deadline, on_deadline, c->monitor->timeout_ms, 0);
     if (c->static_count > 0) {
@@ -257,7 +259,7 @@ static void run_check(sb_check_t *c)
     if (c->run_seq & 1u)
         return; /* the previous lookup is still out; its answer serves this run */
     c->run_seq |= 1u;
-    int rc = sb_resolver_lookup(p->resolver, c->label, on_resolved, c);
+    int rc = sb_resolver_lookup(p->resolver, c->host, on_resolved, c);
     if (rc < 0) {
         c->run_seq &= ~1u;
         finish(c, start_error(rc));
@@ -415,6 +417,7 @@ static void thread_main(void *arg)
         uv_run(&p->loop, UV_RUN_DEFAULT);
         return;
     }
+    uv_update_time(&p->loop); /* the clock dates from uv_loop_init on another thread */
     for (size_t i = 0; i < p->check_count; i++)
         run_check(&p->checks[i]);
     uv_run(&p->loop, UV_RUN_DEFAULT);

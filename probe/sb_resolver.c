@@ -134,7 +134,9 @@ int sb_resolver_new(sb_resolver_t **out, uv_loop_t *loop)
     opts.sock_state_cb_data = r;
     opts.timeout = 2000; /* ms, with ARES_OPT_TIMEOUTMS */
     opts.tries = 2;
-    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    /* Endpoint names are complete: never try them with search domains. */
+    opts.flags = ARES_FLAG_NOSEARCH;
+    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
     if (ares_init_options(&r->channel, &opts, mask) != ARES_SUCCESS) {
         free(r);
         return -ENOMEM;

@@ -39,8 +39,9 @@ typedef struct sb_resolver sb_resolver_t;
 
 int sb_resolver_new(sb_resolver_t **out, uv_loop_t *loop);
 
-/* Start a lookup of `name` (presentation form). Returns 0, or a negative
- * errno (the callback is then never called). */
+/* Start a lookup of `name`, written without the final dot (c-ares then also
+ * finds names in /etc/hosts); search domains are never applied. Returns 0,
+ * or a negative errno (the callback is then never called). */
 int sb_resolver_lookup(sb_resolver_t *r, const char *name, sb_resolve_cb cb, void *arg);
 
 void sb_resolver_close(sb_resolver_t *r);

@@ -133,29 +133,41 @@ static void log_listening(const sb_net_t *net, size_t count)
     }
 }
 
-static int run_until_signal(void)
-{
+/* The control loop: signal handlers are installed before anything starts,
+ * so a SIGTERM that arrives during start-up (even right after `ready`) is
+ * handled as a clean stop rather than by the default action. */
+typedef struct {
     uv_loop_t loop;
     uv_signal_t sigs[3];
-    const int nums[3] = {SIGINT, SIGTERM, SIGHUP};
-    if (uv_loop_init(&loop) < 0)
+} control_t;
+
+static int control_open(control_t *c)
+{
+    static const int nums[3] = {SIGINT, SIGTERM, SIGHUP};
+    if (uv_loop_init(&c->loop) < 0)
         return -ENOMEM;
     for (int i = 0; i < 3; i++) {
-        uv_signal_init(&loop, &sigs[i]);
-        uv_signal_start(&sigs[i], on_signal, nums[i]);
+        uv_signal_init(&c->loop, &c->sigs[i]);
+        uv_signal_start(&c->sigs[i], on_signal, nums[i]);
     }
-    uv_run(&loop, UV_RUN_DEFAULT);
-    for (int i = 0; i < 3; i++)
-        uv_close((uv_handle_t *)&sigs[i], NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
     return 0;
+}
+
+static void control_close(control_t *c)
+{
+    for (int i = 0; i < 3; i++)
+        uv_close((uv_handle_t *)&c->sigs[i], NULL);
+    uv_run(&c->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&c->loop);
 }
 
 static int serve(sb_options_t *o, sb_gen_t *gen)
 {
     sb_net_t *net = NULL;
     sb_prober_t *prober = NULL;
+    control_t control;
+    if (control_open(&control) < 0)
+        return -ENOMEM;
     sb_log(SB_LOG_INFO, "starting", "version=%s zones=%zu profiles=%zu endpoints=%zu threads=%u",
            SB_VERSION, sb_gen_zone_count(gen), sb_gen_profile_count(gen), endpoint_total(gen),
            o->threads);
@@ -176,10 +188,11 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     if (rc == 0) {
         log_listening(net, o->listen_count);
         sb_log(SB_LOG_INFO, "ready", NULL);
-        rc = run_until_signal();
+        uv_run(&control.loop, UV_RUN_DEFAULT);
     }
     sb_net_stop(net, SHUTDOWN_DRAIN_MS);
     sb_prober_stop(prober);
+    control_close(&control);
     if (rc == 0)
         sb_log(SB_LOG_INFO, "stopped", NULL);
     return rc;

@@ -1,9 +1,13 @@
 #include "sb_lexer.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct sb_lexer {
     const char *file;
@@ -17,11 +21,36 @@ struct sb_lexer {
     sb_token_t *tokens;
     size_t count;
     size_t cap;
+    int depth; /* parentheses open in the current entry */
     sb_diag_t *diag;
 };
 
+/* A zone file is text: a NUL byte means the file is something else, and
+ * would silently cut strings short. Reported once, with its position. */
+static int refuse_nul(const char *name, const char *src, size_t len, sb_diag_t *diag)
+{
+    const char *nul = memchr(src, '\0', len);
+    if (nul == NULL)
+        return 0;
+    sb_pos_t pos = {name, 1, 1};
+    for (const char *p = src; p < nul; p++) {
+        if (*p == '\n') {
+            pos.line++;
+            pos.col = 1;
+        } else {
+            pos.col++;
+        }
+    }
+    sb_diag_error(diag, pos, "NUL byte in zone file (is it a text file?)");
+    return -EINVAL;
+}
+
 static int lexer_init(sb_lexer_t **out, const char *name, char *src, size_t len, sb_diag_t *diag)
 {
+    if (refuse_nul(name, src, len, diag) < 0) {
+        free(src);
+        return -EINVAL;
+    }
     sb_lexer_t *lx = calloc(1, sizeof(*lx));
     /* Every token's text plus its NUL fits in twice the source length. */
     char *text = malloc(2 * len + 2);
@@ -41,41 +70,85 @@ static int lexer_init(sb_lexer_t **out, const char *name, char *src, size_t len,
     return 0;
 }
 
-int sb_lexer_open(sb_lexer_t **out, const char *path, sb_diag_t *diag)
+static void open_error(const char *path, sb_pos_t where, sb_diag_t *diag, const char *why)
 {
-    sb_pos_t where = {path, 0, 0};
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
+    if (where.line == 0)
+        sb_diag_error(diag, where, "cannot read: %s", why);
+    else
+        sb_diag_error(diag, where, "cannot read '%s': %s", path, why);
+}
+
+/* Read a whole regular file; NULL with *err set on failure. */
+static char *read_file(int fd, size_t size, size_t *len, int *err)
+{
+    char *src = malloc(size + 1);
+    if (src == NULL) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    size_t n = 0;
+    while (n < size) {
+        ssize_t r = read(fd, src + n, size - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            *err = -errno;
+            free(src);
+            return NULL;
+        }
+        if (r == 0)
+            break; /* the file shrank meanwhile: take what is there */
+        n += (size_t)r;
+    }
+    src[n] = '\0';
+    *len = n;
+    return src;
+}
+
+/* Open `path` and check that it is a regular file of acceptable size.
+ * Returns the fd, or a negative code after recording the problem. */
+static int open_regular(const char *path, sb_pos_t where, sb_diag_t *diag, size_t *size)
+{
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
         int err = -errno;
-        sb_diag_error(diag, where, "cannot open: %s", strerror(errno));
+        open_error(path, where, diag, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return err;
     }
-    char *src = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (cap - len < 65536) {
-            char *grown = realloc(src, cap + 65536 + 1);
-            if (grown == NULL) {
-                free(src);
-                fclose(f);
-                return -ENOMEM;
-            }
-            src = grown;
-            cap += 65536;
-        }
-        size_t n = fread(src + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
+    const char *why = NULL;
+    if (!S_ISREG(st.st_mode))
+        why = "not a regular file";
+    else if ((uint64_t)st.st_size > SB_LEXER_MAX_FILE)
+        why = "larger than 1 GiB";
+    if (why != NULL) {
+        open_error(path, where, diag, why);
+        close(fd);
+        return -EINVAL;
     }
-    int read_err = ferror(f);
-    fclose(f);
-    if (read_err) {
-        free(src);
-        sb_diag_error(diag, where, "cannot read: %s", strerror(EIO));
-        return -EIO;
+    *size = (size_t)st.st_size;
+    return fd;
+}
+
+int sb_lexer_open(sb_lexer_t **out, const char *path, sb_pos_t where, sb_diag_t *diag)
+{
+    if (where.line == 0)
+        where = (sb_pos_t){path, 0, 0};
+    size_t size = 0, len = 0;
+    int fd = open_regular(path, where, diag, &size);
+    if (fd < 0)
+        return fd;
+    int err = 0;
+    char *src = read_file(fd, size, &len, &err);
+    close(fd);
+    if (src == NULL) {
+        if (err != -ENOMEM)
+            open_error(path, where, diag, strerror(-err));
+        return err;
     }
-    src[len] = '\0';
     return lexer_init(out, path, src, len, diag);
 }
 
@@ -112,12 +185,32 @@ static sb_pos_t here(const sb_lexer_t *lx)
 }
 
 /* Record an error and drop the current entry: skip the rest of the physical
- * line so that lexing resumes with a fresh entry on the next one. */
+ * line, or, inside parentheses, everything up to the closing one, so that
+ * lexing resumes with a fresh entry and the rest of the broken one does not
+ * cause errors of its own. */
 static void fail(sb_lexer_t *lx, sb_pos_t pos, const char *msg)
 {
     sb_diag_error(lx->diag, pos, "%s", msg);
     while (lx->off < lx->len && lx->src[lx->off] != '\n')
         lx->off++;
+    while (lx->depth > 0 && lx->off < lx->len) {
+        char c = lx->src[lx->off];
+        if (c == ';') {
+            while (lx->off < lx->len && lx->src[lx->off] != '\n')
+                lx->off++;
+            continue;
+        }
+        if (c == '\n') {
+            lx->off++;
+            lx->line++;
+            lx->line_start = lx->off;
+            continue;
+        }
+        lx->off++;
+        if (c == ')')
+            lx->depth = 0;
+    }
+    lx->depth = 0;
     lx->count = 0;
     lx->text_used = 0;
 }
@@ -155,10 +248,6 @@ static int scan_token(sb_lexer_t *lx)
     bool quoted = false;
     while (lx->off < lx->len && !is_separator(lx->src[lx->off])) {
         char c = lx->src[lx->off];
-        if (c == '\0') {
-            fail(lx, here(lx), "NUL byte in zone file");
-            return 0;
-        }
         if (c == '\\') {
             if (lx->off + 1 >= lx->len || lx->src[lx->off + 1] == '\n') {
                 fail(lx, here(lx), "backslash at end of line");
@@ -201,20 +290,20 @@ int sb_lexer_next(sb_lexer_t *lx, sb_entry_t *entry)
 {
     lx->count = 0;
     lx->text_used = 0;
-    int depth = 0;
+    lx->depth = 0;
     sb_pos_t open_pos = {0};
     bool at_line_start = lx->off == lx->line_start;
     entry->blank_owner = false;
     entry->pos = here(lx);
     for (;;) {
-        if (lx->count == 0 && depth == 0 && at_line_start) {
+        if (lx->count == 0 && lx->depth == 0 && at_line_start) {
             char c = lx->off < lx->len ? lx->src[lx->off] : '\n';
             entry->blank_owner = (c == ' ' || c == '\t');
             entry->pos = here(lx);
         }
         at_line_start = false;
         if (lx->off >= lx->len) {
-            if (depth > 0) {
+            if (lx->depth > 0) {
                 sb_diag_error(lx->diag, open_pos, "parenthesis is never closed");
                 return 0;
             }
@@ -229,30 +318,27 @@ int sb_lexer_next(sb_lexer_t *lx, sb_entry_t *entry)
         } else if (c == '\n') {
             new_line(lx);
             at_line_start = true;
-            if (depth == 0 && lx->count > 0)
+            if (lx->depth == 0 && lx->count > 0)
                 break;
         } else if (c == '(') {
-            if (depth > 0) {
+            if (lx->depth > 0) {
                 fail(lx, here(lx), "nested parenthesis");
-                depth = 0;
                 continue;
             }
             open_pos = here(lx);
-            depth++;
+            lx->depth++;
             lx->off++;
         } else if (c == ')') {
-            if (depth == 0) {
+            if (lx->depth == 0) {
                 fail(lx, here(lx), "')' without a matching '('");
                 continue;
             }
-            depth--;
+            lx->depth--;
             lx->off++;
         } else {
             int rc = scan_token(lx);
             if (rc < 0)
                 return rc;
-            if (rc == 0)
-                depth = 0;
         }
     }
     entry->tokens = lx->tokens;

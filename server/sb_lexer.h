@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
     const char *text; /* NUL-terminated, as written (quotes and escapes kept) */
@@ -38,11 +39,17 @@ typedef struct {
 
 typedef struct sb_lexer sb_lexer_t;
 
-/* Read `path` into memory. `path` is borrowed: it must outlive the lexer and
- * every position taken from it (callers keep it in their arena). Returns 0,
- * or a negative errno
- * after recording `path: cannot read: reason` in `diag`. */
-int sb_lexer_open(sb_lexer_t **out, const char *path, sb_diag_t *diag);
+/* Largest zone file read. */
+#define SB_LEXER_MAX_FILE ((uint64_t)1 << 30)
+
+/* Read `path` (a regular file of at most SB_LEXER_MAX_FILE bytes) into
+ * memory. `path` is borrowed: it must outlive the lexer and every position
+ * taken from it (callers keep it in their arena). A problem with the file is
+ * recorded at `where` — the $INCLUDE that named it — or, when `where.line`
+ * is 0, against the file itself. A NUL byte anywhere is an error (zone files
+ * are text). Returns 0, or a negative code: -ENOMEM, or another after
+ * recording the problem. */
+int sb_lexer_open(sb_lexer_t **out, const char *path, sb_pos_t where, sb_diag_t *diag);
 
 /* Lex text held in memory (for tests); `name` is borrowed like `path`. */
 int sb_lexer_open_text(sb_lexer_t **out, const char *name, const char *text, size_t len,

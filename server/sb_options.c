@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <uv.h>
 
 typedef int (*setter_t)(sb_options_t *o, const char *value, const char *base_dir, char *why);
@@ -245,8 +246,12 @@ static int load_file(sb_options_t *o, const char *path, sb_diag_t *diag)
 {
     sb_pos_t pos = {path, 0, 0};
     FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        sb_diag_error(diag, pos, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (f == NULL || fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+        sb_diag_error(diag, pos, "cannot read: %s",
+                      f == NULL ? strerror(errno) : "not a regular file");
+        if (f != NULL)
+            fclose(f);
         return 0;
     }
     char *base = dir_of(path);
@@ -259,6 +264,8 @@ static int load_file(sb_options_t *o, const char *path, sb_diag_t *diag)
         line[strcspn(line, "\n")] = '\0';
         file_line(o, line, pos, base, seen, diag, &rc);
     }
+    if (ferror(f))
+        sb_diag_error(diag, pos, "cannot read: %s", strerror(errno));
     free(line);
     free(base);
     fclose(f);
@@ -272,10 +279,12 @@ typedef struct {
     const char *value;
 } flag_t;
 
-/* Split argv into recognised flags; errors for unknown ones. */
+/* Split argv into recognised flags; errors for unknown ones and for
+ * single-valued options given twice. */
 static size_t collect_flags(int argc, char **argv, flag_t *flags, sb_diag_t *diag)
 {
     sb_pos_t cl = {"command line", 0, 0};
+    bool seen[NDEFS] = {false};
     size_t n = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -302,6 +311,12 @@ static size_t collect_flags(int argc, char **argv, flag_t *flags, sb_diag_t *dia
             }
             value = argv[++i];
         }
+        size_t idx = (size_t)(d - defs);
+        if (seen[idx] && !d->repeatable) {
+            sb_diag_error(diag, cl, "option '--%s' is given twice", d->name);
+            continue;
+        }
+        seen[idx] = true;
         flags[n].def = d;
         flags[n++].value = value;
     }

@@ -163,9 +163,13 @@ static int add_ancestors(sb_zone_t *z, const uint8_t *name)
 
 static size_t table_capacity(const sb_zone_t *z)
 {
+    /* Every owner is within the apex (the parser refuses others), so each
+     * adds at most its labels below the apex, plus itself. */
     size_t bound = 1 + z->profile_count;
-    for (size_t i = 0; i < z->pending_count; i++)
-        bound += sb_name_labels(z->pending[i].owner) - z->apex_labels + 1;
+    for (size_t i = 0; i < z->pending_count; i++) {
+        unsigned labels = sb_name_labels(z->pending[i].owner);
+        bound += (labels > z->apex_labels ? labels - z->apex_labels : 0) + 1;
+    }
     for (size_t i = 0; i < z->profile_count; i++)
         bound += z->profiles[i]->owner_len;
     size_t cap = 16;
@@ -250,7 +254,8 @@ static int build_rrset(sb_zone_t *z, sb_node_t *node, size_t first, size_t end, 
 
 static int build_nodes(sb_zone_t *z, sb_diag_t *diag)
 {
-    qsort(z->pending, z->pending_count, sizeof(pending_rr_t), cmp_pending);
+    if (z->pending_count > 1)
+        qsort(z->pending, z->pending_count, sizeof(pending_rr_t), cmp_pending);
     size_t i = 0;
     while (i < z->pending_count) {
         const pending_rr_t *p = &z->pending[i];

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define MAX_INCLUDE_DEPTH 8
+#define MAX_INCLUDES      256         /* files included, in all, by one zone */
 #define TTL_MAX           2147483647u /* RFC 2181 §8 */
 
 typedef struct {
@@ -26,6 +28,7 @@ typedef struct {
     sb_monitor_t overrides;
     sb_pos_t pos;
     sb_pos_t priority_pos;
+    bool priority_bad; /* given, but not a valid number (already reported) */
 } endpoint_draft_t;
 
 /* STMT_BROKEN: the last statement had an error; its continuation lines are
@@ -44,7 +47,10 @@ typedef struct {
     endpoint_draft_t *eps;
     size_t count;
     size_t cap;
-    stmt_t last; /* the statement a continuation line extends */
+    stmt_t last;         /* the statement a continuation line extends */
+    bool awaiting_brace; /* the profile line lacked '{': it may come on the next line */
+    bool brace_missing;  /* it never came; the block's lines are checked, not built */
+    sb_pos_t brace_pos;  /* where the '{' was expected */
 } profile_draft_t;
 
 typedef struct {
@@ -60,7 +66,13 @@ typedef struct {
     bool have_last_ttl;
     uint8_t prev_owner[SB_NAME_MAX];
     bool have_prev_owner;
+    bool prev_owner_bad; /* the last owner written was invalid */
     int depth;
+    struct {
+        dev_t dev;
+        ino_t ino;
+    } open_files[MAX_INCLUDE_DEPTH + 1]; /* the files being read, outermost first */
+    int include_count;
     profile_draft_t *profile; /* open profile block, or NULL */
     int oom;
 } zparse_t;
@@ -307,6 +319,32 @@ static char *include_path(zparse_t *zp, const char *including, const char *path)
     return full;
 }
 
+/* Refuse an include that is already being read (a cycle), and more than
+ * MAX_INCLUDES in all (a file that includes another twice, nested, grows
+ * exponentially). Records the file as open when it may be read. */
+static bool include_allowed(zparse_t *zp, const sb_token_t *at, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        for (int i = 0; i <= zp->depth; i++) {
+            if (zp->open_files[i].dev == st.st_dev && zp->open_files[i].ino == st.st_ino) {
+                error_at(zp, at->pos,
+                         "$INCLUDE of '%s' includes a file that is already being "
+                         "read (a cycle)",
+                         path);
+                return false;
+            }
+        }
+        zp->open_files[zp->depth + 1].dev = st.st_dev;
+        zp->open_files[zp->depth + 1].ino = st.st_ino;
+    }
+    if (++zp->include_count > MAX_INCLUDES) {
+        error_at(zp, at->pos, "more than %d $INCLUDE files in one zone", MAX_INCLUDES);
+        return false;
+    }
+    return true;
+}
+
 static void directive_include(zparse_t *zp, const sb_entry_t *e, const char *including)
 {
     if (e->count < 2 || e->count > 3) {
@@ -323,17 +361,22 @@ static void directive_include(zparse_t *zp, const sb_entry_t *e, const char *inc
     if (e->count == 3 && parse_name(zp, &e->tokens[2], "origin", origin) == 0)
         return;
     char *path = include_path(zp, including, e->tokens[1].text);
-    sb_lexer_t *lx = NULL;
     if (path == NULL || (e->count == 3 && set_origin(zp, origin) < 0)) {
         zp->oom = 1;
         return;
     }
-    if (sb_lexer_open(&lx, path, zp->diag) == 0) {
-        zp->depth++;
-        if (parse_lexer(zp, lx) < 0)
+    sb_lexer_t *lx = NULL;
+    if (include_allowed(zp, &e->tokens[1], path)) {
+        int rc = sb_lexer_open(&lx, path, e->tokens[1].pos, zp->diag);
+        if (rc == -ENOMEM)
             zp->oom = 1;
-        zp->depth--;
-        sb_lexer_close(lx);
+        if (rc == 0) {
+            zp->depth++;
+            if (parse_lexer(zp, lx) < 0)
+                zp->oom = 1;
+            zp->depth--;
+            sb_lexer_close(lx);
+        }
     }
     if (set_origin(zp, saved) < 0)
         zp->oom = 1;
@@ -380,6 +423,8 @@ static bool is_class(const char *text)
 static bool owner_of(zparse_t *zp, const sb_entry_t *e, rr_head_t *h)
 {
     if (e->blank_owner) {
+        if (zp->prev_owner_bad)
+            return false; /* its owner was already reported */
         if (!zp->have_prev_owner) {
             error_at(zp, e->tokens[0].pos,
                      "record has no owner name (the line starts with white space and no "
@@ -389,10 +434,11 @@ static bool owner_of(zparse_t *zp, const sb_entry_t *e, rr_head_t *h)
         memcpy(h->owner, zp->prev_owner, sb_name_len(zp->prev_owner));
         return true;
     }
+    /* Lines that repeat this owner share its fate: a bad owner is reported
+     * once and its following lines are skipped, never inherited. */
+    zp->prev_owner_bad = true;
     if (parse_name(zp, &e->tokens[0], "owner name", h->owner) == 0)
         return false;
-    memcpy(zp->prev_owner, h->owner, sb_name_len(h->owner));
-    zp->have_prev_owner = true;
     if (!sb_name_is_within(h->owner, zp->apex)) {
         char o[SB_NAME_TEXT_MAX];
         sb_name_to_text(h->owner, o, sizeof(o));
@@ -400,6 +446,9 @@ static bool owner_of(zparse_t *zp, const sb_entry_t *e, rr_head_t *h)
                  sb_zone_apex_text(zp->zone));
         return false;
     }
+    memcpy(zp->prev_owner, h->owner, sb_name_len(h->owner));
+    zp->have_prev_owner = true;
+    zp->prev_owner_bad = false;
     return true;
 }
 
@@ -777,9 +826,8 @@ static void profile_open(zparse_t *zp, const sb_entry_t *e, const rr_head_t *h)
         }
     }
     if (!brace) {
-        error_at(zp, pos_plus(last->pos, last->len), "expected '{' at the end of the profile line");
-        free(d);
-        return;
+        d->awaiting_brace = true;
+        d->brace_pos = pos_plus(last->pos, last->len);
     }
     zp->profile = d;
 }
@@ -854,9 +902,10 @@ static void endpoint_settings(zparse_t *zp, endpoint_draft_t *ep, const sb_token
         if (!split_setting(zp, &t[i], key, sizeof(key), value, sizeof(value), &vpos))
             continue;
         if (strcmp(key, "priority") == 0) {
-            if (sb_value_uint(value, 1, 65535, &v, why) < 0)
+            if (sb_value_uint(value, 1, 65535, &v, why) < 0) {
                 error_at(zp, vpos, "bad priority '%s': priority %s", value, why);
-            else {
+                ep->priority_bad = true;
+            } else {
                 ep->priority = (uint32_t)v;
                 ep->priority_pos = t[i].pos;
             }
@@ -991,7 +1040,7 @@ static void check_endpoint(zparse_t *zp, const profile_draft_t *d, size_t i, con
         error_at(zp, ep->pos, "endpoint '%s' is already defined in this profile (line %u)",
                  ep->name, other->pos.line);
     }
-    if (ep->priority == 0) {
+    if (ep->priority == 0 && !ep->priority_bad) {
         error_at(zp, ep->pos, "endpoint '%s' needs a priority (add priority=N; 1 is the first)",
                  ep->name);
     } else if ((other = find_priority(d, i, ep->priority)) != NULL) {
@@ -1012,6 +1061,19 @@ static void check_endpoint(zparse_t *zp, const profile_draft_t *d, size_t i, con
     }
 }
 
+/* An endpoint's monitor error is reported on the endpoint's own line: at
+ * the override that caused it, or at the endpoint statement when the
+ * setting named was inherited from the profile. */
+static sb_pos_t own_position(const endpoint_draft_t *ep, sb_pos_t where)
+{
+    for (int k = 0; k < SB_MK_COUNT; k++) {
+        const sb_pos_t *p = &ep->overrides.pos[k];
+        if ((ep->overrides.set & (1u << k)) && p->line == where.line && p->col == where.col)
+            return where;
+    }
+    return ep->pos;
+}
+
 /* Check the profile's monitor, then each endpoint's monitor with its
  * overrides applied; fills eff[i] with the effective monitor. */
 static void check_monitors(zparse_t *zp, const profile_draft_t *d, sb_monitor_t *eff)
@@ -1024,11 +1086,11 @@ static void check_monitors(zparse_t *zp, const profile_draft_t *d, sb_monitor_t 
         return;
     }
     for (size_t i = 0; i < d->count; i++) {
+        const endpoint_draft_t *ep = &d->eps[i];
         eff[i] = d->monitor;
-        sb_monitor_apply(&eff[i], &d->eps[i].overrides);
-        if (sb_monitor_check(&eff[i], why, &where) < 0) {
-            error_at(zp, where, "endpoint '%s': %s", d->eps[i].name, why);
-        }
+        sb_monitor_apply(&eff[i], &ep->overrides);
+        if (sb_monitor_check(&eff[i], why, &where) < 0)
+            error_at(zp, own_position(ep, where), "endpoint '%s': %s", ep->name, why);
     }
 }
 
@@ -1107,7 +1169,7 @@ static void profile_close(zparse_t *zp)
     sb_monitor_t *eff = calloc(d->count ? d->count : 1, sizeof(*eff));
     if (eff == NULL) {
         zp->oom = 1;
-    } else if (d->have_monitor && d->count > 0 && d->count <= 1000) {
+    } else if (d->have_monitor && d->count > 0 && d->count <= 1000 && !d->brace_missing) {
         /* Built even when something above was wrong, so that the checks that
          * run across zones (endpoint targets) report too; a generation with
          * any error is refused as a whole. */
@@ -1120,20 +1182,60 @@ static void profile_close(zparse_t *zp)
     free(d);
 }
 
-static void profile_line(zparse_t *zp, const sb_entry_t *e)
+static bool block_like(const sb_entry_t *e)
+{
+    const sb_token_t *t = &e->tokens[0];
+    return is_word(t, "monitor") || is_word(t, "endpoint") || is_word(t, "}") || is_setting(t);
+}
+
+static void discard_profile(zparse_t *zp)
+{
+    free(zp->profile->eps);
+    free(zp->profile);
+    zp->profile = NULL;
+}
+
+/* A profile line without '{': the brace may stand alone on the next line.
+ * Otherwise report it once, and keep reading the block's statements (to
+ * check them) until a line that cannot belong to a block. Returns false when
+ * `e` is not part of the block and must be read as an ordinary entry. */
+static bool brace_check(zparse_t *zp, const sb_entry_t *e)
 {
     profile_draft_t *d = zp->profile;
+    if (d->awaiting_brace) {
+        d->awaiting_brace = false;
+        if (e->count == 1 && is_word(&e->tokens[0], "{"))
+            return true;
+        error_at(zp, d->brace_pos, "expected '{' at the end of the profile line");
+        d->brace_missing = true;
+    }
+    if (d->brace_missing && !block_like(e)) {
+        discard_profile(zp);
+        return false;
+    }
+    return true;
+}
+
+/* Returns false when the entry turned out not to belong to the block. */
+static bool profile_line(zparse_t *zp, const sb_entry_t *e)
+{
+    if (!brace_check(zp, e))
+        return false;
+    profile_draft_t *d = zp->profile;
+    if (d == NULL || (e->count == 1 && is_word(&e->tokens[0], "{") && d->last == STMT_NONE &&
+                      d->count == 0 && !d->have_monitor))
+        return true;
     const sb_token_t *t = e->tokens;
     size_t n = e->count;
     if (t[0].text[0] == '$' && !t[0].quoted) {
         error_at(zp, t[0].pos, "directive '%s' is not allowed inside a profile block", t[0].text);
-        return;
+        return true;
     }
     if (is_word(&t[0], "}")) {
         if (n > 1)
             error_at(zp, t[1].pos, "unexpected '%s' after '}'", t[1].text);
         profile_close(zp);
-        return;
+        return true;
     }
     bool closes = is_word(&t[n - 1], "}");
     if (closes)
@@ -1150,16 +1252,15 @@ static void profile_line(zparse_t *zp, const sb_entry_t *e)
     }
     if (closes)
         profile_close(zp);
+    return true;
 }
 
 /* ---- driver ------------------------------------------------------------- */
 
 static void entry(zparse_t *zp, const sb_entry_t *e, const char *file)
 {
-    if (zp->profile != NULL) {
-        profile_line(zp, e);
+    if (zp->profile != NULL && profile_line(zp, e))
         return;
-    }
     if (e->tokens[0].text[0] == '$' && !e->tokens[0].quoted) {
         directive(zp, e, file);
         return;
@@ -1186,10 +1287,11 @@ static int parse_lexer(zparse_t *zp, sb_lexer_t *lx)
     if (zp->profile != NULL && zp->profile != open_before) {
         char owner[SB_NAME_TEXT_MAX];
         sb_name_to_text(zp->profile->owner, owner, sizeof(owner));
-        error_at(zp, zp->profile->pos, "profile %s is never closed (missing '}')", owner);
-        free(zp->profile->eps);
-        free(zp->profile);
-        zp->profile = NULL;
+        if (zp->profile->awaiting_brace)
+            error_at(zp, zp->profile->brace_pos, "expected '{' at the end of the profile line");
+        else if (!zp->profile->brace_missing)
+            error_at(zp, zp->profile->pos, "profile %s is never closed (missing '}')", owner);
+        discard_profile(zp);
     }
     return rc < 0 ? rc : 0;
 }
@@ -1198,6 +1300,11 @@ static int load(sb_lexer_t *lx, const char *file, const uint8_t *apex, sb_arena_
                 sb_diag_t *diag, sb_zone_t **out)
 {
     zparse_t zp = {.arena = arena, .diag = diag, .apex = apex};
+    struct stat st;
+    if (stat(file, &st) == 0) {
+        zp.open_files[0].dev = st.st_dev;
+        zp.open_files[0].ino = st.st_ino;
+    }
     size_t errors_before = sb_diag_count(diag);
     int rc = sb_zone_new(&zp.zone, arena, apex, file);
     if (rc == 0)
@@ -1209,6 +1316,8 @@ static int load(sb_lexer_t *lx, const char *file, const uint8_t *apex, sb_arena_
         if (rc == 0 && frc == -ENOMEM)
             rc = frc;
     }
+    if (zp.profile != NULL) /* left open when running out of memory */
+        discard_profile(&zp);
     if (zp.origin_rdf != NULL)
         ldns_rdf_deep_free(zp.origin_rdf);
     if (rc == 0 && sb_diag_count(diag) > errors_before)
@@ -1225,7 +1334,8 @@ int sb_zonefile_load(const char *path, const uint8_t *apex, sb_arena_t *arena, s
     if (file == NULL)
         return -ENOMEM;
     sb_lexer_t *lx;
-    int rc = sb_lexer_open(&lx, file, diag);
+    sb_pos_t whole = {file, 0, 0};
+    int rc = sb_lexer_open(&lx, file, whole, diag);
     if (rc < 0)
         return rc == -ENOMEM ? rc : SB_ECONFIG;
     rc = load(lx, file, apex, arena, diag, out);

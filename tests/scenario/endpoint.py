@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """A health-check target for scenario tests, run as its own process.
 
-    endpoint.py http  --bind 127.0.0.10 [--port N] [--status 200]
-    endpoint.py tcp   --bind 127.0.0.10 [--port N]   accept, then close
-    endpoint.py hang  --bind 127.0.0.10 [--port N]   accept, never answer
+    endpoint.py http     --bind 127.0.0.10 [--port N] [--status 200]
+    endpoint.py tcp      --bind 127.0.0.10 [--port N]   accept, then close
+    endpoint.py hang     --bind 127.0.0.10 [--port N]   accept, never answer
+    endpoint.py headers  ...  "200 OK" headers promising a body that never comes
+    endpoint.py reset    ...  accept, then reset the connection (RST)
+    endpoint.py garbage  ...  answer with bytes that are not HTTP
 
 Prints "PORT <n>" on stdout once it is listening, so the test can use an
 ephemeral port and still find it. Tests stop it with SIGKILL (the endpoint
@@ -15,6 +18,7 @@ import http.server
 import signal
 import socket
 import socketserver
+import struct
 import sys
 import threading
 
@@ -63,19 +67,45 @@ def announce(port):
     print(f"PORT {port}", flush=True)
 
 
-def serve_tcp(sock, hang):
+def read_request(conn):
+    conn.settimeout(5)
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    sys.stderr.write("REQUEST raw\n")
+    sys.stderr.flush()
+
+
+def serve_tcp(sock, mode):
     held = []
     while True:
         conn, _ = sock.accept()
-        if hang:
+        if mode == "hang":
             held.append(conn)  # keep it open and silent
+        elif mode == "reset":
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+        elif mode == "headers":
+            read_request(conn)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+            held.append(conn)  # the body never comes
+        elif mode == "garbage":
+            read_request(conn)
+            conn.sendall(b"\x00\xffSSH-2.0-not-http\r\n\r\n")
+            conn.close()
         else:
             conn.close()
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["http", "tcp", "hang"])
+    ap.add_argument("mode", choices=["http", "tcp", "hang", "headers", "reset", "garbage"])
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--status", type=int, default=200)
@@ -90,7 +120,7 @@ def main():
     else:
         sock = listen(args.bind, args.port)
         announce(sock.getsockname()[1])
-        serve_tcp(sock, hang=args.mode == "hang")
+        serve_tcp(sock, args.mode)
 
 
 if __name__ == "__main__":

@@ -83,9 +83,17 @@ static void missing_file(void **state)
     (void)state;
     sb_diag_t *diag = sb_diag_new();
     sb_lexer_t *lx;
-    assert_true(sb_lexer_open(&lx, "/nonexistent/x.zone", diag) < 0);
+    sb_pos_t whole = {0};
+    assert_true(sb_lexer_open(&lx, "/nonexistent/x.zone", whole, diag) < 0);
+    assert_true(sb_lexer_open(&lx, "/tmp", whole, diag) < 0);
+    sb_pos_t at = {"t.zone", 3, 10};
+    assert_true(sb_lexer_open(&lx, "/nonexistent/y.inc", at, diag) < 0);
     assert_string_equal(sb_diag_message(diag, 0),
-                        "/nonexistent/x.zone: cannot open: No such file or directory");
+                        "/nonexistent/x.zone: cannot read: No such file or directory");
+    assert_string_equal(sb_diag_message(diag, 1), "/tmp: cannot read: not a regular file");
+    assert_string_equal(sb_diag_message(diag, 2),
+                        "t.zone:3:10: cannot read '/nonexistent/y.inc': No such file or "
+                        "directory");
     sb_diag_free(diag);
 }
 

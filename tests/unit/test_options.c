@@ -122,6 +122,22 @@ static void config_file(void **state)
     unlink(path);
 }
 
+static void repeats_and_unreadable_files(void **state)
+{
+    (void)state;
+    char *argv[] = {"--zones", "a",        "-z",        "b",        "--config",
+                    "/tmp",    "--listen", "127.0.0.1", "--listen", "127.0.0.2"};
+    sb_options_t o;
+    sb_diag_t *diag;
+    assert_int_equal(parse(&o, &diag, 10, argv), SB_ECONFIG);
+    assert_int_equal(sb_diag_count(diag), 2);
+    assert_string_equal(sb_diag_message(diag, 0), "/tmp: cannot read: not a regular file");
+    assert_string_equal(sb_diag_message(diag, 1), "command line: option '--zones' is given twice");
+    assert_int_equal(o.listen_count, 2); /* listen may repeat */
+    sb_options_free(&o);
+    sb_diag_free(diag);
+}
+
 static void listen_addresses(void **state)
 {
     (void)state;
@@ -142,8 +158,11 @@ static void listen_addresses(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(defaults),         cmocka_unit_test(flags),
-        cmocka_unit_test(flag_errors),      cmocka_unit_test(config_file),
+        cmocka_unit_test(defaults),
+        cmocka_unit_test(flags),
+        cmocka_unit_test(flag_errors),
+        cmocka_unit_test(config_file),
+        cmocka_unit_test(repeats_and_unreadable_files),
         cmocka_unit_test(listen_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

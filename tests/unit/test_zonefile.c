@@ -520,6 +520,99 @@ static void endpoint_target_errors(void **state)
                           "endpoints must be names with A or AAAA records");
 }
 
+static void one_mistake_one_error(void **state)
+{
+    (void)state;
+    /* A profile line without '{': one error, and the block is still read
+     * as a block (no "unknown record type 'monitor'" cascade). */
+    sb_test_expect_errors(H "www profile priority ttl=30\n  monitor http\n"
+                            "  endpoint east east priority=1\n}\nx A 1.2.3.4\n",
+                          1, "example.com.zone:8:28: expected '{' at the end of the profile line");
+    sb_test_expect_errors(H "www profile priority\nx A 1.2.3.4\n", 1,
+                          "example.com.zone:8:21: expected '{' at the end of the profile line");
+    /* A bad priority is not also a missing one. */
+    sb_test_expect_errors(H "www profile priority {\n  monitor http\n"
+                            "  endpoint east east priority=x\n}\n",
+                          1,
+                          "example.com.zone:10:31: bad priority 'x': priority must be a whole "
+                          "number from 1 to 65535");
+    /* Lines that repeat an out-of-zone owner are not served under it. */
+    sb_test_expect_errors(H ". A 1.2.3.4\n  TXT \"x\"\ncom. A 1.2.3.4\n  TXT \"y\"\n", 2,
+                          "example.com.zone:8:1: owner name . is outside the zone example.com.",
+                          "example.com.zone:10:1: owner name com. is outside the zone "
+                          "example.com.");
+    /* An unterminated quote inside parentheses drops the whole record. */
+    sb_test_expect_errors(H "x SOA ( a b 1 2 3 4 \"open\n   5 6 )\ny A 1.2.3.4\n", 1,
+                          "example.com.zone:8:21: unterminated quoted string");
+    /* An override's error is reported on the endpoint's own line. */
+    sb_test_expect_errors(H "www profile priority {\n  monitor http timeout=5s\n"
+                            "  endpoint east east priority=1 interval=2s\n"
+                            "  endpoint west west priority=2 interval=1s timeout=2s\n}\n",
+                          2,
+                          "example.com.zone:10:3: endpoint 'east': timeout=5s must be less than "
+                          "interval=2s",
+                          "example.com.zone:11:45: endpoint 'west': timeout=2s must be less than "
+                          "interval=1s");
+}
+
+static void brace_on_the_next_line(void **state)
+{
+    (void)state;
+    sb_gen_t *gen = sb_test_load_ok(H "www profile priority ttl=30\n{\n  monitor none\n"
+                                      "  endpoint east east priority=1\n}\n");
+    assert_int_equal(sb_gen_profile_count(gen), 1);
+    sb_gen_free(gen);
+}
+
+static void hostile_files(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sb-test-hostile-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], inc[256];
+    snprintf(path, sizeof(path), "%s/example.com.zone", dir);
+    snprintf(inc, sizeof(inc), "%s/loop.inc", dir);
+    /* A file that includes itself, twice: one error per cycle, no blow-up. */
+    FILE *f = fopen(inc, "w");
+    fputs("$INCLUDE loop.inc\n$INCLUDE loop.inc\n", f);
+    fclose(f);
+    f = fopen(path, "w");
+    fputs(H "$INCLUDE loop.inc\n$INCLUDE /dev/zero\nt TXT \"a", f);
+    fputc('\0', f);
+    fputs("b\"\n", f);
+    fclose(f);
+    sb_diag_t *diag = sb_diag_new();
+    sb_gen_t *gen = NULL;
+    assert_int_equal(sb_gen_load(&gen, dir, diag), SB_ECONFIG);
+    char expect[3][1024];
+    snprintf(expect[0], sizeof(expect[0]), "%s:10:9: NUL byte in zone file (is it a text file?)",
+             path);
+    assert_int_equal(sb_diag_count(diag), 1);
+    assert_string_equal(sb_diag_message(diag, 0), expect[0]);
+    sb_diag_free(diag);
+    /* Without the NUL: the cycle and the device are reported where named. */
+    f = fopen(path, "w");
+    fputs(H "$INCLUDE loop.inc\n$INCLUDE /dev/zero\n", f);
+    fclose(f);
+    diag = sb_diag_new();
+    assert_int_equal(sb_gen_load(&gen, dir, diag), SB_ECONFIG);
+    snprintf(expect[0], sizeof(expect[0]), "%s:9:10: cannot read '/dev/zero': not a regular file",
+             path);
+    snprintf(expect[1], sizeof(expect[1]),
+             "%s:1:10: $INCLUDE of '%s' includes a file that is already being read (a cycle)", inc,
+             inc);
+    snprintf(expect[2], sizeof(expect[2]),
+             "%s:2:10: $INCLUDE of '%s' includes a file that is already being read (a cycle)", inc,
+             inc);
+    assert_int_equal(sb_diag_count(diag), 3);
+    for (int i = 0; i < 3; i++)
+        assert_string_equal(sb_diag_message(diag, (size_t)i), expect[i]);
+    sb_diag_free(diag);
+    unlink(inc);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void errors_are_all_reported(void **state)
 {
     (void)state;
@@ -554,6 +647,9 @@ int main(void)
         cmocka_unit_test(endpoint_errors),
         cmocka_unit_test(profile_placement_errors),
         cmocka_unit_test(endpoint_target_errors),
+        cmocka_unit_test(one_mistake_one_error),
+        cmocka_unit_test(brace_on_the_next_line),
+        cmocka_unit_test(hostile_files),
         cmocka_unit_test(errors_are_all_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,82 @@
+/*
+ * The cost of answering, without sockets: sb_answer() over the shipped zone
+ * for a mix of queries, N rounds. Prints nanoseconds per query (noisy on a
+ * shared machine) and is meant to be run under callgrind for a repeatable
+ * count of instructions per query:
+ *
+ *   build/tests/bench/bench_answer zones 100000
+ *   valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+ *       build/tests/bench/bench_answer zones 20000
+ *   (the "refs" total divided by queries answered)
+ */
+#include "sb_answer.h"
+#include "sb_dns.h"
+#include "sb_gen.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const struct {
+    const char *name;
+    uint16_t type;
+} queries[] = {
+    {"www.example.com.", SB_TYPE_A},   {"WwW.ExAmPlE.CoM.", SB_TYPE_A},
+    {"www.example.com.", SB_TYPE_AAAA}, {"api.example.com.", SB_TYPE_A},
+    {"example.com.", SB_TYPE_MX},      {"example.com.", SB_TYPE_SOA},
+    {"mail.example.com.", SB_TYPE_A},  {"nope.example.com.", SB_TYPE_A},
+    {"east.example.com.", SB_TYPE_TXT}, {"www.example.org.", SB_TYPE_A},
+};
+#define NQ (sizeof(queries) / sizeof(queries[0]))
+
+static size_t build(uint8_t *buf, const char *name, uint16_t type)
+{
+    memset(buf, 0, 12);
+    sb_put16(buf, 0x4242);
+    sb_put16(buf + 4, 1);
+    sb_put16(buf + 10, 1);
+    size_t n = 12 + (size_t)sb_name_from_text(name, buf + 12);
+    sb_put16(buf + n, type);
+    sb_put16(buf + n + 2, SB_CLASS_IN);
+    n += 4;
+    static const uint8_t opt[11] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};
+    memcpy(buf + n, opt, sizeof(opt));
+    return n + sizeof(opt);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: bench_answer ZONES_DIR ROUNDS\n");
+        return 2;
+    }
+    sb_diag_t *diag = sb_diag_new();
+    sb_gen_t *gen;
+    if (sb_gen_load(&gen, argv[1], diag) != 0) {
+        sb_diag_print(diag, stderr);
+        return 1;
+    }
+    long rounds = atol(argv[2]);
+    uint8_t q[NQ][300], resp[1232];
+    size_t qlen[NQ];
+    for (size_t i = 0; i < NQ; i++)
+        qlen[i] = build(q[i], queries[i].name, queries[i].type);
+    sb_answer_config_t cfg = {.udp_max = 1232};
+    sb_answer_info_t info;
+    size_t bytes = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (long r = 0; r < rounds; r++) {
+        for (size_t i = 0; i < NQ; i++)
+            bytes += sb_answer(gen, &cfg, SB_TRANSPORT_UDP, q[i], qlen[i], resp, sizeof(resp),
+                               &info);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ns = (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec);
+    long total = rounds * (long)NQ;
+    printf("queries: %ld, response bytes: %zu, %.1f ns/query\n", total, bytes, ns / (double)total);
+    sb_gen_free(gen);
+    sb_diag_free(diag);
+    return 0;
+}
