@@ -109,7 +109,7 @@ static int bind_listeners(sb_options_t *o, sb_net_t **net)
         .addr_count = o->listen_count,
         .threads = o->threads,
         .tcp_idle_ms = o->tcp_idle_ms,
-        .tcp_max_clients = (o->tcp_clients + o->threads - 1) / o->threads,
+        .tcp_max_clients = o->tcp_clients,
         .answer = {.udp_max = o->udp_max},
     };
     char err[256];

@@ -20,7 +20,6 @@ typedef struct {
     bool tc;
     uint8_t extra_count;
     const uint8_t *extra[MAX_EXTRA];
-    bool extra_required[MAX_EXTRA];
 } answer_t;
 
 typedef enum { NODE_DONE, NODE_FOLLOW } node_result_t;
@@ -47,25 +46,25 @@ static bool write_rrset(answer_t *a, sb_section_t section, const uint8_t *owner,
     return true;
 }
 
-static void queue_extra(answer_t *a, const uint8_t *name, bool required)
+/* Queue a name whose addresses help the client (MX, SRV and NS targets).
+ * Past MAX_EXTRA names they are left out, as additional data may be. */
+static void queue_extra(answer_t *a, const uint8_t *name)
 {
     for (uint8_t i = 0; i < a->extra_count; i++) {
-        if (sb_name_equal(a->extra[i], name)) {
-            a->extra_required[i] |= required;
+        if (sb_name_equal(a->extra[i], name))
             return;
-        }
     }
-    if (a->extra_count < MAX_EXTRA) {
-        a->extra[a->extra_count] = name;
-        a->extra_required[a->extra_count++] = required;
-    }
+    if (a->extra_count < MAX_EXTRA)
+        a->extra[a->extra_count++] = name;
 }
 
-/* Names in NS, MX and SRV data whose addresses help the client. */
-static void queue_targets(answer_t *a, const sb_rrset_t *set, const uint8_t *cut)
+static void write_extra(answer_t *a, const uint8_t *name, bool glue);
+
+/* The target name inside NS, MX or SRV data, or NULL for other types. */
+static const uint8_t *data_target(uint16_t type, const sb_rdata_t *rd)
 {
     size_t off;
-    switch (set->type) {
+    switch (type) {
     case SB_TYPE_NS:
         off = 0;
         break;
@@ -76,13 +75,17 @@ static void queue_targets(answer_t *a, const sb_rrset_t *set, const uint8_t *cut
         off = 6;
         break;
     default:
-        return;
+        return NULL;
     }
+    return rd->len > off ? rd->data + off : NULL;
+}
+
+static void queue_targets(answer_t *a, const sb_rrset_t *set)
+{
     for (uint16_t i = 0; i < set->count; i++) {
-        if (set->rdata[i].len <= off)
-            continue;
-        const uint8_t *target = set->rdata[i].data + off;
-        queue_extra(a, target, cut != NULL && sb_name_is_within(target, cut));
+        const uint8_t *target = data_target(set->type, &set->rdata[i]);
+        if (target != NULL)
+            queue_extra(a, target);
     }
 }
 
@@ -97,6 +100,9 @@ static void negative(answer_t *a, const sb_zone_t *zone)
         truncate_all(a);
 }
 
+/* A referral: the delegation's NS records, then their glue. Glue for name
+ * servers inside the delegation is written at once, all of it (RFC 9471);
+ * addresses of other name servers we serve are optional extras. */
 static void referral(answer_t *a, const sb_node_t *cut)
 {
     const sb_rrset_t *ns = sb_node_rrset(cut, SB_TYPE_NS);
@@ -105,7 +111,13 @@ static void referral(answer_t *a, const sb_node_t *cut)
         truncate_all(a);
         return;
     }
-    queue_targets(a, ns, cut->name);
+    for (uint16_t i = 0; i < ns->count && !a->tc; i++) {
+        const uint8_t *target = ns->rdata[i].data;
+        if (sb_name_is_within(target, cut->name))
+            write_extra(a, target, true);
+        else
+            queue_extra(a, target);
+    }
 }
 
 static bool write_one(answer_t *a, const uint8_t *owner, uint16_t owner_off, uint16_t type,
@@ -147,8 +159,19 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
         *target = ep->target;
         return NODE_FOLLOW;
     }
-    if (qtype == SB_TYPE_ANY)
-        qtype = SB_TYPE_A;
+    if (qtype == SB_TYPE_ANY) {
+        /* RFC 8482: one RRset; the profile's, if it has one, else the
+         * name's other records. Never NODATA at a name that has data. */
+        const sb_endpoint_t *ep = sb_profile_answer(p, SB_TYPE_A);
+        if (ep == NULL)
+            ep = sb_profile_answer(p, SB_TYPE_AAAA);
+        if (ep == NULL) {
+            *handled = false;
+            return NODE_DONE;
+        }
+        write_address(a, owner, owner_off, ep, p->ttl, SB_SECTION_ANSWER);
+        return NODE_DONE;
+    }
     if (qtype != SB_TYPE_A && qtype != SB_TYPE_AAAA) {
         *handled = false;
         return NODE_DONE;
@@ -200,8 +223,23 @@ static node_result_t answer_node(answer_t *a, const sb_zone_t *zone, const sb_no
     if (!write_rrset(a, SB_SECTION_ANSWER, owner, owner_off, set))
         truncate_all(a);
     else
-        queue_targets(a, set, NULL);
+        queue_targets(a, set);
     return NODE_DONE;
+}
+
+/* The zone that answers `name` for `qtype`: the longest match, except that
+ * DS at a zone's apex belongs to the parent side of the cut (RFC 4035
+ * §3.1.4.1), so when the parent is served too, the parent answers. */
+static const sb_zone_t *zone_for(const sb_gen_t *gen, const sb_lname_t *name, uint16_t qtype)
+{
+    const sb_zone_t *zone = sb_gen_find_zone(gen, name);
+    if (zone == NULL || qtype != SB_TYPE_DS || name->labels == 0 ||
+        sb_zone_apex_labels(zone) != name->labels)
+        return zone;
+    sb_lname_t parent;
+    sb_lname_set(&parent, name->lc + name->off[1]);
+    const sb_zone_t *above = sb_gen_find_zone(gen, &parent);
+    return above != NULL ? above : zone;
 }
 
 static bool seen_before(const uint8_t *const *chain, unsigned n, const uint8_t *name)
@@ -246,20 +284,31 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
         sb_lname_set(next, target);
         chain[hop + 1] = target;
         cur = next;
-        zone = sb_gen_find_zone(a->gen, cur);
+        zone = zone_for(a->gen, cur, a->q->qtype);
         if (zone == NULL)
             return; /* the target is someone else's: the resolver follows it */
     }
 }
 
-static void write_extra(answer_t *a, const uint8_t *name, bool required)
+/* Addresses of `name` in the additional section. `glue`: the name is a
+ * name server inside a delegation, whose addresses are written even though
+ * they lie below the cut (and which set TC when they do not fit). Other
+ * names get addresses only from authoritative data. */
+static void write_extra(answer_t *a, const uint8_t *name, bool glue)
 {
     sb_lname_t ln;
     sb_lname_set(&ln, name);
     const sb_zone_t *zone = sb_gen_find_zone(a->gen, &ln);
     if (zone == NULL)
         return;
-    const sb_node_t *node = sb_zone_find(zone, ln.lc, ln.len);
+    const sb_node_t *node;
+    if (glue) {
+        node = sb_zone_find(zone, ln.lc, ln.len);
+    } else {
+        sb_match_t m;
+        sb_zone_lookup(zone, &ln, SB_TYPE_A, &m);
+        node = m.kind == SB_MATCH_EXACT ? m.node : NULL;
+    }
     if (node == NULL)
         return;
     sb_writer_mark_t m = sb_writer_mark(&a->w);
@@ -277,7 +326,7 @@ static void write_extra(answer_t *a, const uint8_t *name, bool required)
     }
     if (!ok) {
         sb_writer_rollback(&a->w, m);
-        if (required)
+        if (glue)
             a->tc = true; /* RFC 9471: glue that does not fit means TC */
     }
 }
@@ -285,7 +334,7 @@ static void write_extra(answer_t *a, const uint8_t *name, bool required)
 static void write_extras(answer_t *a)
 {
     for (uint8_t i = 0; i < a->extra_count && !a->tc; i++)
-        write_extra(a, a->extra[i], a->extra_required[i]);
+        write_extra(a, a->extra[i], false);
 }
 
 static void answer_query(answer_t *a)
@@ -299,7 +348,7 @@ static void answer_query(answer_t *a)
         a->rcode = SB_RCODE_REFUSED;
         return;
     }
-    const sb_zone_t *zone = sb_gen_find_zone(a->gen, &q->qname);
+    const sb_zone_t *zone = zone_for(a->gen, &q->qname, q->qtype);
     if (zone == NULL) {
         a->rcode = SB_RCODE_REFUSED;
         return;

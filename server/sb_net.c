@@ -3,6 +3,8 @@
 #include "sb_dns.h"
 #include "sb_log.h"
 
+#include <stdatomic.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -54,6 +56,9 @@ typedef struct conn {
 typedef struct worker {
     struct sb_net *net;
     unsigned index;
+    uint64_t last_error_log; /* uv_now() of the last rate-limited error line */
+    uv_tcp_t reject;         /* accepts and closes a connection we cannot take */
+    bool reject_busy;
     uv_loop_t loop;
     uv_thread_t thread;
     uv_async_t stop;
@@ -65,7 +70,6 @@ typedef struct worker {
     tcp_listener_t *tcp;
     int *udp_fds, *tcp_fds;
     conn_t *conns;
-    unsigned conn_count;
     /* UDP batch buffers, reused for every batch. */
     struct mmsghdr rx[UDP_BATCH], tx[UDP_BATCH];
     struct iovec rx_iov[UDP_BATCH], tx_iov[UDP_BATCH];
@@ -78,6 +82,7 @@ typedef struct worker {
 
 struct sb_net {
     sb_net_config_t cfg;
+    atomic_uint tcp_clients; /* open connections, all workers together */
     sb_listen_addr_t *bound;
     worker_t *workers;
     unsigned started;
@@ -364,13 +369,41 @@ static void send_batch(int fd, struct mmsghdr *msgs, int count)
     }
 }
 
+/* Errors of this host on the answering path, at most one line a minute per
+ * worker: a flood of them must not turn into a flood of log writes. */
+static void log_local_error(worker_t *w, const char *what, int err)
+{
+    uint64_t now = uv_now(&w->loop);
+    if (w->last_error_log != 0 && now - w->last_error_log < 60000)
+        return;
+    w->last_error_log = now;
+    sb_log(SB_LOG_ERROR, "net-error", "worker=%u what=\"%s\" reason=\"%s\"", w->index, what,
+           uv_strerror(err));
+}
+
+static void on_udp_readable(uv_poll_t *handle, int status, int events);
+
+/* libuv stops a poll handle after reporting an error on its socket: clear
+ * the socket's pending error and start watching again, so that one ICMP
+ * error cannot silence a worker's UDP socket for good. */
+static void udp_recover(udp_sock_t *s, int status)
+{
+    int err = 0;
+    socklen_t len = sizeof(err);
+    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    log_local_error(s->w, "udp socket error", status);
+    uv_poll_start(&s->poll, UV_READABLE, on_udp_readable);
+}
+
 static void on_udp_readable(uv_poll_t *handle, int status, int events)
 {
     (void)events;
     udp_sock_t *s = handle->data;
     worker_t *w = s->w;
-    if (status < 0)
+    if (status < 0) {
+        udp_recover(s, status);
         return;
+    }
     for (int round = 0; round < UDP_ROUNDS; round++) {
         prepare_rx(w, s->wildcard);
         int n = recvmmsg(s->fd, w->rx, UDP_BATCH, MSG_DONTWAIT, NULL);
@@ -414,7 +447,7 @@ static void conn_close(conn_t *c)
         w->conns = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
-    w->conn_count--;
+    atomic_fetch_sub_explicit(&w->net->tcp_clients, 1, memory_order_relaxed);
     uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
     uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
     maybe_finish_drain(w);
@@ -445,6 +478,8 @@ static void on_write(uv_write_t *req, int status)
 {
     conn_t *c = req->data;
     c->writing = false;
+    free(c->out);
+    c->out = NULL;
     if (c->closing)
         return;
     if (status < 0 || c->w->stopping) {
@@ -486,7 +521,8 @@ static void conn_send(conn_t *c, const uint8_t *data, size_t len)
         return;
     }
     size_t done = r < 0 ? 0 : (size_t)r;
-    if (c->out == NULL && (c->out = malloc(TCP_MAX_FRAME)) == NULL) {
+    c->out = malloc(len - done); /* freed when the write completes */
+    if (c->out == NULL) {
         conn_close(c);
         return;
     }
@@ -552,15 +588,41 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     conn_process(c);
 }
 
+static void on_reject_closed(uv_handle_t *h)
+{
+    worker_t *w = h->data;
+    w->reject_busy = false;
+}
+
+/* Take a pending connection off the listener and close it. libuv stops
+ * watching a listener whose connection callback did not accept, so a
+ * connection we cannot serve must still be accepted. */
+static void reject(worker_t *w, uv_stream_t *server)
+{
+    if (w->reject_busy)
+        return; /* the previous one is still closing; the next accept retries */
+    uv_tcp_init(&w->loop, &w->reject);
+    w->reject.data = w;
+    w->reject_busy = true;
+    uv_accept(server, (uv_stream_t *)&w->reject);
+    uv_close((uv_handle_t *)&w->reject, on_reject_closed);
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     tcp_listener_t *l = server->data;
     worker_t *w = l->w;
-    if (status < 0 || w->stopping)
+    if (status < 0) {
+        log_local_error(w, "tcp accept", status);
         return;
-    conn_t *c = calloc(1, sizeof(*c));
-    if (c == NULL)
+    }
+    unsigned open = atomic_fetch_add_explicit(&w->net->tcp_clients, 1, memory_order_relaxed);
+    conn_t *c = NULL;
+    if (w->stopping || open >= w->net->cfg.tcp_max_clients || (c = calloc(1, sizeof(*c))) == NULL) {
+        atomic_fetch_sub_explicit(&w->net->tcp_clients, 1, memory_order_relaxed);
+        reject(w, server);
         return;
+    }
     c->w = w;
     c->tcp.data = c;
     c->idle.data = c;
@@ -571,9 +633,7 @@ static void on_connection(uv_stream_t *server, int status)
     if (w->conns != NULL)
         w->conns->prev = c;
     w->conns = c;
-    w->conn_count++;
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0 ||
-        w->conn_count > w->net->cfg.tcp_max_clients) {
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0) {
         conn_close(c);
         return;
     }
@@ -608,12 +668,13 @@ static void on_stop(uv_async_t *a)
         uv_close((uv_handle_t *)&w->udp[i].poll, on_udp_closed);
         uv_close((uv_handle_t *)&w->tcp[i].tcp, NULL);
     }
+    /* Arm the drain timer first: closing the last connection closes it. */
+    uv_timer_start(&w->drain, on_drain_timeout, w->net->drain_ms, 0);
     for (conn_t *c = w->conns, *next; c != NULL; c = next) {
         next = c->next;
         if (!c->writing)
             conn_close(c);
     }
-    uv_timer_start(&w->drain, on_drain_timeout, w->net->drain_ms, 0);
     maybe_finish_drain(w);
 }
 

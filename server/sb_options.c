@@ -39,7 +39,7 @@ static const option_def_t defs[] = {
      "[::]:53)",
      set_listen, true},
     {"threads", 't', "N", "DNS worker threads, 1-64 (default: one per CPU)", set_threads, false},
-    {"udp-max", 0, "BYTES", "largest UDP response sent with EDNS, 512-65535 (default 1232)",
+    {"udp-max", 0, "BYTES", "largest UDP response sent with EDNS, 512-4096 (default 1232)",
      set_udp_max, false},
     {"tcp-idle-timeout", 0, "DURATION", "close a TCP connection idle this long (default 10s)",
      set_tcp_idle, false},
@@ -129,7 +129,7 @@ static int set_udp_max(sb_options_t *o, const char *value, const char *base, cha
 {
     (void)base;
     unsigned v;
-    int rc = set_uint(&v, value, 512, 65535, why);
+    int rc = set_uint(&v, value, 512, 4096, why);
     if (rc == 0)
         o->udp_max = (uint16_t)v;
     return rc;

@@ -375,6 +375,15 @@ static void check_occlusion(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *d
 
 static void check_node(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *diag)
 {
+    const sb_rrset_t *ns = sb_node_rrset(n, SB_TYPE_NS);
+    if (ns != NULL && n->name[0] == 1 && n->name[1] == '*') {
+        char text[SB_NAME_TEXT_MAX];
+        sb_name_to_text(n->name, text, sizeof(text));
+        sb_diag_error(diag, ns->pos,
+                      "NS records at the wildcard %s are not supported: a delegation needs a "
+                      "real name (RFC 4592 section 4.2)",
+                      text);
+    }
     if (n->flags & SB_NODE_CNAME)
         check_cname(z, n, diag);
     const sb_rrset_t *soa = sb_node_rrset(n, SB_TYPE_SOA);

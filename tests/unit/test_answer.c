@@ -495,6 +495,99 @@ static void compression_is_used(void **state)
     ldns_pkt_free(p);
 }
 
+/* A second generation for the cases that need their own zones. */
+static ldns_pkt *ask_in(const sb_gen_t *g, const char *qname, uint16_t qtype, sb_transport_t tr)
+{
+    uint8_t q[512];
+    query_opts_t o = {0};
+    size_t n = build_query(q, qname, qtype, SB_CLASS_IN, &o);
+    resp_len = sb_answer(g, &cfg, tr, q, n, resp, sizeof(resp), &info);
+    ldns_pkt *pkt = NULL;
+    assert_int_equal(ldns_wire2pkt(&pkt, resp, resp_len), LDNS_STATUS_OK);
+    return pkt;
+}
+
+static void ds_at_a_served_child_comes_from_the_parent(void **state)
+{
+    (void)state;
+    const char *files[4] = {
+        "example.com.zone",
+        SB_TEST_HEADER "child NS ns1.child\nns1.child A 192.0.2.53\n"
+                       "child DS 12345 8 2 "
+                       "49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE16B2C5C1E3A5F7E3E5D9F0B2\n",
+        "child.example.com.zone",
+        "$TTL 60\n@ SOA ns1 h 7 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.53\n",
+    };
+    sb_diag_t *diag = sb_diag_new();
+    sb_gen_t *g;
+    assert_int_equal(sb_gen_load_texts(&g, files, 2, diag), 0);
+    ldns_pkt *p = ask_in(g, "child.example.com.", SB_TYPE_DS, SB_TRANSPORT_UDP);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 0);
+    assert_int_equal(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(p), 0)), LDNS_RR_TYPE_DS);
+    ldns_pkt_free(p);
+    /* Every other type at the child's apex is the child's. */
+    p = ask_in(g, "child.example.com.", SB_TYPE_SOA, SB_TRANSPORT_UDP);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 0);
+    assert_string_equal(section(ldns_pkt_answer(p)),
+                        "child.example.com. 60 IN SOA ns1.child.example.com. h.child.example.com. "
+                        "7 2 3 4 5");
+    ldns_pkt_free(p);
+    sb_gen_free(g);
+    sb_diag_free(diag);
+}
+
+static void all_glue_or_tc(void **state)
+{
+    (void)state;
+    /* 40 name servers inside a delegation: every glue address is sent
+     * (RFC 9471), past any cap on additional names. */
+    char zone[8192];
+    size_t n = (size_t)snprintf(zone, sizeof(zone), "%s", SB_TEST_HEADER);
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(zone + n, sizeof(zone) - n,
+                              "big NS ns%d.big\nns%d.big A 192.0.2.%d\n", i, i, i + 1);
+    const char *files[2] = {"example.com.zone", zone};
+    sb_diag_t *diag = sb_diag_new();
+    sb_gen_t *g;
+    assert_int_equal(sb_gen_load_texts(&g, files, 1, diag), 0);
+    ldns_pkt *p = ask_in(g, "x.big.example.com.", SB_TYPE_A, SB_TRANSPORT_TCP);
+    expect_header(p, LDNS_RCODE_NOERROR, false, 0, 40, 40);
+    assert_false(ldns_pkt_tc(p));
+    ldns_pkt_free(p);
+    /* Over UDP at 512 bytes it cannot fit: TC, so the resolver uses TCP. */
+    p = ask_in(g, "x.big.example.com.", SB_TYPE_A, SB_TRANSPORT_UDP);
+    assert_true(ldns_pkt_tc(p));
+    ldns_pkt_free(p);
+    sb_gen_free(g);
+    sb_diag_free(diag);
+}
+
+static void additional_data_is_authoritative_only(void **state)
+{
+    (void)state;
+    /* An MX pointing below a delegation gets no glue in an AA answer. */
+    const char *files[2] = {"example.com.zone",
+                            SB_TEST_HEADER "@ MX 10 mx.sub\nsub NS ns.sub\nns.sub A 192.0.2.53\n"
+                                           "mx.sub A 192.0.2.25\n"};
+    sb_diag_t *diag = sb_diag_new();
+    sb_gen_t *g;
+    assert_int_equal(sb_gen_load_texts(&g, files, 1, diag), 0);
+    ldns_pkt *p = ask_in(g, "example.com.", SB_TYPE_MX, SB_TRANSPORT_UDP);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 0);
+    ldns_pkt_free(p);
+    sb_gen_free(g);
+    sb_diag_free(diag);
+}
+
+static void any_at_an_ipv6_only_profile(void **state)
+{
+    (void)state;
+    ldns_pkt *p = ask("v6only.example.com.", SB_TYPE_ANY);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 0);
+    assert_string_equal(section(ldns_pkt_answer(p)), "v6only.example.com. 30 IN AAAA 2001:db8::6");
+    ldns_pkt_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -513,6 +606,10 @@ int main(void)
         cmocka_unit_test(edns_echo_and_badvers),
         cmocka_unit_test(truncation),
         cmocka_unit_test(compression_is_used),
+        cmocka_unit_test(ds_at_a_served_child_comes_from_the_parent),
+        cmocka_unit_test(all_glue_or_tc),
+        cmocka_unit_test(additional_data_is_authoritative_only),
+        cmocka_unit_test(any_at_an_ipv6_only_profile),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -316,6 +316,9 @@ static void zone_shape_errors(void **state)
                           "example.com.zone:11:1: TXT record at the delegation point "
                           "sub.example.com. would never be served; only NS, DS and glue records "
                           "belong there");
+    sb_test_expect_errors(H "*.w NS ns1\n", 1,
+                          "example.com.zone:8:1: NS records at the wildcard *.w.example.com. are "
+                          "not supported: a delegation needs a real name (RFC 4592 section 4.2)");
     sb_test_expect_errors(H "x SOA a b 1 2 3 4 5\n", 1,
                           "example.com.zone:8:1: SOA record below the zone apex example.com.; a "
                           "zone has one SOA, at its apex");
