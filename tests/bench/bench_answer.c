@@ -22,10 +22,10 @@ static const struct {
     const char *name;
     uint16_t type;
 } queries[] = {
-    {"www.example.com.", SB_TYPE_A},   {"WwW.ExAmPlE.CoM.", SB_TYPE_A},
+    {"www.example.com.", SB_TYPE_A},    {"WwW.ExAmPlE.CoM.", SB_TYPE_A},
     {"www.example.com.", SB_TYPE_AAAA}, {"api.example.com.", SB_TYPE_A},
-    {"example.com.", SB_TYPE_MX},      {"example.com.", SB_TYPE_SOA},
-    {"mail.example.com.", SB_TYPE_A},  {"nope.example.com.", SB_TYPE_A},
+    {"example.com.", SB_TYPE_MX},       {"example.com.", SB_TYPE_SOA},
+    {"mail.example.com.", SB_TYPE_A},   {"nope.example.com.", SB_TYPE_A},
     {"east.example.com.", SB_TYPE_TXT}, {"www.example.org.", SB_TYPE_A},
 };
 #define NQ (sizeof(queries) / sizeof(queries[0]))
@@ -69,8 +69,8 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (long r = 0; r < rounds; r++) {
         for (size_t i = 0; i < NQ; i++)
-            bytes += sb_answer(gen, &cfg, SB_TRANSPORT_UDP, q[i], qlen[i], resp, sizeof(resp),
-                               &info);
+            bytes +=
+                sb_answer(gen, &cfg, SB_TRANSPORT_UDP, q[i], qlen[i], resp, sizeof(resp), &info);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ns = (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec);
