@@ -68,8 +68,11 @@ static void on_poll(uv_poll_t *p, int status, int events)
     http_sock_t *s = (http_sock_t *)(void *)((char *)p - offsetof(http_sock_t, poll));
     sb_http_t *http = s->http;
     int flags = 0;
+    /* libuv reports POLLERR (a reset, say) as an error without events. Let
+     * curl read and write so that it meets the socket's real error and the
+     * result names it ("connection reset"), rather than a bare poll error. */
     if (status < 0)
-        flags = CURL_CSELECT_ERR;
+        flags = CURL_CSELECT_IN | CURL_CSELECT_OUT;
     if (events & UV_READABLE)
         flags |= CURL_CSELECT_IN;
     if (events & UV_WRITABLE)
@@ -401,6 +404,13 @@ static void drain_messages(sb_http_t *http)
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
         CURLcode rc = msg->data.result;
         sb_result_t r = judge(c, c->proto, rc);
+        if (rc != CURLE_OK && sb_log_enabled(SB_LOG_DEBUG)) {
+            http_state_t *st = c->proto;
+            long os_errno = 0;
+            curl_easy_getinfo(st->easy, CURLINFO_OS_ERRNO, &os_errno);
+            sb_log(SB_LOG_DEBUG, "probe-http", "target=%s curl=%d os_errno=%ld detail=\"%s\"",
+                   c->label, (int)rc, os_errno, st->error);
+        }
         run_release(http, c);
         sb_check_report(c, r);
     }

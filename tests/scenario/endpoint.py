@@ -5,7 +5,8 @@
     endpoint.py tcp      --bind 127.0.0.10 [--port N]   accept, then close
     endpoint.py hang     --bind 127.0.0.10 [--port N]   accept, never answer
     endpoint.py headers  ...  "200 OK" headers promising a body that never comes
-    endpoint.py reset    ...  accept, then reset the connection (RST)
+    endpoint.py reset    ...  read the request, then reset the connection (RST)
+    endpoint.py close    ...  read the request, then close without answering (FIN)
     endpoint.py garbage  ...  answer with bytes that are not HTTP
 
 Prints "PORT <n>" on stdout once it is listening, so the test can use an
@@ -89,12 +90,18 @@ def serve_tcp(sock, mode):
         if mode == "hang":
             held.append(conn)  # keep it open and silent
         elif mode == "reset":
+            # Like a backend that crashes on the request: read it, then RST.
+            read_request(conn)
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             conn.close()
         elif mode == "headers":
             read_request(conn)
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
             held.append(conn)  # the body never comes
+        elif mode == "close":
+            read_request(conn)
+            conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
         elif mode == "garbage":
             read_request(conn)
             conn.sendall(b"\x00\xffSSH-2.0-not-http\r\n\r\n")
@@ -105,7 +112,8 @@ def serve_tcp(sock, mode):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["http", "tcp", "hang", "headers", "reset", "garbage"])
+    ap.add_argument("mode",
+                    choices=["http", "tcp", "hang", "headers", "reset", "close", "garbage"])
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--status", type=int, default=200)

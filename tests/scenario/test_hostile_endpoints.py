@@ -7,7 +7,7 @@ from sbtest import ScenarioCase, wait_until
 CASES = {
     "headers": ("up", "HTTP 200"),  # the status decides; the body is never awaited
     "reset": ("down", "connection reset"),
-    "tcp": ("down", "connection closed without a response"),
+    "close": ("down", "connection closed without a response"),
     "garbage": ("down", "bad response: not an HTTP response"),
     "hang": ("down", "timeout after 400 ms"),
 }
