@@ -110,8 +110,20 @@ static int bind_listeners(sb_options_t *o, sb_net_t **net)
         .threads = o->threads,
         .tcp_idle_ms = o->tcp_idle_ms,
         .tcp_max_clients = o->tcp_clients,
-        .answer = {.udp_max = o->udp_max},
+        .answer =
+            {
+                .udp_max = o->udp_max,
+                .nsid = (const uint8_t *)o->nsid,
+                .nsid_len = (uint8_t)(o->nsid != NULL ? strlen(o->nsid) : 0),
+                .version_string = o->version_string,
+                .identity = o->identity,
+                .cookie_key = o->cookie_key,
+            },
     };
+    if (!o->cookie_secret_set && sb_cookie_key_random(&cfg.answer.cookie_key) < 0) {
+        sb_log(SB_LOG_ERROR, "listen-failed", "reason=\"no randomness for the DNS Cookie secret\"");
+        return -EIO;
+    }
     char err[256];
     int rc = sb_net_bind(net, &cfg, err, sizeof(err));
     if (rc < 0 && o->listen_is_default && (rc == -EAFNOSUPPORT || rc == -EADDRNOTAVAIL)) {

@@ -6,12 +6,20 @@
 
 #include <string.h>
 
-#define MAX_CHAIN 8  /* CNAME steps followed inside served zones */
-#define MAX_EXTRA 16 /* names whose addresses go in the additional section */
-#define OPT_LEN   11 /* an OPT record without options */
+#define MAX_CHAIN         8  /* CNAME steps followed inside served zones */
+#define MAX_EXTRA         16 /* names whose addresses go in the additional section */
+#define OPT_LEN           11 /* an OPT record without options */
+#define OPTION_HEADER_LEN 4
+#define COOKIE_LEN        (SB_COOKIE_CLIENT_LEN + SB_COOKIE_SERVER_LEN)
+#define ECS_MAX_LEN       (4 + 16)
+#define OPT_MAX                                                                                    \
+    (OPT_LEN + OPTION_HEADER_LEN + SB_NSID_MAX + OPTION_HEADER_LEN + COOKIE_LEN +                  \
+     OPTION_HEADER_LEN + ECS_MAX_LEN)
 
 typedef struct {
     const sb_gen_t *gen;
+    const sb_answer_config_t *cfg;
+    const sb_client_t *client;
     const sb_query_t *q;
     sb_writer_t w;
     sb_writer_mark_t after_question;
@@ -227,6 +235,36 @@ static node_result_t answer_node(answer_t *a, const sb_zone_t *zone, const sb_no
     return NODE_DONE;
 }
 
+/* RFC 6672 §3.1: the DNAME, then a CNAME from `name` to `name` with the
+ * DNAME's owner replaced by its target, written into `synth`. A target
+ * longer than a name may be is YXDOMAIN (§2.2). */
+static node_result_t answer_dname(answer_t *a, const sb_match_t *m, const sb_lname_t *name,
+                                  const uint8_t *owner, uint16_t owner_off, uint8_t *synth,
+                                  const uint8_t **target)
+{
+    const sb_rrset_t *dname = sb_node_rrset(m->node, SB_TYPE_DNAME);
+    if (!write_rrset(a, SB_SECTION_ANSWER, m->node->name, 0, dname)) {
+        truncate_all(a);
+        return NODE_DONE;
+    }
+    const sb_rdata_t *rd = &dname->rdata[0];
+    size_t prefix_len = name->off[name->labels - m->cut_labels];
+    if (prefix_len + rd->len > SB_NAME_MAX) {
+        a->rcode = SB_RCODE_YXDOMAIN;
+        return NODE_DONE;
+    }
+    memcpy(synth, name->lc, prefix_len);
+    memcpy(synth + prefix_len, rd->data, rd->len);
+    if (!write_one(a, owner, owner_off, SB_TYPE_CNAME, dname->ttl, synth,
+                   (uint16_t)(prefix_len + rd->len), 1))
+        return NODE_DONE;
+    uint16_t qtype = a->q->qtype;
+    if (qtype == SB_TYPE_CNAME || qtype == SB_TYPE_ANY)
+        return NODE_DONE;
+    *target = synth;
+    return NODE_FOLLOW;
+}
+
 /* The zone that answers `name` for `qtype`: the longest match, except that
  * DS at a zone's apex belongs to the parent side of the cut (RFC 4035
  * §3.1.4.1), so when the parent is served too, the parent answers. */
@@ -257,6 +295,7 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
     sb_lname_t names[2];
     const sb_lname_t *cur = &a->q->qname;
     const uint8_t *chain[MAX_CHAIN + 1];
+    uint8_t synthesized[MAX_CHAIN][SB_NAME_MAX]; /* CNAME targets made from DNAMEs */
     chain[0] = cur->lc;
     a->aa = true;
     for (unsigned hop = 0;; hop++) {
@@ -276,7 +315,11 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
             return;
         }
         const uint8_t *target = NULL;
-        if (answer_node(a, zone, m.node, owner, owner_off, &target) == NODE_DONE || a->tc)
+        node_result_t r =
+            m.kind == SB_MATCH_DNAME
+                ? answer_dname(a, &m, cur, owner, owner_off, synthesized[hop], &target)
+                : answer_node(a, zone, m.node, owner, owner_off, &target);
+        if (r == NODE_DONE || a->tc)
             return;
         if (hop + 1 >= MAX_CHAIN || seen_before(chain, hop + 1, target))
             return;
@@ -337,11 +380,53 @@ static void write_extras(answer_t *a)
         write_extra(a, a->extra[i], false);
 }
 
+/* The configured string a CHAOS name asks for, or NULL. */
+static const char *chaos_text(const sb_answer_config_t *cfg, const sb_lname_t *name)
+{
+    static const struct {
+        const char *wire;
+        bool identity;
+    } names[] = {
+        {"\7version\4bind", false},
+        {"\7version\6server", false},
+        {"\10hostname\4bind", true},
+        {"\2id\6server", true},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (name->len == strlen(names[i].wire) + 1 &&
+            memcmp(name->lc, names[i].wire, name->len) == 0)
+            return names[i].identity ? cfg->identity : cfg->version_string;
+    }
+    return NULL;
+}
+
+/* CHAOS TXT (the convention BIND started): who and what this server is, as
+ * the operator chose to tell; REFUSED for anything else. */
+static void answer_chaos(answer_t *a)
+{
+    const char *text = chaos_text(a->cfg, &a->q->qname);
+    if (text == NULL || (a->q->qtype != SB_TYPE_TXT && a->q->qtype != SB_TYPE_ANY)) {
+        a->rcode = SB_RCODE_REFUSED;
+        return;
+    }
+    uint8_t rdata[1 + SB_CHAOS_MAX];
+    size_t n = strnlen(text, SB_CHAOS_MAX);
+    rdata[0] = (uint8_t)n;
+    memcpy(rdata + 1, text, n);
+    a->aa = true;
+    a->w.rr_class = SB_CLASS_CH;
+    write_one(a, NULL, SB_DNS_HEADER_LEN, SB_TYPE_TXT, 0, rdata, (uint16_t)(n + 1), 0);
+}
+
 static void answer_query(answer_t *a)
 {
     const sb_query_t *q = a->q;
     if (q->edns && q->edns_version > 0) {
         a->rcode = SB_RCODE_BADVERS; /* RFC 6891 §6.1.3 */
+        return;
+    }
+    if (q->qclass == SB_CLASS_CH) {
+        answer_chaos(a);
         return;
     }
     if (q->qclass != SB_CLASS_IN || q->qtype == SB_TYPE_AXFR || q->qtype == SB_TYPE_IXFR) {
@@ -373,16 +458,76 @@ static size_t response_limit(const sb_answer_config_t *cfg, sb_transport_t trans
     return limit < cap ? limit : cap;
 }
 
-static void write_opt(answer_t *a, const sb_answer_config_t *cfg)
+static uint8_t *put_option(uint8_t *p, uint16_t code, uint16_t len)
 {
-    uint8_t opt[OPT_LEN];
-    uint32_t ttl = (uint32_t)(a->rcode >> 4) << 24 | (a->q->edns_do ? SB_EDNS_DO : 0);
+    sb_put16(p, code);
+    sb_put16(p + 2, len);
+    return p + OPTION_HEADER_LEN;
+}
+
+/* RFC 7873 §5.2: echo the client cookie with a server cookie; one the client
+ * sent back is reused while it is fresh, and replaced when it is not ours,
+ * not for this client, or old. */
+static uint8_t *put_cookie(const answer_t *a, uint8_t *p)
+{
+    const sb_query_t *q = a->q;
+    const sb_client_t *c = a->client;
+    const uint8_t *client_cookie = q->cookie;
+    p = put_option(p, SB_EDNS_OPT_COOKIE, COOKIE_LEN);
+    memcpy(p, client_cookie, SB_COOKIE_CLIENT_LEN);
+    p += SB_COOKIE_CLIENT_LEN;
+    const uint8_t *sent = client_cookie + SB_COOKIE_CLIENT_LEN;
+    size_t sent_len = q->cookie_len - SB_COOKIE_CLIENT_LEN;
+    if (sent_len > 0 && sb_cookie_check(&a->cfg->cookie_key, client_cookie, sent, sent_len, c->addr,
+                                        c->addr_len, c->now) == SB_COOKIE_FRESH)
+        memcpy(p, sent, SB_COOKIE_SERVER_LEN);
+    else
+        sb_cookie_make(&a->cfg->cookie_key, client_cookie, c->addr, c->addr_len, c->now, p);
+    return p + SB_COOKIE_SERVER_LEN;
+}
+
+/* RFC 7871 §7.2.1: the option as received, with scope 0 (the answer is the
+ * same for every subnet). */
+static uint8_t *put_ecs(const sb_query_ecs_t *ecs, uint8_t *p)
+{
+    p = put_option(p, SB_EDNS_OPT_ECS, (uint16_t)(4 + ecs->addr_len));
+    sb_put16(p, ecs->family);
+    p[2] = ecs->source_prefix;
+    p[3] = 0;
+    memcpy(p + 4, ecs->addr, ecs->addr_len);
+    return p + 4 + ecs->addr_len;
+}
+
+/* Our OPT record, into `opt` (OPT_MAX bytes); returns its length. Its
+ * extended rcode is filled in by write_opt(). Options answer only queries
+ * that were understood: never with FORMERR or BADVERS. */
+static size_t build_opt(const answer_t *a, sb_query_status_t status, uint8_t *opt)
+{
+    const sb_query_t *q = a->q;
     opt[0] = 0; /* root owner */
     sb_put16(opt + 1, SB_TYPE_OPT);
-    sb_put16(opt + 3, cfg->udp_max);
-    sb_put32(opt + 5, ttl);
-    sb_put16(opt + 9, 0);
-    if (sb_writer_bytes(&a->w, opt, sizeof(opt)))
+    sb_put16(opt + 3, a->cfg->udp_max);
+    sb_put32(opt + 5, q->edns_do ? SB_EDNS_DO : 0);
+    uint8_t *p = opt + OPT_LEN;
+    if (status != SB_QUERY_FORMERR && q->edns_version == 0) {
+        if (q->nsid_requested && a->cfg->nsid_len > 0) {
+            p = put_option(p, SB_EDNS_OPT_NSID, a->cfg->nsid_len);
+            memcpy(p, a->cfg->nsid, a->cfg->nsid_len);
+            p += a->cfg->nsid_len;
+        }
+        if (q->cookie != NULL)
+            p = put_cookie(a, p);
+        if (q->has_ecs)
+            p = put_ecs(&q->ecs, p);
+    }
+    sb_put16(opt + 9, (uint16_t)(p - opt - OPT_LEN));
+    return (size_t)(p - opt);
+}
+
+static void write_opt(answer_t *a, uint8_t *opt, size_t opt_len)
+{
+    opt[5] = (uint8_t)(a->rcode >> 4); /* the extended rcode's upper bits */
+    if (sb_writer_bytes(&a->w, opt, opt_len))
         a->w.counts[SB_SECTION_ADDITIONAL]++;
 }
 
@@ -404,7 +549,7 @@ static void write_header(answer_t *a)
     sb_put16(h + SB_HDR_ARCOUNT, a->w.counts[SB_SECTION_ADDITIONAL]);
 }
 
-size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, sb_transport_t transport,
+size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_client_t *client,
                  const uint8_t *req, size_t req_len, uint8_t *resp, size_t resp_cap,
                  sb_answer_info_t *info)
 {
@@ -416,9 +561,11 @@ size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, sb_transpor
         info->dropped = true;
         return 0;
     }
-    answer_t a = {.gen = gen, .q = &q};
-    size_t limit = response_limit(cfg, transport, &q, resp_cap);
-    sb_writer_init(&a.w, resp, limit - (q.edns ? OPT_LEN : 0));
+    answer_t a = {.gen = gen, .cfg = cfg, .client = client, .q = &q};
+    size_t limit = response_limit(cfg, client->transport, &q, resp_cap);
+    uint8_t opt[OPT_MAX];
+    size_t opt_len = q.edns ? build_opt(&a, status, opt) : 0;
+    sb_writer_init(&a.w, resp, limit - opt_len);
     a.w.len = SB_DNS_HEADER_LEN;
     if (q.have_question) {
         sb_writer_bytes(&a.w, q.question, q.question_len);
@@ -433,7 +580,7 @@ size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, sb_transpor
         answer_query(&a);
     if (q.edns) {
         sb_writer_set_limit(&a.w, limit);
-        write_opt(&a, cfg);
+        write_opt(&a, opt, opt_len);
     }
     write_header(&a);
     info->rcode = a.rcode;

@@ -7,8 +7,14 @@
  * gets a referral with glue and AA clear; CNAMEs (static or from a profile)
  * are followed through the served zones for a bounded number of steps, with
  * loops detected; traffic-managed names answer from their published choice.
+ * A name below a DNAME gets the DNAME and a synthesized CNAME (RFC 6672).
  * EDNS is echoed with our payload size; an answer that does not fit the
- * client's limit is cut back to the question with TC set.
+ * client's limit is cut back to the question with TC set. The EDNS options
+ * Switchboard speaks are answered: NSID (RFC 5001), DNS Cookies (RFC 7873,
+ * RFC 9018 server cookies; never required) and Client Subnet (RFC 7871,
+ * echoed with scope 0: no answer depends on it yet). CHAOS TXT queries for
+ * version.bind, version.server, hostname.bind and id.server answer the
+ * configured strings, or REFUSED.
  *
  * The query path: no allocation, no locks, no system calls. The only shared
  * state read is each profile's published choice (one atomic load).
@@ -18,6 +24,7 @@
 #ifndef SB_ANSWER_H
 #define SB_ANSWER_H
 
+#include "sb_cookie.h"
 #include "sb_gen.h"
 
 #include <stdbool.h>
@@ -31,9 +38,26 @@ typedef enum {
 
 #define SB_ANSWER_DEFAULT_UDP_MAX 1232 /* DNS flag day 2020 */
 
+#define SB_NSID_MAX  128 /* bytes of NSID we send */
+#define SB_CHAOS_MAX 255 /* one TXT string */
+
+/* Borrowed strings must outlive every sb_answer() call that uses them. */
 typedef struct {
-    uint16_t udp_max; /* largest UDP response we send with EDNS, 512-65535 */
+    uint16_t udp_max;           /* largest UDP response we send with EDNS, 512-65535 */
+    const uint8_t *nsid;        /* NULL: no NSID */
+    uint8_t nsid_len;           /* at most SB_NSID_MAX */
+    const char *version_string; /* version.bind, version.server; NULL: REFUSED */
+    const char *identity;       /* hostname.bind, id.server; NULL: REFUSED */
+    sb_cookie_key_t cookie_key;
 } sb_answer_config_t;
+
+/* Where a query came from, and when. */
+typedef struct {
+    sb_transport_t transport;
+    uint8_t addr_len; /* 4 or 16; 0 when unknown */
+    uint8_t addr[16];
+    uint32_t now; /* Unix seconds, for DNS Cookies */
+} sb_client_t;
 
 /* What was sent, for counters and logs. */
 typedef struct {
@@ -45,7 +69,7 @@ typedef struct {
 
 /* Answer `req`. Writes the response into `resp` (at least 512 bytes; 65535
  * for TCP) and returns its length, or 0 when nothing must be sent. */
-size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, sb_transport_t transport,
+size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_client_t *client,
                  const uint8_t *req, size_t req_len, uint8_t *resp, size_t resp_cap,
                  sb_answer_info_t *info);
 

@@ -45,6 +45,7 @@ enum {
     SB_RCODE_NXDOMAIN = 3,
     SB_RCODE_NOTIMP = 4,
     SB_RCODE_REFUSED = 5,
+    SB_RCODE_YXDOMAIN = 6,
     SB_RCODE_BADVERS = 16, /* extended: needs OPT */
 };
 
@@ -84,6 +85,13 @@ enum {
 
 /* EDNS (RFC 6891). */
 #define SB_EDNS_DO 0x8000u
+
+/* EDNS option codes (IANA "DNS EDNS0 Option Codes"). */
+enum {
+    SB_EDNS_OPT_NSID = 3,    /* RFC 5001 */
+    SB_EDNS_OPT_ECS = 8,     /* RFC 7871 */
+    SB_EDNS_OPT_COOKIE = 10, /* RFC 7873 */
+};
 
 static inline uint16_t sb_get16(const uint8_t *p)
 {

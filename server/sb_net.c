@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -51,6 +52,7 @@ typedef struct conn {
     uv_write_t wreq;
     bool reading, writing, eof, closing;
     int open_handles;
+    sb_client_t client;
 } conn_t;
 
 typedef struct worker {
@@ -320,20 +322,43 @@ static void reply_source(const struct msghdr *rx, struct msghdr *tx, pktinfo_ctl
     }
 }
 
+/* The client's address as DNS Cookies hash it: 4 bytes for IPv4, also when
+ * it reached an IPv6 socket as a mapped address; 16 for IPv6. */
+static void client_address(const struct sockaddr *sa, sb_client_t *c)
+{
+    c->addr_len = 0;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)sa;
+        memcpy(c->addr, &v4->sin_addr, 4);
+        c->addr_len = 4;
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)sa;
+        if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
+            memcpy(c->addr, v6->sin6_addr.s6_addr + 12, 4);
+            c->addr_len = 4;
+        } else {
+            memcpy(c->addr, &v6->sin6_addr, 16);
+            c->addr_len = 16;
+        }
+    }
+}
+
 /* Answer one received batch; returns the number of replies prepared. */
 static int answer_batch(worker_t *w, int received)
 {
     const sb_gen_t *gen = current_gen(w);
     size_t cap = w->net->cfg.answer.udp_max;
     int replies = 0;
+    sb_client_t client = {.transport = SB_TRANSPORT_UDP, .now = (uint32_t)time(NULL)};
     for (int i = 0; i < received; i++) {
         struct msghdr *rh = &w->rx[i].msg_hdr;
         if (rh->msg_flags & MSG_TRUNC)
             continue;
         uint8_t *out = w->tx_buf + (size_t)replies * cap;
         sb_answer_info_t info;
-        size_t len = sb_answer(gen, &w->net->cfg.answer, SB_TRANSPORT_UDP, w->rx_buf[i],
-                               w->rx[i].msg_len, out, cap, &info);
+        client_address(rh->msg_name, &client);
+        size_t len = sb_answer(gen, &w->net->cfg.answer, &client, w->rx_buf[i], w->rx[i].msg_len,
+                               out, cap, &info);
         if (len == 0)
             continue;
         struct msghdr *th = &w->tx[replies].msg_hdr;
@@ -542,6 +567,7 @@ static void conn_process(conn_t *c)
 {
     worker_t *w = c->w;
     size_t at = 0;
+    c->client.now = (uint32_t)time(NULL);
     while (!c->writing && !c->closing && c->in_len - at >= 2) {
         size_t msglen = sb_get16(c->in + at);
         if (msglen == 0) {
@@ -551,7 +577,7 @@ static void conn_process(conn_t *c)
         if (c->in_len - at < 2 + msglen)
             break;
         sb_answer_info_t info;
-        size_t n = sb_answer(current_gen(w), &w->net->cfg.answer, SB_TRANSPORT_TCP, c->in + at + 2,
+        size_t n = sb_answer(current_gen(w), &w->net->cfg.answer, &c->client, c->in + at + 2,
                              msglen, w->tcp_out + 2, SB_DNS_TCP_MAX, &info);
         at += 2 + msglen;
         uv_timer_again(&c->idle);
@@ -638,6 +664,11 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
+    struct sockaddr_storage peer;
+    int peer_len = sizeof(peer);
+    c->client.transport = SB_TRANSPORT_TCP;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&peer, &peer_len) == 0)
+        client_address((struct sockaddr *)&peer, &c->client);
     uv_timer_start(&c->idle, on_idle, w->net->cfg.tcp_idle_ms, w->net->cfg.tcp_idle_ms);
     conn_resume_reading(c);
 }

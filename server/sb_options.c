@@ -28,6 +28,10 @@ static int set_udp_max(sb_options_t *o, const char *value, const char *base, cha
 static int set_tcp_idle(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_tcp_clients(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_log_level(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_nsid(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_version_string(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_identity(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_cookie_secret(sb_options_t *o, const char *value, const char *base, char *why);
 
 static const option_def_t defs[] = {
     {"config", 'c', "FILE", "read options from FILE, one 'name value' per line", set_config, false},
@@ -46,6 +50,17 @@ static const option_def_t defs[] = {
     {"tcp-clients", 0, "N", "most TCP connections at once, 1-100000 (default 1000)",
      set_tcp_clients, false},
     {"log-level", 0, "LEVEL", "debug, info, warning or error (default info)", set_log_level, false},
+    {"nsid", 0, "TEXT", "name server identifier sent to clients that ask (RFC 5001; default none)",
+     set_nsid, false},
+    {"version-string", 0, "TEXT",
+     "answer to CHAOS TXT version.bind and version.server (default: REFUSED)", set_version_string,
+     false},
+    {"identity", 0, "TEXT", "answer to CHAOS TXT hostname.bind and id.server (default: REFUSED)",
+     set_identity, false},
+    {"cookie-secret", 0, "HEX",
+     "16-byte DNS Cookie secret as 32 hex digits, shared by servers of one anycast cluster "
+     "(default: random at start)",
+     set_cookie_secret, false},
 };
 
 #define NDEFS (sizeof(defs) / sizeof(defs[0]))
@@ -64,7 +79,10 @@ void sb_options_free(sb_options_t *o)
 {
     free(o->config_file);
     free(o->zones_dir);
-    o->config_file = o->zones_dir = NULL;
+    free(o->nsid);
+    free(o->version_string);
+    free(o->identity);
+    o->config_file = o->zones_dir = o->nsid = o->version_string = o->identity = NULL;
 }
 
 static int set_config(sb_options_t *o, const char *value, const char *base, char *why)
@@ -133,6 +151,57 @@ static int set_udp_max(sb_options_t *o, const char *value, const char *base, cha
     if (rc == 0)
         o->udp_max = (uint16_t)v;
     return rc;
+}
+
+/* A string sent on the wire: printable ASCII, 1 to `max` bytes. */
+static int set_wire_text(char **dst, const char *value, size_t max, char *why)
+{
+    size_t n = strlen(value);
+    if (n > max) {
+        snprintf(why, SB_WHY_MAX, "is %zu bytes long; at most %zu fit", n, max);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (value[i] < 0x20 || value[i] > 0x7e) {
+            snprintf(why, SB_WHY_MAX, "must be printable ASCII (byte %zu is not)", i + 1);
+            return -EINVAL;
+        }
+    }
+    char *copy = strdup(value);
+    if (copy == NULL)
+        return -ENOMEM;
+    free(*dst);
+    *dst = copy;
+    return 0;
+}
+
+static int set_nsid(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_wire_text(&o->nsid, value, SB_NSID_MAX, why);
+}
+
+static int set_version_string(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_wire_text(&o->version_string, value, SB_CHAOS_MAX, why);
+}
+
+static int set_identity(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_wire_text(&o->identity, value, SB_CHAOS_MAX, why);
+}
+
+static int set_cookie_secret(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    if (sb_cookie_key_parse(&o->cookie_key, value) < 0) {
+        snprintf(why, SB_WHY_MAX, "must be exactly 32 hex digits (16 bytes)");
+        return -EINVAL;
+    }
+    o->cookie_secret_set = true;
+    return 0;
 }
 
 static int set_tcp_idle(sb_options_t *o, const char *value, const char *base, char *why)

@@ -39,6 +39,11 @@ typedef struct {
     uint32_t tcp_idle_ms;
     unsigned tcp_clients;
     sb_log_level_t log_level;
+    char *nsid;           /* NULL: none */
+    char *version_string; /* NULL: REFUSED */
+    char *identity;       /* NULL: REFUSED */
+    bool cookie_secret_set;
+    sb_cookie_key_t cookie_key; /* valid when cookie_secret_set */
 } sb_options_t;
 
 void sb_options_init(sb_options_t *o);

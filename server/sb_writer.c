@@ -12,6 +12,7 @@ void sb_writer_init(sb_writer_t *w, uint8_t *buf, size_t limit)
     w->len = 0;
     w->counts[0] = w->counts[1] = w->counts[2] = 0;
     w->comp_count = 0;
+    w->rr_class = SB_CLASS_IN;
 }
 
 void sb_writer_set_limit(sb_writer_t *w, size_t limit)
@@ -133,7 +134,7 @@ bool sb_writer_rr(sb_writer_t *w, sb_section_t section, const uint8_t *owner, ui
             goto fail;
     }
     sb_put16(fixed, type);
-    sb_put16(fixed + 2, SB_CLASS_IN);
+    sb_put16(fixed + 2, w->rr_class);
     sb_put32(fixed + 4, ttl);
     sb_put16(fixed + 8, 0);
     if (!sb_writer_bytes(w, fixed, sizeof(fixed)))

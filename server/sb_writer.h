@@ -31,6 +31,7 @@ typedef struct {
     size_t limit; /* writes may not go beyond this offset */
     size_t len;
     uint16_t counts[3];
+    uint16_t rr_class; /* of every record written: IN unless changed */
     uint8_t comp_count;
     uint16_t comp_off[SB_WRITER_COMP_MAX];   /* where a name or suffix starts */
     uint8_t comp_labels[SB_WRITER_COMP_MAX]; /* labels from there to the root */
@@ -55,7 +56,7 @@ void sb_writer_note_name(sb_writer_t *w, uint16_t off);
 /* A name, compressed against what is already written. */
 bool sb_writer_name(sb_writer_t *w, const uint8_t *name);
 
-/* One resource record of class IN in `section`. The owner is `owner` (a wire
+/* One resource record of class `rr_class` in `section`. The owner is `owner` (a wire
  * name, compressed as usual) or, when `owner` is NULL, a pointer to offset
  * `owner_off`. Names at `name_off` inside rdata are compressed too. */
 bool sb_writer_rr(sb_writer_t *w, sb_section_t section, const uint8_t *owner, uint16_t owner_off,

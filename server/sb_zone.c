@@ -247,6 +247,8 @@ static int build_rrset(sb_zone_t *z, sb_node_t *node, size_t first, size_t end, 
     node->rrsets = set;
     if (head->type == SB_TYPE_CNAME)
         node->flags |= SB_NODE_CNAME;
+    if (head->type == SB_TYPE_DNAME)
+        node->flags |= SB_NODE_DNAME;
     if (head->type == SB_TYPE_NS && node != z->apex_node)
         node->flags |= SB_NODE_CUT;
     return 0;
@@ -332,17 +334,33 @@ static void check_cname(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *diag)
     }
 }
 
-/* The nearest delegation point strictly above `n`, or NULL. */
-static const sb_node_t *cut_above(const sb_zone_t *z, const sb_node_t *n)
+/* The nearest node strictly above `n` with `flag`, or NULL. The apex is
+ * looked at only when `with_apex` (a delegation is never at the apex; a
+ * DNAME may be). */
+static const sb_node_t *flagged_above(const sb_zone_t *z, const sb_node_t *n, uint8_t flag,
+                                      bool with_apex)
 {
     const uint8_t *p = n->name;
-    for (unsigned labels = n->labels; labels > z->apex_labels + 1; labels--) {
+    unsigned lowest = z->apex_labels + (with_apex ? 0 : 1);
+    for (unsigned labels = n->labels; labels > lowest; labels--) {
         p += *p + 1;
         const sb_node_t *a = sb_zone_find(z, p, sb_name_len(p));
-        if (a != NULL && (a->flags & SB_NODE_CUT))
+        if (a != NULL && (a->flags & flag))
             return a;
     }
     return NULL;
+}
+
+/* The nearest delegation point strictly above `n`, or NULL. */
+static const sb_node_t *cut_above(const sb_zone_t *z, const sb_node_t *n)
+{
+    return flagged_above(z, n, SB_NODE_CUT, false);
+}
+
+/* The nearest DNAME owner strictly above `n`, or NULL. */
+static const sb_node_t *dname_above(const sb_zone_t *z, const sb_node_t *n)
+{
+    return flagged_above(z, n, SB_NODE_DNAME, true);
 }
 
 static bool is_address(uint16_t type)
@@ -353,11 +371,18 @@ static bool is_address(uint16_t type)
 static void check_occlusion(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *diag)
 {
     const sb_node_t *cut = cut_above(z, n);
+    const sb_node_t *dname = dname_above(z, n);
     char text[SB_NAME_TEXT_MAX], cut_text[SB_NAME_TEXT_MAX];
     sb_name_to_text(n->name, text, sizeof(text));
     for (const sb_rrset_t *s = n->rrsets; s != NULL; s = s->next) {
         char tn[24];
-        if (cut != NULL && !is_address(s->type)) {
+        if (dname != NULL) {
+            sb_name_to_text(dname->name, cut_text, sizeof(cut_text));
+            sb_diag_error(diag, s->pos,
+                          "%s record at %s is below the DNAME at %s and would never be served "
+                          "(RFC 6672 section 2.3)",
+                          type_name(s->type, tn, sizeof(tn)), text, cut_text);
+        } else if (cut != NULL && !is_address(s->type)) {
             sb_name_to_text(cut->name, cut_text, sizeof(cut_text));
             sb_diag_error(diag, s->pos,
                           "%s record at %s is below the delegation to %s and would never be "
@@ -386,6 +411,14 @@ static void check_node(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *diag)
     }
     if (n->flags & SB_NODE_CNAME)
         check_cname(z, n, diag);
+    const sb_rrset_t *dname = sb_node_rrset(n, SB_TYPE_DNAME);
+    if (dname != NULL && dname->count > 1) {
+        char text[SB_NAME_TEXT_MAX];
+        sb_name_to_text(n->name, text, sizeof(text));
+        sb_diag_error(diag, dname->pos,
+                      "%s has %u DNAME records; a name has at most one (RFC 6672 section 2.4)",
+                      text, dname->count);
+    }
     const sb_rrset_t *soa = sb_node_rrset(n, SB_TYPE_SOA);
     if (soa != NULL && n != z->apex_node)
         sb_diag_error(diag, soa->pos,
@@ -433,6 +466,9 @@ static int attach_profile(sb_zone_t *z, sb_profile_t *p, sb_diag_t *diag)
         sb_diag_error(diag, p->pos,
                       "profile %s is at or below a delegation and would never be "
                       "served",
+                      p->owner_text);
+    } else if (dname_above(z, n) != NULL) {
+        sb_diag_error(diag, p->pos, "profile %s is below a DNAME and would never be served",
                       p->owner_text);
     }
     if (n->profile == NULL)
@@ -562,9 +598,22 @@ static const sb_node_t *find_wildcard(const sb_zone_t *z, const sb_lname_t *q, u
     return sb_zone_find(z, star, len + 2);
 }
 
+/* RFC 6672 §2.2: a name strictly below a DNAME owner is redirected. */
+static bool redirects(const sb_node_t *node, unsigned labels, const sb_lname_t *q, sb_match_t *out)
+{
+    if (!(node->flags & SB_NODE_DNAME) || labels >= q->labels)
+        return false;
+    out->kind = SB_MATCH_DNAME;
+    out->node = node;
+    out->cut_labels = labels;
+    return true;
+}
+
 void sb_zone_lookup(const sb_zone_t *z, const sb_lname_t *q, uint16_t qtype, sb_match_t *out)
 {
     const sb_node_t *node = z->apex_node;
+    if (redirects(node, z->apex_labels, q, out))
+        return;
     for (unsigned k = z->apex_labels + 1; k <= q->labels; k++) {
         size_t len;
         const uint8_t *suffix = sb_lname_suffix(q, k, &len);
@@ -582,6 +631,8 @@ void sb_zone_lookup(const sb_zone_t *z, const sb_lname_t *q, uint16_t qtype, sb_
             out->cut_labels = k;
             return;
         }
+        if (redirects(node, k, q, out))
+            return;
     }
     out->kind = SB_MATCH_EXACT;
     out->node = node;

@@ -7,8 +7,8 @@
  * sb_zone_finish() exactly once (also after errors: it releases the build
  * state). Finish groups records into RRsets, checks the zone as a whole
  * (SOA and NS at the apex, CNAME exclusivity, one TTL per RRset, nothing
- * hidden below a delegation but glue, profiles that clash with records),
- * adds empty non-terminals, and builds the name index.
+ * hidden below a delegation but glue, nothing below a DNAME, one DNAME per name, profiles that
+ * clash with records), adds empty non-terminals, and builds the name index.
  *
  * Reading: after finish, the zone is immutable and lookups are lock-free,
  * allocation-free and bounded by the number of labels in the name.
@@ -51,6 +51,7 @@ enum {
     SB_NODE_APEX = 1,
     SB_NODE_CUT = 2,   /* NS below the apex: a delegation point */
     SB_NODE_CNAME = 4, /* holds a CNAME (and nothing else) */
+    SB_NODE_DNAME = 8, /* holds a DNAME: names below it are redirected */
 };
 
 typedef struct sb_node {
@@ -102,12 +103,14 @@ typedef enum {
     SB_MATCH_WILDCARD, /* node is the wildcard that synthesises the name */
     SB_MATCH_NXDOMAIN, /* the name does not exist */
     SB_MATCH_REFERRAL, /* the name is at or below a delegation; node is the cut */
+    SB_MATCH_DNAME,    /* the name is below a DNAME (RFC 6672); node owns it */
 } sb_match_kind_t;
 
 typedef struct {
     sb_match_kind_t kind;
     const sb_node_t *node;
-    unsigned cut_labels; /* SB_MATCH_REFERRAL: labels in the cut's name */
+    unsigned cut_labels; /* SB_MATCH_REFERRAL and SB_MATCH_DNAME: labels in
+                            node's name */
 } sb_match_t;
 
 /* Find what answers `qname` (which must be within the zone). A query for DS

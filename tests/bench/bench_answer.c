@@ -63,14 +63,14 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NQ; i++)
         qlen[i] = build(q[i], queries[i].name, queries[i].type);
     sb_answer_config_t cfg = {.udp_max = 1232};
+    sb_client_t client = {.transport = SB_TRANSPORT_UDP, .addr_len = 4, .addr = {127, 0, 0, 1}};
     sb_answer_info_t info;
     size_t bytes = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (long r = 0; r < rounds; r++) {
         for (size_t i = 0; i < NQ; i++)
-            bytes +=
-                sb_answer(gen, &cfg, SB_TRANSPORT_UDP, q[i], qlen[i], resp, sizeof(resp), &info);
+            bytes += sb_answer(gen, &cfg, &client, q[i], qlen[i], resp, sizeof(resp), &info);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ns = (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec);

@@ -38,6 +38,8 @@ static const char *ZONE = H "www profile priority ttl=30 {\n"
                             "sub DS 12345 8 2 "
                             "49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE16B2C5C1E3A5F7E3E5D9F0B2\n"
                             "ns.sub A 192.0.2.53\n"
+                            "dn DNAME target.example.net.\n"
+                            "self DNAME example.com.\n"
                             "v6only profile priority {\n"
                             "    monitor none\n"
                             "    endpoint only6 2001:db8::6 priority=1\n"
@@ -47,7 +49,7 @@ static const char *ZONE = H "www profile priority ttl=30 {\n"
                             "012345678901234567890123456789\"\n";
 
 static sb_gen_t *gen;
-static const sb_answer_config_t cfg = {.udp_max = 1232};
+static sb_answer_config_t cfg = {.udp_max = 1232};
 
 static int setup(void **state)
 {
@@ -81,6 +83,8 @@ typedef struct {
     uint16_t udp_size;
     uint8_t edns_version;
     bool do_bit;
+    const uint8_t *options; /* EDNS options, as on the wire */
+    uint16_t options_len;
 } query_opts_t;
 
 /* Build a query by hand so that every byte is under the test's control. */
@@ -104,8 +108,10 @@ static size_t build_query(uint8_t *buf, const char *qname, uint16_t qtype, uint1
         sb_put16(buf + n + 1, SB_TYPE_OPT);
         sb_put16(buf + n + 3, o->udp_size);
         sb_put32(buf + n + 5, (uint32_t)o->edns_version << 16 | (o->do_bit ? 0x8000u : 0));
-        sb_put16(buf + n + 9, 0);
-        n += 11;
+        sb_put16(buf + n + 9, o->options_len);
+        if (o->options_len > 0)
+            memcpy(buf + n + 11, o->options, o->options_len);
+        n += 11u + o->options_len;
     }
     return n;
 }
@@ -114,9 +120,17 @@ static uint8_t resp[65535];
 static size_t resp_len;
 static sb_answer_info_t info;
 
+/* A client on 192.0.2.1 at a fixed time, over `tr`. */
+static const sb_client_t *client_for(sb_transport_t tr)
+{
+    static sb_client_t c = {.addr_len = 4, .addr = {192, 0, 2, 1}, .now = 1700000000u};
+    c.transport = tr;
+    return &c;
+}
+
 static ldns_pkt *ask_raw(const uint8_t *q, size_t qlen, sb_transport_t tr)
 {
-    resp_len = sb_answer(gen, &cfg, tr, q, qlen, resp, sizeof(resp), &info);
+    resp_len = sb_answer(gen, &cfg, client_for(tr), q, qlen, resp, sizeof(resp), &info);
     if (resp_len == 0)
         return NULL;
     ldns_pkt *pkt = NULL;
@@ -501,7 +515,7 @@ static ldns_pkt *ask_in(const sb_gen_t *g, const char *qname, uint16_t qtype, sb
     uint8_t q[512];
     query_opts_t o = {0};
     size_t n = build_query(q, qname, qtype, SB_CLASS_IN, &o);
-    resp_len = sb_answer(g, &cfg, tr, q, n, resp, sizeof(resp), &info);
+    resp_len = sb_answer(g, &cfg, client_for(tr), q, n, resp, sizeof(resp), &info);
     ldns_pkt *pkt = NULL;
     assert_int_equal(ldns_wire2pkt(&pkt, resp, resp_len), LDNS_STATUS_OK);
     return pkt;
@@ -588,6 +602,232 @@ static void any_at_an_ipv6_only_profile(void **state)
     ldns_pkt_free(p);
 }
 
+/* ---- EDNS options (RFC 5001, 7871, 7873) ---------------------------------- */
+
+/* The option `code` in the response's OPT, or NULL; its length in *len. */
+static const uint8_t *response_option(const ldns_pkt *p, uint16_t code, size_t *len)
+{
+    const ldns_rdf *data = ldns_pkt_edns_data(p);
+    if (data == NULL)
+        return NULL;
+    const uint8_t *d = ldns_rdf_data(data);
+    size_t total = ldns_rdf_size(data), at = 0;
+    while (at + 4 <= total) {
+        size_t olen = sb_get16(d + at + 2);
+        if (sb_get16(d + at) == code) {
+            *len = olen;
+            return d + at + 4;
+        }
+        at += 4 + olen;
+    }
+    return NULL;
+}
+
+static ldns_pkt *ask_with_options(const uint8_t *options, uint16_t len)
+{
+    query_opts_t o = {.edns = true, .udp_size = 1232, .options = options, .options_len = len};
+    return ask_opts("www.example.com.", SB_TYPE_A, &o, SB_TRANSPORT_UDP);
+}
+
+static void nsid_when_asked_and_configured(void **state)
+{
+    (void)state;
+    static const uint8_t nsid[] = {0, 3, 0, 0};
+    size_t len;
+    ldns_pkt *p = ask_with_options(nsid, sizeof(nsid));
+    assert_null(response_option(p, SB_EDNS_OPT_NSID, &len)); /* none configured */
+    ldns_pkt_free(p);
+    cfg.nsid = (const uint8_t *)"ns-a";
+    cfg.nsid_len = 4;
+    p = ask_with_options(nsid, sizeof(nsid));
+    const uint8_t *got = response_option(p, SB_EDNS_OPT_NSID, &len);
+    assert_non_null(got);
+    assert_int_equal(len, 4);
+    assert_memory_equal(got, "ns-a", 4);
+    ldns_pkt_free(p);
+    p = ask_with_options(NULL, 0); /* not asked: not sent */
+    assert_null(response_option(p, SB_EDNS_OPT_NSID, &len));
+    ldns_pkt_free(p);
+    cfg.nsid = NULL;
+    cfg.nsid_len = 0;
+}
+
+static void client_subnet_echoed_with_scope_zero(void **state)
+{
+    (void)state;
+    static const uint8_t ecs[] = {0, 8, 0, 7, 0, 1, 24, 0, 198, 51, 100};
+    ldns_pkt *p = ask_with_options(ecs, sizeof(ecs));
+    expect_header(p, LDNS_RCODE_NOERROR, true, 2, 0, 0);
+    size_t len;
+    const uint8_t *got = response_option(p, SB_EDNS_OPT_ECS, &len);
+    assert_non_null(got);
+    assert_int_equal(len, 7);
+    assert_memory_equal(got, ecs + 4, 7);
+    ldns_pkt_free(p);
+    /* Malformed: FORMERR, with an OPT but without options. */
+    static const uint8_t bad[][12] = {
+        {0, 8, 0, 7, 0, 1, 24, 8, 198, 51, 100}, /* scope set in a query */
+        {0, 8, 0, 7, 0, 1, 20, 0, 198, 51, 100}, /* bits beyond the prefix */
+        {0, 8, 0, 6, 0, 1, 24, 0, 198, 51},      /* address too short */
+        {0, 8, 0, 7, 0, 3, 24, 0, 198, 51, 100}, /* unknown family */
+        {0, 8, 0, 7, 0, 1, 33, 0, 198, 51, 100}, /* prefix too long */
+        {0, 8, 0, 3, 0, 1, 0},                   /* shorter than its header */
+    };
+    static const uint16_t bad_len[] = {11, 11, 10, 11, 11, 7};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        p = ask_with_options(bad[i], bad_len[i]);
+        assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR);
+        assert_true(ldns_pkt_edns(p));
+        assert_null(ldns_pkt_edns_data(p));
+        ldns_pkt_free(p);
+    }
+    /* Two of them: FORMERR. */
+    uint8_t two[22];
+    memcpy(two, ecs, 11);
+    memcpy(two + 11, ecs, 11);
+    p = ask_with_options(two, sizeof(two));
+    assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR);
+    ldns_pkt_free(p);
+}
+
+static void cookies(void **state)
+{
+    (void)state;
+    assert_int_equal(sb_cookie_key_parse(&cfg.cookie_key, "000102030405060708090a0b0c0d0e0f"), 0);
+    const sb_client_t *c = client_for(SB_TRANSPORT_UDP);
+    uint8_t opt[4 + 40] = {0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8};
+    ldns_pkt *p = ask_with_options(opt, 12);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 2, 0, 0);
+    size_t len;
+    const uint8_t *got = response_option(p, SB_EDNS_OPT_COOKIE, &len);
+    assert_non_null(got);
+    assert_int_equal(len, 24);
+    assert_memory_equal(got, opt + 4, 8); /* the client cookie, echoed */
+    uint8_t expected[16];
+    sb_cookie_make(&cfg.cookie_key, opt + 4, c->addr, c->addr_len, c->now, expected);
+    assert_memory_equal(got + 8, expected, 16);
+    ldns_pkt_free(p);
+    /* The server cookie sent back is fresh: echoed unchanged. */
+    memcpy(opt + 12, expected, 16);
+    opt[3] = 24;
+    p = ask_with_options(opt, 28);
+    got = response_option(p, SB_EDNS_OPT_COOKIE, &len);
+    assert_memory_equal(got + 8, expected, 16);
+    ldns_pkt_free(p);
+    /* A bad one is treated as none: a fresh cookie, a normal answer. */
+    opt[12 + 15] ^= 1;
+    p = ask_with_options(opt, 28);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 2, 0, 0);
+    got = response_option(p, SB_EDNS_OPT_COOKIE, &len);
+    assert_memory_equal(got + 8, expected, 16);
+    ldns_pkt_free(p);
+    /* Lengths other than 8 and 16-40 are FORMERR. */
+    static const uint8_t bad_len[] = {0, 7, 9, 15, 41};
+    for (size_t i = 0; i < sizeof(bad_len); i++) {
+        opt[3] = bad_len[i];
+        p = ask_with_options(opt, (uint16_t)(4 + (bad_len[i] < 40 ? bad_len[i] : 40)));
+        if (bad_len[i] > 40) {
+            ldns_pkt_free(p);
+            continue; /* cannot fit our buffer; covered by the parser's tests */
+        }
+        assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR);
+        assert_true(ldns_pkt_edns(p));
+        assert_null(ldns_pkt_edns_data(p));
+        ldns_pkt_free(p);
+    }
+}
+
+static void options_absent_on_badvers(void **state)
+{
+    (void)state;
+    cfg.nsid = (const uint8_t *)"ns-a";
+    cfg.nsid_len = 4;
+    static const uint8_t opts[] = {0, 3, 0, 0, 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8};
+    query_opts_t o = {.edns = true, .edns_version = 1, .options = opts, .options_len = 16};
+    ldns_pkt *p = ask_opts("www.example.com.", SB_TYPE_A, &o, SB_TRANSPORT_UDP);
+    assert_int_equal(info.rcode, SB_RCODE_BADVERS);
+    assert_null(ldns_pkt_edns_data(p));
+    ldns_pkt_free(p);
+    cfg.nsid = NULL;
+    cfg.nsid_len = 0;
+}
+
+/* ---- CHAOS ------------------------------------------------------------------ */
+
+static ldns_pkt *ask_chaos(const char *name, uint16_t qtype)
+{
+    uint8_t q[512];
+    query_opts_t o = {0};
+    size_t n = build_query(q, name, qtype, SB_CLASS_CH, &o);
+    return ask_raw(q, n, SB_TRANSPORT_UDP);
+}
+
+static void chaos_strings(void **state)
+{
+    (void)state;
+    ldns_pkt *p = ask_chaos("version.bind.", SB_TYPE_TXT);
+    expect_header(p, LDNS_RCODE_REFUSED, false, 0, 0, 0); /* not configured */
+    ldns_pkt_free(p);
+    cfg.version_string = "Switchboard 1";
+    cfg.identity = "ns1.example";
+    p = ask_chaos("VERSION.bind.", SB_TYPE_TXT);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 0);
+    assert_string_equal(section(ldns_pkt_answer(p)), "VERSION.bind. 0 CH TXT \"Switchboard 1\"");
+    ldns_pkt_free(p);
+    p = ask_chaos("id.server.", SB_TYPE_ANY);
+    assert_string_equal(section(ldns_pkt_answer(p)), "id.server. 0 CH TXT \"ns1.example\"");
+    ldns_pkt_free(p);
+    p = ask_chaos("hostname.bind.", SB_TYPE_A); /* only TXT */
+    expect_header(p, LDNS_RCODE_REFUSED, false, 0, 0, 0);
+    ldns_pkt_free(p);
+    p = ask_chaos("authors.bind.", SB_TYPE_TXT);
+    expect_header(p, LDNS_RCODE_REFUSED, false, 0, 0, 0);
+    ldns_pkt_free(p);
+    cfg.version_string = cfg.identity = NULL;
+}
+
+/* ---- DNAME (RFC 6672) ------------------------------------------------------- */
+
+static void dname_synthesis(void **state)
+{
+    (void)state;
+    ldns_pkt *p = ask("www.Dn.example.com.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 2, 0, 0);
+    assert_string_equal(section(ldns_pkt_answer(p)),
+                        "Dn.example.com. 3600 IN DNAME target.example.net.|"
+                        "www.Dn.example.com. 3600 IN CNAME www.target.example.net.");
+    ldns_pkt_free(p);
+    /* The owner itself answers from its data. */
+    p = ask("dn.example.com.", SB_TYPE_DNAME);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 0);
+    ldns_pkt_free(p);
+    p = ask("dn.example.com.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 0, 1, 0);
+    ldns_pkt_free(p);
+    /* Into the zone itself: followed, and the target's records answer. */
+    p = ask("mail.self.example.com.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 3, 0, 0);
+    assert_string_equal(section(ldns_pkt_answer(p)),
+                        "self.example.com. 3600 IN DNAME example.com.|"
+                        "mail.self.example.com. 3600 IN CNAME mail.example.com.|"
+                        "mail.example.com. 3600 IN A 192.0.2.25");
+    ldns_pkt_free(p);
+    /* Redirected twice, then NODATA at self.example.com. */
+    p = ask("self.self.self.example.com.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 4, 1, 0);
+    ldns_pkt_free(p);
+    /* Too long once rewritten: YXDOMAIN with the DNAME. */
+    char longname[300] = "";
+    for (int i = 0; i < 3; i++)
+        strcat(longname, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.");
+    strcat(longname, "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopq.dn.example.com.");
+    p = ask(longname, SB_TYPE_A);
+    assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_YXDOMAIN);
+    assert_true(ldns_pkt_aa(p));
+    assert_int_equal(ldns_pkt_ancount(p), 1);
+    ldns_pkt_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -610,6 +850,12 @@ int main(void)
         cmocka_unit_test(all_glue_or_tc),
         cmocka_unit_test(additional_data_is_authoritative_only),
         cmocka_unit_test(any_at_an_ipv6_only_profile),
+        cmocka_unit_test(nsid_when_asked_and_configured),
+        cmocka_unit_test(client_subnet_echoed_with_scope_zero),
+        cmocka_unit_test(cookies),
+        cmocka_unit_test(options_absent_on_badvers),
+        cmocka_unit_test(chaos_strings),
+        cmocka_unit_test(dname_synthesis),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -87,6 +87,40 @@ static void flag_errors(void **state)
     sb_diag_free(diag);
 }
 
+static void identity_and_cookies(void **state)
+{
+    (void)state;
+    char *argv[] = {
+        "--nsid",     "ns1.fra",     "--version-string", "Switchboard 1.0",
+        "--identity", "ns1.example", "--cookie-secret",  "000102030405060708090a0b0c0d0e0f"};
+    sb_options_t o;
+    sb_diag_t *diag;
+    assert_int_equal(parse(&o, &diag, 8, argv), 0);
+    assert_string_equal(o.nsid, "ns1.fra");
+    assert_string_equal(o.version_string, "Switchboard 1.0");
+    assert_string_equal(o.identity, "ns1.example");
+    assert_true(o.cookie_secret_set);
+    assert_int_equal(o.cookie_key.secret[15], 0x0f);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    char long_nsid[200];
+    memset(long_nsid, 'n', 129);
+    long_nsid[129] = '\0';
+    char *bad[] = {"--nsid", long_nsid, "--identity", "tab\there", "--cookie-secret", "00ff"};
+    assert_int_equal(parse(&o, &diag, 6, bad), SB_ECONFIG);
+    assert_int_equal(sb_diag_count(diag), 3);
+    char expect[300];
+    snprintf(expect, sizeof(expect), "command line: nsid '%s' is 129 bytes long; at most 128 fit",
+             long_nsid);
+    assert_string_equal(sb_diag_message(diag, 0), expect);
+    assert_string_equal(sb_diag_message(diag, 1), "command line: identity 'tab\there' must be "
+                                                  "printable ASCII (byte 4 is not)");
+    assert_string_equal(sb_diag_message(diag, 2), "command line: cookie-secret '00ff' must be "
+                                                  "exactly 32 hex digits (16 bytes)");
+    sb_options_free(&o);
+    sb_diag_free(diag);
+}
+
 static void config_file(void **state)
 {
     (void)state;
@@ -158,11 +192,9 @@ static void listen_addresses(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(defaults),
-        cmocka_unit_test(flags),
-        cmocka_unit_test(flag_errors),
-        cmocka_unit_test(config_file),
-        cmocka_unit_test(repeats_and_unreadable_files),
+        cmocka_unit_test(defaults),         cmocka_unit_test(flags),
+        cmocka_unit_test(flag_errors),      cmocka_unit_test(identity_and_cookies),
+        cmocka_unit_test(config_file),      cmocka_unit_test(repeats_and_unreadable_files),
         cmocka_unit_test(listen_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,6 +151,73 @@ static void formerr_opt_cases(void **state)
     assert_int_equal(sb_query_parse(b, base + 13, &q), SB_QUERY_FORMERR);
 }
 
+/* A query for a. with one OPT carrying `options`; returns its length. */
+static size_t with_options(uint8_t *b, const uint8_t *options, uint16_t len, uint32_t ttl)
+{
+    size_t n = header(b, 0, 1, 0, 0, 1);
+    n += question(b + n, "a.", SB_TYPE_A);
+    return n + opt(b + n, 1232, ttl, options, len);
+}
+
+static void options_we_act_on(void **state)
+{
+    (void)state;
+    uint8_t b[600];
+    sb_query_t q;
+    static const uint8_t opts[] = {
+        0, 3,  0, 2, 0xab, 0xcd,                                /* NSID, payload ignored */
+        0, 8,  0, 8, 0,    2,    32, 0, 0x20, 0x01, 0x0d, 0xb8, /* ECS 2001:db8::/32 */
+        0, 10, 0, 8, 1,    2,    3,  4, 5,    6,    7,    8,    /* client cookie */
+        0, 99, 0, 1, 0xff,                                      /* unknown: skipped */
+    };
+    size_t n = with_options(b, opts, sizeof(opts), 0);
+    assert_int_equal(sb_query_parse(b, n, &q), SB_QUERY_OK);
+    assert_true(q.nsid_requested);
+    assert_true(q.has_ecs);
+    assert_int_equal(q.ecs.family, 2);
+    assert_int_equal(q.ecs.source_prefix, 32);
+    assert_int_equal(q.ecs.addr_len, 4);
+    assert_memory_equal(q.ecs.addr, "\x20\x01\x0d\xb8", 4);
+    assert_int_equal(q.cookie_len, 8);
+    assert_memory_equal(q.cookie, "\1\2\3\4\5\6\7\10", 8);
+    /* ECS 0.0.0.0/0 (what dig +subnet=0.0.0.0/0 sends): no address bytes. */
+    static const uint8_t zero[] = {0, 8, 0, 4, 0, 1, 0, 0};
+    n = with_options(b, zero, sizeof(zero), 0);
+    assert_int_equal(sb_query_parse(b, n, &q), SB_QUERY_OK);
+    assert_int_equal(q.ecs.addr_len, 0);
+}
+
+static void malformed_options(void **state)
+{
+    (void)state;
+    uint8_t b[600];
+    sb_query_t q;
+    static const struct {
+        uint8_t bytes[48];
+        uint16_t len;
+    } cases[] = {
+        {{0, 8, 0, 7, 0, 1, 24, 1, 192, 0, 2}, 11},     /* ECS scope set in a query */
+        {{0, 8, 0, 7, 0, 1, 23, 0, 192, 0, 3}, 11},     /* ECS bits beyond the prefix */
+        {{0, 8, 0, 8, 0, 1, 24, 0, 192, 0, 2, 0}, 12},  /* ECS address too long */
+        {{0, 8, 0, 4, 0, 0, 0, 0}, 8},                  /* ECS family 0 */
+        {{0, 8, 0, 4, 0, 2, 129, 0}, 8},                /* ECS prefix over 128 */
+        {{0, 8, 0, 2, 0, 1}, 6},                        /* ECS shorter than its header */
+        {{0, 10, 0, 7, 1, 2, 3, 4, 5, 6, 7}, 11},       /* cookie of 7 */
+        {{0, 10, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 13}, /* cookie of 9 */
+        {{0, 10, 0, 41}, 45},                           /* cookie of 41 */
+        {{0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8}, 24},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t n = with_options(b, cases[i].bytes, cases[i].len, 0);
+        assert_int_equal(sb_query_parse(b, n, &q), SB_QUERY_FORMERR);
+        assert_true(q.edns); /* the OPT itself was fine: it is echoed */
+    }
+    /* EDNS version 1: options are not interpreted (BADVERS follows). */
+    size_t n = with_options(b, cases[0].bytes, cases[0].len, 0x00010000u);
+    assert_int_equal(sb_query_parse(b, n, &q), SB_QUERY_OK);
+    assert_false(q.has_ecs);
+}
+
 static void notimp_and_drop(void **state)
 {
     (void)state;
@@ -171,8 +238,9 @@ static void notimp_and_drop(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(plain_query),     cmocka_unit_test(edns_fields),
-        cmocka_unit_test(formerr_cases),   cmocka_unit_test(formerr_opt_cases),
+        cmocka_unit_test(plain_query),       cmocka_unit_test(edns_fields),
+        cmocka_unit_test(formerr_cases),     cmocka_unit_test(formerr_opt_cases),
+        cmocka_unit_test(options_we_act_on), cmocka_unit_test(malformed_options),
         cmocka_unit_test(notimp_and_drop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

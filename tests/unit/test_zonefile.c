@@ -322,6 +322,21 @@ static void zone_shape_errors(void **state)
     sb_test_expect_errors(H "x SOA a b 1 2 3 4 5\n", 1,
                           "example.com.zone:8:1: SOA record below the zone apex example.com.; a "
                           "zone has one SOA, at its apex");
+    sb_test_expect_errors(H "d DNAME a.example.net.\nd DNAME b.example.net.\n", 1,
+                          "example.com.zone:8:1: d.example.com. has 2 DNAME records; a name has "
+                          "at most one (RFC 6672 section 2.4)");
+    sb_test_expect_errors(H "d DNAME a.example.net.\nx.d A 192.0.2.1\n"
+                            "p.d profile priority {\n  monitor none\n"
+                            "  endpoint a 192.0.2.1 priority=1\n}\n",
+                          2,
+                          "example.com.zone:9:1: A record at x.d.example.com. is below the DNAME "
+                          "at d.example.com. and would never be served (RFC 6672 section 2.3)",
+                          "example.com.zone:10:1: profile p.d.example.com. is below a DNAME and "
+                          "would never be served");
+    sb_test_expect_errors(H "sub NS ns1\nsub DNAME a.example.net.\n", 1,
+                          "example.com.zone:9:1: DNAME record at the delegation point "
+                          "sub.example.com. would never be served; only NS, DS and glue records "
+                          "belong there");
 }
 
 /* ---- profile errors -------------------------------------------------------- */
