@@ -4,11 +4,13 @@ loopback port, real endpoint processes, and polling with deadlines.
 Nothing here sleeps and hopes: every wait is `wait_until(condition,
 deadline)`, which polls and fails with a description when time runs out.
 """
+import ctypes
 import os
 import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -111,12 +113,13 @@ class Server:
         self.wait_log(r"event=ready", READY_TIMEOUT)
 
     def _read(self):
-        for line in self.proc.stderr:
-            if os.environ.get("SB_ECHO_LOG"):
-                sys.stderr.write(line)
-            with self.cond:
-                self.lines.append(line.rstrip("\n"))
-                self.cond.notify_all()
+        with self.proc.stderr:
+            for line in self.proc.stderr:
+                if os.environ.get("SB_ECHO_LOG"):
+                    sys.stderr.write(line)
+                with self.cond:
+                    self.lines.append(line.rstrip("\n"))
+                    self.cond.notify_all()
         with self.cond:
             self.cond.notify_all()
 
@@ -196,6 +199,63 @@ def cname_target(msg):
         if rrset.rdtype == dns.rdatatype.CNAME:
             return str(rrset[0].target)
     return None
+
+
+def raw_tcp(port, payload, timeout=2.0, host="127.0.0.1"):
+    """Send one message over a new TCP connection with RFC 7766 two-byte
+    length framing; the reply's bytes, or None when the server closed the
+    connection without one."""
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(struct.pack("!H", len(payload)) + payload)
+        return read_frame(s)
+
+
+def read_frame(sock):
+    """One length-framed message from a TCP socket, or None at a clean end
+    of stream before its first byte; a stream cut inside a frame fails."""
+    def exactly(n, first):
+        buf = b""
+        while len(buf) < n:
+            chunk = sock.recv(n - len(buf))
+            if not chunk:
+                if first and not buf:
+                    return None
+                raise AssertionError(f"TCP stream ended inside a frame ({len(buf)} of {n} bytes)")
+            buf += chunk
+        return buf
+    head = exactly(2, True)
+    if head is None:
+        return None
+    (n,) = struct.unpack("!H", head)
+    return exactly(n, False)
+
+
+_ldns = None
+
+
+def ldns_parse_error(wire):
+    """None when libldns (ldns_wire2pkt) parses `wire` as a DNS message,
+    else ldns's error text: an independent parser's opinion of a response."""
+    global _ldns
+    if _ldns is None:
+        lib = ctypes.CDLL("libldns.so.3")
+        lib.ldns_wire2pkt.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p,
+                                      ctypes.c_size_t]
+        lib.ldns_wire2pkt.restype = ctypes.c_int
+        lib.ldns_pkt_free.argtypes = [ctypes.c_void_p]
+        lib.ldns_pkt_free.restype = None
+        lib.ldns_get_errorstr_by_id.argtypes = [ctypes.c_int]
+        lib.ldns_get_errorstr_by_id.restype = ctypes.c_char_p
+        _ldns = lib
+    pkt = ctypes.c_void_p()
+    wire = bytes(wire)
+    status = _ldns.ldns_wire2pkt(ctypes.byref(pkt), wire, len(wire))
+    if pkt.value:
+        _ldns.ldns_pkt_free(pkt)
+    if status == 0:
+        return None
+    text = _ldns.ldns_get_errorstr_by_id(status)
+    return f"ldns status {status}: {text.decode() if text else '?'}"
 
 
 ZONE_HEADER = """$ORIGIN example.com.
