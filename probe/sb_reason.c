@@ -15,6 +15,7 @@ static const char *const keys[SB_REASON_COUNT] = {
     [SB_REASON_RESOLVE_FAILED] = "resolve_failed",
     [SB_REASON_NO_ADDRESS] = "no_address",
     [SB_REASON_TLS] = "tls",
+    [SB_REASON_BODY_MISMATCH] = "body_mismatch",
     [SB_REASON_LOCAL] = "local_error",
 };
 
@@ -65,6 +66,9 @@ const char *sb_result_format(const sb_result_t *r, char *buf, size_t cap)
         break;
     case SB_REASON_TLS:
         snprintf(buf, cap, "TLS %s", text);
+        break;
+    case SB_REASON_BODY_MISMATCH:
+        snprintf(buf, cap, "body did not contain '%s' in the first %u KiB", text, r->number);
         break;
     case SB_REASON_LOCAL:
         snprintf(buf, cap, "local error: %s", text);

@@ -4,7 +4,12 @@
  * A result is the reason plus a number or a short text that completes it
  * (the HTTP status, the timeout, the resolver's error). sb_result_format()
  * renders the words used in logs and status: "connect refused",
- * "timeout after 1000 ms", "HTTP 503", "resolve failed: NXDOMAIN".
+ * "timeout after 1000 ms", "HTTP 503", "resolve failed: NXDOMAIN",
+ * "TLS certificate expired", "body did not contain 'ok' in the first 64 KiB".
+ *
+ * The words never contain a double quote, so that logs can write them as
+ * reason="..."; probe types escape or replace quotes in texts they copy from
+ * the peer or the configuration.
  *
  * Remote failures (refused, timeout, bad status) are normal events. Local
  * failures (SB_REASON_LOCAL: out of sockets or memory) are errors of this
@@ -32,6 +37,7 @@ typedef enum {
     SB_REASON_RESOLVE_FAILED, /* text: NXDOMAIN or the resolver's error */
     SB_REASON_NO_ADDRESS,     /* the name has no address of a usable family */
     SB_REASON_TLS,            /* text: what failed in TLS */
+    SB_REASON_BODY_MISMATCH,  /* text: the expected body text; number: the cap in KiB */
     SB_REASON_LOCAL,          /* text: a failure on this host */
     SB_REASON_COUNT
 } sb_reason_t;

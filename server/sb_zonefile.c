@@ -853,12 +853,15 @@ static void monitor_settings(zparse_t *zp, sb_monitor_t *m, const sb_token_t *t,
         sb_pos_t vpos;
         if (!is_setting(&t[i])) {
             error_at(zp, t[i].pos, "unexpected '%s' (monitor settings are key=value)", t[i].text);
-        } else if (split_setting(zp, &t[i], key, sizeof(key), value, sizeof(value), &vpos) &&
-                   monitor_setting(zp, m, key, value, t[i].pos, vpos) == SB_ENOTFOUND) {
+        } else if (!split_setting(zp, &t[i], key, sizeof(key), value, sizeof(value), &vpos)) {
+            continue;
+        } else if (strcmp(key, "probe-target") == 0) {
             error_at(zp, t[i].pos,
-                     "unknown monitor setting '%s' (known: port, path, host, interval, timeout, "
-                     "fall, rise, expect)",
-                     key);
+                     "probe-target belongs on an endpoint line: each endpoint has its own");
+        } else if (monitor_setting(zp, m, key, value, t[i].pos, vpos) == SB_ENOTFOUND) {
+            char known[512];
+            sb_monitor_key_list(known, sizeof(known));
+            error_at(zp, t[i].pos, "unknown monitor setting '%s' (known: %s)", key, known);
         }
     }
 }

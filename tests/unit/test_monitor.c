@@ -92,6 +92,132 @@ static void overrides(void **state)
     assert_int_equal(base.rise, 2);
 }
 
+/* Set `key` and expect it to be refused with `expected` as the reason. */
+static void refused(sb_monitor_proto_t proto, const char *key, const char *value,
+                    const char *expected)
+{
+    sb_monitor_t m;
+    char why[SB_WHY_MAX];
+    sb_monitor_init(&m, proto, here);
+    assert_int_equal(sb_monitor_set(&m, key, value, here, arena, why), -EINVAL);
+    assert_string_equal(why, expected);
+}
+
+static void http_settings(void **state)
+{
+    (void)state;
+    sb_monitor_t m;
+    char why[SB_WHY_MAX];
+    sb_pos_t where;
+    sb_monitor_init(&m, SB_MONITOR_HTTPS, here);
+    assert_int_equal(m.method, SB_HTTP_GET);
+    assert_true(m.tls_verify);
+    assert_int_equal(m.body_kib, 64);
+    assert_int_equal(sb_monitor_set(&m, "method", "HEAD", here, arena, why), 0);
+    assert_int_equal(sb_monitor_set(&m, "header", "X-Probe: switchboard", here, arena, why), 0);
+    assert_int_equal(sb_monitor_set(&m, "header", "Accept: */*", here, arena, why), 0);
+    assert_int_equal(m.header_count, 2);
+    assert_string_equal(m.headers[1], "Accept: */*");
+    assert_int_equal(sb_monitor_set(&m, "tls-verify", "no", here, arena, why), 0);
+    assert_false(m.tls_verify);
+    assert_int_equal(sb_monitor_set(&m, "ca-file", "/etc/hostname", here, arena, why), 0);
+    assert_int_equal(sb_monitor_check(&m, why, &where), 0);
+    for (int i = 2; i < SB_MONITOR_MAX_HEADERS; i++)
+        assert_int_equal(sb_monitor_set(&m, "header", "A: b", here, arena, why), 0);
+    assert_int_equal(sb_monitor_set(&m, "header", "A: b", here, arena, why), -EINVAL);
+    assert_string_equal(why, "at most 8 headers");
+    refused(SB_MONITOR_HTTP, "method", "POST", "must be GET or HEAD");
+    refused(SB_MONITOR_HTTP, "header", "NoColon",
+            "must be \"Name: value\" with a header name "
+            "and no control bytes");
+    refused(SB_MONITOR_HTTP, "header", "Bad Name: x",
+            "must be \"Name: value\" with a header "
+            "name and no control bytes");
+    refused(SB_MONITOR_HTTP, "header", "X: a\rb",
+            "must be \"Name: value\" with a header name "
+            "and no control bytes");
+    refused(SB_MONITOR_HTTP, "body-kib", "2048", "must be from 1 to 1024");
+    refused(SB_MONITOR_HTTPS, "tls-verify", "off", "must be yes or no");
+    refused(SB_MONITOR_HTTPS, "ca-file", "ca.pem", "must be an absolute path");
+    refused(SB_MONITOR_HTTPS, "ca-file", "/nonexistent/ca.pem",
+            "cannot be read: No such file or directory");
+    /* A body cannot be matched on a HEAD response. */
+    sb_monitor_init(&m, SB_MONITOR_HTTP, here);
+    sb_monitor_set(&m, "method", "HEAD", here, arena, why);
+    sb_monitor_set(&m, "body", "ok", here, arena, why);
+    assert_int_equal(sb_monitor_check(&m, why, &where), -EINVAL);
+    assert_string_equal(why, "'body' needs method=GET: a HEAD response has no body");
+    /* TLS settings mean nothing to plain HTTP. */
+    sb_monitor_init(&m, SB_MONITOR_HTTP, here);
+    sb_monitor_set(&m, "tls-verify", "no", here, arena, why);
+    assert_int_equal(sb_monitor_check(&m, why, &where), -EINVAL);
+    assert_string_equal(why, "'tls-verify' does not apply to a http monitor");
+}
+
+static void tcp_family_target_and_hold_down(void **state)
+{
+    (void)state;
+    sb_monitor_t m;
+    char why[SB_WHY_MAX];
+    sb_pos_t where;
+    sb_monitor_init(&m, SB_MONITOR_TCP, here);
+    assert_int_equal(sb_monitor_set(&m, "send", "PING\r\n", here, arena, why), 0);
+    assert_int_equal(sb_monitor_set(&m, "receive", "+PONG", here, arena, why), 0);
+    assert_int_equal(sb_monitor_set(&m, "family", "ipv6-first", here, arena, why), 0);
+    assert_int_equal(m.family, SB_FAMILY_IPV6_FIRST);
+    assert_int_equal(
+        sb_monitor_set(&m, "probe-target", "health.east.internal:8443", here, arena, why), 0);
+    assert_string_equal(m.probe_host, "health.east.internal");
+    assert_int_equal(sb_monitor_port(&m), 8443);
+    assert_int_equal(sb_monitor_check(&m, why, &where), 0); /* the port came with the target */
+    assert_int_equal(sb_monitor_set(&m, "probe-target", "[2001:db8::1]:53", here, arena, why), 0);
+    assert_string_equal(m.probe_host, "2001:db8::1");
+    assert_int_equal(sb_monitor_port(&m), 53);
+    assert_int_equal(sb_monitor_set(&m, "probe-target", "2001:db8::2", here, arena, why), 0);
+    assert_string_equal(m.probe_host, "2001:db8::2");
+    assert_int_equal(m.probe_port, 0);
+    assert_int_equal(sb_monitor_set(&m, "flap-limit", "4", here, arena, why), 0);
+    assert_int_equal(sb_monitor_set(&m, "hold-down", "2m", here, arena, why), 0);
+    assert_int_equal(m.hold_down_ms, 120000);
+    assert_int_equal(m.flap_window_ms, 300000); /* the default */
+    refused(SB_MONITOR_TCP, "family", "both", "must be ipv4-first, ipv6-first, ipv4 or ipv6");
+    refused(SB_MONITOR_TCP, "probe-target", "a/b",
+            "must be a host name or address with an optional port, as in "
+            "health.east.internal:8443 or [2001:db8::1]:8443");
+    refused(SB_MONITOR_TCP, "probe-target", "host:0", "has a bad port (1-65535)");
+    refused(SB_MONITOR_TCP, "flap-limit", "1", "must be from 2 to 100");
+    refused(SB_MONITOR_TCP, "hold-down", "500ms", "must be from 1s to 24h");
+    /* A hold-down without a limit means nothing: refused. */
+    sb_monitor_init(&m, SB_MONITOR_TCP, here);
+    sb_monitor_set(&m, "port", "25", here, arena, why);
+    sb_monitor_set(&m, "hold-down", "5m", here, arena, why);
+    assert_int_equal(sb_monitor_check(&m, why, &where), -EINVAL);
+    assert_string_equal(why, "'hold-down' needs 'flap-limit'");
+    /* send and receive are for tcp only. */
+    sb_monitor_init(&m, SB_MONITOR_HTTP, here);
+    sb_monitor_set(&m, "send", "x", here, arena, why);
+    assert_int_equal(sb_monitor_check(&m, why, &where), -EINVAL);
+    assert_string_equal(why, "'send' does not apply to a http monitor");
+}
+
+static void endpoint_headers_replace_the_profiles(void **state)
+{
+    (void)state;
+    sb_monitor_t base, over;
+    char why[SB_WHY_MAX];
+    sb_monitor_init(&base, SB_MONITOR_HTTP, here);
+    sb_monitor_set(&base, "header", "A: 1", here, arena, why);
+    sb_monitor_set(&base, "header", "B: 2", here, arena, why);
+    memset(&over, 0, sizeof(over));
+    sb_monitor_set(&over, "header", "C: 3", here, arena, why);
+    sb_monitor_set(&over, "probe-target", "10.0.0.1:8080", here, arena, why);
+    sb_monitor_apply(&base, &over);
+    assert_int_equal(base.header_count, 1);
+    assert_string_equal(base.headers[0], "C: 3");
+    assert_string_equal(base.probe_host, "10.0.0.1");
+    assert_int_equal(sb_monitor_port(&base), 8080);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -99,6 +225,9 @@ int main(void)
         cmocka_unit_test(keys_and_status),
         cmocka_unit_test(derived_timeout_and_checks),
         cmocka_unit_test(overrides),
+        cmocka_unit_test(http_settings),
+        cmocka_unit_test(tcp_family_target_and_hold_down),
+        cmocka_unit_test(endpoint_headers_replace_the_profiles),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -397,7 +397,19 @@ static void monitor_errors(void **state)
                           2,
                           "example.com.zone:8:29: unknown profile setting 'foo' (supported: ttl)",
                           "example.com.zone:9:26: unknown monitor setting 'intervall' (known: "
-                          "port, path, host, interval, timeout, fall, rise, expect)");
+                          "port, path, host, interval, timeout, fall, rise, expect, method, "
+                          "header, body, body-kib, tls-verify, ca-file, client-cert, client-key, "
+                          "send, receive, family, probe-target, flap-limit, flap-window, "
+                          "hold-down)");
+    sb_test_expect_errors(H "www profile priority {\n"
+                            "  monitor tcp port=25 probe-target=10.0.0.1\n"
+                            "  endpoint east east priority=1 probe-target=health.east.internal\n"
+                            "  endpoint west west priority=2 send=\"EHLO\" body=x\n}\n",
+                          2,
+                          "example.com.zone:9:23: probe-target belongs on an endpoint line: "
+                          "each endpoint has its own",
+                          "example.com.zone:11:45: endpoint 'west': 'body' does not apply to a tcp "
+                          "monitor");
     sb_test_expect_errors(H "www profile priority {\n  monitor http interval=2\n"
                             "  endpoint east east priority=1\n}\n",
                           1,
