@@ -28,6 +28,8 @@ typedef struct {
     bool tc;
     uint8_t extra_count;
     const uint8_t *extra[MAX_EXTRA];
+    uint8_t dname_count;
+    const sb_rrset_t *dnames[MAX_CHAIN]; /* written already: a DNAME appears once */
 } answer_t;
 
 typedef enum { NODE_DONE, NODE_FOLLOW } node_result_t;
@@ -243,9 +245,16 @@ static node_result_t answer_dname(answer_t *a, const sb_match_t *m, const sb_lna
                                   const uint8_t **target)
 {
     const sb_rrset_t *dname = sb_node_rrset(m->node, SB_TYPE_DNAME);
-    if (!write_rrset(a, SB_SECTION_ANSWER, m->node->name, 0, dname)) {
-        truncate_all(a);
-        return NODE_DONE;
+    bool written = false;
+    for (uint8_t i = 0; i < a->dname_count; i++)
+        written |= a->dnames[i] == dname;
+    if (!written) {
+        if (!write_rrset(a, SB_SECTION_ANSWER, m->node->name, 0, dname)) {
+            truncate_all(a);
+            return NODE_DONE;
+        }
+        if (a->dname_count < MAX_CHAIN)
+            a->dnames[a->dname_count++] = dname;
     }
     const sb_rdata_t *rd = &dname->rdata[0];
     size_t prefix_len = name->off[name->labels - m->cut_labels];

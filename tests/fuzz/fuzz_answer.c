@@ -1,0 +1,316 @@
+/*
+ * libFuzzer harness for the query path: every input is one DNS query, given
+ * to sb_answer() over a generation that has one of everything the answer
+ * code handles (static RRsets large and small, CNAME chains and loops,
+ * wildcards, empty non-terminals, a delegation with glue, DNAMEs including
+ * one that points at its own zone, traffic-managed names of both kinds,
+ * nested and sibling zones).
+ *
+ * The first input byte (the high byte of the query ID) also picks the
+ * transport, the configured UDP limit and which endpoints count as usable,
+ * so that one input always gets the same answer.
+ *
+ * Checked after every call, aborting on a violation:
+ *   - the response fits the buffer it was given;
+ *   - over UDP, it fits what the client may receive (512 bytes without
+ *     EDNS, the advertised size clamped to 512..udp_max with it);
+ *   - a response parses with ldns, carries the query's ID and has QR set.
+ * ASan (the response buffer is allocated at exactly its capacity) and UBSan
+ * catch the rest.
+ *
+ * Build and run: see docs/development.md, "Fuzzing".
+ */
+#include "sb_answer.h"
+#include "sb_dns.h"
+#include "sb_gen.h"
+#include "sb_profile.h"
+#include "sb_query.h"
+
+#include <ldns/ldns.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char COM_ZONE[] =
+    "$ORIGIN example.com.\n"
+    "$TTL 3600\n"
+    "@ SOA ns1 hostmaster 1 7200 900 1209600 60\n"
+    "@ NS ns1\n"
+    "@ NS ns2.example.net.\n"
+    "ns1 A 192.0.2.53\n"
+    "ns1 AAAA 2001:db8::53\n"
+    "east A 192.0.2.10\n"
+    "east AAAA 2001:db8::10\n"
+    "west A 192.0.2.11\n"
+    "@ MX 10 mail\n"
+    "@ MX 20 mail2.example.net.\n"
+    "@ TXT \"v=spf1 mx -all\"\n"
+    "@ CAA 0 issue \"ca.example.org\"\n"
+    "mail A 192.0.2.25\n"
+    "mail AAAA 2001:db8::25\n"
+    "_sip._tcp SRV 10 5 5060 mail\n"
+    "_sip._tcp SRV 20 5 5060 api\n"
+    "txt TXT \"one\" \"two\"\n"
+    "txt TXT \"\"\n"
+    "ptr PTR www.example.org.\n"
+    "mxprof MX 10 api\n"
+    "mxprof MX 20 v6only\n"
+    /* An empty non-terminal (ent) and a deeper one (b.c.ent2). */
+    "deep.ent A 192.0.2.3\n"
+    "a.b.c.ent2 AAAA 2001:db8::3\n"
+    /* Wildcards (RFC 4592), one with an exact name beside it. */
+    "*.wild TXT \"wild\"\n"
+    "*.wild MX 10 mail\n"
+    "exact.wild TXT \"exact\"\n"
+    "*.wc CNAME east\n"
+    "*.wcloop CNAME x.wcloop\n"
+    /* CNAMEs: a chain, one longer than the answer follows, loops, a dangling
+     * one, and ones that leave the zone. */
+    "cname1 CNAME cname2\n"
+    "cname2 CNAME cname3\n"
+    "cname3 CNAME east\n"
+    "c1 CNAME c2\n"
+    "c2 CNAME c3\n"
+    "c3 CNAME c4\n"
+    "c4 CNAME c5\n"
+    "c5 CNAME c6\n"
+    "c6 CNAME c7\n"
+    "c7 CNAME c8\n"
+    "c8 CNAME c9\n"
+    "c9 CNAME c10\n"
+    "c10 CNAME east\n"
+    "loop1 CNAME loop2\n"
+    "loop2 CNAME loop1\n"
+    "selfloop CNAME selfloop\n"
+    "dangling CNAME nothing\n"
+    "tonet CNAME www.example.net.\n"
+    "toprof CNAME www\n"
+    "todname CNAME x.dn\n"
+    "toself CNAME a.b.self\n"
+    "tosub CNAME host.sub\n"
+    "away CNAME www.example.org.\n"
+    /* A delegation with glue inside it and a name server outside. */
+    "sub NS ns.sub\n"
+    "sub NS ns2.sub\n"
+    "sub NS ns.elsewhere.org.\n"
+    "sub DS 12345 8 2 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE16B2C5C1E3A5F7E3E5D9F0B2\n"
+    "ns.sub A 192.0.2.54\n"
+    "ns.sub AAAA 2001:db8::54\n"
+    "ns2.sub A 192.0.2.55\n"
+    /* A nested zone, delegated from here (child.example.com.zone). */
+    "child NS ns1.child\n"
+    "child DS 54321 8 2 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE16B2C5C1E3A5F7E3E5D9F0B2\n"
+    "ns1.child A 192.0.2.56\n"
+    /* DNAMEs (RFC 6672): out of every served zone, onto its own zone, to
+     * another served zone, and into a delegation. */
+    "dn DNAME target.example.org.\n"
+    "self DNAME example.com.\n"
+    "tonetd DNAME example.net.\n"
+    "dnsub DNAME sub.example.com.\n"
+    /* Traffic-managed names: name endpoints, address endpoints (both
+     * families), one family only, a wildcard profile, and the apex. */
+    "www profile priority ttl=30 {\n"
+    "    monitor none\n"
+    "    endpoint east east priority=1\n"
+    "    endpoint west west priority=2\n"
+    "    endpoint far www.example.org. priority=3\n"
+    "    endpoint net host.example.net. priority=4\n"
+    "}\n"
+    "api profile priority ttl=20 {\n"
+    "    monitor tcp port=443\n"
+    "    endpoint a4 192.0.2.1 priority=1\n"
+    "    endpoint b4 192.0.2.2 priority=2\n"
+    "    endpoint a6 2001:db8::1 priority=3\n"
+    "    endpoint b6 2001:db8::2 priority=4\n"
+    "}\n"
+    "api TXT \"beside a profile\"\n"
+    "v6only profile priority {\n"
+    "    monitor none\n"
+    "    endpoint only6 2001:db8::6 priority=1\n"
+    "}\n"
+    "*.app profile priority ttl=5 {\n"
+    "    monitor none\n"
+    "    endpoint x 192.0.2.7 priority=1\n"
+    "}\n"
+    "@ profile priority ttl=20 {\n"
+    "    monitor none\n"
+    "    endpoint v4 192.0.2.80 priority=1\n"
+    "}\n";
+
+static const char NET_ZONE[] = "$ORIGIN example.net.\n"
+                               "$TTL 300\n"
+                               "@ SOA ns1.example.com. hostmaster.example.com. 2 7200 900 "
+                               "1209600 30\n"
+                               "@ NS ns1.example.com.\n"
+                               "@ NS ns2\n"
+                               "ns2 A 198.51.100.53\n"
+                               "mail2 A 198.51.100.25\n"
+                               "host A 198.51.100.80\n"
+                               "host AAAA 2001:db8:1::80\n"
+                               "www CNAME host\n"
+                               "back CNAME cname1.example.com.\n"
+                               "loopx CNAME loop1.example.com.\n"
+                               "dnback DNAME self.example.com.\n"
+                               "lb profile priority {\n"
+                               "    monitor none\n"
+                               "    endpoint h host priority=1\n"
+                               "    endpoint e east.example.com. priority=2\n"
+                               "}\n";
+
+static const char CHILD_ZONE[] =
+    "$ORIGIN child.example.com.\n"
+    "$TTL 600\n"
+    "@ SOA ns1 hostmaster 3 7200 900 1209600 120\n"
+    "@ NS ns1\n"
+    "@ DS 1 8 2 "
+    "49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE16B2C5C1E3A5F7E3E5D9F0B2\n"
+    "ns1 A 192.0.2.56\n"
+    "www A 192.0.2.57\n";
+
+static sb_gen_t *gen;
+static sb_answer_config_t cfg;
+static const uint16_t udp_max_choices[8] = {512, 600, 1024, 1232, 1280, 1452, 4096, 65535};
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_answer: check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
+
+/* Append printf output to a growing text. */
+static void append(char **text, size_t *len, size_t *cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (*len + n + 1 > *cap) {
+        *cap = (*len + n + 1) * 2;
+        *text = realloc(*text, *cap);
+        CHECK(*text != NULL);
+    }
+    memcpy(*text + *len, s, n + 1);
+    *len += n;
+}
+
+/* The example.com text with two large TXT RRsets: `big` (about 2 kB: more
+ * than UDP takes, less than TCP) and `huge` (about 75 kB: more than any
+ * message can hold). */
+static char *com_zone_text(void)
+{
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    append(&text, &len, &cap, COM_ZONE);
+    char line[400];
+    for (int i = 0; i < 10; i++) {
+        snprintf(line, sizeof(line), "big TXT \"%03d%0197d\"\n", i, 0);
+        append(&text, &len, &cap, line);
+    }
+    for (int i = 0; i < 300; i++) {
+        snprintf(line, sizeof(line), "huge TXT \"%03d%0247d\"\n", i, 0);
+        append(&text, &len, &cap, line);
+    }
+    /* An MX RRset naming more hosts than the additional section takes. */
+    for (int i = 0; i < 24; i++) {
+        snprintf(line, sizeof(line), "many MX %d m%d\nm%d A 192.0.2.%d\n", i, i, i, 100 + i);
+        append(&text, &len, &cap, line);
+    }
+    /* A delegation with more glue than a small UDP response holds. */
+    for (int i = 0; i < 24; i++) {
+        snprintf(line, sizeof(line),
+                 "wide NS ns%d.wide\nns%d.wide A 192.0.2.%d\nns%d.wide AAAA 2001:db8::%x\n", i, i,
+                 200 + i, i, 0x200 + i);
+        append(&text, &len, &cap, line);
+    }
+    return text;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    char *com = com_zone_text();
+    const char *files[] = {
+        "example.com.zone", com, "example.net.zone", NET_ZONE, "child.example.com.zone", CHILD_ZONE,
+    };
+    sb_diag_t *diag = sb_diag_new();
+    CHECK(diag != NULL);
+    if (sb_gen_load_texts(&gen, files, 3, diag) != 0) {
+        sb_diag_print(diag, stderr);
+        abort();
+    }
+    sb_diag_free(diag);
+    free(com);
+
+    static const uint8_t nsid[] = "fuzz-ns1";
+    cfg.nsid = nsid;
+    cfg.nsid_len = (uint8_t)(sizeof(nsid) - 1);
+    cfg.version_string = "switchboard fuzz";
+    cfg.identity = "fuzz.example";
+    for (int i = 0; i < SB_COOKIE_SECRET_LEN; i++)
+        cfg.cookie_key.secret[i] = (uint8_t)(0xa0 + i);
+    return 0;
+}
+
+/* Publish a choice per profile: endpoint i is usable when bit i % 4 of
+ * `mask` is set (0: every endpoint down, so the answers fail open). */
+static void publish_choices(unsigned mask)
+{
+    bool usable[16];
+    for (size_t p = 0; p < sb_gen_profile_count(gen); p++) {
+        sb_profile_t *profile = sb_gen_profile(gen, p);
+        CHECK(profile->count <= 16);
+        for (uint16_t i = 0; i < profile->count; i++)
+            usable[i] = (mask >> (i % 4) & 1) != 0;
+        sb_profile_publish(profile, sb_profile_choose(profile, usable));
+    }
+}
+
+/* The most a UDP client may receive for this query (RFC 1035 §4.2.1,
+ * RFC 6891 §6.2.5), before the buffer's capacity. */
+static size_t udp_client_limit(const uint8_t *data, size_t size, uint16_t udp_max)
+{
+    sb_query_t q;
+    sb_query_parse(data, size, &q);
+    if (!q.edns)
+        return SB_DNS_UDP_LEGACY_MAX;
+    size_t limit =
+        q.edns_udp_size < SB_DNS_UDP_LEGACY_MAX ? SB_DNS_UDP_LEGACY_MAX : q.edns_udp_size;
+    return limit < udp_max ? limit : udp_max;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    uint8_t sel = size > 0 ? data[0] : 0;
+    sb_transport_t transport = (sel & 1) ? SB_TRANSPORT_TCP : SB_TRANSPORT_UDP;
+    cfg.udp_max = udp_max_choices[sel >> 1 & 7];
+    publish_choices(sel >> 4);
+    size_t cap = transport == SB_TRANSPORT_TCP ? SB_DNS_TCP_MAX : cfg.udp_max;
+    sb_client_t client = {
+        .transport = transport, .addr_len = 4, .addr = {192, 0, 2, 99}, .now = 1700000000u};
+
+    /* Exactly `cap` bytes, so that ASan sees a write past the end. */
+    uint8_t *resp = malloc(cap);
+    CHECK(resp != NULL);
+    sb_answer_info_t info;
+    size_t len = sb_answer(gen, &cfg, &client, data, size, resp, cap, &info);
+
+    CHECK(len <= cap);
+    if (transport == SB_TRANSPORT_UDP)
+        CHECK(len <= udp_client_limit(data, size, cfg.udp_max));
+    if (len > 0) {
+        CHECK(size >= 2);
+        ldns_pkt *pkt = NULL;
+        ldns_status st = ldns_wire2pkt(&pkt, resp, len);
+        if (st != LDNS_STATUS_OK)
+            fprintf(stderr, "fuzz_answer: ldns: %s\n", ldns_get_errorstr_by_id(st));
+        CHECK(st == LDNS_STATUS_OK);
+        CHECK(ldns_pkt_id(pkt) == sb_get16(data));
+        CHECK(ldns_pkt_qr(pkt));
+        ldns_pkt_free(pkt);
+    }
+    free(resp);
+    return 0;
+}
