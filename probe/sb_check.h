@@ -55,12 +55,18 @@ typedef struct sb_check {
     uv_timer_t deadline;
     const sb_addr_t *static_addrs; /* from an address target or the zone data */
     size_t static_count;
+    sb_addr_t literal; /* a probe-target written as an address */
     sb_addr_t cached[16];
     size_t cached_count;
     uint64_t cache_expires;    /* uv_now() ms */
-    struct sb_ep_state **subs; /* endpoints fed by this check */
+    struct sb_ep_state **subs; /* endpoints fed by this check (shared probes) */
     size_t sub_count;
     bool first_done;
+    uint64_t next_due;           /* uv_now() ms of the next run, before jitter */
+    uint32_t phase_ms;           /* this check's offset within its interval */
+    uint64_t queued_at;          /* uv_now() ms when it started waiting for a slot */
+    uint32_t queued_ms;          /* how long this run waited for a slot */
+    struct sb_check *queue_next; /* in the worker's wait queue */
 } sb_check_t;
 
 /* Called by a probe type when a run ends. */
@@ -82,9 +88,12 @@ void sb_http_cancel(sb_http_t *http, sb_check_t *c);
 /* Free the check's per-check state (its curl handle). */
 void sb_http_release(sb_check_t *c);
 
-/* ---- TCP connect (sb_check_tcp.c) ------------------------------------- */
+/* ---- TCP connect, send and receive (sb_check_tcp.c) -------------------- */
 
 int sb_tcp_start(uv_loop_t *loop, sb_check_t *c);
 void sb_tcp_cancel(sb_check_t *c);
+/* Free the check's per-check state (the receive buffer, when the monitor
+ * has `receive`); cancel any run first. */
+void sb_tcp_release(sb_check_t *c);
 
 #endif

@@ -5,9 +5,18 @@
  * Each check keeps one easy handle. A run connects to the resolved address
  * (CURLOPT_CONNECT_TO) while the URL, Host header and TLS name stay the
  * endpoint's name. Connections are never reused, so every run proves that a
- * new client could connect. Redirects are not followed: a 3xx is judged by
- * the expected status ranges like any other status. The body is not read:
- * the status decides, and a huge or endless body cannot hold a probe.
+ * new client could connect, and TLS sessions are never resumed, so every
+ * run sees the certificate. Redirects are not followed: a 3xx is judged by
+ * the expected status ranges like any other status.
+ *
+ * Without body=, the transfer stops at the end of the final headers: the
+ * status decides, and a huge or endless body cannot hold a probe. With it,
+ * and a status that passed, the body is searched as it arrives and the
+ * transfer stops at the first match or after body-kib KiB.
+ *
+ * Failures are named as precisely as curl lets us: a TLS failure says which
+ * check on the certificate failed ("certificate expired"), from OpenSSL's
+ * verify result and curl's error text.
  */
 #include "sb_check.h"
 
@@ -20,12 +29,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An idle easy handle, kept for the next run of any check. */
+typedef struct pooled {
+    CURL *easy;
+    struct pooled *next;
+} pooled_t;
+
 struct sb_http {
     uv_loop_t *loop;
     CURLM *multi;
     uv_timer_t timer;
     int open_handles;
     bool closing;
+    /* Easy handles are lent to runs, not owned by checks: each holds
+     * several KiB of buffers, so thousands of checks cost only as many
+     * handles as probes run at once. */
+    pooled_t *idle;
 };
 
 typedef struct {
@@ -33,16 +52,6 @@ typedef struct {
     curl_socket_t fd;
     sb_http_t *http;
 } http_sock_t;
-
-typedef struct {
-    CURL *easy;
-    struct curl_slist *headers;
-    struct curl_slist *connect_to;
-    bool running;
-    bool status_known; /* the final headers arrived; we stopped the transfer there */
-    char url[2048];
-    char error[CURL_ERROR_SIZE];
-} http_state_t;
 
 static void drain_messages(sb_http_t *http);
 
@@ -164,6 +173,12 @@ void sb_http_close(sb_http_t *http)
 {
     if (http == NULL)
         return;
+    while (http->idle != NULL) {
+        pooled_t *p = http->idle;
+        http->idle = p->next;
+        curl_easy_cleanup(p->easy);
+        free(p);
+    }
     curl_multi_cleanup(http->multi);
     http->closing = true;
     uv_close((uv_handle_t *)&http->timer, on_handle_closed);
@@ -171,53 +186,229 @@ void sb_http_close(sb_http_t *http)
 
 /* ---- one check ---------------------------------------------------------- */
 
-/* Stop at the blank line that ends the final (non-1xx) response headers:
- * the status is known, and the body is not judged. */
+/* The body is searched as it streams in, without keeping it: a match that
+ * spans two reads starts within the last len - 1 bytes of the earlier one,
+ * so only those are carried over. Memory is twice the text, whatever the
+ * cap, and it is allocated once per check. */
+typedef struct {
+    const char *needle; /* NULL: the body is not read */
+    size_t len;
+    size_t cap;       /* bytes of body examined at most */
+    size_t seen;      /* bytes examined in this run */
+    size_t carry_len; /* bytes of earlier reads at the start of `window` */
+    char *window;     /* 2 * (len - 1) bytes: the carry, then a read's start */
+    bool found;
+} body_match_t;
+
+typedef struct {
+    CURL *easy;     /* lent for the current run; NULL between runs */
+    pooled_t *lent; /* its pool entry */
+    const sb_monitor_t *monitor;
+    struct curl_slist *headers;
+    struct curl_slist *connect_to;
+    bool running;
+    bool headers_done; /* the final (non-1xx) headers arrived */
+    body_match_t body;
+    /* Results point into these: they live as long as the check, longer than
+     * the report that shows them. */
+    char body_shown[72];
+    char tls_words[96];
+    char *url;
+    char error[CURL_ERROR_SIZE];
+} http_state_t;
+
+static bool body_match_feed(body_match_t *b, const char *data, size_t n)
+{
+    size_t keep = b->len - 1;
+    if (keep > 0) {
+        size_t head = n < keep ? n : keep;
+        memcpy(b->window + b->carry_len, data, head);
+        size_t wlen = b->carry_len + head;
+        if (memmem(b->window, wlen, b->needle, b->len) != NULL)
+            return true;
+        if (n < keep) { /* all of this read is in the window: carry its tail */
+            size_t k = wlen < keep ? wlen : keep;
+            memmove(b->window, b->window + wlen - k, k);
+            b->carry_len = k;
+            return false;
+        }
+    }
+    if (memmem(data, n, b->needle, b->len) != NULL)
+        return true;
+    memcpy(b->window, data + n - keep, keep);
+    b->carry_len = keep;
+    return false;
+}
+
+static bool blank_line(const char *data, size_t len)
+{
+    return (len == 2 && data[0] == '\r' && data[1] == '\n') || (len == 1 && data[0] == '\n');
+}
+
+/* At the blank line that ends the final (non-1xx) response headers the
+ * status is known. Stop there unless the body is to be judged and the status
+ * already passed: then on_body reads on, within the cap. */
 static size_t on_header(char *data, size_t size, size_t n, void *userp)
 {
     http_state_t *st = userp;
     size_t len = size * n;
-    if (len > 2 || (len == 2 && data[0] != '\r') || (len == 1 && data[0] != '\n'))
-        return len;
+    if (st->headers_done || !blank_line(data, len))
+        return len; /* a header line, or a trailer after the body */
     long status = 0;
     curl_easy_getinfo(st->easy, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 100 && status < 200)
         return len; /* an interim response; the final one follows */
-    st->status_known = true;
+    st->headers_done = true;
+    bool read_body = st->body.needle != NULL && !st->body.found && status <= 999 &&
+                     sb_monitor_status_ok(st->monitor, (unsigned)status);
+    return read_body ? len : 0;
+}
+
+/* Returning less than was given stops the transfer: once the text is found,
+ * or once the cap is reached without it. A body that is not judged is never
+ * reached (on_header stopped first). */
+static size_t on_body(char *data, size_t size, size_t n, void *userp)
+{
+    http_state_t *st = userp;
+    body_match_t *b = &st->body;
+    size_t len = size * n;
+    if (b->needle == NULL)
+        return len;
+    size_t use = len < b->cap - b->seen ? len : b->cap - b->seen;
+    b->found = b->found || body_match_feed(b, data, use);
+    b->seen += use;
+    return b->found || b->seen >= b->cap ? 0 : len;
+}
+
+static int format_url(const sb_check_t *c, http_state_t *st)
+{
+    const sb_monitor_t *m = c->monitor;
+    int n = asprintf(&st->url, "%s://%s:%u%s", m->proto == SB_MONITOR_HTTPS ? "https" : "http",
+                     c->host, sb_monitor_port(m), m->path);
+    if (n < 0)
+        st->url = NULL;
+    return n < 0 ? -ENOMEM : 0;
+}
+
+/* Copy `text` for a reason's words: printable ASCII, with '"' and '\' and
+ * other bytes escaped so that the words fit in a log's reason="...", and cut
+ * with "..." when longer than `cap`. */
+static void copy_shown(char *dst, size_t cap, const char *text)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        char one[8];
+        if (*p == '"' || *p == '\\')
+            snprintf(one, sizeof(one), "\\%c", *p);
+        else if (*p < ' ' || *p >= 0x7f)
+            snprintf(one, sizeof(one), "\\x%02x", *p);
+        else
+            snprintf(one, sizeof(one), "%c", *p);
+        size_t n = strlen(one);
+        if (o + n + 4 > cap) { /* room for "..." and the terminator */
+            memcpy(dst + o, "...", 3);
+            o += 3;
+            break;
+        }
+        memcpy(dst + o, one, n);
+        o += n;
+    }
+    dst[o] = '\0';
+}
+
+static int body_match_init(http_state_t *st, const sb_monitor_t *m)
+{
+    body_match_t *b = &st->body;
+    if (m->body == NULL)
+        return 0;
+    b->needle = m->body;
+    b->len = strlen(m->body);
+    b->cap = (size_t)m->body_kib * 1024;
+    b->window = malloc(b->len > 0 ? 2 * (b->len - 1) + 1 : 1);
+    copy_shown(st->body_shown, sizeof(st->body_shown), m->body);
+    return b->window != NULL ? 0 : -ENOMEM;
+}
+
+/* The request's headers: the monitor's, plus Host: from host= unless one of
+ * them already names the Host. */
+static int headers_init(http_state_t *st, const sb_monitor_t *m)
+{
+    bool has_host = false;
+    for (unsigned i = 0; i < m->header_count; i++) {
+        struct curl_slist *more = curl_slist_append(st->headers, m->headers[i]);
+        if (more == NULL)
+            return -ENOMEM;
+        st->headers = more;
+        has_host = has_host || strncasecmp(m->headers[i], "Host:", 5) == 0;
+    }
+    if (m->host != NULL && !has_host) {
+        char header[512];
+        snprintf(header, sizeof(header), "Host: %s", m->host);
+        struct curl_slist *more = curl_slist_append(st->headers, header);
+        if (more == NULL)
+            return -ENOMEM;
+        st->headers = more;
+    }
     return 0;
 }
 
-/* Only reached by a body sent without headers ending first (never, in
- * practice): it is not judged either. */
-static size_t on_body(char *data, size_t size, size_t n, void *userp)
+static void tls_init(CURL *e, const sb_monitor_t *m)
 {
-    (void)data;
-    (void)userp;
-    return size * n;
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, m->tls_verify ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, m->tls_verify ? 2L : 0L);
+    /* A resumed session skips the certificate: every run does the full
+     * handshake a new client would. */
+    curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+    /* Debian's libcurl also names a CA directory, which turns off curl's CA
+     * cache: every TLS probe would re-read and parse the whole CA bundle on
+     * this loop (about 50 ms). The bundle alone is the same store, cached. */
+    curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+    curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 3600L);
+    if (m->ca_file != NULL) {
+        /* The multi handle caches one store: checks with their own CA file
+         * would evict the system store's. A CA file is small, so it is read
+         * at every run instead, which also picks up a replaced file. */
+        curl_easy_setopt(e, CURLOPT_CAINFO, m->ca_file);
+        curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+    }
+    if (m->client_cert != NULL) {
+        curl_easy_setopt(e, CURLOPT_SSLCERT, m->client_cert);
+        curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+    }
+    if (m->client_key != NULL) {
+        curl_easy_setopt(e, CURLOPT_SSLKEY, m->client_key);
+        curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+    }
 }
 
-static void format_url(const sb_check_t *c, http_state_t *st)
+static void state_free(http_state_t *st)
 {
-    const sb_monitor_t *m = c->monitor;
-    snprintf(st->url, sizeof(st->url), "%s://%s:%u%s",
-             m->proto == SB_MONITOR_HTTPS ? "https" : "http", c->host, sb_monitor_port(m), m->path);
+    curl_slist_free_all(st->headers);
+    curl_slist_free_all(st->connect_to);
+    free(st->body.window);
+    free(st->url);
+    free(st);
 }
 
+/* What stays the same from run to run of a check: built once. */
 static http_state_t *state_new(sb_check_t *c)
 {
     http_state_t *st = calloc(1, sizeof(*st));
-    if (st == NULL || (st->easy = curl_easy_init()) == NULL) {
-        free(st);
+    if (st == NULL)
+        return NULL;
+    const sb_monitor_t *m = c->monitor;
+    st->monitor = m;
+    if (format_url(c, st) < 0 || headers_init(st, m) < 0 || body_match_init(st, m) < 0) {
+        state_free(st);
         return NULL;
     }
-    const sb_monitor_t *m = c->monitor;
-    format_url(c, st);
-    if (m->host != NULL) {
-        char header[512];
-        snprintf(header, sizeof(header), "Host: %s", m->host);
-        st->headers = curl_slist_append(NULL, header);
-    }
-    CURL *e = st->easy;
+    return st;
+}
+
+/* Set a lent handle up for this check (after curl_easy_reset). */
+static void configure(sb_check_t *c, http_state_t *st, CURL *e)
+{
+    const sb_monitor_t *m = st->monitor;
     curl_easy_setopt(e, CURLOPT_URL, st->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, c);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -226,22 +417,50 @@ static http_state_t *state_new(sb_check_t *c)
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(e, CURLOPT_NOBODY, m->method == SB_HTTP_HEAD ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "Switchboard/" SB_VERSION " health check");
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, st);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, st);
     curl_easy_setopt(e, CURLOPT_PROXY, "");
-    /* Debian's libcurl also names a CA directory, which turns off curl's CA
-     * cache: every TLS probe would re-read and parse the whole CA bundle on
-     * this loop (about 50 ms). The bundle alone is the same store, cached. */
-    curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
-    curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 3600L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, st->error);
+    /* Every run connects to an address we chose (CONNECT_TO), so curl's
+     * name cache holds nothing useful, and it is swept after every
+     * transfer: with thousands of checks that sweep dominated the probe
+     * worker's CPU. A small receive buffer keeps handles light; probes
+     * read a status line and headers, or a capped body. */
+    curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 4096L);
     /* A backstop only: the worker's deadline ends the run first. */
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)m->timeout_ms + 1000);
     if (st->headers != NULL)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, st->headers);
-    return st;
+    if (m->proto == SB_MONITOR_HTTPS)
+        tls_init(e, m);
+}
+
+/* Borrow an idle handle, or make one. */
+static pooled_t *lend(sb_http_t *http)
+{
+    pooled_t *p = http->idle;
+    if (p != NULL) {
+        http->idle = p->next;
+        curl_easy_reset(p->easy);
+        return p;
+    }
+    p = calloc(1, sizeof(*p));
+    if (p == NULL || (p->easy = curl_easy_init()) == NULL) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void give_back(sb_http_t *http, pooled_t *p)
+{
+    p->next = http->idle;
+    http->idle = p;
 }
 
 /* Point the run at this run's address, keeping the URL's name. */
@@ -267,13 +486,30 @@ int sb_http_start(sb_http_t *http, sb_check_t *c)
     http_state_t *st = c->proto;
     if (st == NULL && (st = c->proto = state_new(c)) == NULL)
         return -ENOMEM;
-    int rc = set_address(c, st);
-    if (rc < 0)
-        return rc;
-    st->status_known = false;
-    st->error[0] = '\0';
-    if (curl_multi_add_handle(http->multi, st->easy) != CURLM_OK)
+    pooled_t *lent = lend(http);
+    if (lent == NULL)
         return -ENOMEM;
+    st->lent = lent;
+    st->easy = lent->easy;
+    configure(c, st, st->easy);
+    int rc = set_address(c, st);
+    if (rc < 0) {
+        give_back(http, lent);
+        st->easy = NULL;
+        st->lent = NULL;
+        return rc;
+    }
+    st->headers_done = false;
+    st->body.seen = 0;
+    st->body.carry_len = 0;
+    st->body.found = st->body.needle != NULL && st->body.len == 0;
+    st->error[0] = '\0';
+    if (curl_multi_add_handle(http->multi, st->easy) != CURLM_OK) {
+        give_back(http, lent);
+        st->easy = NULL;
+        st->lent = NULL;
+        return -ENOMEM;
+    }
     st->running = true;
     c->run = st;
     return 0;
@@ -286,6 +522,11 @@ static void run_release(sb_http_t *http, sb_check_t *c)
     if (st != NULL && st->running) {
         curl_multi_remove_handle(http->multi, st->easy);
         st->running = false;
+    }
+    if (st != NULL && st->lent != NULL) {
+        give_back(http, st->lent);
+        st->lent = NULL;
+        st->easy = NULL;
     }
     c->run = NULL;
 }
@@ -300,10 +541,7 @@ void sb_http_release(sb_check_t *c)
     http_state_t *st = c->proto;
     if (st == NULL)
         return;
-    curl_easy_cleanup(st->easy);
-    curl_slist_free_all(st->headers);
-    curl_slist_free_all(st->connect_to);
-    free(st);
+    state_free(st);
     c->proto = NULL;
 }
 
@@ -348,12 +586,145 @@ static sb_result_t judge_connect(const http_state_t *st)
     return r;
 }
 
-static sb_result_t judge(const sb_check_t *c, const http_state_t *st, CURLcode rc)
+/* OpenSSL's certificate verification results (X509_V_ERR_*), as
+ * CURLINFO_SSL_VERIFYRESULT reports them with the OpenSSL backend. */
+enum {
+    X509_UNABLE_TO_GET_ISSUER = 2,
+    X509_NOT_YET_VALID = 9,
+    X509_EXPIRED = 10,
+    X509_SELF_SIGNED = 18,
+    X509_SELF_SIGNED_IN_CHAIN = 19,
+    X509_UNABLE_TO_GET_LOCAL_ISSUER = 20,
+    X509_UNABLE_TO_VERIFY_LEAF = 21,
+    X509_HOSTNAME_MISMATCH = 62,
+};
+
+/* Keep the part of curl's error text that names the failure: of
+ * "OpenSSL SSL_read: OpenSSL/3.0.19: error:0A00045C:SSL routines::tlsv13 alert
+ * certificate required, errno 0" only "tlsv13 alert certificate required". */
+static void short_detail(char *dst, size_t cap, const char *error)
+{
+    static const char *const prefixes[] = {"OpenSSL SSL_connect: ", "OpenSSL SSL_read: ",
+                                           "OpenSSL SSL_write: ", "SSL certificate problem: "};
+    const char *p = strstr(error, "::");
+    if (p != NULL) {
+        p += 2;
+    } else {
+        p = error;
+        for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+            size_t n = strlen(prefixes[i]);
+            if (strncmp(p, prefixes[i], n) == 0)
+                p += n;
+        }
+    }
+    size_t len = strcspn(p, ",");
+    const char *in_conn = strstr(p, " in connection to ");
+    if (in_conn != NULL && (size_t)(in_conn - p) < len)
+        len = (size_t)(in_conn - p);
+    char copy[CURL_ERROR_SIZE];
+    snprintf(copy, sizeof(copy), "%.*s", (int)len, p);
+    copy_shown(dst, cap, copy);
+}
+
+/* `what`, then ": " and curl's detail when it has one. The words live in the
+ * check's state, like the result that points at them. */
+static const char *tls_words(http_state_t *st, const char *what)
+{
+    char detail[64];
+    short_detail(detail, sizeof(detail), st->error);
+    if (detail[0] == '\0')
+        return what;
+    snprintf(st->tls_words, sizeof(st->tls_words), "%s: %s", what, detail);
+    return st->tls_words;
+}
+
+static const char *verify_failure(http_state_t *st)
+{
+    /* curl checks the name itself, after OpenSSL accepted the chain: the
+     * verify result is then still "ok" and only the words tell. */
+    if (strstr(st->error, "does not match target host name") != NULL ||
+        strstr(st->error, "no alternative certificate subject name matches") != NULL)
+        return "certificate name mismatch";
+    /* The OpenSSL backend's words for a chain that did not verify; only then
+     * is the verify result this run's. */
+    if (strncmp(st->error, "SSL certificate problem: ", 25) != 0)
+        return tls_words(st, "certificate verification failed");
+    long code = 0;
+    curl_easy_getinfo(st->easy, CURLINFO_SSL_VERIFYRESULT, &code);
+    switch (code) {
+    case X509_NOT_YET_VALID:
+        return "certificate not yet valid";
+    case X509_EXPIRED:
+        return "certificate expired";
+    case X509_SELF_SIGNED:
+        return "certificate not trusted (self-signed)";
+    case X509_SELF_SIGNED_IN_CHAIN:
+        return "certificate not trusted (self-signed CA in chain)";
+    case X509_UNABLE_TO_GET_ISSUER:
+    case X509_UNABLE_TO_GET_LOCAL_ISSUER:
+    case X509_UNABLE_TO_VERIFY_LEAF:
+        return "certificate not trusted (unknown issuer)";
+    case X509_HOSTNAME_MISMATCH:
+        return "certificate name mismatch";
+    default:
+        return tls_words(st, "certificate verification failed");
+    }
+}
+
+/* True when a read or write failed before any response because TLS
+ * refused, not the network: with TLS 1.3 the server judges the client's
+ * certificate after the client finished its side of the handshake, so a
+ * missing or refused client certificate surfaces as an alert on the first
+ * read. */
+static bool tls_alert(const sb_check_t *c, const http_state_t *st)
+{
+    long header_bytes = 0;
+    curl_easy_getinfo(st->easy, CURLINFO_HEADER_SIZE, &header_bytes);
+    return c->monitor->proto == SB_MONITOR_HTTPS && header_bytes == 0 &&
+           strstr(st->error, "SSL routines::") != NULL;
+}
+
+static sb_result_t judge_tls(http_state_t *st, CURLcode rc)
+{
+    sb_result_t r = {.reason = SB_REASON_TLS};
+    switch (rc) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+        r.text = verify_failure(st);
+        break;
+    case CURLE_SSL_CERTPROBLEM:
+        r.text = "client certificate problem";
+        break;
+    case CURLE_SSL_CACERT_BADFILE:
+        r.text = "CA file unreadable";
+        break;
+    default:
+        r.text = tls_words(st, "handshake failed");
+        break;
+    }
+    return r;
+}
+
+/* The reply was read as far as needed: judge its status, then its body. */
+static sb_result_t judge_reply(const sb_check_t *c, const http_state_t *st)
+{
+    sb_result_t r = judge_status(c, st);
+    if (r.reason == SB_REASON_OK && st->body.needle != NULL && !st->body.found) {
+        r.reason = SB_REASON_BODY_MISMATCH;
+        r.text = st->body_shown;
+        r.number = (uint32_t)(st->body.cap / 1024);
+    }
+    return r;
+}
+
+static sb_result_t judge(const sb_check_t *c, http_state_t *st, CURLcode rc)
 {
     sb_result_t r = {.reason = SB_REASON_BAD_RESPONSE};
     long os_errno = 0;
-    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && st->status_known))
-        return judge_status(c, st);
+    /* After the final headers: stopped by us (WRITE_ERROR), the end of the
+     * body, or a body cut short (PARTIAL_FILE) without the text. */
+    if (rc == CURLE_OK ||
+        (st->headers_done && (rc == CURLE_WRITE_ERROR || rc == CURLE_PARTIAL_FILE)))
+        return judge_reply(c, st);
     switch (rc) {
     case CURLE_COULDNT_CONNECT:
         return judge_connect(st);
@@ -370,18 +741,17 @@ static sb_result_t judge(const sb_check_t *c, const http_state_t *st, CURLcode r
         break;
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
+        if (tls_alert(c, st))
+            return judge_tls(st, rc);
         /* After the connection was made: the peer reset or closed it. */
         curl_easy_getinfo(st->easy, CURLINFO_OS_ERRNO, &os_errno);
         r.reason = os_errno == 0 ? SB_REASON_CLOSED : SB_REASON_RESET;
         break;
     case CURLE_SSL_CONNECT_ERROR:
-        r.reason = SB_REASON_TLS;
-        r.text = "handshake failed";
-        break;
     case CURLE_PEER_FAILED_VERIFICATION:
-        r.reason = SB_REASON_TLS;
-        r.text = "certificate verification failed";
-        break;
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+        return judge_tls(st, rc);
     case CURLE_OUT_OF_MEMORY:
         r.reason = SB_REASON_LOCAL;
         r.text = "out of memory";

@@ -389,8 +389,14 @@ static int set_send(sb_monitor_t *m, const char *value, sb_arena_t *arena, char 
     return set_nonempty(&m->send, value, arena, why);
 }
 
+#define RECEIVE_MAX 4096 /* what the TCP probe reads */
+
 static int set_receive(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why)
 {
+    if (strlen(value) > RECEIVE_MAX) {
+        snprintf(why, SB_WHY_MAX, "is longer than the %d bytes a probe reads", RECEIVE_MAX);
+        return -EINVAL;
+    }
     return set_nonempty(&m->receive, value, arena, why);
 }
 

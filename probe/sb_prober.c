@@ -1,14 +1,22 @@
 #include "sb_prober.h"
 
 #include "sb_check.h"
+#include "sb_flap.h"
 #include "sb_health.h"
+#include "sb_history.h"
 #include "sb_log.h"
 #include "sb_resolver.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+
+#define JITTER_MAX_MS         100 /* and at most a twentieth of the interval */
+#define QUEUE_LOG_EVERY_MS    10000
+#define GOLDEN_RATIO_FRACTION 0.6180339887498949
 
 typedef struct profile_state profile_state_t;
 
@@ -16,7 +24,10 @@ typedef struct sb_ep_state {
     sb_endpoint_t *ep;
     profile_state_t *ps;
     sb_health_t health;
+    sb_flap_t flap;
+    bool held; /* in hold-down: not answered, whatever its health */
     sb_result_t last;
+    sb_history_t history;
 } sb_ep_state_t;
 
 struct profile_state {
@@ -41,6 +52,13 @@ struct sb_prober {
     sb_http_t *http;
     sb_resolver_t *resolver;
     bool stopping;
+    /* Probes in flight, and the checks waiting for a slot, oldest first. */
+    unsigned inflight;
+    unsigned max_inflight;
+    sb_check_t *queue_head, *queue_tail;
+    size_t queued;
+    uint64_t queue_logged_at;
+    uint64_t rng;
     /* First-round and start-up handshake with the controlling thread. */
     uv_mutex_t lock;
     uv_cond_t cond;
@@ -50,6 +68,7 @@ struct sb_prober {
 };
 
 static void run_check(sb_check_t *c);
+static void start_next_queued(sb_prober_t *p);
 
 /* ---- choosing and publishing -------------------------------------------- */
 
@@ -84,20 +103,20 @@ static void log_choice_change(const profile_state_t *ps, uint16_t from, uint16_t
 /* Recompute and publish the profile's choice. Until every endpoint has had
  * its first result the default choice stands, so that the first round does
  * not move answers back and forth. */
-static void reselect(profile_state_t *ps)
+static void reselect(profile_state_t *ps, const char *why)
 {
     const sb_profile_t *p = ps->profile;
     bool usable[p->count];
     for (uint16_t i = 0; i < p->count; i++) {
         if (ps->eps[i].health.state == SB_HEALTH_CHECKING)
             return;
-        usable[i] = ps->eps[i].health.state == SB_HEALTH_UP;
+        usable[i] = ps->eps[i].health.state == SB_HEALTH_UP && !ps->eps[i].held;
     }
-    const char *cause = ps->decided ? "probe" : "first-round";
+    const char *cause = ps->decided ? why : "first-round";
     ps->decided = true;
     sb_choice_t c = sb_profile_choose(p, usable);
     sb_choice_t old = ps->choice;
-    if (memcmp(&c, &old, sizeof(c)) == 0 && strcmp(cause, "probe") == 0)
+    if (memcmp(&c, &old, sizeof(c)) == 0 && strcmp(cause, "first-round") != 0)
         return;
     sb_profile_publish(ps->profile, c);
     ps->choice = c;
@@ -109,20 +128,69 @@ static void reselect(profile_state_t *ps)
                           cause);
 }
 
-static void apply_result(sb_ep_state_t *es, const sb_result_t *r)
+static int64_t wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* Anti-flap: a change of state counts towards the endpoint's flap limit;
+ * past it, the endpoint is held down (not answered) for the hold-down
+ * period, however its probes go. Returns true when the hold began. */
+static bool note_change(sb_ep_state_t *es, uint64_t now)
+{
+    const sb_monitor_t *m = &es->ep->monitor;
+    if (m->flap_limit == 0 || !sb_flap_note_change(&es->flap, now))
+        return false;
+    bool began = !es->held;
+    es->held = true;
+    char hold[32];
+    sb_value_format_duration(sb_flap_held_until(&es->flap) - now, hold, sizeof(hold));
+    if (began)
+        sb_log(SB_LOG_WARNING, "endpoint-hold-down",
+               "profile=%s endpoint=%s changes=%u window_ms=%u hold_for=%s reason=\"state "
+               "changed more than %u times in the window\"",
+               es->ps->profile->owner_text, es->ep->name, sb_flap_changes_in_window(&es->flap, now),
+               m->flap_window_ms, hold, m->flap_limit);
+    else
+        sb_log(SB_LOG_WARNING, "endpoint-hold-down-extended",
+               "profile=%s endpoint=%s hold_for=%s reason=\"state changed while held down\"",
+               es->ps->profile->owner_text, es->ep->name, hold);
+    return began;
+}
+
+/* A hold-down ends at the first result after its time is up. */
+static bool hold_ended(sb_ep_state_t *es, uint64_t now)
+{
+    if (!es->held || sb_flap_held(&es->flap, now))
+        return false;
+    es->held = false;
+    sb_log(SB_LOG_INFO, "endpoint-hold-down-end", "profile=%s endpoint=%s state=%s",
+           es->ps->profile->owner_text, es->ep->name, sb_health_state_name(es->health.state));
+    return true;
+}
+
+static void apply_result(sb_ep_state_t *es, const sb_result_t *r, uint32_t queued_ms, uint64_t now)
 {
     sb_health_state_t before = es->health.state;
     es->last = *r;
-    if (!sb_health_feed(&es->health, sb_result_ok(r)))
+    sb_history_add(&es->history, wall_ms(), r, queued_ms);
+    bool ended = hold_ended(es, now);
+    if (!sb_health_feed(&es->health, sb_result_ok(r))) {
+        if (ended)
+            reselect(es->ps, "hold-down-end");
         return;
+    }
     char words[256];
     sb_result_format(r, words, sizeof(words));
     sb_log(es->health.state == SB_HEALTH_DOWN ? SB_LOG_WARNING : SB_LOG_INFO, "endpoint-state",
-           "profile=%s endpoint=%s target=%s from=%s to=%s reason=\"%s\" latency_ms=%u",
+           "profile=%s endpoint=%s target=%s from=%s to=%s reason=\"%s\" latency_ms=%u%s",
            es->ps->profile->owner_text, es->ep->name, es->ep->target_text,
            sb_health_state_name(before), sb_health_state_name(es->health.state), words,
-           r->latency_ms);
-    reselect(es->ps);
+           r->latency_ms, es->held ? " held=yes" : "");
+    bool began = before != SB_HEALTH_CHECKING && note_change(es, now);
+    reselect(es->ps, began ? "hold-down" : "probe");
 }
 
 /* ---- a run of a check ---------------------------------------------------- */
@@ -146,24 +214,50 @@ static void on_schedule(uv_timer_t *t)
     run_check(t->data);
 }
 
+/* A little randomness on each run, so that probes that share a phase do
+ * not stay in lock-step (xorshift64: cheap, and good enough for this). */
+static uint32_t jitter_ms(sb_prober_t *p, uint32_t interval_ms)
+{
+    uint32_t max = interval_ms / 20 < JITTER_MAX_MS ? interval_ms / 20 : JITTER_MAX_MS;
+    p->rng ^= p->rng << 13;
+    p->rng ^= p->rng >> 7;
+    p->rng ^= p->rng << 17;
+    return max == 0 ? 0 : (uint32_t)(p->rng % (max + 1));
+}
+
+/* Keep the check's cadence: runs are due at phase + k * interval, however
+ * long each took; a slot missed (the loop was busy) is skipped. */
+static void schedule_next(sb_check_t *c)
+{
+    sb_prober_t *p = c->prober;
+    uint64_t now = uv_now(&p->loop);
+    uint64_t interval = c->monitor->interval_ms;
+    c->next_due += interval;
+    if (c->next_due <= now)
+        c->next_due += ((now - c->next_due) / interval + 1) * interval;
+    uint64_t delay = c->next_due - now + jitter_ms(p, c->monitor->interval_ms);
+    uv_timer_start(&c->schedule, on_schedule, delay, 0);
+}
+
 static void finish(sb_check_t *c, sb_result_t r)
 {
     sb_prober_t *p = c->prober;
     uv_timer_stop(&c->deadline);
     c->phase = SB_CHECK_IDLE;
+    p->inflight--;
     r.latency_ms = sb_check_elapsed(c);
     if (r.reason == SB_REASON_LOCAL)
         sb_log(SB_LOG_ERROR, "probe-local-error", "target=%s reason=\"%s\"", c->label,
                r.text ? r.text : "unknown");
+    uint64_t now = uv_now(&p->loop);
     for (size_t i = 0; i < c->sub_count; i++)
-        apply_result(c->subs[i], &r);
+        apply_result(c->subs[i], &r, c->queued_ms, now);
     if (!c->first_done) {
         c->first_done = true;
         first_round_progress(p);
     }
-    uint64_t now = uv_now(&p->loop);
-    uint64_t next = c->run_started + c->monitor->interval_ms;
-    uv_timer_start(&c->schedule, on_schedule, next > now ? next - now : 0, 0);
+    schedule_next(c);
+    start_next_queued(p);
 }
 
 void sb_check_report(sb_check_t *c, sb_result_t r)
@@ -185,15 +279,29 @@ static sb_result_t start_error(int rc)
     return r;
 }
 
+/* The address to probe, by the monitor's family preference; NULL when the
+ * name has none of the family required. */
+static const sb_addr_t *pick_address(const sb_monitor_t *m, const sb_addr_t *addrs, size_t count)
+{
+    uint8_t want = m->family == SB_FAMILY_IPV6_FIRST || m->family == SB_FAMILY_IPV6 ? 6 : 4;
+    for (size_t i = 0; i < count; i++) {
+        if (addrs[i].family == want)
+            return &addrs[i];
+    }
+    bool strict = m->family == SB_FAMILY_IPV4 || m->family == SB_FAMILY_IPV6;
+    return strict || count == 0 ? NULL : &addrs[0];
+}
+
 static void begin_probe(sb_check_t *c, const sb_addr_t *addrs, size_t count)
 {
-    const sb_addr_t *pick = NULL;
-    for (size_t i = 0; i < count && pick == NULL; i++) {
-        if (addrs[i].family == 4)
-            pick = &addrs[i];
+    const sb_addr_t *pick = pick_address(c->monitor, addrs, count);
+    if (pick == NULL) {
+        sb_result_t r = {.reason = SB_REASON_NO_ADDRESS,
+                         .text = c->monitor->family == SB_FAMILY_IPV6 ? "no IPv6 address"
+                                                                      : "no IPv4 address"};
+        finish(c, r);
+        return;
     }
-    if (pick == NULL)
-        pick = &addrs[0];
     c->addr = *pick;
     c->phase = SB_CHECK_PROBING;
     sb_prober_t *p = c->prober;
@@ -241,9 +349,13 @@ static void on_deadline(uv_timer_t *t)
     finish(c, r);
 }
 
-static void run_check(sb_check_t *c)
+static void start_run(sb_check_t *c)
 {
     sb_prober_t *p = c->prober;
+    p->inflight++;
+    /* The loop's cached time may be a whole busy pass old; a deadline
+     * counted from it would cut this run's timeout short. */
+    uv_update_time(&p->loop);
     c->run_started = uv_now(&p->loop);
     c->run_started_ns = uv_hrtime();
     c->phase = SB_CHECK_RESOLVING;
@@ -266,47 +378,124 @@ static void run_check(sb_check_t *c)
     }
 }
 
+/* Past the cap on probes in flight a run waits for a slot rather than
+ * failing: a slow moment must not look like an outage. The wait is kept
+ * with the result and logged (at most every 10 s) so that it is visible. */
+static void enqueue(sb_prober_t *p, sb_check_t *c)
+{
+    uint64_t now = uv_now(&p->loop);
+    c->queued_at = now;
+    c->queue_next = NULL;
+    if (p->queue_tail != NULL)
+        p->queue_tail->queue_next = c;
+    else
+        p->queue_head = c;
+    p->queue_tail = c;
+    p->queued++;
+    if (p->queue_logged_at == 0 || now - p->queue_logged_at >= QUEUE_LOG_EVERY_MS) {
+        p->queue_logged_at = now;
+        sb_log(SB_LOG_WARNING, "probe-queue",
+               "waiting=%zu in_flight=%u max_in_flight=%u oldest_wait_ms=%llu "
+               "reason=\"probes wait for a free slot\"",
+               p->queued, p->inflight, p->max_inflight,
+               (unsigned long long)(now - p->queue_head->queued_at));
+    }
+}
+
+static void start_next_queued(sb_prober_t *p)
+{
+    while (p->queue_head != NULL && p->inflight < p->max_inflight && !p->stopping) {
+        sb_check_t *c = p->queue_head;
+        p->queue_head = c->queue_next;
+        if (p->queue_head == NULL)
+            p->queue_tail = NULL;
+        p->queued--;
+        c->queued_ms = (uint32_t)(uv_now(&p->loop) - c->queued_at);
+        start_run(c);
+    }
+}
+
+static void run_check(sb_check_t *c)
+{
+    sb_prober_t *p = c->prober;
+    if (p->inflight >= p->max_inflight) {
+        enqueue(p, c);
+        return;
+    }
+    c->queued_ms = 0;
+    start_run(c);
+}
+
 /* ---- building the worker's view of a generation ------------------------- */
+
+/* What a probe connects to and names (URL host, Host header, SNI): the
+ * probe-target when there is one, else the served target. */
+static const char *probe_text(const sb_endpoint_t *ep)
+{
+    return ep->monitor.probe_host != NULL ? ep->monitor.probe_host : ep->target_text;
+}
 
 static char *url_host(const sb_endpoint_t *ep)
 {
     char buf[SB_NAME_TEXT_MAX + 4];
-    size_t n = strlen(ep->target_text);
-    if (ep->kind == SB_TARGET_V6)
-        snprintf(buf, sizeof(buf), "[%s]", ep->target_text);
-    else if (ep->kind == SB_TARGET_NAME && n > 1 && ep->target_text[n - 1] == '.')
-        snprintf(buf, sizeof(buf), "%.*s", (int)(n - 1), ep->target_text);
+    const char *text = probe_text(ep);
+    size_t n = strlen(text);
+    struct in6_addr a6;
+    if (inet_pton(AF_INET6, text, &a6) == 1)
+        snprintf(buf, sizeof(buf), "[%s]", text);
+    else if (n > 1 && text[n - 1] == '.')
+        snprintf(buf, sizeof(buf), "%.*s", (int)(n - 1), text);
     else
-        snprintf(buf, sizeof(buf), "%s", ep->target_text);
+        snprintf(buf, sizeof(buf), "%s", text);
     return strdup(buf);
 }
 
-static int add_check(sb_prober_t *p, sb_ep_state_t *es)
+/* Addresses known without DNS: an address target or probe-target, or a
+ * name's addresses from the served zones. */
+static void static_addresses(sb_check_t *c, const sb_endpoint_t *ep)
 {
-    sb_endpoint_t *ep = es->ep;
-    sb_check_t *c = &p->checks[p->check_count];
-    char *host = url_host(ep);
-    sb_ep_state_t **subs = malloc(sizeof(*subs));
-    if (host == NULL || subs == NULL) {
-        free(host);
-        free(subs);
-        return -ENOMEM;
-    }
-    p->hosts[p->check_count++] = host;
-    c->prober = p;
-    c->monitor = &ep->monitor;
-    c->host = host;
-    c->label = ep->target_text;
-    if (ep->kind != SB_TARGET_NAME) {
+    const char *probe = ep->monitor.probe_host;
+    if (probe != NULL) {
+        if (inet_pton(AF_INET, probe, c->literal.bytes) == 1) {
+            c->literal.family = 4;
+        } else if (inet_pton(AF_INET6, probe, c->literal.bytes) == 1) {
+            c->literal.family = 6;
+        } else {
+            c->static_addrs = ep->probe_zone_addrs;
+            c->static_count = ep->probe_zone_addr_count;
+            return;
+        }
+        c->static_addrs = &c->literal;
+        c->static_count = 1;
+    } else if (ep->kind != SB_TARGET_NAME) {
         c->static_addrs = &ep->addr;
         c->static_count = 1;
     } else {
         c->static_addrs = ep->zone_addrs;
         c->static_count = ep->zone_addr_count;
     }
-    subs[0] = es;
-    c->subs = subs;
-    c->sub_count = 1;
+}
+
+static int add_check(sb_prober_t *p, sb_ep_state_t **subs, size_t sub_count)
+{
+    sb_endpoint_t *ep = subs[0]->ep;
+    sb_check_t *c = &p->checks[p->check_count];
+    char *host = url_host(ep);
+    sb_ep_state_t **own = malloc(sub_count * sizeof(*own));
+    if (host == NULL || own == NULL) {
+        free(host);
+        free(own);
+        return -ENOMEM;
+    }
+    memcpy(own, subs, sub_count * sizeof(*own));
+    p->hosts[p->check_count++] = host;
+    c->prober = p;
+    c->monitor = &ep->monitor;
+    c->host = host;
+    c->label = probe_text(ep);
+    static_addresses(c, ep);
+    c->subs = own;
+    c->sub_count = sub_count;
     uv_timer_init(&p->loop, &c->schedule);
     uv_timer_init(&p->loop, &c->deadline);
     c->schedule.data = c;
@@ -314,17 +503,106 @@ static int add_check(sb_prober_t *p, sb_ep_state_t *es)
     return 0;
 }
 
+/* ---- shared probes -------------------------------------------------------- */
+
+/* Everything that makes two endpoints' probes the same probe: what is
+ * connected to, what is sent, how it is judged, and when. fall and rise are
+ * not in it: each endpoint keeps its own health from the shared results. */
+static char *probe_key(const sb_endpoint_t *ep)
+{
+    const sb_monitor_t *m = &ep->monitor;
+    char *key = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&key, &len);
+    if (f == NULL)
+        return NULL;
+    fprintf(f, "%d\x1f%s\x1f%u\x1f%d\x1f%u\x1f%u\x1f", m->proto, probe_text(ep), sb_monitor_port(m),
+            m->family, m->interval_ms, m->timeout_ms);
+    const sb_addr_t *addrs = ep->monitor.probe_host ? ep->probe_zone_addrs : ep->zone_addrs;
+    size_t count = ep->monitor.probe_host ? ep->probe_zone_addr_count : ep->zone_addr_count;
+    for (size_t i = 0; i < count; i++) {
+        for (size_t b = 0; b < (addrs[i].family == 4 ? 4u : 16u); b++)
+            fprintf(f, "%02x", addrs[i].bytes[b]);
+        fputc(',', f);
+    }
+    if (m->proto == SB_MONITOR_HTTP || m->proto == SB_MONITOR_HTTPS) {
+        fprintf(f, "\x1f%s\x1f%s\x1f%d\x1f%s\x1f%u\x1f", m->path, m->host ? m->host : "", m->method,
+                m->body ? m->body : "", m->body_kib);
+        for (unsigned i = 0; i < m->expect_count; i++)
+            fprintf(f, "%u-%u,", m->expect[i].lo, m->expect[i].hi);
+        for (unsigned i = 0; i < m->header_count; i++)
+            fprintf(f, "\x1f%s", m->headers[i]);
+        fprintf(f, "\x1f%d\x1f%s\x1f%s\x1f%s", m->tls_verify, m->ca_file ? m->ca_file : "",
+                m->client_cert ? m->client_cert : "", m->client_key ? m->client_key : "");
+    } else {
+        fprintf(f, "\x1f%s\x1f%s", m->send ? m->send : "", m->receive ? m->receive : "");
+    }
+    if (fclose(f) != 0) {
+        free(key);
+        return NULL;
+    }
+    return key;
+}
+
+typedef struct {
+    char *key;
+    sb_ep_state_t *es;
+} keyed_t;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    return strcmp(((const keyed_t *)a)->key, ((const keyed_t *)b)->key);
+}
+
+/* One check per distinct probe, feeding every endpoint that has it. */
+static int add_checks(sb_prober_t *p, keyed_t *probed, size_t n)
+{
+    if (n > 1)
+        qsort(probed, n, sizeof(*probed), cmp_keyed);
+    sb_ep_state_t **group = malloc((n + 1) * sizeof(*group));
+    if (group == NULL)
+        return -ENOMEM;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0;) {
+        size_t j = i;
+        while (j < n && strcmp(probed[j].key, probed[i].key) == 0) {
+            group[j - i] = probed[j].es;
+            j++;
+        }
+        rc = add_check(p, group, j - i);
+        i = j;
+    }
+    free(group);
+    return rc;
+}
+
+/* Spread the checks over their intervals: each gets its own phase, by the
+ * golden ratio, so that any number of checks is evenly spread and the first
+ * round (which runs at once, to decide before serving) is not repeated in
+ * lock-step. */
+static void assign_phases(sb_prober_t *p)
+{
+    for (size_t i = 0; i < p->check_count; i++) {
+        sb_check_t *c = &p->checks[i];
+        double frac = (double)i * GOLDEN_RATIO_FRACTION;
+        frac -= (double)(uint64_t)frac;
+        c->phase_ms = (uint32_t)(frac * c->monitor->interval_ms);
+    }
+}
+
 static int build(sb_prober_t *p)
 {
-    size_t n_profiles = sb_gen_profile_count(p->gen), n_eps = 0;
+    size_t n_profiles = sb_gen_profile_count(p->gen), n_eps = 0, n_probed = 0;
     for (size_t i = 0; i < n_profiles; i++)
         n_eps += sb_gen_profile(p->gen, i)->count;
     p->profiles = calloc(n_profiles + 1, sizeof(*p->profiles));
     p->eps = calloc(n_eps + 1, sizeof(*p->eps));
     p->checks = calloc(n_eps + 1, sizeof(*p->checks));
     p->hosts = calloc(n_eps + 1, sizeof(*p->hosts));
-    if (!p->profiles || !p->eps || !p->checks || !p->hosts)
-        return -ENOMEM;
+    keyed_t *probed = calloc(n_eps + 1, sizeof(*probed));
+    int rc = -ENOMEM;
+    if (!p->profiles || !p->eps || !p->checks || !p->hosts || !probed)
+        goto out;
     for (size_t i = 0; i < n_profiles; i++) {
         profile_state_t *ps = &p->profiles[p->profile_count++];
         ps->profile = sb_gen_profile(p->gen, i);
@@ -332,20 +610,28 @@ static int build(sb_prober_t *p)
         ps->choice = sb_profile_current(ps->profile);
         for (uint16_t k = 0; k < ps->profile->count; k++) {
             sb_ep_state_t *es = &p->eps[p->ep_count++];
+            const sb_monitor_t *m = &ps->profile->endpoints[k].monitor;
             es->ep = &ps->profile->endpoints[k];
             es->ps = ps;
-            sb_health_init(&es->health, es->ep->monitor.fall, es->ep->monitor.rise);
-            if (es->ep->monitor.proto == SB_MONITOR_NONE) {
+            sb_health_init(&es->health, m->fall, m->rise);
+            sb_flap_init(&es->flap, m->flap_limit, m->flap_window_ms, m->hold_down_ms);
+            if (m->proto == SB_MONITOR_NONE) {
                 sb_health_force(&es->health, SB_HEALTH_UP);
                 continue;
             }
-            int rc = add_check(p, es);
-            if (rc < 0)
-                return rc;
+            probed[n_probed].es = es;
+            if ((probed[n_probed++].key = probe_key(es->ep)) == NULL)
+                goto out;
         }
     }
+    rc = add_checks(p, probed, n_probed);
+    assign_phases(p);
     p->first_pending = p->check_count;
-    return 0;
+out:
+    for (size_t i = 0; probed != NULL && i < n_probed; i++)
+        free(probed[i].key);
+    free(probed);
+    return rc;
 }
 
 /* ---- the thread ---------------------------------------------------------- */
@@ -359,7 +645,10 @@ static void close_check(sb_prober_t *p, sb_check_t *c)
             sb_http_cancel(p->http, c);
     }
     c->phase = SB_CHECK_IDLE;
-    sb_http_release(c);
+    if (c->monitor->proto == SB_MONITOR_TCP)
+        sb_tcp_release(c);
+    else
+        sb_http_release(c);
     uv_close((uv_handle_t *)&c->schedule, NULL);
     uv_close((uv_handle_t *)&c->deadline, NULL);
 }
@@ -392,7 +681,7 @@ static int thread_setup(sb_prober_t *p)
     if ((rc = build(p)) < 0)
         return rc;
     for (size_t i = 0; i < p->profile_count; i++)
-        reselect(&p->profiles[i]); /* endpoints with no monitor are known at once */
+        reselect(&p->profiles[i], "probe"); /* endpoints with no monitor are known at once */
     return 0;
 }
 
@@ -418,8 +707,15 @@ static void thread_main(void *arg)
         return;
     }
     uv_update_time(&p->loop); /* the clock dates from uv_loop_init on another thread */
-    for (size_t i = 0; i < p->check_count; i++)
-        run_check(&p->checks[i]);
+    uint64_t t0 = uv_now(&p->loop);
+    p->rng = uv_hrtime() | 1;
+    for (size_t i = 0; i < p->check_count; i++) {
+        sb_check_t *c = &p->checks[i];
+        /* The first round runs now; the next run comes at the check's phase
+         * in the following interval. */
+        c->next_due = t0 + c->phase_ms;
+        run_check(c);
+    }
     uv_run(&p->loop, UV_RUN_DEFAULT);
 }
 
@@ -438,12 +734,13 @@ static void prober_free(sb_prober_t *p)
     free(p);
 }
 
-int sb_prober_start(sb_prober_t **out, sb_gen_t *gen)
+int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *cfg)
 {
     sb_prober_t *p = calloc(1, sizeof(*p));
     if (p == NULL)
         return -ENOMEM;
     p->gen = gen;
+    p->max_inflight = cfg->max_in_flight > 0 ? cfg->max_in_flight : 1;
     int rc = uv_loop_init(&p->loop);
     if (rc == 0)
         rc = uv_mutex_init(&p->lock);
@@ -470,17 +767,21 @@ int sb_prober_start(sb_prober_t **out, sb_gen_t *gen)
     return 0;
 }
 
-uint32_t sb_prober_first_round_bound(const sb_gen_t *gen)
+uint32_t sb_prober_first_round_bound(const sb_gen_t *gen, unsigned max_in_flight)
 {
-    uint32_t bound = 0;
+    uint32_t longest = 0;
+    size_t endpoints = 0;
     for (size_t i = 0; i < sb_gen_profile_count(gen); i++) {
         const sb_profile_t *p = sb_gen_profile(gen, i);
+        endpoints += p->count;
         for (uint16_t k = 0; k < p->count; k++) {
-            if (p->endpoints[k].monitor.timeout_ms > bound)
-                bound = p->endpoints[k].monitor.timeout_ms;
+            if (p->endpoints[k].monitor.timeout_ms > longest)
+                longest = p->endpoints[k].monitor.timeout_ms;
         }
     }
-    return bound;
+    size_t waves = max_in_flight == 0 ? endpoints : (endpoints + max_in_flight - 1) / max_in_flight;
+    uint64_t bound = (uint64_t)longest * (waves > 0 ? waves : 1);
+    return bound > UINT32_MAX ? UINT32_MAX : (uint32_t)bound;
 }
 
 bool sb_prober_wait_first_round(sb_prober_t *p, uint32_t timeout_ms)
@@ -500,6 +801,11 @@ bool sb_prober_wait_first_round(sb_prober_t *p, uint32_t timeout_ms)
 size_t sb_prober_endpoint_count(const sb_prober_t *p)
 {
     return p->ep_count;
+}
+
+size_t sb_prober_check_count(const sb_prober_t *p)
+{
+    return p->check_count;
 }
 
 void sb_prober_stop(sb_prober_t *p)

@@ -7,8 +7,8 @@
  * "timeout after 1000 ms", "HTTP 503", "resolve failed: NXDOMAIN",
  * "TLS certificate expired", "body did not contain 'ok' in the first 64 KiB".
  *
- * The words never contain a double quote, so that logs can write them as
- * reason="..."; probe types escape or replace quotes in texts they copy from
+ * The words never contain a bare double quote, so that logs can write them
+ * as reason="...": probe types escape quotes (\") in texts they copy from
  * the peer or the configuration.
  *
  * Remote failures (refused, timeout, bad status) are normal events. Local

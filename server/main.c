@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <uv.h>
 
 /* Extra time allowed for the first round beyond the largest probe timeout:
@@ -173,6 +174,27 @@ static void control_close(control_t *c)
     uv_loop_close(&c->loop);
 }
 
+/* Probes and TCP clients each hold a descriptor; Debian's default soft
+ * limit (1024) is far below what the defaults allow, so raise it to the
+ * hard limit, as NSD and Unbound do, and say so when even that is short. */
+static void raise_file_limit(const sb_options_t *o)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t wanted = (rlim_t)o->probes_in_flight + o->tcp_clients + 64u * o->threads + 64;
+    if (rl.rlim_cur < wanted)
+        sb_log(SB_LOG_WARNING, "file-limit",
+               "limit=%llu wanted=%llu reason=\"probes-in-flight and tcp-clients may run out of "
+               "descriptors; raise LimitNOFILE or lower them\"",
+               (unsigned long long)rl.rlim_cur, (unsigned long long)wanted);
+}
+
 static int serve(sb_options_t *o, sb_gen_t *gen)
 {
     sb_net_t *net = NULL;
@@ -183,12 +205,15 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     sb_log(SB_LOG_INFO, "starting", "version=%s zones=%zu profiles=%zu endpoints=%zu threads=%u",
            SB_VERSION, sb_gen_zone_count(gen), sb_gen_profile_count(gen), endpoint_total(gen),
            o->threads);
+    raise_file_limit(o);
+    sb_prober_config_t probe_cfg = {.max_in_flight = o->probes_in_flight};
     int rc = bind_listeners(o, &net);
-    if (rc == 0 && (rc = sb_prober_start(&prober, gen)) < 0)
+    if (rc == 0 && (rc = sb_prober_start(&prober, gen, &probe_cfg)) < 0)
         sb_log(SB_LOG_ERROR, "prober-failed", "reason=\"%s\"", sb_strerror(rc));
     if (rc == 0) {
         uint64_t t0 = uv_hrtime();
-        uint32_t bound = sb_prober_first_round_bound(gen) + FIRST_ROUND_SLACK_MS;
+        uint32_t bound =
+            sb_prober_first_round_bound(gen, probe_cfg.max_in_flight) + FIRST_ROUND_SLACK_MS;
         bool complete = sb_prober_wait_first_round(prober, bound);
         sb_log(complete ? SB_LOG_INFO : SB_LOG_WARNING, "first-round",
                "complete=%s elapsed_ms=%llu", complete ? "yes" : "no",

@@ -5,6 +5,7 @@
 #include "sb_error.h"
 #include "sb_zonefile.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -145,33 +146,65 @@ static const char *why_unusable(const sb_match_t *m)
     return "has no A or AAAA record to answer with and probe";
 }
 
-static int resolve_in_zone(sb_gen_t *gen, sb_endpoint_t *ep, sb_diag_t *diag)
+/* The addresses of `name` (an endpoint's target or probe target) from the
+ * served zones, into *addrs. Nothing when the name is not served here (DNS
+ * resolves it); an error when it is served but cannot be probed. */
+static int addresses_in_zone(sb_gen_t *gen, const sb_endpoint_t *ep, const uint8_t *name,
+                             const char *what, const sb_addr_t **addrs, uint8_t *count,
+                             sb_diag_t *diag)
 {
-    if (sb_name_equal(ep->target, ep->profile->owner))
-        return 0; /* the zone file parser reports an endpoint aimed at itself */
     sb_lname_t target;
-    sb_lname_set(&target, ep->target);
+    sb_lname_set(&target, name);
     const sb_zone_t *z = sb_gen_find_zone(gen, &target);
     if (z == NULL)
         return 0; /* outside every served zone: resolved through DNS */
     sb_match_t m;
     sb_zone_lookup(z, &target, SB_TYPE_A, &m);
-    if (m.kind == SB_MATCH_REFERRAL)
-        return 0; /* delegated away: resolved through DNS */
+    if (m.kind == SB_MATCH_REFERRAL || m.kind == SB_MATCH_DNAME)
+        return 0; /* delegated or redirected away: resolved through DNS */
     sb_addr_t found[16];
     size_t n = 0;
     if ((m.kind == SB_MATCH_EXACT || m.kind == SB_MATCH_WILDCARD) && m.node->profile == NULL)
         n = collect_addresses(m.node, found, 16);
     if (n == 0) {
-        sb_diag_error(diag, ep->pos, "endpoint '%s': target %s is in the served zone %s but %s",
-                      ep->name, ep->target_text, sb_zone_apex_text(z), why_unusable(&m));
+        char text[SB_NAME_TEXT_MAX];
+        sb_name_to_text(name, text, sizeof(text));
+        sb_diag_error(diag, ep->pos, "endpoint '%s': %s %s is in the served zone %s but %s",
+                      ep->name, what, text, sb_zone_apex_text(z), why_unusable(&m));
         return 0;
     }
-    ep->zone_addrs = sb_arena_memdup(gen->arena, found, n * sizeof(sb_addr_t));
-    if (ep->zone_addrs == NULL)
+    *addrs = sb_arena_memdup(gen->arena, found, n * sizeof(sb_addr_t));
+    if (*addrs == NULL)
         return -ENOMEM;
-    ep->zone_addr_count = (uint8_t)n;
+    *count = (uint8_t)n;
     return 0;
+}
+
+/* A probe-target that is a name (not an address literal), in wire form. */
+static bool probe_name(const sb_endpoint_t *ep, uint8_t *wire)
+{
+    const char *host = ep->monitor.probe_host;
+    struct in6_addr a;
+    if (host == NULL || inet_pton(AF_INET, host, &a) == 1 || inet_pton(AF_INET6, host, &a) == 1)
+        return false;
+    char text[SB_NAME_TEXT_MAX + 2];
+    snprintf(text, sizeof(text), "%s%s", host, host[strlen(host) - 1] == '.' ? "" : ".");
+    return sb_name_from_text(text, wire) > 0;
+}
+
+static int resolve_in_zone(sb_gen_t *gen, sb_endpoint_t *ep, sb_diag_t *diag)
+{
+    uint8_t wire[SB_NAME_MAX];
+    if (probe_name(ep, wire)) {
+        int rc = addresses_in_zone(gen, ep, wire, "probe target", &ep->probe_zone_addrs,
+                                   &ep->probe_zone_addr_count, diag);
+        if (rc < 0)
+            return rc;
+    }
+    if (ep->kind != SB_TARGET_NAME || sb_name_equal(ep->target, ep->profile->owner))
+        return 0; /* the zone file parser reports an endpoint aimed at itself */
+    return addresses_in_zone(gen, ep, ep->target, "target", &ep->zone_addrs, &ep->zone_addr_count,
+                             diag);
 }
 
 static int collect_profiles(sb_gen_t *gen, sb_diag_t *diag)
@@ -187,8 +220,6 @@ static int collect_profiles(sb_gen_t *gen, sb_diag_t *diag)
             sb_profile_t *p = sb_zone_profile(gen->zones[i], j);
             gen->profiles[gen->profile_count++] = p;
             for (uint16_t k = 0; k < p->count; k++) {
-                if (p->endpoints[k].kind != SB_TARGET_NAME)
-                    continue;
                 int rc = resolve_in_zone(gen, &p->endpoints[k], diag);
                 if (rc < 0)
                     return rc;

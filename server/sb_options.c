@@ -1,6 +1,7 @@
 #include "sb_options.h"
 
 #include "sb_error.h"
+#include "sb_prober.h"
 #include "sb_value.h"
 
 #include <errno.h>
@@ -29,6 +30,7 @@ static int set_tcp_idle(sb_options_t *o, const char *value, const char *base, ch
 static int set_tcp_clients(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_log_level(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_nsid(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_probes_in_flight(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_version_string(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_identity(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_cookie_secret(sb_options_t *o, const char *value, const char *base, char *why);
@@ -50,6 +52,9 @@ static const option_def_t defs[] = {
     {"tcp-clients", 0, "N", "most TCP connections at once, 1-100000 (default 1000)",
      set_tcp_clients, false},
     {"log-level", 0, "LEVEL", "debug, info, warning or error (default info)", set_log_level, false},
+    {"probes-in-flight", 0, "N",
+     "most health probes running at once, 1-100000; more wait for a slot (default 2048)",
+     set_probes_in_flight, false},
     {"nsid", 0, "TEXT", "name server identifier sent to clients that ask (RFC 5001; default none)",
      set_nsid, false},
     {"version-string", 0, "TEXT",
@@ -73,6 +78,7 @@ void sb_options_init(sb_options_t *o)
     o->tcp_idle_ms = 10000;
     o->tcp_clients = 1000;
     o->log_level = SB_LOG_INFO;
+    o->probes_in_flight = SB_PROBER_DEFAULT_IN_FLIGHT;
 }
 
 void sb_options_free(sb_options_t *o)
@@ -173,6 +179,12 @@ static int set_wire_text(char **dst, const char *value, size_t max, char *why)
     free(*dst);
     *dst = copy;
     return 0;
+}
+
+static int set_probes_in_flight(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_uint(&o->probes_in_flight, value, 1, 100000, why);
 }
 
 static int set_nsid(sb_options_t *o, const char *value, const char *base, char *why)

@@ -39,6 +39,7 @@ typedef struct {
     uint32_t tcp_idle_ms;
     unsigned tcp_clients;
     sb_log_level_t log_level;
+    unsigned probes_in_flight;
     char *nsid;           /* NULL: none */
     char *version_string; /* NULL: REFUSED */
     char *identity;       /* NULL: REFUSED */

@@ -56,6 +56,9 @@ typedef struct sb_endpoint {
      * data, so probing needs no DNS. NULL otherwise. */
     const sb_addr_t *zone_addrs;
     uint8_t zone_addr_count;
+    /* The same for a probe-target name inside a served zone. */
+    const sb_addr_t *probe_zone_addrs;
+    uint8_t probe_zone_addr_count;
     struct sb_profile *profile;
     sb_pos_t pos;
 } sb_endpoint_t;

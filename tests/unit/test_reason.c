@@ -21,6 +21,9 @@ static void formatting(void **state)
     assert_string_equal(words(SB_REASON_RESOLVE_FAILED, 0, "NXDOMAIN"), "resolve failed: NXDOMAIN");
     assert_string_equal(words(SB_REASON_RESET, 0, NULL), "connection reset");
     assert_string_equal(words(SB_REASON_TLS, 0, "handshake failed"), "TLS handshake failed");
+    assert_string_equal(words(SB_REASON_TLS, 0, "certificate expired"), "TLS certificate expired");
+    assert_string_equal(words(SB_REASON_BODY_MISMATCH, 64, "all systems go"),
+                        "body did not contain 'all systems go' in the first 64 KiB");
     assert_string_equal(words(SB_REASON_LOCAL, 0, "too many open files"),
                         "local error: too many open files");
 }
@@ -31,6 +34,7 @@ static void keys(void **state)
     for (int r = 0; r < SB_REASON_COUNT; r++)
         assert_non_null(sb_reason_key((sb_reason_t)r));
     assert_string_equal(sb_reason_key(SB_REASON_TIMEOUT), "timeout");
+    assert_string_equal(sb_reason_key(SB_REASON_BODY_MISMATCH), "body_mismatch");
     assert_string_equal(sb_reason_key(SB_REASON_COUNT), "unknown");
 }
 
