@@ -1,10 +1,8 @@
 #include "sb_prober.h"
 
 #include "sb_check.h"
-#include "sb_flap.h"
-#include "sb_health.h"
-#include "sb_history.h"
 #include "sb_log.h"
+#include "sb_prober_state.h"
 #include "sb_resolver.h"
 
 #include <arpa/inet.h>
@@ -17,55 +15,6 @@
 #define JITTER_MAX_MS         100 /* and at most a twentieth of the interval */
 #define QUEUE_LOG_EVERY_MS    10000
 #define GOLDEN_RATIO_FRACTION 0.6180339887498949
-
-typedef struct profile_state profile_state_t;
-
-typedef struct sb_ep_state {
-    sb_endpoint_t *ep;
-    profile_state_t *ps;
-    sb_health_t health;
-    sb_flap_t flap;
-    bool held; /* in hold-down: not answered, whatever its health */
-    sb_result_t last;
-    sb_history_t history;
-} sb_ep_state_t;
-
-struct profile_state {
-    sb_profile_t *profile;
-    sb_ep_state_t *eps; /* profile->count of them, in priority order */
-    sb_choice_t choice;
-    bool decided; /* every endpoint has had a first result */
-};
-
-struct sb_prober {
-    uv_thread_t thread;
-    uv_loop_t loop;
-    uv_async_t stop;
-    sb_gen_t *gen;
-    profile_state_t *profiles;
-    size_t profile_count;
-    sb_ep_state_t *eps;
-    size_t ep_count;
-    sb_check_t *checks;
-    size_t check_count;
-    char **hosts; /* per check, the URL host */
-    sb_http_t *http;
-    sb_resolver_t *resolver;
-    bool stopping;
-    /* Probes in flight, and the checks waiting for a slot, oldest first. */
-    unsigned inflight;
-    unsigned max_inflight;
-    sb_check_t *queue_head, *queue_tail;
-    size_t queued;
-    uint64_t queue_logged_at;
-    uint64_t rng;
-    /* First-round and start-up handshake with the controlling thread. */
-    uv_mutex_t lock;
-    uv_cond_t cond;
-    size_t first_pending;
-    bool started;
-    int start_status;
-};
 
 static void run_check(sb_check_t *c);
 static void start_next_queued(sb_prober_t *p);
@@ -103,18 +52,24 @@ static void log_choice_change(const profile_state_t *ps, uint16_t from, uint16_t
 /* Recompute and publish the profile's choice. Until every endpoint has had
  * its first result the default choice stands, so that the first round does
  * not move answers back and forth. */
-static void reselect(profile_state_t *ps, const char *why)
+void sb_prober_reselect(profile_state_t *ps, const char *why)
 {
     const sb_profile_t *p = ps->profile;
-    bool usable[p->count];
+    bool usable[p->count], eligible[p->count];
     for (uint16_t i = 0; i < p->count; i++) {
-        if (ps->eps[i].health.state == SB_HEALTH_CHECKING)
+        const sb_ep_state_t *es = &ps->eps[i];
+        if (es->health.state == SB_HEALTH_CHECKING && es->forced == 0)
             return;
-        usable[i] = ps->eps[i].health.state == SB_HEALTH_UP && !ps->eps[i].held;
+        if (es->forced != 0)
+            usable[i] = es->forced > 0;
+        else
+            usable[i] = es->health.state == SB_HEALTH_UP && !es->held;
+        eligible[i] = !es->drained;
     }
     const char *cause = ps->decided ? why : "first-round";
     ps->decided = true;
-    sb_choice_t c = sb_profile_choose(p, usable);
+    sb_choose_input_t in = {.usable = usable, .eligible = eligible, .preferred = ps->switchover};
+    sb_choice_t c = sb_profile_choose_with(p, &in);
     sb_choice_t old = ps->choice;
     if (memcmp(&c, &old, sizeof(c)) == 0 && strcmp(cause, "first-round") != 0)
         return;
@@ -128,7 +83,7 @@ static void reselect(profile_state_t *ps, const char *why)
                           cause);
 }
 
-static int64_t wall_ms(void)
+int64_t sb_prober_wall_ms(void)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -175,22 +130,23 @@ static void apply_result(sb_ep_state_t *es, const sb_result_t *r, uint32_t queue
 {
     sb_health_state_t before = es->health.state;
     es->last = *r;
-    sb_history_add(&es->history, wall_ms(), r, queued_ms);
+    sb_history_add(&es->history, sb_prober_wall_ms(), r, queued_ms);
     bool ended = hold_ended(es, now);
     if (!sb_health_feed(&es->health, sb_result_ok(r))) {
         if (ended)
-            reselect(es->ps, "hold-down-end");
+            sb_prober_reselect(es->ps, "hold-down-end");
         return;
     }
     char words[256];
     sb_result_format(r, words, sizeof(words));
+    es->since_ms = sb_prober_wall_ms();
     sb_log(es->health.state == SB_HEALTH_DOWN ? SB_LOG_WARNING : SB_LOG_INFO, "endpoint-state",
            "profile=%s endpoint=%s target=%s from=%s to=%s reason=\"%s\" latency_ms=%u%s",
            es->ps->profile->owner_text, es->ep->name, es->ep->target_text,
            sb_health_state_name(before), sb_health_state_name(es->health.state), words,
            r->latency_ms, es->held ? " held=yes" : "");
     bool began = before != SB_HEALTH_CHECKING && note_change(es, now);
-    reselect(es->ps, began ? "hold-down" : "probe");
+    sb_prober_reselect(es->ps, began ? "hold-down" : "probe");
 }
 
 /* ---- a run of a check ---------------------------------------------------- */
@@ -608,11 +564,13 @@ static int build(sb_prober_t *p)
         ps->profile = sb_gen_profile(p->gen, i);
         ps->eps = &p->eps[p->ep_count];
         ps->choice = sb_profile_current(ps->profile);
+        ps->switchover = SB_PICK_NONE;
         for (uint16_t k = 0; k < ps->profile->count; k++) {
             sb_ep_state_t *es = &p->eps[p->ep_count++];
             const sb_monitor_t *m = &ps->profile->endpoints[k].monitor;
             es->ep = &ps->profile->endpoints[k];
             es->ps = ps;
+            es->since_ms = sb_prober_wall_ms();
             sb_health_init(&es->health, m->fall, m->rise);
             sb_flap_init(&es->flap, m->flap_limit, m->flap_window_ms, m->hold_down_ms);
             if (m->proto == SB_MONITOR_NONE) {
@@ -662,6 +620,10 @@ static void teardown(sb_prober_t *p)
         close_check(p, &p->checks[i]);
     sb_http_close(p->http);
     sb_resolver_close(p->resolver);
+    if (p->call_async.loop != NULL && !uv_is_closing((uv_handle_t *)&p->call_async))
+        uv_close((uv_handle_t *)&p->call_async, NULL);
+    if (p->expiry.loop != NULL && !uv_is_closing((uv_handle_t *)&p->expiry))
+        uv_close((uv_handle_t *)&p->expiry, NULL);
     if (!uv_is_closing((uv_handle_t *)&p->stop))
         uv_close((uv_handle_t *)&p->stop, NULL);
 }
@@ -671,9 +633,43 @@ static void on_stop(uv_async_t *a)
     teardown(a->data);
 }
 
+static void on_call(uv_async_t *a)
+{
+    sb_prober_t *p = a->data;
+    uv_mutex_lock(&p->lock);
+    sb_prober_call_t *call = p->call;
+    p->call = NULL;
+    uv_mutex_unlock(&p->lock);
+    if (call == NULL)
+        return;
+    call->run(p, call);
+    uv_mutex_lock(&p->lock);
+    call->done = true;
+    uv_cond_broadcast(&p->cond);
+    uv_mutex_unlock(&p->lock);
+}
+
+int sb_prober_call(sb_prober_t *p, sb_prober_call_t *call)
+{
+    uv_mutex_lock(&p->lock);
+    call->done = false;
+    p->call = call;
+    uv_async_send(&p->call_async);
+    while (!call->done)
+        uv_cond_wait(&p->cond, &p->lock);
+    uv_mutex_unlock(&p->lock);
+    return call->rc;
+}
+
 static int thread_setup(sb_prober_t *p)
 {
     int rc;
+    if ((rc = uv_async_init(&p->loop, &p->call_async, on_call)) < 0)
+        return rc;
+    p->call_async.data = p;
+    uv_timer_init(&p->loop, &p->expiry);
+    p->expiry.data = p;
+    uv_timer_start(&p->expiry, sb_override_expire, 1000, 1000);
     if ((rc = sb_http_new(&p->http, &p->loop)) < 0)
         return rc;
     if ((rc = sb_resolver_new(&p->resolver, &p->loop)) < 0)
@@ -681,7 +677,8 @@ static int thread_setup(sb_prober_t *p)
     if ((rc = build(p)) < 0)
         return rc;
     for (size_t i = 0; i < p->profile_count; i++)
-        reselect(&p->profiles[i], "probe"); /* endpoints with no monitor are known at once */
+        sb_prober_reselect(&p->profiles[i],
+                           "probe"); /* endpoints with no monitor are known at once */
     return 0;
 }
 

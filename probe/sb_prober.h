@@ -31,6 +31,8 @@
 
 #include "sb_gen.h"
 
+#include <jansson.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -56,6 +58,43 @@ bool sb_prober_wait_first_round(sb_prober_t *p, uint32_t timeout_ms);
 /* Number of endpoints, and of distinct checks run for them. */
 size_t sb_prober_endpoint_count(const sb_prober_t *p);
 size_t sb_prober_check_count(const sb_prober_t *p);
+
+/* ---- operator overrides and status (sb_override.c) ----------------------
+ * Each call runs on the worker's thread and waits for it: the worker owns
+ * all state, and its loop never blocks, so the wait is short. Call from the
+ * controlling thread only, one call at a time. */
+
+typedef enum {
+    SB_OVERRIDE_DRAIN, /* never answer the endpoint; still probed */
+    SB_OVERRIDE_UNDRAIN,
+    SB_OVERRIDE_FORCE, /* treat it as up or down, whatever its probes */
+    SB_OVERRIDE_UNFORCE,
+    SB_OVERRIDE_SWITCHOVER, /* answer it first, as if it had the top priority */
+    SB_OVERRIDE_FAILBACK,   /* undo a switchover */
+} sb_override_op_t;
+
+typedef struct {
+    sb_override_op_t op;
+    const char *profile;  /* its name, with or without the final dot */
+    const char *endpoint; /* unused for FAILBACK */
+    bool force_up;        /* FORCE */
+    int64_t until_ms;     /* FORCE: Unix ms when it ends by itself; 0 never */
+    const char *by;       /* who asked, for the log: "uid=1000", "state-file" */
+} sb_override_t;
+
+/* Apply one override; it is logged, and the answer follows at once.
+ * Returns 0; -ENOENT for an unknown profile or endpoint, -EINVAL for one
+ * that cannot be done (draining the last endpoint of a family), each with
+ * words in `why`; -EALREADY when it was already so (not an error to log). */
+int sb_prober_override(sb_prober_t *p, const sb_override_t *o, char *why, size_t why_len);
+
+/* Every profile and endpoint: state, reason, since when, last latency,
+ * overrides, and the endpoint answering now. The caller owns the object. */
+json_t *sb_prober_status(sb_prober_t *p);
+
+/* The overrides in force, as the state file keeps them (an array of
+ * {"profile", "endpoint", "action", ...}). The caller owns the array. */
+json_t *sb_prober_overrides(sb_prober_t *p);
 
 void sb_prober_stop(sb_prober_t *p);
 

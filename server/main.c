@@ -5,12 +5,15 @@
  * round of probes, and only then starts answering, so that the first answer
  * is already right. SIGTERM and SIGINT stop it gracefully.
  */
+#include "sb_control.h"
+#include "sb_ctl.h"
 #include "sb_error.h"
 #include "sb_gen.h"
 #include "sb_log.h"
 #include "sb_net.h"
 #include "sb_options.h"
 #include "sb_prober.h"
+#include "sb_state.h"
 
 #include <ares.h>
 #include <curl/curl.h>
@@ -36,6 +39,7 @@ static void usage(FILE *out)
             "Commands:\n"
             "  serve     answer DNS queries for the zones (runs in the foreground)\n"
             "  check     validate the configuration: prints 'configuration OK' or every error\n"
+            "  ctl       control a running server (switchboard ctl --help)\n"
             "  version   print the version\n"
             "\n"
             "Options:\n");
@@ -195,6 +199,37 @@ static void raise_file_limit(const sb_options_t *o)
                (unsigned long long)rl.rlim_cur, (unsigned long long)wanted);
 }
 
+/* Overrides set before a restart apply before the first answer. */
+static void restore_overrides(const sb_options_t *o, sb_prober_t *prober)
+{
+    char err[512];
+    int n = sb_state_load(o->state_file, prober, err, sizeof(err));
+    if (n >= 0)
+        sb_log(SB_LOG_INFO, "state-restored", "file=%s overrides=%d", o->state_file, n);
+    else if (n != -ENOENT)
+        sb_log(SB_LOG_ERROR, "state-unreadable",
+               "reason=\"%s\" action=\"starting without saved overrides\"", err);
+}
+
+static int open_control(const sb_options_t *o, control_t *control, sb_prober_t *prober,
+                        sb_control_t **ctl)
+{
+    sb_control_config_t cfg = {
+        .path = o->control_socket,
+        .mode = o->control_mode,
+        .prober = prober,
+        .state_file = o->state_file,
+    };
+    char err[512];
+    int rc = sb_control_open(ctl, &control->loop, &cfg, err, sizeof(err));
+    if (rc < 0)
+        sb_log(SB_LOG_ERROR, "control-failed",
+               "reason=\"%s\" hint=\"--control-socket names another path\"", err);
+    else
+        sb_log(SB_LOG_INFO, "control-listening", "socket=%s", o->control_socket);
+    return rc;
+}
+
 static int serve(sb_options_t *o, sb_gen_t *gen)
 {
     sb_net_t *net = NULL;
@@ -207,9 +242,14 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
            o->threads);
     raise_file_limit(o);
     sb_prober_config_t probe_cfg = {.max_in_flight = o->probes_in_flight};
+    sb_control_t *ctl = NULL;
     int rc = bind_listeners(o, &net);
     if (rc == 0 && (rc = sb_prober_start(&prober, gen, &probe_cfg)) < 0)
         sb_log(SB_LOG_ERROR, "prober-failed", "reason=\"%s\"", sb_strerror(rc));
+    if (rc == 0) {
+        restore_overrides(o, prober);
+        rc = open_control(o, &control, prober, &ctl);
+    }
     if (rc == 0) {
         uint64_t t0 = uv_hrtime();
         uint32_t bound =
@@ -227,6 +267,7 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
         sb_log(SB_LOG_INFO, "ready", NULL);
         uv_run(&control.loop, UV_RUN_DEFAULT);
     }
+    sb_control_close(ctl);
     sb_net_stop(net, SHUTDOWN_DRAIN_MS);
     sb_prober_stop(prober);
     control_close(&control);
@@ -269,6 +310,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (strcmp(cmd, "ctl") == 0)
+        return sb_ctl_main(argc - 2, argv + 2);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
         ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
         fprintf(stderr, "switchboard: cannot initialise libcurl or c-ares\n");

@@ -1,6 +1,8 @@
 #include "sb_options.h"
 
+#include "sb_control.h"
 #include "sb_error.h"
+#include "sb_state.h"
 #include "sb_prober.h"
 #include "sb_value.h"
 
@@ -31,6 +33,9 @@ static int set_tcp_clients(sb_options_t *o, const char *value, const char *base,
 static int set_log_level(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_nsid(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_probes_in_flight(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_control_socket(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_control_mode(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_state_file(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_version_string(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_identity(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_cookie_secret(sb_options_t *o, const char *value, const char *base, char *why);
@@ -52,6 +57,16 @@ static const option_def_t defs[] = {
     {"tcp-clients", 0, "N", "most TCP connections at once, 1-100000 (default 1000)",
      set_tcp_clients, false},
     {"log-level", 0, "LEVEL", "debug, info, warning or error (default info)", set_log_level, false},
+    {"control-socket", 0, "PATH",
+     "Unix socket for `switchboard ctl` (default " SB_DEFAULT_CONTROL_SOCKET ")",
+     set_control_socket, false},
+    {"control-socket-mode", 0, "OCTAL",
+     "permissions of the control socket (default 0600: only its owner may connect)",
+     set_control_mode, false},
+    {"state-file", 0, "PATH",
+     "where drains, forced states and switchovers are kept across restarts "
+     "(default " SB_DEFAULT_STATE_FILE ")",
+     set_state_file, false},
     {"probes-in-flight", 0, "N",
      "most health probes running at once, 1-100000; more wait for a slot (default 2048)",
      set_probes_in_flight, false},
@@ -79,6 +94,7 @@ void sb_options_init(sb_options_t *o)
     o->tcp_clients = 1000;
     o->log_level = SB_LOG_INFO;
     o->probes_in_flight = SB_PROBER_DEFAULT_IN_FLIGHT;
+    o->control_mode = 0600;
 }
 
 void sb_options_free(sb_options_t *o)
@@ -86,6 +102,9 @@ void sb_options_free(sb_options_t *o)
     free(o->config_file);
     free(o->zones_dir);
     free(o->nsid);
+    free(o->control_socket);
+    free(o->state_file);
+    o->control_socket = o->state_file = NULL;
     free(o->version_string);
     free(o->identity);
     o->config_file = o->zones_dir = o->nsid = o->version_string = o->identity = NULL;
@@ -98,9 +117,9 @@ static int set_config(sb_options_t *o, const char *value, const char *base, char
     return -EINVAL;
 }
 
-static int set_zones(sb_options_t *o, const char *value, const char *base, char *why)
+/* A path option: relative paths in a config file are relative to it. */
+static int set_path(char **dst, const char *value, const char *base)
 {
-    (void)why;
     char *path;
     if (value[0] == '/' || base == NULL) {
         path = strdup(value);
@@ -112,9 +131,15 @@ static int set_zones(sb_options_t *o, const char *value, const char *base, char 
     }
     if (path == NULL)
         return -ENOMEM;
-    free(o->zones_dir);
-    o->zones_dir = path;
+    free(*dst);
+    *dst = path;
     return 0;
+}
+
+static int set_zones(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)why;
+    return set_path(&o->zones_dir, value, base);
 }
 
 static int set_listen(sb_options_t *o, const char *value, const char *base, char *why)
@@ -178,6 +203,32 @@ static int set_wire_text(char **dst, const char *value, size_t max, char *why)
         return -ENOMEM;
     free(*dst);
     *dst = copy;
+    return 0;
+}
+
+static int set_control_socket(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)why;
+    return set_path(&o->control_socket, value, base);
+}
+
+static int set_state_file(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)why;
+    return set_path(&o->state_file, value, base);
+}
+
+static int set_control_mode(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(value, &end, 8);
+    if (errno != 0 || *end != '\0' || end == value || v > 0777) {
+        snprintf(why, SB_WHY_MAX, "must be octal permission bits, as in 0600 or 0660");
+        return -EINVAL;
+    }
+    o->control_mode = (unsigned)v;
     return 0;
 }
 
@@ -448,7 +499,10 @@ int sb_options_parse(sb_options_t *o, int argc, char **argv, sb_diag_t *diag)
     free(flags);
     if (rc < 0)
         return rc;
-    if (o->zones_dir == NULL && (o->zones_dir = strdup(SB_DEFAULT_ZONES_DIR)) == NULL)
+    if ((o->zones_dir == NULL && (o->zones_dir = strdup(SB_DEFAULT_ZONES_DIR)) == NULL) ||
+        (o->control_socket == NULL &&
+         (o->control_socket = strdup(SB_DEFAULT_CONTROL_SOCKET)) == NULL) ||
+        (o->state_file == NULL && (o->state_file = strdup(SB_DEFAULT_STATE_FILE)) == NULL))
         return -ENOMEM;
     if (o->listen_count == 0)
         default_listen(o);

@@ -40,6 +40,9 @@ typedef struct {
     unsigned tcp_clients;
     sb_log_level_t log_level;
     unsigned probes_in_flight;
+    char *control_socket;
+    unsigned control_mode;
+    char *state_file;
     char *nsid;           /* NULL: none */
     char *version_string; /* NULL: REFUSED */
     char *identity;       /* NULL: REFUSED */

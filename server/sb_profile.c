@@ -24,16 +24,37 @@ static bool in_primary_family(const sb_endpoint_t *e)
     return e->kind != SB_TARGET_V6;
 }
 
-/* First usable endpoint of the family, else the first of the family. */
-static uint16_t pick(const sb_profile_t *p, const bool *usable, bool v6, bool *fail_open)
+static bool in_family(const sb_endpoint_t *e, bool v6)
+{
+    return in_primary_family(e) != v6;
+}
+
+/* The endpoint at position `k` of the order the choice tries: the
+ * preferred endpoint first (a switchover), then priority order. */
+static uint16_t nth(uint16_t preferred, uint16_t k)
+{
+    if (preferred == SB_PICK_NONE)
+        return k;
+    if (k == 0)
+        return preferred;
+    return (uint16_t)(k <= preferred ? k - 1 : k);
+}
+
+/* First usable eligible endpoint of the family in that order, else the
+ * first eligible one (fail open), else none. */
+static uint16_t pick(const sb_profile_t *p, const sb_choose_input_t *in, bool v6, bool *fail_open)
 {
     uint16_t first = SB_PICK_NONE;
-    for (uint16_t i = 0; i < p->count; i++) {
-        if (in_primary_family(&p->endpoints[i]) == v6)
+    uint16_t preferred = in->preferred;
+    if (preferred != SB_PICK_NONE && !in_family(&p->endpoints[preferred], v6))
+        preferred = SB_PICK_NONE;
+    for (uint16_t k = 0; k < p->count; k++) {
+        uint16_t i = nth(preferred, k);
+        if (!in_family(&p->endpoints[i], v6) || (in->eligible != NULL && !in->eligible[i]))
             continue;
         if (first == SB_PICK_NONE)
             first = i;
-        if (usable == NULL || usable[i]) {
+        if (in->usable == NULL || in->usable[i]) {
             *fail_open = false;
             return i;
         }
@@ -42,12 +63,18 @@ static uint16_t pick(const sb_profile_t *p, const bool *usable, bool v6, bool *f
     return first;
 }
 
-sb_choice_t sb_profile_choose(const sb_profile_t *profile, const bool *usable)
+sb_choice_t sb_profile_choose_with(const sb_profile_t *profile, const sb_choose_input_t *in)
 {
     sb_choice_t c;
-    c.primary = pick(profile, usable, false, &c.primary_fail_open);
-    c.v6 = pick(profile, usable, true, &c.v6_fail_open);
+    c.primary = pick(profile, in, false, &c.primary_fail_open);
+    c.v6 = pick(profile, in, true, &c.v6_fail_open);
     return c;
+}
+
+sb_choice_t sb_profile_choose(const sb_profile_t *profile, const bool *usable)
+{
+    sb_choose_input_t in = {.usable = usable, .preferred = SB_PICK_NONE};
+    return sb_profile_choose_with(profile, &in);
 }
 
 void sb_profile_publish(sb_profile_t *profile, sb_choice_t choice)

@@ -92,6 +92,20 @@ typedef struct sb_profile {
  * (fail open) and the choice says so. */
 sb_choice_t sb_profile_choose(const sb_profile_t *profile, const bool *usable);
 
+/* What an operator changed (drain, switchover) on top of health. */
+typedef struct {
+    const bool *usable;   /* NULL: every endpoint is usable */
+    const bool *eligible; /* may answer at all, even failing open (not
+                             drained); NULL: every endpoint */
+    uint16_t preferred;   /* tried before the priority order (a switchover),
+                             or SB_PICK_NONE */
+} sb_choose_input_t;
+
+/* As sb_profile_choose(), with the preferred endpoint tried first and
+ * ineligible endpoints never chosen; a family with no eligible endpoint
+ * gets SB_PICK_NONE. */
+sb_choice_t sb_profile_choose_with(const sb_profile_t *profile, const sb_choose_input_t *in);
+
 /* Publish a choice for readers (release store). Probe worker only. */
 void sb_profile_publish(sb_profile_t *profile, sb_choice_t choice);
 

@@ -92,8 +92,10 @@ class Endpoint:
 class Server:
     """A switchboard daemon serving `zones` ({file name: text})."""
 
-    def __init__(self, zones, args=(), zones_dir=None):
+    def __init__(self, zones, args=(), zones_dir=None, state_file=None):
         self.tmp = tempfile.mkdtemp(prefix="sb-scenario-")
+        self.control_socket = os.path.join(self.tmp, "control.sock")
+        self.state_file = state_file or os.path.join(self.tmp, "state.json")
         if zones_dir is None:
             zones_dir = os.path.join(self.tmp, "zones")
             os.mkdir(zones_dir)
@@ -104,7 +106,8 @@ class Server:
         self.lines = []
         self.cond = threading.Condition()
         cmd = [BINARY, "serve", "--zones", zones_dir, "--listen", "127.0.0.1:0",
-               "--threads", "2", *args]
+               "--threads", "2", "--control-socket", self.control_socket,
+               "--state-file", self.state_file, *args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True)
         threading.Thread(target=self._read, daemon=True).start()
@@ -153,6 +156,16 @@ class Server:
             return dns.query.tcp(q, "127.0.0.1", port=self.port, timeout=timeout)
         return dns.query.udp(q, "127.0.0.1", port=self.port, timeout=timeout,
                              ignore_trailing=False)
+
+    def ctl(self, *args, check=True):
+        """Run `switchboard ctl` against this server; (exit status, stdout,
+        stderr). With check, a non-zero exit fails the test."""
+        r = subprocess.run([BINARY, "ctl", "--socket", self.control_socket, *args],
+                           capture_output=True, text=True, timeout=10)
+        if check and r.returncode != 0:
+            raise AssertionError(f"switchboard ctl {' '.join(args)} exited {r.returncode}: "
+                                 f"{r.stderr}")
+        return r.returncode, r.stdout, r.stderr
 
     def raw_udp(self, payload, timeout=1.0):
         """Send raw bytes; the reply's bytes, or None when nothing came."""

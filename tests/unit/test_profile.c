@@ -86,6 +86,35 @@ static void one_family_only(void **state)
     assert_ptr_equal(sb_profile_answer(&profile, SB_TYPE_A), &eps[0]);
 }
 
+static void switchover_and_drain(void **state)
+{
+    (void)state;
+    const sb_target_kind_t k[4] = {SB_TARGET_NAME, SB_TARGET_NAME, SB_TARGET_NAME, SB_TARGET_NAME};
+    make(k, 4, false);
+    bool usable[4] = {true, true, true, true};
+    bool eligible[4] = {true, true, true, true};
+    sb_choose_input_t in = {.usable = usable, .eligible = eligible, .preferred = 2};
+    /* A switchover answers with its endpoint while the primary is fine. */
+    assert_int_equal(sb_profile_choose_with(&profile, &in).primary, 2);
+    /* If it is down, the rest follow in priority order. */
+    usable[2] = false;
+    assert_int_equal(sb_profile_choose_with(&profile, &in).primary, 0);
+    /* A drained endpoint is never chosen, not even to fail open. */
+    in.preferred = SB_PICK_NONE;
+    eligible[0] = false;
+    assert_int_equal(sb_profile_choose_with(&profile, &in).primary, 1);
+    memset(usable, 0, sizeof(usable));
+    sb_choice_t c = sb_profile_choose_with(&profile, &in);
+    assert_int_equal(c.primary, 1);
+    assert_true(c.primary_fail_open);
+    /* Failing open follows the switchover's order too. */
+    in.preferred = 3;
+    assert_int_equal(sb_profile_choose_with(&profile, &in).primary, 3);
+    /* Nothing eligible: nothing answers. */
+    memset(eligible, 0, sizeof(eligible));
+    assert_int_equal(sb_profile_choose_with(&profile, &in).primary, SB_PICK_NONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -93,6 +122,7 @@ int main(void)
         cmocka_unit_test(all_down_fails_open_to_first),
         cmocka_unit_test(families_are_chosen_separately),
         cmocka_unit_test(one_family_only),
+        cmocka_unit_test(switchover_and_drain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

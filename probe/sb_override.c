@@ -1,0 +1,339 @@
+/*
+ * Operator overrides (drain, force, switchover) and the status view, run on
+ * the probe worker's thread through sb_prober_call(): the worker owns every
+ * endpoint's state, so nothing here needs a lock.
+ */
+#include "sb_log.h"
+#include "sb_prober_state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* ---- finding things by name --------------------------------------------- */
+
+/* "www.example.com" and "www.example.com." name the same profile. */
+static bool same_name(const char *owner_text, const char *asked)
+{
+    size_t n = strlen(asked);
+    if (n > 0 && asked[n - 1] == '.')
+        n--;
+    size_t m = strlen(owner_text);
+    if (m > 0 && owner_text[m - 1] == '.')
+        m--;
+    return n == m && strncasecmp(owner_text, asked, n) == 0;
+}
+
+static profile_state_t *find_profile(sb_prober_t *p, const char *name)
+{
+    for (size_t i = 0; i < p->profile_count; i++) {
+        if (same_name(p->profiles[i].profile->owner_text, name))
+            return &p->profiles[i];
+    }
+    return NULL;
+}
+
+static sb_ep_state_t *find_endpoint(profile_state_t *ps, const char *name)
+{
+    for (uint16_t i = 0; i < ps->profile->count; i++) {
+        if (strcmp(ps->eps[i].ep->name, name) == 0)
+            return &ps->eps[i];
+    }
+    return NULL;
+}
+
+/* ---- applying ----------------------------------------------------------- */
+
+static bool same_family(const sb_endpoint_t *a, const sb_endpoint_t *b)
+{
+    return (a->kind == SB_TARGET_V6) == (b->kind == SB_TARGET_V6);
+}
+
+/* Draining the last answerable endpoint of a family would leave its
+ * queries without an answer: refused. */
+static bool last_of_family(const profile_state_t *ps, const sb_ep_state_t *es)
+{
+    for (uint16_t i = 0; i < ps->profile->count; i++) {
+        const sb_ep_state_t *o = &ps->eps[i];
+        if (o != es && !o->drained && same_family(o->ep, es->ep))
+            return false;
+    }
+    return true;
+}
+
+static void copy_by(char *dst, size_t cap, const char *by)
+{
+    snprintf(dst, cap, "%s", by != NULL ? by : "unknown");
+}
+
+static int apply_endpoint(profile_state_t *ps, sb_ep_state_t *es, const sb_override_t *o, char *why,
+                          size_t why_len)
+{
+    switch (o->op) {
+    case SB_OVERRIDE_DRAIN:
+        if (es->drained)
+            return -EALREADY;
+        if (last_of_family(ps, es)) {
+            snprintf(why, why_len,
+                     "endpoint '%s' is the last one of %s left to answer; draining it would "
+                     "leave queries without an answer",
+                     es->ep->name, ps->profile->owner_text);
+            return -EINVAL;
+        }
+        es->drained = true;
+        copy_by(es->drain_by, sizeof(es->drain_by), o->by);
+        return 0;
+    case SB_OVERRIDE_UNDRAIN:
+        if (!es->drained)
+            return -EALREADY;
+        es->drained = false;
+        return 0;
+    case SB_OVERRIDE_FORCE:
+        es->forced = o->force_up ? 1 : -1;
+        es->force_until_ms = o->until_ms;
+        copy_by(es->force_by, sizeof(es->force_by), o->by);
+        return 0;
+    case SB_OVERRIDE_UNFORCE:
+        if (es->forced == 0)
+            return -EALREADY;
+        es->forced = 0;
+        es->force_until_ms = 0;
+        return 0;
+    case SB_OVERRIDE_SWITCHOVER:
+        ps->switchover = es->ep->index;
+        copy_by(ps->switchover_by, sizeof(ps->switchover_by), o->by);
+        return 0;
+    case SB_OVERRIDE_FAILBACK:
+        break;
+    }
+    return -EINVAL;
+}
+
+static const char *const op_names[] = {
+    [SB_OVERRIDE_DRAIN] = "drain",           [SB_OVERRIDE_UNDRAIN] = "undrain",
+    [SB_OVERRIDE_FORCE] = "force",           [SB_OVERRIDE_UNFORCE] = "unforce",
+    [SB_OVERRIDE_SWITCHOVER] = "switchover", [SB_OVERRIDE_FAILBACK] = "failback",
+};
+
+static void log_override(const profile_state_t *ps, const sb_override_t *o)
+{
+    char extra[96] = "";
+    if (o->op == SB_OVERRIDE_FORCE) {
+        if (o->until_ms > 0)
+            snprintf(extra, sizeof(extra), " state=%s until_ms=%lld", o->force_up ? "up" : "down",
+                     (long long)o->until_ms);
+        else
+            snprintf(extra, sizeof(extra), " state=%s", o->force_up ? "up" : "down");
+    }
+    sb_log(SB_LOG_INFO, "override", "action=%s profile=%s endpoint=%s%s by=%s", op_names[o->op],
+           ps->profile->owner_text, o->op == SB_OVERRIDE_FAILBACK ? "-" : o->endpoint, extra,
+           o->by != NULL ? o->by : "unknown");
+}
+
+static int apply(sb_prober_t *p, const sb_override_t *o, char *why, size_t why_len)
+{
+    profile_state_t *ps = find_profile(p, o->profile);
+    if (ps == NULL) {
+        snprintf(why, why_len, "no profile named %s", o->profile);
+        return -ENOENT;
+    }
+    int rc;
+    if (o->op == SB_OVERRIDE_FAILBACK) {
+        rc = ps->switchover == SB_PICK_NONE ? -EALREADY : 0;
+        ps->switchover = SB_PICK_NONE;
+    } else {
+        sb_ep_state_t *es = find_endpoint(ps, o->endpoint != NULL ? o->endpoint : "");
+        if (es == NULL) {
+            snprintf(why, why_len, "profile %s has no endpoint named '%s'", ps->profile->owner_text,
+                     o->endpoint != NULL ? o->endpoint : "");
+            return -ENOENT;
+        }
+        rc = apply_endpoint(ps, es, o, why, why_len);
+    }
+    if (rc == 0) {
+        log_override(ps, o);
+        sb_prober_reselect(ps, "override");
+    }
+    return rc;
+}
+
+static void run_override(sb_prober_t *p, sb_prober_call_t *call)
+{
+    call->rc = apply(p, call->override, call->why, call->why_len);
+}
+
+int sb_prober_override(sb_prober_t *p, const sb_override_t *o, char *why, size_t why_len)
+{
+    why[0] = '\0';
+    sb_prober_call_t call = {.run = run_override, .override = o, .why = why, .why_len = why_len};
+    return sb_prober_call(p, &call);
+}
+
+/* Forced states given a duration end by themselves (checked every second). */
+void sb_override_expire(uv_timer_t *t)
+{
+    sb_prober_t *p = t->data;
+    int64_t now = sb_prober_wall_ms();
+    for (size_t i = 0; i < p->ep_count; i++) {
+        sb_ep_state_t *es = &p->eps[i];
+        if (es->forced == 0 || es->force_until_ms == 0 || now < es->force_until_ms)
+            continue;
+        es->forced = 0;
+        es->force_until_ms = 0;
+        sb_log(SB_LOG_INFO, "override", "action=unforce profile=%s endpoint=%s by=expiry",
+               es->ps->profile->owner_text, es->ep->name);
+        sb_prober_reselect(es->ps, "override-expired");
+    }
+}
+
+/* ---- status -------------------------------------------------------------- */
+
+static json_t *time_or_null(int64_t ms)
+{
+    if (ms <= 0)
+        return json_null();
+    char buf[40];
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof(buf) - n, ".%03dZ", (int)(ms % 1000));
+    return json_string(buf);
+}
+
+static json_t *history_json(const sb_history_t *h)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < sb_history_count(h); i++) {
+        const sb_history_entry_t *e = sb_history_get(h, i);
+        json_array_append_new(arr, json_pack("{s:o, s:b, s:s, s:s, s:I, s:I}", "time",
+                                             time_or_null(e->time_ms), "ok", e->ok, "reason",
+                                             e->words, "reason_key", sb_reason_key(e->reason),
+                                             "latency_ms", (json_int_t)e->latency_ms, "queued_ms",
+                                             (json_int_t)e->queued_ms));
+    }
+    return arr;
+}
+
+static const char *probe_name(const sb_ep_state_t *es)
+{
+    return sb_monitor_proto_name(es->ep->monitor.proto);
+}
+
+static json_t *endpoint_json(const sb_ep_state_t *es)
+{
+    const sb_history_entry_t *last = sb_history_get(&es->history, 0);
+    json_t *o =
+        json_pack("{s:s, s:s, s:I, s:s, s:s, s:o, s:b, s:b}", "name", es->ep->name, "target",
+                  es->ep->target_text, "priority", (json_int_t)es->ep->priority, "monitor",
+                  probe_name(es), "state", sb_health_state_name(es->health.state), "since",
+                  time_or_null(es->since_ms), "held", es->held, "drained", es->drained);
+    json_object_set_new(o, "reason", last != NULL ? json_string(last->words) : json_null());
+    json_object_set_new(o, "latency_ms",
+                        last != NULL ? json_integer(last->latency_ms) : json_null());
+    if (es->drained)
+        json_object_set_new(o, "drained_by", json_string(es->drain_by));
+    if (es->forced != 0) {
+        json_object_set_new(o, "forced", json_string(es->forced > 0 ? "up" : "down"));
+        json_object_set_new(o, "forced_until", time_or_null(es->force_until_ms));
+        json_object_set_new(o, "forced_by", json_string(es->force_by));
+    } else {
+        json_object_set_new(o, "forced", json_null());
+    }
+    json_object_set_new(o, "history", history_json(&es->history));
+    return o;
+}
+
+static json_t *answering_json(const profile_state_t *ps)
+{
+    const sb_profile_t *p = ps->profile;
+    sb_choice_t c = sb_profile_current(p);
+    json_t *name4 =
+        c.primary == SB_PICK_NONE ? json_null() : json_string(p->endpoints[c.primary].name);
+    if (!p->addresses)
+        return json_pack("{s:o, s:b}", "endpoint", name4, "fail_open", c.primary_fail_open);
+    json_t *name6 = c.v6 == SB_PICK_NONE ? json_null() : json_string(p->endpoints[c.v6].name);
+    return json_pack("{s:o, s:b, s:o, s:b}", "ipv4", name4, "ipv4_fail_open", c.primary_fail_open,
+                     "ipv6", name6, "ipv6_fail_open", c.v6_fail_open);
+}
+
+static json_t *profile_json(const sb_prober_t *p, const profile_state_t *ps)
+{
+    const sb_profile_t *prof = ps->profile;
+    sb_lname_t owner;
+    sb_lname_set(&owner, prof->owner);
+    const sb_zone_t *zone = sb_gen_find_zone(p->gen, &owner);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:o}", "name", prof->owner_text, "zone",
+                          zone != NULL ? sb_zone_apex_text(zone) : "", "kind",
+                          prof->addresses ? "addresses" : "names", "ttl", (json_int_t)prof->ttl,
+                          "answering", answering_json(ps));
+    if (ps->switchover != SB_PICK_NONE) {
+        json_object_set_new(o, "switchover", json_string(prof->endpoints[ps->switchover].name));
+        json_object_set_new(o, "switchover_by", json_string(ps->switchover_by));
+    } else {
+        json_object_set_new(o, "switchover", json_null());
+    }
+    json_t *eps = json_array();
+    for (uint16_t i = 0; i < prof->count; i++)
+        json_array_append_new(eps, endpoint_json(&ps->eps[i]));
+    json_object_set_new(o, "endpoints", eps);
+    return o;
+}
+
+static void run_status(sb_prober_t *p, sb_prober_call_t *call)
+{
+    json_t *profiles = json_array();
+    for (size_t i = 0; i < p->profile_count; i++)
+        json_array_append_new(profiles, profile_json(p, &p->profiles[i]));
+    call->json = json_pack("{s:o}", "profiles", profiles);
+    call->rc = call->json != NULL ? 0 : -ENOMEM;
+}
+
+json_t *sb_prober_status(sb_prober_t *p)
+{
+    sb_prober_call_t call = {.run = run_status};
+    sb_prober_call(p, &call);
+    return call.json;
+}
+
+/* ---- what the state file keeps ------------------------------------------- */
+
+static void add_endpoint_overrides(json_t *arr, const profile_state_t *ps, const sb_ep_state_t *es)
+{
+    const char *profile = ps->profile->owner_text;
+    if (es->drained)
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:s, s:s, s:s}", "action", "drain", "profile",
+                                        profile, "endpoint", es->ep->name, "by", es->drain_by));
+    if (es->forced != 0)
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "action", "force",
+                                             "profile", profile, "endpoint", es->ep->name, "state",
+                                             es->forced > 0 ? "up" : "down", "until_ms",
+                                             (json_int_t)es->force_until_ms, "by", es->force_by));
+}
+
+static void run_overrides(sb_prober_t *p, sb_prober_call_t *call)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < p->profile_count; i++) {
+        const profile_state_t *ps = &p->profiles[i];
+        if (ps->switchover != SB_PICK_NONE)
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "action", "switchover",
+                                                 "profile", ps->profile->owner_text, "endpoint",
+                                                 ps->profile->endpoints[ps->switchover].name, "by",
+                                                 ps->switchover_by));
+        for (uint16_t k = 0; k < ps->profile->count; k++)
+            add_endpoint_overrides(arr, ps, &ps->eps[k]);
+    }
+    call->json = arr;
+    call->rc = 0;
+}
+
+json_t *sb_prober_overrides(sb_prober_t *p)
+{
+    sb_prober_call_t call = {.run = run_overrides};
+    sb_prober_call(p, &call);
+    return call.json;
+}

@@ -1,0 +1,59 @@
+/*
+ * sb_control — the control socket: a Unix stream socket on the controlling
+ * thread's loop, where `switchboard ctl` sends one request and reads one
+ * reply per connection.
+ *
+ * The protocol is one line of JSON each way:
+ *   {"command": "status"}
+ *   {"command": "drain" | "undrain" | "unforce" | "switchover",
+ *    "profile": "www.example.com.", "endpoint": "east"}
+ *   {"command": "force", "profile": ..., "endpoint": ..., "state": "up" | "down",
+ *    "for_seconds": N (optional)}
+ *   {"command": "failback", "profile": ...}
+ *   {"command": "reload"}
+ * and back {"ok": true, "message": "...", "status": {...}} or
+ * {"ok": false, "error": "..."}. Every override is logged with the peer's
+ * uid (SO_PEERCRED) and saved to the state file before the reply.
+ *
+ * The socket is created with mode 0600 (no other user may even connect;
+ * the mode is configurable) in a directory created if missing. A stale
+ * socket left by a crash is replaced; one that another live server answers
+ * on is an error.
+ *
+ * Ownership: the control object owns its handles; sb_control_close()
+ * closes them and removes the socket (run the loop afterwards).
+ * Thread: the controlling thread's loop only.
+ */
+#ifndef SB_CONTROL_H
+#define SB_CONTROL_H
+
+#include "sb_prober.h"
+
+#include <stddef.h>
+#include <uv.h>
+
+#define SB_DEFAULT_CONTROL_SOCKET "/run/switchboard/control.sock"
+#define SB_CONTROL_MAX_REQUEST    65536
+
+/* What `reload` does; returns 0 or a negative code with words in `err`. */
+typedef int (*sb_control_reload_fn)(void *arg, char *err, size_t errlen);
+
+typedef struct {
+    const char *path;
+    unsigned mode; /* permission bits of the socket, e.g. 0600 */
+    sb_prober_t *prober;
+    const char *state_file; /* where overrides are saved */
+    sb_control_reload_fn reload;
+    void *reload_arg;
+} sb_control_config_t;
+
+typedef struct sb_control sb_control_t;
+
+/* Create the socket and start accepting. Returns 0 or a negative errno
+ * with words in `err`. */
+int sb_control_open(sb_control_t **out, uv_loop_t *loop, const sb_control_config_t *cfg, char *err,
+                    size_t errlen);
+
+void sb_control_close(sb_control_t *c);
+
+#endif

@@ -1,0 +1,276 @@
+#include "sb_ctl.h"
+
+#include "sb_control.h"
+#include "sb_value.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE   2
+
+typedef struct {
+    const char *socket;
+    bool json;
+    const char *for_text;
+    char *words[4];
+    int nwords;
+} ctl_args_t;
+
+static void ctl_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: switchboard ctl [--socket PATH] [--json] COMMAND [ARGS]\n"
+            "\n"
+            "  status                          every profile and endpoint, and who answers\n"
+            "  drain PROFILE ENDPOINT          never answer ENDPOINT (it is still probed)\n"
+            "  undrain PROFILE ENDPOINT\n"
+            "  force PROFILE ENDPOINT up|down [--for DURATION]\n"
+            "                                  treat ENDPOINT as up or down, whatever its probes\n"
+            "  unforce PROFILE ENDPOINT\n"
+            "  switchover PROFILE ENDPOINT     answer ENDPOINT first, even while the primary is\n"
+            "                                  healthy (a DR drill or a planned move)\n"
+            "  failback PROFILE                undo a switchover\n"
+            "  reload                          re-read the configuration (as SIGHUP)\n"
+            "\n"
+            "The socket defaults to " SB_DEFAULT_CONTROL_SOCKET ".\n");
+}
+
+static int parse_args(int argc, char **argv, ctl_args_t *a)
+{
+    a->socket = SB_DEFAULT_CONTROL_SOCKET;
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        if (strcmp(s, "--json") == 0) {
+            a->json = true;
+        } else if ((strcmp(s, "--socket") == 0 || strcmp(s, "--for") == 0) && i + 1 < argc) {
+            *(strcmp(s, "--socket") == 0 ? &a->socket : &a->for_text) = argv[++i];
+        } else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+            ctl_usage(stdout);
+            exit(0);
+        } else if (s[0] == '-' && s[1] == '-') {
+            fprintf(stderr, "switchboard ctl: unknown or incomplete option '%s'\n", s);
+            return -EINVAL;
+        } else if (a->nwords < 4) {
+            a->words[a->nwords++] = argv[i];
+        } else {
+            fprintf(stderr, "switchboard ctl: too many arguments\n");
+            return -EINVAL;
+        }
+    }
+    return a->nwords > 0 ? 0 : -EINVAL;
+}
+
+/* The request for the command line; NULL after printing why not. */
+static json_t *build_request(const ctl_args_t *a)
+{
+    static const struct {
+        const char *name;
+        int words; /* after the command */
+    } commands[] = {
+        {"status", 0}, {"reload", 0},  {"drain", 2},      {"undrain", 2},
+        {"force", 3},  {"unforce", 2}, {"switchover", 2}, {"failback", 1},
+    };
+    const char *cmd = a->words[0];
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(cmd, commands[i].name) != 0)
+            continue;
+        if (a->nwords - 1 != commands[i].words) {
+            fprintf(stderr, "switchboard ctl: %s takes %d argument%s (see --help)\n", cmd,
+                    commands[i].words, commands[i].words == 1 ? "" : "s");
+            return NULL;
+        }
+        json_t *req = json_pack("{s:s}", "command", cmd);
+        if (commands[i].words >= 1)
+            json_object_set_new(req, "profile", json_string(a->words[1]));
+        if (commands[i].words >= 2)
+            json_object_set_new(req, "endpoint", json_string(a->words[2]));
+        if (commands[i].words >= 3)
+            json_object_set_new(req, "state", json_string(a->words[3]));
+        if (a->for_text != NULL) {
+            uint64_t ms;
+            char why[SB_WHY_MAX];
+            if (strcmp(cmd, "force") != 0 || sb_value_duration_ms(a->for_text, &ms, why) < 0) {
+                fprintf(stderr, "switchboard ctl: --for %s: %s\n", a->for_text,
+                        strcmp(cmd, "force") != 0 ? "only force takes --for" : why);
+                json_decref(req);
+                return NULL;
+            }
+            json_object_set_new(req, "for_seconds", json_integer((json_int_t)((ms + 999) / 1000)));
+        }
+        return req;
+    }
+    fprintf(stderr, "switchboard ctl: unknown command '%s' (see --help)\n", cmd);
+    return NULL;
+}
+
+/* Send the request, read the one-line reply. */
+static char *exchange(const char *path, const char *request)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        fprintf(stderr, "switchboard ctl: cannot connect to %s: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    size_t len = strlen(request);
+    for (size_t done = 0; done < len;) {
+        ssize_t n = write(fd, request + done, len - done);
+        if (n <= 0) {
+            fprintf(stderr, "switchboard ctl: writing to %s: %s\n", path, strerror(errno));
+            close(fd);
+            return NULL;
+        }
+        done += (size_t)n;
+    }
+    size_t cap = 1 << 16, got = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (buf == NULL)
+            break;
+        if (got + 1 == cap) {
+            char *grown = realloc(buf, cap * 2);
+            if (grown == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = grown;
+            cap *= 2;
+        }
+        ssize_t n = read(fd, buf + got, cap - 1 - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    if (buf != NULL)
+        buf[got] = '\0';
+    return buf;
+}
+
+/* ---- text output ---------------------------------------------------------- */
+
+static const char *str(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s != NULL ? s : "-";
+}
+
+static void print_answering(json_t *profile)
+{
+    json_t *a = json_object_get(profile, "answering");
+    if (strcmp(str(profile, "kind"), "names") == 0) {
+        printf("  answering: %s%s\n", str(a, "endpoint"),
+               json_is_true(json_object_get(a, "fail_open"))
+                   ? " (every endpoint down: failing open)"
+                   : "");
+        return;
+    }
+    printf("  answering: ipv4 %s%s, ipv6 %s%s\n", str(a, "ipv4"),
+           json_is_true(json_object_get(a, "ipv4_fail_open")) ? " (failing open)" : "",
+           str(a, "ipv6"),
+           json_is_true(json_object_get(a, "ipv6_fail_open")) ? " (failing open)" : "");
+}
+
+static void print_endpoint(json_t *e)
+{
+    char latency[32] = "-";
+    json_t *l = json_object_get(e, "latency_ms");
+    if (json_is_integer(l))
+        snprintf(latency, sizeof(latency), "%lld ms", (long long)json_integer_value(l));
+    printf("  %-12s %-9s %-6s prio %-3lld %-34s since %s  latency %s", str(e, "name"),
+           str(e, "state"), str(e, "monitor"),
+           (long long)json_integer_value(json_object_get(e, "priority")), str(e, "reason"),
+           str(e, "since"), latency);
+    if (json_is_true(json_object_get(e, "drained")))
+        printf("  [drained by %s]", str(e, "drained_by"));
+    if (json_is_string(json_object_get(e, "forced"))) {
+        printf("  [forced %s by %s", str(e, "forced"), str(e, "forced_by"));
+        if (json_is_string(json_object_get(e, "forced_until")))
+            printf(" until %s", str(e, "forced_until"));
+        printf("]");
+    }
+    if (json_is_true(json_object_get(e, "held")))
+        printf("  [held down: flapping]");
+    printf("\n");
+}
+
+static void print_status(json_t *status)
+{
+    size_t i, k;
+    json_t *p, *e;
+    json_array_foreach(json_object_get(status, "profiles"), i, p)
+    {
+        printf("%s%s (zone %s, %s endpoints, ttl %lld)\n", i ? "\n" : "", str(p, "name"),
+               str(p, "zone"), str(p, "kind")[0] == 'n' ? "name" : "address",
+               (long long)json_integer_value(json_object_get(p, "ttl")));
+        print_answering(p);
+        if (json_is_string(json_object_get(p, "switchover")))
+            printf("  switchover: %s (by %s)\n", str(p, "switchover"), str(p, "switchover_by"));
+        json_array_foreach(json_object_get(p, "endpoints"), k, e) print_endpoint(e);
+    }
+}
+
+static int print_reply(const ctl_args_t *a, const char *text)
+{
+    json_error_t jerr;
+    json_t *r = json_loads(text, JSON_DISABLE_EOF_CHECK, &jerr);
+    if (r == NULL) {
+        fprintf(stderr, "switchboard ctl: unreadable reply: %s\n", jerr.text);
+        return EXIT_USAGE;
+    }
+    bool ok = json_is_true(json_object_get(r, "ok"));
+    if (a->json) {
+        char *out = json_dumps(r, JSON_INDENT(2));
+        printf("%s\n", out != NULL ? out : "{}");
+        free(out);
+    } else if (!ok) {
+        fprintf(stderr, "switchboard ctl: %s\n", str(r, "error"));
+    } else if (json_object_get(r, "status") != NULL) {
+        print_status(json_object_get(r, "status"));
+    } else {
+        printf("%s: %s\n", a->words[0], str(r, "message"));
+    }
+    if (ok && json_is_string(json_object_get(r, "warning")))
+        fprintf(stderr, "switchboard ctl: warning: %s\n", str(r, "warning"));
+    json_decref(r);
+    return ok ? 0 : EXIT_REFUSED;
+}
+
+int sb_ctl_main(int argc, char **argv)
+{
+    ctl_args_t a = {0};
+    if (parse_args(argc, argv, &a) < 0) {
+        ctl_usage(stderr);
+        return EXIT_USAGE;
+    }
+    json_t *req = build_request(&a);
+    if (req == NULL)
+        return EXIT_USAGE;
+    char *line = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    size_t n = line != NULL ? strlen(line) : 0;
+    char *framed = line != NULL ? realloc(line, n + 2) : NULL;
+    if (framed == NULL) {
+        free(line);
+        return EXIT_USAGE;
+    }
+    memcpy(framed + n, "\n", 2);
+    char *reply = exchange(a.socket, framed);
+    free(framed);
+    if (reply == NULL)
+        return EXIT_USAGE;
+    int rc = print_reply(&a, reply);
+    free(reply);
+    return rc;
+}

@@ -1,0 +1,187 @@
+"""`switchboard ctl` against a running server: status in text and JSON,
+drain and undrain, force (with an expiry), switchover and failback for a DR
+drill, refusals with clear errors, overrides logged with the caller's uid,
+and overrides kept across a restart in the state file."""
+import json
+import os
+import shutil
+import stat
+import tempfile
+
+import sbtest
+from sbtest import ScenarioCase, cname_target, wait_until
+
+
+def zone(east, west):
+    return sbtest.ZONE_HEADER + f"""east  A  127.0.0.10
+west  A  127.0.0.11
+www   profile priority ttl=5 {{
+          monitor http interval=200ms timeout=100ms fall=1 rise=1
+          endpoint east east.example.com. priority=1 port={east.port}
+          endpoint west west.example.com. priority=2 port={west.port}
+      }}
+"""
+
+
+class Control(ScenarioCase):
+    def setUp(self):
+        self.east = self.endpoint("http", bind="127.0.0.10")
+        self.west = self.endpoint("http", bind="127.0.0.11")
+
+    def answer(self, srv):
+        return cname_target(srv.query("www.example.com"))
+
+    def status(self, srv):
+        rc, out, _ = srv.ctl("--json", "status")
+        reply = json.loads(out)
+        self.assertTrue(reply["ok"])
+        return {p["name"]: p for p in reply["status"]["profiles"]}
+
+    def test_status_text_and_json(self):
+        srv = self.server({"example.com.zone": zone(self.east, self.west)})
+        www = self.status(srv)["www.example.com."]
+        self.assertEqual(www["zone"], "example.com.")
+        self.assertEqual(www["kind"], "names")
+        self.assertEqual(www["ttl"], 5)
+        self.assertEqual(www["answering"], {"endpoint": "east", "fail_open": False})
+        self.assertIsNone(www["switchover"])
+        east, west = www["endpoints"]
+        self.assertEqual((east["name"], east["priority"], east["state"]), ("east", 1, "up"))
+        self.assertEqual(east["reason"], "HTTP 200")
+        self.assertEqual(east["monitor"], "http")
+        self.assertFalse(east["drained"])
+        self.assertIsNone(east["forced"])
+        self.assertRegex(east["since"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertIsInstance(east["latency_ms"], int)
+        self.assertGreaterEqual(len(east["history"]), 1)
+        self.assertEqual(west["target"], "west.example.com.")
+        rc, out, _ = srv.ctl("status")
+        self.assertIn("www.example.com. (zone example.com., name endpoints, ttl 5)", out)
+        self.assertIn("answering: east", out)
+        self.assertRegex(out, r"east +up +http +prio 1 +HTTP 200")
+
+    def test_drain_force_switchover(self):
+        srv = self.server({"example.com.zone": zone(self.east, self.west)})
+        uid = os.getuid()
+        self.assertEqual(self.answer(srv), "east.example.com.")
+
+        # drain: out of answers at once, still probed and shown.
+        mark = len(srv.lines)
+        rc, out, _ = srv.ctl("drain", "www.example.com", "east")
+        self.assertEqual(out, "drain: done\n")
+        self.assertEqual(self.answer(srv), "west.example.com.")
+        srv.wait_log(rf"event=override action=drain profile=www\.example\.com\. endpoint=east "
+                     rf"by=uid={uid}", 1.0, start=mark)
+        srv.wait_log(r"event=answer-change profile=www\.example\.com\. from=east to=west "
+                     r"cause=override", 1.0, start=mark)
+        east = self.status(srv)["www.example.com."]["endpoints"][0]
+        self.assertTrue(east["drained"])
+        self.assertEqual(east["drained_by"], f"uid={uid}")
+        self.assertEqual(east["state"], "up")
+        # The last endpoint left cannot be drained too.
+        rc, out, err = srv.ctl("drain", "www.example.com.", "west", check=False)
+        self.assertEqual(rc, 1)
+        self.assertIn("endpoint 'west' is the last one of www.example.com. left to answer", err)
+        srv.ctl("undrain", "www.example.com.", "east")
+        self.assertEqual(self.answer(srv), "east.example.com.")
+
+        # force down, then force down for a second: it ends by itself.
+        srv.ctl("force", "www.example.com.", "east", "down")
+        self.assertEqual(self.answer(srv), "west.example.com.")
+        srv.ctl("unforce", "www.example.com.", "east")
+        self.assertEqual(self.answer(srv), "east.example.com.")
+        mark = len(srv.lines)
+        srv.ctl("force", "www.example.com.", "east", "down", "--for", "1s")
+        self.assertEqual(self.answer(srv), "west.example.com.")
+        self.assertEqual(self.status(srv)["www.example.com."]["endpoints"][0]["forced"], "down")
+        srv.wait_log(r"event=override action=unforce profile=www\.example\.com\. endpoint=east "
+                     r"by=expiry", 3.0, start=mark)
+        wait_until(lambda: self.answer(srv) == "east.example.com.", 1.0, "east back")
+
+        # switchover while the primary is healthy: a DR drill.
+        srv.ctl("switchover", "www.example.com.", "west")
+        self.assertEqual(self.answer(srv), "west.example.com.")
+        www = self.status(srv)["www.example.com."]
+        self.assertEqual(www["switchover"], "west")
+        self.assertEqual(www["answering"]["endpoint"], "west")
+        # If the switchover target fails, priority order takes over.
+        self.west.kill()
+        wait_until(lambda: self.answer(srv) == "east.example.com.", 3.0, "east while west is down")
+        self.west.restart()
+        wait_until(lambda: self.answer(srv) == "west.example.com.", 3.0, "west again")
+        srv.ctl("failback", "www.example.com.")
+        self.assertEqual(self.answer(srv), "east.example.com.")
+        rc, out, _ = srv.ctl("failback", "www.example.com.")
+        self.assertEqual(out, "failback: nothing to change\n")
+
+    def test_refusals(self):
+        srv = self.server({"example.com.zone": zone(self.east, self.west)})
+        cases = [
+            (("drain", "nope.example.com", "east"), 1, "no profile named nope.example.com"),
+            (("drain", "www.example.com", "north"),
+             1, "profile www.example.com. has no endpoint named 'north'"),
+            (("force", "www.example.com", "east", "sideways"), 1,
+             "force needs a state: up or down"),
+            (("switchover", "www.example.com"), 2, "switchover takes 2 arguments"),
+            (("launch",), 2, "unknown command 'launch'"),
+            (("drain", "www.example.com", "east", "--for", "1s"), 2, "only force takes --for"),
+        ]
+        for args, want_rc, words in cases:
+            rc, out, err = srv.ctl(*args, check=False)
+            self.assertEqual(rc, want_rc, f"{args}: {err}")
+            self.assertIn(words, err, args)
+        # Only the owner may connect.
+        mode = stat.S_IMODE(os.stat(srv.control_socket).st_mode)
+        self.assertEqual(mode, 0o600)
+        # No server there: exit 2, saying why.
+        r = sbtest.subprocess.run(
+            [sbtest.BINARY, "ctl", "--socket", srv.control_socket + ".missing", "status"],
+            capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("cannot connect to", r.stderr)
+
+    def test_overrides_survive_a_restart(self):
+        state_dir = tempfile.mkdtemp(prefix="sb-state-")
+        self.addCleanup(shutil.rmtree, state_dir, True)
+        state_file = os.path.join(state_dir, "state.json")
+        zones = {"example.com.zone": zone(self.east, self.west)}
+        srv = self.server(zones, state_file=state_file)
+        srv.ctl("switchover", "www.example.com.", "west")
+        srv.ctl("force", "www.example.com.", "east", "down", "--for", "1h")
+        with open(state_file) as f:
+            saved = json.load(f)
+        self.assertEqual(saved["version"], 1)
+        actions = sorted((o["action"], o["endpoint"]) for o in saved["overrides"])
+        self.assertEqual(actions, [("force", "east"), ("switchover", "west")])
+        self.assertFalse(os.path.exists(state_file + ".tmp"))
+        srv.stop()
+
+        srv = self.server(zones, state_file=state_file)
+        srv.wait_log(r"event=state-restored file=.* overrides=2", 1.0)
+        # The very first answer already follows the restored switchover.
+        self.assertEqual(self.answer(srv), "west.example.com.")
+        www = self.status(srv)["www.example.com."]
+        self.assertEqual(www["switchover"], "west")
+        self.assertEqual(www["endpoints"][0]["forced"], "down")
+        self.assertIn("(restored)", www["endpoints"][0]["forced_by"])
+        srv.ctl("failback", "www.example.com.")
+        srv.ctl("unforce", "www.example.com.", "east")
+        with open(state_file) as f:
+            self.assertEqual(json.load(f)["overrides"], [])
+        srv.stop()
+
+    def test_damaged_state_file_does_not_stop_dns(self):
+        state_dir = tempfile.mkdtemp(prefix="sb-state-")
+        self.addCleanup(shutil.rmtree, state_dir, True)
+        state_file = os.path.join(state_dir, "state.json")
+        with open(state_file, "w") as f:
+            f.write('{"version": 1, "overrides": [\n  {"action": "drain",,}\n]}\n')
+        srv = self.server({"example.com.zone": zone(self.east, self.west)},
+                          state_file=state_file)
+        line = srv.wait_log(r"event=state-unreadable", 1.0)
+        self.assertIn(f"{state_file}:2:", line)
+        self.assertEqual(self.answer(srv), "east.example.com.")
+
+
+if __name__ == "__main__":
+    sbtest.main()
