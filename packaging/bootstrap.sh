@@ -12,7 +12,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 BUILD_DEPS="build-essential cmake pkg-config libldns-dev libuv1-dev libcurl4-openssl-dev
-            libc-ares-dev libsodium-dev libjansson-dev ca-certificates"
+            libc-ares-dev libsodium-dev libjansson-dev liburcu-dev
+            libmicrohttpd-dev ca-certificates"
 WALKTHROUGH_DEPS="bind9-dnsutils python3"
 TEST_DEPS="libcmocka-dev python3 python3-dnspython clang-format unbound openssl"
 

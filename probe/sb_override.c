@@ -1,9 +1,10 @@
 /*
- * Operator overrides (drain, force, switchover) and the status view, run on
- * the probe worker's thread through sb_prober_call(): the worker owns every
- * endpoint's state, so nothing here needs a lock.
+ * Operator overrides (drain, force, switchover), the status view and the
+ * probe metrics, run on the probe worker's thread through sb_prober_call():
+ * the worker owns every endpoint's state, so nothing here needs a lock.
  */
 #include "sb_log.h"
+#include "sb_metrics.h"
 #include "sb_prober_state.h"
 
 #include <errno.h>
@@ -336,4 +337,126 @@ json_t *sb_prober_overrides(sb_prober_t *p)
     sb_prober_call_t call = {.run = run_overrides};
     sb_prober_call(p, &call);
     return call.json;
+}
+
+static void run_count(sb_prober_t *p, sb_prober_call_t *call)
+{
+    size_t *counts = call->result;
+    for (size_t i = 0; i < p->ep_count; i++)
+        counts[p->eps[i].health.state]++;
+    call->rc = 0;
+}
+
+void sb_prober_count_states(sb_prober_t *p, size_t counts[3])
+{
+    counts[0] = counts[1] = counts[2] = 0;
+    sb_prober_call_t call = {.run = run_count, .result = counts};
+    sb_prober_call(p, &call);
+}
+
+/* ---- metrics -------------------------------------------------------------- */
+
+const double sb_probe_bucket_bounds[SB_PROBE_BUCKETS - 1] = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+};
+
+void sb_probe_stats_add(sb_probe_stats_t *st, const sb_result_t *r)
+{
+    if (r->reason < SB_REASON_COUNT)
+        st->results[r->reason]++;
+    double seconds = r->latency_ms / 1000.0;
+    size_t b = 0;
+    while (b < SB_PROBE_BUCKETS - 1 && seconds > sb_probe_bucket_bounds[b])
+        b++;
+    st->latency_buckets[b]++;
+    st->latency_count++;
+    st->latency_sum += seconds;
+}
+
+static void endpoint_metrics(sb_metrics_buf_t *out, const sb_ep_state_t *es, int part)
+{
+    const char *profile = es->ps->profile->owner_text, *name = es->ep->name;
+    const sb_probe_stats_t *st = &es->stats;
+    switch (part) {
+    case 0:
+        sb_metrics_sample(out, "switchboard_endpoint_up", "profile=%s,endpoint=%s",
+                          es->health.state == SB_HEALTH_UP ? 1.0 : 0.0, profile, name);
+        break;
+    case 1:
+        sb_metrics_sample(out, "switchboard_endpoint_state_changes_total", "profile=%s,endpoint=%s",
+                          (double)st->changes, profile, name);
+        break;
+    case 2:
+        for (int r = 0; r < SB_REASON_COUNT; r++) {
+            if (st->results[r] > 0)
+                sb_metrics_sample(out, "switchboard_probe_results_total",
+                                  "profile=%s,endpoint=%s,reason=%s", (double)st->results[r],
+                                  profile, name, sb_reason_key((sb_reason_t)r));
+        }
+        break;
+    case 3: {
+        uint64_t cumulative = 0;
+        for (int b = 0; b < SB_PROBE_BUCKETS; b++) {
+            cumulative += st->latency_buckets[b];
+            double le = b < SB_PROBE_BUCKETS - 1 ? sb_probe_bucket_bounds[b] : 1.0 / 0.0;
+            sb_metrics_sample(out, "switchboard_probe_duration_seconds_bucket",
+                              "profile=%s,endpoint=%s,le=%g", (double)cumulative, profile, name,
+                              le);
+        }
+        sb_metrics_sample(out, "switchboard_probe_duration_seconds_sum", "profile=%s,endpoint=%s",
+                          st->latency_sum, profile, name);
+        sb_metrics_sample(out, "switchboard_probe_duration_seconds_count", "profile=%s,endpoint=%s",
+                          (double)st->latency_count, profile, name);
+        break;
+    }
+    case 4:
+        sb_metrics_sample(out, "switchboard_answers_total", "profile=%s,endpoint=%s",
+                          (double)atomic_load_explicit(&es->ep->answers, memory_order_relaxed),
+                          profile, name);
+        break;
+    }
+}
+
+static void run_metrics(sb_prober_t *p, sb_prober_call_t *call)
+{
+    static const struct {
+        const char *name;
+        sb_metrics_type_t type;
+        const char *help;
+    } families[] = {
+        {"switchboard_endpoint_up", SB_METRICS_GAUGE, "1 when the endpoint is up by its probes"},
+        {"switchboard_endpoint_state_changes_total", SB_METRICS_COUNTER,
+         "changes of the endpoint's state (up, down)"},
+        {"switchboard_probe_results_total", SB_METRICS_COUNTER, "probe results by reason"},
+        {"switchboard_probe_duration_seconds", SB_METRICS_HISTOGRAM, "probe latency"},
+        {"switchboard_answers_total", SB_METRICS_COUNTER,
+         "DNS answers given with the endpoint (since the configuration was loaded)"},
+    };
+    sb_metrics_buf_t *out = call->result;
+    for (int part = 0; part < 5; part++) {
+        sb_metrics_family(out, families[part].name, families[part].type, families[part].help);
+        for (size_t i = 0; i < p->ep_count; i++)
+            endpoint_metrics(out, &p->eps[i], part);
+    }
+    sb_metrics_family(out, "switchboard_profile_answering", SB_METRICS_GAUGE,
+                      "1 for the endpoint each profile answers with now, per address family");
+    for (size_t i = 0; i < p->profile_count; i++) {
+        const sb_profile_t *prof = p->profiles[i].profile;
+        sb_choice_t c = sb_profile_current(prof);
+        if (c.primary != SB_PICK_NONE)
+            sb_metrics_sample(out, "switchboard_profile_answering",
+                              "profile=%s,address_family=%s,endpoint=%s", 1.0, prof->owner_text,
+                              prof->addresses ? "ipv4" : "any", prof->endpoints[c.primary].name);
+        if (c.v6 != SB_PICK_NONE)
+            sb_metrics_sample(out, "switchboard_profile_answering",
+                              "profile=%s,address_family=%s,endpoint=%s", 1.0, prof->owner_text,
+                              "ipv6", prof->endpoints[c.v6].name);
+    }
+    call->rc = 0;
+}
+
+void sb_prober_metrics(sb_prober_t *p, sb_metrics_buf_t *out)
+{
+    sb_prober_call_t call = {.run = run_metrics, .result = out};
+    sb_prober_call(p, &call);
 }

@@ -66,13 +66,14 @@ void sb_prober_reselect(profile_state_t *ps, const char *why)
             usable[i] = es->health.state == SB_HEALTH_UP && !es->held;
         eligible[i] = !es->drained;
     }
-    const char *cause = ps->decided ? why : "first-round";
+    bool first = !ps->decided;
+    const char *cause = !first ? why : ps->reloaded ? "reload" : "first-round";
     ps->decided = true;
     sb_choose_input_t in = {.usable = usable, .eligible = eligible, .preferred = ps->switchover};
     sb_choice_t c = sb_profile_choose_with(p, &in);
     sb_choice_t old = ps->choice;
-    if (memcmp(&c, &old, sizeof(c)) == 0 && strcmp(cause, "first-round") != 0)
-        return;
+    if (memcmp(&c, &old, sizeof(c)) == 0 && !first)
+        return; /* the first decision is always published: a new profile starts at its default */
     sb_profile_publish(ps->profile, c);
     ps->choice = c;
     const char *v4 = p->addresses ? " family=ipv4" : "";
@@ -131,6 +132,7 @@ static void apply_result(sb_ep_state_t *es, const sb_result_t *r, uint32_t queue
     sb_health_state_t before = es->health.state;
     es->last = *r;
     sb_history_add(&es->history, sb_prober_wall_ms(), r, queued_ms);
+    sb_probe_stats_add(&es->stats, r);
     bool ended = hold_ended(es, now);
     if (!sb_health_feed(&es->health, sb_result_ok(r))) {
         if (ended)
@@ -140,6 +142,7 @@ static void apply_result(sb_ep_state_t *es, const sb_result_t *r, uint32_t queue
     char words[256];
     sb_result_format(r, words, sizeof(words));
     es->since_ms = sb_prober_wall_ms();
+    es->stats.changes++;
     sb_log(es->health.state == SB_HEALTH_DOWN ? SB_LOG_WARNING : SB_LOG_INFO, "endpoint-state",
            "profile=%s endpoint=%s target=%s from=%s to=%s reason=\"%s\" latency_ms=%u%s",
            es->ps->profile->owner_text, es->ep->name, es->ep->target_text,
@@ -464,7 +467,7 @@ static int add_check(sb_prober_t *p, sb_ep_state_t **subs, size_t sub_count)
 /* Everything that makes two endpoints' probes the same probe: what is
  * connected to, what is sent, how it is judged, and when. fall and rise are
  * not in it: each endpoint keeps its own health from the shared results. */
-static char *probe_key(const sb_endpoint_t *ep)
+char *sb_prober_probe_key(const sb_endpoint_t *ep)
 {
     const sb_monitor_t *m = &ep->monitor;
     char *key = NULL;
@@ -532,6 +535,20 @@ static int add_checks(sb_prober_t *p, keyed_t *probed, size_t n)
     return rc;
 }
 
+/* The first round waits only for checks that feed an endpoint with no
+ * health yet: after a reload, unchanged endpoints already have theirs. */
+static void first_round_pending(sb_prober_t *p)
+{
+    p->first_pending = 0;
+    for (size_t i = 0; i < p->check_count; i++) {
+        sb_check_t *c = &p->checks[i];
+        c->first_done = true;
+        for (size_t k = 0; k < c->sub_count; k++)
+            c->first_done &= c->subs[k]->carried;
+        p->first_pending += !c->first_done;
+    }
+}
+
 /* Spread the checks over their intervals: each gets its own phase, by the
  * golden ratio, so that any number of checks is evenly spread and the first
  * round (which runs at once, to decide before serving) is not repeated in
@@ -565,6 +582,7 @@ static int build(sb_prober_t *p)
         ps->eps = &p->eps[p->ep_count];
         ps->choice = sb_profile_current(ps->profile);
         ps->switchover = SB_PICK_NONE;
+        sb_carry_profile(p->carry, ps);
         for (uint16_t k = 0; k < ps->profile->count; k++) {
             sb_ep_state_t *es = &p->eps[p->ep_count++];
             const sb_monitor_t *m = &ps->profile->endpoints[k].monitor;
@@ -575,16 +593,19 @@ static int build(sb_prober_t *p)
             sb_flap_init(&es->flap, m->flap_limit, m->flap_window_ms, m->hold_down_ms);
             if (m->proto == SB_MONITOR_NONE) {
                 sb_health_force(&es->health, SB_HEALTH_UP);
+                sb_carry_endpoint(p->carry, es, NULL);
                 continue;
             }
             probed[n_probed].es = es;
-            if ((probed[n_probed++].key = probe_key(es->ep)) == NULL)
+            if ((probed[n_probed].key = sb_prober_probe_key(es->ep)) == NULL)
                 goto out;
+            sb_carry_endpoint(p->carry, es, probed[n_probed++].key);
+            p->carried += es->carried;
         }
     }
     rc = add_checks(p, probed, n_probed);
     assign_phases(p);
-    p->first_pending = p->check_count;
+    first_round_pending(p);
 out:
     for (size_t i = 0; probed != NULL && i < n_probed; i++)
         free(probed[i].key);
@@ -652,6 +673,8 @@ static void on_call(uv_async_t *a)
 int sb_prober_call(sb_prober_t *p, sb_prober_call_t *call)
 {
     uv_mutex_lock(&p->lock);
+    while (p->call != NULL) /* another thread's call (a metrics scrape) goes first */
+        uv_cond_wait(&p->cond, &p->lock);
     call->done = false;
     p->call = call;
     uv_async_send(&p->call_async);
@@ -691,6 +714,7 @@ static void thread_main(void *arg)
         rc = thread_setup(p);
     uv_mutex_lock(&p->lock);
     p->start_status = rc;
+    p->carry = NULL; /* the caller may free it once started */
     p->started = true;
     if (rc < 0)
         p->first_pending = 0;
@@ -731,12 +755,14 @@ static void prober_free(sb_prober_t *p)
     free(p);
 }
 
-int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *cfg)
+int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *cfg,
+                    const sb_prober_carry_t *carry)
 {
     sb_prober_t *p = calloc(1, sizeof(*p));
     if (p == NULL)
         return -ENOMEM;
     p->gen = gen;
+    p->carry = carry;
     p->max_inflight = cfg->max_in_flight > 0 ? cfg->max_in_flight : 1;
     int rc = uv_loop_init(&p->loop);
     if (rc == 0)
@@ -803,6 +829,11 @@ size_t sb_prober_endpoint_count(const sb_prober_t *p)
 size_t sb_prober_check_count(const sb_prober_t *p)
 {
     return p->check_count;
+}
+
+size_t sb_prober_carried_count(const sb_prober_t *p)
+{
+    return p->carried;
 }
 
 void sb_prober_stop(sb_prober_t *p)

@@ -44,8 +44,23 @@ typedef struct {
     unsigned max_in_flight; /* probes running at once, at least 1 */
 } sb_prober_config_t;
 
-/* Returns 0 or a negative errno. */
-int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *cfg);
+/* What a running worker knows that a reload keeps (sb_carry.c). */
+typedef struct sb_prober_carry sb_prober_carry_t;
+
+/* Take a copy of `p`'s endpoint and profile state, on its thread. NULL when
+ * out of memory (the reload then starts every endpoint afresh). */
+sb_prober_carry_t *sb_prober_carry_take(sb_prober_t *p);
+void sb_prober_carry_free(sb_prober_carry_t *carry);
+
+/* Start a worker for `gen`. With `carry` (from the worker of the previous
+ * configuration), every endpoint whose probe did not change keeps its
+ * health and history and needs no first result; every override carries by
+ * profile and endpoint name. Returns 0 or a negative errno. */
+int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *cfg,
+                    const sb_prober_carry_t *carry);
+
+/* How many endpoints kept their health from `carry`. */
+size_t sb_prober_carried_count(const sb_prober_t *p);
 
 /* The longest the first round can take, in ms: the largest probe timeout,
  * once for every `max_in_flight` endpoints (probes beyond the cap wait). */
@@ -95,6 +110,17 @@ json_t *sb_prober_status(sb_prober_t *p);
 /* The overrides in force, as the state file keeps them (an array of
  * {"profile", "endpoint", "action", ...}). The caller owns the array. */
 json_t *sb_prober_overrides(sb_prober_t *p);
+
+struct sb_metrics_buf;
+
+/* Write the probe families into a metrics scrape: endpoint state, state
+ * changes, results by reason, probe latency histogram, answers given per
+ * endpoint, and who answers. Any thread (a scrape's). */
+void sb_prober_metrics(sb_prober_t *p, struct sb_metrics_buf *out);
+
+/* Endpoints by health state, indexed by sb_health_state_t (checking, up,
+ * down). */
+void sb_prober_count_states(sb_prober_t *p, size_t counts[3]);
 
 void sb_prober_stop(sb_prober_t *p);
 

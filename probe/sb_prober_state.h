@@ -20,6 +20,21 @@
 #include <stdint.h>
 #include <uv.h>
 
+/* Counters for metrics: never reset while the endpoint exists (a reload
+ * carries them over). */
+#define SB_PROBE_BUCKETS 11
+extern const double sb_probe_bucket_bounds[SB_PROBE_BUCKETS - 1]; /* seconds; +Inf last */
+
+typedef struct {
+    uint64_t changes;                           /* state changes */
+    uint64_t results[SB_REASON_COUNT];          /* probe results by reason */
+    uint64_t latency_buckets[SB_PROBE_BUCKETS]; /* cumulative counts come at rendering */
+    uint64_t latency_count;
+    double latency_sum; /* seconds */
+} sb_probe_stats_t;
+
+void sb_probe_stats_add(sb_probe_stats_t *st, const sb_result_t *r);
+
 typedef struct profile_state profile_state_t;
 
 typedef struct sb_ep_state {
@@ -37,6 +52,8 @@ typedef struct sb_ep_state {
     int64_t force_until_ms; /* wall clock; 0: until undone */
     char force_by[32];
     char drain_by[32];
+    bool carried; /* health came from the previous configuration (reload) */
+    sb_probe_stats_t stats;
 } sb_ep_state_t;
 
 struct profile_state {
@@ -44,12 +61,15 @@ struct profile_state {
     sb_ep_state_t *eps; /* profile->count of them, in priority order */
     sb_choice_t choice;
     bool decided;        /* every endpoint has had a first result */
+    bool reloaded;       /* carried from the previous configuration */
     uint16_t switchover; /* answered first (ctl switchover), or SB_PICK_NONE */
     char switchover_by[32];
 };
 
 struct sb_prober {
     uv_thread_t thread;
+    const sb_prober_carry_t *carry; /* during build only */
+    size_t carried;
     uv_loop_t loop;
     uv_async_t stop;
     sb_gen_t *gen;
@@ -91,6 +111,7 @@ typedef struct sb_prober_call {
     char *why;
     size_t why_len;
     json_t *json;
+    void *result; /* for calls that return something else */
 } sb_prober_call_t;
 
 /* Run `call` on the worker's thread and wait for it. */
@@ -102,6 +123,16 @@ void sb_prober_reselect(profile_state_t *ps, const char *why);
 
 /* Wall clock, Unix milliseconds. */
 int64_t sb_prober_wall_ms(void);
+
+/* sb_carry.c, on the new worker's thread while it builds: take over what
+ * the previous configuration knew about an endpoint (health, when its
+ * probe is unchanged; overrides, always) and a profile (switchover, the
+ * endpoint that was answering). */
+void sb_carry_endpoint(const sb_prober_carry_t *carry, sb_ep_state_t *es, const char *probe_key);
+void sb_carry_profile(const sb_prober_carry_t *carry, profile_state_t *ps);
+
+/* The probe key of an endpoint (sb_prober.c): equal keys, same probe. */
+char *sb_prober_probe_key(const sb_endpoint_t *ep);
 
 /* sb_override.c, on the worker's thread. */
 void sb_override_expire(uv_timer_t *t);

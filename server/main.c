@@ -9,7 +9,9 @@
 #include "sb_ctl.h"
 #include "sb_error.h"
 #include "sb_gen.h"
+#include "sb_health.h"
 #include "sb_log.h"
+#include "sb_metrics.h"
 #include "sb_net.h"
 #include "sb_options.h"
 #include "sb_prober.h"
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <urcu/urcu-memb.h>
 #include <uv.h>
 
 /* Extra time allowed for the first round beyond the largest probe timeout:
@@ -93,12 +96,28 @@ static int cmd_check(int argc, char **argv)
 
 /* ---- serve --------------------------------------------------------------- */
 
+/* What `serve` runs: the generation being served and its probe worker,
+ * both replaced by a reload. */
+typedef struct {
+    sb_options_t *o;
+    sb_gen_t *gen;
+    sb_prober_t *prober;
+    sb_prober_config_t probe_cfg;
+    sb_control_t *ctl;
+    unsigned generation;
+    sb_metrics_t *metrics;
+    uv_mutex_t prober_lock; /* a scrape reads `prober` while a reload swaps it */
+} server_t;
+
+static void on_reload_signal(server_t *s);
+static int reload(void *arg, char *err, size_t errlen);
+
 static void on_signal(uv_signal_t *s, int signum)
 {
     if (signum == SIGHUP) {
-        sb_log(SB_LOG_WARNING, "signal",
-               "signal=SIGHUP action=ignored reason=\"live reload is "
-               "not available in this version; restart to reload\"");
+        server_t *srv = s->data;
+        if (srv->ctl != NULL) /* serving: not during start-up */
+            on_reload_signal(srv);
         return;
     }
     sb_log(SB_LOG_INFO, "stopping", "signal=%s", signum == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -158,13 +177,14 @@ typedef struct {
     uv_signal_t sigs[3];
 } control_t;
 
-static int control_open(control_t *c)
+static int control_open(control_t *c, server_t *s)
 {
     static const int nums[3] = {SIGINT, SIGTERM, SIGHUP};
     if (uv_loop_init(&c->loop) < 0)
         return -ENOMEM;
     for (int i = 0; i < 3; i++) {
         uv_signal_init(&c->loop, &c->sigs[i]);
+        c->sigs[i].data = s;
         uv_signal_start(&c->sigs[i], on_signal, nums[i]);
     }
     return 0;
@@ -211,17 +231,19 @@ static void restore_overrides(const sb_options_t *o, sb_prober_t *prober)
                "reason=\"%s\" action=\"starting without saved overrides\"", err);
 }
 
-static int open_control(const sb_options_t *o, control_t *control, sb_prober_t *prober,
-                        sb_control_t **ctl)
+static int open_control(server_t *s, control_t *control)
 {
+    const sb_options_t *o = s->o;
     sb_control_config_t cfg = {
         .path = o->control_socket,
         .mode = o->control_mode,
-        .prober = prober,
+        .prober = s->prober,
         .state_file = o->state_file,
+        .reload = reload,
+        .reload_arg = s,
     };
     char err[512];
-    int rc = sb_control_open(ctl, &control->loop, &cfg, err, sizeof(err));
+    int rc = sb_control_open(&s->ctl, &control->loop, &cfg, err, sizeof(err));
     if (rc < 0)
         sb_log(SB_LOG_ERROR, "control-failed",
                "reason=\"%s\" hint=\"--control-socket names another path\"", err);
@@ -230,47 +252,218 @@ static int open_control(const sb_options_t *o, control_t *control, sb_prober_t *
     return rc;
 }
 
+static void save_overrides(server_t *s)
+{
+    char err[512];
+    json_t *overrides = sb_prober_overrides(s->prober);
+    if (overrides == NULL || sb_state_save(s->o->state_file, overrides, err, sizeof(err)) < 0)
+        sb_log(SB_LOG_ERROR, "state-save-failed", "reason=\"%s\"",
+               overrides == NULL ? "out of memory" : err);
+    json_decref(overrides);
+}
+
+/* What was loaded: each zone, and each profile with its endpoints. */
+static void log_loaded(const sb_gen_t *gen)
+{
+    for (size_t i = 0; i < sb_gen_zone_count(gen); i++) {
+        const sb_zone_t *z = sb_gen_zone(gen, i);
+        sb_log(SB_LOG_INFO, "zone-loaded", "zone=%s file=%s names=%zu profiles=%zu",
+               sb_zone_apex_text(z), sb_zone_file(z), sb_zone_node_count(z),
+               sb_zone_profile_count(z));
+    }
+    for (size_t i = 0; i < sb_gen_profile_count(gen); i++) {
+        const sb_profile_t *p = sb_gen_profile(gen, i);
+        char names[512];
+        size_t used = 0;
+        names[0] = '\0';
+        for (uint16_t k = 0; k < p->count && used < sizeof(names); k++)
+            used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", k ? "," : "",
+                                     p->endpoints[k].name);
+        sb_log(SB_LOG_INFO, "profile-loaded", "profile=%s endpoints=%s monitor=%s", p->owner_text,
+               names, sb_monitor_proto_name(p->endpoints[0].monitor.proto));
+    }
+}
+
+/* Log every error of a configuration that failed to load, and put the
+ * first ones in `err` for the ctl caller. */
+static void report_errors(sb_diag_t *diag, int rc, char *err, size_t errlen)
+{
+    size_t n = sb_diag_count(diag), used = 0;
+    err[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        const char *msg = sb_diag_message(diag, i);
+        sb_log(SB_LOG_ERROR, "reload-error", "message=\"%s\"", msg);
+        if (i < 3 && used < errlen)
+            used += (size_t)snprintf(err + used, errlen - used, "%s%s", i ? "; " : "", msg);
+    }
+    if (n > 3 && used < errlen)
+        snprintf(err + used, errlen - used, "; and %zu more (see the log)", n - 3);
+    if (n == 0)
+        snprintf(err, errlen, "%s", sb_strerror(rc));
+}
+
+/* Load the configuration again and swap it in, or keep serving the old
+ * one. The new probe worker starts from the old one's knowledge (health
+ * of unchanged probes, overrides) and decides its new endpoints before
+ * the swap; DNS workers move to the new generation with one atomic store,
+ * and the old one is freed once no worker can still be reading it (RCU).
+ * Runs on the controlling thread; queries never wait for it. */
+static int reload(void *arg, char *err, size_t errlen)
+{
+    server_t *s = arg;
+    uint64_t t0 = uv_hrtime();
+    sb_diag_t *diag = sb_diag_new();
+    sb_gen_t *gen = NULL;
+    if (diag == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    int rc = sb_gen_load(&gen, s->o->zones_dir, diag);
+    if (rc < 0 || sb_diag_count(diag) > 0) {
+        report_errors(diag, rc, err, errlen);
+        if (s->metrics != NULL)
+            sb_metrics_count_reload(s->metrics, false);
+        sb_log(SB_LOG_ERROR, "reload-failed",
+               "errors=%zu generation=%u action=\"still serving the previous configuration\"",
+               sb_diag_count(diag), s->generation);
+        sb_gen_free(gen);
+        sb_diag_free(diag);
+        return rc < 0 ? rc : -EINVAL;
+    }
+    sb_diag_free(diag);
+    sb_prober_carry_t *carry = sb_prober_carry_take(s->prober);
+    sb_prober_t *prober = NULL;
+    rc = sb_prober_start(&prober, gen, &s->probe_cfg, carry);
+    sb_prober_carry_free(carry);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot start probing the new configuration: %s", sb_strerror(rc));
+        sb_log(SB_LOG_ERROR, "reload-failed", "reason=\"%s\"", err);
+        sb_gen_free(gen);
+        return rc;
+    }
+    uint32_t bound =
+        sb_prober_first_round_bound(gen, s->probe_cfg.max_in_flight) + FIRST_ROUND_SLACK_MS;
+    bool complete = sb_prober_wait_first_round(prober, bound);
+    sb_gen_t *old_gen = s->gen;
+    sb_prober_t *old_prober = s->prober;
+    atomic_store_explicit(&current_gen, gen, memory_order_release);
+    urcu_memb_synchronize_rcu();
+    uv_mutex_lock(&s->prober_lock);
+    s->prober = prober;
+    uv_mutex_unlock(&s->prober_lock);
+    sb_prober_stop(old_prober);
+    sb_gen_free(old_gen);
+    s->gen = gen;
+    s->generation++;
+    if (s->metrics != NULL) {
+        sb_metrics_set_generation(s->metrics, s->generation);
+        sb_metrics_count_reload(s->metrics, true);
+    }
+    sb_control_set_prober(s->ctl, prober);
+    save_overrides(s); /* overrides of endpoints that are gone are gone */
+    sb_log(SB_LOG_INFO, "reload-done",
+           "generation=%u zones=%zu profiles=%zu endpoints=%zu carried=%zu first_round=%s "
+           "elapsed_ms=%llu",
+           s->generation, sb_gen_zone_count(gen), sb_gen_profile_count(gen), endpoint_total(gen),
+           sb_prober_carried_count(prober), complete ? "complete" : "incomplete",
+           (unsigned long long)((uv_hrtime() - t0) / 1000000));
+    return 0;
+}
+
+static void on_reload_signal(server_t *s)
+{
+    char err[1024];
+    sb_log(SB_LOG_INFO, "reload-requested", "by=SIGHUP");
+    reload(s, err, sizeof(err));
+}
+
+/* Prometheus metrics, when --metrics-listen is given: bound right after the
+ * DNS listeners, so that a port conflict stops start-up the same way. */
+static void probe_metrics(sb_metrics_buf_t *out, void *arg)
+{
+    server_t *s = arg;
+    uv_mutex_lock(&s->prober_lock);
+    if (s->prober != NULL)
+        sb_prober_metrics(s->prober, out);
+    uv_mutex_unlock(&s->prober_lock);
+}
+
+static int start_metrics(server_t *s, sb_net_t *net, sb_metrics_t **m)
+{
+    const sb_options_t *o = s->o;
+    char err[256] = "out of memory", text[80];
+    if (!o->metrics_set)
+        return 0;
+    int rc = sb_metrics_new(m);
+    if (rc == 0 && (rc = sb_metrics_add_source(*m, sb_net_metrics, net)) == 0 &&
+        (rc = sb_metrics_add_source(*m, probe_metrics, s)) == 0)
+        rc = sb_metrics_listen(*m, &o->metrics_listen, err, sizeof(err));
+    if (rc < 0) {
+        sb_log(SB_LOG_ERROR, "metrics-failed", "reason=\"%s\"", err);
+        return rc;
+    }
+    sb_metrics_set_generation(*m, 1); /* the generation loaded at start */
+    sb_listen_addr_format(sb_metrics_bound(*m), text, sizeof(text));
+    sb_log(SB_LOG_INFO, "metrics-listening", "address=%s", text);
+    return 0;
+}
+
 static int serve(sb_options_t *o, sb_gen_t *gen)
 {
+    server_t s = {.o = o, .gen = gen, .generation = 1};
     sb_net_t *net = NULL;
-    sb_prober_t *prober = NULL;
     control_t control;
-    if (control_open(&control) < 0)
+    if (uv_mutex_init(&s.prober_lock) != 0 || control_open(&control, &s) < 0) {
+        sb_gen_free(gen);
         return -ENOMEM;
+    }
     sb_log(SB_LOG_INFO, "starting", "version=%s zones=%zu profiles=%zu endpoints=%zu threads=%u",
            SB_VERSION, sb_gen_zone_count(gen), sb_gen_profile_count(gen), endpoint_total(gen),
            o->threads);
+    log_loaded(gen);
     raise_file_limit(o);
-    sb_prober_config_t probe_cfg = {.max_in_flight = o->probes_in_flight};
-    sb_control_t *ctl = NULL;
+    s.probe_cfg.max_in_flight = o->probes_in_flight;
     int rc = bind_listeners(o, &net);
-    if (rc == 0 && (rc = sb_prober_start(&prober, gen, &probe_cfg)) < 0)
+    if (rc == 0)
+        rc = start_metrics(&s, net, &s.metrics);
+    sb_prober_t *prober = NULL;
+    if (rc == 0 && (rc = sb_prober_start(&prober, gen, &s.probe_cfg, NULL)) < 0)
         sb_log(SB_LOG_ERROR, "prober-failed", "reason=\"%s\"", sb_strerror(rc));
+    uv_mutex_lock(&s.prober_lock);
+    s.prober = prober;
+    uv_mutex_unlock(&s.prober_lock);
     if (rc == 0) {
-        restore_overrides(o, prober);
-        rc = open_control(o, &control, prober, &ctl);
+        restore_overrides(o, s.prober);
+        rc = open_control(&s, &control);
     }
     if (rc == 0) {
         uint64_t t0 = uv_hrtime();
         uint32_t bound =
-            sb_prober_first_round_bound(gen, probe_cfg.max_in_flight) + FIRST_ROUND_SLACK_MS;
-        bool complete = sb_prober_wait_first_round(prober, bound);
+            sb_prober_first_round_bound(gen, s.probe_cfg.max_in_flight) + FIRST_ROUND_SLACK_MS;
+        bool complete = sb_prober_wait_first_round(s.prober, bound);
+        size_t states[3];
+        sb_prober_count_states(s.prober, states);
         sb_log(complete ? SB_LOG_INFO : SB_LOG_WARNING, "first-round",
-               "complete=%s elapsed_ms=%llu", complete ? "yes" : "no",
-               (unsigned long long)((uv_hrtime() - t0) / 1000000));
+               "complete=%s elapsed_ms=%llu endpoints_up=%zu endpoints_down=%zu "
+               "endpoints_checking=%zu",
+               complete ? "yes" : "no", (unsigned long long)((uv_hrtime() - t0) / 1000000),
+               states[SB_HEALTH_UP], states[SB_HEALTH_DOWN], states[SB_HEALTH_CHECKING]);
         atomic_store_explicit(&current_gen, gen, memory_order_release);
         if ((rc = sb_net_start(net, &current_gen)) < 0)
             sb_log(SB_LOG_ERROR, "start-failed", "reason=\"%s\"", sb_strerror(rc));
     }
     if (rc == 0) {
         log_listening(net, o->listen_count);
-        sb_log(SB_LOG_INFO, "ready", NULL);
+        sb_log(SB_LOG_INFO, "ready", "generation=%u", s.generation);
         uv_run(&control.loop, UV_RUN_DEFAULT);
     }
-    sb_control_close(ctl);
+    sb_control_close(s.ctl);
+    sb_metrics_stop(s.metrics); /* its sources read `net` and the prober */
     sb_net_stop(net, SHUTDOWN_DRAIN_MS);
-    sb_prober_stop(prober);
+    sb_prober_stop(s.prober);
     control_close(&control);
+    sb_gen_free(s.gen);
+    uv_mutex_destroy(&s.prober_lock);
     if (rc == 0)
         sb_log(SB_LOG_INFO, "stopped", NULL);
     return rc;
@@ -283,13 +476,15 @@ static int cmd_serve(int argc, char **argv)
     int rc = load_config(argc, argv, &o, &gen);
     if (rc == 0) {
         sb_log_set_level(o.log_level);
-        rc = serve(&o, gen);
+        if (o.log_syslog)
+            sb_log_use_syslog("switchboard");
+        rc = serve(&o, gen); /* takes the generation */
     } else {
         sb_log(SB_LOG_ERROR, "config-error",
                "action=exit reason=\"the configuration has "
                "errors; nothing was served\"");
+        sb_gen_free(gen);
     }
-    sb_gen_free(gen);
     sb_options_free(&o);
     return rc == 0 ? 0 : 1;
 }

@@ -4,6 +4,7 @@
 #include "sb_query.h"
 #include "sb_writer.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #define MAX_CHAIN         8  /* CNAME steps followed inside served zones */
@@ -151,6 +152,13 @@ static void write_address(answer_t *a, const uint8_t *owner, uint16_t owner_off,
         truncate_all(a);
 }
 
+/* Count an answer given with `ep`, for metrics: one relaxed atomic add, the
+ * only write the query path makes to shared memory. */
+static void count_answer(const sb_endpoint_t *ep)
+{
+    atomic_fetch_add_explicit(&((sb_endpoint_t *)ep)->answers, 1, memory_order_relaxed);
+}
+
 /* A traffic-managed name. Returns NODE_FOLLOW with *target set when a CNAME
  * was written; sets *handled to false when the name's static records must
  * answer instead (an address profile asked for another type). */
@@ -164,6 +172,7 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
         const sb_endpoint_t *ep = sb_profile_answer(p, qtype);
         if (!write_one(a, owner, owner_off, SB_TYPE_CNAME, p->ttl, ep->target, ep->target_len, 1))
             return NODE_DONE;
+        count_answer(ep);
         if (qtype == SB_TYPE_CNAME || qtype == SB_TYPE_ANY)
             return NODE_DONE;
         *target = ep->target;
@@ -180,6 +189,7 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
             return NODE_DONE;
         }
         write_address(a, owner, owner_off, ep, p->ttl, SB_SECTION_ANSWER);
+        count_answer(ep);
         return NODE_DONE;
     }
     if (qtype != SB_TYPE_A && qtype != SB_TYPE_AAAA) {
@@ -187,10 +197,12 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
         return NODE_DONE;
     }
     const sb_endpoint_t *ep = sb_profile_answer(p, qtype);
-    if (ep != NULL)
+    if (ep != NULL) {
         write_address(a, owner, owner_off, ep, p->ttl, SB_SECTION_ANSWER);
-    else
+        count_answer(ep);
+    } else {
         negative(a, zone);
+    }
     return NODE_DONE;
 }
 

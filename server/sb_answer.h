@@ -17,7 +17,8 @@
  * configured strings, or REFUSED.
  *
  * The query path: no allocation, no locks, no system calls. The only shared
- * state read is each profile's published choice (one atomic load).
+ * state read is each profile's published choice (one atomic load); the only
+ * shared write, a relaxed count of answers per endpoint for metrics.
  *
  * Thread: any thread; the generation must stay alive for the call.
  */

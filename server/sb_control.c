@@ -339,6 +339,12 @@ int sb_control_open(sb_control_t **out, uv_loop_t *loop, const sb_control_config
     return 0;
 }
 
+void sb_control_set_prober(sb_control_t *ctl, sb_prober_t *prober)
+{
+    if (ctl != NULL)
+        ctl->cfg.prober = prober;
+}
+
 static void on_server_closed(uv_handle_t *h)
 {
     sb_control_t *ctl = h->data;

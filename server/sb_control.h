@@ -54,6 +54,9 @@ typedef struct sb_control sb_control_t;
 int sb_control_open(sb_control_t **out, uv_loop_t *loop, const sb_control_config_t *cfg, char *err,
                     size_t errlen);
 
+/* After a reload: the new probe worker answers from now on. */
+void sb_control_set_prober(sb_control_t *c, sb_prober_t *prober);
+
 void sb_control_close(sb_control_t *c);
 
 #endif

@@ -5,11 +5,13 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 static atomic_int log_level = SB_LOG_INFO;
 static atomic_int log_fd = 2;
+static atomic_bool log_syslog = false;
 
 static const char *const level_names[] = {"debug", "info", "warning", "error"};
 
@@ -21,6 +23,12 @@ void sb_log_set_level(sb_log_level_t level)
 void sb_log_set_fd(int fd)
 {
     atomic_store(&log_fd, fd);
+}
+
+void sb_log_use_syslog(const char *ident)
+{
+    openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+    atomic_store(&log_syslog, true);
 }
 
 int sb_log_level_parse(const char *text, sb_log_level_t *out)
@@ -81,6 +89,14 @@ void sb_log(sb_log_level_t level, const char *event, const char *fmt, ...)
         va_end(ap);
         if (m > 0)
             len += (size_t)m < cap - len ? (size_t)m : cap - len - 1;
+    }
+    if (atomic_load_explicit(&log_syslog, memory_order_relaxed)) {
+        /* syslog stamps its own time; the rest of the line is the same. */
+        static const int priorities[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
+        line[len] = '\0';
+        const char *rest = strstr(line, " level=");
+        syslog(priorities[level], "%s", rest != NULL ? rest + 1 : line);
+        return;
     }
     line[len++] = '\n';
     write_all(atomic_load(&log_fd), line, len);

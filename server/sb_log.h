@@ -9,8 +9,10 @@
  * The caller supplies the event name and the key=value tail; values that may
  * contain spaces are written in double quotes by the caller.
  *
- * Output goes to standard error by default. Each line is emitted with a single
- * write(2), so lines from different threads never interleave.
+ * Output goes to standard error by default (journald-friendly: one event
+ * per line), or to syslog (facility daemon, the level as its priority, the
+ * ts= field left to syslog). Each line is emitted with a single write(2) or
+ * syslog(3) call, so lines from different threads never interleave.
  *
  * Thread: sb_log() may be called from any thread. sb_log_set_level() and
  * sb_log_set_fd() are meant for start-up, before other threads run; the level
@@ -36,6 +38,9 @@ void sb_log_set_level(sb_log_level_t level);
 
 /* Redirect output to `fd` (which the caller keeps open). Default: 2. */
 void sb_log_set_fd(int fd);
+
+/* Send lines to syslog instead, as `ident` (start-up only). */
+void sb_log_use_syslog(const char *ident);
 
 /* Parse "debug", "info", "warning" or "error". Returns 0 or -EINVAL. */
 int sb_log_level_parse(const char *text, sb_log_level_t *out);

@@ -2,6 +2,7 @@
 
 #include "sb_dns.h"
 #include "sb_log.h"
+#include "sb_metrics.h"
 
 #include <stdatomic.h>
 
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <urcu/urcu-memb.h>
 #include <uv.h>
 
 #define UDP_BATCH       32
@@ -26,6 +28,47 @@ typedef union {
     char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
     struct cmsghdr align;
 } pktinfo_ctl_t;
+
+/* Counter slots: response codes ("dropped": nothing sent) and QTYPEs. */
+enum {
+    RC_NOERROR,
+    RC_FORMERR,
+    RC_SERVFAIL,
+    RC_NXDOMAIN,
+    RC_NOTIMP,
+    RC_REFUSED,
+    RC_YXDOMAIN,
+    RC_BADVERS,
+    RC_OTHER,
+    RC_DROPPED,
+    RC_SLOTS
+};
+
+static const char *const rcode_names[RC_SLOTS] = {
+    "noerror", "formerr",  "servfail", "nxdomain", "notimp",
+    "refused", "yxdomain", "badvers",  "other",    "dropped",
+};
+
+static const struct {
+    uint16_t type;
+    const char *name;
+} qtype_slots[] = {
+    {1, "A"},    {28, "AAAA"},   {5, "CNAME"}, {15, "MX"},    {2, "NS"},     {6, "SOA"},
+    {16, "TXT"}, {33, "SRV"},    {12, "PTR"},  {257, "CAA"},  {65, "HTTPS"}, {64, "SVCB"},
+    {43, "DS"},  {48, "DNSKEY"}, {255, "ANY"}, {252, "AXFR"}, {251, "IXFR"},
+};
+
+#define QT_NAMED (sizeof(qtype_slots) / sizeof(qtype_slots[0]))
+#define QT_SLOTS (QT_NAMED + 1) /* the last: "other" */
+
+/* One worker's counters. Only that worker writes them; the metrics thread
+ * reads them. */
+typedef struct {
+    _Atomic uint64_t queries[2][RC_SLOTS]; /* [transport][rcode slot] */
+    _Atomic uint64_t qtypes[QT_SLOTS];
+    _Atomic uint64_t truncated[2];
+    _Atomic uint64_t tcp_accepted, tcp_rejected;
+} counters_t;
 
 struct worker;
 
@@ -61,6 +104,7 @@ typedef struct worker {
     uint64_t last_error_log; /* uv_now() of the last rate-limited error line */
     uv_tcp_t reject;         /* accepts and closes a connection we cannot take */
     bool reject_busy;
+    counters_t counters;
     uv_loop_t loop;
     uv_thread_t thread;
     uv_async_t stop;
@@ -266,6 +310,64 @@ static int bind_all(sb_net_t *net, char *err, size_t errlen)
     return 0;
 }
 
+/* ---- counters ----------------------------------------------------------- */
+
+/* Add one to a counter only this thread writes: a relaxed load and store,
+ * which compile to plain moves (no locked read-modify-write), and which the
+ * metrics thread may read concurrently without a torn value or a data race. */
+static inline void bump(_Atomic uint64_t *c)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
+static unsigned rcode_slot(uint16_t rcode)
+{
+    switch (rcode) {
+    case SB_RCODE_NOERROR:
+        return RC_NOERROR;
+    case SB_RCODE_FORMERR:
+        return RC_FORMERR;
+    case SB_RCODE_SERVFAIL:
+        return RC_SERVFAIL;
+    case SB_RCODE_NXDOMAIN:
+        return RC_NXDOMAIN;
+    case SB_RCODE_NOTIMP:
+        return RC_NOTIMP;
+    case SB_RCODE_REFUSED:
+        return RC_REFUSED;
+    case SB_RCODE_YXDOMAIN:
+        return RC_YXDOMAIN;
+    case SB_RCODE_BADVERS:
+        return RC_BADVERS;
+    default:
+        return RC_OTHER;
+    }
+}
+
+static unsigned qtype_slot(uint16_t qtype)
+{
+    for (unsigned i = 0; i < QT_NAMED; i++) {
+        if (qtype_slots[i].type == qtype)
+            return i;
+    }
+    return QT_NAMED;
+}
+
+/* Count one received message; `sent`: the length of the answer, 0 for none. */
+static void count_query(worker_t *w, sb_transport_t t, const sb_answer_info_t *info, size_t sent)
+{
+    counters_t *c = &w->counters;
+    bool dropped = sent == 0 || info->dropped;
+    bump(&c->queries[t][dropped ? RC_DROPPED : rcode_slot(info->rcode)]);
+    bump(&c->qtypes[qtype_slot(info->qtype)]);
+    if (!dropped && info->truncated)
+        bump(&c->truncated[t]);
+}
+
+/* A message dropped before it could be parsed (too long, empty). */
+static const sb_answer_info_t unparsed = {.dropped = true};
+
 /* ---- UDP ---------------------------------------------------------------- */
 
 static const sb_gen_t *current_gen(const worker_t *w)
@@ -352,13 +454,16 @@ static int answer_batch(worker_t *w, int received)
     sb_client_t client = {.transport = SB_TRANSPORT_UDP, .now = (uint32_t)time(NULL)};
     for (int i = 0; i < received; i++) {
         struct msghdr *rh = &w->rx[i].msg_hdr;
-        if (rh->msg_flags & MSG_TRUNC)
+        if (rh->msg_flags & MSG_TRUNC) {
+            count_query(w, SB_TRANSPORT_UDP, &unparsed, 0);
             continue;
+        }
         uint8_t *out = w->tx_buf + (size_t)replies * cap;
         sb_answer_info_t info;
         client_address(rh->msg_name, &client);
         size_t len = sb_answer(gen, &w->net->cfg.answer, &client, w->rx_buf[i], w->rx[i].msg_len,
                                out, cap, &info);
+        count_query(w, SB_TRANSPORT_UDP, &info, len);
         if (len == 0)
             continue;
         struct msghdr *th = &w->tx[replies].msg_hdr;
@@ -434,7 +539,12 @@ static void on_udp_readable(uv_poll_t *handle, int status, int events)
         int n = recvmmsg(s->fd, w->rx, UDP_BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
             return;
-        send_batch(s->fd, w->tx, answer_batch(w, n));
+        /* The generation is used inside an RCU read-side section: a reload
+         * frees the old one only after every section that saw it ended. */
+        urcu_memb_read_lock();
+        int replies = answer_batch(w, n);
+        urcu_memb_read_unlock();
+        send_batch(s->fd, w->tx, replies);
         if (n < UDP_BATCH)
             return;
     }
@@ -571,14 +681,18 @@ static void conn_process(conn_t *c)
     while (!c->writing && !c->closing && c->in_len - at >= 2) {
         size_t msglen = sb_get16(c->in + at);
         if (msglen == 0) {
+            count_query(w, SB_TRANSPORT_TCP, &unparsed, 0);
             conn_close(c); /* nothing to answer, and no ID to answer with */
             return;
         }
         if (c->in_len - at < 2 + msglen)
             break;
         sb_answer_info_t info;
+        urcu_memb_read_lock();
         size_t n = sb_answer(current_gen(w), &w->net->cfg.answer, &c->client, c->in + at + 2,
                              msglen, w->tcp_out + 2, SB_DNS_TCP_MAX, &info);
+        urcu_memb_read_unlock();
+        count_query(w, SB_TRANSPORT_TCP, &info, n);
         at += 2 + msglen;
         uv_timer_again(&c->idle);
         if (n > 0) {
@@ -630,7 +744,8 @@ static void reject(worker_t *w, uv_stream_t *server)
     uv_tcp_init(&w->loop, &w->reject);
     w->reject.data = w;
     w->reject_busy = true;
-    uv_accept(server, (uv_stream_t *)&w->reject);
+    if (uv_accept(server, (uv_stream_t *)&w->reject) == 0)
+        bump(&w->counters.tcp_rejected);
     uv_close((uv_handle_t *)&w->reject, on_reject_closed);
 }
 
@@ -663,6 +778,7 @@ static void on_connection(uv_stream_t *server, int status)
         conn_close(c);
         return;
     }
+    bump(&w->counters.tcp_accepted);
     uv_tcp_nodelay(&c->tcp, 1);
     struct sockaddr_storage peer;
     int peer_len = sizeof(peer);
@@ -748,10 +864,12 @@ static int worker_open(worker_t *w)
 static void worker_main(void *arg)
 {
     worker_t *w = arg;
+    urcu_memb_register_thread();
     w->init_status = worker_open(w);
     uv_sem_post(&w->ready);
     if (w->init_status == 0)
         uv_run(&w->loop, UV_RUN_DEFAULT);
+    urcu_memb_unregister_thread();
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -857,6 +975,62 @@ int sb_net_start(sb_net_t *net, const sb_gen_t *_Atomic const *current)
             return rc;
     }
     return 0;
+}
+
+/* ---- metrics ------------------------------------------------------------ */
+
+static uint64_t load(const _Atomic uint64_t *c)
+{
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+/* Every worker's counters added up, read with relaxed loads. */
+static void sum_counters(const sb_net_t *net, uint64_t queries[2][RC_SLOTS],
+                         uint64_t qtypes[QT_SLOTS], uint64_t truncated[2], uint64_t tcp[2])
+{
+    for (unsigned t = 0; t < net->cfg.threads; t++) {
+        const counters_t *c = &net->workers[t].counters;
+        for (int tr = 0; tr < 2; tr++) {
+            for (int r = 0; r < RC_SLOTS; r++)
+                queries[tr][r] += load(&c->queries[tr][r]);
+            truncated[tr] += load(&c->truncated[tr]);
+        }
+        for (size_t q = 0; q < QT_SLOTS; q++)
+            qtypes[q] += load(&c->qtypes[q]);
+        tcp[0] += load(&c->tcp_accepted);
+        tcp[1] += load(&c->tcp_rejected);
+    }
+}
+
+void sb_net_metrics(struct sb_metrics_buf *out, void *arg)
+{
+    static const char *const transports[2] = {"udp", "tcp"};
+    uint64_t queries[2][RC_SLOTS] = {{0}}, qtypes[QT_SLOTS] = {0}, truncated[2] = {0}, tcp[2] = {0};
+    sum_counters(arg, queries, qtypes, truncated, tcp);
+    sb_metrics_family(out, "switchboard_dns_queries_total", SB_METRICS_COUNTER,
+                      "DNS messages received, by transport and the response code sent "
+                      "(dropped: none sent).");
+    for (int tr = 0; tr < 2; tr++) {
+        for (int r = 0; r < RC_SLOTS; r++)
+            sb_metrics_sample(out, "switchboard_dns_queries_total", "transport=%s,rcode=%s",
+                              (double)queries[tr][r], transports[tr], rcode_names[r]);
+    }
+    sb_metrics_family(out, "switchboard_dns_queries_by_type_total", SB_METRICS_COUNTER,
+                      "DNS messages received, by query type.");
+    for (size_t q = 0; q < QT_SLOTS; q++)
+        sb_metrics_sample(out, "switchboard_dns_queries_by_type_total", "qtype=%s",
+                          (double)qtypes[q], q < QT_NAMED ? qtype_slots[q].name : "other");
+    sb_metrics_family(out, "switchboard_dns_truncated_total", SB_METRICS_COUNTER,
+                      "Responses sent with TC set (the answer did not fit).");
+    for (int tr = 0; tr < 2; tr++)
+        sb_metrics_sample(out, "switchboard_dns_truncated_total", "transport=%s",
+                          (double)truncated[tr], transports[tr]);
+    sb_metrics_family(out, "switchboard_tcp_connections_total", SB_METRICS_COUNTER,
+                      "TCP connections, accepted or rejected (over --tcp-clients, or stopping).");
+    sb_metrics_sample(out, "switchboard_tcp_connections_total", "result=%s", (double)tcp[0],
+                      "accepted");
+    sb_metrics_sample(out, "switchboard_tcp_connections_total", "result=%s", (double)tcp[1],
+                      "rejected");
 }
 
 void sb_net_stop(sb_net_t *net, uint32_t drain_ms)

@@ -16,9 +16,11 @@
  * sb_net_stop() stops accepting, lets in-flight TCP answers finish (for at
  * most `drain_ms`), joins the workers and frees everything.
  *
- * The generation to answer from is read per query from `*current` with one
- * atomic load; the caller keeps every generation a worker may still hold
- * alive.
+ * The generation to answer from is read from `*current` with one atomic
+ * load, inside an RCU read-side section (liburcu, memb flavour: a
+ * thread-local counter, no lock, no system call): after storing a new
+ * generation, the caller waits with urcu_memb_synchronize_rcu() and may
+ * then free the old one, which no worker can still be using.
  *
  * Thread: sb_net_* are called from one controlling thread. Workers touch only
  * their own state.
@@ -66,6 +68,22 @@ const sb_listen_addr_t *sb_net_bound(const sb_net_t *net, size_t i);
 
 /* Start answering. `current` must stay valid until sb_net_stop() returns. */
 int sb_net_start(sb_net_t *net, const sb_gen_t *_Atomic const *current);
+
+/* Counters, for Prometheus (sb_metrics). Each worker counts in its own
+ * counters, written only by that worker with relaxed atomic stores (no lock,
+ * no locked instruction on the query path); this reads them with relaxed
+ * loads and writes the sums:
+ *   switchboard_dns_queries_total{transport,rcode}   every message received;
+ *       rcode="dropped" for those not answered (no header, QR set, too long)
+ *   switchboard_dns_queries_by_type_total{qtype}     the same messages by
+ *       QTYPE (no question: "other"), so both families have the same sum
+ *   switchboard_dns_truncated_total{transport}       answers sent with TC
+ *   switchboard_tcp_connections_total{result}        accepted or rejected
+ * A query is counted before its answer is sent. A sb_metrics_source_fn:
+ * `net` is the sb_net_t, which must outlive the metrics listener.
+ * Thread: any (the metrics thread), between sb_net_bind() and sb_net_stop(). */
+struct sb_metrics_buf;
+void sb_net_metrics(struct sb_metrics_buf *out, void *net);
 
 /* Stop and free. Safe on a net that was bound but never started. */
 void sb_net_stop(sb_net_t *net, uint32_t drain_ms);

@@ -31,6 +31,7 @@ static int set_udp_max(sb_options_t *o, const char *value, const char *base, cha
 static int set_tcp_idle(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_tcp_clients(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_log_level(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_log_target(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_nsid(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_probes_in_flight(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_control_socket(sb_options_t *o, const char *value, const char *base, char *why);
@@ -39,6 +40,20 @@ static int set_state_file(sb_options_t *o, const char *value, const char *base, 
 static int set_version_string(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_identity(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_cookie_secret(sb_options_t *o, const char *value, const char *base, char *why);
+
+/* Unlike --listen, the port is required: there is no standard one. */
+static int set_metrics_listen(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    bool has_port = value[0] == '[' ? strstr(value, "]:") != NULL : strchr(value, ':') != NULL;
+    if (!has_port || sb_listen_addr_parse(value, &o->metrics_listen) < 0) {
+        snprintf(why, SB_WHY_MAX,
+                 "must be an IP address and port, as in 127.0.0.1:9153 or [::1]:9153");
+        return -EINVAL;
+    }
+    o->metrics_set = true;
+    return 0;
+}
 
 static const option_def_t defs[] = {
     {"config", 'c', "FILE", "read options from FILE, one 'name value' per line", set_config, false},
@@ -57,6 +72,8 @@ static const option_def_t defs[] = {
     {"tcp-clients", 0, "N", "most TCP connections at once, 1-100000 (default 1000)",
      set_tcp_clients, false},
     {"log-level", 0, "LEVEL", "debug, info, warning or error (default info)", set_log_level, false},
+    {"log-target", 0, "TARGET", "stderr (default; journald reads it) or syslog", set_log_target,
+     false},
     {"control-socket", 0, "PATH",
      "Unix socket for `switchboard ctl` (default " SB_DEFAULT_CONTROL_SOCKET ")",
      set_control_socket, false},
@@ -81,6 +98,9 @@ static const option_def_t defs[] = {
      "16-byte DNS Cookie secret as 32 hex digits, shared by servers of one anycast cluster "
      "(default: random at start)",
      set_cookie_secret, false},
+    {"metrics-listen", 0, "ADDR:PORT",
+     "serve Prometheus metrics over HTTP at /metrics; port 0 picks a free port (default: off)",
+     set_metrics_listen, false},
 };
 
 #define NDEFS (sizeof(defs) / sizeof(defs[0]))
@@ -285,6 +305,17 @@ static int set_tcp_clients(sb_options_t *o, const char *value, const char *base,
 {
     (void)base;
     return set_uint(&o->tcp_clients, value, 1, 100000, why);
+}
+
+static int set_log_target(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    if (strcmp(value, "stderr") != 0 && strcmp(value, "syslog") != 0) {
+        snprintf(why, SB_WHY_MAX, "must be stderr or syslog");
+        return -EINVAL;
+    }
+    o->log_syslog = strcmp(value, "syslog") == 0;
+    return 0;
 }
 
 static int set_log_level(sb_options_t *o, const char *value, const char *base, char *why)

@@ -39,6 +39,7 @@ typedef struct {
     uint32_t tcp_idle_ms;
     unsigned tcp_clients;
     sb_log_level_t log_level;
+    bool log_syslog;
     unsigned probes_in_flight;
     char *control_socket;
     unsigned control_mode;
@@ -48,6 +49,8 @@ typedef struct {
     char *identity;       /* NULL: REFUSED */
     bool cookie_secret_set;
     sb_cookie_key_t cookie_key; /* valid when cookie_secret_set */
+    bool metrics_set;           /* --metrics-listen given */
+    sb_listen_addr_t metrics_listen;
 } sb_options_t;
 
 void sb_options_init(sb_options_t *o);

@@ -61,6 +61,7 @@ typedef struct sb_endpoint {
     uint8_t probe_zone_addr_count;
     struct sb_profile *profile;
     sb_pos_t pos;
+    _Atomic uint64_t answers; /* answers given with it (relaxed; metrics only) */
 } sb_endpoint_t;
 
 #define SB_PICK_NONE 0xffffu

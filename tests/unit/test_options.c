@@ -189,13 +189,49 @@ static void listen_addresses(void **state)
     assert_int_equal(sb_listen_addr_parse("[::1]x", &a), -EINVAL);
 }
 
+static void metrics_listen(void **state)
+{
+    (void)state;
+    char text[80];
+    sb_options_t o;
+    sb_diag_t *diag;
+    char *none[] = {"--zones", "/tmp"};
+    assert_int_equal(parse(&o, &diag, 2, none), 0);
+    assert_false(o.metrics_set); /* off by default */
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    char *v6[] = {"--metrics-listen", "[::1]:9153"};
+    assert_int_equal(parse(&o, &diag, 2, v6), 0);
+    assert_true(o.metrics_set);
+    sb_listen_addr_format(&o.metrics_listen, text, sizeof(text));
+    assert_string_equal(text, "[::1]:9153");
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    char *v4[] = {"--metrics-listen=127.0.0.1:0"};
+    assert_int_equal(parse(&o, &diag, 1, v4), 0);
+    sb_listen_addr_format(&o.metrics_listen, text, sizeof(text));
+    assert_string_equal(text, "127.0.0.1:0");
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    char *bad[] = {"--metrics-listen", "127.0.0.1", "--metrics-listen", "[::1]"};
+    assert_int_equal(parse(&o, &diag, 4, bad), SB_ECONFIG);
+    assert_int_equal(sb_diag_count(diag), 2);
+    assert_string_equal(sb_diag_message(diag, 0),
+                        "command line: option '--metrics-listen' is given twice");
+    assert_string_equal(sb_diag_message(diag, 1),
+                        "command line: metrics-listen '127.0.0.1' must be an IP address and "
+                        "port, as in 127.0.0.1:9153 or [::1]:9153");
+    sb_options_free(&o);
+    sb_diag_free(diag);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults),         cmocka_unit_test(flags),
         cmocka_unit_test(flag_errors),      cmocka_unit_test(identity_and_cookies),
         cmocka_unit_test(config_file),      cmocka_unit_test(repeats_and_unreadable_files),
-        cmocka_unit_test(listen_addresses),
+        cmocka_unit_test(listen_addresses), cmocka_unit_test(metrics_listen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,204 @@
+/*
+ * What a reload keeps: each endpoint's health (when its probe did not
+ * change), history and overrides, and each profile's switchover and the
+ * endpoint it was answering with, copied out of the old worker on its
+ * thread and looked up by name while the new worker builds.
+ */
+#include "sb_log.h"
+#include "sb_prober_state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *name; /* "profile\x1fendpoint" or "profile" */
+    char *probe_key;
+    sb_health_t health;
+    sb_flap_t flap;
+    bool held;
+    int64_t since_ms;
+    sb_history_t history;
+    bool drained;
+    int8_t forced;
+    int64_t force_until_ms;
+    char force_by[32];
+    char drain_by[32];
+    sb_probe_stats_t stats;
+} carried_ep_t;
+
+typedef struct {
+    char *name;
+    char *switchover; /* endpoint name, or NULL */
+    char switchover_by[32];
+    char *primary; /* answering endpoint names, or NULL */
+    char *v6;
+} carried_profile_t;
+
+struct sb_prober_carry {
+    carried_ep_t *eps;
+    size_t ep_count;
+    carried_profile_t *profiles;
+    size_t profile_count;
+};
+
+static char *joined(const char *profile, const char *endpoint)
+{
+    char *out = NULL;
+    if (asprintf(&out, "%s\x1f%s", profile, endpoint) < 0)
+        return NULL;
+    return out;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
+
+static const char *pick_name(const sb_profile_t *p, uint16_t i)
+{
+    return i == SB_PICK_NONE ? NULL : p->endpoints[i].name;
+}
+
+static int cmp_ep(const void *a, const void *b)
+{
+    return strcmp(((const carried_ep_t *)a)->name, ((const carried_ep_t *)b)->name);
+}
+
+static int cmp_profile(const void *a, const void *b)
+{
+    return strcmp(((const carried_profile_t *)a)->name, ((const carried_profile_t *)b)->name);
+}
+
+static bool copy_endpoint(carried_ep_t *c, const sb_ep_state_t *es)
+{
+    c->name = joined(es->ps->profile->owner_text, es->ep->name);
+    c->probe_key = es->ep->monitor.proto == SB_MONITOR_NONE ? NULL : sb_prober_probe_key(es->ep);
+    c->health = es->health;
+    c->flap = es->flap;
+    c->held = es->held;
+    c->since_ms = es->since_ms;
+    c->history = es->history;
+    c->drained = es->drained;
+    c->forced = es->forced;
+    c->force_until_ms = es->force_until_ms;
+    memcpy(c->force_by, es->force_by, sizeof(c->force_by));
+    memcpy(c->drain_by, es->drain_by, sizeof(c->drain_by));
+    c->stats = es->stats;
+    return c->name != NULL;
+}
+
+static bool copy_profile(carried_profile_t *c, const profile_state_t *ps)
+{
+    const sb_profile_t *p = ps->profile;
+    c->name = strdup(p->owner_text);
+    c->switchover = dup_or_null(pick_name(p, ps->switchover));
+    memcpy(c->switchover_by, ps->switchover_by, sizeof(c->switchover_by));
+    c->primary = dup_or_null(pick_name(p, ps->choice.primary));
+    c->v6 = dup_or_null(pick_name(p, ps->choice.v6));
+    return c->name != NULL;
+}
+
+static void run_take(sb_prober_t *p, sb_prober_call_t *call)
+{
+    sb_prober_carry_t *c = calloc(1, sizeof(*c));
+    bool ok = c != NULL && (c->eps = calloc(p->ep_count + 1, sizeof(*c->eps))) != NULL &&
+              (c->profiles = calloc(p->profile_count + 1, sizeof(*c->profiles))) != NULL;
+    for (size_t i = 0; ok && i < p->ep_count; i++)
+        ok = copy_endpoint(&c->eps[c->ep_count++], &p->eps[i]);
+    for (size_t i = 0; ok && i < p->profile_count; i++)
+        ok = copy_profile(&c->profiles[c->profile_count++], &p->profiles[i]);
+    if (!ok) {
+        sb_prober_carry_free(c);
+        c = NULL;
+    } else {
+        qsort(c->eps, c->ep_count, sizeof(*c->eps), cmp_ep);
+        qsort(c->profiles, c->profile_count, sizeof(*c->profiles), cmp_profile);
+    }
+    call->rc = c != NULL ? 0 : -1;
+    call->result = c;
+}
+
+sb_prober_carry_t *sb_prober_carry_take(sb_prober_t *p)
+{
+    sb_prober_call_t call = {.run = run_take};
+    sb_prober_call(p, &call);
+    return call.result;
+}
+
+void sb_prober_carry_free(sb_prober_carry_t *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->ep_count; i++) {
+        free(c->eps[i].name);
+        free(c->eps[i].probe_key);
+    }
+    for (size_t i = 0; i < c->profile_count; i++) {
+        free(c->profiles[i].name);
+        free(c->profiles[i].switchover);
+        free(c->profiles[i].primary);
+        free(c->profiles[i].v6);
+    }
+    free(c->eps);
+    free(c->profiles);
+    free(c);
+}
+
+static uint16_t index_of(const sb_profile_t *p, const char *name)
+{
+    for (uint16_t i = 0; name != NULL && i < p->count; i++) {
+        if (strcmp(p->endpoints[i].name, name) == 0)
+            return i;
+    }
+    return SB_PICK_NONE;
+}
+
+void sb_carry_profile(const sb_prober_carry_t *carry, profile_state_t *ps)
+{
+    if (carry == NULL)
+        return;
+    carried_profile_t key = {.name = (char *)ps->profile->owner_text};
+    const carried_profile_t *c =
+        bsearch(&key, carry->profiles, carry->profile_count, sizeof(key), cmp_profile);
+    if (c == NULL)
+        return;
+    ps->reloaded = true;
+    /* What was answering: the reload's answer-change log compares with it. */
+    ps->choice.primary = index_of(ps->profile, c->primary);
+    ps->choice.v6 = index_of(ps->profile, c->v6);
+    ps->switchover = index_of(ps->profile, c->switchover);
+    memcpy(ps->switchover_by, c->switchover_by, sizeof(ps->switchover_by));
+}
+
+void sb_carry_endpoint(const sb_prober_carry_t *carry, sb_ep_state_t *es, const char *probe_key)
+{
+    if (carry == NULL)
+        return;
+    carried_ep_t key = {.name = joined(es->ps->profile->owner_text, es->ep->name)};
+    if (key.name == NULL)
+        return;
+    const carried_ep_t *c = bsearch(&key, carry->eps, carry->ep_count, sizeof(key), cmp_ep);
+    free(key.name);
+    if (c == NULL)
+        return;
+    es->drained = c->drained;
+    es->forced = c->forced;
+    es->force_until_ms = c->force_until_ms;
+    memcpy(es->force_by, c->force_by, sizeof(es->force_by));
+    memcpy(es->drain_by, c->drain_by, sizeof(es->drain_by));
+    es->history = c->history;
+    es->stats = c->stats;
+    bool same_probe = probe_key != NULL && c->probe_key != NULL &&
+                      strcmp(probe_key, c->probe_key) == 0 && c->health.state != SB_HEALTH_CHECKING;
+    if (!same_probe)
+        return; /* a changed probe starts checking afresh */
+    uint8_t fall = es->health.fall, rise = es->health.rise;
+    es->health = c->health;
+    es->health.fall = fall; /* fall and rise may have changed: the new ones count */
+    es->health.rise = rise;
+    es->flap = c->flap;
+    es->held = c->held;
+    es->since_ms = c->since_ms;
+    es->carried = true;
+}

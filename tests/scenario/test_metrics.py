@@ -1,0 +1,414 @@
+"""Prometheus metrics over HTTP: the real daemon with --metrics-listen on a
+free port, known queries over UDP and TCP, and the scrape parsed as the
+text exposition format 0.0.4 (HELP and TYPE lines, samples with escaped
+labels) with every counter checked by its labels."""
+import math
+import os
+import re
+import socket
+import struct
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+
+import sbtest
+from sbtest import ScenarioCase, wait_until
+
+BIG = "".join(f'big TXT "{i}{"x" * 99}"\n' for i in range(8))  # over 512 bytes
+
+ZONE = sbtest.ZONE_HEADER + """east  A     127.0.0.10
+east  AAAA  ::10
+""" + BIG
+
+RCODES = ["noerror", "formerr", "servfail", "nxdomain", "notimp", "refused", "yxdomain",
+          "badvers", "other", "dropped"]
+QTYPES = ["A", "AAAA", "CNAME", "MX", "NS", "SOA", "TXT", "SRV", "PTR", "CAA", "HTTPS", "SVCB",
+          "DS", "DNSKEY", "ANY", "AXFR", "IXFR", "other"]
+
+
+# ---- the exposition format --------------------------------------------------
+
+NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+LABEL = r"[a-zA-Z_][a-zA-Z0-9_]*"
+SUFFIXES = {"histogram": ("_bucket", "_sum", "_count"), "summary": ("_sum", "_count")}
+
+
+def unescape(text, quote):
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            nxt = text[i + 1] if i + 1 < len(text) else ""
+            if nxt == "\\" or nxt == "n" or (quote and nxt == '"'):
+                out.append("\n" if nxt == "n" else nxt)
+                i += 2
+                continue
+            raise ValueError(f"bad escape in {text!r}")
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def parse_labels(text, line):
+    """`a="x",b="y"` (a trailing comma allowed) -> {"a": "x", "b": "y"}."""
+    labels, i = {}, 0
+    while i < len(text):
+        m = re.compile(rf"({LABEL})=\"").match(text, i)
+        if not m:
+            raise ValueError(f"bad label at {text[i:]!r} in {line!r}")
+        i = m.end()
+        value = []
+        while True:
+            if i >= len(text):
+                raise ValueError(f"unterminated label value in {line!r}")
+            if text[i] == "\\":
+                value.append(text[i:i + 2])
+                i += 2
+            elif text[i] == '"':
+                i += 1
+                break
+            else:
+                value.append(text[i])
+                i += 1
+        if m.group(1) in labels:
+            raise ValueError(f"label {m.group(1)} twice in {line!r}")
+        labels[m.group(1)] = unescape("".join(value), True)
+        if i < len(text):
+            if text[i] != ",":
+                raise ValueError(f"expected ',' at {text[i:]!r} in {line!r}")
+            i += 1
+    return labels
+
+
+def parse_value(text):
+    specials = {"+Inf": math.inf, "-Inf": -math.inf, "NaN": math.nan}
+    return specials[text] if text in specials else float(text)
+
+
+def parse_exposition(text):
+    """{family: {"type", "help", "samples": {(name, ((label, value), ...)): value}}};
+    fails on anything the format does not allow, on a sample whose family has
+    no TYPE line before it, and on repeated HELP, TYPE or samples."""
+    if text and not text.endswith("\n"):
+        raise ValueError("the text must end with a newline")
+    families = {}
+    sample_rx = re.compile(rf"({NAME})(?:\{{(.*)\}})? (\S+)(?: (-?\d+))?$")
+    for line in text.split("\n")[:-1]:
+        if line == "":
+            continue
+        if line.startswith("#"):
+            m = re.match(rf"# (HELP|TYPE) ({NAME}) ?(.*)$", line)
+            if not m:
+                continue  # a plain comment
+            kind, name, rest = m.groups()
+            fam = families.setdefault(name, {"type": None, "help": None, "samples": {}})
+            if kind == "HELP":
+                if fam["help"] is not None:
+                    raise ValueError(f"second HELP for {name}")
+                fam["help"] = unescape(rest, False)
+            else:
+                if fam["type"] is not None or fam["samples"]:
+                    raise ValueError(f"TYPE for {name} repeated or after its samples")
+                if rest not in ("counter", "gauge", "histogram", "summary", "untyped"):
+                    raise ValueError(f"bad type {rest!r} for {name}")
+                fam["type"] = rest
+            continue
+        m = sample_rx.match(line)
+        if not m:
+            raise ValueError(f"not a sample line: {line!r}")
+        name, labels, value, _ts = m.groups()
+        family = family_of(name, families)
+        if family is None:
+            raise ValueError(f"sample {name} has no TYPE line before it")
+        key = (name, tuple(sorted(parse_labels(labels or "", line).items())))
+        if key in families[family]["samples"]:
+            raise ValueError(f"sample repeated: {line!r}")
+        families[family]["samples"][key] = parse_value(value)
+    return families
+
+
+def family_of(name, families):
+    if name in families and families[name]["type"] is not None:
+        return name
+    for fam, info in families.items():
+        for suffix in SUFFIXES.get(info["type"], ()):
+            if name == fam + suffix:
+                return fam
+    return None
+
+
+class Scrape:
+    """One parsed scrape, with lookups by family and labels."""
+
+    def __init__(self, text):
+        self.text = text
+        self.families = parse_exposition(text)
+
+    def value(self, family, name=None, **labels):
+        key = (name or family, tuple(sorted(labels.items())))
+        return self.families[family]["samples"].get(key)
+
+    def by(self, family, label):
+        """{label value: sample value} for a family with one label."""
+        return {dict(k[1])[label]: v for k, v in self.families[family]["samples"].items()}
+
+
+# ---- the tests --------------------------------------------------------------
+
+def metrics_url(srv):
+    """The scrape URL, from the `event=metrics-listening` log line."""
+    line = srv.wait_log(r"event=metrics-listening address=127\.0\.0\.1:\d+",
+                        sbtest.READY_TIMEOUT)
+    return "http://127.0.0.1:%s/metrics" % re.search(r":(\d+)$", line).group(1)
+
+
+def dns_counts(s):
+    q = s.families["switchboard_dns_queries_total"]["samples"]
+    return {
+        "queries": {(dict(k[1])["transport"], dict(k[1])["rcode"]): v for k, v in q.items()},
+        "qtypes": s.by("switchboard_dns_queries_by_type_total", "qtype"),
+        "truncated": s.by("switchboard_dns_truncated_total", "transport"),
+        "tcp": s.by("switchboard_tcp_connections_total", "result"),
+    }
+
+
+class MetricsCase(ScenarioCase):
+    def scrape(self, url=None):
+        with urllib.request.urlopen(url or self.url, timeout=5) as r:
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.headers["Content-Type"],
+                             "text/plain; version=0.0.4; charset=utf-8")
+            return Scrape(r.read().decode("utf-8"))
+
+
+class Metrics(MetricsCase):
+    """The families and the HTTP side; no DNS is sent to this server."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = sbtest.Server({"example.com.zone": ZONE},
+                                args=["--metrics-listen", "127.0.0.1:0"])
+        cls.url = metrics_url(cls.srv)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def test_families_and_types(self):
+        s = self.scrape()
+        types = {name: f["type"] for name, f in s.families.items()}
+        for name, kind in [("switchboard_build_info", "gauge"),
+                           ("switchboard_start_time_seconds", "gauge"),
+                           ("switchboard_config_generation", "gauge"),
+                           ("switchboard_config_reloads_total", "counter"),
+                           ("switchboard_dns_queries_total", "counter"),
+                           ("switchboard_dns_queries_by_type_total", "counter"),
+                           ("switchboard_dns_truncated_total", "counter"),
+                           ("switchboard_tcp_connections_total", "counter")]:
+            self.assertEqual(types.get(name), kind, name)
+            self.assertTrue(s.families[name]["help"], f"{name} has no HELP text")
+        # Every label combination is there from the start, so that rates work
+        # from the first scrape.
+        q = s.families["switchboard_dns_queries_total"]["samples"]
+        self.assertEqual({(dict(k[1])["transport"], dict(k[1])["rcode"]) for k in q},
+                         {(t, r) for t in ("udp", "tcp") for r in RCODES})
+        self.assertEqual(set(s.by("switchboard_dns_queries_by_type_total", "qtype")), set(QTYPES))
+        self.assertEqual(set(s.by("switchboard_dns_truncated_total", "transport")),
+                         {"udp", "tcp"})
+        self.assertEqual(set(s.by("switchboard_tcp_connections_total", "result")),
+                         {"accepted", "rejected"})
+
+    def test_build_start_and_config(self):
+        version = subprocess.run([sbtest.BINARY, "version"], capture_output=True, text=True,
+                                 check=True).stdout.split()[1]
+        s = self.scrape()
+        self.assertEqual(s.by("switchboard_build_info", "version"), {version: 1})
+        start = s.value("switchboard_start_time_seconds")
+        self.assertLess(abs(start - time.time()), 60)
+        self.assertEqual(s.value("switchboard_config_generation"), 1)
+        self.assertEqual(s.by("switchboard_config_reloads_total", "result"),
+                         {"success": 0, "failure": 0})
+
+    def test_other_paths_and_methods(self):
+        base = self.url[:-len("/metrics")]
+        for path in ("/", "/metric", "/metrics/", "/favicon.ico"):
+            with self.assertRaises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(base + path, timeout=5)
+            self.assertEqual(e.exception.code, 404, path)
+        for method in ("POST", "PUT", "DELETE"):
+            req = urllib.request.Request(self.url, data=b"x" if method != "DELETE" else None,
+                                         method=method)
+            with self.assertRaises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(req, timeout=5)
+            self.assertEqual(e.exception.code, 405, method)
+            self.assertEqual(e.exception.headers["Allow"], "GET, HEAD")
+        self.scrape(self.url + "?name[]=x")  # a query string is fine
+
+
+
+class QueryCounters(MetricsCase):
+    def test_query_counters(self):
+        srv = self.server({"example.com.zone": ZONE}, args=["--metrics-listen", "127.0.0.1:0"])
+        self.url = metrics_url(srv)
+        start = dns_counts(self.scrape())
+        self.assertEqual(sum(start["queries"].values()), 0)
+        for _ in range(5):
+            self.assertEqual(srv.query("east.example.com", "A").rcode(), dns.rcode.NOERROR)
+        for _ in range(3):  # a new connection each
+            r = srv.query("east.example.com", "AAAA", tcp=True)
+            self.assertEqual(r.rcode(), dns.rcode.NOERROR)
+        for _ in range(2):
+            self.assertEqual(srv.query("nope.example.com", "MX").rcode(), dns.rcode.NXDOMAIN)
+        self.assertEqual(srv.query("example.org", "SOA").rcode(), dns.rcode.REFUSED)
+        # No question (QDCOUNT 0): FORMERR, and no QTYPE to count it under.
+        reply = srv.raw_udp(struct.pack("!HHHHHH", 0x1234, 0, 0, 0, 0, 0))
+        self.assertEqual(struct.unpack("!H", reply[2:4])[0] & 0xF, dns.rcode.FORMERR)
+        # Too short for a header: dropped without an answer.
+        self.assertIsNone(srv.raw_udp(b"\x12\x34\x00", timeout=0.3))
+        # Too big for 512 bytes without EDNS: sent with TC.
+        q = dns.message.make_query("big.example.com", "TXT")
+        r = dns.query.udp(q, "127.0.0.1", port=srv.port, timeout=2, ignore_trailing=False)
+        self.assertTrue(r.flags & dns.flags.TC)
+
+        want_queries = {(t, rc): 0 for t in ("udp", "tcp") for rc in RCODES}
+        want_queries.update({("udp", "noerror"): 6, ("udp", "nxdomain"): 2,
+                             ("udp", "refused"): 1, ("udp", "formerr"): 1,
+                             ("udp", "dropped"): 1, ("tcp", "noerror"): 3})
+        want_qtypes = {t: 0 for t in QTYPES}
+        want_qtypes.update({"A": 5, "AAAA": 3, "MX": 2, "SOA": 1, "TXT": 1, "other": 2})
+        want = {"queries": want_queries, "qtypes": want_qtypes,
+                "truncated": {"udp": 1, "tcp": 0}, "tcp": {"accepted": 3, "rejected": 0}}
+        # Counted before each answer is sent; polled all the same (the
+        # reading thread's view of another thread's counter is not ordered).
+        last = {}
+
+        def settled():
+            last["s"] = dns_counts(self.scrape())
+            return last["s"] == want
+        try:
+            wait_until(settled, 5, "the counters to reach the expected values")
+        except AssertionError:
+            self.assertEqual(last.get("s"), want)  # shows the difference
+            raise
+        final = self.scrape()
+        self.assertEqual(sum(final.by("switchboard_dns_queries_by_type_total", "qtype").values()),
+                         sum(v for v in final.families["switchboard_dns_queries_total"]
+                             ["samples"].values()))
+        srv.stop()  # exits 0 (and, under a sanitizer, with nothing to report)
+
+
+class RejectedConnections(MetricsCase):
+    def test_connections_over_the_limit(self):
+        srv = self.server({"example.com.zone": ZONE},
+                          args=["--metrics-listen", "127.0.0.1:0", "--tcp-clients", "1"])
+        self.url = metrics_url(srv)
+        query = dns.message.make_query("east.example.com", "A").to_wire()
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=2) as held:
+            held.sendall(struct.pack("!H", len(query)) + query)
+            self.assertIsNotNone(sbtest.read_frame(held))  # accepted and answered
+            with socket.create_connection(("127.0.0.1", srv.port), timeout=2) as extra:
+                self.assertIsNone(sbtest.read_frame(extra))  # closed at once
+
+            def counts():
+                return self.scrape().by("switchboard_tcp_connections_total", "result")
+            wait_until(lambda: counts() == {"accepted": 1, "rejected": 1}, 5,
+                       "one accepted and one rejected connection")
+        srv.stop()
+
+
+class ProbeAndReloadMetrics(MetricsCase):
+    """The probe worker's families after known events, and reload counts."""
+
+    def test_after_a_failover_and_reloads(self):
+        east = self.endpoint("http", bind="127.0.0.10")
+        west = self.endpoint("http", bind="127.0.0.11")
+        zone = sbtest.ZONE_HEADER + f"""east  A  127.0.0.10
+west  A  127.0.0.11
+www   profile priority ttl=5 {{
+          monitor http interval=200ms timeout=100ms fall=1 rise=1
+          endpoint east east.example.com. priority=1 port={east.port}
+          endpoint west west.example.com. priority=2 port={west.port}
+      }}
+"""
+        srv = self.server({"example.com.zone": zone}, args=["--metrics-listen", "127.0.0.1:0"])
+        self.url = metrics_url(srv)
+        www = "www.example.com."
+        for _ in range(4):
+            srv.query("www.example.com", "A")
+        s = self.scrape()
+        self.assertEqual(s.value("switchboard_answers_total", profile=www, endpoint="east"), 4)
+        self.assertEqual(s.value("switchboard_answers_total", profile=www, endpoint="west"), 0)
+        east.kill()
+        wait_until(lambda: sbtest.cname_target(srv.query("www.example.com")) ==
+                   "west.example.com.", 3.0, "the failover")
+        www = "www.example.com."
+
+        def settled():
+            s = self.scrape()
+            up = s.value("switchboard_endpoint_up", profile=www, endpoint="east")
+            return s if up == 0 else None
+        s = wait_until(settled, 3.0, "east down in metrics")
+        self.assertEqual(s.value("switchboard_endpoint_up", profile=www, endpoint="west"), 1)
+        # checking -> up, then up -> down
+        self.assertEqual(s.value("switchboard_endpoint_state_changes_total",
+                                 profile=www, endpoint="east"), 2)
+        self.assertGreaterEqual(s.value("switchboard_probe_results_total", profile=www,
+                                        endpoint="east", reason="refused"), 1)
+        self.assertGreaterEqual(s.value("switchboard_probe_results_total", profile=www,
+                                        endpoint="east", reason="ok"), 1)
+        self.assertGreaterEqual(s.value("switchboard_answers_total", profile=www,
+                                        endpoint="west"), 1)
+        self.assertEqual(s.value("switchboard_profile_answering", profile=www, address_family="any",
+                                 endpoint="west"), 1)
+        count = s.value("switchboard_probe_duration_seconds",
+                        "switchboard_probe_duration_seconds_count", profile=www, endpoint="west")
+        inf = s.value("switchboard_probe_duration_seconds",
+                      "switchboard_probe_duration_seconds_bucket", profile=www, endpoint="west",
+                      le="+Inf")
+        self.assertGreaterEqual(count, 1)
+        self.assertEqual(count, inf)
+        # One good reload, one broken: generation 2, one of each.
+        srv.ctl("reload")
+        path = os.path.join(srv.zones_dir, "example.com.zone")
+        with open(path, "a") as f:
+            f.write("broken A nonsense\n")
+        srv.ctl("reload", check=False)
+        s = self.scrape()
+        self.assertEqual(s.value("switchboard_config_generation"), 2)
+        self.assertEqual(s.value("switchboard_config_reloads_total", result="success"), 1)
+        self.assertEqual(s.value("switchboard_config_reloads_total", result="failure"), 1)
+        # Health survived the reload: the state changes carried over.
+        self.assertEqual(s.value("switchboard_endpoint_state_changes_total",
+                                 profile=www, endpoint="east"), 2)
+
+
+class Parser(ScenarioCase):
+    """The test's own parser must reject what the format does not allow."""
+
+    def test_parser(self):
+        ok = ('# HELP a_total Esc \\\\ and \\n.\n# TYPE a_total counter\n'
+              'a_total{x="q\\"\\\\\\n",y="2",} 3\n'
+              '# TYPE h histogram\nh_bucket{le="+Inf"} 1\nh_sum 0.5\nh_count 1\n')
+        f = parse_exposition(ok)
+        self.assertEqual(f["a_total"]["help"], "Esc \\ and \n.")
+        self.assertEqual(f["a_total"]["samples"][("a_total", (("x", 'q"\\\n'), ("y", "2")))], 3)
+        self.assertEqual(f["h"]["samples"][("h_bucket", (("le", "+Inf"),))], 1)
+        for bad in ["a 1\n",                                   # no TYPE
+                    "# TYPE a gauge\na 1",                     # no final newline
+                    "# TYPE a gauge\na{x=1} 1\n",              # unquoted value
+                    "# TYPE a gauge\na{x=\"\\t\"} 1\n",        # unknown escape
+                    "# TYPE a gauge\na 1\na 2\n",              # repeated sample
+                    "# TYPE a gauge\n# TYPE a gauge\na 1\n",   # repeated TYPE
+                    "# TYPE a gauge\na one\n"]:                # not a number
+            with self.assertRaises(ValueError, msg=bad):
+                parse_exposition(bad)
+
+
+if __name__ == "__main__":
+    sbtest.main()
