@@ -82,8 +82,13 @@ class Control(ScenarioCase):
         rc, out, err = srv.ctl("drain", "www.example.com.", "west", check=False)
         self.assertEqual(rc, 1)
         self.assertIn("endpoint 'west' is the last one of www.example.com. left to answer", err)
-        srv.ctl("undrain", "www.example.com.", "east")
+        rc, out, _ = srv.ctl("--json", "undrain", "www.example.com.", "east")
+        self.assertEqual(json.loads(out), {"ok": True, "message": "done"})
         self.assertEqual(self.answer(srv), "east.example.com.")
+        rc, out, _ = srv.ctl("--json", "drain", "www.example.com.", "nobody", check=False)
+        self.assertEqual(rc, 1)
+        self.assertEqual(json.loads(out), {
+            "ok": False, "error": "profile www.example.com. has no endpoint named 'nobody'"})
 
         # force down, then force down for a second: it ends by itself.
         srv.ctl("force", "www.example.com.", "east", "down")
