@@ -285,10 +285,18 @@ static json_t *profile_json(const sb_prober_t *p, const profile_state_t *ps)
 
 static void run_status(sb_prober_t *p, sb_prober_call_t *call)
 {
+    json_t *zones = json_array();
+    for (size_t i = 0; i < sb_gen_zone_count(p->gen); i++) {
+        const sb_zone_t *z = sb_gen_zone(p->gen, i);
+        json_array_append_new(zones, json_pack("{s:s, s:s, s:I, s:I}", "name", sb_zone_apex_text(z),
+                                               "file", sb_zone_file(z), "names",
+                                               (json_int_t)sb_zone_node_count(z), "profiles",
+                                               (json_int_t)sb_zone_profile_count(z)));
+    }
     json_t *profiles = json_array();
     for (size_t i = 0; i < p->profile_count; i++)
         json_array_append_new(profiles, profile_json(p, &p->profiles[i]));
-    call->json = json_pack("{s:o}", "profiles", profiles);
+    call->json = json_pack("{s:o, s:o}", "zones", zones, "profiles", profiles);
     call->rc = call->json != NULL ? 0 : -ENOMEM;
 }
 

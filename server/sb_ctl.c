@@ -208,7 +208,15 @@ static void print_endpoint(json_t *e)
 static void print_status(json_t *status)
 {
     size_t i, k;
-    json_t *p, *e;
+    json_t *p, *e, *z;
+    json_array_foreach(json_object_get(status, "zones"), i, z)
+    {
+        printf("zone %s (%s): %lld names, %lld profiles\n", str(z, "name"), str(z, "file"),
+               (long long)json_integer_value(json_object_get(z, "names")),
+               (long long)json_integer_value(json_object_get(z, "profiles")));
+    }
+    if (json_array_size(json_object_get(status, "zones")) > 0)
+        printf("\n");
     json_array_foreach(json_object_get(status, "profiles"), i, p)
     {
         printf("%s%s (zone %s, %s endpoints, ttl %lld)\n", i ? "\n" : "", str(p, "name"),

@@ -39,6 +39,10 @@ class Control(ScenarioCase):
 
     def test_status_text_and_json(self):
         srv = self.server({"example.com.zone": zone(self.east, self.west)})
+        rc, out, _ = srv.ctl("--json", "status")
+        zones = json.loads(out)["status"]["zones"]
+        self.assertEqual([(z["name"], z["profiles"]) for z in zones], [("example.com.", 1)])
+        self.assertTrue(zones[0]["file"].endswith("example.com.zone"))
         www = self.status(srv)["www.example.com."]
         self.assertEqual(www["zone"], "example.com.")
         self.assertEqual(www["kind"], "names")
@@ -56,6 +60,8 @@ class Control(ScenarioCase):
         self.assertGreaterEqual(len(east["history"]), 1)
         self.assertEqual(west["target"], "west.example.com.")
         rc, out, _ = srv.ctl("status")
+        self.assertRegex(out, r"^zone example\.com\. \(\S+example\.com\.zone\): \d+ names, "
+                              r"1 profiles\n")
         self.assertIn("www.example.com. (zone example.com., name endpoints, ttl 5)", out)
         self.assertIn("answering: east", out)
         self.assertRegex(out, r"east +up +http +prio 1 +HTTP 200")
