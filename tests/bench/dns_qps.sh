@@ -15,10 +15,14 @@ THREADS=${2:-1}
 command -v dnsperf >/dev/null || { echo "dnsperf is not installed (apt-get install dnsperf)" >&2; exit 1; }
 [ -x build/switchboard ] || { echo "build first: cmake -S . -B build && cmake --build build" >&2; exit 1; }
 
-log=$(mktemp)
-./build/switchboard serve --zones zones --listen 127.0.0.1:0 --threads "$THREADS" 2>"$log" &
+tmp=$(mktemp -d)
+log=$tmp/switchboard.log
+# Its own control socket and state file: a server already running on this
+# machine keeps the default ones.
+./build/switchboard serve --zones zones --listen 127.0.0.1:0 --threads "$THREADS" \
+    --control-socket "$tmp/control.sock" --state-file "$tmp/state.json" 2>"$log" &
 pid=$!
-trap 'kill $pid 2>/dev/null; rm -f "$log"' EXIT
+trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 100); do grep -q 'event=ready' "$log" && break; sleep 0.1; done
 port=$(sed -n 's/.*event=listening address=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
 [ -n "$port" ] || { cat "$log"; exit 1; }

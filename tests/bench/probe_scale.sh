@@ -81,7 +81,8 @@ awk -v n="$PROFILES" -v port="$PORT" 'BEGIN {
 
 # ---- the daemon -------------------------------------------------------------
 start=$(date +%s.%N)
-"$SB" serve --zones "$tmp/zones" --listen 127.0.0.1:0 --threads 2 2>"$tmp/sb.log" &
+"$SB" serve --zones "$tmp/zones" --listen 127.0.0.1:0 --threads 2 \
+    --control-socket "$tmp/control.sock" --state-file "$tmp/state.json" 2>"$tmp/sb.log" &
 sb_pid=$!
 for _ in $(seq 1200); do
     grep -q 'event=ready' "$tmp/sb.log" && break
