@@ -62,11 +62,13 @@ typedef struct sb_check {
     struct sb_ep_state **subs; /* endpoints fed by this check (shared probes) */
     size_t sub_count;
     bool first_done;
-    uint64_t next_due;           /* uv_now() ms of the next run, before jitter */
-    uint32_t phase_ms;           /* this check's offset within its interval */
-    uint64_t queued_at;          /* uv_now() ms when it started waiting for a slot */
-    uint32_t queued_ms;          /* how long this run waited for a slot */
-    struct sb_check *queue_next; /* in the worker's wait queue */
+    uint64_t next_due;              /* uv_now() ms of the next run, before jitter */
+    uint32_t phase_ms;              /* this check's offset within its interval */
+    uint64_t queued_at;             /* uv_now() ms when it started waiting for a slot */
+    uint32_t queued_ms;             /* how long this run waited for a slot */
+    struct sb_check *queue_next;    /* in the worker's wait queue */
+    bool expiring;                  /* its deadline passed; judged after the next poll */
+    struct sb_check *expiring_next; /* in the worker's list of those */
 } sb_check_t;
 
 /* Called by a probe type when a run ends. */

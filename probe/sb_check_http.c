@@ -2,17 +2,20 @@
  * HTTP and HTTPS probe through libcurl's multi-socket interface, driven by
  * the probe worker's libuv loop: no blocking call, no thread per probe.
  *
- * Each check keeps one easy handle. A run connects to the resolved address
+ * A run borrows an easy handle from a pool and runs on one of several multi
+ * handles (see SHARD_TRANSFERS), whose sockets are watched through one
+ * epoll set of the engine's. A run connects to the resolved address
  * (CURLOPT_CONNECT_TO) while the URL, Host header and TLS name stay the
  * endpoint's name. Connections are never reused, so every run proves that a
  * new client could connect, and TLS sessions are never resumed, so every
  * run sees the certificate. Redirects are not followed: a 3xx is judged by
  * the expected status ranges like any other status.
  *
- * Without body=, the transfer stops at the end of the final headers: the
- * status decides, and a huge or endless body cannot hold a probe. With it,
- * and a status that passed, the body is searched as it arrives and the
- * transfer stops at the first match or after body-kib KiB.
+ * A status outside the expected ranges ends the run at the end of the
+ * headers. Otherwise the body is read as it arrives, never kept, until it
+ * ends or body-kib KiB of it were read (or, with body=, the text is found):
+ * a response that stalls halfway is a timeout, as it would be for a
+ * client, and a huge or endless body cannot hold a probe.
  *
  * Failures are named as precisely as curl lets us: a TLS failure says which
  * check on the certificate failed ("certificate expired"), from OpenSSL's
@@ -28,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 /* An idle easy handle, kept for the next run of any check. */
 typedef struct pooled {
@@ -35,116 +40,218 @@ typedef struct pooled {
     struct pooled *next;
 } pooled_t;
 
-struct sb_http {
-    uv_loop_t *loop;
+/* Transfers are spread over several multi handles, each with at most
+ * SHARD_TRANSFERS at once. libcurl (7.88) finds a closed connection's entry
+ * in its multi handle's connection cache by walking the whole cache, and
+ * every probe closes its connection: with one multi handle and 2,000
+ * probes in flight that walk took more CPU than the probes themselves. */
+#define SHARD_TRANSFERS 32
+#define POOL_IDLE_MIN   64
+
+typedef struct shard {
+    struct sb_http *http;
     CURLM *multi;
     uv_timer_t timer;
-    int open_handles;
+    unsigned running; /* transfers added and not yet removed */
+} shard_t;
+
+/* A socket curl asked us to watch: which multi handle it belongs to, and
+ * what it waits for (0: not watched). Indexed by descriptor. */
+typedef struct {
+    shard_t *shard;
+    int events; /* EPOLLIN | EPOLLOUT */
+} watched_t;
+
+struct sb_http {
+    uv_loop_t *loop;
+    shard_t **shards; /* created as needed, freed at close */
+    size_t shard_count;
+    /* curl's sockets are watched by an epoll set of their own, which the
+     * loop watches as one descriptor: a probe's socket then costs an add,
+     * a change and a delete, where a uv_poll_t per socket cost twice the
+     * system calls (libuv re-registers at every start) and a handle to
+     * allocate and close. */
+    int epfd;
+    uv_poll_t epoll;
+    watched_t *watched;
+    size_t watched_cap;
+    int open_handles; /* every shard's timer, and the epoll watch */
     bool closing;
     /* Easy handles are lent to runs, not owned by checks: each holds
      * several KiB of buffers, so thousands of checks cost only as many
      * handles as probes run at once. */
     pooled_t *idle;
+    unsigned idle_count;
+    unsigned lent_count;
 };
 
-typedef struct {
-    uv_poll_t poll;
-    curl_socket_t fd;
-    sb_http_t *http;
-} http_sock_t;
+static void drain_messages(shard_t *shard);
 
-static void drain_messages(sb_http_t *http);
-
-/* ---- the engine: curl's sockets and timer on the loop ------------------ */
+/* ---- the engine: curl's sockets and timers on the loop ----------------- */
 
 static void maybe_free(sb_http_t *http)
 {
-    if (http->closing && http->open_handles == 0)
-        free(http);
+    if (!http->closing || http->open_handles > 0)
+        return;
+    for (size_t i = 0; i < http->shard_count; i++)
+        free(http->shards[i]);
+    free(http->shards);
+    free(http->watched);
+    if (http->epfd >= 0)
+        close(http->epfd);
+    free(http);
 }
 
 static void on_handle_closed(uv_handle_t *h)
 {
     sb_http_t *http = h->data;
-    if (h->type == UV_POLL)
-        free((char *)h - offsetof(http_sock_t, poll));
     http->open_handles--;
     maybe_free(http);
 }
 
-static void on_poll(uv_poll_t *p, int status, int events)
+static int socket_flags(uint32_t events)
 {
-    http_sock_t *s = (http_sock_t *)(void *)((char *)p - offsetof(http_sock_t, poll));
-    sb_http_t *http = s->http;
     int flags = 0;
-    /* libuv reports POLLERR (a reset, say) as an error without events. Let
-     * curl read and write so that it meets the socket's real error and the
-     * result names it ("connection reset"), rather than a bare poll error. */
-    if (status < 0)
+    /* An error or hang-up: let curl read and write so that it meets the
+     * socket's real error and the result names it ("connection reset"),
+     * rather than a bare poll error. */
+    if (events & (EPOLLERR | EPOLLHUP))
         flags = CURL_CSELECT_IN | CURL_CSELECT_OUT;
-    if (events & UV_READABLE)
+    if (events & EPOLLIN)
         flags |= CURL_CSELECT_IN;
-    if (events & UV_WRITABLE)
+    if (events & EPOLLOUT)
         flags |= CURL_CSELECT_OUT;
-    int running;
-    curl_multi_socket_action(http->multi, s->fd, flags, &running);
-    drain_messages(http);
+    return flags;
+}
+
+static void on_sockets(uv_poll_t *p, int status, int events)
+{
+    (void)status;
+    (void)events;
+    sb_http_t *http = p->data;
+    struct epoll_event ready[64];
+    int n;
+    do {
+        n = epoll_wait(http->epfd, ready, 64, 0);
+        for (int i = 0; i < n; i++) {
+            int fd = ready[i].data.fd;
+            /* An earlier socket's callbacks may have closed this one. */
+            shard_t *shard = (size_t)fd < http->watched_cap ? http->watched[fd].shard : NULL;
+            if (shard == NULL)
+                continue;
+            int running;
+            curl_multi_socket_action(shard->multi, fd, socket_flags(ready[i].events), &running);
+            drain_messages(shard);
+        }
+    } while (n == 64 && !http->closing);
+}
+
+static int watched_grow(sb_http_t *http, int fd)
+{
+    if ((size_t)fd < http->watched_cap)
+        return 0;
+    size_t cap = http->watched_cap > 0 ? http->watched_cap : 256;
+    while (cap <= (size_t)fd)
+        cap *= 2;
+    watched_t *grown = realloc(http->watched, cap * sizeof(*grown));
+    if (grown == NULL)
+        return -ENOMEM;
+    memset(grown + http->watched_cap, 0, (cap - http->watched_cap) * sizeof(*grown));
+    http->watched = grown;
+    http->watched_cap = cap;
+    return 0;
+}
+
+static int watch(shard_t *shard, curl_socket_t fd, int what)
+{
+    sb_http_t *http = shard->http;
+    if (watched_grow(http, fd) < 0)
+        return -ENOMEM;
+    watched_t *w = &http->watched[fd];
+    int events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+    if (w->shard != NULL && w->events == events)
+        return 0;
+    struct epoll_event ev = {.events = (uint32_t)events, .data.fd = fd};
+    int op = w->shard == NULL ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+    if (epoll_ctl(http->epfd, op, fd, &ev) != 0)
+        return -errno;
+    w->shard = shard;
+    w->events = events;
+    return 0;
 }
 
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
     (void)easy;
-    sb_http_t *http = userp;
-    http_sock_t *s = socketp;
+    (void)socketp;
+    shard_t *shard = userp;
+    sb_http_t *http = shard->http;
     if (what == CURL_POLL_REMOVE) {
-        if (s != NULL) {
-            curl_multi_assign(http->multi, fd, NULL);
-            uv_close((uv_handle_t *)&s->poll, on_handle_closed);
+        if ((size_t)fd < http->watched_cap && http->watched[fd].shard != NULL) {
+            epoll_ctl(http->epfd, EPOLL_CTL_DEL, fd, NULL);
+            http->watched[fd].shard = NULL;
         }
         return 0;
     }
-    if (s == NULL) {
-        s = calloc(1, sizeof(*s));
-        if (s == NULL || uv_poll_init_socket(http->loop, &s->poll, fd) < 0) {
-            /* Not -1: that would make curl fail every transfer on the multi
-             * handle. This one run times out instead. */
-            free(s);
-            sb_log(SB_LOG_ERROR, "probe-local-error",
-                   "reason=\"cannot watch a probe socket\" action=\"the probe will time out\"");
-            return 0;
-        }
-        s->fd = fd;
-        s->http = http;
-        s->poll.data = http;
-        http->open_handles++;
-        curl_multi_assign(http->multi, fd, s);
+    if (watch(shard, fd, what) < 0) {
+        /* Not -1: that would make curl fail every transfer on the multi
+         * handle. This one run times out instead. */
+        sb_log(SB_LOG_ERROR, "probe-local-error",
+               "reason=\"cannot watch a probe socket\" action=\"the probe will time out\"");
     }
-    int events = 0;
-    if (what & CURL_POLL_IN)
-        events |= UV_READABLE;
-    if (what & CURL_POLL_OUT)
-        events |= UV_WRITABLE;
-    uv_poll_start(&s->poll, events, on_poll);
     return 0;
 }
 
 static void on_timeout(uv_timer_t *t)
 {
-    sb_http_t *http = t->data;
+    shard_t *shard = t->data;
     int running;
-    curl_multi_socket_action(http->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    drain_messages(http);
+    curl_multi_socket_action(shard->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    drain_messages(shard);
 }
 
 static int on_timer_set(CURLM *multi, long timeout_ms, void *userp)
 {
     (void)multi;
-    sb_http_t *http = userp;
+    shard_t *shard = userp;
     if (timeout_ms < 0)
-        uv_timer_stop(&http->timer);
+        uv_timer_stop(&shard->timer);
     else
-        uv_timer_start(&http->timer, on_timeout, (uint64_t)timeout_ms, 0);
+        uv_timer_start(&shard->timer, on_timeout, (uint64_t)timeout_ms, 0);
     return 0;
+}
+
+static shard_t *shard_new(sb_http_t *http)
+{
+    shard_t **grown = realloc(http->shards, (http->shard_count + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return NULL;
+    http->shards = grown;
+    shard_t *shard = calloc(1, sizeof(*shard));
+    if (shard == NULL || (shard->multi = curl_multi_init()) == NULL) {
+        free(shard);
+        return NULL;
+    }
+    shard->http = http;
+    uv_timer_init(http->loop, &shard->timer);
+    shard->timer.data = shard;
+    http->open_handles++;
+    curl_multi_setopt(shard->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(shard->multi, CURLMOPT_SOCKETDATA, shard);
+    curl_multi_setopt(shard->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
+    curl_multi_setopt(shard->multi, CURLMOPT_TIMERDATA, shard);
+    http->shards[http->shard_count++] = shard;
+    return shard;
+}
+
+/* The first shard with room, or a new one. */
+static shard_t *shard_pick(sb_http_t *http)
+{
+    for (size_t i = 0; i < http->shard_count; i++) {
+        if (http->shards[i]->running < SHARD_TRANSFERS)
+            return http->shards[i];
+    }
+    return shard_new(http);
 }
 
 int sb_http_new(sb_http_t **out, uv_loop_t *loop)
@@ -152,19 +259,18 @@ int sb_http_new(sb_http_t **out, uv_loop_t *loop)
     sb_http_t *http = calloc(1, sizeof(*http));
     if (http == NULL)
         return -ENOMEM;
-    http->multi = curl_multi_init();
-    if (http->multi == NULL) {
-        free(http);
-        return -ENOMEM;
-    }
     http->loop = loop;
-    uv_timer_init(loop, &http->timer);
-    http->timer.data = http;
+    http->epfd = epoll_create1(EPOLL_CLOEXEC);
+    int rc = http->epfd < 0 ? -errno : uv_poll_init(loop, &http->epoll, http->epfd);
+    if (rc < 0) {
+        if (http->epfd >= 0)
+            close(http->epfd);
+        free(http);
+        return rc;
+    }
+    http->epoll.data = http;
     http->open_handles = 1;
-    curl_multi_setopt(http->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(http->multi, CURLMOPT_SOCKETDATA, http);
-    curl_multi_setopt(http->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
-    curl_multi_setopt(http->multi, CURLMOPT_TIMERDATA, http);
+    uv_poll_start(&http->epoll, UV_READABLE, on_sockets);
     *out = http;
     return 0;
 }
@@ -179,9 +285,13 @@ void sb_http_close(sb_http_t *http)
         curl_easy_cleanup(p->easy);
         free(p);
     }
-    curl_multi_cleanup(http->multi);
     http->closing = true;
-    uv_close((uv_handle_t *)&http->timer, on_handle_closed);
+    for (size_t i = 0; i < http->shard_count; i++) {
+        curl_multi_cleanup(http->shards[i]->multi);
+        http->shards[i]->timer.data = http;
+        uv_close((uv_handle_t *)&http->shards[i]->timer, on_handle_closed);
+    }
+    uv_close((uv_handle_t *)&http->epoll, on_handle_closed);
 }
 
 /* ---- one check ---------------------------------------------------------- */
@@ -191,7 +301,7 @@ void sb_http_close(sb_http_t *http)
  * so only those are carried over. Memory is twice the text, whatever the
  * cap, and it is allocated once per check. */
 typedef struct {
-    const char *needle; /* NULL: the body is not read */
+    const char *needle; /* NULL: no text to find */
     size_t len;
     size_t cap;       /* bytes of body examined at most */
     size_t seen;      /* bytes examined in this run */
@@ -203,6 +313,7 @@ typedef struct {
 typedef struct {
     CURL *easy;     /* lent for the current run; NULL between runs */
     pooled_t *lent; /* its pool entry */
+    shard_t *shard; /* the multi handle running it */
     const sb_monitor_t *monitor;
     struct curl_slist *headers;
     struct curl_slist *connect_to;
@@ -246,8 +357,8 @@ static bool blank_line(const char *data, size_t len)
 }
 
 /* At the blank line that ends the final (non-1xx) response headers the
- * status is known. Stop there unless the body is to be judged and the status
- * already passed: then on_body reads on, within the cap. */
+ * status is known. A failed status needs no body; a passed one reads on,
+ * within the cap (on_body). */
 static size_t on_header(char *data, size_t size, size_t n, void *userp)
 {
     http_state_t *st = userp;
@@ -259,23 +370,20 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
     if (status >= 100 && status < 200)
         return len; /* an interim response; the final one follows */
     st->headers_done = true;
-    bool read_body = st->body.needle != NULL && !st->body.found && status <= 999 &&
-                     sb_monitor_status_ok(st->monitor, (unsigned)status);
+    bool read_body = status <= 999 && sb_monitor_status_ok(st->monitor, (unsigned)status);
     return read_body ? len : 0;
 }
 
 /* Returning less than was given stops the transfer: once the text is found,
- * or once the cap is reached without it. A body that is not judged is never
- * reached (on_header stopped first). */
+ * or once the cap is reached. */
 static size_t on_body(char *data, size_t size, size_t n, void *userp)
 {
     http_state_t *st = userp;
     body_match_t *b = &st->body;
     size_t len = size * n;
-    if (b->needle == NULL)
-        return len;
     size_t use = len < b->cap - b->seen ? len : b->cap - b->seen;
-    b->found = b->found || body_match_feed(b, data, use);
+    if (b->needle != NULL)
+        b->found = b->found || body_match_feed(b, data, use);
     b->seen += use;
     return b->found || b->seen >= b->cap ? 0 : len;
 }
@@ -319,11 +427,11 @@ static void copy_shown(char *dst, size_t cap, const char *text)
 static int body_match_init(http_state_t *st, const sb_monitor_t *m)
 {
     body_match_t *b = &st->body;
+    b->cap = (size_t)m->body_kib * 1024;
     if (m->body == NULL)
         return 0;
     b->needle = m->body;
     b->len = strlen(m->body);
-    b->cap = (size_t)m->body_kib * 1024;
     b->window = malloc(b->len > 0 ? 2 * (b->len - 1) + 1 : 1);
     copy_shown(st->body_shown, sizeof(st->body_shown), m->body);
     return b->window != NULL ? 0 : -ENOMEM;
@@ -438,6 +546,8 @@ static void configure(sb_check_t *c, http_state_t *st, CURL *e)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, st->headers);
     if (m->proto == SB_MONITOR_HTTPS)
         tls_init(e, m);
+    else /* one request in one write: Nagle never holds it, so skip the call */
+        curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 0L);
 }
 
 /* Borrow an idle handle, or make one. */
@@ -446,6 +556,8 @@ static pooled_t *lend(sb_http_t *http)
     pooled_t *p = http->idle;
     if (p != NULL) {
         http->idle = p->next;
+        http->idle_count--;
+        http->lent_count++;
         curl_easy_reset(p->easy);
         return p;
     }
@@ -454,13 +566,23 @@ static pooled_t *lend(sb_http_t *http)
         free(p);
         return NULL;
     }
+    http->lent_count++;
     return p;
 }
 
+/* Keep enough idle handles for the probes in flight to start again, not
+ * every handle a burst (the first round) once needed. */
 static void give_back(sb_http_t *http, pooled_t *p)
 {
+    http->lent_count--;
+    if (http->idle_count >= POOL_IDLE_MIN && http->idle_count >= 2 * http->lent_count) {
+        curl_easy_cleanup(p->easy);
+        free(p);
+        return;
+    }
     p->next = http->idle;
     http->idle = p;
+    http->idle_count++;
 }
 
 /* Point the run at this run's address, keeping the URL's name. */
@@ -504,12 +626,15 @@ int sb_http_start(sb_http_t *http, sb_check_t *c)
     st->body.carry_len = 0;
     st->body.found = st->body.needle != NULL && st->body.len == 0;
     st->error[0] = '\0';
-    if (curl_multi_add_handle(http->multi, st->easy) != CURLM_OK) {
+    shard_t *shard = shard_pick(http);
+    if (shard == NULL || curl_multi_add_handle(shard->multi, st->easy) != CURLM_OK) {
         give_back(http, lent);
         st->easy = NULL;
         st->lent = NULL;
         return -ENOMEM;
     }
+    shard->running++;
+    st->shard = shard;
     st->running = true;
     c->run = st;
     return 0;
@@ -520,7 +645,8 @@ static void run_release(sb_http_t *http, sb_check_t *c)
 {
     http_state_t *st = c->proto;
     if (st != NULL && st->running) {
-        curl_multi_remove_handle(http->multi, st->easy);
+        curl_multi_remove_handle(st->shard->multi, st->easy);
+        st->shard->running--;
         st->running = false;
     }
     if (st != NULL && st->lent != NULL) {
@@ -720,11 +846,19 @@ static sb_result_t judge(const sb_check_t *c, http_state_t *st, CURLcode rc)
 {
     sb_result_t r = {.reason = SB_REASON_BAD_RESPONSE};
     long os_errno = 0;
-    /* After the final headers: stopped by us (WRITE_ERROR), the end of the
-     * body, or a body cut short (PARTIAL_FILE) without the text. */
-    if (rc == CURLE_OK ||
-        (st->headers_done && (rc == CURLE_WRITE_ERROR || rc == CURLE_PARTIAL_FILE)))
+    /* After the final headers: the end of the body, or stopped by us
+     * (WRITE_ERROR: a failed status, the text found, the cap reached). */
+    if (rc == CURLE_OK || (st->headers_done && rc == CURLE_WRITE_ERROR))
         return judge_reply(c, st);
+    /* The connection closed before the body's announced end. */
+    if (st->headers_done && rc == CURLE_PARTIAL_FILE) {
+        r = judge_status(c, st);
+        if (r.reason == SB_REASON_OK) {
+            r.reason = SB_REASON_BAD_RESPONSE;
+            r.text = "body cut short";
+        }
+        return r;
+    }
     switch (rc) {
     case CURLE_COULDNT_CONNECT:
         return judge_connect(st);
@@ -763,11 +897,12 @@ static sb_result_t judge(const sb_check_t *c, http_state_t *st, CURLcode rc)
     return r;
 }
 
-static void drain_messages(sb_http_t *http)
+static void drain_messages(shard_t *shard)
 {
+    sb_http_t *http = shard->http;
     CURLMsg *msg;
     int left;
-    while ((msg = curl_multi_info_read(http->multi, &left)) != NULL) {
+    while ((msg = curl_multi_info_read(shard->multi, &left)) != NULL) {
         if (msg->msg != CURLMSG_DONE)
             continue;
         sb_check_t *c = NULL;

@@ -570,13 +570,15 @@ int sb_monitor_check(sb_monitor_t *m, char *why, sb_pos_t *where)
     }
     if (check_needs(m, SB_MK_FLAP_WINDOW, SB_MK_FLAP_LIMIT, why, where) < 0 ||
         check_needs(m, SB_MK_HOLD_DOWN, SB_MK_FLAP_LIMIT, why, where) < 0 ||
-        check_needs(m, SB_MK_CLIENT_KEY, SB_MK_CLIENT_CERT, why, where) < 0 ||
-        check_needs(m, SB_MK_BODY_KIB, SB_MK_BODY, why, where) < 0)
+        check_needs(m, SB_MK_CLIENT_KEY, SB_MK_CLIENT_CERT, why, where) < 0)
         return -EINVAL;
-    if (m->method == SB_HTTP_HEAD && m->body != NULL) {
-        snprintf(why, SB_WHY_MAX, "'body' needs method=GET: a HEAD response has no body");
-        *where = m->pos[SB_MK_BODY];
-        return -EINVAL;
+    for (int k = SB_MK_BODY; m->method == SB_HTTP_HEAD && k <= SB_MK_BODY_KIB; k++) {
+        if (m->set & (1u << k)) {
+            snprintf(why, SB_WHY_MAX, "'%s' needs method=GET: a HEAD response has no body",
+                     keys[k].name);
+            *where = m->pos[k];
+            return -EINVAL;
+        }
     }
     return check_timeout(m, why, where);
 }

@@ -106,7 +106,7 @@ typedef struct sb_monitor {
     sb_http_method_t method;
     uint8_t header_count;
     const char *headers[SB_MONITOR_MAX_HEADERS]; /* "Name: value" each */
-    const char *body;                            /* NULL: the body is not read */
+    const char *body;                            /* NULL: no text to find in the body */
     uint32_t body_kib;                           /* read at most this much body */
     bool tls_verify;
     const char *ca_file; /* NULL: the system's CA store */

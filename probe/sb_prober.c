@@ -295,9 +295,8 @@ static void on_resolved(void *arg, const char *error, const sb_resolved_t *res)
     begin_probe(c, c->cached, c->cached_count);
 }
 
-static void on_deadline(uv_timer_t *t)
+static void expire(sb_check_t *c)
 {
-    sb_check_t *c = t->data;
     if (c->phase == SB_CHECK_PROBING) {
         if (c->monitor->proto == SB_MONITOR_TCP)
             sb_tcp_cancel(c);
@@ -306,6 +305,51 @@ static void on_deadline(uv_timer_t *t)
     }
     sb_result_t r = {.reason = SB_REASON_TIMEOUT, .number = c->monitor->timeout_ms};
     finish(c, r);
+}
+
+/* After the poll that followed the deadlines: runs whose reply was waiting
+ * have ended in it; the rest have really timed out. */
+static void on_expire_check(uv_check_t *h)
+{
+    sb_prober_t *p = h->data;
+    sb_check_t *c = p->expiring;
+    p->expiring = NULL;
+    uv_check_stop(&p->expire_check);
+    uv_idle_stop(&p->expire_idle);
+    while (c != NULL) {
+        sb_check_t *next = c->expiring_next;
+        c->expiring_next = NULL;
+        c->expiring = false;
+        if (c->phase != SB_CHECK_IDLE && !p->stopping)
+            expire(c);
+        c = next;
+    }
+}
+
+static void on_expire_idle(uv_idle_t *h)
+{
+    (void)h; /* only there so that the next poll does not wait */
+}
+
+/* A deadline is judged after one more look at the sockets. libuv runs due
+ * timers before it polls, so on a busy loop a deadline can come up while
+ * the reply that beat it waits, unread, in the kernel: failing the run then
+ * would blame the endpoint for the worker's own delay (and at 10,000
+ * endpoints a saturated worker took healthy endpoints down that way). The
+ * extra look costs nothing when the loop is idle: the poll returns at once. */
+static void on_deadline(uv_timer_t *t)
+{
+    sb_check_t *c = t->data;
+    sb_prober_t *p = c->prober;
+    if (c->expiring)
+        return;
+    c->expiring = true;
+    c->expiring_next = p->expiring;
+    if (p->expiring == NULL) {
+        uv_idle_start(&p->expire_idle, on_expire_idle);
+        uv_check_start(&p->expire_check, on_expire_check);
+    }
+    p->expiring = c;
 }
 
 static void start_run(sb_check_t *c)
@@ -645,6 +689,10 @@ static void teardown(sb_prober_t *p)
         uv_close((uv_handle_t *)&p->call_async, NULL);
     if (p->expiry.loop != NULL && !uv_is_closing((uv_handle_t *)&p->expiry))
         uv_close((uv_handle_t *)&p->expiry, NULL);
+    if (p->expire_check.loop != NULL && !uv_is_closing((uv_handle_t *)&p->expire_check)) {
+        uv_close((uv_handle_t *)&p->expire_check, NULL);
+        uv_close((uv_handle_t *)&p->expire_idle, NULL);
+    }
     if (!uv_is_closing((uv_handle_t *)&p->stop))
         uv_close((uv_handle_t *)&p->stop, NULL);
 }
@@ -693,6 +741,9 @@ static int thread_setup(sb_prober_t *p)
     uv_timer_init(&p->loop, &p->expiry);
     p->expiry.data = p;
     uv_timer_start(&p->expiry, sb_override_expire, 1000, 1000);
+    uv_check_init(&p->loop, &p->expire_check);
+    uv_idle_init(&p->loop, &p->expire_idle);
+    p->expire_check.data = p;
     if ((rc = sb_http_new(&p->http, &p->loop)) < 0)
         return rc;
     if ((rc = sb_resolver_new(&p->resolver, &p->loop)) < 0)

@@ -94,6 +94,10 @@ struct sb_prober {
     uv_async_t call_async;
     struct sb_prober_call *call;
     uv_timer_t expiry; /* ends forced states that were given a duration */
+    /* Runs whose deadline passed, judged after the next poll (on_deadline). */
+    sb_check_t *expiring;
+    uv_check_t expire_check;
+    uv_idle_t expire_idle;
     /* First-round and start-up handshake with the controlling thread. */
     uv_mutex_t lock;
     uv_cond_t cond;

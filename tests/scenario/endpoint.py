@@ -10,6 +10,8 @@
     endpoint.py tcp      --bind 127.0.0.10 [--port N]   accept, then close
     endpoint.py hang     --bind 127.0.0.10 [--port N]   accept, never answer
     endpoint.py headers  ...  "200 OK" headers promising a body that never comes
+    endpoint.py short    ...  "200 OK" headers promising 100 bytes, then 10 of
+                              them and a close
     endpoint.py reset    ...  read the request, then reset the connection (RST)
     endpoint.py close    ...  read the request, then close without answering (FIN)
     endpoint.py garbage  ...  answer with bytes that are not HTTP
@@ -237,6 +239,10 @@ def serve_tcp(sock, mode, status):
             read_request(conn)
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
             held.append(conn)  # the body never comes
+        elif mode == "short":
+            read_request(conn)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+            conn.close()
         elif mode == "close":
             read_request(conn)
             conn.shutdown(socket.SHUT_RDWR)
@@ -253,7 +259,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode",
                     choices=["http", "https", "body", "tcp", "hang", "headers", "reset",
-                             "close", "garbage", "trickle", "trickle-headers", "huge"])
+                             "short", "close", "garbage", "trickle", "trickle-headers", "huge"])
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--status", type=int, default=200)

@@ -5,7 +5,8 @@ from sbtest import ScenarioCase, wait_until
 
 # mode -> (state after the first probe, reason in the log)
 CASES = {
-    "headers": ("up", "HTTP 200"),  # the status decides; the body is never awaited
+    "headers": ("down", "timeout after 400 ms"),  # the body promised never comes
+    "short": ("down", "bad response: body cut short"),
     "reset": ("down", "connection reset"),
     "close": ("down", "connection closed without a response"),
     "garbage": ("down", "bad response: not an HTTP response"),

@@ -103,6 +103,21 @@ static void refused(sb_monitor_proto_t proto, const char *key, const char *value
     assert_string_equal(why, expected);
 }
 
+/* Settings each accepted alone, refused together by sb_monitor_check(). */
+static void refused_together(sb_monitor_proto_t proto, const char *k1, const char *v1,
+                             const char *k2, const char *v2, const char *expected)
+{
+    sb_monitor_t m;
+    char why[SB_WHY_MAX];
+    sb_pos_t where;
+    sb_monitor_init(&m, proto, here);
+    assert_int_equal(sb_monitor_set(&m, k1, v1, here, arena, why), 0);
+    if (k2 != NULL)
+        assert_int_equal(sb_monitor_set(&m, k2, v2, here, arena, why), 0);
+    assert_int_equal(sb_monitor_check(&m, why, &where), -EINVAL);
+    assert_string_equal(why, expected);
+}
+
 static void http_settings(void **state)
 {
     (void)state;
@@ -141,17 +156,19 @@ static void http_settings(void **state)
     refused(SB_MONITOR_HTTPS, "ca-file", "ca.pem", "must be an absolute path");
     refused(SB_MONITOR_HTTPS, "ca-file", "/nonexistent/ca.pem",
             "cannot be read: No such file or directory");
-    /* A body cannot be matched on a HEAD response. */
+    /* A HEAD response has no body to match or read. */
+    refused_together(SB_MONITOR_HTTP, "method", "HEAD", "body", "ok",
+                     "'body' needs method=GET: a HEAD response has no body");
+    refused_together(SB_MONITOR_HTTP, "method", "HEAD", "body-kib", "8",
+                     "'body-kib' needs method=GET: a HEAD response has no body");
+    /* body-kib caps the body read with or without a text to find. */
     sb_monitor_init(&m, SB_MONITOR_HTTP, here);
-    sb_monitor_set(&m, "method", "HEAD", here, arena, why);
-    sb_monitor_set(&m, "body", "ok", here, arena, why);
-    assert_int_equal(sb_monitor_check(&m, why, &where), -EINVAL);
-    assert_string_equal(why, "'body' needs method=GET: a HEAD response has no body");
+    assert_int_equal(sb_monitor_set(&m, "body-kib", "8", here, arena, why), 0);
+    assert_int_equal(sb_monitor_check(&m, why, &where), 0);
+    assert_int_equal(m.body_kib, 8);
     /* TLS settings mean nothing to plain HTTP. */
-    sb_monitor_init(&m, SB_MONITOR_HTTP, here);
-    sb_monitor_set(&m, "tls-verify", "no", here, arena, why);
-    assert_int_equal(sb_monitor_check(&m, why, &where), -EINVAL);
-    assert_string_equal(why, "'tls-verify' does not apply to a http monitor");
+    refused_together(SB_MONITOR_HTTP, "tls-verify", "no", NULL, NULL,
+                     "'tls-verify' does not apply to a http monitor");
 }
 
 static void tcp_family_target_and_hold_down(void **state)
@@ -188,16 +205,11 @@ static void tcp_family_target_and_hold_down(void **state)
     refused(SB_MONITOR_TCP, "flap-limit", "1", "must be from 2 to 100");
     refused(SB_MONITOR_TCP, "hold-down", "500ms", "must be from 1s to 24h");
     /* A hold-down without a limit means nothing: refused. */
-    sb_monitor_init(&m, SB_MONITOR_TCP, here);
-    sb_monitor_set(&m, "port", "25", here, arena, why);
-    sb_monitor_set(&m, "hold-down", "5m", here, arena, why);
-    assert_int_equal(sb_monitor_check(&m, why, &where), -EINVAL);
-    assert_string_equal(why, "'hold-down' needs 'flap-limit'");
+    refused_together(SB_MONITOR_TCP, "port", "25", "hold-down", "5m",
+                     "'hold-down' needs 'flap-limit'");
     /* send and receive are for tcp only. */
-    sb_monitor_init(&m, SB_MONITOR_HTTP, here);
-    sb_monitor_set(&m, "send", "x", here, arena, why);
-    assert_int_equal(sb_monitor_check(&m, why, &where), -EINVAL);
-    assert_string_equal(why, "'send' does not apply to a http monitor");
+    refused_together(SB_MONITOR_HTTP, "send", "x", NULL, NULL,
+                     "'send' does not apply to a http monitor");
 }
 
 static void endpoint_headers_replace_the_profiles(void **state)
