@@ -746,7 +746,7 @@ static int thread_setup(sb_prober_t *p)
     p->expire_check.data = p;
     if ((rc = sb_http_new(&p->http, &p->loop)) < 0)
         return rc;
-    if ((rc = sb_resolver_new(&p->resolver, &p->loop)) < 0)
+    if ((rc = sb_resolver_new(&p->resolver, &p->loop, p->resolvers)) < 0)
         return rc;
     if ((rc = build(p)) < 0)
         return rc;
@@ -815,6 +815,7 @@ int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *
     p->gen = gen;
     p->carry = carry;
     p->max_inflight = cfg->max_in_flight > 0 ? cfg->max_in_flight : 1;
+    p->resolvers = cfg->resolvers;
     int rc = uv_loop_init(&p->loop);
     if (rc == 0)
         rc = uv_mutex_init(&p->lock);

@@ -42,6 +42,10 @@ typedef struct sb_prober sb_prober_t;
 
 typedef struct {
     unsigned max_in_flight; /* probes running at once, at least 1 */
+    /* Name servers for endpoint names, as c-ares lists them
+     * ("127.0.0.1:53,[::1]:53"); NULL: those in /etc/resolv.conf.
+     * Borrowed: must outlive the worker. */
+    const char *resolvers;
 } sb_prober_config_t;
 
 /* What a running worker knows that a reload keeps (sb_carry.c). */

@@ -82,6 +82,7 @@ struct sb_prober {
     char **hosts; /* per check, the URL host */
     sb_http_t *http;
     sb_resolver_t *resolver;
+    const char *resolvers; /* sb_prober_config_t's */
     bool stopping;
     /* Probes in flight, and the checks waiting for a slot, oldest first. */
     unsigned inflight;

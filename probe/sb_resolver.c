@@ -123,7 +123,7 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
     uv_poll_start(&w->poll, events, on_poll);
 }
 
-int sb_resolver_new(sb_resolver_t **out, uv_loop_t *loop)
+int sb_resolver_new(sb_resolver_t **out, uv_loop_t *loop, const char *servers)
 {
     sb_resolver_t *r = calloc(1, sizeof(*r));
     if (r == NULL)
@@ -140,6 +140,11 @@ int sb_resolver_new(sb_resolver_t **out, uv_loop_t *loop)
     if (ares_init_options(&r->channel, &opts, mask) != ARES_SUCCESS) {
         free(r);
         return -ENOMEM;
+    }
+    if (servers != NULL && ares_set_servers_ports_csv(r->channel, servers) != ARES_SUCCESS) {
+        ares_destroy(r->channel);
+        free(r);
+        return -EINVAL;
     }
     r->loop = loop;
     uv_timer_init(loop, &r->timer);

@@ -37,7 +37,10 @@ typedef void (*sb_resolve_cb)(void *arg, const char *error, const sb_resolved_t 
 
 typedef struct sb_resolver sb_resolver_t;
 
-int sb_resolver_new(sb_resolver_t **out, uv_loop_t *loop);
+/* `servers`: the name servers to ask, as c-ares lists them
+ * ("127.0.0.1:53,[::1]:5353"), or NULL for those in /etc/resolv.conf.
+ * Returns 0, -EINVAL for a list c-ares refuses, or -ENOMEM. */
+int sb_resolver_new(sb_resolver_t **out, uv_loop_t *loop, const char *servers);
 
 /* Start a lookup of `name`, written without the final dot (c-ares then also
  * finds names in /etc/hosts); search domains are never applied. Returns 0,

@@ -423,6 +423,7 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     log_loaded(gen);
     raise_file_limit(o);
     s.probe_cfg.max_in_flight = o->probes_in_flight;
+    s.probe_cfg.resolvers = o->probe_resolvers_csv;
     int rc = bind_listeners(o, &net);
     if (rc == 0)
         rc = start_metrics(&s, net, &s.metrics);

@@ -207,7 +207,7 @@ void sb_listen_addr_format(const sb_listen_addr_t *a, char *buf, size_t cap)
     }
 }
 
-static uint16_t addr_port(const sb_listen_addr_t *a)
+uint16_t sb_listen_addr_port(const sb_listen_addr_t *a)
 {
     if (a->addr.ss_family == AF_INET)
         return ntohs(((const struct sockaddr_in *)&a->addr)->sin_port);
@@ -281,7 +281,7 @@ static int reserve_port(sb_listen_addr_t *a)
             *a = probe;
             return 0;
         }
-        if (tfd != -EADDRINUSE || addr_port(a) != 0)
+        if (tfd != -EADDRINUSE || sb_listen_addr_port(a) != 0)
             return tfd;
     }
     return -EADDRINUSE;

@@ -48,6 +48,8 @@ int sb_listen_addr_parse(const char *text, sb_listen_addr_t *out);
 /* "127.0.0.1:5353" or "[::1]:5353". */
 void sb_listen_addr_format(const sb_listen_addr_t *a, char *buf, size_t cap);
 
+uint16_t sb_listen_addr_port(const sb_listen_addr_t *a);
+
 typedef struct {
     const sb_listen_addr_t *addrs;
     size_t addr_count;

@@ -6,6 +6,7 @@
 #include "sb_prober.h"
 #include "sb_value.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ static int set_log_level(sb_options_t *o, const char *value, const char *base, c
 static int set_log_target(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_nsid(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_probes_in_flight(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_probe_resolver(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_control_socket(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_control_mode(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_state_file(sb_options_t *o, const char *value, const char *base, char *why);
@@ -87,6 +89,10 @@ static const option_def_t defs[] = {
     {"probes-in-flight", 0, "N",
      "most health probes running at once, 1-100000; more wait for a slot (default 2048)",
      set_probes_in_flight, false},
+    {"probe-resolver", 0, "ADDR[:PORT]",
+     "name server that resolves endpoint names for probes, repeatable (default: those in "
+     "/etc/resolv.conf)",
+     set_probe_resolver, true},
     {"nsid", 0, "TEXT", "name server identifier sent to clients that ask (RFC 5001; default none)",
      set_nsid, false},
     {"version-string", 0, "TEXT",
@@ -127,6 +133,8 @@ void sb_options_free(sb_options_t *o)
     o->control_socket = o->state_file = NULL;
     free(o->version_string);
     free(o->identity);
+    free(o->probe_resolvers_csv);
+    o->probe_resolvers_csv = NULL;
     o->config_file = o->zones_dir = o->nsid = o->version_string = o->identity = NULL;
 }
 
@@ -162,21 +170,41 @@ static int set_zones(sb_options_t *o, const char *value, const char *base, char 
     return set_path(&o->zones_dir, value, base);
 }
 
-static int set_listen(sb_options_t *o, const char *value, const char *base, char *why)
+/* Append an address (the port defaults to 53) to a list of at most `max`. */
+static int add_address(sb_listen_addr_t *list, size_t *count, size_t max, const char *value,
+                       const char *what, char *why)
 {
-    (void)base;
-    if (o->listen_count == SB_MAX_LISTEN) {
-        snprintf(why, SB_WHY_MAX, "at most %d listen addresses", SB_MAX_LISTEN);
+    if (*count == max) {
+        snprintf(why, SB_WHY_MAX, "at most %zu %s", max, what);
         return -EINVAL;
     }
-    if (sb_listen_addr_parse(value, &o->listen[o->listen_count]) < 0) {
+    if (sb_listen_addr_parse(value, &list[*count]) < 0) {
         snprintf(why, SB_WHY_MAX,
                  "must be an IP address with an optional port, as in 127.0.0.1:5353 or "
                  "[::1]:5353");
         return -EINVAL;
     }
-    o->listen_count++;
+    (*count)++;
     return 0;
+}
+
+static int set_listen(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return add_address(o->listen, &o->listen_count, SB_MAX_LISTEN, value, "listen addresses", why);
+}
+
+static int set_probe_resolver(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    int rc = add_address(o->probe_resolvers, &o->probe_resolver_count, SB_MAX_PROBE_RESOLVERS,
+                         value, "probe resolvers", why);
+    if (rc == 0 && sb_listen_addr_port(&o->probe_resolvers[o->probe_resolver_count - 1]) == 0) {
+        o->probe_resolver_count--;
+        snprintf(why, SB_WHY_MAX, "needs a port from 1 to 65535 (53 when none is given)");
+        return -EINVAL;
+    }
+    return rc;
 }
 
 static int set_uint(unsigned *dst, const char *value, uint64_t min, uint64_t max, char *why)
@@ -492,6 +520,24 @@ static unsigned default_threads(void)
     return n < 1 ? 1 : (n > 64 ? 64 : n);
 }
 
+/* c-ares's list form of the probe resolvers: "127.0.0.1:53,[::1]:5353". */
+static int resolvers_csv(sb_options_t *o)
+{
+    if (o->probe_resolver_count == 0)
+        return 0;
+    size_t cap = o->probe_resolver_count * (INET6_ADDRSTRLEN + 9);
+    if ((o->probe_resolvers_csv = calloc(1, cap)) == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < o->probe_resolver_count; i++) {
+        char one[INET6_ADDRSTRLEN + 9];
+        sb_listen_addr_format(&o->probe_resolvers[i], one, sizeof(one));
+        if (i > 0)
+            strcat(o->probe_resolvers_csv, ",");
+        strcat(o->probe_resolvers_csv, one);
+    }
+    return 0;
+}
+
 static void default_listen(sb_options_t *o)
 {
     sb_listen_addr_parse("0.0.0.0:53", &o->listen[0]);
@@ -515,15 +561,20 @@ int sb_options_parse(sb_options_t *o, int argc, char **argv, sb_diag_t *diag)
             rc = o->config_file == NULL ? -ENOMEM : load_file(o, o->config_file, diag);
         }
     }
-    bool listen_from_flags = false;
+    bool listen_from_flags = false, resolvers_from_flags = false;
     sb_pos_t cl = {"command line", 0, 0};
     for (size_t i = 0; i < n && rc == 0; i++) {
         const option_def_t *d = flags[i].def;
         if (d->set == set_config)
             continue;
+        /* Flags replace the file's addresses rather than add to them. */
         if (d->set == set_listen && !listen_from_flags) {
-            o->listen_count = 0; /* flags replace the file's addresses */
+            o->listen_count = 0;
             listen_from_flags = true;
+        }
+        if (d->set == set_probe_resolver && !resolvers_from_flags) {
+            o->probe_resolver_count = 0;
+            resolvers_from_flags = true;
         }
         rc = apply(o, d, flags[i].value, NULL, cl, diag);
     }
@@ -533,7 +584,8 @@ int sb_options_parse(sb_options_t *o, int argc, char **argv, sb_diag_t *diag)
     if ((o->zones_dir == NULL && (o->zones_dir = strdup(SB_DEFAULT_ZONES_DIR)) == NULL) ||
         (o->control_socket == NULL &&
          (o->control_socket = strdup(SB_DEFAULT_CONTROL_SOCKET)) == NULL) ||
-        (o->state_file == NULL && (o->state_file = strdup(SB_DEFAULT_STATE_FILE)) == NULL))
+        (o->state_file == NULL && (o->state_file = strdup(SB_DEFAULT_STATE_FILE)) == NULL) ||
+        resolvers_csv(o) < 0)
         return -ENOMEM;
     if (o->listen_count == 0)
         default_listen(o);

@@ -5,7 +5,7 @@
  * One table defines every option, so a flag and a config-file line are the
  * same thing: `--threads 4` on the command line is `threads 4` in the file.
  * Precedence: defaults, then the file given with --config, then flags. A
- * --listen on the command line replaces the file's listen addresses.
+ * --listen (or --probe-resolver) on the command line replaces the file's.
  *
  * Errors go to the diagnostics as `file:line:col: message` (or
  * `command line: message`), and parsing continues to report them all.
@@ -25,8 +25,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SB_MAX_LISTEN        32
-#define SB_DEFAULT_ZONES_DIR "/etc/switchboard/zones"
+#define SB_MAX_LISTEN          32
+#define SB_MAX_PROBE_RESOLVERS 8
+#define SB_DEFAULT_ZONES_DIR   "/etc/switchboard/zones"
 
 typedef struct {
     char *config_file;
@@ -41,6 +42,9 @@ typedef struct {
     sb_log_level_t log_level;
     bool log_syslog;
     unsigned probes_in_flight;
+    sb_listen_addr_t probe_resolvers[SB_MAX_PROBE_RESOLVERS]; /* none: /etc/resolv.conf */
+    size_t probe_resolver_count;
+    char *probe_resolvers_csv; /* the same for c-ares: "127.0.0.1:53,[::1]:53"; NULL: none */
     char *control_socket;
     unsigned control_mode;
     char *state_file;

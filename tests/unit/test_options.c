@@ -189,6 +189,43 @@ static void listen_addresses(void **state)
     assert_int_equal(sb_listen_addr_parse("[::1]x", &a), -EINVAL);
 }
 
+static void probe_resolvers(void **state)
+{
+    (void)state;
+    sb_options_t o;
+    sb_diag_t *diag;
+    char *none[] = {"--zones", "/tmp"};
+    assert_int_equal(parse(&o, &diag, 2, none), 0);
+    assert_null(o.probe_resolvers_csv); /* /etc/resolv.conf's */
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    char path[] = "/tmp/sb-options-XXXXXX";
+    int fd = mkstemp(path);
+    const char *text = "probe-resolver 10.0.0.1\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    /* The flags replace the file's list. */
+    char *argv[] = {"--config",         path,   "--probe-resolver", "127.0.0.1:5300",
+                    "--probe-resolver", "[::1]"};
+    assert_int_equal(parse(&o, &diag, 6, argv), 0);
+    assert_int_equal(o.probe_resolver_count, 2);
+    assert_string_equal(o.probe_resolvers_csv, "127.0.0.1:5300,[::1]:53");
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    unlink(path);
+    char *bad[] = {"--probe-resolver", "127.0.0.1:0", "--probe-resolver", "resolver.example"};
+    assert_int_equal(parse(&o, &diag, 4, bad), SB_ECONFIG);
+    assert_int_equal(sb_diag_count(diag), 2);
+    assert_string_equal(sb_diag_message(diag, 0),
+                        "command line: probe-resolver '127.0.0.1:0' needs a port from 1 to 65535 "
+                        "(53 when none is given)");
+    assert_string_equal(sb_diag_message(diag, 1),
+                        "command line: probe-resolver 'resolver.example' must be an IP address "
+                        "with an optional port, as in 127.0.0.1:5353 or [::1]:5353");
+    sb_options_free(&o);
+    sb_diag_free(diag);
+}
+
 static void metrics_listen(void **state)
 {
     (void)state;
@@ -232,6 +269,7 @@ int main(void)
         cmocka_unit_test(flag_errors),      cmocka_unit_test(identity_and_cookies),
         cmocka_unit_test(config_file),      cmocka_unit_test(repeats_and_unreadable_files),
         cmocka_unit_test(listen_addresses), cmocka_unit_test(metrics_listen),
+        cmocka_unit_test(probe_resolvers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
