@@ -388,11 +388,19 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp)
     return b->found || b->seen >= b->cap ? 0 : len;
 }
 
+/* The URL's host, which curl makes the TLS server name and the name the
+ * certificate must carry: host= when set (as Host is), else the name
+ * probed. Either way the run connects to c->addr (CONNECT_TO). */
+static const char *url_host(const sb_check_t *c)
+{
+    return c->monitor->host != NULL ? c->monitor->host : c->host;
+}
+
 static int format_url(const sb_check_t *c, http_state_t *st)
 {
     const sb_monitor_t *m = c->monitor;
     int n = asprintf(&st->url, "%s://%s:%u%s", m->proto == SB_MONITOR_HTTPS ? "https" : "http",
-                     c->host, sb_monitor_port(m), m->path);
+                     url_host(c), sb_monitor_port(m), m->path);
     if (n < 0)
         st->url = NULL;
     return n < 0 ? -ENOMEM : 0;
@@ -592,9 +600,9 @@ static int set_address(const sb_check_t *c, http_state_t *st)
     inet_ntop(c->addr.family == 4 ? AF_INET : AF_INET6, c->addr.bytes, addr, sizeof(addr));
     unsigned port = sb_monitor_port(c->monitor);
     if (c->addr.family == 4)
-        snprintf(entry, sizeof(entry), "%s:%u:%s:%u", c->host, port, addr, port);
+        snprintf(entry, sizeof(entry), "%s:%u:%s:%u", url_host(c), port, addr, port);
     else
-        snprintf(entry, sizeof(entry), "%s:%u:[%s]:%u", c->host, port, addr, port);
+        snprintf(entry, sizeof(entry), "%s:%u:[%s]:%u", url_host(c), port, addr, port);
     curl_slist_free_all(st->connect_to);
     st->connect_to = curl_slist_append(NULL, entry);
     if (st->connect_to == NULL)

@@ -26,6 +26,9 @@ typedef struct {
     sb_addr_t addr;
     char target_text[SB_NAME_TEXT_MAX];
     sb_monitor_t overrides;
+    bool own_proto; /* monitor=PROTOCOL on the endpoint */
+    sb_monitor_proto_t proto;
+    sb_pos_t proto_pos;
     sb_pos_t pos;
     sb_pos_t priority_pos;
     bool priority_bad; /* given, but not a valid number (already reported) */
@@ -892,6 +895,18 @@ static void monitor_stmt(zparse_t *zp, profile_draft_t *d, const sb_token_t *t, 
     monitor_settings(zp, &d->monitor, t + 2, n - 2);
 }
 
+/* monitor=PROTOCOL on an endpoint: its own kind of probe (none: always up). */
+static void endpoint_protocol(zparse_t *zp, endpoint_draft_t *ep, const char *value, sb_pos_t vpos)
+{
+    if (sb_monitor_proto_parse(value, &ep->proto) < 0) {
+        error_at(zp, vpos, "unknown monitor protocol '%s' (supported: http, https, tcp, none)",
+                 value);
+        return;
+    }
+    ep->own_proto = true;
+    ep->proto_pos = vpos;
+}
+
 static void endpoint_settings(zparse_t *zp, endpoint_draft_t *ep, const sb_token_t *t, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -912,12 +927,15 @@ static void endpoint_settings(zparse_t *zp, endpoint_draft_t *ep, const sb_token
                 ep->priority = (uint32_t)v;
                 ep->priority_pos = t[i].pos;
             }
+        } else if (strcmp(key, "monitor") == 0) {
+            endpoint_protocol(zp, ep, value, vpos);
         } else if (monitor_setting(zp, &ep->overrides, key, value, t[i].pos, vpos) ==
                    SB_ENOTFOUND) {
-            error_at(zp, t[i].pos,
-                     "unknown endpoint setting '%s' (an endpoint takes priority=N and any "
-                     "monitor setting)",
-                     key);
+            error_at(
+                zp, t[i].pos,
+                "unknown endpoint setting '%s' (an endpoint takes priority=N, monitor=PROTOCOL "
+                "and any monitor setting)",
+                key);
         }
     }
 }
@@ -1090,7 +1108,12 @@ static void check_monitors(zparse_t *zp, const profile_draft_t *d, sb_monitor_t 
     }
     for (size_t i = 0; i < d->count; i++) {
         const endpoint_draft_t *ep = &d->eps[i];
-        eff[i] = d->monitor;
+        /* The profile's settings are for its protocol: an endpoint with
+         * another one starts from that protocol's defaults. */
+        if (ep->own_proto && ep->proto != d->monitor.proto)
+            sb_monitor_init(&eff[i], ep->proto, ep->proto_pos);
+        else
+            eff[i] = d->monitor;
         sb_monitor_apply(&eff[i], &ep->overrides);
         if (sb_monitor_check(&eff[i], why, &where) < 0)
             error_at(zp, own_position(ep, where), "endpoint '%s': %s", ep->name, why);

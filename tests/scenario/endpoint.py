@@ -31,7 +31,8 @@ dies like a crashed server) and may start it again on the same port.
 On stderr, every HTTP request is a line "REQUEST <method> <path> <headers>",
 the headers a JSON list of [name, value] pairs as received (raw modes:
 "REQUEST raw"); huge adds "SENT <bytes>" when the client went away; a failed
-TLS handshake is "TLS-ERROR <words>".
+TLS handshake is "TLS-ERROR <words>", and the server name a TLS client
+asked for "SNI <name>".
 """
 import argparse
 import http
@@ -147,6 +148,7 @@ def tls_context(args):
     if args.client_ca:
         ctx.verify_mode = ssl.CERT_REQUIRED
         ctx.load_verify_locations(args.client_ca)
+    ctx.sni_callback = lambda conn, name, ctx: log(f"SNI {name}")
     return ctx
 
 

@@ -91,6 +91,26 @@ class Failover(ScenarioCase):
         srv.wait_log(r"event=all-down-end profile=www\.example\.com\. answering=west", 1.0)
         srv.stop()
 
+    def test_an_always_serve_endpoint_is_never_probed_and_always_up(self):
+        east = self.endpoint("http", bind="127.0.0.10", status=500)
+        west = self.endpoint("http", bind="127.0.0.11", status=500)
+        dr = self.endpoint("http", bind="127.0.0.12")
+        text = zone(east, west).replace("west  A  127.0.0.11\n",
+                                        "west  A  127.0.0.11\ndr    A  127.0.0.12\n")
+        text = text.replace(f"priority=2 port={west.port}\n",
+                            f"priority=2 port={west.port}\n"
+                            "          endpoint dr dr.example.com. priority=3 monitor=none\n")
+        srv = self.server({"example.com.zone": text})
+        # Both probed endpoints are down: the third answers, no failing open.
+        self.assertEqual(cname_target(srv.query("www.example.com")), "dr.example.com.")
+        srv.wait_log(r"event=answer-change profile=www\.example\.com\. from=none to=dr", 1.0)
+        self.assertEqual(srv.log_count(r"event=all-down "), 0)
+        _, out, _ = srv.ctl("status")
+        self.assertRegex(out, r"dr\s+up")
+        wait_until(lambda: east.requests >= 2, 3.0, "a second round of probes")
+        self.assertEqual(dr.requests, 0, "monitor=none is never probed")
+        srv.stop()
+
 
 if __name__ == "__main__":
     sbtest.main()

@@ -79,6 +79,10 @@ class Tls(ScenarioCase):
                       "down", "TLS certificate not yet valid"),
             "wrongname": (self.https(ca.server("other.example.com")), "",
                           "down", "TLS certificate name mismatch"),
+            # host= names the site: Host, the TLS server name and the name
+            # the certificate must carry.
+            "vhost": (self.https(ca.server("site.example.net")), "host=site.example.net",
+                      "up", "HTTP 200"),
             "selfsigned": (self.https(tlsca.self_signed(name("selfsigned"), ca.dir)), "",
                            "down", "TLS certificate not trusted (self-signed)"),
             "insecure": (self.https(tlsca.self_signed(name("insecure"), ca.dir)),
@@ -109,6 +113,9 @@ class Tls(ScenarioCase):
             want = f"{case}-ep" if state == "up" else "west"
             self.assertEqual(cname_target(srv.query(f"{case}.example.com")),
                              f"{want}.example.com.", case)
+        # The server name asked for is the endpoint's name, or host=.
+        self.assertEqual(set(cases["valid"][0].log_lines("SNI ")), {"SNI valid-ep.example.com"})
+        self.assertEqual(set(cases["vhost"][0].log_lines("SNI ")), {"SNI site.example.net"})
         # The endpoint saw why: a missing client certificate, a refused one.
         self.assertTrue(cases["nocert"][0].log_lines("TLS-ERROR"))
         self.assertTrue(cases["wrongclient"][0].log_lines("TLS-ERROR"))

@@ -102,6 +102,40 @@ static void monitor_defaults_and_overrides(void **state)
     sb_gen_free(gen);
 }
 
+/* monitor=PROTOCOL on an endpoint: none is always up; another protocol
+ * starts from its own defaults, not the profile's settings. */
+static void endpoint_protocols(void **state)
+{
+    (void)state;
+    sb_gen_t *gen = sb_test_load_ok(H "www profile priority {\n"
+                                      "  monitor http path=/health interval=2s\n"
+                                      "  endpoint east east priority=1\n"
+                                      "  endpoint west west priority=2 monitor=none\n"
+                                      "  endpoint smtp east priority=3 monitor=tcp port=25\n"
+                                      "  endpoint same west priority=4 monitor=http port=81\n"
+                                      "}\n");
+    const sb_profile_t *p = sb_gen_profile(gen, 0);
+    assert_int_equal(p->endpoints[0].monitor.proto, SB_MONITOR_HTTP);
+    assert_int_equal(p->endpoints[1].monitor.proto, SB_MONITOR_NONE);
+    const sb_monitor_t *m = &p->endpoints[2].monitor;
+    assert_int_equal(m->proto, SB_MONITOR_TCP);
+    assert_int_equal(sb_monitor_port(m), 25);
+    assert_int_equal(m->interval_ms, 10000);
+    m = &p->endpoints[3].monitor; /* the profile's protocol: its settings hold */
+    assert_string_equal(m->path, "/health");
+    assert_int_equal(m->interval_ms, 2000);
+    assert_int_equal(sb_monitor_port(m), 81);
+    sb_gen_free(gen);
+    sb_test_expect_errors(H "www profile priority {\n  monitor http\n"
+                            "  endpoint east east priority=1 monitor=gopher\n"
+                            "  endpoint west west priority=2 monitor=none port=80\n}\n",
+                          2,
+                          "example.com.zone:10:41: unknown monitor protocol 'gopher' (supported: "
+                          "http, https, tcp, none)",
+                          "example.com.zone:11:46: endpoint 'west': 'port' does not apply to a "
+                          "none monitor");
+}
+
 static void address_endpoints(void **state)
 {
     (void)state;
@@ -424,6 +458,14 @@ static void monitor_errors(void **state)
                           "example.com.zone:9:25: bad interval '50ms': interval must be from "
                           "100ms to 1h",
                           "example.com.zone:9:35: bad fall '11': fall must be from 1 to 10");
+    sb_test_expect_errors(H "www profile priority {\n  monitor http interval=61m rise=0\n"
+                            "  endpoint east east priority=1 rise=11 fall=0\n}\n",
+                          4,
+                          "example.com.zone:9:25: bad interval '61m': interval must be from "
+                          "100ms to 1h",
+                          "example.com.zone:9:34: bad rise '0': rise must be from 1 to 10",
+                          "example.com.zone:10:38: bad rise '11': rise must be from 1 to 10",
+                          "example.com.zone:10:46: bad fall '0': fall must be from 1 to 10");
     sb_test_expect_errors(H "www profile priority {\n  monitor http expect=200-199 port=0\n"
                             "  endpoint east east priority=1\n}\n",
                           2,
@@ -490,7 +532,7 @@ static void endpoint_errors(void **state)
                           "example.com.zone:12:43: bad priority 'x': priority must be a whole "
                           "number from 1 to 65535",
                           "example.com.zone:12:45: unknown endpoint setting 'color' (an "
-                          "endpoint takes priority=N and any monitor setting)");
+                          "endpoint takes priority=N, monitor=PROTOCOL and any monitor setting)");
     sb_test_expect_errors(H "www profile priority {\n  monitor none\n"
                             "  endpoint self www priority=1\n}\n",
                           1,
@@ -663,6 +705,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(shipped_style_profile),
         cmocka_unit_test(monitor_defaults_and_overrides),
+        cmocka_unit_test(endpoint_protocols),
         cmocka_unit_test(address_endpoints),
         cmocka_unit_test(master_file_syntax),
         cmocka_unit_test(rfc1035_last_ttl_without_dollar_ttl),
