@@ -8,14 +8,16 @@ import re
 import subprocess
 import sys
 import threading
+import time
 
 import sbtest
 
 
 class Request:
-    def __init__(self, line):
+    def __init__(self, line, at):
         _, self.method, self.path, headers = line.split(" ", 3)
         self.headers = json.loads(headers)
+        self.at = at  # time.monotonic() when the test read it
 
     def header(self, name):
         """Every value sent for `name` (any case), in order."""
@@ -26,6 +28,7 @@ class LoggingEndpoint(sbtest.Endpoint):
     def __init__(self, mode, *args, extra=(), **kw):
         self.extra = list(extra)
         self.lines = []
+        self.stamps = []  # when each line was read
         self.lock = threading.Lock()
         super().__init__(mode, *args, **kw)
 
@@ -47,13 +50,14 @@ class LoggingEndpoint(sbtest.Endpoint):
             for line in proc.stderr:
                 with self.lock:
                     self.lines.append(line.rstrip("\n"))
+                    self.stamps.append(time.monotonic())
                     if line.startswith("REQUEST"):
                         self.requests += 1
 
     def requests_seen(self):
         """The HTTP requests logged so far (not the raw modes' lines)."""
         with self.lock:
-            return [Request(l) for l in self.lines
+            return [Request(l, at) for l, at in zip(self.lines, self.stamps)
                     if l.startswith("REQUEST ") and not l.startswith("REQUEST raw")]
 
     def log_lines(self, prefix):

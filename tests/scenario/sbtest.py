@@ -207,6 +207,27 @@ def answer_texts(msg):
     return out
 
 
+def assert_answers_promptly(srv, names, count=200, bound=1.0):
+    """Ask for `names` in turn, `count` queries, 5 ms apart: every one must
+    be answered, none slower than `bound` seconds. A stall detector for
+    while probes meet hostile endpoints, not a benchmark: a DNS side that
+    waited on a probe would take the probe's timeout or longer. Returns the
+    slowest time, in seconds."""
+    worst = 0.0
+    for i in range(count):
+        started = time.monotonic()
+        reply = srv.query(names[i % len(names)], timeout=bound)
+        took = time.monotonic() - started
+        if not reply.answer:
+            raise AssertionError(f"no answer for {names[i % len(names)]}: {reply}")
+        if took >= bound:
+            raise AssertionError(f"{names[i % len(names)]} took {took * 1000:.0f} ms")
+        worst = max(worst, took)
+        time.sleep(0.005)
+    print(f"{count} queries during hostile probes: slowest {worst * 1000:.1f} ms")
+    return worst
+
+
 def cname_target(msg):
     for rrset in msg.answer:
         if rrset.rdtype == dns.rdatatype.CNAME:

@@ -3,7 +3,6 @@ expected statuses (redirects are judged, never followed), a body match
 within its cap; and endpoints that send too much or too slowly are judged
 within the timeout while DNS keeps answering."""
 import re
-import time
 
 import endpoint_log
 import sbtest
@@ -157,18 +156,8 @@ class HttpChecks(ScenarioCase):
         self.assert_state(srv, "slowheaders", "down", f"timeout after {TIMEOUT_MS} ms")
         self.assert_state(srv, "huge", "down", "body did not contain 'needle' in the first 64 KiB")
 
-        # Probes keep running against these endpoints; every query is
-        # answered, none slowly. A stall detector, not a benchmark.
-        names = [f"{case}.example.com" for case in cases]
-        worst = 0.0
-        for i in range(200):
-            started = time.monotonic()
-            self.assertTrue(srv.query(names[i % len(names)], timeout=1.0).answer)
-            took = time.monotonic() - started
-            worst = max(worst, took)
-            self.assertLess(took, 1.0)
-            time.sleep(0.005)
-        print(f"200 queries during slow probes: slowest {worst * 1000:.1f} ms")
+        # Probes keep running against these endpoints; DNS answers throughout.
+        sbtest.assert_answers_promptly(srv, [f"{case}.example.com" for case in cases])
         srv.stop()
 
 

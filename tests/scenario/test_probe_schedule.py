@@ -6,6 +6,7 @@ of a name is probed; a probe-target is probed instead of the served
 target."""
 import time
 
+import endpoint_log
 import sbtest
 from sbtest import ScenarioCase, cname_target, wait_until
 
@@ -30,6 +31,33 @@ app{i}  profile priority ttl=5 {{
         # be three times as many); the bound allows for scheduling noise.
         self.assertLessEqual(seen, elapsed / 0.2 + 3, f"{seen} requests in {elapsed:.2f}s")
         self.assertGreaterEqual(seen, elapsed / 0.2 / 2, f"{seen} requests in {elapsed:.2f}s")
+
+    def test_probes_are_spread_over_the_interval(self):
+        ep = endpoint_log.add_to(self, "http", bind="127.0.0.10")
+        # 20 checks (a path each), all due every second.
+        profiles = "".join(f"""
+app{i}  profile priority ttl=5 {{
+          monitor http path=/p{i} interval=1s timeout=500ms
+          endpoint east east.example.com. priority=1 port={ep.port}
+      }}""" for i in range(20))
+        srv = self.server({"example.com.zone": sbtest.ZONE_HEADER +
+                           "east A 127.0.0.10\n" + profiles + "\n"})
+        # The first round runs at start, all at once; after it, each check
+        # keeps its own phase.
+        start = time.monotonic()
+        wait_until(lambda: time.monotonic() - start >= 3.0 or None, 6, "three seconds to pass",
+                   interval=0.1)
+        later = [r for r in ep.requests_seen() if start <= r.at < start + 3.0]
+        buckets = [0] * 10  # 100 ms slices of the second
+        for r in later:
+            buckets[int((r.at - start) % 1.0 * 10)] += 1
+        self.assertGreaterEqual(sum(1 for b in buckets if b), 6, f"requests per slice {buckets}")
+        self.assertLessEqual(max(buckets), len(later) // 3, f"requests per slice {buckets}")
+        # Every check kept its one-second cadence.
+        for i in range(20):
+            runs = sum(1 for r in later if r.path == f"/p{i}")
+            self.assertIn(runs, (2, 3, 4), f"/p{i} ran {runs} times in 3 s")
+        srv.stop()
 
     def test_in_flight_cap_queues_probes(self):
         hang = [self.endpoint("hang", bind=f"127.0.0.{20 + i}") for i in range(3)]
