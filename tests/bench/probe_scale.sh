@@ -20,6 +20,8 @@
 #   - the sink's requests/s (10,000/s if every endpoint is probed once a
 #     second);
 #   - the daemon's log: probe-local-error, probe-queue, endpoints down.
+# Before the daemon, runs probe_floor (the same probes with nothing but
+# their system calls) against the same sink, for comparison.
 # Prints a summary against the targets: probe worker under 25% of
 # one core, daemon under 100 MiB RSS. Never fails on a number.
 #
@@ -59,6 +61,20 @@ sink_pid=$!
 for _ in $(seq 50); do [ -s "$tmp/sink.out" ] && break; sleep 0.1; done
 PORT=$(sed -n 's/^PORT //p' "$tmp/sink.out")
 [ -n "$PORT" ] || { echo "http_sink did not start" >&2; cat "$tmp/sink.log" >&2; exit 1; }
+
+# ---- the floor ----------------------------------------------------------------
+# The same probes, at the same rate, against the same sink, by a client that
+# makes only the system calls a fresh-connection probe needs (probe_floor.c):
+# what the kernel alone costs here, to read the worker's CPU against. It runs
+# first: the daemon then leaves more TIME_WAIT sockets behind than a later
+# client could find ports among.
+FLOOR=$BUILD/tests/bench/probe_floor
+if [ -x "$FLOOR" ]; then
+    floor_seconds=$((SAMPLE_SECONDS < 10 ? SAMPLE_SECONDS : 10))
+    echo "floor: $FLOOR at $ENDPOINTS probes/s for ${floor_seconds}s against the sink"
+    "$FLOOR" "$PORT" "$ENDPOINTS" "$floor_seconds" "$ENDPOINTS" | sed 's/^/  /'
+    echo
+fi
 
 # ---- the zone ---------------------------------------------------------------
 mkdir "$tmp/zones"
@@ -223,3 +239,4 @@ echo "  first warnings/errors:"
 grep -E 'level=(warning|error)' "$tmp/sb.log" | head -5 | sed 's/^/    /' || true
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (on $(nproc) CPUs; other work on the machine competes with the daemon)"
 echo "TIME_WAIT sockets now: $(ss -tan state time-wait 2>/dev/null | tail -n +2 | wc -l)"
+
