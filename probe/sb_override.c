@@ -234,6 +234,7 @@ static json_t *endpoint_json(const sb_ep_state_t *es)
     json_object_set_new(o, "reason", last != NULL ? json_string(last->words) : json_null());
     json_object_set_new(o, "latency_ms",
                         last != NULL ? json_integer(last->latency_ms) : json_null());
+    json_object_set_new(o, "queued_ms", last != NULL ? json_integer(last->queued_ms) : json_null());
     if (es->drained)
         json_object_set_new(o, "drained_by", json_string(es->drain_by));
     if (es->forced != 0) {
@@ -283,6 +284,15 @@ static json_t *profile_json(const sb_prober_t *p, const profile_state_t *ps)
     return o;
 }
 
+/* Probes in flight and waiting for a slot: how far the cap holds them. */
+static json_t *queue_json(const sb_prober_t *p)
+{
+    uint64_t oldest = p->queue_head != NULL ? uv_now(&p->loop) - p->queue_head->queued_at : 0;
+    return json_pack("{s:I, s:I, s:I, s:I}", "in_flight", (json_int_t)p->inflight, "max_in_flight",
+                     (json_int_t)p->max_inflight, "waiting", (json_int_t)p->queued,
+                     "oldest_wait_ms", (json_int_t)oldest);
+}
+
 static void run_status(sb_prober_t *p, sb_prober_call_t *call)
 {
     json_t *zones = json_array();
@@ -296,7 +306,8 @@ static void run_status(sb_prober_t *p, sb_prober_call_t *call)
     json_t *profiles = json_array();
     for (size_t i = 0; i < p->profile_count; i++)
         json_array_append_new(profiles, profile_json(p, &p->profiles[i]));
-    call->json = json_pack("{s:o, s:o}", "zones", zones, "profiles", profiles);
+    call->json =
+        json_pack("{s:o, s:o, s:o}", "probes", queue_json(p), "zones", zones, "profiles", profiles);
     call->rc = call->json != NULL ? 0 : -ENOMEM;
 }
 

@@ -192,6 +192,9 @@ static void print_endpoint(json_t *e)
            str(e, "state"), str(e, "monitor"),
            (long long)json_integer_value(json_object_get(e, "priority")), str(e, "reason"),
            str(e, "since"), latency);
+    json_int_t queued = json_integer_value(json_object_get(e, "queued_ms"));
+    if (queued > 0)
+        printf(" (after %lld ms waiting for a probe slot)", (long long)queued);
     if (json_is_true(json_object_get(e, "drained")))
         printf("  [drained by %s]", str(e, "drained_by"));
     if (json_is_string(json_object_get(e, "forced"))) {
@@ -215,8 +218,15 @@ static void print_status(json_t *status)
                (long long)json_integer_value(json_object_get(z, "names")),
                (long long)json_integer_value(json_object_get(z, "profiles")));
     }
-    if (json_array_size(json_object_get(status, "zones")) > 0)
-        printf("\n");
+    json_t *probes = json_object_get(status, "probes");
+    printf("probes: %lld in flight (at most %lld), %lld waiting for a slot",
+           (long long)json_integer_value(json_object_get(probes, "in_flight")),
+           (long long)json_integer_value(json_object_get(probes, "max_in_flight")),
+           (long long)json_integer_value(json_object_get(probes, "waiting")));
+    if (json_integer_value(json_object_get(probes, "waiting")) > 0)
+        printf(", the oldest for %lld ms",
+               (long long)json_integer_value(json_object_get(probes, "oldest_wait_ms")));
+    printf("\n\n");
     json_array_foreach(json_object_get(status, "profiles"), i, p)
     {
         printf("%s%s (zone %s, %s endpoints, ttl %lld)\n", i ? "\n" : "", str(p, "name"),

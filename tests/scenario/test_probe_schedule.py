@@ -4,6 +4,7 @@ probes in flight makes probes wait rather than fail, and says so; a flapping
 endpoint is held down; the address family preference decides which address
 of a name is probed; a probe-target is probed instead of the served
 target."""
+import json
 import time
 
 import endpoint_log
@@ -80,6 +81,19 @@ app{i}  profile priority ttl=5 {{
         self.assertEqual(sbtest.answer_texts(r), ["app.example.com. 5 A 127.0.0.11"])
         self.assertEqual(srv.log_count(r"endpoint=h\d .*to=down reason=\"timeout after 300 ms\""),
                          3)
+        # The wait is visible in status: each result keeps its own, and the
+        # worker says how many probes are waiting now.
+        _, out, _ = srv.ctl("--json", "status")
+        status = json.loads(out)["status"]
+        self.assertEqual(status["probes"]["max_in_flight"], 1)
+        self.assertLessEqual(status["probes"]["in_flight"], 1)
+        waits = [e["queued_ms"] for e in status["profiles"][0]["endpoints"]]
+        # Four probes through one slot, the hanging ones 300 ms each: the
+        # last to start waited at least two of those.
+        self.assertGreaterEqual(max(waits), 550, f"waits {waits}")
+        _, text, _ = srv.ctl("status")
+        self.assertRegex(text, r"(?m)^probes: [01] in flight \(at most 1\), \d+ waiting for a slot")
+        self.assertRegex(text, r"\(after \d+ ms waiting for a probe slot\)")
 
     def test_flapping_endpoint_is_held_down(self):
         east = self.endpoint("http", bind="127.0.0.10")
