@@ -82,6 +82,7 @@ typedef struct {
 typedef struct {
     uv_tcp_t tcp;
     struct worker *w;
+    bool waiting; /* holds a connection to reject once the reject handle is free */
 } tcp_listener_t;
 
 typedef struct conn {
@@ -103,7 +104,8 @@ typedef struct worker {
     unsigned index;
     uint64_t last_error_log; /* uv_now() of the last rate-limited error line */
     uv_tcp_t reject;         /* accepts and closes a connection we cannot take */
-    bool reject_busy;
+    bool reject_busy;        /* closing; listeners with another one wait for it */
+    size_t reject_turn;      /* the listener whose waiting connection goes next */
     counters_t counters;
     uv_loop_t loop;
     uv_thread_t thread;
@@ -728,23 +730,42 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     conn_process(c);
 }
 
+static void on_connection(uv_stream_t *server, int status);
+
+/* The reject handle is free again: hand it the connection a listener kept
+ * waiting, deciding afresh (a slot may have opened meanwhile). Its close
+ * callback serves the next waiting listener, until none is left. */
 static void on_reject_closed(uv_handle_t *h)
 {
     worker_t *w = h->data;
+    size_t n = w->net->cfg.addr_count;
     w->reject_busy = false;
+    for (size_t k = 0; k < n && !w->stopping; k++) {
+        /* Round robin, so that a flood on one address cannot starve another. */
+        tcp_listener_t *l = &w->tcp[(w->reject_turn + k) % n];
+        if (l->waiting) {
+            w->reject_turn = (w->reject_turn + k + 1) % n;
+            l->waiting = false;
+            on_connection((uv_stream_t *)&l->tcp, 0);
+            return;
+        }
+    }
 }
 
-/* Take a pending connection off the listener and close it. libuv stops
- * watching a listener whose connection callback did not accept, so a
- * connection we cannot serve must still be accepted. */
-static void reject(worker_t *w, uv_stream_t *server)
+/* Take the pending connection off the listener and close it. libuv stops
+ * watching a listener until its pending connection is accepted, so one
+ * that arrives while the reject handle is still closing waits for it
+ * (on_reject_closed) rather than being left pending for good. */
+static void reject(worker_t *w, tcp_listener_t *l)
 {
-    if (w->reject_busy)
-        return; /* the previous one is still closing; the next accept retries */
+    if (w->reject_busy) {
+        l->waiting = true;
+        return;
+    }
     uv_tcp_init(&w->loop, &w->reject);
     w->reject.data = w;
     w->reject_busy = true;
-    if (uv_accept(server, (uv_stream_t *)&w->reject) == 0)
+    if (uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)&w->reject) == 0)
         bump(&w->counters.tcp_rejected);
     uv_close((uv_handle_t *)&w->reject, on_reject_closed);
 }
@@ -761,7 +782,7 @@ static void on_connection(uv_stream_t *server, int status)
     conn_t *c = NULL;
     if (w->stopping || open >= w->net->cfg.tcp_max_clients || (c = calloc(1, sizeof(*c))) == NULL) {
         atomic_fetch_sub_explicit(&w->net->tcp_clients, 1, memory_order_relaxed);
-        reject(w, server);
+        reject(w, l);
         return;
     }
     c->w = w;

@@ -92,7 +92,7 @@ class Endpoint:
 class Server:
     """A switchboard daemon serving `zones` ({file name: text})."""
 
-    def __init__(self, zones, args=(), zones_dir=None, state_file=None):
+    def __init__(self, zones, args=(), zones_dir=None, state_file=None, threads=2):
         self.tmp = tempfile.mkdtemp(prefix="sb-scenario-")
         self.control_socket = os.path.join(self.tmp, "control.sock")
         self.state_file = state_file or os.path.join(self.tmp, "state.json")
@@ -106,7 +106,7 @@ class Server:
         self.lines = []
         self.cond = threading.Condition()
         cmd = [BINARY, "serve", "--zones", zones_dir, "--listen", "127.0.0.1:0",
-               "--threads", "2", "--control-socket", self.control_socket,
+               "--threads", str(threads), "--control-socket", self.control_socket,
                "--state-file", self.state_file, *args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True)
