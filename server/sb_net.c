@@ -92,7 +92,8 @@ typedef struct conn {
     struct conn *prev, *next;
     uint8_t *in;
     size_t in_len, in_cap;
-    uint8_t *out; /* pending write, allocated on first partial write */
+    uint8_t *out; /* the rest of a partial write; allocated on the first, kept */
+    size_t out_cap;
     uv_write_t wreq;
     bool reading, writing, eof, closing;
     int open_handles;
@@ -595,18 +596,33 @@ static void on_idle(uv_timer_t *t)
     conn_close(t->data);
 }
 
+/* Room for `need` bytes (at most TCP_MAX_FRAME) in one of a connection's
+ * buffers. They grow by doubling and are kept until the connection closes,
+ * so a connection allocates a few times in its life, never per query. */
+static bool conn_reserve(uint8_t **buf, size_t *cap, size_t need)
+{
+    if (*cap >= need)
+        return true;
+    size_t want = *cap ? *cap : TCP_INITIAL_BUF;
+    while (want < need)
+        want *= 2;
+    want = want < TCP_MAX_FRAME ? want : TCP_MAX_FRAME;
+    uint8_t *grown = realloc(*buf, want);
+    if (grown == NULL)
+        return false;
+    *buf = grown;
+    *cap = want;
+    return true;
+}
+
 static void conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)suggested;
     conn_t *c = h->data;
-    if (c->in_len == c->in_cap && c->in_cap < TCP_MAX_FRAME) {
-        size_t cap = c->in_cap ? c->in_cap * 2 : TCP_INITIAL_BUF;
-        uint8_t *grown = realloc(c->in, cap < TCP_MAX_FRAME ? cap : TCP_MAX_FRAME);
-        if (grown != NULL) {
-            c->in = grown;
-            c->in_cap = cap < TCP_MAX_FRAME ? cap : TCP_MAX_FRAME;
-        }
-    }
+    /* Out of memory leaves no room: libuv then reports UV_ENOBUFS, which
+     * closes the connection. */
+    if (c->in_len == c->in_cap && c->in_cap < TCP_MAX_FRAME)
+        (void)conn_reserve(&c->in, &c->in_cap, c->in_len + 1);
     buf->base = (char *)c->in + c->in_len;
     buf->len = c->in_cap - c->in_len;
 }
@@ -615,8 +631,6 @@ static void on_write(uv_write_t *req, int status)
 {
     conn_t *c = req->data;
     c->writing = false;
-    free(c->out);
-    c->out = NULL;
     if (c->closing)
         return;
     if (status < 0 || c->w->stopping) {
@@ -645,8 +659,10 @@ static void conn_pause_reading(conn_t *c)
     }
 }
 
-/* Send one framed response; a partial write continues asynchronously and
- * reading pauses until it completes (back-pressure on a slow reader). */
+/* Send one framed response; a partial write continues asynchronously from
+ * the connection's own output buffer (the worker's is reused by the next
+ * answer), and reading pauses until it completes (back-pressure on a slow
+ * reader, who then meets the idle timeout). */
 static void conn_send(conn_t *c, const uint8_t *data, size_t len)
 {
     uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
@@ -658,8 +674,7 @@ static void conn_send(conn_t *c, const uint8_t *data, size_t len)
         return;
     }
     size_t done = r < 0 ? 0 : (size_t)r;
-    c->out = malloc(len - done); /* freed when the write completes */
-    if (c->out == NULL) {
+    if (!conn_reserve(&c->out, &c->out_cap, len - done)) {
         conn_close(c);
         return;
     }
