@@ -428,11 +428,6 @@ static void endpoint_metrics(sb_metrics_buf_t *out, const sb_ep_state_t *es, int
                           (double)st->latency_count, profile, name);
         break;
     }
-    case 4:
-        sb_metrics_sample(out, "switchboard_answers_total", "profile=%s,endpoint=%s",
-                          (double)atomic_load_explicit(&es->ep->answers, memory_order_relaxed),
-                          profile, name);
-        break;
     }
 }
 
@@ -448,11 +443,9 @@ static void run_metrics(sb_prober_t *p, sb_prober_call_t *call)
          "changes of the endpoint's state (up, down)"},
         {"switchboard_probe_results_total", SB_METRICS_COUNTER, "probe results by reason"},
         {"switchboard_probe_duration_seconds", SB_METRICS_HISTOGRAM, "probe latency"},
-        {"switchboard_answers_total", SB_METRICS_COUNTER,
-         "DNS answers given with the endpoint (since the configuration was loaded)"},
     };
     sb_metrics_buf_t *out = call->result;
-    for (int part = 0; part < 5; part++) {
+    for (int part = 0; part < 4; part++) {
         sb_metrics_family(out, families[part].name, families[part].type, families[part].help);
         for (size_t i = 0; i < p->ep_count; i++)
             endpoint_metrics(out, &p->eps[i], part);

@@ -104,6 +104,7 @@ typedef struct {
     sb_prober_t *prober;
     sb_prober_config_t probe_cfg;
     sb_control_t *ctl;
+    sb_net_t *net;
     unsigned generation;
     sb_metrics_t *metrics;
     uv_mutex_t prober_lock; /* a scrape reads `prober` while a reload swaps it */
@@ -302,52 +303,67 @@ static void report_errors(sb_diag_t *diag, int rc, char *err, size_t errlen)
         snprintf(err, errlen, "%s", sb_strerror(rc));
 }
 
-/* Load the configuration again and swap it in, or keep serving the old
- * one. The new probe worker starts from the old one's knowledge (health
- * of unchanged probes, overrides) and decides its new endpoints before
- * the swap; DNS workers move to the new generation with one atomic store,
- * and the old one is freed once no worker can still be reading it (RCU).
- * Runs on the controlling thread; queries never wait for it. */
-static int reload(void *arg, char *err, size_t errlen)
+/* Load every zone file again; on any error, log them all (and put the
+ * first ones in `err`). */
+static int reload_load(server_t *s, sb_gen_t **gen, char *err, size_t errlen)
 {
-    server_t *s = arg;
-    uint64_t t0 = uv_hrtime();
     sb_diag_t *diag = sb_diag_new();
-    sb_gen_t *gen = NULL;
     if (diag == NULL) {
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
-    int rc = sb_gen_load(&gen, s->o->zones_dir, diag);
+    int rc = sb_gen_load(gen, s->o->zones_dir, diag);
     if (rc < 0 || sb_diag_count(diag) > 0) {
         report_errors(diag, rc, err, errlen);
-        if (s->metrics != NULL)
-            sb_metrics_count_reload(s->metrics, false);
         sb_log(SB_LOG_ERROR, "reload-failed",
                "errors=%zu generation=%u action=\"still serving the previous configuration\"",
                sb_diag_count(diag), s->generation);
-        sb_gen_free(gen);
-        sb_diag_free(diag);
-        return rc < 0 ? rc : -EINVAL;
+        sb_gen_free(*gen);
+        *gen = NULL;
+        rc = rc < 0 ? rc : -EINVAL;
     }
     sb_diag_free(diag);
+    return rc;
+}
+
+/* Start probing the new generation from the old probe worker's knowledge,
+ * wait for its new endpoints' first results, and get counters ready for
+ * its answers. On failure nothing has changed, and `gen` is freed. */
+static int reload_prepare(server_t *s, sb_gen_t *gen, sb_prober_t **prober, bool *complete,
+                          char *err, size_t errlen)
+{
     sb_prober_carry_t *carry = sb_prober_carry_take(s->prober);
-    sb_prober_t *prober = NULL;
-    rc = sb_prober_start(&prober, gen, &s->probe_cfg, carry);
+    int rc = sb_prober_start(prober, gen, &s->probe_cfg, carry);
     sb_prober_carry_free(carry);
     if (rc < 0) {
         snprintf(err, errlen, "cannot start probing the new configuration: %s", sb_strerror(rc));
+    } else {
+        uint32_t bound =
+            sb_prober_first_round_bound(gen, s->probe_cfg.max_in_flight) + FIRST_ROUND_SLACK_MS;
+        *complete = sb_prober_wait_first_round(*prober, bound);
+        if ((rc = sb_net_count_answers(s->net, gen)) < 0) {
+            snprintf(err, errlen, "cannot count the new configuration's answers: %s",
+                     sb_strerror(rc));
+            sb_prober_stop(*prober);
+        }
+    }
+    if (rc < 0) {
         sb_log(SB_LOG_ERROR, "reload-failed", "reason=\"%s\"", err);
         sb_gen_free(gen);
-        return rc;
     }
-    uint32_t bound =
-        sb_prober_first_round_bound(gen, s->probe_cfg.max_in_flight) + FIRST_ROUND_SLACK_MS;
-    bool complete = sb_prober_wait_first_round(prober, bound);
+    return rc;
+}
+
+/* DNS workers move to the new generation with one atomic store; the old
+ * one (and its answer counters) is freed once no worker can still be
+ * reading it (RCU). */
+static void reload_swap(server_t *s, sb_gen_t *gen, sb_prober_t *prober)
+{
     sb_gen_t *old_gen = s->gen;
     sb_prober_t *old_prober = s->prober;
     atomic_store_explicit(&current_gen, gen, memory_order_release);
     urcu_memb_synchronize_rcu();
+    sb_net_retire_counts(s->net);
     uv_mutex_lock(&s->prober_lock);
     s->prober = prober;
     uv_mutex_unlock(&s->prober_lock);
@@ -355,12 +371,31 @@ static int reload(void *arg, char *err, size_t errlen)
     sb_gen_free(old_gen);
     s->gen = gen;
     s->generation++;
-    if (s->metrics != NULL) {
+    if (s->metrics != NULL)
         sb_metrics_set_generation(s->metrics, s->generation);
-        sb_metrics_count_reload(s->metrics, true);
-    }
     sb_control_set_prober(s->ctl, prober);
     save_overrides(s); /* overrides of endpoints that are gone are gone */
+}
+
+/* Load the configuration again and swap it in, or keep serving the old
+ * one. The new probe worker starts from the old one's knowledge (health
+ * of unchanged probes, overrides) and decides its new endpoints before
+ * the swap. Runs on the controlling thread; queries never wait for it. */
+static int reload(void *arg, char *err, size_t errlen)
+{
+    server_t *s = arg;
+    uint64_t t0 = uv_hrtime();
+    sb_gen_t *gen = NULL;
+    sb_prober_t *prober = NULL;
+    bool complete = false;
+    int rc = reload_load(s, &gen, err, errlen);
+    if (rc == 0)
+        rc = reload_prepare(s, gen, &prober, &complete, err, errlen);
+    if (s->metrics != NULL)
+        sb_metrics_count_reload(s->metrics, rc == 0);
+    if (rc < 0)
+        return rc;
+    reload_swap(s, gen, prober);
     sb_log(SB_LOG_INFO, "reload-done",
            "generation=%u zones=%zu profiles=%zu endpoints=%zu carried=%zu first_round=%s "
            "elapsed_ms=%llu",
@@ -425,6 +460,7 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     s.probe_cfg.max_in_flight = o->probes_in_flight;
     s.probe_cfg.resolvers = o->probe_resolvers_csv;
     int rc = bind_listeners(o, &net);
+    s.net = net;
     if (rc == 0)
         rc = start_metrics(&s, net, &s.metrics);
     sb_prober_t *prober = NULL;
@@ -449,8 +485,11 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
                "endpoints_checking=%zu",
                complete ? "yes" : "no", (unsigned long long)((uv_hrtime() - t0) / 1000000),
                states[SB_HEALTH_UP], states[SB_HEALTH_DOWN], states[SB_HEALTH_CHECKING]);
-        atomic_store_explicit(&current_gen, gen, memory_order_release);
-        if ((rc = sb_net_start(net, &current_gen)) < 0)
+        if ((rc = sb_net_count_answers(net, gen)) == 0) {
+            atomic_store_explicit(&current_gen, gen, memory_order_release);
+            rc = sb_net_start(net, &current_gen);
+        }
+        if (rc < 0)
             sb_log(SB_LOG_ERROR, "start-failed", "reason=\"%s\"", sb_strerror(rc));
     }
     if (rc == 0) {

@@ -4,7 +4,7 @@
 #include "sb_query.h"
 #include "sb_writer.h"
 
-#include <stdatomic.h>
+#include <assert.h>
 #include <string.h>
 
 #define MAX_CHAIN         8  /* CNAME steps followed inside served zones */
@@ -20,6 +20,7 @@
 typedef struct {
     const sb_gen_t *gen;
     const sb_answer_config_t *cfg;
+    sb_answer_info_t *info;
     const sb_client_t *client;
     const sb_query_t *q;
     sb_writer_t w;
@@ -152,11 +153,16 @@ static void write_address(answer_t *a, const uint8_t *owner, uint16_t owner_off,
         truncate_all(a);
 }
 
-/* Count an answer given with `ep`, for metrics: one relaxed atomic add, the
- * only write the query path makes to shared memory. */
-static void count_answer(const sb_endpoint_t *ep)
+/* Each step of the chain answers from at most one profile. */
+static_assert(SB_ANSWER_ENDPOINTS_MAX >= MAX_CHAIN, "room for a profile answer per step");
+
+/* Note an answer given with `ep` in the info, for the caller's counters:
+ * the generation is shared by every DNS worker and stays unwritten. */
+static void count_answer(answer_t *a, const sb_endpoint_t *ep)
 {
-    atomic_fetch_add_explicit(&((sb_endpoint_t *)ep)->answers, 1, memory_order_relaxed);
+    sb_answer_info_t *info = a->info;
+    if (info->endpoint_count < SB_ANSWER_ENDPOINTS_MAX)
+        info->endpoints[info->endpoint_count++] = ep;
 }
 
 /* A traffic-managed name. Returns NODE_FOLLOW with *target set when a CNAME
@@ -172,7 +178,7 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
         const sb_endpoint_t *ep = sb_profile_answer(p, qtype);
         if (!write_one(a, owner, owner_off, SB_TYPE_CNAME, p->ttl, ep->target, ep->target_len, 1))
             return NODE_DONE;
-        count_answer(ep);
+        count_answer(a, ep);
         if (qtype == SB_TYPE_CNAME || qtype == SB_TYPE_ANY)
             return NODE_DONE;
         *target = ep->target;
@@ -189,7 +195,7 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
             return NODE_DONE;
         }
         write_address(a, owner, owner_off, ep, p->ttl, SB_SECTION_ANSWER);
-        count_answer(ep);
+        count_answer(a, ep);
         return NODE_DONE;
     }
     if (qtype != SB_TYPE_A && qtype != SB_TYPE_AAAA) {
@@ -199,7 +205,7 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
     const sb_endpoint_t *ep = sb_profile_answer(p, qtype);
     if (ep != NULL) {
         write_address(a, owner, owner_off, ep, p->ttl, SB_SECTION_ANSWER);
-        count_answer(ep);
+        count_answer(a, ep);
     } else {
         negative(a, zone);
     }
@@ -582,7 +588,7 @@ size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_cl
         info->dropped = true;
         return 0;
     }
-    answer_t a = {.gen = gen, .cfg = cfg, .client = client, .q = &q};
+    answer_t a = {.gen = gen, .cfg = cfg, .info = info, .client = client, .q = &q};
     size_t limit = response_limit(cfg, client->transport, &q, resp_cap);
     uint8_t opt[OPT_MAX];
     size_t opt_len = q.edns ? build_opt(&a, status, opt) : 0;

@@ -17,8 +17,10 @@
  * configured strings, or REFUSED.
  *
  * The query path: no allocation, no locks, no system calls. The only shared
- * state read is each profile's published choice (one atomic load); the only
- * shared write, a relaxed count of answers per endpoint for metrics.
+ * state read is each profile's published choice (one atomic load), and
+ * nothing shared is written: the profile endpoints an answer was given with
+ * come back in the answer's info, for the caller to count in its own
+ * counters.
  *
  * Thread: any thread; the generation must stay alive for the call.
  */
@@ -60,12 +62,19 @@ typedef struct {
     uint32_t now; /* Unix seconds, for DNS Cookies */
 } sb_client_t;
 
+/* Profile answers one response can hold: one per step of its CNAME chain. */
+#define SB_ANSWER_ENDPOINTS_MAX 8
+
 /* What was sent, for counters and logs. */
 typedef struct {
     bool dropped;
     bool truncated;
     uint16_t rcode; /* including the extended bits */
     uint16_t qtype;
+    /* The profile endpoints answered with (a CNAME or an address from a
+     * profile), in the order written; borrowed from the generation. */
+    uint8_t endpoint_count;
+    const sb_endpoint_t *endpoints[SB_ANSWER_ENDPOINTS_MAX];
 } sb_answer_info_t;
 
 /* Answer `req`. Writes the response into `resp` (at least 512 bytes; 65535

@@ -20,6 +20,7 @@ struct sb_gen {
     uint64_t seed;
     sb_profile_t **profiles;
     size_t profile_count;
+    size_t endpoint_count;
 };
 
 static const char ZONE_SUFFIX[] = ".zone";
@@ -220,6 +221,7 @@ static int collect_profiles(sb_gen_t *gen, sb_diag_t *diag)
             sb_profile_t *p = sb_zone_profile(gen->zones[i], j);
             gen->profiles[gen->profile_count++] = p;
             for (uint16_t k = 0; k < p->count; k++) {
+                p->endpoints[k].id = (uint32_t)gen->endpoint_count++;
                 int rc = resolve_in_zone(gen, &p->endpoints[k], diag);
                 if (rc < 0)
                     return rc;
@@ -382,6 +384,11 @@ size_t sb_gen_profile_count(const sb_gen_t *gen)
 sb_profile_t *sb_gen_profile(const sb_gen_t *gen, size_t i)
 {
     return gen->profiles[i];
+}
+
+size_t sb_gen_endpoint_count(const sb_gen_t *gen)
+{
+    return gen->endpoint_count;
 }
 
 size_t sb_gen_footprint(const sb_gen_t *gen)

@@ -50,6 +50,10 @@ const sb_zone_t *sb_gen_find_zone(const sb_gen_t *gen, const sb_lname_t *name);
 size_t sb_gen_profile_count(const sb_gen_t *gen);
 sb_profile_t *sb_gen_profile(const sb_gen_t *gen, size_t i);
 
+/* Endpoints of every profile together; each has its position among them in
+ * `id` (0 to this count - 1), so that per-endpoint counters can be arrays. */
+size_t sb_gen_endpoint_count(const sb_gen_t *gen);
+
 /* Memory held by the generation, for reports. */
 size_t sb_gen_footprint(const sb_gen_t *gen);
 

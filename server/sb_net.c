@@ -70,6 +70,17 @@ typedef struct {
     _Atomic uint64_t tcp_accepted, tcp_rejected;
 } counters_t;
 
+/* Answers per profile endpoint of one generation: a row per worker, each
+ * written by its worker only and starting on its own cache line, so that
+ * workers never share a line they write. Indexed by sb_endpoint_t.id. */
+typedef struct {
+    const sb_gen_t *gen; /* the generation counted; workers skip any other */
+    size_t stride;       /* counters per row: the endpoints, rounded up to a line */
+    _Alignas(64) _Atomic uint64_t counts[];
+} answer_counts_t;
+
+#define COUNTS_PER_LINE (64 / sizeof(uint64_t))
+
 struct worker;
 
 typedef struct {
@@ -132,6 +143,14 @@ typedef struct worker {
 struct sb_net {
     sb_net_config_t cfg;
     atomic_uint tcp_clients; /* open connections, all workers together */
+    /* The answer counters workers write, and the previous generation's until
+     * sb_net_retire_counts(). The pointers change, and the old set is freed,
+     * under `answers_lock`, which a scrape holds while it reads; workers
+     * only load `answers`, inside their RCU read-side sections. */
+    answer_counts_t *_Atomic answers;
+    answer_counts_t *retired;
+    uv_mutex_t answers_lock;
+    bool answers_lock_ready;
     sb_listen_addr_t *bound;
     worker_t *workers;
     unsigned started;
@@ -357,15 +376,37 @@ static unsigned qtype_slot(uint16_t qtype)
     return QT_NAMED;
 }
 
-/* Count one received message; `sent`: the length of the answer, 0 for none. */
-static void count_query(worker_t *w, sb_transport_t t, const sb_answer_info_t *info, size_t sent)
+/* Count the profile answers of a response from `gen`, in this worker's row.
+ * Inside the RCU read-side section that answered: the counters cannot be
+ * freed meanwhile. During a reload the counters are for the new generation
+ * a moment before it is published; the old one's last answers go uncounted
+ * then (its counts are dropped with it anyway). */
+static void count_answers(worker_t *w, const sb_gen_t *gen, const sb_answer_info_t *info)
+{
+    if (info->endpoint_count == 0)
+        return;
+    answer_counts_t *a = atomic_load_explicit(&w->net->answers, memory_order_acquire);
+    if (a == NULL || a->gen != gen)
+        return;
+    _Atomic uint64_t *row = a->counts + (size_t)w->index * a->stride;
+    for (uint8_t i = 0; i < info->endpoint_count; i++)
+        bump(&row[info->endpoints[i]->id]);
+}
+
+/* Count one received message, answered from `gen` (NULL when it could not
+ * be parsed); `sent`: the length of the answer, 0 for none. */
+static void count_query(worker_t *w, sb_transport_t t, const sb_gen_t *gen,
+                        const sb_answer_info_t *info, size_t sent)
 {
     counters_t *c = &w->counters;
     bool dropped = sent == 0 || info->dropped;
     bump(&c->queries[t][dropped ? RC_DROPPED : rcode_slot(info->rcode)]);
     bump(&c->qtypes[qtype_slot(info->qtype)]);
-    if (!dropped && info->truncated)
+    if (dropped)
+        return;
+    if (info->truncated)
         bump(&c->truncated[t]);
+    count_answers(w, gen, info);
 }
 
 /* A message dropped before it could be parsed (too long, empty). */
@@ -458,7 +499,7 @@ static int answer_batch(worker_t *w, int received)
     for (int i = 0; i < received; i++) {
         struct msghdr *rh = &w->rx[i].msg_hdr;
         if (rh->msg_flags & MSG_TRUNC) {
-            count_query(w, SB_TRANSPORT_UDP, &unparsed, 0);
+            count_query(w, SB_TRANSPORT_UDP, NULL, &unparsed, 0);
             continue;
         }
         uint8_t *out = w->tx_buf + (size_t)replies * cap;
@@ -466,7 +507,7 @@ static int answer_batch(worker_t *w, int received)
         client_address(rh->msg_name, &client);
         size_t len = sb_answer(gen, &w->net->cfg.answer, &client, w->rx_buf[i], w->rx[i].msg_len,
                                out, cap, &info);
-        count_query(w, SB_TRANSPORT_UDP, &info, len);
+        count_query(w, SB_TRANSPORT_UDP, gen, &info, len);
         if (len == 0)
             continue;
         struct msghdr *th = &w->tx[replies].msg_hdr;
@@ -698,7 +739,7 @@ static void conn_process(conn_t *c)
     while (!c->writing && !c->closing && c->in_len - at >= 2) {
         size_t msglen = sb_get16(c->in + at);
         if (msglen == 0) {
-            count_query(w, SB_TRANSPORT_TCP, &unparsed, 0);
+            count_query(w, SB_TRANSPORT_TCP, NULL, &unparsed, 0);
             conn_close(c); /* nothing to answer, and no ID to answer with */
             return;
         }
@@ -706,10 +747,11 @@ static void conn_process(conn_t *c)
             break;
         sb_answer_info_t info;
         urcu_memb_read_lock();
-        size_t n = sb_answer(current_gen(w), &w->net->cfg.answer, &c->client, c->in + at + 2,
-                             msglen, w->tcp_out + 2, SB_DNS_TCP_MAX, &info);
+        const sb_gen_t *gen = current_gen(w);
+        size_t n = sb_answer(gen, &w->net->cfg.answer, &c->client, c->in + at + 2, msglen,
+                             w->tcp_out + 2, SB_DNS_TCP_MAX, &info);
+        count_query(w, SB_TRANSPORT_TCP, gen, &info, n);
         urcu_memb_read_unlock();
-        count_query(w, SB_TRANSPORT_TCP, &info, n);
         at += 2 + msglen;
         uv_timer_again(&c->idle);
         if (n > 0) {
@@ -919,6 +961,10 @@ static void close_handle(uv_handle_t *h, void *arg)
 
 static void free_net(sb_net_t *net)
 {
+    free(atomic_load_explicit(&net->answers, memory_order_relaxed));
+    free(net->retired);
+    if (net->answers_lock_ready)
+        uv_mutex_destroy(&net->answers_lock);
     for (unsigned t = 0; net->workers != NULL && t < net->cfg.threads; t++) {
         worker_t *w = &net->workers[t];
         for (size_t i = 0; w->udp_fds && w->tcp_fds && i < net->cfg.addr_count; i++) {
@@ -970,8 +1016,9 @@ int sb_net_bind(sb_net_t **out, const sb_net_config_t *cfg, char *err, size_t er
     net->cfg = *cfg;
     if (net->cfg.threads == 0)
         net->cfg.threads = 1;
+    net->answers_lock_ready = uv_mutex_init(&net->answers_lock) == 0;
     net->bound = malloc(cfg->addr_count * sizeof(sb_listen_addr_t));
-    int rc = net->bound == NULL ? -ENOMEM : alloc_workers(net);
+    int rc = net->bound == NULL || !net->answers_lock_ready ? -ENOMEM : alloc_workers(net);
     if (rc == 0) {
         memcpy(net->bound, cfg->addrs, cfg->addr_count * sizeof(sb_listen_addr_t));
         rc = bind_all(net, err, errlen);
@@ -1011,6 +1058,61 @@ int sb_net_start(sb_net_t *net, const sb_gen_t *_Atomic const *current)
             return rc;
     }
     return 0;
+}
+
+/* ---- answer counters ---------------------------------------------------- */
+
+int sb_net_count_answers(sb_net_t *net, const sb_gen_t *gen)
+{
+    size_t lines = (sb_gen_endpoint_count(gen) + COUNTS_PER_LINE - 1) / COUNTS_PER_LINE;
+    size_t stride = lines * COUNTS_PER_LINE;
+    size_t size = sizeof(answer_counts_t) + net->cfg.threads * stride * sizeof(uint64_t);
+    answer_counts_t *a = aligned_alloc(64, (size + 63) / 64 * 64);
+    if (a == NULL)
+        return -ENOMEM;
+    memset(a, 0, size);
+    a->gen = gen;
+    a->stride = stride;
+    uv_mutex_lock(&net->answers_lock);
+    int rc = 0;
+    if (net->retired != NULL) /* the ones before still wait to be retired */
+        rc = -EBUSY;
+    else
+        net->retired = atomic_exchange_explicit(&net->answers, a, memory_order_acq_rel);
+    uv_mutex_unlock(&net->answers_lock);
+    if (rc < 0)
+        free(a);
+    return rc;
+}
+
+void sb_net_retire_counts(sb_net_t *net)
+{
+    uv_mutex_lock(&net->answers_lock);
+    free(net->retired);
+    net->retired = NULL;
+    uv_mutex_unlock(&net->answers_lock);
+}
+
+/* switchboard_answers_total: the current counters, every worker's row added
+ * up, per endpoint of the generation they count. */
+static void answers_metrics(struct sb_metrics_buf *out, sb_net_t *net)
+{
+    sb_metrics_family(out, "switchboard_answers_total", SB_METRICS_COUNTER,
+                      "DNS answers given with the endpoint (since the configuration was loaded)");
+    uv_mutex_lock(&net->answers_lock);
+    const answer_counts_t *a = atomic_load_explicit(&net->answers, memory_order_acquire);
+    for (size_t i = 0; a != NULL && i < sb_gen_profile_count(a->gen); i++) {
+        const sb_profile_t *p = sb_gen_profile(a->gen, i);
+        for (uint16_t k = 0; k < p->count; k++) {
+            uint64_t sum = 0;
+            for (unsigned t = 0; t < net->cfg.threads; t++)
+                sum += atomic_load_explicit(&a->counts[t * a->stride + p->endpoints[k].id],
+                                            memory_order_relaxed);
+            sb_metrics_sample(out, "switchboard_answers_total", "profile=%s,endpoint=%s",
+                              (double)sum, p->owner_text, p->endpoints[k].name);
+        }
+    }
+    uv_mutex_unlock(&net->answers_lock);
 }
 
 /* ---- metrics ------------------------------------------------------------ */
@@ -1067,6 +1169,7 @@ void sb_net_metrics(struct sb_metrics_buf *out, void *arg)
                       "accepted");
     sb_metrics_sample(out, "switchboard_tcp_connections_total", "result=%s", (double)tcp[1],
                       "rejected");
+    answers_metrics(out, arg);
 }
 
 void sb_net_stop(sb_net_t *net, uint32_t drain_ms)

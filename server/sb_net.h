@@ -71,6 +71,19 @@ const sb_listen_addr_t *sb_net_bound(const sb_net_t *net, size_t i);
 /* Start answering. `current` must stay valid until sb_net_stop() returns. */
 int sb_net_start(sb_net_t *net, const sb_gen_t *_Atomic const *current);
 
+/* Count answers per endpoint of `gen` from now on, in fresh counters at 0:
+ * a row per worker, so that no two workers write the same cache line. Call
+ * just before storing `gen` in *current (at start, before sb_net_start());
+ * workers count only answers from the generation the counters are for.
+ * Then, once urcu_memb_synchronize_rcu() has returned (no worker still
+ * counts in the previous counters), call sb_net_retire_counts() to free
+ * them, and only then free the previous generation. Returns 0, -ENOMEM, or
+ * -EBUSY when the counters before were not retired yet; the previous
+ * counters stay in use on failure.
+ * Thread: the controlling thread. */
+int sb_net_count_answers(sb_net_t *net, const sb_gen_t *gen);
+void sb_net_retire_counts(sb_net_t *net);
+
 /* Counters, for Prometheus (sb_metrics). Each worker counts in its own
  * counters, written only by that worker with relaxed atomic stores (no lock,
  * no locked instruction on the query path); this reads them with relaxed
@@ -81,6 +94,8 @@ int sb_net_start(sb_net_t *net, const sb_gen_t *_Atomic const *current);
  *       QTYPE (no question: "other"), so both families have the same sum
  *   switchboard_dns_truncated_total{transport}       answers sent with TC
  *   switchboard_tcp_connections_total{result}        accepted or rejected
+ *   switchboard_answers_total{profile,endpoint}      answers given with each
+ *       endpoint of the generation being served (sb_net_count_answers)
  * A query is counted before its answer is sent. A sb_metrics_source_fn:
  * `net` is the sb_net_t, which must outlive the metrics listener.
  * Thread: any (the metrics thread), between sb_net_bind() and sb_net_stop(). */

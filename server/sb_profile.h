@@ -46,6 +46,7 @@ typedef struct sb_endpoint {
     const char *name; /* the endpoint's label within its profile, e.g. "east" */
     uint32_t priority;
     uint16_t index; /* position in profile->endpoints (priority order) */
+    uint32_t id;    /* position among every endpoint of its generation (sb_gen) */
     sb_target_kind_t kind;
     const uint8_t *target; /* SB_TARGET_NAME: wire name, case as written */
     uint8_t target_len;
@@ -61,7 +62,6 @@ typedef struct sb_endpoint {
     uint8_t probe_zone_addr_count;
     struct sb_profile *profile;
     sb_pos_t pos;
-    _Atomic uint64_t answers; /* answers given with it (relaxed; metrics only) */
 } sb_endpoint_t;
 
 #define SB_PICK_NONE 0xffffu

@@ -40,6 +40,7 @@ static const char *ZONE = H "www profile priority ttl=30 {\n"
                             "ns.sub A 192.0.2.53\n"
                             "dn DNAME target.example.net.\n"
                             "self DNAME example.com.\n"
+                            "towww CNAME www\n"
                             "v6only profile priority {\n"
                             "    monitor none\n"
                             "    endpoint only6 2001:db8::6 priority=1\n"
@@ -250,6 +251,37 @@ static void profile_cname_other_types(void **state)
     p = ask("www.example.com.", SB_TYPE_CNAME);
     expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 0);
     ldns_pkt_free(p);
+}
+
+/* The profile endpoints an answer was given with come back in the info, for
+ * the DNS worker to count (switchboard_answers_total); static data and
+ * profiles that answer nothing of the type report none. */
+static void expect_endpoints(const char *qname, uint16_t qtype, const char *want)
+{
+    ldns_pkt_free(ask(qname, qtype));
+    char got[128] = "";
+    for (uint8_t i = 0; i < info.endpoint_count; i++) {
+        const sb_endpoint_t *ep = info.endpoints[i];
+        snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s/%s", i ? " " : "",
+                 ep->profile->owner_text, ep->name);
+        assert_ptr_equal(ep, &ep->profile->endpoints[ep->index]);
+    }
+    assert_string_equal(got, want);
+}
+
+static void answers_report_their_endpoints(void **state)
+{
+    (void)state;
+    expect_endpoints("www.example.com.", SB_TYPE_A, "www.example.com./east");
+    expect_endpoints("www.example.com.", SB_TYPE_CNAME, "www.example.com./east");
+    expect_endpoints("towww.example.com.", SB_TYPE_A, "www.example.com./east");
+    expect_endpoints("example.com.", SB_TYPE_A, "example.com./a4");
+    expect_endpoints("example.com.", SB_TYPE_AAAA, "example.com./a6");
+    expect_endpoints("example.com.", SB_TYPE_ANY, "example.com./a4");
+    expect_endpoints("example.com.", SB_TYPE_MX, "");
+    expect_endpoints("v6only.example.com.", SB_TYPE_A, "");
+    expect_endpoints("mail.example.com.", SB_TYPE_A, "");
+    expect_endpoints("nothing.example.com.", SB_TYPE_A, "");
 }
 
 static void address_profile_and_static_data_at_apex(void **state)
@@ -839,6 +871,7 @@ int main(void)
         cmocka_unit_test(profile_cname_with_target_address),
         cmocka_unit_test(profile_follows_published_choice),
         cmocka_unit_test(profile_cname_other_types),
+        cmocka_unit_test(answers_report_their_endpoints),
         cmocka_unit_test(address_profile_and_static_data_at_apex),
         cmocka_unit_test(cname_chains),
         cmocka_unit_test(wildcards),

@@ -128,13 +128,42 @@ static void cross_zone_endpoint_addresses(void **state)
     sb_diag_free(diag);
 }
 
+static void endpoint_ids(void **state)
+{
+    (void)state;
+    /* Every endpoint of every zone's profiles gets its own id, 0 to n - 1:
+     * per-endpoint counters are arrays indexed by it. */
+    const char *files[4] = {"example.com.zone",
+                            SB_TEST_HEADER "www profile priority {\n  monitor none\n"
+                                           "  endpoint a east priority=1\n"
+                                           "  endpoint b west priority=2\n}\n",
+                            "example.net.zone",
+                            "$TTL 60\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n"
+                            "api profile priority {\n  monitor none\n"
+                            "  endpoint c 192.0.2.7 priority=1\n}\n"};
+    sb_diag_t *diag = sb_diag_new();
+    sb_gen_t *gen;
+    assert_int_equal(sb_gen_load_texts(&gen, files, 2, diag), 0);
+    assert_int_equal(sb_gen_endpoint_count(gen), 3);
+    bool seen[3] = {false, false, false};
+    for (size_t i = 0; i < sb_gen_profile_count(gen); i++) {
+        const sb_profile_t *p = sb_gen_profile(gen, i);
+        for (uint16_t k = 0; k < p->count; k++) {
+            assert_true(p->endpoints[k].id < 3);
+            assert_false(seen[p->endpoints[k].id]);
+            seen[p->endpoints[k].id] = true;
+        }
+    }
+    sb_gen_free(gen);
+    sb_diag_free(diag);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(longest_match),
-        cmocka_unit_test(directory_rules),
-        cmocka_unit_test(missing_directory),
-        cmocka_unit_test(cross_zone_endpoint_addresses),
+        cmocka_unit_test(longest_match),     cmocka_unit_test(directory_rules),
+        cmocka_unit_test(missing_directory), cmocka_unit_test(cross_zone_endpoint_addresses),
+        cmocka_unit_test(endpoint_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
