@@ -406,17 +406,15 @@ static int format_url(const sb_check_t *c, http_state_t *st)
     return n < 0 ? -ENOMEM : 0;
 }
 
-/* Copy `text` for a reason's words: printable ASCII, with '"' and '\' and
- * other bytes escaped so that the words fit in a log's reason="...", and cut
- * with "..." when longer than `cap`. */
+/* Copy `text` for a reason's words (logs, status, history): printable
+ * ASCII, other bytes as \xHH, cut with "..." when longer than `cap`. The
+ * log escapes quotes itself (sb_log_quote). */
 static void copy_shown(char *dst, size_t cap, const char *text)
 {
     size_t o = 0;
     for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
         char one[8];
-        if (*p == '"' || *p == '\\')
-            snprintf(one, sizeof(one), "\\%c", *p);
-        else if (*p < ' ' || *p >= 0x7f)
+        if (*p < ' ' || *p >= 0x7f)
             snprintf(one, sizeof(one), "\\x%02x", *p);
         else
             snprintf(one, sizeof(one), "%c", *p);
@@ -921,8 +919,9 @@ static void drain_messages(shard_t *shard)
             http_state_t *st = c->proto;
             long os_errno = 0;
             curl_easy_getinfo(st->easy, CURLINFO_OS_ERRNO, &os_errno);
-            sb_log(SB_LOG_DEBUG, "probe-http", "target=%s curl=%d os_errno=%ld detail=\"%s\"",
-                   c->label, (int)rc, os_errno, st->error);
+            char q[SB_LOG_QUOTE_MAX];
+            sb_log(SB_LOG_DEBUG, "probe-http", "target=%s curl=%d os_errno=%ld detail=%s", c->label,
+                   (int)rc, os_errno, sb_log_quote(q, sizeof(q), st->error, true));
         }
         run_release(http, c);
         sb_check_report(c, r);

@@ -139,15 +139,15 @@ static void apply_result(sb_ep_state_t *es, const sb_result_t *r, uint32_t queue
             sb_prober_reselect(es->ps, "hold-down-end");
         return;
     }
-    char words[256];
+    char words[256], q[SB_LOG_QUOTE_MAX];
     sb_result_format(r, words, sizeof(words));
     es->since_ms = sb_prober_wall_ms();
     es->stats.changes++;
     sb_log(es->health.state == SB_HEALTH_DOWN ? SB_LOG_WARNING : SB_LOG_INFO, "endpoint-state",
-           "profile=%s endpoint=%s target=%s from=%s to=%s reason=\"%s\" latency_ms=%u%s",
+           "profile=%s endpoint=%s target=%s from=%s to=%s reason=%s latency_ms=%u%s",
            es->ps->profile->owner_text, es->ep->name, es->ep->target_text,
-           sb_health_state_name(before), sb_health_state_name(es->health.state), words,
-           r->latency_ms, es->held ? " held=yes" : "");
+           sb_health_state_name(before), sb_health_state_name(es->health.state),
+           sb_log_quote(q, sizeof(q), words, true), r->latency_ms, es->held ? " held=yes" : "");
     bool began = before != SB_HEALTH_CHECKING && note_change(es, now);
     sb_prober_reselect(es->ps, began ? "hold-down" : "probe");
 }
@@ -205,9 +205,11 @@ static void finish(sb_check_t *c, sb_result_t r)
     c->phase = SB_CHECK_IDLE;
     p->inflight--;
     r.latency_ms = sb_check_elapsed(c);
-    if (r.reason == SB_REASON_LOCAL)
-        sb_log(SB_LOG_ERROR, "probe-local-error", "target=%s reason=\"%s\"", c->label,
-               r.text ? r.text : "unknown");
+    if (r.reason == SB_REASON_LOCAL) {
+        char q[SB_LOG_QUOTE_MAX];
+        sb_log(SB_LOG_ERROR, "probe-local-error", "target=%s reason=%s", c->label,
+               sb_log_quote(q, sizeof(q), r.text ? r.text : "unknown", true));
+    }
     uint64_t now = uv_now(&p->loop);
     for (size_t i = 0; i < c->sub_count; i++)
         apply_result(c->subs[i], &r, c->queued_ms, now);
@@ -772,7 +774,9 @@ static void thread_main(void *arg)
     uv_cond_broadcast(&p->cond);
     uv_mutex_unlock(&p->lock);
     if (rc < 0) {
-        sb_log(SB_LOG_ERROR, "prober-failed", "reason=\"%s\"", uv_strerror(rc));
+        char q[SB_LOG_QUOTE_MAX];
+        sb_log(SB_LOG_ERROR, "prober-failed", "reason=%s",
+               sb_log_quote(q, sizeof(q), uv_strerror(rc), true));
         if (p->stop.loop != NULL)
             teardown(p);
         uv_run(&p->loop, UV_RUN_DEFAULT);

@@ -149,15 +149,16 @@ static int bind_listeners(sb_options_t *o, sb_net_t **net)
         sb_log(SB_LOG_ERROR, "listen-failed", "reason=\"no randomness for the DNS Cookie secret\"");
         return -EIO;
     }
-    char err[256];
+    char err[256], q[SB_LOG_QUOTE_MAX];
     int rc = sb_net_bind(net, &cfg, err, sizeof(err));
     if (rc < 0 && o->listen_is_default && (rc == -EAFNOSUPPORT || rc == -EADDRNOTAVAIL)) {
-        sb_log(SB_LOG_WARNING, "listen", "address=[::]:53 reason=\"%s\" action=ipv4-only", err);
+        sb_log(SB_LOG_WARNING, "listen", "address=[::]:53 reason=%s action=ipv4-only",
+               sb_log_quote(q, sizeof(q), err, true));
         cfg.addr_count = 1;
         rc = sb_net_bind(net, &cfg, err, sizeof(err));
     }
     if (rc < 0)
-        sb_log(SB_LOG_ERROR, "listen-failed", "reason=\"%s\"", err);
+        sb_log(SB_LOG_ERROR, "listen-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
     return rc;
 }
 
@@ -223,13 +224,15 @@ static void raise_file_limit(const sb_options_t *o)
 /* Overrides set before a restart apply before the first answer. */
 static void restore_overrides(const sb_options_t *o, sb_prober_t *prober)
 {
-    char err[512];
+    char err[512], q[SB_LOG_QUOTE_MAX];
     int n = sb_state_load(o->state_file, prober, err, sizeof(err));
     if (n >= 0)
-        sb_log(SB_LOG_INFO, "state-restored", "file=%s overrides=%d", o->state_file, n);
+        sb_log(SB_LOG_INFO, "state-restored", "file=%s overrides=%d",
+               sb_log_quote(q, sizeof(q), o->state_file, false), n);
     else if (n != -ENOENT)
         sb_log(SB_LOG_ERROR, "state-unreadable",
-               "reason=\"%s\" action=\"starting without saved overrides\"", err);
+               "reason=%s action=\"starting without saved overrides\"",
+               sb_log_quote(q, sizeof(q), err, true));
 }
 
 static int open_control(server_t *s, control_t *control)
@@ -243,23 +246,25 @@ static int open_control(server_t *s, control_t *control)
         .reload = reload,
         .reload_arg = s,
     };
-    char err[512];
+    char err[512], q[SB_LOG_QUOTE_MAX];
     int rc = sb_control_open(&s->ctl, &control->loop, &cfg, err, sizeof(err));
     if (rc < 0)
         sb_log(SB_LOG_ERROR, "control-failed",
-               "reason=\"%s\" hint=\"--control-socket names another path\"", err);
+               "reason=%s hint=\"--control-socket names another path\"",
+               sb_log_quote(q, sizeof(q), err, true));
     else
-        sb_log(SB_LOG_INFO, "control-listening", "socket=%s", o->control_socket);
+        sb_log(SB_LOG_INFO, "control-listening", "socket=%s",
+               sb_log_quote(q, sizeof(q), o->control_socket, false));
     return rc;
 }
 
 static void save_overrides(server_t *s)
 {
-    char err[512];
+    char err[512], q[SB_LOG_QUOTE_MAX];
     json_t *overrides = sb_prober_overrides(s->prober);
     if (overrides == NULL || sb_state_save(s->o->state_file, overrides, err, sizeof(err)) < 0)
-        sb_log(SB_LOG_ERROR, "state-save-failed", "reason=\"%s\"",
-               overrides == NULL ? "out of memory" : err);
+        sb_log(SB_LOG_ERROR, "state-save-failed", "reason=%s",
+               sb_log_quote(q, sizeof(q), overrides == NULL ? "out of memory" : err, true));
     json_decref(overrides);
 }
 
@@ -268,9 +273,10 @@ static void log_loaded(const sb_gen_t *gen)
 {
     for (size_t i = 0; i < sb_gen_zone_count(gen); i++) {
         const sb_zone_t *z = sb_gen_zone(gen, i);
+        char q[SB_LOG_QUOTE_MAX];
         sb_log(SB_LOG_INFO, "zone-loaded", "zone=%s file=%s names=%zu profiles=%zu",
-               sb_zone_apex_text(z), sb_zone_file(z), sb_zone_node_count(z),
-               sb_zone_profile_count(z));
+               sb_zone_apex_text(z), sb_log_quote(q, sizeof(q), sb_zone_file(z), false),
+               sb_zone_node_count(z), sb_zone_profile_count(z));
     }
     for (size_t i = 0; i < sb_gen_profile_count(gen); i++) {
         const sb_profile_t *p = sb_gen_profile(gen, i);
@@ -293,7 +299,8 @@ static void report_errors(sb_diag_t *diag, int rc, char *err, size_t errlen)
     err[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         const char *msg = sb_diag_message(diag, i);
-        sb_log(SB_LOG_ERROR, "reload-error", "message=\"%s\"", msg);
+        char q[SB_LOG_QUOTE_MAX];
+        sb_log(SB_LOG_ERROR, "reload-error", "message=%s", sb_log_quote(q, sizeof(q), msg, true));
         if (i < 3 && used < errlen)
             used += (size_t)snprintf(err + used, errlen - used, "%s%s", i ? "; " : "", msg);
     }
@@ -348,7 +355,8 @@ static int reload_prepare(server_t *s, sb_gen_t *gen, sb_prober_t **prober, bool
         }
     }
     if (rc < 0) {
-        sb_log(SB_LOG_ERROR, "reload-failed", "reason=\"%s\"", err);
+        char q[SB_LOG_QUOTE_MAX];
+        sb_log(SB_LOG_ERROR, "reload-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
         sb_gen_free(gen);
     }
     return rc;
@@ -426,7 +434,7 @@ static void probe_metrics(sb_metrics_buf_t *out, void *arg)
 static int start_metrics(server_t *s, sb_net_t *net, sb_metrics_t **m)
 {
     const sb_options_t *o = s->o;
-    char err[256] = "out of memory", text[80];
+    char err[256] = "out of memory", text[80], q[SB_LOG_QUOTE_MAX];
     if (!o->metrics_set)
         return 0;
     int rc = sb_metrics_new(m);
@@ -434,7 +442,7 @@ static int start_metrics(server_t *s, sb_net_t *net, sb_metrics_t **m)
         (rc = sb_metrics_add_source(*m, probe_metrics, s)) == 0)
         rc = sb_metrics_listen(*m, &o->metrics_listen, err, sizeof(err));
     if (rc < 0) {
-        sb_log(SB_LOG_ERROR, "metrics-failed", "reason=\"%s\"", err);
+        sb_log(SB_LOG_ERROR, "metrics-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
         return rc;
     }
     sb_metrics_set_generation(*m, 1); /* the generation loaded at start */
@@ -448,6 +456,7 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     server_t s = {.o = o, .gen = gen, .generation = 1};
     sb_net_t *net = NULL;
     control_t control;
+    char q[SB_LOG_QUOTE_MAX];
     if (uv_mutex_init(&s.prober_lock) != 0 || control_open(&control, &s) < 0) {
         sb_gen_free(gen);
         return -ENOMEM;
@@ -465,7 +474,8 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
         rc = start_metrics(&s, net, &s.metrics);
     sb_prober_t *prober = NULL;
     if (rc == 0 && (rc = sb_prober_start(&prober, gen, &s.probe_cfg, NULL)) < 0)
-        sb_log(SB_LOG_ERROR, "prober-failed", "reason=\"%s\"", sb_strerror(rc));
+        sb_log(SB_LOG_ERROR, "prober-failed", "reason=%s",
+               sb_log_quote(q, sizeof(q), sb_strerror(rc), true));
     uv_mutex_lock(&s.prober_lock);
     s.prober = prober;
     uv_mutex_unlock(&s.prober_lock);
@@ -490,7 +500,8 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
             rc = sb_net_start(net, &current_gen);
         }
         if (rc < 0)
-            sb_log(SB_LOG_ERROR, "start-failed", "reason=\"%s\"", sb_strerror(rc));
+            sb_log(SB_LOG_ERROR, "start-failed", "reason=%s",
+                   sb_log_quote(q, sizeof(q), sb_strerror(rc), true));
     }
     if (rc == 0) {
         log_listening(net, o->listen_count);

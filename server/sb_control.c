@@ -126,7 +126,8 @@ static const char *save_state(sb_control_t *ctl, char *err, size_t errlen)
     json_decref(overrides);
     if (rc == 0)
         return NULL;
-    sb_log(SB_LOG_ERROR, "state-save-failed", "reason=\"%s\"", err);
+    char q[SB_LOG_QUOTE_MAX];
+    sb_log(SB_LOG_ERROR, "state-save-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
     return err;
 }
 

@@ -47,6 +47,62 @@ bool sb_log_enabled(sb_log_level_t level)
     return (int)level >= atomic_load_explicit(&log_level, memory_order_relaxed);
 }
 
+/* The escaped form of one byte of a value, into `out`; returns its length. */
+static size_t escape_byte(unsigned char c, char out[5])
+{
+    static const char hex[] = "0123456789abcdef";
+    static const char named[][2] = {
+        {'\n', 'n'}, {'\r', 'r'}, {'\t', 't'}, {'"', '"'}, {'\\', '\\'}};
+    for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+        if (c == (unsigned char)named[i][0]) {
+            out[0] = '\\';
+            out[1] = named[i][1];
+            return 2;
+        }
+    }
+    if (c < 0x20 || c == 0x7f) {
+        out[0] = '\\';
+        out[1] = 'x';
+        out[2] = hex[c >> 4];
+        out[3] = hex[c & 0xf];
+        return 4;
+    }
+    out[0] = (char)c;
+    return 1;
+}
+
+static bool needs_quotes(const char *text)
+{
+    if (*text == '\0')
+        return true;
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        if (*p <= ' ' || *p == 0x7f || *p == '"' || *p == '\\')
+            return true;
+    }
+    return false;
+}
+
+const char *sb_log_quote(char *buf, size_t cap, const char *text, bool always)
+{
+    bool quote = always || needs_quotes(text);
+    size_t end = cap - 1 - (quote ? 1 : 0); /* room for the closing quote and the NUL */
+    size_t n = 0;
+    if (quote)
+        buf[n++] = '"';
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        char e[5];
+        size_t k = escape_byte(*p, e);
+        if (n + k > end)
+            break;
+        memcpy(buf + n, e, k);
+        n += k;
+    }
+    if (quote)
+        buf[n++] = '"';
+    buf[n] = '\0';
+    return buf;
+}
+
 static size_t format_timestamp(char *buf, size_t cap)
 {
     struct timespec now;

@@ -6,8 +6,11 @@
  *
  *     ts=2026-11-21T22:54:00.123Z level=info event=endpoint-state key=value ...
  *
- * The caller supplies the event name and the key=value tail; values that may
- * contain spaces are written in double quotes by the caller.
+ * The caller supplies the event name and the key=value tail. A value that is
+ * free text (a reason, a message, an error, a path) goes through
+ * sb_log_quote(), which puts it in double quotes when it needs them and
+ * escapes what would break the line's shape, so that a parser can split
+ * every line the same way.
  *
  * Output goes to standard error by default (journald-friendly: one event
  * per line), or to syslog (facility daemon, the level as its priority, the
@@ -25,6 +28,7 @@
 #define SB_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef enum {
     SB_LOG_DEBUG = 0,
@@ -46,6 +50,19 @@ void sb_log_use_syslog(const char *ident);
 int sb_log_level_parse(const char *text, sb_log_level_t *out);
 
 bool sb_log_enabled(sb_log_level_t level);
+
+/* A buffer for sb_log_quote() that holds any value a line has room for. */
+#define SB_LOG_QUOTE_MAX 1024
+
+/* `text` as a log value, written into `buf` (of `cap` bytes, at least 3)
+ * and returned, for a "%s": in double quotes, with `"` and `\` escaped by a
+ * backslash and control bytes as \n, \r, \t or \xHH, so that a value can
+ * neither end the line nor its quotes. Without `always`, a value that needs
+ * no quotes (not empty; no space, `"`, `\` or control byte) is written as
+ * it is (`by=uid=0` reads well: a key never holds an `=`). A value too long
+ * for `buf` is cut, never inside an escape, and its quotes are still
+ * closed. Bytes from 0x80 up (UTF-8) are kept. */
+const char *sb_log_quote(char *buf, size_t cap, const char *text, bool always);
 
 /* Emit one line. `event` is a short kebab-case word; `fmt` formats the
  * key=value tail (may be NULL for none). Lines longer than 4 KiB are cut. */

@@ -411,7 +411,8 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
     char text[256];
     vsnprintf(text, sizeof(text), fmt, ap);
     text[strcspn(text, "\n")] = '\0';
-    sb_log(SB_LOG_DEBUG, "metrics-http", "message=\"%s\"", text);
+    char q[SB_LOG_QUOTE_MAX];
+    sb_log(SB_LOG_DEBUG, "metrics-http", "message=%s", sb_log_quote(q, sizeof(q), text, true));
 }
 
 /* The listening socket is ours, not libmicrohttpd's, so that a failure can

@@ -551,8 +551,10 @@ static void log_local_error(worker_t *w, const char *what, int err)
     if (w->last_error_log != 0 && now - w->last_error_log < 60000)
         return;
     w->last_error_log = now;
-    sb_log(SB_LOG_ERROR, "net-error", "worker=%u what=\"%s\" reason=\"%s\"", w->index, what,
-           uv_strerror(err));
+    char q1[SB_LOG_QUOTE_MAX], q2[SB_LOG_QUOTE_MAX];
+    sb_log(SB_LOG_ERROR, "net-error", "worker=%u what=%s reason=%s", w->index,
+           sb_log_quote(q1, sizeof(q1), what, true),
+           sb_log_quote(q2, sizeof(q2), uv_strerror(err), true));
 }
 
 static void on_udp_readable(uv_poll_t *handle, int status, int events);

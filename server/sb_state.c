@@ -94,6 +94,20 @@ static int64_t now_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* A saved override that is not applied, and why. Everything but the reason
+ * is quoted only where needed: the file is text anyone may have edited. */
+static void log_dropped(const char *path, const char *action, const char *profile,
+                        const char *endpoint, const char *why, sb_log_level_t level)
+{
+    char q[4][SB_LOG_QUOTE_MAX], r[SB_LOG_QUOTE_MAX];
+    sb_log(level, "override-dropped", "file=%s action=%s profile=%s endpoint=%s reason=%s",
+           sb_log_quote(q[0], sizeof(q[0]), path, false),
+           sb_log_quote(q[1], sizeof(q[1]), action, false),
+           sb_log_quote(q[2], sizeof(q[2]), profile, false),
+           sb_log_quote(q[3], sizeof(q[3]), endpoint, false),
+           sb_log_quote(r, sizeof(r), why, true));
+}
+
 /* Apply one saved override; false when it was dropped. */
 static bool restore(const char *path, size_t i, json_t *item, sb_prober_t *prober)
 {
@@ -105,14 +119,14 @@ static bool restore(const char *path, size_t i, json_t *item, sb_prober_t *probe
                        "profile", &profile, "endpoint", &endpoint, "state", &state, "until_ms",
                        &until, "by", &by) != 0 ||
         parse_action(action, &o.op) < 0) {
-        sb_log(SB_LOG_WARNING, "override-dropped", "file=%s index=%zu reason=\"%s\"", path, i,
-               action != NULL ? "unknown action" : jerr.text);
+        char q[SB_LOG_QUOTE_MAX], r[SB_LOG_QUOTE_MAX];
+        sb_log(SB_LOG_WARNING, "override-dropped", "file=%s index=%zu reason=%s",
+               sb_log_quote(q, sizeof(q), path, false), i,
+               sb_log_quote(r, sizeof(r), action != NULL ? "unknown action" : jerr.text, true));
         return false;
     }
     if (o.op == SB_OVERRIDE_FORCE && until > 0 && until <= now_ms()) {
-        sb_log(SB_LOG_INFO, "override-dropped",
-               "file=%s action=force profile=%s endpoint=%s reason=\"expired\"", path, profile,
-               endpoint);
+        log_dropped(path, action, profile, endpoint, "expired", SB_LOG_INFO);
         return false;
     }
     char by_text[64], why[256];
@@ -124,9 +138,7 @@ static bool restore(const char *path, size_t i, json_t *item, sb_prober_t *probe
     o.by = by_text;
     int rc = sb_prober_override(prober, &o, why, sizeof(why));
     if (rc < 0 && rc != -EALREADY) {
-        sb_log(SB_LOG_WARNING, "override-dropped",
-               "file=%s action=%s profile=%s endpoint=%s reason=\"%s\"", path, action, profile,
-               endpoint, why);
+        log_dropped(path, action, profile, endpoint, why, SB_LOG_WARNING);
         return false;
     }
     return true;

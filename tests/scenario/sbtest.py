@@ -198,6 +198,48 @@ class Server:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+_LOG_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def log_fields(line):
+    """A log line's key=value pairs as a dict, read the way docs/running.md
+    describes them: a value runs to the next space, or is in double quotes
+    with \\" \\\\ \\n \\r \\t \\xHH escapes. Fails on anything else."""
+    fields, i = {}, 0
+    while i < len(line):
+        m = re.compile(r"([a-z_]+)=").match(line, i)
+        if not m:
+            raise AssertionError(f"no key at {line[i:]!r} in {line!r}")
+        i = m.end()
+        if line.startswith('"', i):
+            value, i = [], i + 1
+            while line[i] != '"':
+                if line[i] == "\\":
+                    nxt = line[i + 1]
+                    if nxt == "x":
+                        value.append(chr(int(line[i + 2:i + 4], 16)))
+                        i += 4
+                        continue
+                    value.append(_LOG_ESCAPES[nxt])
+                    i += 2
+                else:
+                    value.append(line[i])
+                    i += 1
+            value, i = "".join(value), i + 1
+        else:
+            end = line.find(" ", i)
+            end = len(line) if end < 0 else end
+            value, i = line[i:end], end
+        if m.group(1) in fields:
+            raise AssertionError(f"key {m.group(1)} twice in {line!r}")
+        fields[m.group(1)] = value
+        if i < len(line):
+            if line[i] != " ":
+                raise AssertionError(f"expected a space at {line[i:]!r} in {line!r}")
+            i += 1
+    return fields
+
+
 def answer_texts(msg):
     """The answer section as sorted presentation lines without TTLs' noise."""
     out = []

@@ -181,16 +181,34 @@ class Control(ScenarioCase):
             self.assertEqual(json.load(f)["overrides"], [])
         srv.stop()
 
-    def test_damaged_state_file_does_not_stop_dns(self):
+    def serve_with_state(self, text):
+        """A server started with a state file holding `text`; (server, path)."""
         state_dir = tempfile.mkdtemp(prefix="sb-state-")
         self.addCleanup(shutil.rmtree, state_dir, True)
         state_file = os.path.join(state_dir, "state.json")
         with open(state_file, "w") as f:
-            f.write('{"version": 1, "overrides": [\n  {"action": "drain",,}\n]}\n')
+            f.write(text)
         srv = self.server({"example.com.zone": zone(self.east, self.west)},
                           state_file=state_file)
+        return srv, state_file
+
+    def test_damaged_state_file_does_not_stop_dns(self):
+        srv, state_file = self.serve_with_state(
+            '{"version": 1, "overrides": [\n  {"action": "drain",,}\n]}\n')
         line = srv.wait_log(r"event=state-unreadable", 1.0)
         self.assertIn(f"{state_file}:2:", line)
+        self.assertEqual(self.answer(srv), "east.example.com.")
+
+    def test_a_reason_with_quotes_keeps_the_log_line_whole(self):
+        srv, state_file = self.serve_with_state('{"version": 1}\n')
+        line = srv.wait_log(r"event=state-unreadable", 1.0)
+        reason = f'{state_file}: not a version 1 state file (no "overrides" list)'
+        self.assertTrue(line.endswith(
+            f' level=error event=state-unreadable reason="{state_file}: not a version 1 state '
+            'file (no \\"overrides\\" list)" action="starting without saved overrides"'), line)
+        fields = sbtest.log_fields(line)
+        self.assertEqual(fields["reason"], reason)
+        self.assertEqual(fields["action"], "starting without saved overrides")
         self.assertEqual(self.answer(srv), "east.example.com.")
 
 

@@ -69,13 +69,23 @@ class Reload(ScenarioCase):
     def test_broken_file_keeps_the_old_configuration(self):
         srv = self.server({"example.com.zone": zone(self.east, self.west)})
         mark = len(srv.lines)
-        self.write(srv, zone(self.east, self.west, version="v2") + "bad  A  not-an-address\n")
+        text = zone(self.east, self.west, version="v2") + "bad  A  not-an-address\n"
+        self.write(srv, text + 'quoted  A  192.0.2.1 "x y"\n')
         rc, out, err = srv.ctl("reload", check=False)
         self.assertEqual(rc, 1)
         self.assertRegex(err, r"reload failed: .*example\.com\.zone:\d+:\d+: ")
         srv.wait_log(r"event=reload-error message=\".*example\.com\.zone:\d+:\d+: ", 1.0,
                      start=mark)
-        srv.wait_log(r"event=reload-failed errors=1 generation=1", 1.0, start=mark)
+        # A message that quotes the file's text keeps the line's shape.
+        line = srv.wait_log(r"event=reload-error .*after the A record", 1.0, start=mark)
+        path = os.path.join(srv.zones_dir, "example.com.zone")
+        where = f"{path}:{text.count(chr(10)) + 1}:22"
+        self.assertTrue(line.endswith(
+            f'event=reload-error message="{where}: unexpected \'\\"x y\\"\' after the A '
+            'record\'s data"'), line)
+        self.assertEqual(sbtest.log_fields(line)["message"],
+                         f"{where}: unexpected '\"x y\"' after the A record's data")
+        srv.wait_log(r"event=reload-failed errors=2 generation=1", 1.0, start=mark)
         r = srv.query("ver.example.com", "TXT")
         self.assertEqual(sbtest.answer_texts(r), ['ver.example.com. 3600 TXT "v1"'])
         # Fixed: the next reload takes it.
