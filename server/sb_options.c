@@ -43,14 +43,21 @@ static int set_version_string(sb_options_t *o, const char *value, const char *ba
 static int set_identity(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_cookie_secret(sb_options_t *o, const char *value, const char *base, char *why);
 
-/* Unlike --listen, the port is required: there is no standard one. */
+/* Unlike --listen, the port is required: there is no standard one. A port
+ * alone means loopback, the safe place for an unauthenticated endpoint. */
 static int set_metrics_listen(sb_options_t *o, const char *value, const char *base, char *why)
 {
     (void)base;
+    char loopback[32];
+    bool port_only = value[0] != '\0' && strspn(value, "0123456789") == strlen(value);
+    if (port_only &&
+        snprintf(loopback, sizeof(loopback), "127.0.0.1:%s", value) < (int)sizeof(loopback))
+        value = loopback;
     bool has_port = value[0] == '[' ? strstr(value, "]:") != NULL : strchr(value, ':') != NULL;
     if (!has_port || sb_listen_addr_parse(value, &o->metrics_listen) < 0) {
         snprintf(why, SB_WHY_MAX,
-                 "must be an IP address and port, as in 127.0.0.1:9153 or [::1]:9153");
+                 "must be a port (on 127.0.0.1) or an IP address and port, as in 9153, "
+                 "127.0.0.1:9153 or [::1]:9153");
         return -EINVAL;
     }
     o->metrics_set = true;
@@ -104,8 +111,9 @@ static const option_def_t defs[] = {
      "16-byte DNS Cookie secret as 32 hex digits, shared by servers of one anycast cluster "
      "(default: random at start)",
      set_cookie_secret, false},
-    {"metrics-listen", 0, "ADDR:PORT",
-     "serve Prometheus metrics over HTTP at /metrics; port 0 picks a free port (default: off)",
+    {"metrics-listen", 0, "[ADDR:]PORT",
+     "serve Prometheus metrics over HTTP at /metrics, on 127.0.0.1 unless ADDR is given; port 0 "
+     "picks a free port (default: off)",
      set_metrics_listen, false},
 };
 

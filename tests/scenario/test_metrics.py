@@ -192,8 +192,8 @@ class Metrics(MetricsCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = sbtest.Server({"example.com.zone": ZONE},
-                                args=["--metrics-listen", "127.0.0.1:0"])
+        # A port alone: 127.0.0.1 (metrics_url waits for that address).
+        cls.srv = sbtest.Server({"example.com.zone": ZONE}, args=["--metrics-listen", "0"])
         cls.url = metrics_url(cls.srv)
 
     @classmethod

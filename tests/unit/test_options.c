@@ -226,10 +226,22 @@ static void probe_resolvers(void **state)
     sb_diag_free(diag);
 }
 
+static void expect_metrics_address(int argc, char **argv, const char *want)
+{
+    char text[80];
+    sb_options_t o;
+    sb_diag_t *diag;
+    assert_int_equal(parse(&o, &diag, argc, argv), 0);
+    assert_true(o.metrics_set);
+    sb_listen_addr_format(&o.metrics_listen, text, sizeof(text));
+    assert_string_equal(text, want);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+}
+
 static void metrics_listen(void **state)
 {
     (void)state;
-    char text[80];
     sb_options_t o;
     sb_diag_t *diag;
     char *none[] = {"--zones", "/tmp"};
@@ -238,28 +250,33 @@ static void metrics_listen(void **state)
     sb_options_free(&o);
     sb_diag_free(diag);
     char *v6[] = {"--metrics-listen", "[::1]:9153"};
-    assert_int_equal(parse(&o, &diag, 2, v6), 0);
-    assert_true(o.metrics_set);
-    sb_listen_addr_format(&o.metrics_listen, text, sizeof(text));
-    assert_string_equal(text, "[::1]:9153");
-    sb_options_free(&o);
-    sb_diag_free(diag);
+    expect_metrics_address(2, v6, "[::1]:9153");
     char *v4[] = {"--metrics-listen=127.0.0.1:0"};
-    assert_int_equal(parse(&o, &diag, 1, v4), 0);
-    sb_listen_addr_format(&o.metrics_listen, text, sizeof(text));
-    assert_string_equal(text, "127.0.0.1:0");
-    sb_options_free(&o);
-    sb_diag_free(diag);
+    expect_metrics_address(1, v4, "127.0.0.1:0");
+    /* A port alone: loopback, as the metrics endpoint has no authentication. */
+    char *port[] = {"--metrics-listen", "9153"};
+    expect_metrics_address(2, port, "127.0.0.1:9153");
+    char *port0[] = {"--metrics-listen=0"};
+    expect_metrics_address(1, port0, "127.0.0.1:0");
     char *bad[] = {"--metrics-listen", "127.0.0.1", "--metrics-listen", "[::1]"};
     assert_int_equal(parse(&o, &diag, 4, bad), SB_ECONFIG);
     assert_int_equal(sb_diag_count(diag), 2);
     assert_string_equal(sb_diag_message(diag, 0),
                         "command line: option '--metrics-listen' is given twice");
     assert_string_equal(sb_diag_message(diag, 1),
-                        "command line: metrics-listen '127.0.0.1' must be an IP address and "
-                        "port, as in 127.0.0.1:9153 or [::1]:9153");
+                        "command line: metrics-listen '127.0.0.1' must be a port (on 127.0.0.1) "
+                        "or an IP address and port, as in 9153, 127.0.0.1:9153 or [::1]:9153");
     sb_options_free(&o);
     sb_diag_free(diag);
+    const char *wrong[] = {"65536", "12345678901234567890123456789", "", "-1", ":9153", "[::1]"};
+    for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+        char *argv[] = {"--metrics-listen", (char *)wrong[i]};
+        assert_int_equal(parse(&o, &diag, 2, argv), SB_ECONFIG);
+        assert_int_equal(sb_diag_count(diag), 1);
+        assert_non_null(strstr(sb_diag_message(diag, 0), "must be a port (on 127.0.0.1)"));
+        sb_options_free(&o);
+        sb_diag_free(diag);
+    }
 }
 
 int main(void)
