@@ -406,13 +406,11 @@ static void endpoint_metrics(sb_metrics_buf_t *out, const sb_ep_state_t *es, int
         sb_metrics_sample(out, "switchboard_endpoint_state_changes_total", "profile=%s,endpoint=%s",
                           (double)st->changes, profile, name);
         break;
-    case 2:
-        for (int r = 0; r < SB_REASON_COUNT; r++) {
-            if (st->results[r] > 0)
-                sb_metrics_sample(out, "switchboard_probe_results_total",
-                                  "profile=%s,endpoint=%s,reason=%s", (double)st->results[r],
-                                  profile, name, sb_reason_key((sb_reason_t)r));
-        }
+    case 2: /* every reason, 0 until it happens, so that rate() works at once */
+        for (int r = 0; r < SB_REASON_COUNT; r++)
+            sb_metrics_sample(out, "switchboard_probe_results_total",
+                              "profile=%s,endpoint=%s,reason=%s", (double)st->results[r], profile,
+                              name, sb_reason_key((sb_reason_t)r));
         break;
     case 3: {
         uint64_t cumulative = 0;
@@ -429,6 +427,30 @@ static void endpoint_metrics(sb_metrics_buf_t *out, const sb_ep_state_t *es, int
                           (double)st->latency_count, profile, name);
         break;
     }
+    }
+}
+
+/* switchboard_profile_answering: every endpoint, in its own address family
+ * (name endpoints answer for any), 1 for the one answering now and 0 for
+ * the rest, so that an endpoint that stops answering shows 0 rather than
+ * vanishing. */
+static void answering_metrics(sb_metrics_buf_t *out, const sb_prober_t *p)
+{
+    sb_metrics_family(out, "switchboard_profile_answering", SB_METRICS_GAUGE,
+                      "1 for the endpoint each profile answers with now, per address family; 0 "
+                      "for its other endpoints");
+    for (size_t i = 0; i < p->profile_count; i++) {
+        const sb_profile_t *prof = p->profiles[i].profile;
+        sb_choice_t c = sb_profile_current(prof);
+        for (uint16_t k = 0; k < prof->count; k++) {
+            const sb_endpoint_t *ep = &prof->endpoints[k];
+            bool v6 = ep->kind == SB_TARGET_V6;
+            const char *family = v6 ? "ipv6" : ep->kind == SB_TARGET_V4 ? "ipv4" : "any";
+            bool answering = k == (v6 ? c.v6 : c.primary);
+            sb_metrics_sample(out, "switchboard_profile_answering",
+                              "profile=%s,address_family=%s,endpoint=%s", answering ? 1.0 : 0.0,
+                              prof->owner_text, family, ep->name);
+        }
     }
 }
 
@@ -451,20 +473,7 @@ static void run_metrics(sb_prober_t *p, sb_prober_call_t *call)
         for (size_t i = 0; i < p->ep_count; i++)
             endpoint_metrics(out, &p->eps[i], part);
     }
-    sb_metrics_family(out, "switchboard_profile_answering", SB_METRICS_GAUGE,
-                      "1 for the endpoint each profile answers with now, per address family");
-    for (size_t i = 0; i < p->profile_count; i++) {
-        const sb_profile_t *prof = p->profiles[i].profile;
-        sb_choice_t c = sb_profile_current(prof);
-        if (c.primary != SB_PICK_NONE)
-            sb_metrics_sample(out, "switchboard_profile_answering",
-                              "profile=%s,address_family=%s,endpoint=%s", 1.0, prof->owner_text,
-                              prof->addresses ? "ipv4" : "any", prof->endpoints[c.primary].name);
-        if (c.v6 != SB_PICK_NONE)
-            sb_metrics_sample(out, "switchboard_profile_answering",
-                              "profile=%s,address_family=%s,endpoint=%s", 1.0, prof->owner_text,
-                              "ipv6", prof->endpoints[c.v6].name);
-    }
+    answering_metrics(out, p);
     call->rc = 0;
 }
 

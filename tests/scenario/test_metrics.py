@@ -30,6 +30,10 @@ RCODES = ["noerror", "formerr", "servfail", "nxdomain", "notimp", "refused", "yx
           "badvers", "other", "dropped"]
 QTYPES = ["A", "AAAA", "CNAME", "MX", "NS", "SOA", "TXT", "SRV", "PTR", "CAA", "HTTPS", "SVCB",
           "DS", "DNSKEY", "ANY", "AXFR", "IXFR", "other"]
+# The reason keys of docs/health-checks.md.
+REASONS = ["ok", "timeout", "refused", "unreachable", "connect_failed", "reset", "closed",
+           "http_status", "bad_response", "resolve_failed", "no_address", "tls", "body_mismatch",
+           "local_error"]
 
 
 # ---- the exposition format --------------------------------------------------
@@ -186,6 +190,13 @@ class MetricsCase(ScenarioCase):
                              "text/plain; version=0.0.4; charset=utf-8")
             return Scrape(r.read().decode("utf-8"))
 
+    def assert_types(self, s, expected):
+        """Each family of `expected` ((name, type), ...) has that TYPE and a HELP."""
+        types = {name: f["type"] for name, f in s.families.items()}
+        for name, kind in expected:
+            self.assertEqual(types.get(name), kind, name)
+            self.assertTrue(s.families[name]["help"], f"{name} has no HELP text")
+
 
 class Metrics(MetricsCase):
     """The families and the HTTP side; no DNS is sent to this server."""
@@ -202,17 +213,14 @@ class Metrics(MetricsCase):
 
     def test_families_and_types(self):
         s = self.scrape()
-        types = {name: f["type"] for name, f in s.families.items()}
-        for name, kind in [("switchboard_build_info", "gauge"),
-                           ("switchboard_start_time_seconds", "gauge"),
-                           ("switchboard_config_generation", "gauge"),
-                           ("switchboard_config_reloads_total", "counter"),
-                           ("switchboard_dns_queries_total", "counter"),
-                           ("switchboard_dns_queries_by_type_total", "counter"),
-                           ("switchboard_dns_truncated_total", "counter"),
-                           ("switchboard_tcp_connections_total", "counter")]:
-            self.assertEqual(types.get(name), kind, name)
-            self.assertTrue(s.families[name]["help"], f"{name} has no HELP text")
+        self.assert_types(s, [("switchboard_build_info", "gauge"),
+                              ("switchboard_start_time_seconds", "gauge"),
+                              ("switchboard_config_generation", "gauge"),
+                              ("switchboard_config_reloads_total", "counter"),
+                              ("switchboard_dns_queries_total", "counter"),
+                              ("switchboard_dns_queries_by_type_total", "counter"),
+                              ("switchboard_dns_truncated_total", "counter"),
+                              ("switchboard_tcp_connections_total", "counter")])
         # Every label combination is there from the start, so that rates work
         # from the first scrape.
         q = s.families["switchboard_dns_queries_total"]["samples"]
@@ -342,6 +350,42 @@ class ProbeAndReloadMetrics(MetricsCase):
             self.assertEqual(last.get("got"), want)
             raise
 
+    def answering(self, s):
+        """{(profile, address_family, endpoint): value} of
+        switchboard_profile_answering."""
+        return {(d["profile"], d["address_family"], d["endpoint"]): v
+                for d, v in ((dict(k[1]), v) for k, v in
+                             s.families["switchboard_profile_answering"]["samples"].items())}
+
+    def results(self, s, profile, endpoint):
+        """{reason: value} of switchboard_probe_results_total for one endpoint."""
+        out = {}
+        for k, v in s.families["switchboard_probe_results_total"]["samples"].items():
+            d = dict(k[1])
+            if (d["profile"], d["endpoint"]) == (profile, endpoint):
+                out[d["reason"]] = v
+        return out
+
+    def check_start(self, s, www, api):
+        """Every label combination is there from the first scrape."""
+        self.assert_types(s, [("switchboard_endpoint_up", "gauge"),
+                              ("switchboard_endpoint_state_changes_total", "counter"),
+                              ("switchboard_probe_results_total", "counter"),
+                              ("switchboard_probe_duration_seconds", "histogram"),
+                              ("switchboard_answers_total", "counter"),
+                              ("switchboard_profile_answering", "gauge")])
+        self.assertEqual(self.answering(s), {
+            (www, "any", "east"): 1, (www, "any", "west"): 0,
+            (api, "ipv4", "a4"): 1, (api, "ipv4", "b4"): 0, (api, "ipv6", "a6"): 1})
+        for profile, endpoint in [(www, "east"), (www, "west"), (api, "a4"), (api, "b4"),
+                                  (api, "a6")]:
+            self.assertEqual(sorted(self.results(s, profile, endpoint)), sorted(REASONS))
+        # west is healthy throughout: every result so far is ok; api is not probed.
+        west = self.results(s, www, "west")
+        self.assertGreaterEqual(west.pop("ok"), 1)
+        self.assertEqual(set(west.values()), {0})
+        self.assertEqual(set(self.results(s, api, "b4").values()), {0})
+
     def test_after_a_failover_and_reloads(self):
         east = self.endpoint("http", bind="127.0.0.10")
         west = self.endpoint("http", bind="127.0.0.11")
@@ -352,10 +396,17 @@ www   profile priority ttl=5 {{
           endpoint east east.example.com. priority=1 port={east.port}
           endpoint west west.example.com. priority=2 port={west.port}
       }}
+api   profile priority ttl=5 {{
+          monitor none
+          endpoint a4 192.0.2.1 priority=1
+          endpoint b4 192.0.2.2 priority=2
+          endpoint a6 2001:db8::1 priority=3
+      }}
 """
         srv = self.server({"example.com.zone": zone}, args=["--metrics-listen", "127.0.0.1:0"])
         self.url = metrics_url(srv)
-        www = "www.example.com."
+        www, api = "www.example.com.", "api.example.com."
+        self.check_start(self.scrape(), www, api)
         # Answers are counted by each DNS worker (two here) and added up at
         # the scrape: queries over UDP and TCP from many source ports.
         answered = {"east.example.com.": 0, "west.example.com.": 0}
@@ -385,8 +436,10 @@ www   profile priority ttl=5 {{
                                         endpoint="east", reason="refused"), 1)
         self.assertGreaterEqual(s.value("switchboard_probe_results_total", profile=www,
                                         endpoint="east", reason="ok"), 1)
-        self.assertEqual(s.value("switchboard_profile_answering", profile=www, address_family="any",
-                                 endpoint="west"), 1)
+        # The endpoint that stopped answering shows 0 rather than vanishing.
+        answering = self.answering(s)
+        self.assertEqual((answering[(www, "any", "east")], answering[(www, "any", "west")]),
+                         (0, 1))
         count = s.value("switchboard_probe_duration_seconds",
                         "switchboard_probe_duration_seconds_count", profile=www, endpoint="west")
         inf = s.value("switchboard_probe_duration_seconds",
