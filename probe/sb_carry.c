@@ -1,8 +1,9 @@
 /*
  * What a reload keeps: each endpoint's health (when its probe did not
- * change), history and overrides, and each profile's switchover and the
+ * change), history and overrides, each profile's switchover and the
  * endpoint it was answering with, copied out of the old worker on its
- * thread and looked up by name while the new worker builds.
+ * thread and looked up by name while the new worker builds; and the
+ * worker's queue-wait histogram, so that it stays a counter.
  */
 #include "sb_log.h"
 #include "sb_prober_state.h"
@@ -40,6 +41,7 @@ struct sb_prober_carry {
     size_t ep_count;
     carried_profile_t *profiles;
     size_t profile_count;
+    sb_histogram_t queue_wait;
 };
 
 static char *joined(const char *profile, const char *endpoint)
@@ -112,6 +114,7 @@ static void run_take(sb_prober_t *p, sb_prober_call_t *call)
         sb_prober_carry_free(c);
         c = NULL;
     } else {
+        c->queue_wait = p->queue_wait;
         qsort(c->eps, c->ep_count, sizeof(*c->eps), cmp_ep);
         qsort(c->profiles, c->profile_count, sizeof(*c->profiles), cmp_profile);
     }
@@ -169,6 +172,12 @@ void sb_carry_profile(const sb_prober_carry_t *carry, profile_state_t *ps)
     ps->choice.v6 = index_of(ps->profile, c->v6);
     ps->switchover = index_of(ps->profile, c->switchover);
     memcpy(ps->switchover_by, c->switchover_by, sizeof(ps->switchover_by));
+}
+
+void sb_carry_prober(const sb_prober_carry_t *carry, sb_prober_t *p)
+{
+    if (carry != NULL)
+        p->queue_wait = carry->queue_wait;
 }
 
 void sb_carry_endpoint(const sb_prober_carry_t *carry, sb_ep_state_t *es, const char *probe_key)

@@ -7,6 +7,7 @@
 #include "sb_metrics.h"
 #include "sb_prober_state.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -376,21 +377,67 @@ void sb_prober_count_states(sb_prober_t *p, size_t counts[3])
 
 /* ---- metrics -------------------------------------------------------------- */
 
-const double sb_probe_bucket_bounds[SB_PROBE_BUCKETS - 1] = {
+static const double latency_bounds[] = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 };
+static const double queue_wait_bounds[] = {
+    0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+};
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+static_assert(COUNT_OF(latency_bounds) <= SB_HISTOGRAM_BOUNDS, "too many buckets");
+static_assert(COUNT_OF(queue_wait_bounds) <= SB_HISTOGRAM_BOUNDS, "too many buckets");
+
+const sb_buckets_t sb_latency_buckets = {latency_bounds, COUNT_OF(latency_bounds)};
+const sb_buckets_t sb_queue_wait_buckets = {queue_wait_bounds, COUNT_OF(queue_wait_bounds)};
+
+void sb_histogram_add(sb_histogram_t *h, const sb_buckets_t *b, double seconds)
+{
+    size_t i = 0;
+    while (i < b->count && seconds > b->bounds[i])
+        i++;
+    h->buckets[i]++;
+    h->count++;
+    h->sum += seconds;
+}
 
 void sb_probe_stats_add(sb_probe_stats_t *st, const sb_result_t *r)
 {
     if (r->reason < SB_REASON_COUNT)
         st->results[r->reason]++;
-    double seconds = r->latency_ms / 1000.0;
-    size_t b = 0;
-    while (b < SB_PROBE_BUCKETS - 1 && seconds > sb_probe_bucket_bounds[b])
-        b++;
-    st->latency_buckets[b]++;
-    st->latency_count++;
-    st->latency_sum += seconds;
+    sb_histogram_add(&st->latency, &sb_latency_buckets, r->latency_ms / 1000.0);
+}
+
+/* One sample, with the endpoint's labels when `profile` is not NULL. */
+static void endpoint_sample(sb_metrics_buf_t *out, const char *name, double value,
+                            const char *profile, const char *endpoint)
+{
+    if (profile != NULL)
+        sb_metrics_sample(out, name, "profile=%s,endpoint=%s", value, profile, endpoint);
+    else
+        sb_metrics_sample(out, name, NULL, value);
+}
+
+/* A histogram's samples: `base`_bucket (cumulative, +Inf last), _sum and
+ * _count, labelled with the endpoint when `profile` is not NULL. */
+static void histogram_samples(sb_metrics_buf_t *out, const char *base, const sb_histogram_t *h,
+                              const sb_buckets_t *b, const char *profile, const char *endpoint)
+{
+    char name[96];
+    uint64_t cumulative = 0;
+    snprintf(name, sizeof(name), "%s_bucket", base);
+    for (size_t i = 0; i <= b->count; i++) {
+        cumulative += h->buckets[i];
+        double le = i < b->count ? b->bounds[i] : 1.0 / 0.0;
+        if (profile != NULL)
+            sb_metrics_sample(out, name, "profile=%s,endpoint=%s,le=%g", (double)cumulative,
+                              profile, endpoint, le);
+        else
+            sb_metrics_sample(out, name, "le=%g", (double)cumulative, le);
+    }
+    snprintf(name, sizeof(name), "%s_sum", base);
+    endpoint_sample(out, name, h->sum, profile, endpoint);
+    snprintf(name, sizeof(name), "%s_count", base);
+    endpoint_sample(out, name, (double)h->count, profile, endpoint);
 }
 
 static void endpoint_metrics(sb_metrics_buf_t *out, const sb_ep_state_t *es, int part)
@@ -412,21 +459,10 @@ static void endpoint_metrics(sb_metrics_buf_t *out, const sb_ep_state_t *es, int
                               "profile=%s,endpoint=%s,reason=%s", (double)st->results[r], profile,
                               name, sb_reason_key((sb_reason_t)r));
         break;
-    case 3: {
-        uint64_t cumulative = 0;
-        for (int b = 0; b < SB_PROBE_BUCKETS; b++) {
-            cumulative += st->latency_buckets[b];
-            double le = b < SB_PROBE_BUCKETS - 1 ? sb_probe_bucket_bounds[b] : 1.0 / 0.0;
-            sb_metrics_sample(out, "switchboard_probe_duration_seconds_bucket",
-                              "profile=%s,endpoint=%s,le=%g", (double)cumulative, profile, name,
-                              le);
-        }
-        sb_metrics_sample(out, "switchboard_probe_duration_seconds_sum", "profile=%s,endpoint=%s",
-                          st->latency_sum, profile, name);
-        sb_metrics_sample(out, "switchboard_probe_duration_seconds_count", "profile=%s,endpoint=%s",
-                          (double)st->latency_count, profile, name);
+    case 3:
+        histogram_samples(out, "switchboard_probe_duration_seconds", &st->latency,
+                          &sb_latency_buckets, profile, name);
         break;
-    }
     }
 }
 
@@ -454,6 +490,22 @@ static void answering_metrics(sb_metrics_buf_t *out, const sb_prober_t *p)
     }
 }
 
+/* The cap on probes in flight at work: how many run and wait now, and how
+ * long each run waited for its slot. */
+static void queue_metrics(sb_metrics_buf_t *out, const sb_prober_t *p)
+{
+    sb_metrics_family(out, "switchboard_probes_in_flight", SB_METRICS_GAUGE,
+                      "Probes running now (at most --probes-in-flight)");
+    sb_metrics_sample(out, "switchboard_probes_in_flight", NULL, (double)p->inflight);
+    sb_metrics_family(out, "switchboard_probe_queue_waiting", SB_METRICS_GAUGE,
+                      "Probe runs waiting for a free slot now");
+    sb_metrics_sample(out, "switchboard_probe_queue_waiting", NULL, (double)p->queued);
+    sb_metrics_family(out, "switchboard_probe_queue_wait_seconds", SB_METRICS_HISTOGRAM,
+                      "How long each probe run waited for a free slot (0 for most)");
+    histogram_samples(out, "switchboard_probe_queue_wait_seconds", &p->queue_wait,
+                      &sb_queue_wait_buckets, NULL, NULL);
+}
+
 static void run_metrics(sb_prober_t *p, sb_prober_call_t *call)
 {
     static const struct {
@@ -474,6 +526,7 @@ static void run_metrics(sb_prober_t *p, sb_prober_call_t *call)
             endpoint_metrics(out, &p->eps[i], part);
     }
     answering_metrics(out, p);
+    queue_metrics(out, p);
     call->rc = 0;
 }
 

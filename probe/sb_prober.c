@@ -358,6 +358,7 @@ static void start_run(sb_check_t *c)
 {
     sb_prober_t *p = c->prober;
     p->inflight++;
+    sb_histogram_add(&p->queue_wait, &sb_queue_wait_buckets, c->queued_ms / 1000.0);
     /* The loop's cached time may be a whole busy pass old; a deadline
      * counted from it would cut this run's timeout short. */
     uv_update_time(&p->loop);
@@ -614,6 +615,7 @@ static int build(sb_prober_t *p)
     size_t n_profiles = sb_gen_profile_count(p->gen), n_eps = 0, n_probed = 0;
     for (size_t i = 0; i < n_profiles; i++)
         n_eps += sb_gen_profile(p->gen, i)->count;
+    sb_carry_prober(p->carry, p);
     p->profiles = calloc(n_profiles + 1, sizeof(*p->profiles));
     p->eps = calloc(n_eps + 1, sizeof(*p->eps));
     p->checks = calloc(n_eps + 1, sizeof(*p->checks));

@@ -118,8 +118,9 @@ json_t *sb_prober_overrides(sb_prober_t *p);
 struct sb_metrics_buf;
 
 /* Write the probe families into a metrics scrape: endpoint state, state
- * changes, results by reason, probe latency histogram, and who answers.
- * Any thread (a scrape's). */
+ * changes, results by reason, probe latency histogram, who answers, and
+ * the cap on probes in flight at work (running, waiting, and a histogram
+ * of waits for a slot). Any thread (a scrape's). */
 void sb_prober_metrics(sb_prober_t *p, struct sb_metrics_buf *out);
 
 /* Endpoints by health state, indexed by sb_health_state_t (checking, up,

@@ -20,17 +20,32 @@
 #include <stdint.h>
 #include <uv.h>
 
-/* Counters for metrics: never reset while the endpoint exists (a reload
- * carries them over). */
-#define SB_PROBE_BUCKETS 11
-extern const double sb_probe_bucket_bounds[SB_PROBE_BUCKETS - 1]; /* seconds; +Inf last */
+/* A histogram for metrics (sb_override.c): counts per bucket, made
+ * cumulative when written, with the buckets' upper bounds kept apart. */
+#define SB_HISTOGRAM_BOUNDS 15 /* at most; +Inf comes after them */
 
 typedef struct {
-    uint64_t changes;                           /* state changes */
-    uint64_t results[SB_REASON_COUNT];          /* probe results by reason */
-    uint64_t latency_buckets[SB_PROBE_BUCKETS]; /* cumulative counts come at rendering */
-    uint64_t latency_count;
-    double latency_sum; /* seconds */
+    const double *bounds; /* seconds, ascending */
+    size_t count;         /* at most SB_HISTOGRAM_BOUNDS */
+} sb_buckets_t;
+
+typedef struct {
+    uint64_t buckets[SB_HISTOGRAM_BOUNDS + 1];
+    uint64_t count;
+    double sum; /* seconds */
+} sb_histogram_t;
+
+extern const sb_buckets_t sb_latency_buckets;    /* a probe's latency: 1 ms to 1 s */
+extern const sb_buckets_t sb_queue_wait_buckets; /* a run's wait for a slot: 1 ms to 60 s */
+
+void sb_histogram_add(sb_histogram_t *h, const sb_buckets_t *b, double seconds);
+
+/* Counters for metrics: never reset while the endpoint exists (a reload
+ * carries them over). */
+typedef struct {
+    uint64_t changes;                  /* state changes */
+    uint64_t results[SB_REASON_COUNT]; /* probe results by reason */
+    sb_histogram_t latency;
 } sb_probe_stats_t;
 
 void sb_probe_stats_add(sb_probe_stats_t *st, const sb_result_t *r);
@@ -90,6 +105,7 @@ struct sb_prober {
     sb_check_t *queue_head, *queue_tail;
     size_t queued;
     uint64_t queue_logged_at;
+    sb_histogram_t queue_wait; /* each run's wait for a slot (carried over a reload) */
     uint64_t rng;
     /* Calls from the controlling thread (overrides, status), one at a time. */
     uv_async_t call_async;
@@ -135,6 +151,8 @@ int64_t sb_prober_wall_ms(void);
  * endpoint that was answering). */
 void sb_carry_endpoint(const sb_prober_carry_t *carry, sb_ep_state_t *es, const char *probe_key);
 void sb_carry_profile(const sb_prober_carry_t *carry, profile_state_t *ps);
+/* ... and the worker's own counters (the queue-wait histogram). */
+void sb_carry_prober(const sb_prober_carry_t *carry, sb_prober_t *p);
 
 /* The probe key of an endpoint (sb_prober.c): equal keys, same probe. */
 char *sb_prober_probe_key(const sb_endpoint_t *ep);

@@ -231,6 +231,15 @@ class Metrics(MetricsCase):
                          {"udp", "tcp"})
         self.assertEqual(set(s.by("switchboard_tcp_connections_total", "result")),
                          {"accepted", "rejected"})
+        # The probe worker's own families are there with nothing to probe.
+        self.assert_types(s, [("switchboard_probe_queue_waiting", "gauge"),
+                              ("switchboard_probes_in_flight", "gauge"),
+                              ("switchboard_probe_queue_wait_seconds", "histogram")])
+        self.assertEqual(s.value("switchboard_probe_queue_waiting"), 0)
+        self.assertEqual(s.value("switchboard_probes_in_flight"), 0)
+        wait = s.families["switchboard_probe_queue_wait_seconds"]["samples"]
+        self.assertEqual(len(wait), 14 + 2)  # 13 bounds and +Inf, _sum, _count
+        self.assertEqual(set(wait.values()), {0})
 
     def test_build_start_and_config(self):
         version = subprocess.run([sbtest.BINARY, "version"], capture_output=True, text=True,
@@ -469,6 +478,45 @@ api   profile priority ttl=5 {{
         # Health survived the reload: the state changes carried over.
         self.assertEqual(s.value("switchboard_endpoint_state_changes_total",
                                  profile=www, endpoint="east"), 2)
+
+
+class ProbeQueue(MetricsCase):
+    """--probes-in-flight reached: runs wait for a slot, and the wait shows."""
+
+    def test_waiting_probes_are_visible(self):
+        # Four endpoints that accept and never answer, each its own probe
+        # (its own port), one probe at a time: every run takes its whole
+        # 300 ms timeout, so the others wait behind it.
+        hangs = [self.endpoint("hang", bind="127.0.0.10") for _ in range(4)]
+        zone = sbtest.ZONE_HEADER + "east  A  127.0.0.10\n" + \
+            "slow  profile priority ttl=5 {\n" + \
+            "          monitor http interval=1s timeout=300ms\n" + "".join(
+                f"          endpoint e{i} east.example.com. priority={i + 1} port={h.port}\n"
+                for i, h in enumerate(hangs)) + "      }\n"
+        srv = self.server({"example.com.zone": zone},
+                          args=["--metrics-listen", "0", "--probes-in-flight", "1"])
+        self.url = metrics_url(srv)
+        srv.wait_log(r"event=probe-queue waiting=1 in_flight=1 max_in_flight=1 ", 1.0)
+        wait = "switchboard_probe_queue_wait_seconds"
+        last = {}
+
+        def queued():
+            s = last["s"] = self.scrape()
+            count = s.value(wait, wait + "_count")
+            over = {le: count - s.value(wait, wait + "_bucket", le=le) for le in ("0.25", "0.5")}
+            return (s.value("switchboard_probe_queue_waiting") >= 1 and
+                    s.value("switchboard_probes_in_flight") == 1 and count >= 4 and
+                    over["0.25"] >= 3 and over["0.5"] >= 2)
+        # The first round alone: runs waited about 0, 0.3, 0.6 and 0.9 s.
+        wait_until(queued, 5, "probes waiting, and their waits in the histogram")
+        s = last["s"]
+        self.assert_types(s, [("switchboard_probe_queue_waiting", "gauge"),
+                              ("switchboard_probes_in_flight", "gauge"),
+                              (wait, "histogram")])
+        self.assertGreaterEqual(s.value(wait, wait + "_sum"), 1.75)
+        self.assertEqual(s.value(wait, wait + "_bucket", le="+Inf"),
+                         s.value(wait, wait + "_count"))
+        srv.stop()
 
 
 class Parser(ScenarioCase):
