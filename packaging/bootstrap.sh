@@ -4,8 +4,9 @@
 #   packaging/bootstrap.sh serve   install what building and the walkthrough need,
 #                                  build, and serve zones/ on 127.0.0.1:5353
 #   packaging/bootstrap.sh test    install what building and testing need, then
-#                                  build and run every test twice: a normal build
-#                                  (build/) and an ASan/UBSan build (build-asan/)
+#                                  build and run every test three times: a normal
+#                                  build (build/), an ASan/UBSan build
+#                                  (build-asan/) and a TSan build (build-tsan/)
 #
 # Run as root (or with sudo available). Everything comes from Debian's archive.
 set -eu
@@ -58,6 +59,9 @@ test)
     build build-asan -DCMAKE_BUILD_TYPE=Debug -DSB_SANITIZE=address,undefined
     say "running the tests under ASan and UBSan (build-asan/)"
     ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
+    build build-tsan -DCMAKE_BUILD_TYPE=Debug -DSB_SANITIZE=thread
+    say "running the tests under ThreadSanitizer (build-tsan/)"
+    ctest --test-dir build-tsan --output-on-failure -j "$(nproc)"
     say "all tests passed"
     ;;
 *)
