@@ -211,3 +211,18 @@ void sb_carry_endpoint(const sb_prober_carry_t *carry, sb_ep_state_t *es, const 
     es->since_ms = c->since_ms;
     es->carried = true;
 }
+
+void sb_carry_check_drains(profile_state_t *ps)
+{
+    for (uint16_t i = 0; i < ps->profile->count; i++) {
+        sb_ep_state_t *es = &ps->eps[i];
+        if (!es->drained || !sb_override_last_of_family(ps, es))
+            continue;
+        char why[256];
+        sb_override_last_words(ps, es, why, sizeof(why));
+        es->drained = false;
+        sb_log(SB_LOG_WARNING, "override-dropped",
+               "action=drain profile=%s endpoint=%s reason=\"%s\"", ps->profile->owner_text,
+               es->ep->name, why);
+    }
+}

@@ -53,9 +53,7 @@ static bool same_family(const sb_endpoint_t *a, const sb_endpoint_t *b)
     return (a->kind == SB_TARGET_V6) == (b->kind == SB_TARGET_V6);
 }
 
-/* Draining the last answerable endpoint of a family would leave its
- * queries without an answer: refused. */
-static bool last_of_family(const profile_state_t *ps, const sb_ep_state_t *es)
+bool sb_override_last_of_family(const profile_state_t *ps, const sb_ep_state_t *es)
 {
     for (uint16_t i = 0; i < ps->profile->count; i++) {
         const sb_ep_state_t *o = &ps->eps[i];
@@ -63,6 +61,15 @@ static bool last_of_family(const profile_state_t *ps, const sb_ep_state_t *es)
             return false;
     }
     return true;
+}
+
+void sb_override_last_words(const profile_state_t *ps, const sb_ep_state_t *es, char *why,
+                            size_t why_len)
+{
+    snprintf(why, why_len,
+             "endpoint '%s' is the last one of %s left to answer; draining it would leave "
+             "queries without an answer",
+             es->ep->name, ps->profile->owner_text);
 }
 
 static void copy_by(char *dst, size_t cap, const char *by)
@@ -77,11 +84,8 @@ static int apply_endpoint(profile_state_t *ps, sb_ep_state_t *es, const sb_overr
     case SB_OVERRIDE_DRAIN:
         if (es->drained)
             return -EALREADY;
-        if (last_of_family(ps, es)) {
-            snprintf(why, why_len,
-                     "endpoint '%s' is the last one of %s left to answer; draining it would "
-                     "leave queries without an answer",
-                     es->ep->name, ps->profile->owner_text);
+        if (sb_override_last_of_family(ps, es)) {
+            sb_override_last_words(ps, es, why, why_len);
             return -EINVAL;
         }
         es->drained = true;

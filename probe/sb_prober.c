@@ -650,6 +650,7 @@ static int build(sb_prober_t *p)
             sb_carry_endpoint(p->carry, es, probed[n_probed++].key);
             p->carried += es->carried;
         }
+        sb_carry_check_drains(ps);
     }
     rc = add_checks(p, probed, n_probed);
     assign_phases(p);

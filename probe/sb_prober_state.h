@@ -154,10 +154,23 @@ void sb_carry_profile(const sb_prober_carry_t *carry, profile_state_t *ps);
 /* ... and the worker's own counters (the queue-wait histogram). */
 void sb_carry_prober(const sb_prober_carry_t *carry, sb_prober_t *p);
 
+/* Once a profile's endpoints are carried: drop (and log) a carried drain
+ * that the new configuration would leave as the last endpoint of its
+ * family, since its queries would then get no answer. */
+void sb_carry_check_drains(profile_state_t *ps);
+
 /* The probe key of an endpoint (sb_prober.c): equal keys, same probe. */
 char *sb_prober_probe_key(const sb_endpoint_t *ep);
 
 /* sb_override.c, on the worker's thread. */
 void sb_override_expire(uv_timer_t *t);
+
+/* Whether `es` is the only endpoint of its address family in the profile
+ * that is not drained: draining it would leave that family's queries
+ * without an answer, so ctl, the state file and a reload all refuse it.
+ * sb_override_last_words() says so in `why`. */
+bool sb_override_last_of_family(const profile_state_t *ps, const sb_ep_state_t *es);
+void sb_override_last_words(const profile_state_t *ps, const sb_ep_state_t *es, char *why,
+                            size_t why_len);
 
 #endif

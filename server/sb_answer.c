@@ -176,6 +176,13 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
     *handled = true;
     if (!p->addresses) {
         const sb_endpoint_t *ep = sb_profile_answer(p, qtype);
+        if (ep == NULL) {
+            /* Nothing eligible: the worker never publishes this, but a
+             * query must not depend on that. NODATA, as an address
+             * profile without the family answers. */
+            negative(a, zone);
+            return NODE_DONE;
+        }
         if (!write_one(a, owner, owner_off, SB_TYPE_CNAME, p->ttl, ep->target, ep->target_len, 1))
             return NODE_DONE;
         count_answer(a, ep);

@@ -4,6 +4,7 @@ changes nothing; health carries over for unchanged probes, new endpoints
 are probed before they answer, removed ones stop being probed; overrides
 survive; and under a steady query load, 50 reloads lose no query and
 answer none wrongly."""
+import json
 import os
 import signal
 import socket
@@ -116,6 +117,32 @@ class Reload(ScenarioCase):
         end = time.monotonic() + 1.0  # ten of its intervals
         wait_until(lambda: time.monotonic() >= end, 3.0, "a second to pass")
         self.assertLessEqual(gone.requests, before + 1)
+
+    def test_reload_drops_a_drain_that_would_leave_nothing_to_answer(self):
+        # Drained east, then a reload removes west: east is all that is
+        # left, so its drain cannot stand (as `ctl drain` and a restart
+        # refuse it) and the profile answers with east.
+        def names(*eps):
+            lines = "".join(f"          endpoint {e} {e}.example.com. priority={i + 1}\n"
+                            for i, e in enumerate(eps))
+            return sbtest.ZONE_HEADER + ("east  A  127.0.0.10\nwest  A  127.0.0.11\n"
+                                         "www   profile priority ttl=5 {\n"
+                                         "          monitor none\n" + lines + "      }\n")
+        srv = self.server({"example.com.zone": names("east", "west")})
+        srv.ctl("drain", "www.example.com", "east")
+        self.assertEqual(cname_target(srv.query("www.example.com")), "west.example.com.")
+        mark = len(srv.lines)
+        self.write(srv, names("east"))
+        srv.ctl("reload")
+        self.assertEqual(cname_target(srv.query("www.example.com")), "east.example.com.")
+        srv.wait_log(r"event=override-dropped action=drain profile=www\.example\.com\. "
+                     r"endpoint=east reason=\"endpoint 'east' is the last one of "
+                     r"www\.example\.com\. left to answer; draining it would leave queries "
+                     r"without an answer\"", 1.0, start=mark)
+        with open(srv.state_file) as f:
+            self.assertEqual(json.load(f)["overrides"], [])
+        east = srv.ctl("--json", "status")[1]
+        self.assertIn('"drained": false', east)
 
     def test_no_query_lost_across_50_reloads(self):
         srv = self.server({"example.com.zone": zone(self.east, self.west)})

@@ -209,14 +209,19 @@ static void profile_cname_with_target_address(void **state)
     ldns_pkt_free(p);
 }
 
+static sb_profile_t *www_profile(void)
+{
+    for (size_t i = 0; i < sb_gen_profile_count(gen); i++)
+        if (strcmp(sb_gen_profile(gen, i)->owner_text, "www.example.com.") == 0)
+            return sb_gen_profile(gen, i);
+    fail_msg("no profile www.example.com.");
+    return NULL;
+}
+
 static void profile_follows_published_choice(void **state)
 {
     (void)state;
-    sb_profile_t *www = NULL;
-    for (size_t i = 0; i < sb_gen_profile_count(gen); i++)
-        if (strcmp(sb_gen_profile(gen, i)->owner_text, "www.example.com.") == 0)
-            www = sb_gen_profile(gen, i);
-    assert_non_null(www);
+    sb_profile_t *www = www_profile();
     bool usable[2] = {false, true};
     sb_profile_publish(www, sb_profile_choose(www, usable));
     ldns_pkt *p = ask("www.example.com.", SB_TYPE_A);
@@ -233,6 +238,21 @@ static void profile_follows_published_choice(void **state)
     assert_string_equal(section(ldns_pkt_answer(p)),
                         "www.example.com. 30 IN CNAME east.example.com.|"
                         "east.example.com. 3600 IN A 127.0.0.10");
+    ldns_pkt_free(p);
+    sb_profile_reset_choice(www);
+}
+
+/* A name profile with no endpoint chosen (no published choice should ever
+ * say so, but the query path must not trust that): NODATA, not a crash. */
+static void profile_with_no_choice_answers_nodata(void **state)
+{
+    (void)state;
+    sb_profile_t *www = www_profile();
+    sb_choice_t none = {.primary = SB_PICK_NONE, .v6 = SB_PICK_NONE};
+    sb_profile_publish(www, none);
+    ldns_pkt *p = ask("www.example.com.", SB_TYPE_A);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 0, 1, 0);
+    assert_string_equal(section(ldns_pkt_authority(p)), SOA_NEG);
     ldns_pkt_free(p);
     sb_profile_reset_choice(www);
 }
@@ -870,6 +890,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(profile_cname_with_target_address),
         cmocka_unit_test(profile_follows_published_choice),
+        cmocka_unit_test(profile_with_no_choice_answers_nodata),
         cmocka_unit_test(profile_cname_other_types),
         cmocka_unit_test(answers_report_their_endpoints),
         cmocka_unit_test(address_profile_and_static_data_at_apex),
