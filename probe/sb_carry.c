@@ -34,6 +34,8 @@ typedef struct {
     char switchover_by[32];
     char *primary; /* answering endpoint names, or NULL */
     char *v6;
+    bool primary_fail_open; /* already failing open: not news after the reload */
+    bool v6_fail_open;
 } carried_profile_t;
 
 struct sb_prober_carry {
@@ -98,6 +100,8 @@ static bool copy_profile(carried_profile_t *c, const profile_state_t *ps)
     memcpy(c->switchover_by, ps->switchover_by, sizeof(c->switchover_by));
     c->primary = dup_or_null(pick_name(p, ps->choice.primary));
     c->v6 = dup_or_null(pick_name(p, ps->choice.v6));
+    c->primary_fail_open = ps->choice.primary_fail_open;
+    c->v6_fail_open = ps->choice.v6_fail_open;
     return c->name != NULL;
 }
 
@@ -170,6 +174,8 @@ void sb_carry_profile(const sb_prober_carry_t *carry, profile_state_t *ps)
     /* What was answering: the reload's answer-change log compares with it. */
     ps->choice.primary = index_of(ps->profile, c->primary);
     ps->choice.v6 = index_of(ps->profile, c->v6);
+    ps->choice.primary_fail_open = c->primary_fail_open;
+    ps->choice.v6_fail_open = c->v6_fail_open;
     ps->switchover = index_of(ps->profile, c->switchover);
     memcpy(ps->switchover_by, c->switchover_by, sizeof(ps->switchover_by));
 }
@@ -224,5 +230,45 @@ void sb_carry_check_drains(profile_state_t *ps)
         sb_log(SB_LOG_WARNING, "override-dropped",
                "action=drain profile=%s endpoint=%s reason=\"%s\"", ps->profile->owner_text,
                es->ep->name, why);
+    }
+}
+
+static void log_dropped(const char *action, const char *profile, const char *endpoint,
+                        bool profile_gone)
+{
+    sb_log(SB_LOG_WARNING, "override-dropped",
+           "action=%s profile=%s endpoint=%s reason=\"%s is not in the new configuration\"", action,
+           profile, endpoint, profile_gone ? "the profile" : "the endpoint");
+}
+
+static void report_endpoint(const carried_ep_t *c, sb_prober_t *p)
+{
+    if (!c->drained && c->forced == 0)
+        return;
+    char profile[SB_NAME_TEXT_MAX + 1];
+    const char *sep = strchr(c->name, '\x1f');
+    snprintf(profile, sizeof(profile), "%.*s", (int)(sep - c->name), c->name);
+    profile_state_t *ps = sb_override_find_profile(p, profile);
+    if (ps != NULL && sb_override_find_endpoint(ps, sep + 1) != NULL)
+        return;
+    if (c->drained)
+        log_dropped("drain", profile, sep + 1, ps == NULL);
+    if (c->forced != 0)
+        log_dropped("force", profile, sep + 1, ps == NULL);
+}
+
+void sb_carry_report_dropped(const sb_prober_carry_t *carry, sb_prober_t *p)
+{
+    if (carry == NULL)
+        return;
+    for (size_t i = 0; i < carry->ep_count; i++)
+        report_endpoint(&carry->eps[i], p);
+    for (size_t i = 0; i < carry->profile_count; i++) {
+        const carried_profile_t *c = &carry->profiles[i];
+        if (c->switchover == NULL)
+            continue;
+        profile_state_t *ps = sb_override_find_profile(p, c->name);
+        if (ps == NULL || sb_override_find_endpoint(ps, c->switchover) == NULL)
+            log_dropped("switchover", c->name, c->switchover, ps == NULL);
     }
 }

@@ -28,7 +28,7 @@ static bool same_name(const char *owner_text, const char *asked)
     return n == m && strncasecmp(owner_text, asked, n) == 0;
 }
 
-static profile_state_t *find_profile(sb_prober_t *p, const char *name)
+profile_state_t *sb_override_find_profile(sb_prober_t *p, const char *name)
 {
     for (size_t i = 0; i < p->profile_count; i++) {
         if (same_name(p->profiles[i].profile->owner_text, name))
@@ -37,7 +37,7 @@ static profile_state_t *find_profile(sb_prober_t *p, const char *name)
     return NULL;
 }
 
-static sb_ep_state_t *find_endpoint(profile_state_t *ps, const char *name)
+sb_ep_state_t *sb_override_find_endpoint(profile_state_t *ps, const char *name)
 {
     for (uint16_t i = 0; i < ps->profile->count; i++) {
         if (strcmp(ps->eps[i].ep->name, name) == 0)
@@ -141,7 +141,7 @@ static void log_override(const profile_state_t *ps, const sb_override_t *o)
 
 static int apply(sb_prober_t *p, const sb_override_t *o, char *why, size_t why_len)
 {
-    profile_state_t *ps = find_profile(p, o->profile);
+    profile_state_t *ps = sb_override_find_profile(p, o->profile);
     if (ps == NULL) {
         snprintf(why, why_len, "no profile named %s", o->profile);
         return -ENOENT;
@@ -151,7 +151,7 @@ static int apply(sb_prober_t *p, const sb_override_t *o, char *why, size_t why_l
         rc = ps->switchover == SB_PICK_NONE ? -EALREADY : 0;
         ps->switchover = SB_PICK_NONE;
     } else {
-        sb_ep_state_t *es = find_endpoint(ps, o->endpoint != NULL ? o->endpoint : "");
+        sb_ep_state_t *es = sb_override_find_endpoint(ps, o->endpoint != NULL ? o->endpoint : "");
         if (es == NULL) {
             snprintf(why, why_len, "profile %s has no endpoint named '%s'", ps->profile->owner_text,
                      o->endpoint != NULL ? o->endpoint : "");

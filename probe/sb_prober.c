@@ -652,6 +652,7 @@ static int build(sb_prober_t *p)
         }
         sb_carry_check_drains(ps);
     }
+    sb_carry_report_dropped(p->carry, p);
     rc = add_checks(p, probed, n_probed);
     assign_phases(p);
     first_round_pending(p);

@@ -159,11 +159,21 @@ void sb_carry_prober(const sb_prober_carry_t *carry, sb_prober_t *p);
  * family, since its queries would then get no answer. */
 void sb_carry_check_drains(profile_state_t *ps);
 
+/* Once everything is built: log every carried override whose profile or
+ * endpoint the new configuration no longer has (event=override-dropped);
+ * it is not carried, so the next save of the state file leaves it out. */
+void sb_carry_report_dropped(const sb_prober_carry_t *carry, sb_prober_t *p);
+
 /* The probe key of an endpoint (sb_prober.c): equal keys, same probe. */
 char *sb_prober_probe_key(const sb_endpoint_t *ep);
 
 /* sb_override.c, on the worker's thread. */
 void sb_override_expire(uv_timer_t *t);
+
+/* A profile by name, with or without the final dot; an endpoint of it by
+ * name. NULL when there is none. */
+profile_state_t *sb_override_find_profile(sb_prober_t *p, const char *name);
+sb_ep_state_t *sb_override_find_endpoint(profile_state_t *ps, const char *name);
 
 /* Whether `es` is the only endpoint of its address family in the profile
  * that is not drained: draining it would leave that family's queries

@@ -144,6 +144,60 @@ class Reload(ScenarioCase):
         east = srv.ctl("--json", "status")[1]
         self.assertIn('"drained": false', east)
 
+    def test_reload_drops_overrides_that_no_longer_fit(self):
+        api = """api   profile priority ttl=5 {
+          monitor none
+          endpoint a1 192.0.2.1 priority=1
+          endpoint a2 192.0.2.2 priority=2
+      }
+"""
+        srv = self.server({"example.com.zone": zone(self.east, self.west, extra=api)})
+        srv.ctl("switchover", "www.example.com", "west")
+        srv.ctl("force", "www.example.com", "west", "down")
+        srv.ctl("force", "api.example.com", "a1", "down")
+        srv.ctl("drain", "www.example.com", "east")
+        mark = len(srv.lines)
+        # west and the whole api profile are gone; east stays, drained.
+        self.write(srv, sbtest.ZONE_HEADER + f"""east  A  127.0.0.10
+north A  127.0.0.12
+www   profile priority ttl=5 {{
+          monitor http interval=200ms timeout=100ms fall=1 rise=1
+          endpoint east east.example.com. priority=1 port={self.east.port}
+          endpoint north north.example.com. priority=2 port={self.east.port}
+      }}
+""")
+        srv.ctl("reload")
+        gone = 'reason="the endpoint is not in the new configuration"'
+        for line in (r"action=force profile=www\.example\.com\. endpoint=west " + gone,
+                     r"action=switchover profile=www\.example\.com\. endpoint=west " + gone,
+                     r"action=force profile=api\.example\.com\. endpoint=a1 "
+                     r'reason="the profile is not in the new configuration"'):
+            srv.wait_log("event=override-dropped " + line, 1.0, start=mark)
+        self.assertEqual(srv.log_count("event=override-dropped"), 3)
+        with open(srv.state_file) as f:
+            kept = [(o["action"], o["profile"], o["endpoint"]) for o in json.load(f)["overrides"]]
+        self.assertEqual(kept, [("drain", "www.example.com.", "east")])
+
+    def test_a_profile_failing_open_is_not_reported_again(self):
+        # Nothing listens on port 1: dead's only endpoint is down, and the
+        # profile fails open from the first round on.
+        dead = """dead  profile priority ttl=5 {
+          monitor tcp interval=200ms timeout=100ms port=1
+          endpoint d 127.0.0.15 priority=1
+      }
+"""
+        srv = self.server({"example.com.zone": zone(self.east, self.west, extra=dead)})
+        srv.wait_log(r"event=all-down profile=dead\.example\.com\. family=ipv4", 1.0)
+        mark = len(srv.lines)
+        self.write(srv, zone(self.east, self.west, extra=dead, version="v2"))
+        srv.ctl("reload")
+        srv.wait_log(r"event=reload-done generation=2 .* carried=3 ", 1.0, start=mark)
+        self.assertEqual(srv.log_count(r"event=all-down"), 1)
+        self.assertEqual(srv.log_count(r"event=all-down-end"), 0)
+        status = json.loads(srv.ctl("--json", "status")[1])["status"]["profiles"]
+        dead = [p for p in status if p["name"] == "dead.example.com."][0]
+        self.assertTrue(dead["answering"]["ipv4_fail_open"])
+
     def test_no_query_lost_across_50_reloads(self):
         srv = self.server({"example.com.zone": zone(self.east, self.west)})
         stop = threading.Event()
