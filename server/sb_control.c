@@ -146,10 +146,14 @@ static json_t *run_override(client_t *c, sb_override_op_t op, json_t *req)
     if (op == SB_OVERRIDE_FORCE) {
         if (state == NULL || (strcmp(state, "up") != 0 && strcmp(state, "down") != 0))
             return failure("force needs a state: up or down");
-        if (for_seconds < 0)
-            return failure("for_seconds must not be negative");
+        /* Present, it must be a real duration: 0 would mean "forever". */
+        bool timed = json_object_get(req, "for_seconds") != NULL;
+        if (timed && (for_seconds < 1 || for_seconds > SB_CONTROL_FOR_MAX_SECONDS))
+            return failure(
+                "for_seconds must be from 1 to %d (leave it out for a force without end)",
+                SB_CONTROL_FOR_MAX_SECONDS);
         o.force_up = strcmp(state, "up") == 0;
-        o.until_ms = for_seconds > 0 ? now_ms() + for_seconds * 1000 : 0;
+        o.until_ms = timed ? now_ms() + for_seconds * 1000 : 0;
     }
     char why[512];
     int rc = sb_prober_override(c->ctl->cfg.prober, &o, why, sizeof(why));

@@ -8,7 +8,7 @@
  *   {"command": "drain" | "undrain" | "unforce" | "switchover",
  *    "profile": "www.example.com.", "endpoint": "east"}
  *   {"command": "force", "profile": ..., "endpoint": ..., "state": "up" | "down",
- *    "for_seconds": N (optional)}
+ *    "for_seconds": N (optional, 1 to SB_CONTROL_FOR_MAX_SECONDS; absent: no end)}
  *   {"command": "failback", "profile": ...}
  *   {"command": "reload"}
  * and back {"ok": true, "message": "...", "status": {...}} or
@@ -34,6 +34,9 @@
 
 #define SB_DEFAULT_CONTROL_SOCKET "/run/switchboard/control.sock"
 #define SB_CONTROL_MAX_REQUEST    65536
+/* The longest `force --for`: a year (8760 h). Zero would mean "forever", so
+ * the shortest is one second. */
+#define SB_CONTROL_FOR_MAX_SECONDS (8760 * 3600)
 
 /* What `reload` does; returns 0 or a negative code with words in `err`. */
 typedef int (*sb_control_reload_fn)(void *arg, char *err, size_t errlen);

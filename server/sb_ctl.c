@@ -67,6 +67,25 @@ static int parse_args(int argc, char **argv, ctl_args_t *a)
     return a->nwords > 0 ? 0 : -EINVAL;
 }
 
+/* `--for DURATION` as the request's for_seconds: a whole number of seconds
+ * (rounded up) in the range the server accepts. 0 after printing why not. */
+static json_int_t for_seconds(const char *cmd, const char *text)
+{
+    uint64_t ms;
+    char why[SB_WHY_MAX];
+    if (strcmp(cmd, "force") != 0) {
+        snprintf(why, sizeof(why), "only force takes --for");
+    } else if (sb_value_duration_ms(text, &ms, why) == 0) {
+        if (ms >= 1000 && ms <= (uint64_t)SB_CONTROL_FOR_MAX_SECONDS * 1000)
+            return (json_int_t)((ms + 999) / 1000);
+        snprintf(why, sizeof(why),
+                 "must be from 1s to %dh (leave --for out for a force without end)",
+                 SB_CONTROL_FOR_MAX_SECONDS / 3600);
+    }
+    fprintf(stderr, "switchboard ctl: --for %s: %s\n", text, why);
+    return 0;
+}
+
 /* The request for the command line; NULL after printing why not. */
 static json_t *build_request(const ctl_args_t *a)
 {
@@ -94,15 +113,12 @@ static json_t *build_request(const ctl_args_t *a)
         if (commands[i].words >= 3)
             json_object_set_new(req, "state", json_string(a->words[3]));
         if (a->for_text != NULL) {
-            uint64_t ms;
-            char why[SB_WHY_MAX];
-            if (strcmp(cmd, "force") != 0 || sb_value_duration_ms(a->for_text, &ms, why) < 0) {
-                fprintf(stderr, "switchboard ctl: --for %s: %s\n", a->for_text,
-                        strcmp(cmd, "force") != 0 ? "only force takes --for" : why);
+            json_int_t seconds = for_seconds(cmd, a->for_text);
+            if (seconds == 0) {
                 json_decref(req);
                 return NULL;
             }
-            json_object_set_new(req, "for_seconds", json_integer((json_int_t)((ms + 999) / 1000)));
+            json_object_set_new(req, "for_seconds", json_integer(seconds));
         }
         return req;
     }

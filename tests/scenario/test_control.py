@@ -5,6 +5,7 @@ and overrides kept across a restart in the state file."""
 import json
 import os
 import shutil
+import socket
 import stat
 import tempfile
 
@@ -21,6 +22,21 @@ www   profile priority ttl=5 {{
           endpoint west west.example.com. priority=2 port={west.port}
       }}
 """
+
+
+def raw_request(srv, request):
+    """One request on the control socket, without `switchboard ctl`."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(srv.control_socket)
+        s.sendall(json.dumps(request).encode() + b"\n")
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return json.loads(data)
 
 
 class Control(ScenarioCase):
@@ -141,6 +157,23 @@ class Control(ScenarioCase):
             rc, out, err = srv.ctl(*args, check=False)
             self.assertEqual(rc, want_rc, f"{args}: {err}")
             self.assertIn(words, err, args)
+        # A force --for must end: 0s would mean never (a permanent force).
+        for text in ("0s", "0ms", "500ms", "8761h"):
+            rc, out, err = srv.ctl("force", "www.example.com", "east", "down", "--for", text,
+                                   check=False)
+            self.assertEqual((rc, out, err), (2, "", (
+                f"switchboard ctl: --for {text}: must be from 1s to 8760h (leave --for out "
+                "for a force without end)\n")))
+        # The same on the socket, for tools that speak its protocol.
+        for seconds in (0, -5, 8760 * 3600 + 1):
+            reply = raw_request(srv, {"command": "force", "profile": "www.example.com",
+                                      "endpoint": "east", "state": "down",
+                                      "for_seconds": seconds})
+            self.assertEqual(reply, {"ok": False, "error": (
+                "for_seconds must be from 1 to 31536000 (leave it out for a force without "
+                "end)")})
+        self.assertIsNone(self.status(srv)["www.example.com."]["endpoints"][0]["forced"])
+        self.assertEqual(srv.log_count("event=override "), 0)
         # Only the owner may connect.
         mode = stat.S_IMODE(os.stat(srv.control_socket).st_mode)
         self.assertEqual(mode, 0o600)
