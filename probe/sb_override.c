@@ -97,6 +97,9 @@ static int apply_endpoint(profile_state_t *ps, sb_ep_state_t *es, const sb_overr
         es->drained = false;
         return 0;
     case SB_OVERRIDE_FORCE:
+        /* The same state again is news only when it changes the end. */
+        if (es->forced == (o->force_up ? 1 : -1) && es->force_until_ms == o->until_ms)
+            return -EALREADY;
         es->forced = o->force_up ? 1 : -1;
         es->force_until_ms = o->until_ms;
         copy_by(es->force_by, sizeof(es->force_by), o->by);
@@ -108,6 +111,8 @@ static int apply_endpoint(profile_state_t *ps, sb_ep_state_t *es, const sb_overr
         es->force_until_ms = 0;
         return 0;
     case SB_OVERRIDE_SWITCHOVER:
+        if (ps->switchover == es->ep->index)
+            return -EALREADY;
         ps->switchover = es->ep->index;
         copy_by(ps->switchover_by, sizeof(ps->switchover_by), o->by);
         return 0;

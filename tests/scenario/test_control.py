@@ -4,6 +4,7 @@ drill, refusals with clear errors, overrides logged with the caller's uid,
 and overrides kept across a restart in the state file."""
 import json
 import os
+import re
 import shutil
 import socket
 import stat
@@ -22,6 +23,20 @@ www   profile priority ttl=5 {{
           endpoint west west.example.com. priority=2 port={west.port}
       }}
 """
+
+
+def overrides_logged(srv, start, until):
+    """The actions of the override lines from `start` up to the first that
+    contains `until` (waited for): a line that should not be there shows up
+    before it."""
+    srv.wait_log(r"event=override .*" + until, 3.0, start=start)
+    actions = []
+    for line in srv.lines[start:]:
+        if "event=override " in line:
+            actions.append(re.search(r"action=(\S+)", line).group(1))
+            if until in line:
+                return actions
+    return actions
 
 
 def raw_request(srv, request):
@@ -115,8 +130,15 @@ class Control(ScenarioCase):
         # force down, then force down for a second: it ends by itself.
         srv.ctl("force", "www.example.com.", "east", "down")
         self.assertEqual(self.answer(srv), "west.example.com.")
+        # Forced down already: nothing to change, and nothing logged.
+        mark = len(srv.lines)
+        rc, out, _ = srv.ctl("force", "www.example.com.", "east", "down")
+        self.assertEqual(out, "force: nothing to change\n")
+        rc, out, _ = srv.ctl("--json", "force", "www.example.com.", "east", "down")
+        self.assertEqual(json.loads(out), {"ok": True, "message": "nothing to change"})
         srv.ctl("unforce", "www.example.com.", "east")
         self.assertEqual(self.answer(srv), "east.example.com.")
+        self.assertEqual(overrides_logged(srv, mark, "action=unforce"), ["unforce"])
         mark = len(srv.lines)
         srv.ctl("force", "www.example.com.", "east", "down", "--for", "1s")
         self.assertEqual(self.answer(srv), "west.example.com.")
@@ -128,6 +150,11 @@ class Control(ScenarioCase):
         # switchover while the primary is healthy: a DR drill.
         srv.ctl("switchover", "www.example.com.", "west")
         self.assertEqual(self.answer(srv), "west.example.com.")
+        mark = len(srv.lines)
+        rc, out, _ = srv.ctl("switchover", "www.example.com.", "west")
+        self.assertEqual(out, "switchover: nothing to change\n")
+        rc, out, _ = srv.ctl("--json", "switchover", "www.example.com.", "west")
+        self.assertEqual(json.loads(out), {"ok": True, "message": "nothing to change"})
         www = self.status(srv)["www.example.com."]
         self.assertEqual(www["switchover"], "west")
         self.assertEqual(www["answering"]["endpoint"], "west")
@@ -138,6 +165,7 @@ class Control(ScenarioCase):
         wait_until(lambda: self.answer(srv) == "west.example.com.", 3.0, "west again")
         srv.ctl("failback", "www.example.com.")
         self.assertEqual(self.answer(srv), "east.example.com.")
+        self.assertEqual(overrides_logged(srv, mark, "action=failback"), ["failback"])
         rc, out, _ = srv.ctl("failback", "www.example.com.")
         self.assertEqual(out, "failback: nothing to change\n")
 
