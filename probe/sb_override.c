@@ -138,10 +138,15 @@ static void log_override(const profile_state_t *ps, const sb_override_t *o)
         else
             snprintf(extra, sizeof(extra), " state=%s", o->force_up ? "up" : "down");
     }
-    char q[SB_LOG_QUOTE_MAX];
+    /* A restored override keeps its setter, which comes from a file. */
+    char q[SB_LOG_QUOTE_MAX], by[SB_LOG_QUOTE_MAX + 32];
+    sb_log_quote(q, sizeof(q), o->by != NULL ? o->by : "unknown", o->restored);
+    if (o->restored)
+        snprintf(by, sizeof(by), "state-file set_by=%s", q);
+    else
+        snprintf(by, sizeof(by), "%s", q);
     sb_log(SB_LOG_INFO, "override", "action=%s profile=%s endpoint=%s%s by=%s", op_names[o->op],
-           ps->profile->owner_text, o->op == SB_OVERRIDE_FAILBACK ? "-" : o->endpoint, extra,
-           sb_log_quote(q, sizeof(q), o->by != NULL ? o->by : "unknown", false));
+           ps->profile->owner_text, o->op == SB_OVERRIDE_FAILBACK ? "-" : o->endpoint, extra, by);
 }
 
 static int apply(sb_prober_t *p, const sb_override_t *o, char *why, size_t why_len)

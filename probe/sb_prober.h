@@ -98,7 +98,9 @@ typedef struct {
     const char *endpoint; /* unused for FAILBACK */
     bool force_up;        /* FORCE */
     int64_t until_ms;     /* FORCE: Unix ms when it ends by itself; 0 never */
-    const char *by;       /* who asked, for the log: "uid=1000", "state-file" */
+    const char *by;       /* who asked, kept with the override: "uid=1000" */
+    bool restored;        /* read back from the state file at start: logged as
+                             by=state-file, with `by` as set_by */
 } sb_override_t;
 
 /* Apply one override; it is logged, and the answer follows at once.

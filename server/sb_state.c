@@ -129,13 +129,13 @@ static bool restore(const char *path, size_t i, json_t *item, sb_prober_t *probe
         log_dropped(path, action, profile, endpoint, "expired", SB_LOG_INFO);
         return false;
     }
-    char by_text[64], why[256];
-    snprintf(by_text, sizeof(by_text), "%s (restored)", by != NULL ? by : "state-file");
+    char why[256];
     o.profile = profile;
     o.endpoint = endpoint;
     o.force_up = strcmp(state, "down") != 0;
     o.until_ms = until;
-    o.by = by_text;
+    o.by = by; /* the setter stays the setter: saved again as it was */
+    o.restored = true;
     int rc = sb_prober_override(prober, &o, why, sizeof(why));
     if (rc < 0 && rc != -EALREADY) {
         log_dropped(path, action, profile, endpoint, why, SB_LOG_WARNING);

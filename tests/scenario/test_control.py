@@ -230,13 +230,24 @@ class Control(ScenarioCase):
 
         srv = self.server(zones, state_file=state_file)
         srv.wait_log(r"event=state-restored file=.* overrides=2", 1.0)
+        uid = os.getuid()
+        # Logged as restored, with whoever set it; every value parseable.
+        srv.wait_log(r"event=override action=switchover profile=www\.example\.com\. endpoint=west "
+                     rf'by=state-file set_by="uid={uid}"$', 1.0)
+        srv.wait_log(r"event=override action=force profile=www\.example\.com\. endpoint=east "
+                     rf'state=down until_ms=\d+ by=state-file set_by="uid={uid}"$', 1.0)
         # The very first answer already follows the restored switchover.
         self.assertEqual(self.answer(srv), "west.example.com.")
         www = self.status(srv)["www.example.com."]
         self.assertEqual(www["switchover"], "west")
+        self.assertEqual((www["switchover_by"], www["endpoints"][0]["forced_by"]),
+                         (f"uid={uid}", f"uid={uid}"))
         self.assertEqual(www["endpoints"][0]["forced"], "down")
-        self.assertIn("(restored)", www["endpoints"][0]["forced_by"])
         srv.ctl("failback", "www.example.com.")
+        # Saved again, the setter is still the setter (not "... (restored)").
+        with open(state_file) as f:
+            self.assertEqual([(o["action"], o["by"]) for o in json.load(f)["overrides"]],
+                             [("force", f"uid={uid}")])
         srv.ctl("unforce", "www.example.com.", "east")
         with open(state_file) as f:
             self.assertEqual(json.load(f)["overrides"], [])
