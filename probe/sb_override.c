@@ -193,16 +193,21 @@ void sb_override_expire(uv_timer_t *t)
 {
     sb_prober_t *p = t->data;
     int64_t now = sb_prober_wall_ms();
+    bool changed = false;
     for (size_t i = 0; i < p->ep_count; i++) {
         sb_ep_state_t *es = &p->eps[i];
         if (es->forced == 0 || es->force_until_ms == 0 || now < es->force_until_ms)
             continue;
         es->forced = 0;
         es->force_until_ms = 0;
+        changed = true;
         sb_log(SB_LOG_INFO, "override", "action=unforce profile=%s endpoint=%s by=expiry",
                es->ps->profile->owner_text, es->ep->name);
         sb_prober_reselect(es->ps, "override-expired");
     }
+    /* The state file keeps what is in force: it must be written again. */
+    if (changed && p->overrides_changed != NULL)
+        p->overrides_changed(p->overrides_changed_arg);
 }
 
 /* ---- status -------------------------------------------------------------- */

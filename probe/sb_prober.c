@@ -824,6 +824,8 @@ int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *
     p->carry = carry;
     p->max_inflight = cfg->max_in_flight > 0 ? cfg->max_in_flight : 1;
     p->resolvers = cfg->resolvers;
+    p->overrides_changed = cfg->overrides_changed;
+    p->overrides_changed_arg = cfg->overrides_changed_arg;
     int rc = uv_loop_init(&p->loop);
     if (rc == 0)
         rc = uv_mutex_init(&p->lock);

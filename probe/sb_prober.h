@@ -46,6 +46,12 @@ typedef struct {
      * ("127.0.0.1:53,[::1]:53"); NULL: those in /etc/resolv.conf.
      * Borrowed: must outlive the worker. */
     const char *resolvers;
+    /* Called on the worker's thread when the overrides changed by
+     * themselves (a forced state reached its end), so that the state file
+     * is saved again. It must only hand the news to another thread (as
+     * uv_async_send does). NULL: nobody is told. */
+    void (*overrides_changed)(void *arg);
+    void *overrides_changed_arg;
 } sb_prober_config_t;
 
 /* What a running worker knows that a reload keeps (sb_carry.c). */

@@ -111,6 +111,8 @@ struct sb_prober {
     uv_async_t call_async;
     struct sb_prober_call *call;
     uv_timer_t expiry; /* ends forced states that were given a duration */
+    void (*overrides_changed)(void *arg);
+    void *overrides_changed_arg;
     /* Runs whose deadline passed, judged after the next poll (on_deadline). */
     sb_check_t *expiring;
     uv_check_t expire_check;

@@ -177,7 +177,24 @@ static void log_listening(const sb_net_t *net, size_t count)
 typedef struct {
     uv_loop_t loop;
     uv_signal_t sigs[3];
+    uv_async_t overrides_changed; /* the probe worker ended a force by itself */
 } control_t;
+
+static void save_overrides(server_t *s);
+
+static void on_overrides_changed(uv_async_t *a)
+{
+    server_t *s = a->data;
+    if (s->prober != NULL) /* NULL once stopping has stopped it */
+        save_overrides(s);
+}
+
+/* On the probe worker's thread: hand the news to the control loop, which
+ * writes the state file. */
+static void notify_overrides_changed(void *arg)
+{
+    uv_async_send(arg);
+}
 
 static int control_open(control_t *c, server_t *s)
 {
@@ -189,11 +206,16 @@ static int control_open(control_t *c, server_t *s)
         c->sigs[i].data = s;
         uv_signal_start(&c->sigs[i], on_signal, nums[i]);
     }
+    uv_async_init(&c->loop, &c->overrides_changed, on_overrides_changed);
+    c->overrides_changed.data = s;
+    s->probe_cfg.overrides_changed = notify_overrides_changed;
+    s->probe_cfg.overrides_changed_arg = &c->overrides_changed;
     return 0;
 }
 
 static void control_close(control_t *c)
 {
+    uv_close((uv_handle_t *)&c->overrides_changed, NULL);
     for (int i = 0; i < 3; i++)
         uv_close((uv_handle_t *)&c->sigs[i], NULL);
     uv_run(&c->loop, UV_RUN_DEFAULT);
@@ -512,6 +534,9 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     sb_metrics_stop(s.metrics); /* its sources read `net` and the prober */
     sb_net_stop(net, SHUTDOWN_DRAIN_MS);
     sb_prober_stop(s.prober);
+    uv_mutex_lock(&s.prober_lock);
+    s.prober = NULL;
+    uv_mutex_unlock(&s.prober_lock);
     control_close(&control);
     sb_gen_free(s.gen);
     uv_mutex_destroy(&s.prober_lock);

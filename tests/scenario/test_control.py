@@ -25,6 +25,12 @@ www   profile priority ttl=5 {{
 """
 
 
+def saved_overrides(srv):
+    """(action, endpoint) of each override in the server's state file."""
+    with open(srv.state_file) as f:
+        return [(o["action"], o["endpoint"]) for o in json.load(f)["overrides"]]
+
+
 def overrides_logged(srv, start, until):
     """The actions of the override lines from `start` up to the first that
     contains `until` (waited for): a line that should not be there shows up
@@ -143,9 +149,12 @@ class Control(ScenarioCase):
         srv.ctl("force", "www.example.com.", "east", "down", "--for", "1s")
         self.assertEqual(self.answer(srv), "west.example.com.")
         self.assertEqual(self.status(srv)["www.example.com."]["endpoints"][0]["forced"], "down")
+        self.assertEqual(saved_overrides(srv), [("force", "east")])
         srv.wait_log(r"event=override action=unforce profile=www\.example\.com\. endpoint=east "
                      r"by=expiry", 3.0, start=mark)
         wait_until(lambda: self.answer(srv) == "east.example.com.", 1.0, "east back")
+        # The state file is written again when a force ends by itself.
+        wait_until(lambda: saved_overrides(srv) == [], 2.0, "the state file without the force")
 
         # switchover while the primary is healthy: a DR drill.
         srv.ctl("switchover", "www.example.com.", "west")
