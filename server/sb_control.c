@@ -17,31 +17,57 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+typedef struct client client_t;
+
 struct sb_control {
     uv_pipe_t server;
     sb_control_config_t cfg;
     char *path;
     char *state_file;
+    client_t *clients; /* every connection not yet closed */
+    bool closing;      /* sb_control_close() was called: no request runs */
+    bool server_closed;
 };
 
-typedef struct {
+struct client {
     uv_pipe_t pipe;
     sb_control_t *ctl;
+    client_t *prev, *next;
     char *in;
     size_t in_len;
     char *out;
+    bool replying; /* the request was read; its reply comes or is on its way */
     uv_write_t write;
     char by[32];
-} client_t;
+};
+
+/* The control object goes once its socket and every client are closed:
+ * a reply still being written keeps it. */
+static void maybe_free(sb_control_t *ctl)
+{
+    if (!ctl->server_closed || ctl->clients != NULL)
+        return;
+    free(ctl->path);
+    free(ctl->state_file);
+    free(ctl);
+}
 
 /* ---- replying -------------------------------------------------------------- */
 
 static void on_client_closed(uv_handle_t *h)
 {
     client_t *c = h->data;
+    sb_control_t *ctl = c->ctl;
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        ctl->clients = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
     free(c->in);
     free(c->out);
     free(c);
+    maybe_free(ctl);
 }
 
 static void client_close(client_t *c)
@@ -59,6 +85,7 @@ static void on_written(uv_write_t *w, int status)
 /* Send `reply` (consumed) and close. */
 static void reply(client_t *c, json_t *reply)
 {
+    c->replying = true;
     c->out = json_dumps(reply, JSON_COMPACT);
     json_decref(reply);
     if (c->out == NULL) {
@@ -220,6 +247,10 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void handle(client_t *c)
 {
     uv_read_stop((uv_stream_t *)&c->pipe);
+    if (c->ctl->closing) { /* the probe worker may be gone already */
+        reply(c, failure("the server is stopping"));
+        return;
+    }
     c->in[c->in_len] = '\0';
     json_error_t jerr;
     json_t *req = json_loads(c->in, JSON_DISABLE_EOF_CHECK, &jerr);
@@ -262,6 +293,10 @@ static void on_connection(uv_stream_t *server, int status)
     if (c == NULL)
         return;
     c->ctl = ctl;
+    c->next = ctl->clients;
+    if (c->next != NULL)
+        c->next->prev = c;
+    ctl->clients = c;
     uv_pipe_init(server->loop, &c->pipe, 0);
     c->pipe.data = c;
     if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0) {
@@ -353,16 +388,25 @@ void sb_control_set_prober(sb_control_t *ctl, sb_prober_t *prober)
 static void on_server_closed(uv_handle_t *h)
 {
     sb_control_t *ctl = h->data;
-    free(ctl->path);
-    free(ctl->state_file);
-    free(ctl);
+    ctl->server_closed = true;
+    maybe_free(ctl);
 }
 
+/* Nothing may reach the probe worker after this: the server stops it
+ * next. A client still sending its request is told so at once rather than
+ * served on the way out; a reply already made is still delivered. */
 void sb_control_close(sb_control_t *ctl)
 {
     if (ctl == NULL)
         return;
+    ctl->closing = true;
     if (ctl->path != NULL)
         unlink(ctl->path);
     uv_close((uv_handle_t *)&ctl->server, on_server_closed);
+    for (client_t *c = ctl->clients; c != NULL; c = c->next) {
+        if (c->replying || uv_is_closing((uv_handle_t *)&c->pipe))
+            continue;
+        uv_read_stop((uv_stream_t *)&c->pipe);
+        reply(c, failure("the server is stopping"));
+    }
 }

@@ -5,6 +5,7 @@ Nothing here sleeps and hopes: every wait is `wait_until(condition,
 deadline)`, which polls and fails with a description when time runs out.
 """
 import ctypes
+import json
 import os
 import re
 import shutil
@@ -304,6 +305,28 @@ def read_frame(sock):
         return None
     (n,) = struct.unpack("!H", head)
     return exactly(n, False)
+
+
+def read_line(sock):
+    """Bytes from a stream socket up to a newline (kept) or the end of the
+    stream: one reply of the control socket."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def control_request(path, request):
+    """One request (a dict) on the control socket at `path`, without
+    `switchboard ctl`; the reply, decoded."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(path)
+        s.sendall(json.dumps(request).encode() + b"\n")
+        return json.loads(read_line(s))
 
 
 _ldns = None

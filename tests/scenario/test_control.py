@@ -6,7 +6,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import stat
 import tempfile
 
@@ -43,21 +42,6 @@ def overrides_logged(srv, start, until):
             if until in line:
                 return actions
     return actions
-
-
-def raw_request(srv, request):
-    """One request on the control socket, without `switchboard ctl`."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(10)
-        s.connect(srv.control_socket)
-        s.sendall(json.dumps(request).encode() + b"\n")
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    return json.loads(data)
 
 
 class Control(ScenarioCase):
@@ -203,9 +187,9 @@ class Control(ScenarioCase):
                 "for a force without end)\n")))
         # The same on the socket, for tools that speak its protocol.
         for seconds in (0, -5, 8760 * 3600 + 1):
-            reply = raw_request(srv, {"command": "force", "profile": "www.example.com",
-                                      "endpoint": "east", "state": "down",
-                                      "for_seconds": seconds})
+            reply = sbtest.control_request(srv.control_socket, {
+                "command": "force", "profile": "www.example.com", "endpoint": "east",
+                "state": "down", "for_seconds": seconds})
             self.assertEqual(reply, {"ok": False, "error": (
                 "for_seconds must be from 1 to 31536000 (leave it out for a force without "
                 "end)")})

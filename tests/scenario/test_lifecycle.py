@@ -84,6 +84,27 @@ class Lifecycle(ScenarioCase):
             self.assertEqual(f.read(), saved)
         json.loads(saved)
 
+    def test_sigterm_with_a_ctl_request_pending(self):
+        # A ctl client connected before SIGTERM whose request arrives after
+        # it: the server must not serve it with a stopped probe worker.
+        east = self.endpoint("http", bind="127.0.0.10")
+        srv = self.server({"example.com.zone": zone(east)})
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+            c.settimeout(10)
+            c.connect(srv.control_socket)
+            srv.ctl("status")  # the server has accepted the connection above
+            mark = len(srv.lines)
+            srv.proc.send_signal(signal.SIGTERM)
+            srv.wait_log(r"event=stopping signal=SIGTERM", 5.0, start=mark)
+            try:
+                c.sendall(b'{"command": "status"}\n')
+            except OSError:
+                pass  # already answered and closed: the reply is still there to read
+            reply = sbtest.read_line(c)
+        self.assertEqual(json.loads(reply), {"ok": False, "error": "the server is stopping"})
+        self.assertEqual(srv.proc.wait(timeout=10), 0)
+        srv.wait_log(r"event=stopped", 1.0, start=mark)
+
 
 if __name__ == "__main__":
     sbtest.main()
