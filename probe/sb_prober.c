@@ -873,7 +873,7 @@ bool sb_prober_wait_first_round(sb_prober_t *p, uint32_t timeout_ms)
 {
     uint64_t deadline = uv_hrtime() + (uint64_t)timeout_ms * 1000000;
     uv_mutex_lock(&p->lock);
-    while (p->first_pending > 0) {
+    while (p->first_pending > 0 && !p->wait_interrupted) {
         uint64_t now = uv_hrtime();
         if (now >= deadline || uv_cond_timedwait(&p->cond, &p->lock, deadline - now) != 0)
             break;
@@ -881,6 +881,14 @@ bool sb_prober_wait_first_round(sb_prober_t *p, uint32_t timeout_ms)
     bool done = p->first_pending == 0;
     uv_mutex_unlock(&p->lock);
     return done;
+}
+
+void sb_prober_interrupt_wait(sb_prober_t *p)
+{
+    uv_mutex_lock(&p->lock);
+    p->wait_interrupted = true;
+    uv_cond_broadcast(&p->cond);
+    uv_mutex_unlock(&p->lock);
 }
 
 size_t sb_prober_endpoint_count(const sb_prober_t *p)

@@ -24,7 +24,11 @@
  * probes' timeouts); sb_prober_stop() stops probing and joins the thread.
  *
  * Ownership: the prober borrows the generation, which must outlive it.
- * Thread: the sb_prober_* functions are called from one controlling thread.
+ * Thread: sb_prober_start() and sb_prober_stop() may run on different
+ * threads, one after the other (a reload starts a worker on a thread of
+ * libuv's pool; the control loop stops it). The calls that run on the
+ * worker's thread (overrides, status, carry, metrics) may come from any
+ * thread; they run one at a time.
  */
 #ifndef SB_PROBER_H
 #define SB_PROBER_H
@@ -77,8 +81,13 @@ size_t sb_prober_carried_count(const sb_prober_t *p);
 uint32_t sb_prober_first_round_bound(const sb_gen_t *gen, unsigned max_in_flight);
 
 /* Wait until every probed endpoint has had one result, or `timeout_ms`
- * passes. Returns true when the round completed. */
+ * passes, or sb_prober_interrupt_wait() is called. Returns true when the
+ * round completed. */
 bool sb_prober_wait_first_round(sb_prober_t *p, uint32_t timeout_ms);
+
+/* Make a sb_prober_wait_first_round() on another thread return at once, and
+ * every later one too (a reload abandoned at shutdown). Any thread. */
+void sb_prober_interrupt_wait(sb_prober_t *p);
 
 /* Number of endpoints, and of distinct checks run for them. */
 size_t sb_prober_endpoint_count(const sb_prober_t *p);
@@ -86,8 +95,9 @@ size_t sb_prober_check_count(const sb_prober_t *p);
 
 /* ---- operator overrides and status (sb_override.c) ----------------------
  * Each call runs on the worker's thread and waits for it: the worker owns
- * all state, and its loop never blocks, so the wait is short. Call from the
- * controlling thread only, one call at a time. */
+ * all state, and its loop never blocks, so the wait is short. Calls from
+ * several threads (the control loop, a metrics scrape, a reload taking its
+ * carry) are run one after the other. */
 
 typedef enum {
     SB_OVERRIDE_DRAIN, /* never answer the endpoint; still probed */

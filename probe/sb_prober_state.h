@@ -107,7 +107,7 @@ struct sb_prober {
     uint64_t queue_logged_at;
     sb_histogram_t queue_wait; /* each run's wait for a slot (carried over a reload) */
     uint64_t rng;
-    /* Calls from the controlling thread (overrides, status), one at a time. */
+    /* Calls from other threads (overrides, status, carry), one at a time. */
     uv_async_t call_async;
     struct sb_prober_call *call;
     uv_timer_t expiry; /* ends forced states that were given a duration */
@@ -121,11 +121,12 @@ struct sb_prober {
     uv_mutex_t lock;
     uv_cond_t cond;
     size_t first_pending;
+    bool wait_interrupted; /* sb_prober_interrupt_wait() */
     bool started;
     int start_status;
 };
 
-/* A call from the controlling thread, run on the worker's loop. */
+/* A call from another thread, run on the worker's loop. */
 typedef struct sb_prober_call {
     void (*run)(sb_prober_t *p, struct sb_prober_call *call);
     bool done;

@@ -3,7 +3,9 @@
  *
  * `serve` loads and checks every zone, binds the listeners, runs the first
  * round of probes, and only then starts answering, so that the first answer
- * is already right. SIGTERM and SIGINT stop it gracefully.
+ * is already right. SIGHUP (and `ctl reload`) reloads the zones without
+ * blocking the control loop (sb_reload). SIGTERM and SIGINT stop it
+ * gracefully, abandoning a reload in progress.
  */
 #include "sb_control.h"
 #include "sb_ctl.h"
@@ -15,6 +17,7 @@
 #include "sb_net.h"
 #include "sb_options.h"
 #include "sb_prober.h"
+#include "sb_reload.h"
 #include "sb_state.h"
 
 #include <ares.h>
@@ -105,24 +108,26 @@ typedef struct {
     sb_prober_config_t probe_cfg;
     sb_control_t *ctl;
     sb_net_t *net;
+    sb_reload_t *reload; /* NULL until serving, and again once stopping */
     unsigned generation;
     sb_metrics_t *metrics;
     uv_mutex_t prober_lock; /* a scrape reads `prober` while a reload swaps it */
+    bool stopping;
 } server_t;
 
-static void on_reload_signal(server_t *s);
-static int reload(void *arg, char *err, size_t errlen);
-
-static void on_signal(uv_signal_t *s, int signum)
+static void on_signal(uv_signal_t *h, int signum)
 {
+    server_t *s = h->data;
     if (signum == SIGHUP) {
-        server_t *srv = s->data;
-        if (srv->ctl != NULL) /* serving: not during start-up */
-            on_reload_signal(srv);
+        if (s->reload != NULL)
+            sb_reload_request(s->reload, "SIGHUP", NULL, NULL);
         return;
     }
+    if (s->stopping) /* a second signal while a reload is abandoned */
+        return;
+    s->stopping = true;
     sb_log(SB_LOG_INFO, "stopping", "signal=%s", signum == SIGTERM ? "SIGTERM" : "SIGINT");
-    uv_stop(s->loop);
+    uv_stop(h->loop);
 }
 
 /* Bind the listeners. The default addresses include [::]:53; a host without
@@ -265,8 +270,7 @@ static int open_control(server_t *s, control_t *control)
         .mode = o->control_mode,
         .prober = s->prober,
         .state_file = o->state_file,
-        .reload = reload,
-        .reload_arg = s,
+        .reload = s->reload,
     };
     char err[512], q[SB_LOG_QUOTE_MAX];
     int rc = sb_control_open(&s->ctl, &control->loop, &cfg, err, sizeof(err));
@@ -318,9 +322,9 @@ static void log_loaded(const sb_gen_t *gen)
 static void report_errors(sb_diag_t *diag, int rc, char *err, size_t errlen)
 {
     size_t n = sb_diag_count(diag), used = 0;
+    const char *msg;
     err[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        const char *msg = sb_diag_message(diag, i);
+    for (size_t i = 0; (msg = sb_diag_message(diag, i)) != NULL; i++) {
         char q[SB_LOG_QUOTE_MAX];
         sb_log(SB_LOG_ERROR, "reload-error", "message=%s", sb_log_quote(q, sizeof(q), msg, true));
         if (i < 3 && used < errlen)
@@ -332,114 +336,96 @@ static void report_errors(sb_diag_t *diag, int rc, char *err, size_t errlen)
         snprintf(err, errlen, "%s", sb_strerror(rc));
 }
 
-/* Load every zone file again; on any error, log them all (and put the
- * first ones in `err`). */
-static int reload_load(server_t *s, sb_gen_t **gen, char *err, size_t errlen)
+/* A start-up step that failed: the process exits 1 after this line. */
+static void log_failure(const char *event, int rc)
 {
-    sb_diag_t *diag = sb_diag_new();
-    if (diag == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return -ENOMEM;
-    }
-    int rc = sb_gen_load(gen, s->o->zones_dir, diag);
-    if (rc < 0 || sb_diag_count(diag) > 0) {
-        report_errors(diag, rc, err, errlen);
-        sb_log(SB_LOG_ERROR, "reload-failed",
-               "errors=%zu generation=%u action=\"still serving the previous configuration\"",
-               sb_diag_count(diag), s->generation);
-        sb_gen_free(*gen);
-        *gen = NULL;
-        rc = rc < 0 ? rc : -EINVAL;
-    }
-    sb_diag_free(diag);
-    return rc;
+    char q[SB_LOG_QUOTE_MAX];
+    sb_log(SB_LOG_ERROR, event, "reason=%s", sb_log_quote(q, sizeof(q), sb_strerror(rc), true));
 }
 
-/* Start probing the new generation from the old probe worker's knowledge,
- * wait for its new endpoints' first results, and get counters ready for
- * its answers. On failure nothing has changed, and `gen` is freed. */
-static int reload_prepare(server_t *s, sb_gen_t *gen, sb_prober_t **prober, bool *complete,
-                          char *err, size_t errlen)
+/* A reload that did not build: every error logged, the first ones for
+ * the ctl callers; the previous configuration goes on serving. */
+static int reload_failed(server_t *s, const sb_reload_result_t *res, char *err, size_t errlen)
 {
-    sb_prober_carry_t *carry = sb_prober_carry_take(s->prober);
-    int rc = sb_prober_start(prober, gen, &s->probe_cfg, carry);
-    sb_prober_carry_free(carry);
-    if (rc < 0) {
-        snprintf(err, errlen, "cannot start probing the new configuration: %s", sb_strerror(rc));
-    } else {
-        uint32_t bound =
-            sb_prober_first_round_bound(gen, s->probe_cfg.max_in_flight) + FIRST_ROUND_SLACK_MS;
-        *complete = sb_prober_wait_first_round(*prober, bound);
-        if ((rc = sb_net_count_answers(s->net, gen)) < 0) {
-            snprintf(err, errlen, "cannot count the new configuration's answers: %s",
-                     sb_strerror(rc));
-            sb_prober_stop(*prober);
-        }
-    }
-    if (rc < 0) {
+    if (s->metrics != NULL)
+        sb_metrics_count_reload(s->metrics, false);
+    if (res->probing_failed) {
+        snprintf(err, errlen, "cannot start probing the new configuration: %s",
+                 sb_strerror(res->rc));
         char q[SB_LOG_QUOTE_MAX];
         sb_log(SB_LOG_ERROR, "reload-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
-        sb_gen_free(gen);
+        return res->rc;
     }
-    return rc;
+    report_errors(res->diag, res->rc, err, errlen);
+    sb_log(SB_LOG_ERROR, "reload-failed",
+           "errors=%zu generation=%u action=\"still serving the previous configuration\"",
+           sb_diag_count(res->diag), s->generation);
+    return res->rc;
 }
 
-/* DNS workers move to the new generation with one atomic store; the old
- * one (and its answer counters) is freed once no worker can still be
- * reading it (RCU). */
-static void reload_swap(server_t *s, sb_gen_t *gen, sb_prober_t *prober)
+/* Serve what a reload built (sb_reload ran the load, the carry and the new
+ * worker's first round on a pool thread). DNS workers move to the new
+ * generation with one atomic store; the old one is freed once no worker can
+ * still be reading it (RCU), after its probe worker has stopped. */
+static int install(server_t *s, sb_reload_result_t *res, char *err, size_t errlen)
 {
     sb_gen_t *old_gen = s->gen;
     sb_prober_t *old_prober = s->prober;
-    atomic_store_explicit(&current_gen, gen, memory_order_release);
+    int rc = sb_net_count_answers(s->net, res->gen);
+    if (rc < 0) { /* the reloader frees what it built */
+        char q[SB_LOG_QUOTE_MAX];
+        snprintf(err, errlen, "cannot count the new configuration's answers: %s", sb_strerror(rc));
+        sb_log(SB_LOG_ERROR, "reload-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
+        if (s->metrics != NULL)
+            sb_metrics_count_reload(s->metrics, false);
+        return rc;
+    }
+    atomic_store_explicit(&current_gen, res->gen, memory_order_release);
     urcu_memb_synchronize_rcu();
     sb_net_retire_counts(s->net);
     uv_mutex_lock(&s->prober_lock);
-    s->prober = prober;
+    s->prober = res->prober;
     uv_mutex_unlock(&s->prober_lock);
+    sb_control_set_prober(s->ctl, res->prober);
     sb_prober_stop(old_prober);
     sb_gen_free(old_gen);
-    s->gen = gen;
+    s->gen = res->gen;
     s->generation++;
-    if (s->metrics != NULL)
+    if (s->metrics != NULL) {
         sb_metrics_set_generation(s->metrics, s->generation);
-    sb_control_set_prober(s->ctl, prober);
-    save_overrides(s); /* overrides of endpoints that are gone are gone */
-}
-
-/* Load the configuration again and swap it in, or keep serving the old
- * one. The new probe worker starts from the old one's knowledge (health
- * of unchanged probes, overrides) and decides its new endpoints before
- * the swap. Runs on the controlling thread; queries never wait for it. */
-static int reload(void *arg, char *err, size_t errlen)
-{
-    server_t *s = arg;
-    uint64_t t0 = uv_hrtime();
-    sb_gen_t *gen = NULL;
-    sb_prober_t *prober = NULL;
-    bool complete = false;
-    int rc = reload_load(s, &gen, err, errlen);
-    if (rc == 0)
-        rc = reload_prepare(s, gen, &prober, &complete, err, errlen);
-    if (s->metrics != NULL)
-        sb_metrics_count_reload(s->metrics, rc == 0);
-    if (rc < 0)
-        return rc;
-    reload_swap(s, gen, prober);
+        sb_metrics_count_reload(s->metrics, true);
+    }
+    save_overrides(s); /* overrides dropped by the reload are gone from it */
     sb_log(SB_LOG_INFO, "reload-done",
            "generation=%u zones=%zu profiles=%zu endpoints=%zu carried=%zu first_round=%s "
            "elapsed_ms=%llu",
-           s->generation, sb_gen_zone_count(gen), sb_gen_profile_count(gen), endpoint_total(gen),
-           sb_prober_carried_count(prober), complete ? "complete" : "incomplete",
-           (unsigned long long)((uv_hrtime() - t0) / 1000000));
+           s->generation, sb_gen_zone_count(s->gen), sb_gen_profile_count(s->gen),
+           endpoint_total(s->gen), sb_prober_carried_count(s->prober),
+           res->first_round_complete ? "complete" : "incomplete",
+           (unsigned long long)((uv_hrtime() - res->started_ns) / 1000000));
     return 0;
 }
 
-static void on_reload_signal(server_t *s)
+static int finish_reload(void *arg, sb_reload_result_t *res, char *err, size_t errlen)
 {
-    char err[1024];
-    sb_log(SB_LOG_INFO, "reload-requested", "by=SIGHUP");
-    reload(s, err, sizeof(err));
+    server_t *s = arg;
+    return res->rc < 0 ? reload_failed(s, res, err, errlen) : install(s, res, err, errlen);
+}
+
+static int start_reloader(server_t *s, control_t *control)
+{
+    sb_reload_config_t cfg = {
+        .zones_dir = s->o->zones_dir,
+        .probe_cfg = s->probe_cfg,
+        .first_round_slack_ms = FIRST_ROUND_SLACK_MS,
+        .serving = s->prober,
+        .finish = finish_reload,
+        .arg = s,
+    };
+    int rc = sb_reload_new(&s->reload, &control->loop, &cfg);
+    if (rc < 0)
+        log_failure("start-failed", rc);
+    return rc;
 }
 
 /* Prometheus metrics, when --metrics-listen is given: bound right after the
@@ -473,12 +459,78 @@ static int start_metrics(server_t *s, sb_net_t *net, sb_metrics_t **m)
     return 0;
 }
 
+/* The probe worker, the overrides saved before a restart, the reloader and
+ * the control socket, in that order: ctl sees the restored state. */
+static int start_probing(server_t *s, control_t *control)
+{
+    sb_prober_t *prober = NULL;
+    int rc = sb_prober_start(&prober, s->gen, &s->probe_cfg, NULL);
+    if (rc < 0) {
+        log_failure("prober-failed", rc);
+        return rc;
+    }
+    uv_mutex_lock(&s->prober_lock);
+    s->prober = prober;
+    uv_mutex_unlock(&s->prober_lock);
+    restore_overrides(s->o, s->prober);
+    rc = start_reloader(s, control);
+    if (rc == 0)
+        rc = open_control(s, control);
+    return rc;
+}
+
+/* Answer once the first round is in (bounded), so that the first answer
+ * already reflects the endpoints' health. */
+static int start_answering(server_t *s, sb_net_t *net)
+{
+    uint64_t t0 = uv_hrtime();
+    uint32_t bound =
+        sb_prober_first_round_bound(s->gen, s->probe_cfg.max_in_flight) + FIRST_ROUND_SLACK_MS;
+    bool complete = sb_prober_wait_first_round(s->prober, bound);
+    size_t states[3];
+    sb_prober_count_states(s->prober, states);
+    sb_log(complete ? SB_LOG_INFO : SB_LOG_WARNING, "first-round",
+           "complete=%s elapsed_ms=%llu endpoints_up=%zu endpoints_down=%zu "
+           "endpoints_checking=%zu",
+           complete ? "yes" : "no", (unsigned long long)((uv_hrtime() - t0) / 1000000),
+           states[SB_HEALTH_UP], states[SB_HEALTH_DOWN], states[SB_HEALTH_CHECKING]);
+    int rc = sb_net_count_answers(net, s->gen);
+    if (rc == 0) {
+        atomic_store_explicit(&current_gen, s->gen, memory_order_release);
+        rc = sb_net_start(net, &current_gen);
+    }
+    if (rc < 0) {
+        log_failure("start-failed", rc);
+        return rc;
+    }
+    log_listening(net, s->o->listen_count);
+    sb_log(SB_LOG_INFO, "ready", "generation=%u", s->generation);
+    return 0;
+}
+
+/* The order matters: first nothing more from ctl reaches the probe worker,
+ * then a reload in progress is abandoned (it may be reading from the
+ * worker), and only then do metrics, DNS and probing stop. */
+static void stop_serving(server_t *s, sb_net_t *net, control_t *control)
+{
+    sb_control_close(s->ctl);
+    sb_reload_t *reload = s->reload;
+    s->reload = NULL; /* SIGHUP is ignored from here on */
+    sb_reload_close(reload);
+    sb_metrics_stop(s->metrics); /* its sources read `net` and the prober */
+    sb_net_stop(net, SHUTDOWN_DRAIN_MS);
+    sb_prober_stop(s->prober);
+    uv_mutex_lock(&s->prober_lock);
+    s->prober = NULL;
+    uv_mutex_unlock(&s->prober_lock);
+    control_close(control);
+}
+
 static int serve(sb_options_t *o, sb_gen_t *gen)
 {
     server_t s = {.o = o, .gen = gen, .generation = 1};
     sb_net_t *net = NULL;
     control_t control;
-    char q[SB_LOG_QUOTE_MAX];
     if (uv_mutex_init(&s.prober_lock) != 0 || control_open(&control, &s) < 0) {
         sb_gen_free(gen);
         return -ENOMEM;
@@ -494,50 +546,13 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     s.net = net;
     if (rc == 0)
         rc = start_metrics(&s, net, &s.metrics);
-    sb_prober_t *prober = NULL;
-    if (rc == 0 && (rc = sb_prober_start(&prober, gen, &s.probe_cfg, NULL)) < 0)
-        sb_log(SB_LOG_ERROR, "prober-failed", "reason=%s",
-               sb_log_quote(q, sizeof(q), sb_strerror(rc), true));
-    uv_mutex_lock(&s.prober_lock);
-    s.prober = prober;
-    uv_mutex_unlock(&s.prober_lock);
-    if (rc == 0) {
-        restore_overrides(o, s.prober);
-        rc = open_control(&s, &control);
-    }
-    if (rc == 0) {
-        uint64_t t0 = uv_hrtime();
-        uint32_t bound =
-            sb_prober_first_round_bound(gen, s.probe_cfg.max_in_flight) + FIRST_ROUND_SLACK_MS;
-        bool complete = sb_prober_wait_first_round(s.prober, bound);
-        size_t states[3];
-        sb_prober_count_states(s.prober, states);
-        sb_log(complete ? SB_LOG_INFO : SB_LOG_WARNING, "first-round",
-               "complete=%s elapsed_ms=%llu endpoints_up=%zu endpoints_down=%zu "
-               "endpoints_checking=%zu",
-               complete ? "yes" : "no", (unsigned long long)((uv_hrtime() - t0) / 1000000),
-               states[SB_HEALTH_UP], states[SB_HEALTH_DOWN], states[SB_HEALTH_CHECKING]);
-        if ((rc = sb_net_count_answers(net, gen)) == 0) {
-            atomic_store_explicit(&current_gen, gen, memory_order_release);
-            rc = sb_net_start(net, &current_gen);
-        }
-        if (rc < 0)
-            sb_log(SB_LOG_ERROR, "start-failed", "reason=%s",
-                   sb_log_quote(q, sizeof(q), sb_strerror(rc), true));
-    }
-    if (rc == 0) {
-        log_listening(net, o->listen_count);
-        sb_log(SB_LOG_INFO, "ready", "generation=%u", s.generation);
+    if (rc == 0)
+        rc = start_probing(&s, &control);
+    if (rc == 0)
+        rc = start_answering(&s, net);
+    if (rc == 0)
         uv_run(&control.loop, UV_RUN_DEFAULT);
-    }
-    sb_control_close(s.ctl);
-    sb_metrics_stop(s.metrics); /* its sources read `net` and the prober */
-    sb_net_stop(net, SHUTDOWN_DRAIN_MS);
-    sb_prober_stop(s.prober);
-    uv_mutex_lock(&s.prober_lock);
-    s.prober = NULL;
-    uv_mutex_unlock(&s.prober_lock);
-    control_close(&control);
+    stop_serving(&s, net, &control);
     sb_gen_free(s.gen);
     uv_mutex_destroy(&s.prober_lock);
     if (rc == 0)

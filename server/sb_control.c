@@ -1,5 +1,6 @@
 #include "sb_control.h"
 
+#include "sb_error.h"
 #include "sb_log.h"
 #include "sb_state.h"
 #include "sb_value.h"
@@ -37,6 +38,8 @@ struct client {
     size_t in_len;
     char *out;
     bool replying; /* the request was read; its reply comes or is on its way */
+    json_t *req;   /* an override waiting for a reload to end */
+    sb_override_op_t op;
     uv_write_t write;
     char by[32];
 };
@@ -64,6 +67,7 @@ static void on_client_closed(uv_handle_t *h)
         ctl->clients = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
+    json_decref(c->req);
     free(c->in);
     free(c->out);
     free(c);
@@ -158,30 +162,38 @@ static const char *save_state(sb_control_t *ctl, char *err, size_t errlen)
     return err;
 }
 
-static json_t *run_override(client_t *c, sb_override_op_t op, json_t *req)
+/* The override `req` asks for, into `o` (its strings borrowed from req);
+ * NULL, or the failure to answer with. */
+static json_t *read_override(json_t *req, sb_override_t *o)
 {
-    const char *profile = NULL, *endpoint = NULL, *state = NULL;
+    const char *state = NULL;
     json_int_t for_seconds = 0;
     json_error_t jerr;
-    bool needs_endpoint = op != SB_OVERRIDE_FAILBACK;
-    if (json_unpack_ex(req, &jerr, 0, "{s:s, s?s, s?s, s?I}", "profile", &profile, "endpoint",
-                       &endpoint, "state", &state, "for_seconds", &for_seconds) != 0)
+    if (json_unpack_ex(req, &jerr, 0, "{s:s, s?s, s?s, s?I}", "profile", &o->profile, "endpoint",
+                       &o->endpoint, "state", &state, "for_seconds", &for_seconds) != 0)
         return failure("bad request: %s", jerr.text);
-    if (needs_endpoint && endpoint == NULL)
+    if (o->op != SB_OVERRIDE_FAILBACK && o->endpoint == NULL)
         return failure("%s needs an endpoint", json_string_value(json_object_get(req, "command")));
-    sb_override_t o = {.op = op, .profile = profile, .endpoint = endpoint, .by = c->by};
-    if (op == SB_OVERRIDE_FORCE) {
-        if (state == NULL || (strcmp(state, "up") != 0 && strcmp(state, "down") != 0))
-            return failure("force needs a state: up or down");
-        /* Present, it must be a real duration: 0 would mean "forever". */
-        bool timed = json_object_get(req, "for_seconds") != NULL;
-        if (timed && (for_seconds < 1 || for_seconds > SB_CONTROL_FOR_MAX_SECONDS))
-            return failure(
-                "for_seconds must be from 1 to %d (leave it out for a force without end)",
-                SB_CONTROL_FOR_MAX_SECONDS);
-        o.force_up = strcmp(state, "up") == 0;
-        o.until_ms = timed ? now_ms() + for_seconds * 1000 : 0;
-    }
+    if (o->op != SB_OVERRIDE_FORCE)
+        return NULL;
+    if (state == NULL || (strcmp(state, "up") != 0 && strcmp(state, "down") != 0))
+        return failure("force needs a state: up or down");
+    /* Present, it must be a real duration: 0 would mean "forever". */
+    bool timed = json_object_get(req, "for_seconds") != NULL;
+    if (timed && (for_seconds < 1 || for_seconds > SB_CONTROL_FOR_MAX_SECONDS))
+        return failure("for_seconds must be from 1 to %d (leave it out for a force without end)",
+                       SB_CONTROL_FOR_MAX_SECONDS);
+    o->force_up = strcmp(state, "up") == 0;
+    o->until_ms = timed ? now_ms() + for_seconds * 1000 : 0;
+    return NULL;
+}
+
+static json_t *run_override(client_t *c, sb_override_op_t op, json_t *req)
+{
+    sb_override_t o = {.op = op, .by = c->by};
+    json_t *bad = read_override(req, &o);
+    if (bad != NULL)
+        return bad;
     char why[512];
     int rc = sb_prober_override(c->ctl->cfg.prober, &o, why, sizeof(why));
     if (rc < 0 && rc != -EALREADY)
@@ -195,30 +207,62 @@ static json_t *run_override(client_t *c, sb_override_op_t op, json_t *req)
     return ok;
 }
 
+/* An override held back while a reload ran: it applies to the
+ * configuration that reload installed (the old worker, and anything given
+ * to it, is gone). */
+static void on_reload_ended(void *waiter, int rc, const char *message)
+{
+    (void)message;
+    client_t *c = waiter;
+    json_t *req = c->req;
+    c->req = NULL;
+    if (rc == -ECANCELED || c->ctl->closing)
+        reply(c, failure("the server is stopping"));
+    else
+        reply(c, run_override(c, c->op, req));
+    json_decref(req);
+}
+
+static void on_reloaded(void *waiter, int rc, const char *message)
+{
+    client_t *c = waiter;
+    if (rc == 0)
+        reply(c, json_pack("{s:b, s:s}", "ok", 1, "message", "reloaded"));
+    else if (rc == -ECANCELED)
+        reply(c, failure("%s", message));
+    else
+        reply(c, failure("reload failed: %s", message));
+}
+
+/* The reply, or NULL when it comes later (a reload; an override waiting
+ * for one). */
 static json_t *run_command(client_t *c, json_t *req)
 {
     const char *command = json_string_value(json_object_get(req, "command"));
-    sb_override_op_t op;
+    sb_control_t *ctl = c->ctl;
     if (command == NULL)
         return failure("bad request: no \"command\"");
-    if (strcmp(command, "status") == 0) {
-        json_t *status = sb_prober_status(c->ctl->cfg.prober);
+    if (strcmp(command, "status") == 0) { /* at once, even during a reload */
+        json_t *status = sb_prober_status(ctl->cfg.prober);
         if (status == NULL)
             return failure("out of memory");
         return json_pack("{s:b, s:o}", "ok", 1, "status", status);
     }
     if (strcmp(command, "reload") == 0) {
-        char err[1024] = "";
-        if (c->ctl->cfg.reload == NULL)
+        if (ctl->cfg.reload == NULL)
             return failure("reload is not available");
-        sb_log(SB_LOG_INFO, "reload-requested", "by=%s", c->by);
-        if (c->ctl->cfg.reload(c->ctl->cfg.reload_arg, err, sizeof(err)) < 0)
-            return failure("reload failed: %s", err);
-        return json_pack("{s:b, s:s}", "ok", 1, "message", "reloaded");
+        int rc = sb_reload_request(ctl->cfg.reload, c->by, on_reloaded, c);
+        return rc >= 0
+                   ? NULL
+                   : failure("%s", rc == -ECANCELED ? "the server is stopping" : sb_strerror(rc));
     }
-    if (op_of(command, &op))
-        return run_override(c, op, req);
-    return failure("unknown command '%s'", command);
+    if (!op_of(command, &c->op))
+        return failure("unknown command '%s'", command);
+    if (sb_reload_after(ctl->cfg.reload, on_reload_ended, c)) {
+        c->req = json_incref(req);
+        return NULL;
+    }
+    return run_override(c, c->op, req);
 }
 
 /* ---- reading a request ---------------------------------------------------------- */
@@ -247,6 +291,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void handle(client_t *c)
 {
     uv_read_stop((uv_stream_t *)&c->pipe);
+    c->replying = true;
     if (c->ctl->closing) { /* the probe worker may be gone already */
         reply(c, failure("the server is stopping"));
         return;
@@ -261,7 +306,8 @@ static void handle(client_t *c)
     }
     json_t *answer = run_command(c, req);
     json_decref(req);
-    reply(c, answer);
+    if (answer != NULL)
+        reply(c, answer);
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)

@@ -15,19 +15,30 @@
  * {"ok": false, "error": "..."}. Every override is logged with the peer's
  * uid (SO_PEERCRED) and saved to the state file before the reply.
  *
+ * While a reload runs (sb_reload), `status` is answered at once from the
+ * configuration being served; a `reload` joins the reloader's queue and is
+ * answered when the run that covers it ends; an override waits for the
+ * running reload to end and then applies to the configuration it
+ * installed.
+ *
  * The socket is created with mode 0600 (no other user may even connect;
  * the mode is configurable) in a directory created if missing. A stale
  * socket left by a crash is replaced; one that another live server answers
  * on is an error.
  *
  * Ownership: the control object owns its handles; sb_control_close()
- * closes them and removes the socket (run the loop afterwards).
+ * closes them and removes the socket (run the loop afterwards). From then
+ * on no request reaches the probe worker: a client whose request has not
+ * run is told "the server is stopping"; one waiting on the reloader is
+ * answered when sb_reload_close() abandons the run. The object is freed
+ * once its last client is.
  * Thread: the controlling thread's loop only.
  */
 #ifndef SB_CONTROL_H
 #define SB_CONTROL_H
 
 #include "sb_prober.h"
+#include "sb_reload.h"
 
 #include <stddef.h>
 #include <uv.h>
@@ -38,16 +49,12 @@
  * the shortest is one second. */
 #define SB_CONTROL_FOR_MAX_SECONDS (8760 * 3600)
 
-/* What `reload` does; returns 0 or a negative code with words in `err`. */
-typedef int (*sb_control_reload_fn)(void *arg, char *err, size_t errlen);
-
 typedef struct {
     const char *path;
     unsigned mode; /* permission bits of the socket, e.g. 0600 */
     sb_prober_t *prober;
     const char *state_file; /* where overrides are saved */
-    sb_control_reload_fn reload;
-    void *reload_arg;
+    sb_reload_t *reload;    /* NULL: `reload` is refused */
 } sb_control_config_t;
 
 typedef struct sb_control sb_control_t;

@@ -30,9 +30,9 @@ ephemeral port and still find it. Tests stop it with SIGKILL (the endpoint
 dies like a crashed server) and may start it again on the same port.
 On stderr, every HTTP request is a line "REQUEST <method> <path> <headers>",
 the headers a JSON list of [name, value] pairs as received (raw modes:
-"REQUEST raw"); huge adds "SENT <bytes>" when the client went away; a failed
-TLS handshake is "TLS-ERROR <words>", and the server name a TLS client
-asked for "SNI <name>".
+"REQUEST raw"; hang: one per connection accepted); huge adds "SENT <bytes>"
+when the client went away; a failed TLS handshake is "TLS-ERROR <words>",
+and the server name a TLS client asked for "SNI <name>".
 """
 import argparse
 import http
@@ -232,6 +232,7 @@ def serve_tcp(sock, mode, status):
             threading.Thread(target=huge, args=(conn, status), daemon=True).start()
         elif mode == "hang":
             held.append(conn)  # keep it open and silent
+            log("REQUEST raw")  # a probe has reached it
         elif mode == "reset":
             # Like a backend that crashes on the request: read it, then RST.
             read_request(conn)

@@ -168,6 +168,12 @@ class Server:
                                  f"{r.stderr}")
         return r.returncode, r.stdout, r.stderr
 
+    def ctl_start(self, *args):
+        """Start `switchboard ctl` against this server without waiting for
+        it; communicate() gives its stdout and stderr."""
+        return subprocess.Popen([BINARY, "ctl", "--socket", self.control_socket, *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
     def raw_udp(self, payload, timeout=1.0):
         """Send raw bytes; the reply's bytes, or None when nothing came."""
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:

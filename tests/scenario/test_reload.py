@@ -32,6 +32,22 @@ www   profile priority ttl=5 {{
 {extra}"""
 
 
+def slow(hang, name="slow"):
+    """A profile whose only endpoint accepts and never answers: a reload
+    that adds it waits its whole timeout (3 s) for the first round."""
+    return f"""{name}  profile priority ttl=5 {{
+          monitor http interval=5s timeout=3s port={hang.port}
+          endpoint c 127.0.0.14 priority=1
+      }}
+"""
+
+
+def finished(proc):
+    """(exit status, stdout, stderr) of a `ctl_start` process."""
+    out, err = proc.communicate(timeout=20)
+    return proc.returncode, out, err
+
+
 class Reload(ScenarioCase):
     def setUp(self):
         self.east = self.endpoint("http", bind="127.0.0.10")
@@ -197,6 +213,111 @@ www   profile priority ttl=5 {{
         status = json.loads(srv.ctl("--json", "status")[1])["status"]["profiles"]
         dead = [p for p in status if p["name"] == "dead.example.com."][0]
         self.assertTrue(dead["answering"]["ipv4_fail_open"])
+
+    def ask_reload(self, srv, text, *args, queued=False):
+        """Write `text` as the zone file and start `ctl ARGS reload`; the
+        ctl process, once the server has the request (behind the reload in
+        progress, with `queued`)."""
+        mark = len(srv.lines)
+        self.write(srv, text)
+        proc = srv.ctl_start(*args, "reload")
+        self.addCleanup(proc.kill)
+        srv.wait_log(r"event=reload-requested by=uid=\d+" + (" queued=yes" if queued else "") + "$",
+                     5.0, start=mark)
+        return proc
+
+    def start_slow_reload(self, srv, *args):
+        """A reload whose first round takes 3 s (see `slow`), once it has
+        read the zone files and is waiting for that round."""
+        self.hang = self.endpoint("hang", bind="127.0.0.14")
+        proc = self.ask_reload(srv, zone(self.east, self.west, version="v2",
+                                         extra=slow(self.hang)), *args)
+        wait_until(lambda: self.hang.requests > 0, 5.0, "the slow probe to start")
+        return proc
+
+    def test_status_answers_during_a_slow_reload(self):
+        srv = self.server({"example.com.zone": zone(self.east, self.west)})
+        reload = self.start_slow_reload(srv)
+        t0 = time.monotonic()
+        rc, out, _ = srv.ctl("status")
+        took = time.monotonic() - t0
+        # Answered while the reload waits for its first round, from the
+        # configuration being served (no slow profile yet).
+        self.assertIsNone(reload.poll())
+        self.assertEqual(srv.log_count(r"event=reload-done"), 0)
+        self.assertIn("\nwww.example.com. (zone example.com., name endpoints, ttl 5)\n", out)
+        self.assertNotIn("slow.example.com.", out)
+        rc, out, _ = srv.ctl("--json", "status")
+        self.assertEqual([p["name"] for p in json.loads(out)["status"]["profiles"]],
+                         ["www.example.com."])
+        print(f"ctl status during a reload: {took * 1000:.0f} ms")
+        self.assertEqual(finished(reload), (0, "reload: reloaded\n", ""))
+        srv.wait_log(r"event=reload-done generation=2 .*first_round=complete", 1.0)
+        self.assertEqual(sbtest.answer_texts(srv.query("slow.example.com", "A")),
+                         ["slow.example.com. 5 A 127.0.0.14"])
+
+    def test_two_reloads_at_once(self):
+        # The second request waits for the run in progress and is served
+        # by one more run, which reads the files as they are then.
+        srv = self.server({"example.com.zone": zone(self.east, self.west)})
+        first = self.start_slow_reload(srv)
+        mark = len(srv.lines)
+        second = self.ask_reload(srv, zone(self.east, self.west, version="v3",
+                                           extra=slow(self.hang)), "--json", queued=True)
+        srv.proc.send_signal(signal.SIGHUP)  # joins the same queued run
+        srv.wait_log(r"event=reload-requested by=SIGHUP queued=yes$", 5.0, start=mark)
+        self.assertEqual(finished(first), (0, "reload: reloaded\n", ""))
+        rc, out, err = finished(second)
+        self.assertEqual((rc, json.loads(out), err), (0, {"ok": True, "message": "reloaded"}, ""))
+        srv.wait_log(r"event=reload-done generation=3 ", 1.0)
+        self.assertEqual(srv.log_count(r"event=reload-done"), 2)
+        self.assertEqual(sbtest.answer_texts(srv.query("ver.example.com", "TXT")),
+                         ['ver.example.com. 3600 TXT "v3"'])
+
+    def test_a_failed_reload_behind_another(self):
+        srv = self.server({"example.com.zone": zone(self.east, self.west)})
+        first = self.start_slow_reload(srv)
+        second = self.ask_reload(srv, zone(self.east, self.west, extra=slow(self.hang)) +
+                                 "bad  A  nope\n", queued=True)
+        # Each caller hears how the run that covered its request went.
+        self.assertEqual(finished(first), (0, "reload: reloaded\n", ""))
+        rc, out, err = finished(second)
+        self.assertEqual((rc, out), (1, ""))
+        self.assertRegex(err, r"^switchboard ctl: reload failed: \S+example\.com\.zone:\d+:\d+: ")
+        srv.wait_log(r"event=reload-failed errors=1 generation=2 ", 1.0)
+
+    def test_overrides_wait_for_a_running_reload(self):
+        # An override given during a reload applies to the configuration the
+        # reload installs: given to the old one, it would be lost with it.
+        srv = self.server({"example.com.zone": zone(self.east, self.west)})
+        reload = self.start_slow_reload(srv)
+        drain = srv.ctl_start("drain", "www.example.com", "east")
+        self.addCleanup(drain.kill)
+        self.assertEqual(finished(reload), (0, "reload: reloaded\n", ""))
+        self.assertEqual(finished(drain), (0, "drain: done\n", ""))
+        done = srv.wait_log(r"event=reload-done generation=2 ", 1.0)
+        drained = srv.wait_log(r"event=override action=drain ", 1.0)
+        self.assertLess(srv.lines.index(done), srv.lines.index(drained))
+        self.assertEqual(cname_target(srv.query("www.example.com")), "west.example.com.")
+        with open(srv.state_file) as f:
+            self.assertEqual([o["action"] for o in json.load(f)["overrides"]], ["drain"])
+
+    def test_sigterm_during_a_slow_reload(self):
+        srv = self.server({"example.com.zone": zone(self.east, self.west)})
+        reload = self.start_slow_reload(srv, "--json")
+        t0 = time.monotonic()
+        srv.proc.send_signal(signal.SIGTERM)
+        rc = srv.proc.wait(timeout=10)
+        took = time.monotonic() - t0
+        self.assertEqual(rc, 0)
+        print(f"SIGTERM to exit during a reload: {took * 1000:.0f} ms")
+        srv.wait_log(r'event=reload-abandoned reason="the server is stopping" elapsed_ms=\d+$',
+                     1.0)
+        srv.wait_log(r"event=stopped", 1.0)
+        self.assertEqual(srv.log_count(r"event=reload-done"), 0)
+        rc, out, err = finished(reload)
+        self.assertEqual((rc, json.loads(out), err), (1, {
+            "ok": False, "error": "the server is stopping; the reload was abandoned"}, ""))
 
     def test_no_query_lost_across_50_reloads(self):
         srv = self.server({"example.com.zone": zone(self.east, self.west)})
