@@ -1,12 +1,7 @@
-"""sbtest.Endpoint with endpoint.py's extra options (--body, --cert, ...)
-and its stderr kept, so that a test can see what the probe sent: the
-method, the path and the headers of every request, the bytes a `huge`
-endpoint managed to send, failed TLS handshakes."""
+"""sbtest.Endpoint with its stderr kept, so that a test can see what the
+probe sent: the method, the path and the headers of every request, the
+bytes a `huge` endpoint managed to send, failed TLS handshakes."""
 import json
-import os
-import re
-import subprocess
-import sys
 import threading
 import time
 
@@ -25,25 +20,11 @@ class Request:
 
 
 class LoggingEndpoint(sbtest.Endpoint):
-    def __init__(self, mode, *args, extra=(), **kw):
-        self.extra = list(extra)
+    def __init__(self, mode, *args, **kw):
         self.lines = []
         self.stamps = []  # when each line was read
         self.lock = threading.Lock()
         super().__init__(mode, *args, **kw)
-
-    def start(self):
-        args = [sys.executable, os.path.join(sbtest.HERE, "endpoint.py"), self.mode,
-                "--bind", self.bind, "--port", str(self.port), "--status", str(self.status),
-                *self.extra]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
-        line = self.proc.stdout.readline()
-        m = re.match(r"PORT (\d+)", line)
-        if not m:
-            raise AssertionError(f"endpoint did not start: {line!r} {self.proc.stderr.read()}")
-        self.port = int(m.group(1))
-        threading.Thread(target=self._count, args=(self.proc,), daemon=True).start()
 
     def _count(self, proc):
         with proc.stderr:

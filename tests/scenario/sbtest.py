@@ -52,17 +52,20 @@ def wait_until(condition, timeout, what, interval=0.05):
 
 
 class Endpoint:
-    """An endpoint.py process: started, killed and restarted by the test."""
+    """An endpoint.py process: started, killed and restarted by the test.
+    `extra` holds more of endpoint.py's options (--body, --cert, ...)."""
 
-    def __init__(self, mode, bind="127.0.0.1", status=200, port=0):
+    def __init__(self, mode, bind="127.0.0.1", status=200, port=0, extra=()):
         self.mode, self.bind, self.status, self.port = mode, bind, status, port
+        self.extra = list(extra)
         self.proc = None
         self.requests = 0
         self.start()
 
     def start(self):
         args = [sys.executable, os.path.join(HERE, "endpoint.py"), self.mode,
-                "--bind", self.bind, "--port", str(self.port), "--status", str(self.status)]
+                "--bind", self.bind, "--port", str(self.port), "--status", str(self.status),
+                *self.extra]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True)
         line = self.proc.stdout.readline()
