@@ -248,18 +248,22 @@ static void raise_file_limit(const sb_options_t *o)
                (unsigned long long)rl.rlim_cur, (unsigned long long)wanted);
 }
 
-/* Overrides set before a restart apply before the first answer. */
-static void restore_overrides(const sb_options_t *o, sb_prober_t *prober)
+/* Overrides set before a restart apply before the first answer; the file
+ * is written again without those that no longer fit. */
+static void restore_overrides(server_t *s)
 {
     char err[512], q[SB_LOG_QUOTE_MAX];
-    int n = sb_state_load(o->state_file, prober, err, sizeof(err));
+    size_t dropped;
+    int n = sb_state_load(s->o->state_file, s->prober, &dropped, err, sizeof(err));
     if (n >= 0)
-        sb_log(SB_LOG_INFO, "state-restored", "file=%s overrides=%d",
-               sb_log_quote(q, sizeof(q), o->state_file, false), n);
+        sb_log(SB_LOG_INFO, "state-restored", "file=%s overrides=%d dropped=%zu",
+               sb_log_quote(q, sizeof(q), s->o->state_file, false), n, dropped);
     else if (n != -ENOENT)
         sb_log(SB_LOG_ERROR, "state-unreadable",
                "reason=%s action=\"starting without saved overrides\"",
                sb_log_quote(q, sizeof(q), err, true));
+    if (n >= 0 && dropped > 0)
+        save_overrides(s);
 }
 
 static int open_control(server_t *s, control_t *control)
@@ -472,7 +476,7 @@ static int start_probing(server_t *s, control_t *control)
     uv_mutex_lock(&s->prober_lock);
     s->prober = prober;
     uv_mutex_unlock(&s->prober_lock);
-    restore_overrides(s->o, s->prober);
+    restore_overrides(s);
     rc = start_reloader(s, control);
     if (rc == 0)
         rc = open_control(s, control);

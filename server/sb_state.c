@@ -144,8 +144,9 @@ static bool restore(const char *path, size_t i, json_t *item, sb_prober_t *probe
     return true;
 }
 
-int sb_state_load(const char *path, sb_prober_t *prober, char *err, size_t errlen)
+int sb_state_load(const char *path, sb_prober_t *prober, size_t *dropped, char *err, size_t errlen)
 {
+    *dropped = 0;
     json_error_t jerr;
     json_t *doc = json_load_file(path, 0, &jerr);
     if (doc == NULL) {
@@ -170,6 +171,8 @@ int sb_state_load(const char *path, sb_prober_t *prober, char *err, size_t errle
     {
         if (restore(path, i, item, prober))
             applied++;
+        else
+            (*dropped)++;
     }
     json_decref(doc);
     return applied;

@@ -31,9 +31,10 @@
 int sb_state_save(const char *path, json_t *overrides, char *err, size_t errlen);
 
 /* Read `path` and apply each override to the prober; overrides that no
- * longer fit the configuration, or that have expired, are logged and
- * dropped. Returns the number applied, or a negative errno with `err`
- * (-ENOENT: no file yet, which is not an error). */
-int sb_state_load(const char *path, sb_prober_t *prober, char *err, size_t errlen);
+ * longer fit the configuration, or that have expired, are logged, dropped
+ * and counted in `*dropped` (the caller saves the file again then).
+ * Returns the number applied, or a negative errno with `err` (-ENOENT: no
+ * file yet, which is not an error). */
+int sb_state_load(const char *path, sb_prober_t *prober, size_t *dropped, char *err, size_t errlen);
 
 #endif

@@ -1,7 +1,9 @@
-"""`switchboard ctl` against a running server: status in text and JSON,
-drain and undrain, force (with an expiry), switchover and failback for a DR
-drill, refusals with clear errors, overrides logged with the caller's uid,
-and overrides kept across a restart in the state file."""
+"""`switchboard ctl` against a running server: every command in text and
+JSON, drain and undrain, force (with an expiry), switchover and failback
+for a DR drill, refusals with clear errors, overrides logged with the
+caller's uid, the socket's mode and a second server refused on it, and
+overrides kept across a restart in the state file (those that no longer
+fit dropped)."""
 import json
 import os
 import re
@@ -22,6 +24,12 @@ www   profile priority ttl=5 {{
           endpoint west west.example.com. priority=2 port={west.port}
       }}
 """
+
+
+def ctl_json(srv, *args):
+    """`switchboard ctl --json ARGS`: exit status, the reply decoded, stderr."""
+    rc, out, err = srv.ctl("--json", *args, check=False)
+    return rc, json.loads(out), err
 
 
 def saved_overrides(srv):
@@ -162,6 +170,31 @@ class Control(ScenarioCase):
         rc, out, _ = srv.ctl("failback", "www.example.com.")
         self.assertEqual(out, "failback: nothing to change\n")
 
+    def test_every_command_in_text_and_json(self):
+        srv = self.server({"example.com.zone": zone(self.east, self.west)})
+        www, done = "www.example.com", {"ok": True, "message": "done"}
+        pairs = [(("drain", www, "east"), ("undrain", www, "east")),
+                 (("force", www, "east", "down"), ("unforce", www, "east")),
+                 (("force", www, "east", "up", "--for", "1h"), ("unforce", www, "east")),
+                 (("switchover", www, "west"), ("failback", www))]
+        # Each command and its undoing as text, then with --json: the exact
+        # output, stderr and exit status of each.
+        for do, undo in pairs:
+            for args in (do, undo):
+                self.assertEqual(srv.ctl(*args), (0, f"{args[0]}: done\n", ""), args)
+            for args in (do, undo):
+                self.assertEqual(ctl_json(srv, *args), (0, done, ""), args)
+        self.assertEqual(saved_overrides(srv), [])
+        self.assertEqual(srv.ctl("reload"), (0, "reload: reloaded\n", ""))
+        self.assertEqual(ctl_json(srv, "reload"), (0, {"ok": True, "message": "reloaded"}, ""))
+        path = os.path.join(srv.zones_dir, "example.com.zone")
+        with open(path, "a") as f:
+            f.write("bad  A  nope\n")
+        line = len(zone(self.east, self.west).splitlines()) + 1
+        why = f"reload failed: {path}:{line}:9: bad A data 'nope': expected an IPv4 address"
+        self.assertEqual(srv.ctl("reload", check=False), (1, "", f"switchboard ctl: {why}\n"))
+        self.assertEqual(ctl_json(srv, "reload"), (1, {"ok": False, "error": why}, ""))
+
     def test_refusals(self):
         srv = self.server({"example.com.zone": zone(self.east, self.west)})
         cases = [
@@ -222,7 +255,7 @@ class Control(ScenarioCase):
         srv.stop()
 
         srv = self.server(zones, state_file=state_file)
-        srv.wait_log(r"event=state-restored file=.* overrides=2", 1.0)
+        srv.wait_log(r"event=state-restored file=.* overrides=2 dropped=0$", 1.0)
         uid = os.getuid()
         # Logged as restored, with whoever set it; every value parseable.
         srv.wait_log(r"event=override action=switchover profile=www\.example\.com\. endpoint=west "
@@ -245,6 +278,49 @@ class Control(ScenarioCase):
         with open(state_file) as f:
             self.assertEqual(json.load(f)["overrides"], [])
         srv.stop()
+
+    def test_socket_mode_and_a_second_server(self):
+        zones = {"example.com.zone": zone(self.east, self.west)}
+        srv = self.server(zones, args=["--control-socket-mode", "0660"])
+        self.assertEqual(stat.S_IMODE(os.stat(srv.control_socket).st_mode), 0o660)
+        # Another server on the same socket: refused at start, exit 1, and
+        # the first one goes on answering there.
+        r = sbtest.subprocess.run(
+            [sbtest.BINARY, "serve", "--zones", srv.zones_dir, "--listen", "127.0.0.1:0",
+             "--control-socket", srv.control_socket,
+             "--state-file", os.path.join(srv.tmp, "second.json")],
+            capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(f'event=control-failed reason="another server is answering on '
+                      f'{srv.control_socket}" hint="--control-socket names another path"\n',
+                      r.stderr)
+        self.assertEqual(srv.ctl("status")[0], 0)
+
+    def test_restart_with_overrides_that_no_longer_fit(self):
+        state_dir = tempfile.mkdtemp(prefix="sb-state-")
+        self.addCleanup(shutil.rmtree, state_dir, True)
+        state_file = os.path.join(state_dir, "state.json")
+        overrides = [
+            {"action": "drain", "profile": "gone.example.com.", "endpoint": "x", "by": "uid=0"},
+            {"action": "force", "profile": "www.example.com.", "endpoint": "north",
+             "state": "down", "until_ms": 0, "by": "uid=0"},
+            {"action": "switchover", "profile": "www.example.com.", "endpoint": "west",
+             "by": "uid=0"},
+        ]
+        with open(state_file, "w") as f:
+            json.dump({"version": 1, "overrides": overrides}, f)
+        srv = self.server({"example.com.zone": zone(self.east, self.west)},
+                          state_file=state_file)
+        srv.wait_log(rf'event=override-dropped file={state_file} action=drain '
+                     r'profile=gone\.example\.com\. endpoint=x reason="no profile named '
+                     r'gone\.example\.com\."$', 1.0)
+        srv.wait_log(rf'event=override-dropped file={state_file} action=force '
+                     r'profile=www\.example\.com\. endpoint=north reason="profile '
+                     r"www\.example\.com\. has no endpoint named 'north'\"$", 1.0)
+        srv.wait_log(rf"event=state-restored file={state_file} overrides=1 dropped=2$", 1.0)
+        self.assertEqual(self.answer(srv), "west.example.com.")
+        # Written again with what still fits.
+        self.assertEqual(saved_overrides(srv), [("switchover", "west")])
 
     def serve_with_state(self, text):
         """A server started with a state file holding `text`; (server, path)."""
