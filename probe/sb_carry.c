@@ -224,12 +224,11 @@ void sb_carry_check_drains(profile_state_t *ps)
         sb_ep_state_t *es = &ps->eps[i];
         if (!es->drained || !sb_override_last_of_family(ps, es))
             continue;
-        char why[256];
+        char why[256], q[SB_LOG_QUOTE_MAX];
         sb_override_last_words(ps, es, why, sizeof(why));
         es->drained = false;
-        sb_log(SB_LOG_WARNING, "override-dropped",
-               "action=drain profile=%s endpoint=%s reason=\"%s\"", ps->profile->owner_text,
-               es->ep->name, why);
+        sb_log(SB_LOG_WARNING, "override-dropped", "action=drain profile=%s endpoint=%s reason=%s",
+               ps->profile->owner_text, es->ep->name, sb_log_quote(q, sizeof(q), why, true));
     }
 }
 
