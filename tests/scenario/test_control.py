@@ -19,7 +19,7 @@ def zone(east, west):
     return sbtest.ZONE_HEADER + f"""east  A  127.0.0.10
 west  A  127.0.0.11
 www   profile priority ttl=5 {{
-          monitor http interval=200ms timeout=100ms fall=1 rise=1
+          monitor http interval=300ms timeout=250ms fall=2 rise=1
           endpoint east east.example.com. priority=1 port={east.port}
           endpoint west west.example.com. priority=2 port={west.port}
       }}

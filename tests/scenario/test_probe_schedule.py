@@ -99,7 +99,7 @@ app{i}  profile priority ttl=5 {{
         east = self.endpoint("http", bind="127.0.0.10")
         west = self.endpoint("http", bind="127.0.0.11")
         zone = sbtest.ZONE_HEADER + f"""app  profile priority ttl=5 {{
-          monitor http interval=100ms timeout=50ms fall=1 rise=1
+          monitor http interval=300ms timeout=250ms fall=1 rise=1
           endpoint east 127.0.0.10 priority=1 port={east.port} flap-limit=2 flap-window=1m hold-down=2s
           endpoint west 127.0.0.11 priority=2 port={west.port}
       }}
@@ -137,12 +137,12 @@ app{i}  profile priority ttl=5 {{
 east  AAAA  ::1
 west  A     127.0.0.11
 any   profile priority ttl=5 {{
-          monitor http interval=200ms timeout=100ms fall=1 rise=1 port={v6.port}
+          monitor http interval=300ms timeout=250ms fall=2 rise=1 port={v6.port}
           endpoint east east.example.com. priority=1 family=ipv6-first
           endpoint west west.example.com. priority=2 family=ipv6-first
       }}
 v4    profile priority ttl=5 {{
-          monitor http interval=200ms timeout=100ms fall=1 rise=1 port={v6.port}
+          monitor http interval=300ms timeout=250ms fall=2 rise=1 port={v6.port}
           endpoint east east.example.com. priority=1 family=ipv4
           endpoint west west.example.com. priority=2 family=ipv6
       }}
@@ -163,7 +163,7 @@ v4    profile priority ttl=5 {{
         health = self.endpoint("http", bind="127.0.0.12")
         zone = sbtest.ZONE_HEADER + f"""west  A  127.0.0.11
 app   profile priority ttl=5 {{
-          monitor http interval=200ms timeout=100ms fall=1 rise=1
+          monitor http interval=300ms timeout=250ms fall=2 rise=1
           endpoint east app-east.example.net. priority=1 probe-target=127.0.0.12:{health.port}
           endpoint west west.example.com. priority=2 port=1
       }}

@@ -19,7 +19,9 @@ import sbtest
 from sbtest import ScenarioCase, cname_target, wait_until
 
 
-FAST = "interval=200ms timeout=100ms fall=1 rise=1"
+# Quick to change, slow to be fooled: a probe stalled by a loaded machine
+# (a sanitizer build, parallel tests) must not take a healthy endpoint down.
+FAST = "interval=300ms timeout=250ms fall=2 rise=1"
 
 
 def zone(east, west, extra="", version="v1", www_first="east", timing=FAST):
@@ -68,7 +70,7 @@ class Reload(ScenarioCase):
         api = self.endpoint("http", bind="127.0.0.12")
         mark = len(srv.lines)
         self.write(srv, zone(self.east, self.west, extra=f"""api   profile priority ttl=5 {{
-          monitor http interval=200ms timeout=100ms fall=1 rise=1 port={api.port}
+          monitor http interval=300ms timeout=250ms fall=2 rise=1 port={api.port}
           endpoint a 127.0.0.12 priority=1
       }}
 """))
@@ -180,7 +182,7 @@ class Reload(ScenarioCase):
         self.write(srv, sbtest.ZONE_HEADER + f"""east  A  127.0.0.10
 north A  127.0.0.12
 www   profile priority ttl=5 {{
-          monitor http interval=200ms timeout=100ms fall=1 rise=1
+          monitor http interval=300ms timeout=250ms fall=2 rise=1
           endpoint east east.example.com. priority=1 port={self.east.port}
           endpoint north north.example.com. priority=2 port={self.east.port}
       }}
