@@ -51,7 +51,10 @@ static void run_release(tcp_run_t *run)
         run->check->run = NULL;
         run->check = NULL;
     }
-    if (!uv_is_closing((uv_handle_t *)&run->tcp))
+    /* A reset rather than a FIN, as HTTP probes close (sb_check_http.c):
+     * no TIME_WAIT socket left behind per probe. Without a socket yet,
+     * a plain close. */
+    if (!uv_is_closing((uv_handle_t *)&run->tcp) && uv_tcp_close_reset(&run->tcp, on_closed) != 0)
         uv_close((uv_handle_t *)&run->tcp, on_closed);
 }
 
