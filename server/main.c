@@ -290,12 +290,8 @@ static int open_control(server_t *s, control_t *control)
 
 static void save_overrides(server_t *s)
 {
-    char err[512], q[SB_LOG_QUOTE_MAX];
-    json_t *overrides = sb_prober_overrides(s->prober);
-    if (overrides == NULL || sb_state_save(s->o->state_file, overrides, err, sizeof(err)) < 0)
-        sb_log(SB_LOG_ERROR, "state-save-failed", "reason=%s",
-               sb_log_quote(q, sizeof(q), overrides == NULL ? "out of memory" : err, true));
-    json_decref(overrides);
+    char err[512];
+    sb_state_save_from(s->o->state_file, s->prober, err, sizeof(err));
 }
 
 /* What was loaded: each zone, and each profile with its endpoints. */

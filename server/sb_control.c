@@ -152,14 +152,7 @@ static bool op_of(const char *command, sb_override_op_t *op)
  * but does not undo the override (it is in force, just not saved). */
 static const char *save_state(sb_control_t *ctl, char *err, size_t errlen)
 {
-    json_t *overrides = sb_prober_overrides(ctl->cfg.prober);
-    int rc = overrides != NULL ? sb_state_save(ctl->state_file, overrides, err, errlen) : -ENOMEM;
-    json_decref(overrides);
-    if (rc == 0)
-        return NULL;
-    char q[SB_LOG_QUOTE_MAX];
-    sb_log(SB_LOG_ERROR, "state-save-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
-    return err;
+    return sb_state_save_from(ctl->state_file, ctl->cfg.prober, err, errlen) == 0 ? NULL : err;
 }
 
 /* The override `req` asks for, into `o` (its strings borrowed from req);

@@ -74,6 +74,23 @@ int sb_state_save(const char *path, json_t *overrides, char *err, size_t errlen)
     return 0;
 }
 
+int sb_state_save_from(const char *path, sb_prober_t *prober, char *err, size_t errlen)
+{
+    json_t *overrides = sb_prober_overrides(prober);
+    int rc = -ENOMEM;
+    if (overrides == NULL)
+        snprintf(err, errlen, "out of memory");
+    else
+        rc = sb_state_save(path, overrides, err, errlen);
+    json_decref(overrides);
+    if (rc < 0) {
+        char q[SB_LOG_QUOTE_MAX];
+        sb_log(SB_LOG_ERROR, "state-save-failed", "reason=%s",
+               sb_log_quote(q, sizeof(q), err, true));
+    }
+    return rc;
+}
+
 static int parse_action(const char *action, sb_override_op_t *op)
 {
     if (strcmp(action, "drain") == 0)

@@ -30,6 +30,11 @@
  * with words in `err`. */
 int sb_state_save(const char *path, json_t *overrides, char *err, size_t errlen);
 
+/* Write the overrides `prober` holds now to `path`; a failure is also
+ * logged (event=state-save-failed). Returns 0 or a negative errno with
+ * words in `err`. */
+int sb_state_save_from(const char *path, sb_prober_t *prober, char *err, size_t errlen);
+
 /* Read `path` and apply each override to the prober; overrides that no
  * longer fit the configuration, or that have expired, are logged, dropped
  * and counted in `*dropped` (the caller saves the file again then).
