@@ -42,6 +42,10 @@ build() { # build DIR [cmake options...]
     cmake --build "$dir" -j "$(nproc)"
 }
 
+run_tests() { # run_tests DIR: a build without tests is a failure, not a pass
+    ctest --test-dir "$1" --output-on-failure --no-tests=error -j "$(nproc)"
+}
+
 case "${1:-}" in
 serve)
     # shellcheck disable=SC2086
@@ -53,15 +57,17 @@ serve)
 test)
     # shellcheck disable=SC2086
     install $BUILD_DEPS $TEST_DEPS
-    build build
+    # Tests on explicitly: `serve` configures build/ without them, and
+    # CMake's cache would otherwise keep that.
+    build build -DSB_BUILD_TESTS=ON
     say "running the tests (build/)"
-    ctest --test-dir build --output-on-failure -j "$(nproc)"
+    run_tests build
     build build-asan -DCMAKE_BUILD_TYPE=Debug -DSB_SANITIZE=address,undefined
     say "running the tests under ASan and UBSan (build-asan/)"
-    ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
+    run_tests build-asan
     build build-tsan -DCMAKE_BUILD_TYPE=Debug -DSB_SANITIZE=thread
     say "running the tests under ThreadSanitizer (build-tsan/)"
-    ctest --test-dir build-tsan --output-on-failure -j "$(nproc)"
+    run_tests build-tsan
     say "all tests passed"
     ;;
 *)
