@@ -100,6 +100,12 @@ class Lifecycle(ScenarioCase):
         east = self.endpoint("http", bind="127.0.0.10")
         srv = self.server({"example.com.zone": zone(east)})
         with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as idle:
+            # One answer first, so that the server has surely accepted the
+            # connection: one still in the listener's queue at the stop is
+            # reset by the kernel, not closed by the server.
+            query = dns.message.make_query("example.com", "SOA")
+            idle.sendall(struct.pack("!H", len(query.to_wire())) + query.to_wire())
+            self.assertIsNotNone(sbtest.read_frame(idle))
             sent_at = time.monotonic()
             srv.proc.send_signal(signal.SIGTERM)
             rc = srv.proc.wait(timeout=10)
