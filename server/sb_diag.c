@@ -1,5 +1,6 @@
 #include "sb_diag.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -35,8 +36,21 @@ void sb_diag_free(sb_diag_t *diag)
     free(diag);
 }
 
+/* Every diagnostic has a position. One without a file comes from a
+ * position field that was never set: a bug, which debug builds (the tests,
+ * the fuzzers) stop at. A release build still reports the error, marked,
+ * rather than crash a running server in the middle of a reload. */
+static sb_pos_t placed(sb_pos_t pos)
+{
+    assert(pos.file != NULL && "a diagnostic without a position");
+    if (pos.file == NULL)
+        pos = (sb_pos_t){SB_DIAG_NO_POSITION, 0, 0};
+    return pos;
+}
+
 void sb_diag_error(sb_diag_t *diag, sb_pos_t pos, const char *fmt, ...)
 {
+    pos = placed(pos);
     diag->total++;
     if (diag->kept >= SB_DIAG_MAX)
         return;

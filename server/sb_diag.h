@@ -30,11 +30,14 @@ sb_diag_t *sb_diag_new(void);
 void sb_diag_free(sb_diag_t *diag);
 
 /* Record an error at `pos`. After SB_DIAG_MAX errors further ones are counted
- * but not kept. */
+ * but not kept. `pos.file` must be set: a position that was never filled in
+ * is a bug (an assertion in debug builds; release builds name the file
+ * SB_DIAG_NO_POSITION instead of crashing). */
 void sb_diag_error(sb_diag_t *diag, sb_pos_t pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-#define SB_DIAG_MAX 200
+#define SB_DIAG_MAX         200
+#define SB_DIAG_NO_POSITION "(unknown position)"
 
 size_t sb_diag_count(const sb_diag_t *diag);
 /* The i-th kept message, complete with its position prefix. Messages are

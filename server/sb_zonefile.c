@@ -1035,8 +1035,12 @@ static void continuation(zparse_t *zp, profile_draft_t *d, const sb_token_t *t, 
                  t[0].text);
 }
 
+/* An earlier endpoint with the same valid priority. Priority 0 stands for
+ * "not given" (or given badly, already reported): it is nobody's. */
 static const endpoint_draft_t *find_priority(const profile_draft_t *d, size_t before, uint32_t prio)
 {
+    if (prio == 0)
+        return NULL;
     for (size_t j = 0; j < before; j++) {
         if (d->eps[j].priority == prio)
             return &d->eps[j];

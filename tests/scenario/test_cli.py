@@ -53,6 +53,23 @@ x AAA 1.2.3.4
             "3 errors in the configuration",
         ])
 
+    def test_check_names_both_bad_priorities(self):
+        """The issue's reproducer: it crashed `check` (and so systemd's
+        ExecStartPre) before."""
+        path = self.write_zone("example.com.zone", sbtest.ZONE_HEADER + """www profile priority {
+ monitor tcp port=80
+ endpoint a 192.0.2.10 priority=0
+ endpoint b 192.0.2.11 priority=0
+}
+""")
+        r = run("check", "--zones", self.dir)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stderr.splitlines(), [
+            f"{path}:8:33: bad priority '0': priority must be from 1 to 65535",
+            f"{path}:9:33: bad priority '0': priority must be from 1 to 65535",
+            "2 errors in the configuration",
+        ])
+
     def test_serve_refuses_a_bad_configuration(self):
         self.write_zone("example.com.zone", "$TTL 60\nx A 1.2.3.4\n")
         r = run("serve", "--zones", self.dir, "--listen", "127.0.0.1:0")

@@ -116,6 +116,26 @@ class Reload(ScenarioCase):
         r = srv.query("ver.example.com", "TXT")
         self.assertEqual(sbtest.answer_texts(r), ['ver.example.com. 3600 TXT "v2"'])
 
+    def test_sighup_with_a_typo_that_crashed_the_parser(self):
+        """Two endpoints with priority=0 once crashed the parser, and so a
+        live server on SIGHUP. Now it is a reload that fails: both errors
+        are logged and the old configuration answers on."""
+        srv = self.server({"example.com.zone": zone(self.east, self.west)})
+        mark = len(srv.lines)
+        self.write(srv, zone(self.east, self.west, version="v2") + """typo  profile priority {
+          monitor tcp port=80
+          endpoint a 192.0.2.10 priority=0
+          endpoint b 192.0.2.11 priority=0
+      }
+""")
+        srv.proc.send_signal(signal.SIGHUP)
+        srv.wait_log(r"event=reload-failed errors=2 generation=1", 5.0, start=mark)
+        self.assertEqual(srv.log_count(r"event=reload-error .*bad priority '0': priority must "
+                                       r"be from 1 to 65535"), 2)
+        self.assertIsNone(srv.proc.poll())
+        r = srv.query("ver.example.com", "TXT")
+        self.assertEqual(sbtest.answer_texts(r), ['ver.example.com. 3600 TXT "v1"'])
+
     def test_reload_changes_priorities_and_stops_removed_probes(self):
         gone = self.endpoint("http", bind="127.0.0.13")
         extra = f"""old   profile priority ttl=5 {{

@@ -608,6 +608,25 @@ static void one_mistake_one_error(void **state)
                           1,
                           "example.com.zone:10:31: bad priority 'x': priority must be a whole "
                           "number from 1 to 65535");
+    /* Two bad priorities, or two missing ones, are not one priority used
+     * twice (this once crashed: the duplicate check named a position that
+     * was never set). */
+    sb_test_expect_errors(H "www profile priority {\n  monitor tcp port=80\n"
+                            "  endpoint a 192.0.2.10 priority=0\n"
+                            "  endpoint b 192.0.2.11 priority=0\n}\n",
+                          2,
+                          "example.com.zone:10:34: bad priority '0': priority must be from 1 to "
+                          "65535",
+                          "example.com.zone:11:34: bad priority '0': priority must be from 1 to "
+                          "65535");
+    sb_test_expect_errors(H "www profile priority {\n  monitor tcp port=80\n"
+                            "  endpoint a 192.0.2.10\n"
+                            "  endpoint b 192.0.2.11\n}\n",
+                          2,
+                          "example.com.zone:10:3: endpoint 'a' needs a priority (add "
+                          "priority=N; 1 is the first)",
+                          "example.com.zone:11:3: endpoint 'b' needs a priority (add "
+                          "priority=N; 1 is the first)");
     /* Lines that repeat an out-of-zone owner are not served under it. */
     sb_test_expect_errors(H ". A 1.2.3.4\n  TXT \"x\"\ncom. A 1.2.3.4\n  TXT \"y\"\n", 2,
                           "example.com.zone:8:1: owner name . is outside the zone example.com.",
