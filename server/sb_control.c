@@ -195,8 +195,10 @@ static json_t *run_override(client_t *c, sb_override_op_t op, json_t *req)
     const char *save_error = rc == 0 ? save_state(c->ctl, err, sizeof(err)) : NULL;
     json_t *ok =
         json_pack("{s:b, s:s}", "ok", 1, "message", rc == -EALREADY ? "nothing to change" : "done");
-    if (save_error != NULL)
+    if (save_error != NULL) {
+        json_object_set_new(ok, "saved", json_false());
         json_object_set_new(ok, "warning", json_string(save_error));
+    }
     return ok;
 }
 

@@ -12,8 +12,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define EXIT_REFUSED 1
-#define EXIT_USAGE   2
+#define EXIT_REFUSED   1
+#define EXIT_USAGE     2
+#define EXIT_NOT_SAVED 3 /* in force, but the state file could not be written */
 
 typedef struct {
     const char *socket;
@@ -275,10 +276,16 @@ static int print_reply(const ctl_args_t *a, const char *text)
     } else {
         printf("%s: %s\n", a->words[0], str(r, "message"));
     }
-    if (ok && json_is_string(json_object_get(r, "warning")))
-        fprintf(stderr, "switchboard ctl: warning: %s\n", str(r, "warning"));
+    /* The override applies, but a restart would lose it: that is not the
+     * success a script may take for granted. */
+    bool unsaved = ok && json_is_false(json_object_get(r, "saved"));
+    if (unsaved)
+        fprintf(stderr,
+                "switchboard ctl: the override is in force, but was not saved and will not "
+                "survive a restart: %s\n",
+                str(r, "warning"));
     json_decref(r);
-    return ok ? 0 : EXIT_REFUSED;
+    return !ok ? EXIT_REFUSED : unsaved ? EXIT_NOT_SAVED : 0;
 }
 
 int sb_ctl_main(int argc, char **argv)

@@ -40,38 +40,58 @@ static void sync_dir(const char *path)
     }
 }
 
-int sb_state_save(const char *path, json_t *overrides, char *err, size_t errlen)
+/* Write `text` to a new temporary file beside `path`, flushed to disk, and
+ * rename it over `path`. mkostemp creates the file with O_EXCL and mode
+ * 0600 under a random name: nothing planted at a predictable name (a
+ * symlink to a file root may write) is ever opened. */
+static int replace_file(const char *path, const char *text, char *err, size_t errlen)
 {
-    json_t *doc = json_pack("{s:i, s:O}", "version", STATE_VERSION, "overrides", overrides);
-    char *text = doc != NULL ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-    json_decref(doc);
-    if (text == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return -ENOMEM;
+    char tmp[4200];
+    if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
+        snprintf(err, errlen, "%s: path too long", path);
+        return -ENAMETOOLONG;
     }
-    char tmp[4200], dir[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    snprintf(dir, sizeof(dir), "%s", path);
-    mkdir(dirname(dir), 0755); /* one level, as /var/lib/switchboard needs */
-    int rc = 0;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        int rc = -errno;
+        snprintf(err, errlen, "cannot create a temporary file beside %s: %s", path, strerror(-rc));
+        return rc;
+    }
+    int rc = write_all(fd, text, strlen(text));
+    if (rc == 0 && fsync(fd) != 0)
         rc = -errno;
-    if (rc == 0 && (rc = write_all(fd, text, strlen(text))) == 0 &&
-        (rc = write_all(fd, "\n", 1)) == 0 && fsync(fd) != 0)
-        rc = -errno;
-    if (fd >= 0 && close(fd) != 0 && rc == 0)
+    if (close(fd) != 0 && rc == 0)
         rc = -errno;
     if (rc == 0 && rename(tmp, path) != 0)
         rc = -errno;
-    free(text);
     if (rc < 0) {
-        snprintf(err, errlen, "%s: %s", fd < 0 ? tmp : path, strerror(-rc));
+        snprintf(err, errlen, "%s: %s", path, strerror(-rc));
         unlink(tmp);
         return rc;
     }
     sync_dir(path);
     return 0;
+}
+
+int sb_state_save(const char *path, json_t *overrides, char *err, size_t errlen)
+{
+    json_t *doc = json_pack("{s:i, s:O}", "version", STATE_VERSION, "overrides", overrides);
+    char *text = doc != NULL ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+    json_decref(doc);
+    size_t n = text != NULL ? strlen(text) : 0;
+    char *line = text != NULL ? realloc(text, n + 2) : NULL;
+    if (line == NULL) {
+        free(text);
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    memcpy(line + n, "\n", 2);
+    char dir[4200];
+    snprintf(dir, sizeof(dir), "%s", path);
+    mkdir(dirname(dir), 0755); /* one level, as /var/lib/switchboard needs */
+    int rc = replace_file(path, line, err, errlen);
+    free(line);
+    return rc;
 }
 
 int sb_state_save_from(const char *path, sb_prober_t *prober, char *err, size_t errlen)
@@ -125,51 +145,54 @@ static void log_dropped(const char *path, const char *action, const char *profil
            sb_log_quote(r, sizeof(r), why, true));
 }
 
-/* Apply one saved override; false when it was dropped. */
-static bool restore(const char *path, size_t i, json_t *item, sb_prober_t *prober)
+/* jansson's words for a problem, without the text it found there ("invalid
+ * token near 'root'" is "invalid token"): the file may not be ours. */
+static const char *json_problem(const json_error_t *jerr, char *buf, size_t cap)
 {
-    const char *action = NULL, *profile = NULL, *endpoint = NULL, *state = "up", *by = NULL;
-    json_int_t until = 0;
-    json_error_t jerr;
-    sb_override_t o = {0};
-    if (json_unpack_ex(item, &jerr, 0, "{s:s, s:s, s:s, s?s, s?I, s?s}", "action", &action,
-                       "profile", &profile, "endpoint", &endpoint, "state", &state, "until_ms",
-                       &until, "by", &by) != 0 ||
-        parse_action(action, &o.op) < 0) {
-        char q[SB_LOG_QUOTE_MAX], r[SB_LOG_QUOTE_MAX];
-        sb_log(SB_LOG_WARNING, "override-dropped", "file=%s index=%zu reason=%s",
-               sb_log_quote(q, sizeof(q), path, false), i,
-               sb_log_quote(r, sizeof(r), action != NULL ? "unknown action" : jerr.text, true));
-        return false;
-    }
-    if (o.op == SB_OVERRIDE_FORCE && until > 0 && until <= now_ms()) {
-        log_dropped(path, action, profile, endpoint, "expired", SB_LOG_INFO);
-        return false;
-    }
-    char why[256];
-    o.profile = profile;
-    o.endpoint = endpoint;
-    o.force_up = strcmp(state, "down") != 0;
-    o.until_ms = until;
-    o.by = by; /* the setter stays the setter: saved again as it was */
-    o.restored = true;
-    int rc = sb_prober_override(prober, &o, why, sizeof(why));
-    if (rc < 0 && rc != -EALREADY) {
-        log_dropped(path, action, profile, endpoint, why, SB_LOG_WARNING);
-        return false;
-    }
-    return true;
+    const char *near = strstr(jerr->text, " near ");
+    size_t n = near != NULL ? (size_t)(near - jerr->text) : strlen(jerr->text);
+    snprintf(buf, cap, "%.*s", (int)n, jerr->text);
+    return buf;
 }
 
-int sb_state_load(const char *path, sb_prober_t *prober, size_t *dropped, char *err, size_t errlen)
+/* One entry of the "overrides" list into `e`; false, logged, when it cannot
+ * be read. */
+static bool read_entry(const char *path, size_t i, json_t *item, sb_state_entry_t *e)
+{
+    const char *state = "up";
+    json_int_t until = 0;
+    json_error_t jerr;
+    sb_override_t *o = &e->override;
+    memset(e, 0, sizeof(*e));
+    e->index = i;
+    o->restored = true;
+    if (json_unpack_ex(item, &jerr, 0, "{s:s, s:s, s:s, s?s, s?I, s?s}", "action", &e->action,
+                       "profile", &o->profile, "endpoint", &o->endpoint, "state", &state,
+                       "until_ms", &until, "by", &o->by) == 0 &&
+        parse_action(e->action, &o->op) == 0) {
+        o->force_up = strcmp(state, "down") != 0;
+        o->until_ms = until;
+        return true;
+    }
+    char q[SB_LOG_QUOTE_MAX], r[SB_LOG_QUOTE_MAX], why[JSON_ERROR_TEXT_LENGTH];
+    const char *reason = e->action != NULL && o->profile != NULL && o->endpoint != NULL
+                             ? "unknown action"
+                             : json_problem(&jerr, why, sizeof(why));
+    sb_log(SB_LOG_WARNING, "override-dropped", "file=%s index=%zu reason=%s",
+           sb_log_quote(q, sizeof(q), path, false), i, sb_log_quote(r, sizeof(r), reason, true));
+    return false;
+}
+
+int sb_state_parse(const char *path, const char *text, size_t len, sb_state_visit_fn visit,
+                   void *arg, size_t *dropped, char *err, size_t errlen)
 {
     *dropped = 0;
     json_error_t jerr;
-    json_t *doc = json_load_file(path, 0, &jerr);
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (doc == NULL) {
-        if (access(path, F_OK) != 0 && errno == ENOENT)
-            return -ENOENT;
-        snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+        char why[JSON_ERROR_TEXT_LENGTH];
+        snprintf(err, errlen, "%s:%d:%d: not JSON (%s)", path, jerr.line, jerr.column,
+                 json_problem(&jerr, why, sizeof(why)));
         return -EINVAL;
     }
     json_t *list = json_object_get(doc, "overrides");
@@ -181,16 +204,99 @@ int sb_state_load(const char *path, sb_prober_t *prober, size_t *dropped, char *
         json_decref(doc);
         return -EINVAL;
     }
-    int applied = 0;
+    int kept = 0;
     size_t i;
     json_t *item;
     json_array_foreach(list, i, item)
     {
-        if (restore(path, i, item, prober))
-            applied++;
+        sb_state_entry_t e;
+        if (read_entry(path, i, item, &e) && visit(&e, arg))
+            kept++;
         else
             (*dropped)++;
     }
     json_decref(doc);
-    return applied;
+    return kept;
+}
+
+typedef struct {
+    const char *path;
+    sb_prober_t *prober;
+} restore_to_t;
+
+/* Apply one saved override; false when it was dropped (and logged). */
+static bool restore(const sb_state_entry_t *e, void *arg)
+{
+    const restore_to_t *to = arg;
+    const sb_override_t *o = &e->override;
+    if (o->op == SB_OVERRIDE_FORCE && o->until_ms > 0 && o->until_ms <= now_ms()) {
+        log_dropped(to->path, e->action, o->profile, o->endpoint, "expired", SB_LOG_INFO);
+        return false;
+    }
+    char why[256];
+    /* The setter stays the setter: saved again as it was. */
+    int rc = sb_prober_override(to->prober, o, why, sizeof(why));
+    if (rc < 0 && rc != -EALREADY) {
+        log_dropped(to->path, e->action, o->profile, o->endpoint, why, SB_LOG_WARNING);
+        return false;
+    }
+    return true;
+}
+
+/* Why an open state file will not be read, or NULL. A FIFO or device named
+ * as the state file is refused rather than read: that could block start-up
+ * or never end. */
+static const char *unreadable(const struct stat *st)
+{
+    if (!S_ISREG(st->st_mode))
+        return "not a regular file";
+    if ((uint64_t)st->st_size > SB_STATE_MAX_BYTES)
+        return "larger than 16 MiB";
+    return NULL;
+}
+
+/* The whole file into a new buffer (`*len` bytes). Returns 0 or a negative
+ * errno with words in `err`. */
+static int read_file(const char *path, char **out, size_t *len, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int rc = -errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    const char *why = unreadable(&st);
+    char *buf = why == NULL ? malloc((size_t)st.st_size + 1) : NULL;
+    ssize_t got = buf != NULL ? read(fd, buf, (size_t)st.st_size + 1) : 0;
+    int rc = why != NULL ? -EINVAL : buf == NULL ? -ENOMEM : got < 0 ? -errno : 0;
+    close(fd);
+    if (rc == 0 && got > st.st_size) { /* it grew while being read */
+        why = "changed while being read";
+        rc = -EINVAL;
+    }
+    if (rc < 0) {
+        free(buf);
+        snprintf(err, errlen, "%s: %s", path, why != NULL ? why : strerror(-rc));
+        return rc;
+    }
+    *out = buf;
+    *len = (size_t)got;
+    return 0;
+}
+
+int sb_state_load(const char *path, sb_prober_t *prober, size_t *dropped, char *err, size_t errlen)
+{
+    *dropped = 0;
+    char *text = NULL;
+    size_t len = 0;
+    int rc = read_file(path, &text, &len, err, errlen);
+    if (rc < 0)
+        return rc;
+    restore_to_t to = {path, prober};
+    rc = sb_state_parse(path, text, len, restore, &to, dropped, err, errlen);
+    free(text);
+    return rc;
 }

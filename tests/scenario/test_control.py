@@ -340,6 +340,35 @@ class Control(ScenarioCase):
         self.assertIn(f"{state_file}:2:", line)
         self.assertEqual(self.answer(srv), "east.example.com.")
 
+    def test_an_unreadable_state_file_is_not_quoted(self):
+        """A state-file path that names some other file (here, shaped like
+        /etc/shadow) is reported by position and kind of problem; none of
+        its text reaches the log."""
+        srv, state_file = self.serve_with_state("root:$6$SECRETSALT$hash:19000:0:99999:7:::\n")
+        line = srv.wait_log(r"event=state-unreadable", 1.0)
+        self.assertEqual(sbtest.log_fields(line)["reason"],
+                         f"{state_file}:1:4: not JSON ('[' or '{{' expected)")
+        self.assertNotIn("root", "\n".join(srv.lines))
+        self.assertNotIn("SECRET", "\n".join(srv.lines))
+        self.assertEqual(self.answer(srv), "east.example.com.")
+
+    def test_an_override_that_cannot_be_saved_exits_3(self):
+        """The override applies at once; ctl says it was not saved and exits
+        3, so a script does not take a restart-proof change for granted."""
+        srv = self.server({"example.com.zone": zone(self.east, self.west)},
+                          state_file="/proc/sb-no-such-dir/state.json")
+        rc, out, err = srv.ctl("drain", "www.example.com", "east", check=False)
+        self.assertEqual(rc, 3)
+        self.assertEqual(out, "drain: done\n")
+        self.assertEqual(err, "switchboard ctl: the override is in force, but was not saved and "
+                              "will not survive a restart: cannot create a temporary file beside "
+                              "/proc/sb-no-such-dir/state.json: No such file or directory\n")
+        self.assertEqual(self.answer(srv), "west.example.com.")
+        srv.wait_log(r"event=state-save-failed reason=", 1.0)
+        rc, reply, _ = ctl_json(srv, "undrain", "www.example.com", "east")
+        self.assertEqual(rc, 3)
+        self.assertEqual((reply["ok"], reply["saved"]), (True, False))
+
     def test_a_reason_with_quotes_keeps_the_log_line_whole(self):
         srv, state_file = self.serve_with_state('{"version": 1}\n')
         line = srv.wait_log(r"event=state-unreadable", 1.0)

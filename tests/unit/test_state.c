@@ -1,21 +1,54 @@
-/* The state file's atomic write: contents, mode, no temporary left, and a
- * directory that cannot be written reported with its path. */
+/* The state file: its atomic write (contents, mode, no temporary left, a
+ * directory that cannot be written reported with its path, planted
+ * symlinks never followed), and its parsing (entries read or dropped, and
+ * reports that never quote the file's text). */
 #include "sb_test.h"
 
 #include "sb_state.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Files in `dir`, "." and ".." aside. */
+static int entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_text(const char *path)
+{
+    static char buf[4096];
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
 
 static void saves_atomically(void **state)
 {
     (void)state;
     char dir[] = "/tmp/sb-state-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    char path[256], tmp[300], err[256];
+    char path[256], err[256];
     snprintf(path, sizeof(path), "%s/state.json", dir);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     json_t *list = json_pack("[{s:s, s:s, s:s, s:s}]", "action", "drain", "profile",
                              "www.example.com.", "endpoint", "east", "by", "uid=0");
     assert_int_equal(sb_state_save(path, list, err, sizeof(err)), 0);
@@ -28,7 +61,7 @@ static void saves_atomically(void **state)
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
-    assert_int_not_equal(access(tmp, F_OK), 0);
+    assert_int_equal(entries(dir), 1); /* no temporary file left */
     /* Saving again replaces the file whole. */
     json_t *empty = json_array();
     assert_int_equal(sb_state_save(path, empty, err, sizeof(err)), 0);
@@ -47,8 +80,122 @@ static void reports_an_unwritable_place(void **state)
     char err[256];
     json_t *empty = json_array();
     assert_true(sb_state_save("/proc/sb-no-such/state.json", empty, err, sizeof(err)) < 0);
-    assert_non_null(strstr(err, "/proc/sb-no-such/state.json.tmp"));
+    assert_string_equal(err, "cannot create a temporary file beside /proc/sb-no-such/state.json: "
+                             "No such file or directory");
     json_decref(empty);
+}
+
+/* A symlink planted where the old code put its temporary file, and one at
+ * the state file's own path: root must write neither target. The state file
+ * becomes a regular file of its own. */
+static void never_follows_planted_symlinks(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sb-state-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], tmp[300], victim[300], victim2[300], err[256];
+    snprintf(path, sizeof(path), "%s/state.json", dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    snprintf(victim, sizeof(victim), "%s/victim", dir);
+    snprintf(victim2, sizeof(victim2), "%s/victim2", dir);
+    write_text(victim, "precious\n");
+    write_text(victim2, "precious too\n");
+    assert_int_equal(symlink(victim, tmp), 0);
+    assert_int_equal(symlink(victim2, path), 0);
+    json_t *empty = json_array();
+    assert_int_equal(sb_state_save(path, empty, err, sizeof(err)), 0);
+    assert_string_equal(read_text(victim), "precious\n");
+    assert_string_equal(read_text(victim2), "precious too\n");
+    struct stat st;
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(entries(dir), 4); /* state.json, its .tmp symlink, both victims */
+    json_decref(empty);
+    unlink(tmp);
+    unlink(path);
+    unlink(victim);
+    unlink(victim2);
+    rmdir(dir);
+}
+
+typedef struct {
+    int seen;
+    char names[4][64];
+} visits_t;
+
+static bool keep_all_but_west(const sb_state_entry_t *e, void *arg)
+{
+    visits_t *v = arg;
+    snprintf(v->names[v->seen++ % 4], 64, "%zu:%s:%s:%s:%d:%s", e->index, e->action,
+             e->override.profile, e->override.endpoint, e->override.force_up,
+             e->override.by != NULL ? e->override.by : "-");
+    assert_true(e->override.restored);
+    return strcmp(e->override.endpoint, "west") != 0;
+}
+
+static void parses_entries_and_drops_the_unreadable(void **state)
+{
+    (void)state;
+    const char *text = "{\"version\": 1, \"overrides\": ["
+                       "{\"action\": \"drain\", \"profile\": \"a.\", \"endpoint\": \"east\", "
+                       "\"by\": \"uid=0\"},"
+                       "{\"action\": \"force\", \"profile\": \"a.\", \"endpoint\": \"west\", "
+                       "\"state\": \"down\", \"until_ms\": 5},"
+                       "{\"action\": \"explode\", \"profile\": \"a.\", \"endpoint\": \"x\"},"
+                       "{\"profile\": \"a.\"},"
+                       "{\"action\": \"switchover\", \"profile\": \"b.\", \"endpoint\": \"n\"}"
+                       "]}";
+    visits_t v = {0};
+    size_t dropped;
+    char err[256];
+    int kept = sb_state_parse("s.json", text, strlen(text), keep_all_but_west, &v, &dropped, err,
+                              sizeof(err));
+    assert_int_equal(kept, 2);
+    assert_int_equal(dropped, 3);
+    assert_int_equal(v.seen, 3);
+    assert_string_equal(v.names[0], "0:drain:a.:east:1:uid=0");
+    assert_string_equal(v.names[1], "1:force:a.:west:0:-");
+    assert_string_equal(v.names[2], "4:switchover:b.:n:1:-");
+}
+
+/* What a damaged file says: where, and what kind of problem; never the
+ * text found there (the path may name /etc/shadow). */
+static void reports_never_quote_the_file(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *err;
+    } cases[] = {
+        {"root:$6$secret:19000:0:99999:7:::\n", "s.json:1:4: not JSON ('[' or '{' expected)"},
+        {"{\"version\": 1, \"overrides\": [secret]}", "s.json:1:35: not JSON (invalid token)"},
+        {"{\"version\": 1, \"version\": 1, \"overrides\": []}",
+         "s.json:1:24: not JSON (duplicate object key)"},
+        {"{\"version\": 2, \"overrides\": []}",
+         "s.json: not a version 1 state file (no \"overrides\" list)"},
+        {"[\"secret\"]", "s.json: not a version 1 state file (no \"overrides\" list)"},
+        {"", "s.json:1:0: not JSON ('[' or '{' expected)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        visits_t v = {0};
+        size_t dropped;
+        char err[256];
+        int rc = sb_state_parse("s.json", cases[i].text, strlen(cases[i].text), keep_all_but_west,
+                                &v, &dropped, err, sizeof(err));
+        assert_int_equal(rc, -EINVAL);
+        assert_string_equal(err, cases[i].err);
+        assert_int_equal(v.seen, 0);
+    }
+}
+
+static void load_refuses_what_is_not_a_file(void **state)
+{
+    (void)state;
+    char err[256];
+    size_t dropped;
+    assert_int_equal(sb_state_load("/dev/null", NULL, &dropped, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "/dev/null: not a regular file");
+    assert_int_equal(sb_state_load("/nonexistent/state.json", NULL, &dropped, err, sizeof(err)),
+                     -ENOENT);
 }
 
 int main(void)
@@ -56,6 +203,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(saves_atomically),
         cmocka_unit_test(reports_an_unwritable_place),
+        cmocka_unit_test(never_follows_planted_symlinks),
+        cmocka_unit_test(parses_entries_and_drops_the_unreadable),
+        cmocka_unit_test(reports_never_quote_the_file),
+        cmocka_unit_test(load_refuses_what_is_not_a_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
