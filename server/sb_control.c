@@ -2,8 +2,8 @@
 
 #include "sb_error.h"
 #include "sb_log.h"
+#include "sb_request.h"
 #include "sb_state.h"
-#include "sb_value.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -26,20 +26,22 @@ struct sb_control {
     char *path;
     char *state_file;
     client_t *clients; /* every connection not yet closed */
-    bool closing;      /* sb_control_close() was called: no request runs */
+    unsigned client_count;
+    bool closing; /* sb_control_close() was called: no request runs */
     bool server_closed;
 };
 
 struct client {
     uv_pipe_t pipe;
+    uv_timer_t deadline; /* the request must arrive whole before it fires */
+    int open_handles;
     sb_control_t *ctl;
     client_t *prev, *next;
     char *in;
     size_t in_len;
     char *out;
-    bool replying; /* the request was read; its reply comes or is on its way */
-    json_t *req;   /* an override waiting for a reload to end */
-    sb_override_op_t op;
+    bool replying;    /* the request was read; its reply comes or is on its way */
+    sb_request_t req; /* an override waiting for a reload to end */
     uv_write_t write;
     char by[32];
 };
@@ -60,6 +62,8 @@ static void maybe_free(sb_control_t *ctl)
 static void on_client_closed(uv_handle_t *h)
 {
     client_t *c = h->data;
+    if (--c->open_handles > 0)
+        return;
     sb_control_t *ctl = c->ctl;
     if (c->prev != NULL)
         c->prev->next = c->next;
@@ -67,7 +71,8 @@ static void on_client_closed(uv_handle_t *h)
         ctl->clients = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
-    json_decref(c->req);
+    ctl->client_count--;
+    sb_request_free(&c->req);
     free(c->in);
     free(c->out);
     free(c);
@@ -76,8 +81,10 @@ static void on_client_closed(uv_handle_t *h)
 
 static void client_close(client_t *c)
 {
-    if (!uv_is_closing((uv_handle_t *)&c->pipe))
-        uv_close((uv_handle_t *)&c->pipe, on_client_closed);
+    if (uv_is_closing((uv_handle_t *)&c->pipe))
+        return;
+    uv_close((uv_handle_t *)&c->deadline, on_client_closed);
+    uv_close((uv_handle_t *)&c->pipe, on_client_closed);
 }
 
 static void on_written(uv_write_t *w, int status)
@@ -90,6 +97,7 @@ static void on_written(uv_write_t *w, int status)
 static void reply(client_t *c, json_t *reply)
 {
     c->replying = true;
+    uv_timer_stop(&c->deadline);
     c->out = json_dumps(reply, JSON_COMPACT);
     json_decref(reply);
     if (c->out == NULL) {
@@ -129,25 +137,6 @@ static int64_t now_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-static bool op_of(const char *command, sb_override_op_t *op)
-{
-    static const struct {
-        const char *name;
-        sb_override_op_t op;
-    } ops[] = {
-        {"drain", SB_OVERRIDE_DRAIN},           {"undrain", SB_OVERRIDE_UNDRAIN},
-        {"force", SB_OVERRIDE_FORCE},           {"unforce", SB_OVERRIDE_UNFORCE},
-        {"switchover", SB_OVERRIDE_SWITCHOVER}, {"failback", SB_OVERRIDE_FAILBACK},
-    };
-    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-        if (strcmp(command, ops[i].name) == 0) {
-            *op = ops[i].op;
-            return true;
-        }
-    }
-    return false;
-}
-
 /* Keep the overrides across restarts; a failure is reported to the caller
  * but does not undo the override (it is in force, just not saved). */
 static const char *save_state(sb_control_t *ctl, char *err, size_t errlen)
@@ -155,40 +144,10 @@ static const char *save_state(sb_control_t *ctl, char *err, size_t errlen)
     return sb_state_save_from(ctl->state_file, ctl->cfg.prober, err, errlen) == 0 ? NULL : err;
 }
 
-/* The override `req` asks for, into `o` (its strings borrowed from req);
- * NULL, or the failure to answer with. */
-static json_t *read_override(json_t *req, sb_override_t *o)
+static json_t *run_override(client_t *c, const sb_override_t *o)
 {
-    const char *state = NULL;
-    json_int_t for_seconds = 0;
-    json_error_t jerr;
-    if (json_unpack_ex(req, &jerr, 0, "{s:s, s?s, s?s, s?I}", "profile", &o->profile, "endpoint",
-                       &o->endpoint, "state", &state, "for_seconds", &for_seconds) != 0)
-        return failure("bad request: %s", jerr.text);
-    if (o->op != SB_OVERRIDE_FAILBACK && o->endpoint == NULL)
-        return failure("%s needs an endpoint", json_string_value(json_object_get(req, "command")));
-    if (o->op != SB_OVERRIDE_FORCE)
-        return NULL;
-    if (state == NULL || (strcmp(state, "up") != 0 && strcmp(state, "down") != 0))
-        return failure("force needs a state: up or down");
-    /* Present, it must be a real duration: 0 would mean "forever". */
-    bool timed = json_object_get(req, "for_seconds") != NULL;
-    if (timed && (for_seconds < 1 || for_seconds > SB_CONTROL_FOR_MAX_SECONDS))
-        return failure("for_seconds must be from 1 to %d (leave it out for a force without end)",
-                       SB_CONTROL_FOR_MAX_SECONDS);
-    o->force_up = strcmp(state, "up") == 0;
-    o->until_ms = timed ? now_ms() + for_seconds * 1000 : 0;
-    return NULL;
-}
-
-static json_t *run_override(client_t *c, sb_override_op_t op, json_t *req)
-{
-    sb_override_t o = {.op = op, .by = c->by};
-    json_t *bad = read_override(req, &o);
-    if (bad != NULL)
-        return bad;
     char why[512];
-    int rc = sb_prober_override(c->ctl->cfg.prober, &o, why, sizeof(why));
+    int rc = sb_prober_override(c->ctl->cfg.prober, o, why, sizeof(why));
     if (rc < 0 && rc != -EALREADY)
         return failure("%s", why);
     char err[512];
@@ -209,13 +168,11 @@ static void on_reload_ended(void *waiter, int rc, const char *message)
 {
     (void)message;
     client_t *c = waiter;
-    json_t *req = c->req;
-    c->req = NULL;
     if (rc == -ECANCELED || c->ctl->closing)
         reply(c, failure("the server is stopping"));
     else
-        reply(c, run_override(c, c->op, req));
-    json_decref(req);
+        reply(c, run_override(c, &c->req.override));
+    sb_request_free(&c->req);
 }
 
 static void on_reloaded(void *waiter, int rc, const char *message)
@@ -230,34 +187,38 @@ static void on_reloaded(void *waiter, int rc, const char *message)
 }
 
 /* The reply, or NULL when it comes later (a reload; an override waiting
- * for one). */
-static json_t *run_command(client_t *c, json_t *req)
+ * for one). Takes the request. */
+static json_t *run_command(client_t *c, sb_request_t *req)
 {
-    const char *command = json_string_value(json_object_get(req, "command"));
     sb_control_t *ctl = c->ctl;
-    if (command == NULL)
-        return failure("bad request: no \"command\"");
-    if (strcmp(command, "status") == 0) { /* at once, even during a reload */
+    json_t *answer = NULL;
+    switch (req->command->kind) {
+    case SB_REQUEST_STATUS: { /* at once, even during a reload */
         json_t *status = sb_prober_status(ctl->cfg.prober);
-        if (status == NULL)
-            return failure("out of memory");
-        return json_pack("{s:b, s:o}", "ok", 1, "status", status);
+        answer = status != NULL ? json_pack("{s:b, s:o}", "ok", 1, "status", status)
+                                : failure("out of memory");
+        break;
     }
-    if (strcmp(command, "reload") == 0) {
-        if (ctl->cfg.reload == NULL)
-            return failure("reload is not available");
-        int rc = sb_reload_request(ctl->cfg.reload, c->by, on_reloaded, c);
-        return rc >= 0
-                   ? NULL
-                   : failure("%s", rc == -ECANCELED ? "the server is stopping" : sb_strerror(rc));
+    case SB_REQUEST_RELOAD: {
+        int rc = ctl->cfg.reload != NULL ? sb_reload_request(ctl->cfg.reload, c->by, on_reloaded, c)
+                                         : SB_ESTATE;
+        if (rc < 0)
+            answer = failure("%s", rc == SB_ESTATE    ? "reload is not available"
+                                   : rc == -ECANCELED ? "the server is stopping"
+                                                      : sb_strerror(rc));
+        break;
     }
-    if (!op_of(command, &c->op))
-        return failure("unknown command '%s'", command);
-    if (sb_reload_after(ctl->cfg.reload, on_reload_ended, c)) {
-        c->req = json_incref(req);
-        return NULL;
+    case SB_REQUEST_OVERRIDE:
+        req->override.by = c->by;
+        if (sb_reload_after(ctl->cfg.reload, on_reload_ended, c)) {
+            c->req = *req; /* kept until the reload ends */
+            return NULL;
+        }
+        answer = run_override(c, &req->override);
+        break;
     }
-    return run_override(c, c->op, req);
+    sb_request_free(req);
+    return answer;
 }
 
 /* ---- reading a request ---------------------------------------------------------- */
@@ -291,16 +252,13 @@ static void handle(client_t *c)
         reply(c, failure("the server is stopping"));
         return;
     }
-    c->in[c->in_len] = '\0';
-    json_error_t jerr;
-    json_t *req = json_loads(c->in, JSON_DISABLE_EOF_CHECK, &jerr);
-    if (req == NULL || !json_is_object(req)) {
-        json_decref(req);
-        reply(c, failure("bad request: %s", req == NULL ? jerr.text : "not an object"));
+    sb_request_t req;
+    char err[512];
+    if (sb_request_parse(c->in, c->in_len, now_ms(), &req, err, sizeof(err)) < 0) {
+        reply(c, failure("%s", err));
         return;
     }
-    json_t *answer = run_command(c, req);
-    json_decref(req);
+    json_t *answer = run_command(c, &req);
     if (answer != NULL)
         reply(c, answer);
 }
@@ -325,26 +283,60 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     }
 }
 
+/* No memory for a client: take the connection off the listener anyway
+ * (libuv stops watching a listener whose pending connection is not
+ * accepted) and close it. */
+static void drop_connection(uv_stream_t *server)
+{
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)server, &fd) == 0) {
+        int conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+        if (conn >= 0)
+            close(conn);
+    }
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+    client_t *c = t->data;
+    uv_read_stop((uv_stream_t *)&c->pipe);
+    reply(c, failure("no complete request within %d s", SB_CONTROL_REQUEST_TIMEOUT_MS / 1000));
+}
+
+/* Every connection is accepted; past SB_CONTROL_MAX_CLIENTS it is told so
+ * and closed rather than left to hold a descriptor. */
 static void on_connection(uv_stream_t *server, int status)
 {
     sb_control_t *ctl = server->data;
     if (status < 0)
         return;
     client_t *c = calloc(1, sizeof(*c));
-    if (c == NULL)
+    if (c == NULL) {
+        drop_connection(server);
         return;
+    }
     c->ctl = ctl;
     c->next = ctl->clients;
     if (c->next != NULL)
         c->next->prev = c;
     ctl->clients = c;
+    ctl->client_count++;
     uv_pipe_init(server->loop, &c->pipe, 0);
+    uv_timer_init(server->loop, &c->deadline);
     c->pipe.data = c;
+    c->deadline.data = c;
+    c->open_handles = 2;
     if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0) {
         client_close(c);
         return;
     }
+    if (ctl->client_count > SB_CONTROL_MAX_CLIENTS) {
+        reply(c, failure("too many control connections (at most %d at once); try again",
+                         SB_CONTROL_MAX_CLIENTS));
+        return;
+    }
     peer_identity(c);
+    uv_timer_start(&c->deadline, on_deadline, SB_CONTROL_REQUEST_TIMEOUT_MS, 0);
     uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
 }
 

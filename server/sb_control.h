@@ -8,7 +8,7 @@
  *   {"command": "drain" | "undrain" | "unforce" | "switchover",
  *    "profile": "www.example.com.", "endpoint": "east"}
  *   {"command": "force", "profile": ..., "endpoint": ..., "state": "up" | "down",
- *    "for_seconds": N (optional, 1 to SB_CONTROL_FOR_MAX_SECONDS; absent: no end)}
+ *    "for_seconds": N (optional, 1 to SB_REQUEST_FOR_MAX_SECONDS; absent: no end)}
  *   {"command": "failback", "profile": ...}
  *   {"command": "reload"}
  * and back {"ok": true, "message": "...", "status": {...}} or
@@ -20,6 +20,10 @@
  * answered when the run that covers it ends; an override waits for the
  * running reload to end and then applies to the configuration it
  * installed.
+ *
+ * At most SB_CONTROL_MAX_CLIENTS connections are served at once; each has
+ * SB_CONTROL_REQUEST_TIMEOUT_MS to send its request. Requests are parsed
+ * by sb_request.
  *
  * The socket is created with mode 0600 (no other user may even connect;
  * the mode is configurable) in a directory created if missing. A stale
@@ -45,9 +49,13 @@
 
 #define SB_DEFAULT_CONTROL_SOCKET "/run/switchboard/control.sock"
 #define SB_CONTROL_MAX_REQUEST    65536
-/* The longest `force --for`: a year (8760 h). Zero would mean "forever", so
- * the shortest is one second. */
-#define SB_CONTROL_FOR_MAX_SECONDS (8760 * 3600)
+/* Connections served at once; one more is told "too many control
+ * connections" and closed, so that idle connections cannot take the
+ * server's descriptors. */
+#define SB_CONTROL_MAX_CLIENTS 64
+/* A connection must send its whole request within this; then it is told
+ * so and closed. (Waiting for the reply — a reload — has no such limit.) */
+#define SB_CONTROL_REQUEST_TIMEOUT_MS 10000
 
 typedef struct {
     const char *path;

@@ -1,6 +1,7 @@
 #include "sb_ctl.h"
 
 #include "sb_control.h"
+#include "sb_request.h"
 #include "sb_value.h"
 
 #include <errno.h>
@@ -77,11 +78,11 @@ static json_int_t for_seconds(const char *cmd, const char *text)
     if (strcmp(cmd, "force") != 0) {
         snprintf(why, sizeof(why), "only force takes --for");
     } else if (sb_value_duration_ms(text, &ms, why) == 0) {
-        if (ms >= 1000 && ms <= (uint64_t)SB_CONTROL_FOR_MAX_SECONDS * 1000)
+        if (ms >= 1000 && ms <= (uint64_t)SB_REQUEST_FOR_MAX_SECONDS * 1000)
             return (json_int_t)((ms + 999) / 1000);
         snprintf(why, sizeof(why),
                  "must be from 1s to %dh (leave --for out for a force without end)",
-                 SB_CONTROL_FOR_MAX_SECONDS / 3600);
+                 SB_REQUEST_FOR_MAX_SECONDS / 3600);
     }
     fprintf(stderr, "switchboard ctl: --for %s: %s\n", text, why);
     return 0;
@@ -90,41 +91,30 @@ static json_int_t for_seconds(const char *cmd, const char *text)
 /* The request for the command line; NULL after printing why not. */
 static json_t *build_request(const ctl_args_t *a)
 {
-    static const struct {
-        const char *name;
-        int words; /* after the command */
-    } commands[] = {
-        {"status", 0}, {"reload", 0},  {"drain", 2},      {"undrain", 2},
-        {"force", 3},  {"unforce", 2}, {"switchover", 2}, {"failback", 1},
-    };
-    const char *cmd = a->words[0];
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        if (strcmp(cmd, commands[i].name) != 0)
-            continue;
-        if (a->nwords - 1 != commands[i].words) {
-            fprintf(stderr, "switchboard ctl: %s takes %d argument%s (see --help)\n", cmd,
-                    commands[i].words, commands[i].words == 1 ? "" : "s");
+    static const char *const keys[3] = {"profile", "endpoint", "state"};
+    const char *name = a->words[0];
+    const sb_request_command_t *cmd = sb_request_command(name);
+    if (cmd == NULL) {
+        fprintf(stderr, "switchboard ctl: unknown command '%s' (see --help)\n", name);
+        return NULL;
+    }
+    if (a->nwords - 1 != cmd->words) {
+        fprintf(stderr, "switchboard ctl: %s takes %d argument%s (see --help)\n", name, cmd->words,
+                cmd->words == 1 ? "" : "s");
+        return NULL;
+    }
+    json_t *req = json_pack("{s:s}", "command", name);
+    for (int i = 0; req != NULL && i < cmd->words; i++)
+        json_object_set_new(req, keys[i], json_string(a->words[i + 1]));
+    if (req != NULL && a->for_text != NULL) {
+        json_int_t seconds = for_seconds(name, a->for_text);
+        if (seconds == 0) {
+            json_decref(req);
             return NULL;
         }
-        json_t *req = json_pack("{s:s}", "command", cmd);
-        if (commands[i].words >= 1)
-            json_object_set_new(req, "profile", json_string(a->words[1]));
-        if (commands[i].words >= 2)
-            json_object_set_new(req, "endpoint", json_string(a->words[2]));
-        if (commands[i].words >= 3)
-            json_object_set_new(req, "state", json_string(a->words[3]));
-        if (a->for_text != NULL) {
-            json_int_t seconds = for_seconds(cmd, a->for_text);
-            if (seconds == 0) {
-                json_decref(req);
-                return NULL;
-            }
-            json_object_set_new(req, "for_seconds", json_integer(seconds));
-        }
-        return req;
+        json_object_set_new(req, "for_seconds", json_integer(seconds));
     }
-    fprintf(stderr, "switchboard ctl: unknown command '%s' (see --help)\n", cmd);
-    return NULL;
+    return req;
 }
 
 /* Send the request, read the one-line reply. */

@@ -8,8 +8,10 @@ import json
 import os
 import re
 import shutil
+import socket
 import stat
 import tempfile
+import time
 
 import sbtest
 from sbtest import ScenarioCase, cname_target, wait_until
@@ -339,6 +341,53 @@ class Control(ScenarioCase):
         line = srv.wait_log(r"event=state-unreadable", 1.0)
         self.assertIn(f"{state_file}:2:", line)
         self.assertEqual(self.answer(srv), "east.example.com.")
+
+    def test_idle_connections_cannot_take_every_descriptor(self):
+        """300 connections that never send a request: 64 are held, the
+        rest are told so and closed; ctl is refused while they last and
+        served again once they are gone; DNS answers throughout."""
+        srv = self.server({"example.com.zone": zone(self.east, self.west)})
+        fds = lambda: len(os.listdir(f"/proc/{srv.proc.pid}/fd"))
+        before = fds()
+        idle = []
+        self.addCleanup(lambda: [c.close() for c in idle])
+        for _ in range(300):
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.connect(srv.control_socket)
+            idle.append(c)
+        # Those past the cap are answered at once and closed by the server.
+        refused = 0
+        for c in idle[64:]:
+            c.settimeout(5)
+            reply = json.loads(sbtest.read_line(c))
+            self.assertEqual(reply, {"ok": False, "error": "too many control connections (at "
+                                                           "most 64 at once); try again"})
+            refused += 1
+        self.assertEqual(refused, 236)
+        wait_until(lambda: fds() <= before + 64, 5.0, "the refused connections closed")
+        rc, out, err = srv.ctl("status", check=False)
+        self.assertEqual((rc, err), (1, "switchboard ctl: too many control connections (at most "
+                                        "64 at once); try again\n"))
+        self.assertEqual(self.answer(srv), "east.example.com.")
+        for c in idle:
+            c.close()
+        idle.clear()
+        wait_until(lambda: srv.ctl("status", check=False)[0] == 0, 5.0, "ctl served again")
+        wait_until(lambda: fds() <= before, 5.0, "every idle connection's descriptor back")
+
+    def test_a_silent_connection_is_closed_after_10s(self):
+        srv = self.server({"example.com.zone": zone(self.east, self.west)})
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+            c.connect(srv.control_socket)
+            c.sendall(b'{"command": "sta')  # and never the rest
+            started = time.monotonic()
+            c.settimeout(15)
+            reply = json.loads(sbtest.read_line(c))
+            took = time.monotonic() - started
+            self.assertEqual(c.recv(1), b"")  # and closed
+        self.assertEqual(reply, {"ok": False, "error": "no complete request within 10 s"})
+        self.assertGreater(took, 9.0)
+        self.assertEqual(srv.ctl("status", check=False)[0], 0)
 
     def test_an_unreadable_state_file_is_not_quoted(self):
         """A state-file path that names some other file (here, shaped like

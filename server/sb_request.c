@@ -1,0 +1,114 @@
+#include "sb_request.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const sb_request_command_t commands[] = {
+    {"status", SB_REQUEST_STATUS, 0, 0},
+    {"reload", SB_REQUEST_RELOAD, 0, 0},
+    {"drain", SB_REQUEST_OVERRIDE, SB_OVERRIDE_DRAIN, 2},
+    {"undrain", SB_REQUEST_OVERRIDE, SB_OVERRIDE_UNDRAIN, 2},
+    {"force", SB_REQUEST_OVERRIDE, SB_OVERRIDE_FORCE, 3},
+    {"unforce", SB_REQUEST_OVERRIDE, SB_OVERRIDE_UNFORCE, 2},
+    {"switchover", SB_REQUEST_OVERRIDE, SB_OVERRIDE_SWITCHOVER, 2},
+    {"failback", SB_REQUEST_OVERRIDE, SB_OVERRIDE_FAILBACK, 1},
+};
+
+const sb_request_command_t *sb_request_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    }
+    return NULL;
+}
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
+                                                      ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+/* A force's state and optional duration into `o`. */
+static int read_force(json_t *doc, const char *state, json_int_t for_seconds, int64_t now_ms,
+                      sb_override_t *o, char *err, size_t errlen)
+{
+    if (state == NULL || (strcmp(state, "up") != 0 && strcmp(state, "down") != 0))
+        return fail(err, errlen, "force needs a state: up or down");
+    /* Present, it must be a real duration: 0 would mean "forever". */
+    bool timed = json_object_get(doc, "for_seconds") != NULL;
+    if (timed && (for_seconds < 1 || for_seconds > SB_REQUEST_FOR_MAX_SECONDS))
+        return fail(err, errlen,
+                    "for_seconds must be from 1 to %d (leave it out for a force without end)",
+                    SB_REQUEST_FOR_MAX_SECONDS);
+    o->force_up = strcmp(state, "up") == 0;
+    o->until_ms = timed ? now_ms + for_seconds * 1000 : 0;
+    return 0;
+}
+
+/* The override an override command asks for, its strings borrowed from
+ * `doc`. */
+static int read_override(json_t *doc, const sb_request_command_t *cmd, int64_t now_ms,
+                         sb_override_t *o, char *err, size_t errlen)
+{
+    const char *state = NULL;
+    json_int_t for_seconds = 0;
+    json_error_t jerr;
+    o->op = cmd->op;
+    if (json_unpack_ex(doc, &jerr, 0, "{s:s, s?s, s?s, s?I}", "profile", &o->profile, "endpoint",
+                       &o->endpoint, "state", &state, "for_seconds", &for_seconds) != 0)
+        return fail(err, errlen, "bad request: %s", jerr.text);
+    if (cmd->op != SB_OVERRIDE_FAILBACK && o->endpoint == NULL)
+        return fail(err, errlen, "%s needs an endpoint", cmd->name);
+    if (cmd->op != SB_OVERRIDE_FORCE)
+        return 0;
+    return read_force(doc, state, for_seconds, now_ms, o, err, errlen);
+}
+
+static int parse_doc(json_t *doc, int64_t now_ms, sb_request_t *out, char *err, size_t errlen)
+{
+    if (!json_is_object(doc))
+        return fail(err, errlen, "bad request: not an object");
+    json_t *command = json_object_get(doc, "command");
+    if (command == NULL)
+        return fail(err, errlen, "bad request: no \"command\"");
+    if (!json_is_string(command))
+        return fail(err, errlen, "bad request: \"command\" is not a string");
+    out->command = sb_request_command(json_string_value(command));
+    if (out->command == NULL)
+        return fail(err, errlen, "unknown command '%s'", json_string_value(command));
+    if (out->command->kind != SB_REQUEST_OVERRIDE)
+        return 0;
+    return read_override(doc, out->command, now_ms, &out->override, err, errlen);
+}
+
+int sb_request_parse(const char *text, size_t len, int64_t now_ms, sb_request_t *out, char *err,
+                     size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    json_error_t jerr;
+    /* One line: whatever follows the first complete value is not read. */
+    json_t *doc = json_loadb(text, len, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
+    if (doc == NULL)
+        return fail(err, errlen, "bad request: %s", jerr.text);
+    int rc = parse_doc(doc, now_ms, out, err, errlen);
+    if (rc < 0) {
+        json_decref(doc);
+        memset(out, 0, sizeof(*out));
+        return rc;
+    }
+    out->doc = doc;
+    return 0;
+}
+
+void sb_request_free(sb_request_t *r)
+{
+    json_decref(r->doc);
+    r->doc = NULL;
+}

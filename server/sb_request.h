@@ -1,0 +1,60 @@
+/*
+ * sb_request — the control protocol's requests: one table of commands,
+ * shared by `switchboard ctl` (which builds requests) and the control
+ * socket (which parses them), and the strict parser for one request.
+ *
+ * A request is one line of JSON (sb_control.h has the grammar). Parsing
+ * reads it whole and checks every argument its command needs; it applies
+ * nothing, so it can be tested and fuzzed on its own. Errors come back as
+ * the words the client is told ("bad request: ...", "force needs a state:
+ * up or down").
+ *
+ * Ownership: a parsed request owns its JSON document; the strings in its
+ * override point into it until sb_request_free().
+ * Thread: any; no shared state.
+ */
+#ifndef SB_REQUEST_H
+#define SB_REQUEST_H
+
+#include "sb_prober.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The longest `force --for`: a year (8760 h). Zero would mean "forever", so
+ * the shortest is one second. */
+#define SB_REQUEST_FOR_MAX_SECONDS (8760 * 3600)
+
+typedef enum {
+    SB_REQUEST_STATUS,
+    SB_REQUEST_RELOAD,
+    SB_REQUEST_OVERRIDE,
+} sb_request_kind_t;
+
+typedef struct {
+    const char *name; /* as typed and as sent: "drain" */
+    sb_request_kind_t kind;
+    sb_override_op_t op; /* SB_REQUEST_OVERRIDE only */
+    int words;           /* arguments after the name: profile, endpoint, state */
+} sb_request_command_t;
+
+/* The command called `name`, or NULL. */
+const sb_request_command_t *sb_request_command(const char *name);
+
+typedef struct {
+    const sb_request_command_t *command;
+    sb_override_t override; /* SB_REQUEST_OVERRIDE: op, profile, endpoint,
+                               force_up, until_ms; `by` is the caller's to set */
+    json_t *doc;
+} sb_request_t;
+
+/* Parse one request of `len` bytes (no NUL needed). `now_ms` (Unix ms)
+ * turns a force's for_seconds into its end. Returns 0, or -EINVAL with the
+ * client's error in `err`; out->doc is NULL then. */
+int sb_request_parse(const char *text, size_t len, int64_t now_ms, sb_request_t *out, char *err,
+                     size_t errlen);
+
+void sb_request_free(sb_request_t *r);
+
+#endif
