@@ -6,7 +6,9 @@
 #   packaging/bootstrap.sh test    install what building and testing need, then
 #                                  build and run every test three times: a normal
 #                                  build (build/), an ASan/UBSan build
-#                                  (build-asan/) and a TSan build (build-tsan/)
+#                                  (build-asan/) and a TSan build (build-tsan/);
+#                                  then fuzz every parser for a bounded time
+#                                  with libFuzzer (build-fuzz/, clang)
 #
 # Run as root (or with sudo available). Everything comes from Debian's archive.
 set -eu
@@ -16,7 +18,8 @@ BUILD_DEPS="build-essential cmake pkg-config libldns-dev libuv1-dev libcurl4-ope
             libc-ares-dev libsodium-dev libjansson-dev liburcu-dev
             libmicrohttpd-dev ca-certificates"
 WALKTHROUGH_DEPS="bind9-dnsutils python3"
-TEST_DEPS="libcmocka-dev python3 python3-dnspython clang-format unbound openssl"
+TEST_DEPS="libcmocka-dev python3 python3-dnspython clang-format unbound openssl
+           clang libclang-rt-14-dev"
 
 say() { printf '\n==> %s\n' "$*"; }
 
@@ -42,8 +45,10 @@ build() { # build DIR [cmake options...]
     cmake --build "$dir" -j "$(nproc)"
 }
 
-run_tests() { # run_tests DIR: a build without tests is a failure, not a pass
-    ctest --test-dir "$1" --output-on-failure --no-tests=error -j "$(nproc)"
+run_tests() { # run_tests DIR [ctest options]: a build without tests is a failure, not a pass
+    dir=$1
+    shift
+    ctest --test-dir "$dir" --output-on-failure --no-tests=error -j "$(nproc)" "$@"
 }
 
 case "${1:-}" in
@@ -68,6 +73,11 @@ test)
     build build-tsan -DCMAKE_BUILD_TYPE=Debug -DSB_SANITIZE=thread
     say "running the tests under ThreadSanitizer (build-tsan/)"
     run_tests build-tsan
+    say "building the fuzzers (build-fuzz/)"
+    CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DSB_FUZZ=ON -DSB_BUILD_TESTS=ON
+    cmake --build build-fuzz -j "$(nproc)" --target fuzzers
+    say "fuzzing each parser for a bounded time (build-fuzz/)"
+    run_tests build-fuzz -L fuzz
     say "all tests passed"
     ;;
 *)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the seed queries in tests/fuzz/corpus/ (run once; the files are
+"""Write the seed queries in tests/fuzz/corpus/answer/ (run once; the files are
 checked in). Names in the zones are found by hash lookups, which the fuzzer
 cannot see into, so every name fuzz_answer.c's zones serve for a reason has
 a seed here. The first byte of each query (the ID's high byte) also selects,
@@ -125,7 +125,7 @@ SEEDS = {
     "profile-net": query(0x0617, "lb.example.net.", "A", edns=[]),
 }
 
-here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "answer")
 os.makedirs(here, exist_ok=True)
 for file_name, data in SEEDS.items():
     with open(os.path.join(here, file_name), "wb") as f:
