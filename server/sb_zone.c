@@ -4,6 +4,7 @@
 #include "sb_error.h"
 
 #include <errno.h>
+#include <ldns/ldns.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,21 +280,13 @@ static int build_nodes(sb_zone_t *z, sb_diag_t *diag)
 
 /* ---- whole-zone checks ------------------------------------------------- */
 
+/* The type's mnemonic as ldns knows it (RRSIG, not TYPE46), or TYPEnnn
+ * (RFC 3597) for one it does not. */
 static const char *type_name(uint16_t type, char *buf, size_t cap)
 {
-    static const struct {
-        uint16_t type;
-        const char *name;
-    } names[] = {
-        {SB_TYPE_A, "A"},         {SB_TYPE_NS, "NS"},     {SB_TYPE_CNAME, "CNAME"},
-        {SB_TYPE_SOA, "SOA"},     {SB_TYPE_PTR, "PTR"},   {SB_TYPE_MX, "MX"},
-        {SB_TYPE_TXT, "TXT"},     {SB_TYPE_AAAA, "AAAA"}, {SB_TYPE_SRV, "SRV"},
-        {SB_TYPE_DNAME, "DNAME"}, {SB_TYPE_DS, "DS"},
-    };
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (names[i].type == type)
-            return names[i].name;
-    }
+    const ldns_rr_descriptor *d = ldns_rr_descript(type);
+    if (d != NULL && d->_name != NULL)
+        return d->_name;
     snprintf(buf, cap, "TYPE%u", type);
     return buf;
 }

@@ -371,6 +371,20 @@ static void zone_shape_errors(void **state)
                           "example.com.zone:9:1: DNAME record at the delegation point "
                           "sub.example.com. would never be served; only NS, DS and glue records "
                           "belong there");
+    /* Types by their names (RRSIG, not TYPE46), RFC 3597 form for the rest. */
+    sb_test_expect_errors(H "sub NS ns1\nsub NSEC d A\nsub TYPE666 \\# 0\n"
+                            "x.sub RRSIG A 8 3 3600 20300101000000 20200101000000 1 "
+                            "example.com. AAAA\n",
+                          3,
+                          "example.com.zone:9:1: NSEC record at the delegation point "
+                          "sub.example.com. would never be served; only NS, DS and glue records "
+                          "belong there",
+                          "example.com.zone:10:1: TYPE666 record at the delegation point "
+                          "sub.example.com. would never be served; only NS, DS and glue records "
+                          "belong there",
+                          "example.com.zone:11:1: RRSIG record at x.sub.example.com. is below "
+                          "the delegation to sub.example.com. and would never be served; only "
+                          "glue A and AAAA records belong there");
 }
 
 /* ---- profile errors -------------------------------------------------------- */
