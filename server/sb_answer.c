@@ -114,11 +114,12 @@ static void negative(answer_t *a, const sb_zone_t *zone)
 
 /* A referral: the delegation's NS records, then their glue. Glue for name
  * servers inside the delegation is written at once, all of it (RFC 9471);
- * addresses of other name servers we serve are optional extras. */
+ * addresses of other name servers we serve are optional extras. AA stays
+ * as it is: clear when the question itself is delegated, set when a CNAME
+ * we are authoritative for led here (RFC 1034 §4.3.2 step 3b, after 3a). */
 static void referral(answer_t *a, const sb_node_t *cut)
 {
     const sb_rrset_t *ns = sb_node_rrset(cut, SB_TYPE_NS);
-    a->aa = false;
     if (!write_rrset(a, SB_SECTION_AUTHORITY, cut->name, 0, ns)) {
         truncate_all(a);
         return;
@@ -292,8 +293,10 @@ static node_result_t answer_dname(answer_t *a, const sb_match_t *m, const sb_lna
     if (!write_one(a, owner, owner_off, SB_TYPE_CNAME, dname->ttl, synth,
                    (uint16_t)(prefix_len + rd->len), 1))
         return NODE_DONE;
-    uint16_t qtype = a->q->qtype;
-    if (qtype == SB_TYPE_CNAME || qtype == SB_TYPE_ANY)
+    /* The synthesized CNAME is the answer to a CNAME query; any other type,
+     * ANY included, goes on to the target (RFC 6672 §3.2), so that a target
+     * that does not exist is NXDOMAIN (RFC 6604). */
+    if (a->q->qtype == SB_TYPE_CNAME)
         return NODE_DONE;
     *target = synth;
     return NODE_FOLLOW;
@@ -339,8 +342,8 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
         sb_match_t m;
         sb_zone_lookup(zone, cur, a->q->qtype, &m);
         if (m.kind == SB_MATCH_REFERRAL) {
-            if (hop == 0)
-                referral(a, m.node);
+            a->aa = hop > 0;
+            referral(a, m.node);
             return;
         }
         if (m.kind == SB_MATCH_NXDOMAIN) {
@@ -565,11 +568,21 @@ static void write_opt(answer_t *a, uint8_t *opt, size_t opt_len)
         a->w.counts[SB_SECTION_ADDITIONAL]++;
 }
 
+/* The query's flags a response carries back: the opcode always; RD and CD
+ * only for QUERY, the one opcode that defines them (ISC's EDNS compliance
+ * checker flags them on a NOTIMP). */
+static uint16_t echoed_flags(const sb_query_t *q)
+{
+    uint16_t opcode = q->flags & SB_OPCODE_MASK;
+    if (opcode >> SB_OPCODE_SHIFT == SB_OPCODE_QUERY)
+        return q->flags & (SB_OPCODE_MASK | SB_FLAG_RD | SB_FLAG_CD);
+    return opcode;
+}
+
 static void write_header(answer_t *a)
 {
     const sb_query_t *q = a->q;
-    uint16_t flags = SB_FLAG_QR | (q->flags & (SB_OPCODE_MASK | SB_FLAG_RD | SB_FLAG_CD)) |
-                     (a->rcode & SB_RCODE_MASK);
+    uint16_t flags = SB_FLAG_QR | echoed_flags(q) | (a->rcode & SB_RCODE_MASK);
     if (a->aa)
         flags |= SB_FLAG_AA;
     if (a->tc)

@@ -91,6 +91,8 @@ child    NS    ns.child
 ns.child A     192.0.2.54
 dn       DNAME target.example.net.
 todn     CNAME www.dn
+tosub    CNAME host.sub
+tocut    CNAME sub
 pw       profile priority ttl=30 {
              monitor none
              endpoint first  a.example.com.    priority=1
@@ -351,8 +353,10 @@ def badvers(name, wire, do=False, flags="qr rd"):
     return Case(name, wire, rcode=dns.rcode.BADVERS, flags=flags, opt=Opt(do=do))
 
 
-def notimp(name, wire, opcode, flags="qr rd", opt=None):
-    return Case(name, wire, rcode=dns.rcode.NOTIMP, flags=flags, opcode=opcode, opt=opt)
+def notimp(name, wire, opcode, opt=None):
+    """RD and CD are QUERY's flags: a NOTIMP for another opcode carries
+    neither back (ISC's EDNS compliance checker, test opcodeflg)."""
+    return Case(name, wire, rcode=dns.rcode.NOTIMP, flags="qr", opcode=opcode, opt=opt)
 
 
 def chaos_txt(owner, text):
@@ -468,6 +472,17 @@ CASES = [
     Case("referral with EDNS keeps glue and OPT", query("host.sub.example.com", **E0),
          flags="qr rd", authority=["sub.example.com. 3600 IN NS ns.sub.example.com."],
          additional=["ns.sub.example.com. 3600 IN A 192.0.2.53"], opt=Opt()),
+    Case("CNAME into a delegation continues with the referral (RFC 1034 4.3.2 3b)",
+         query("tosub.example.com"),
+         answer=["tosub.example.com. 3600 IN CNAME host.sub.example.com."],
+         authority=["sub.example.com. 3600 IN NS ns.sub.example.com."],
+         additional=["ns.sub.example.com. 3600 IN A 192.0.2.53"]),
+    Case("CNAME to the delegation point itself: referral", query("tocut.example.com", "TXT"),
+         answer=["tocut.example.com. 3600 IN CNAME sub.example.com."],
+         authority=["sub.example.com. 3600 IN NS ns.sub.example.com."],
+         additional=["ns.sub.example.com. 3600 IN A 192.0.2.53"]),
+    Case("CNAME to the delegation point, DS: the parent's NODATA", query("tocut.example.com", "DS"),
+         answer=["tocut.example.com. 3600 IN CNAME sub.example.com."], authority=[SOA_COM]),
     Case("child zone answers its names (longest match)", query("www.child.example.com"),
          answer=["www.child.example.com. 300 IN A 192.0.2.70"]),
     nxdomain("child zone NXDOMAIN carries the child SOA", query("nx.child.example.com"),
@@ -497,6 +512,18 @@ CASES = [
     nodata("DNAME: target without the type is NODATA", query("www.dn.example.com", "AAAA"),
            soa=SOA_NET, answer=["dn.example.com. 3600 IN DNAME target.example.net.",
                                 "www.dn.example.com. 3600 IN CNAME www.target.example.net."]),
+    Case("DNAME: ANY follows the synthesized CNAME", query("www.dn.example.com", "ANY"),
+         answer=["dn.example.com. 3600 IN DNAME target.example.net.",
+                 "www.dn.example.com. 3600 IN CNAME www.target.example.net.",
+                 "www.target.example.net. 3600 IN A 192.0.2.100"]),
+    nxdomain("DNAME: ANY with a missing target is NXDOMAIN (RFC 6604)",
+             query("nx.dn.example.com", "ANY"), soa=SOA_NET,
+             answer=["dn.example.com. 3600 IN DNAME target.example.net.",
+                     "nx.dn.example.com. 3600 IN CNAME nx.target.example.net."]),
+    nxdomain("DNAME: MX with a missing target is NXDOMAIN", query("nx.dn.example.com", "MX"),
+             soa=SOA_NET,
+             answer=["dn.example.com. 3600 IN DNAME target.example.net.",
+                     "nx.dn.example.com. 3600 IN CNAME nx.target.example.net."]),
     Case("DNAME: CNAME query gets DNAME and CNAME only", query("www.dn.example.com", "CNAME"),
          answer=["dn.example.com. 3600 IN DNAME target.example.net.",
                  "www.dn.example.com. 3600 IN CNAME www.target.example.net."]),
@@ -557,12 +584,10 @@ CASES = [
     # --- opcodes ---------------------------------------------------------------------
     notimp("opcode IQUERY is NOTIMP", query("a.example.com", opcode=1), 1),
     notimp("opcode STATUS is NOTIMP", query("a.example.com", opcode=2), 2),
-    notimp("opcode NOTIFY is NOTIMP", query("example.com", "SOA", flags="aa", opcode=4), 4,
-           flags="qr"),
-    notimp("opcode UPDATE is NOTIMP", query("example.com", "SOA", flags="", opcode=5), 5,
-           flags="qr"),
+    notimp("opcode NOTIFY is NOTIMP", query("example.com", "SOA", flags="aa", opcode=4), 4),
+    notimp("opcode UPDATE is NOTIMP", query("example.com", "SOA", flags="", opcode=5), 5),
     notimp("opcode 15 with all header flags set", query("a.example.com", flags=ALL_QUERY_FLAGS,
-                                                        opcode=15), 15, flags="qr rd cd"),
+                                                        opcode=15), 15),
     notimp("NOTIMP carries options", query("a.example.com", opcode=4, edns=0,
                                            options=[(OPT_NSID, b"")]), 4, opt=NS_OPT),
 
@@ -829,8 +854,9 @@ CASES = [
          answer=[SOA_APEX]),
     Case("ednscomp zflag", query("example.com", "SOA", flags="z"), flags="qr aa",
          answer=[SOA_APEX]),
-    notimp("ednscomp opcode 15", query("example.com", "SOA", flags="", opcode=15), 15,
-           flags="qr"),
+    notimp("ednscomp opcode 15", query("example.com", "SOA", flags="", opcode=15), 15),
+    notimp("ednscomp opcodeflg", query("example.com", "SOA", flags=ALL_QUERY_FLAGS, opcode=15),
+           15),
     nodata("ednscomp type666", query("example.com", "TYPE666", flags=""), flags="qr aa"),
     Case("ednscomp edns", query("example.com", "SOA", flags="", edns=0, payload=4096),
          flags="qr aa", answer=[SOA_APEX], opt=Opt()),
