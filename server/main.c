@@ -53,13 +53,15 @@ static void usage(FILE *out)
     fprintf(out, "\nThe zone file format is described in docs/zone-format.md.\n");
 }
 
-/* Parse options and load every zone; prints every problem on stderr. */
-static int load_config(int argc, char **argv, sb_options_t *o, sb_gen_t **gen)
+/* Parse options and load every zone; prints every error on stderr. The
+ * caller gets the diagnostics, to report the warnings its own way, and
+ * frees them (NULL when out of memory). */
+static int load_config(int argc, char **argv, sb_options_t *o, sb_gen_t **gen, sb_diag_t **out)
 {
-    sb_diag_t *diag = sb_diag_new();
+    sb_diag_t *diag = *out = sb_diag_new();
+    sb_options_init(o);
     if (diag == NULL)
         return -ENOMEM;
-    sb_options_init(o);
     int rc = sb_options_parse(o, argc, argv, diag);
     if (rc == 0)
         rc = sb_gen_load(gen, o->zones_dir, diag);
@@ -70,8 +72,18 @@ static int load_config(int argc, char **argv, sb_options_t *o, sb_gen_t **gen)
     } else if (rc < 0) {
         fprintf(stderr, "switchboard: %s\n", sb_strerror(rc));
     }
-    sb_diag_free(diag);
     return rc;
+}
+
+/* A running server's configuration warnings go to its log, one line each. */
+static void log_warnings(sb_diag_t *diag)
+{
+    const char *msg;
+    for (size_t i = 0; diag != NULL && (msg = sb_diag_warning_message(diag, i)) != NULL; i++) {
+        char q[SB_LOG_QUOTE_MAX];
+        sb_log(SB_LOG_WARNING, "config-warning", "message=%s",
+               sb_log_quote(q, sizeof(q), msg, true));
+    }
 }
 
 static size_t endpoint_total(const sb_gen_t *gen)
@@ -86,7 +98,11 @@ static int cmd_check(int argc, char **argv)
 {
     sb_options_t o;
     sb_gen_t *gen = NULL;
-    int rc = load_config(argc, argv, &o, &gen);
+    sb_diag_t *diag;
+    int rc = load_config(argc, argv, &o, &gen, &diag);
+    if (diag != NULL)
+        sb_diag_print_warnings(diag, stderr);
+    sb_diag_free(diag);
     if (rc == 0) {
         printf("configuration OK\n");
         printf("zones: %zu, profiles: %zu, endpoints: %zu\n", sb_gen_zone_count(gen),
@@ -409,6 +425,7 @@ static int install(server_t *s, sb_reload_result_t *res, char *err, size_t errle
 static int finish_reload(void *arg, sb_reload_result_t *res, char *err, size_t errlen)
 {
     server_t *s = arg;
+    log_warnings(res->diag);
     return res->rc < 0 ? reload_failed(s, res, err, errlen) : install(s, res, err, errlen);
 }
 
@@ -564,11 +581,15 @@ static int cmd_serve(int argc, char **argv)
 {
     sb_options_t o;
     sb_gen_t *gen = NULL;
-    int rc = load_config(argc, argv, &o, &gen);
+    sb_diag_t *diag;
+    int rc = load_config(argc, argv, &o, &gen, &diag);
     if (rc == 0) {
         sb_log_set_level(o.log_level);
         if (o.log_syslog)
             sb_log_use_syslog("switchboard");
+        log_warnings(diag);
+        sb_diag_free(diag);
+        diag = NULL;
         rc = serve(&o, gen); /* takes the generation */
     } else {
         sb_log(SB_LOG_ERROR, "config-error",
@@ -576,6 +597,7 @@ static int cmd_serve(int argc, char **argv)
                "errors; nothing was served\"");
         sb_gen_free(gen);
     }
+    sb_diag_free(diag);
     sb_options_free(&o);
     return rc == 0 ? 0 : 1;
 }

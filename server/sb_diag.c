@@ -13,11 +13,17 @@ typedef struct {
     size_t seq; /* arrival order, to keep the sort stable */
 } message_t;
 
-struct sb_diag {
+/* One kind of message: errors, or warnings. */
+typedef struct {
     message_t messages[SB_DIAG_MAX];
     size_t kept;
     size_t total;
     bool sorted;
+} list_t;
+
+struct sb_diag {
+    list_t errors;
+    list_t warnings;
 };
 
 sb_diag_t *sb_diag_new(void)
@@ -25,21 +31,27 @@ sb_diag_t *sb_diag_new(void)
     return calloc(1, sizeof(sb_diag_t));
 }
 
+static void list_free(list_t *l)
+{
+    for (size_t i = 0; i < l->kept; i++) {
+        free(l->messages[i].text);
+        free(l->messages[i].file);
+    }
+}
+
 void sb_diag_free(sb_diag_t *diag)
 {
     if (diag == NULL)
         return;
-    for (size_t i = 0; i < diag->kept; i++) {
-        free(diag->messages[i].text);
-        free(diag->messages[i].file);
-    }
+    list_free(&diag->errors);
+    list_free(&diag->warnings);
     free(diag);
 }
 
 /* Every diagnostic has a position. One without a file comes from a
  * position field that was never set: a bug, which debug builds (the tests,
- * the fuzzers) stop at. A release build still reports the error, marked,
- * rather than crash a running server in the middle of a reload. */
+ * the fuzzers) stop at. A release build still reports it, marked, rather
+ * than crash a running server in the middle of a reload. */
 static sb_pos_t placed(sb_pos_t pos)
 {
     assert(pos.file != NULL && "a diagnostic without a position");
@@ -48,22 +60,19 @@ static sb_pos_t placed(sb_pos_t pos)
     return pos;
 }
 
-void sb_diag_error(sb_diag_t *diag, sb_pos_t pos, const char *fmt, ...)
+static void add(list_t *l, sb_pos_t pos, const char *prefix, const char *fmt, va_list ap)
 {
     pos = placed(pos);
-    diag->total++;
-    if (diag->kept >= SB_DIAG_MAX)
+    l->total++;
+    if (l->kept >= SB_DIAG_MAX)
         return;
     char body[1024];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(body, sizeof(body), fmt, ap);
-    va_end(ap);
     char line[1400];
     if (pos.line == 0)
-        snprintf(line, sizeof(line), "%s: %s", pos.file, body);
+        snprintf(line, sizeof(line), "%s: %s%s", pos.file, prefix, body);
     else
-        snprintf(line, sizeof(line), "%s:%u:%u: %s", pos.file, pos.line, pos.col, body);
+        snprintf(line, sizeof(line), "%s:%u:%u: %s%s", pos.file, pos.line, pos.col, prefix, body);
     char *copy = strdup(line);
     char *file = strdup(pos.file);
     if (copy == NULL || file == NULL) {
@@ -72,9 +81,25 @@ void sb_diag_error(sb_diag_t *diag, sb_pos_t pos, const char *fmt, ...)
         return;
     }
     pos.file = file;
-    diag->messages[diag->kept] = (message_t){copy, file, pos, diag->kept};
-    diag->kept++;
-    diag->sorted = false;
+    l->messages[l->kept] = (message_t){copy, file, pos, l->kept};
+    l->kept++;
+    l->sorted = false;
+}
+
+void sb_diag_error(sb_diag_t *diag, sb_pos_t pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(&diag->errors, pos, "", fmt, ap);
+    va_end(ap);
+}
+
+void sb_diag_warning(sb_diag_t *diag, sb_pos_t pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(&diag->warnings, pos, "warning: ", fmt, ap);
+    va_end(ap);
 }
 
 /* Messages are reported in file order (file name, line, column), whatever
@@ -92,29 +117,54 @@ static int cmp_message(const void *va, const void *vb)
     return c;
 }
 
-static void sort(sb_diag_t *diag)
+static void sort(list_t *l)
 {
-    if (!diag->sorted)
-        qsort(diag->messages, diag->kept, sizeof(message_t), cmp_message);
-    diag->sorted = true;
+    if (!l->sorted)
+        qsort(l->messages, l->kept, sizeof(message_t), cmp_message);
+    l->sorted = true;
 }
 
 size_t sb_diag_count(const sb_diag_t *diag)
 {
-    return diag->total;
+    return diag->errors.total;
+}
+
+size_t sb_diag_warning_count(const sb_diag_t *diag)
+{
+    return diag->warnings.total;
+}
+
+static const char *message(list_t *l, size_t i)
+{
+    sort(l);
+    return i < l->kept ? l->messages[i].text : NULL;
 }
 
 const char *sb_diag_message(sb_diag_t *diag, size_t i)
 {
-    sort(diag);
-    return i < diag->kept ? diag->messages[i].text : NULL;
+    return message(&diag->errors, i);
+}
+
+const char *sb_diag_warning_message(sb_diag_t *diag, size_t i)
+{
+    return message(&diag->warnings, i);
+}
+
+static void print(list_t *l, const char *what, FILE *out)
+{
+    sort(l);
+    for (size_t i = 0; i < l->kept; i++)
+        fprintf(out, "%s\n", l->messages[i].text);
+    if (l->total > l->kept)
+        fprintf(out, "... and %zu more %s\n", l->total - l->kept, what);
 }
 
 void sb_diag_print(sb_diag_t *diag, FILE *out)
 {
-    sort(diag);
-    for (size_t i = 0; i < diag->kept; i++)
-        fprintf(out, "%s\n", diag->messages[i].text);
-    if (diag->total > diag->kept)
-        fprintf(out, "... and %zu more errors\n", diag->total - diag->kept);
+    print(&diag->errors, "errors", out);
+}
+
+void sb_diag_print_warnings(sb_diag_t *diag, FILE *out)
+{
+    print(&diag->warnings, "warnings", out);
 }

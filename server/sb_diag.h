@@ -8,6 +8,12 @@
  * Every message has the form `file:line:col: message`. `line` and `col` are
  * 1-based; col counts bytes. A position with line 0 names only the file.
  *
+ * Errors make a configuration unusable. Warnings do not: they name
+ * something that works but is probably not what the operator wants (a
+ * profile TTL that defeats failover); they read `file:line:col: warning:
+ * message` and are kept apart from the errors, so that counting errors
+ * decides, as before, whether a configuration loads.
+ *
  * Ownership: the caller owns the sb_diag_t; message strings belong to it.
  * Thread: not thread-safe; one collector per parse.
  */
@@ -36,16 +42,27 @@ void sb_diag_free(sb_diag_t *diag);
 void sb_diag_error(sb_diag_t *diag, sb_pos_t pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Record a warning at `pos`, as sb_diag_error() records an error. */
+void sb_diag_warning(sb_diag_t *diag, sb_pos_t pos, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #define SB_DIAG_MAX         200
 #define SB_DIAG_NO_POSITION "(unknown position)"
 
+/* Errors recorded (kept or not). */
 size_t sb_diag_count(const sb_diag_t *diag);
-/* The i-th kept message, complete with its position prefix. Messages are
- * ordered by file, line and column (file-level ones first in their file). */
+/* The i-th kept error, complete with its position prefix, or NULL past the
+ * last. Messages are ordered by file, line and column (file-level ones
+ * first in their file). */
 const char *sb_diag_message(sb_diag_t *diag, size_t i);
 
-/* Write every kept message in that order, one per line, and a summary line
- * when some were dropped. */
+/* The same for warnings. */
+size_t sb_diag_warning_count(const sb_diag_t *diag);
+const char *sb_diag_warning_message(sb_diag_t *diag, size_t i);
+
+/* Write every kept error (or warning) in that order, one per line, and a
+ * summary line when some were dropped. */
 void sb_diag_print(sb_diag_t *diag, FILE *out);
+void sb_diag_print_warnings(sb_diag_t *diag, FILE *out);
 
 #endif

@@ -45,7 +45,7 @@
 typedef struct {
     int rc;              /* 0: built; else why not */
     bool probing_failed; /* rc < 0 because the new worker did not start */
-    sb_diag_t *diag;     /* the configuration's errors, when it had any */
+    sb_diag_t *diag;     /* the configuration's errors and warnings */
     sb_gen_t *gen;       /* rc 0: the new generation; `finish` takes it */
     sb_prober_t *prober; /* rc 0: its worker, first round over; `finish` takes it */
     bool first_round_complete;

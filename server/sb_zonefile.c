@@ -789,6 +789,20 @@ static bool is_word(const sb_token_t *t, const char *word)
     return !t->quoted && strcmp(t->text, word) == 0;
 }
 
+/* A profile's answers are cached for its TTL: that long after a failover,
+ * resolvers may still send clients to the endpoint that failed. */
+static void warn_long_ttl(zparse_t *zp, const profile_draft_t *d, sb_pos_t where)
+{
+    if (d->ttl <= SB_PROFILE_TTL_WARN)
+        return;
+    char owner[SB_NAME_TEXT_MAX];
+    sb_name_to_text(d->owner, owner, sizeof(owner));
+    sb_diag_warning(zp->diag, where,
+                    "profile %s has ttl=%u: resolvers may send clients to a failed endpoint for "
+                    "up to %u s after failover; keep it at %u or less (the default is %u)",
+                    owner, d->ttl, d->ttl, SB_PROFILE_TTL_WARN, SB_PROFILE_DEFAULT_TTL);
+}
+
 static void profile_open(zparse_t *zp, const sb_entry_t *e, const rr_head_t *h)
 {
     const sb_token_t *tt = &e->tokens[h->type_index];
@@ -826,6 +840,8 @@ static void profile_open(zparse_t *zp, const sb_entry_t *e, const rr_head_t *h)
             else if (!parse_ttl(value, &d->ttl))
                 error_at(zp, vpos, "bad ttl '%s' (seconds up to 2147483647, or units as in 1m)",
                          value);
+            else
+                warn_long_ttl(zp, d, vpos);
         }
     }
     if (!brace) {

@@ -70,6 +70,20 @@ x AAA 1.2.3.4
             "2 errors in the configuration",
         ])
 
+    def test_check_warns_of_a_profile_ttl_that_defeats_failover(self):
+        path = self.write_zone("example.com.zone", sbtest.ZONE_HEADER + """www profile priority ttl=1h {
+    monitor none
+    endpoint a 192.0.2.10 priority=1
+}
+""")
+        r = run("check", "--zones", self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.splitlines()[0], "configuration OK")
+        self.assertEqual(r.stderr.splitlines(), [
+            f"{path}:6:26: warning: profile www.example.com. has ttl=3600: resolvers may send "
+            "clients to a failed endpoint for up to 3600 s after failover; keep it at 300 or "
+            "less (the default is 30)"])
+
     def test_serve_refuses_a_bad_configuration(self):
         self.write_zone("example.com.zone", "$TTL 60\nx A 1.2.3.4\n")
         r = run("serve", "--zones", self.dir, "--listen", "127.0.0.1:0")

@@ -136,6 +136,24 @@ class Reload(ScenarioCase):
         r = srv.query("ver.example.com", "TXT")
         self.assertEqual(sbtest.answer_texts(r), ['ver.example.com. 3600 TXT "v1"'])
 
+    def test_warnings_are_logged_at_start_and_on_reload(self):
+        slow_ttl = """long  profile priority ttl=600 {
+          monitor none
+          endpoint a 192.0.2.10 priority=1
+      }
+"""
+        srv = self.server({"example.com.zone": zone(self.east, self.west, extra=slow_ttl)})
+        line = srv.wait_log(r"event=config-warning ", 1.0)
+        self.assertRegex(sbtest.log_fields(line)["message"],
+                         r"example\.com\.zone:\d+:28: warning: profile long\.example\.com\. has "
+                         r"ttl=600: resolvers may send clients to a failed endpoint")
+        self.assertIn("level=warning", line)
+        mark = len(srv.lines)
+        self.write(srv, zone(self.east, self.west, version="v2", extra=slow_ttl))
+        srv.ctl("reload")
+        srv.wait_log(r"event=config-warning .*ttl=600", 1.0, start=mark)
+        srv.wait_log(r"event=reload-done generation=2 ", 1.0, start=mark)
+
     def test_reload_changes_priorities_and_stops_removed_probes(self):
         gone = self.endpoint("http", bind="127.0.0.13")
         extra = f"""old   profile priority ttl=5 {{

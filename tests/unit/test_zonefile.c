@@ -718,6 +718,31 @@ static void hostile_files(void **state)
     rmdir(dir);
 }
 
+/* A profile TTL long enough to defeat failover loads, with a warning at the
+ * ttl= value; 300 s is the most that gets none. */
+static void long_profile_ttl_is_a_warning(void **state)
+{
+    (void)state;
+    sb_gen_t *gen;
+    sb_diag_t *diag;
+    assert_int_equal(sb_test_load(H "www profile priority ttl=301 {\n  monitor none\n"
+                                    "  endpoint a 192.0.2.1 priority=1\n}\n"
+                                    "api profile priority ttl=5m {\n  monitor none\n"
+                                    "  endpoint a 192.0.2.1 priority=1\n}\n",
+                                  &gen, &diag),
+                     0);
+    assert_non_null(gen);
+    assert_int_equal(sb_diag_count(diag), 0);
+    assert_int_equal(sb_diag_warning_count(diag), 1);
+    assert_string_equal(sb_diag_warning_message(diag, 0),
+                        "example.com.zone:8:26: warning: profile www.example.com. has ttl=301: "
+                        "resolvers may send clients to a failed endpoint for up to 301 s after "
+                        "failover; keep it at 300 or less (the default is 30)");
+    assert_null(sb_diag_warning_message(diag, 1));
+    sb_gen_free(gen);
+    sb_diag_free(diag);
+}
+
 static void errors_are_all_reported(void **state)
 {
     (void)state;
@@ -757,6 +782,7 @@ int main(void)
         cmocka_unit_test(brace_on_the_next_line),
         cmocka_unit_test(hostile_files),
         cmocka_unit_test(errors_are_all_reported),
+        cmocka_unit_test(long_profile_ttl_is_a_warning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
