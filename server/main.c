@@ -552,9 +552,10 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
         sb_gen_free(gen);
         return -ENOMEM;
     }
-    sb_log(SB_LOG_INFO, "starting", "version=%s zones=%zu profiles=%zu endpoints=%zu threads=%u",
+    sb_log(SB_LOG_INFO, "starting",
+           "version=%s zones=%zu profiles=%zu endpoints=%zu threads=%u cookie_secret=%s",
            SB_VERSION, sb_gen_zone_count(gen), sb_gen_profile_count(gen), endpoint_total(gen),
-           o->threads);
+           o->threads, o->cookie_secret_from != NULL ? o->cookie_secret_from : "random");
     log_loaded(gen);
     raise_file_limit(o);
     s.probe_cfg.max_in_flight = o->probes_in_flight;

@@ -4,10 +4,13 @@
 #include "sb_error.h"
 #include "sb_state.h"
 #include "sb_prober.h"
+#include "sb_secret.h"
 #include "sb_value.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +25,7 @@ typedef struct {
     const char *help;
     setter_t set;
     bool repeatable;
+    bool secret; /* never echoed, and refused on the command line (ps shows it) */
 } option_def_t;
 
 static int set_config(sb_options_t *o, const char *value, const char *base, char *why);
@@ -42,6 +46,9 @@ static int set_state_file(sb_options_t *o, const char *value, const char *base, 
 static int set_version_string(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_identity(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_cookie_secret(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_cookie_secret_file(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_user(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_group(sb_options_t *o, const char *value, const char *base, char *why);
 
 /* Unlike --listen, the port is required: there is no standard one. A port
  * alone means loopback, the safe place for an unauthenticated endpoint. */
@@ -108,9 +115,17 @@ static const option_def_t defs[] = {
     {"identity", 0, "TEXT", "answer to CHAOS TXT hostname.bind and id.server (default: REFUSED)",
      set_identity, false},
     {"cookie-secret", 0, "HEX",
-     "16-byte DNS Cookie secret as 32 hex digits, shared by servers of one anycast cluster "
-     "(default: random at start)",
-     set_cookie_secret, false},
+     "16-byte DNS Cookie secret as 32 hex digits, shared by servers of one anycast cluster; in a "
+     "config file only (default: random at start)",
+     set_cookie_secret, false, true},
+    {"cookie-secret-file", 0, "FILE",
+     "read the DNS Cookie secret (32 hex digits) from FILE, readable by root only (default: the "
+     "systemd credential cookie-secret, else random at start)",
+     set_cookie_secret_file, false},
+    {"user", 'u', "NAME",
+     "run as NAME once the sockets are open; required when started as root ('root' keeps root)",
+     set_user, false},
+    {"group", 'g', "NAME", "run with group NAME (default: NAME's own group)", set_group, false},
     {"metrics-listen", 0, "[ADDR:]PORT",
      "serve Prometheus metrics over HTTP at /metrics, on 127.0.0.1 unless ADDR is given; port 0 "
      "picks a free port (default: off)",
@@ -143,6 +158,11 @@ void sb_options_free(sb_options_t *o)
     free(o->identity);
     free(o->probe_resolvers_csv);
     o->probe_resolvers_csv = NULL;
+    free(o->cookie_secret_file);
+    free(o->user);
+    free(o->group);
+    o->cookie_secret_file = o->user = o->group = NULL;
+    explicit_bzero(&o->cookie_key, sizeof(o->cookie_key));
     o->config_file = o->zones_dir = o->nsid = o->version_string = o->identity = NULL;
 }
 
@@ -323,6 +343,37 @@ static int set_cookie_secret(sb_options_t *o, const char *value, const char *bas
     return 0;
 }
 
+/* Read once every option is known (finish_secret): whether the file is too
+ * open depends on the group the server will run as. */
+static int set_cookie_secret_file(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)why;
+    return set_path(&o->cookie_secret_file, value, base);
+}
+
+/* Resolved once every option is known (finish_identity). */
+static int set_name(char **dst, const char *value)
+{
+    char *copy = strdup(value);
+    if (copy == NULL)
+        return -ENOMEM;
+    free(*dst);
+    *dst = copy;
+    return 0;
+}
+
+static int set_user(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base, (void)why;
+    return set_name(&o->user, value);
+}
+
+static int set_group(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base, (void)why;
+    return set_name(&o->group, value);
+}
+
 static int set_tcp_idle(sb_options_t *o, const char *value, const char *base, char *why)
 {
     (void)base;
@@ -382,12 +433,20 @@ static const option_def_t *find_short(char c)
     return NULL;
 }
 
+/* Where each option was last given, for checks made once all are known. */
+typedef struct {
+    sb_pos_t where[NDEFS];
+} seen_at_t;
+
 static int apply(sb_options_t *o, const option_def_t *d, const char *value, const char *base,
-                 sb_pos_t pos, sb_diag_t *diag)
+                 sb_pos_t pos, sb_diag_t *diag, seen_at_t *at)
 {
     char why[SB_WHY_MAX];
+    at->where[d - defs] = pos;
     int rc = d->set(o, value, base, why);
-    if (rc == -EINVAL)
+    if (rc == -EINVAL && d->secret)
+        sb_diag_error(diag, pos, "%s %s", d->name, why); /* the value stays unsaid */
+    else if (rc == -EINVAL)
         sb_diag_error(diag, pos, "%s '%s' %s", d->name, value, why);
     return rc == -ENOMEM ? rc : 0;
 }
@@ -403,7 +462,7 @@ static char *dir_of(const char *path)
 }
 
 static void file_line(sb_options_t *o, char *line, sb_pos_t pos, const char *base, bool *seen,
-                      sb_diag_t *diag, int *rc)
+                      sb_diag_t *diag, seen_at_t *at, int *rc)
 {
     char *p = line;
     while (*p == ' ' || *p == '\t')
@@ -437,11 +496,11 @@ static void file_line(sb_options_t *o, char *line, sb_pos_t pos, const char *bas
     }
     seen[idx] = true;
     pos.col = (unsigned)(value - line + 1);
-    if (apply(o, d, value, base, pos, diag) < 0)
+    if (apply(o, d, value, base, pos, diag, at) < 0)
         *rc = -ENOMEM;
 }
 
-static int load_file(sb_options_t *o, const char *path, sb_diag_t *diag)
+static int load_file(sb_options_t *o, const char *path, sb_diag_t *diag, seen_at_t *at)
 {
     sb_pos_t pos = {path, 0, 0};
     FILE *f = fopen(path, "r");
@@ -461,7 +520,7 @@ static int load_file(sb_options_t *o, const char *path, sb_diag_t *diag)
     while (rc == 0 && base != NULL && getline(&line, &cap, f) >= 0) {
         pos.line++;
         line[strcspn(line, "\n")] = '\0';
-        file_line(o, line, pos, base, seen, diag, &rc);
+        file_line(o, line, pos, base, seen, diag, at, &rc);
     }
     if (ferror(f))
         sb_diag_error(diag, pos, "cannot read: %s", strerror(errno));
@@ -511,6 +570,13 @@ static size_t collect_flags(int argc, char **argv, flag_t *flags, sb_diag_t *dia
             value = argv[++i];
         }
         size_t idx = (size_t)(d - defs);
+        if (d->secret) {
+            sb_diag_error(diag, cl,
+                          "--%s on the command line shows the secret to every user (ps); give "
+                          "--%s-file FILE, or put it in a config file only root can read",
+                          d->name, d->name);
+            continue;
+        }
         if (seen[idx] && !d->repeatable) {
             sb_diag_error(diag, cl, "option '--%s' is given twice", d->name);
             continue;
@@ -554,9 +620,101 @@ static void default_listen(sb_options_t *o)
     o->listen_is_default = true;
 }
 
+/* ---- checks once every option is known ----------------------------------- */
+
+/* Where the option with setter `set` was given (its last place). */
+static sb_pos_t given_at(const seen_at_t *at, setter_t set)
+{
+    for (size_t i = 0; i < NDEFS; i++) {
+        if (defs[i].set == set)
+            return at->where[i];
+    }
+    return (sb_pos_t){"command line", 0, 0};
+}
+
+/* The user and group to run as: names resolved now, so that `check` reports
+ * a user that does not exist on this host. */
+static void finish_identity(sb_options_t *o, const seen_at_t *at, sb_diag_t *diag)
+{
+    o->run_gid = getegid();
+    if (o->user != NULL) {
+        errno = 0;
+        struct passwd *pw = getpwnam(o->user);
+        if (pw == NULL)
+            sb_diag_error(diag, given_at(at, set_user), "user '%s' %s", o->user,
+                          errno == 0 || errno == ENOENT ? "does not exist on this host"
+                                                        : strerror(errno));
+        else {
+            o->run_uid = pw->pw_uid;
+            o->run_gid = pw->pw_gid;
+        }
+    }
+    if (o->group != NULL) {
+        errno = 0;
+        struct group *gr = getgrnam(o->group);
+        if (gr == NULL)
+            sb_diag_error(diag, given_at(at, set_group), "group '%s' %s", o->group,
+                          errno == 0 || errno == ENOENT ? "does not exist on this host"
+                                                        : strerror(errno));
+        else
+            o->run_gid = gr->gr_gid;
+    }
+}
+
+/* A cookie secret in a file that others may read is a warning where the
+ * file was named. */
+static void warn_exposed(const struct stat *st, gid_t gid, sb_pos_t pos, const char *what,
+                         const char *path, const char *fix, sb_diag_t *diag)
+{
+    char buf[160];
+    const char *how = sb_secret_exposure(st, gid, buf, sizeof(buf));
+    if (how != NULL)
+        sb_diag_warning(diag, pos, "%s %s %s; %s", what, path, how, fix);
+}
+
+/* The cookie secret from wherever it was given: a file of its own, the
+ * config file, or else a systemd credential. */
+static void finish_secret(sb_options_t *o, const seen_at_t *at, sb_diag_t *diag)
+{
+    char why[SB_WHY_MAX + 256], cred[4096];
+    struct stat st;
+    sb_pos_t pos = given_at(at, set_cookie_secret_file);
+    const char *path = o->cookie_secret_file;
+    if (path != NULL && o->cookie_secret_set) {
+        sb_diag_error(diag, pos, "give cookie-secret or cookie-secret-file, not both");
+        return;
+    }
+    if (o->cookie_secret_set) {
+        o->cookie_secret_from = "config-file";
+        if (stat(o->config_file, &st) == 0)
+            warn_exposed(&st, o->run_gid, given_at(at, set_cookie_secret),
+                         "the cookie secret is in", o->config_file,
+                         "chmod 0600 (or 0640 with the server's group), or move it to a "
+                         "cookie-secret-file",
+                         diag);
+        return;
+    }
+    if (path == NULL && (path = sb_secret_credential("cookie-secret", cred, sizeof(cred))) != NULL)
+        pos = (sb_pos_t){path, 0, 0};
+    if (path == NULL)
+        return;
+    if (sb_secret_read_cookie(path, &o->cookie_key, &st, why, sizeof(why)) < 0) {
+        sb_diag_error(diag, pos, "cookie secret: %s", why);
+        return;
+    }
+    o->cookie_secret_set = true;
+    o->cookie_secret_from = path == cred ? "credential" : "file";
+    if (path != cred)
+        warn_exposed(&st, o->run_gid, pos, "cookie-secret-file", path,
+                     "chmod 0600 (or 0640 with the server's group)", diag);
+}
+
 int sb_options_parse(sb_options_t *o, int argc, char **argv, sb_diag_t *diag)
 {
     size_t errors_before = sb_diag_count(diag);
+    seen_at_t at;
+    for (size_t i = 0; i < NDEFS; i++)
+        at.where[i] = (sb_pos_t){"command line", 0, 0};
     flag_t *flags = calloc((size_t)argc + 1, sizeof(*flags));
     if (flags == NULL)
         return -ENOMEM;
@@ -566,7 +724,7 @@ int sb_options_parse(sb_options_t *o, int argc, char **argv, sb_diag_t *diag)
         if (flags[i].def->set == set_config) {
             free(o->config_file);
             o->config_file = strdup(flags[i].value);
-            rc = o->config_file == NULL ? -ENOMEM : load_file(o, o->config_file, diag);
+            rc = o->config_file == NULL ? -ENOMEM : load_file(o, o->config_file, diag, &at);
         }
     }
     bool listen_from_flags = false, resolvers_from_flags = false;
@@ -584,7 +742,7 @@ int sb_options_parse(sb_options_t *o, int argc, char **argv, sb_diag_t *diag)
             o->probe_resolver_count = 0;
             resolvers_from_flags = true;
         }
-        rc = apply(o, d, flags[i].value, NULL, cl, diag);
+        rc = apply(o, d, flags[i].value, NULL, cl, diag, &at);
     }
     free(flags);
     if (rc < 0)
@@ -599,6 +757,8 @@ int sb_options_parse(sb_options_t *o, int argc, char **argv, sb_diag_t *diag)
         default_listen(o);
     if (o->threads == 0)
         o->threads = default_threads();
+    finish_identity(o, &at, diag);
+    finish_secret(o, &at, diag);
     return sb_diag_count(diag) > errors_before ? SB_ECONFIG : 0;
 }
 

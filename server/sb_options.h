@@ -11,6 +11,15 @@
  * `command line: message`), and parsing continues to report them all.
  * Unknown options and repeated single-valued options are errors.
  *
+ * Secrets: `cookie-secret` is refused on the command line (every user sees
+ * it in ps) and its value is never echoed in an error; `cookie-secret-file`
+ * is read when parsing ends, and so, when neither is given, is the systemd
+ * credential `cookie-secret` (sb_secret). A secret in a file that others
+ * may read is a warning. `user` and `group` are resolved to ids when
+ * parsing ends, so `check` reports a name the host does not know. Parsing
+ * happens at start, as root when started so: secrets are read before the
+ * server drops privileges (sb_privileges).
+ *
  * Ownership: strings in sb_options_t are owned by it; free with
  * sb_options_free(). Thread: start-up only.
  */
@@ -24,6 +33,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define SB_MAX_LISTEN          32
 #define SB_MAX_PROBE_RESOLVERS 8
@@ -52,8 +62,14 @@ typedef struct {
     char *version_string; /* NULL: REFUSED */
     char *identity;       /* NULL: REFUSED */
     bool cookie_secret_set;
-    sb_cookie_key_t cookie_key; /* valid when cookie_secret_set */
-    bool metrics_set;           /* --metrics-listen given */
+    sb_cookie_key_t cookie_key;     /* valid when cookie_secret_set */
+    char *cookie_secret_file;       /* --cookie-secret-file; NULL: none */
+    const char *cookie_secret_from; /* "config-file", "file", "credential"; NULL: random */
+    char *user;                     /* --user: run as this user once bound; NULL: as started */
+    char *group;                    /* --group; NULL: the user's own */
+    uid_t run_uid;                  /* the user's, when `user` is set */
+    gid_t run_gid;                  /* the group the server will run as */
+    bool metrics_set;               /* --metrics-listen given */
     sb_listen_addr_t metrics_listen;
 } sb_options_t;
 

@@ -19,14 +19,16 @@ bad message on the same socket or connection: the first reply must be the
 probe's, so nothing waits for a timeout.
 
 Cases that need a server without --nsid, --version-string, --identity and
---cookie-secret run against a second server (BareServer).
+a cookie secret run against a second server (BareServer).
 
 The ednscomp_* cases are the checks of ISC's EDNS compliance tester
 (ednscomp.isc.org), sent as dig sends them (+norec, +nocookie unless the
 check is about cookies).
 """
+import os
 import socket
 import struct
+import tempfile
 import time
 import unittest
 import zlib
@@ -52,8 +54,7 @@ COOKIE_SECRET = bytes.fromhex("5a1e0f3c9b2d4e6f708192a3b4c5d6e7")
 OTHER_SECRET = bytes.fromhex("00112233445566778899aabbccddeeff")
 CLIENT_IP = bytes([127, 0, 0, 1])  # the address our queries come from
 
-MAIN_ARGS = ["--nsid", NSID, "--version-string", VERSION, "--identity", IDENTITY,
-             "--cookie-secret", COOKIE_SECRET.hex()]
+MAIN_ARGS = ["--nsid", NSID, "--version-string", VERSION, "--identity", IDENTITY]
 
 # --- zones -------------------------------------------------------------------
 
@@ -890,7 +891,7 @@ CASES = [
                   flags="qr aa", answer=[SOA_APEX], opt=Opt())),
 ]
 
-# A server without --nsid, --version-string, --identity or --cookie-secret.
+# A server without --nsid, --version-string, --identity or a cookie secret.
 BARE_CASES = [
     Case("bare: NSID not configured: no NSID", query("a.example.com", edns=0,
                                                      options=[(OPT_NSID, b"")]),
@@ -1249,11 +1250,17 @@ def add_methods(cls, cases):
 class Conformance(sbtest.ScenarioCase):
     @classmethod
     def setUpClass(cls):
-        cls.srv = sbtest.Server(ZONES, args=MAIN_ARGS)
+        # The secret in a file of its own, as an operator keeps it (never on
+        # the command line).
+        fd, cls.secret_file = tempfile.mkstemp(prefix="sb-cookie-")
+        os.write(fd, COOKIE_SECRET.hex().encode() + b"\n")
+        os.close(fd)
+        cls.srv = sbtest.Server(ZONES, args=MAIN_ARGS + ["--cookie-secret-file", cls.secret_file])
 
     @classmethod
     def tearDownClass(cls):
         cls.srv.stop()
+        os.unlink(cls.secret_file)
 
 
 class BareServer(sbtest.ScenarioCase):

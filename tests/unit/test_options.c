@@ -5,6 +5,7 @@
 #include "sb_options.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int parse(sb_options_t *o, sb_diag_t **diag, int argc, char **argv)
@@ -87,36 +88,177 @@ static void flag_errors(void **state)
     sb_diag_free(diag);
 }
 
-static void identity_and_cookies(void **state)
+/* A file in /tmp holding `text`, with `mode`; its path in `path`. */
+static void temp_file(char *path, const char *text, mode_t mode)
+{
+    strcpy(path, "/tmp/sb-options-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    assert_int_equal(fchmod(fd, mode), 0);
+    close(fd);
+}
+
+static void identity_strings(void **state)
 {
     (void)state;
-    char *argv[] = {
-        "--nsid",     "ns1.fra",     "--version-string", "Switchboard 1.0",
-        "--identity", "ns1.example", "--cookie-secret",  "000102030405060708090a0b0c0d0e0f"};
+    char *argv[] = {"--nsid",          "ns1.fra",    "--version-string",
+                    "Switchboard 1.0", "--identity", "ns1.example"};
     sb_options_t o;
     sb_diag_t *diag;
-    assert_int_equal(parse(&o, &diag, 8, argv), 0);
+    assert_int_equal(parse(&o, &diag, 6, argv), 0);
     assert_string_equal(o.nsid, "ns1.fra");
     assert_string_equal(o.version_string, "Switchboard 1.0");
     assert_string_equal(o.identity, "ns1.example");
-    assert_true(o.cookie_secret_set);
-    assert_int_equal(o.cookie_key.secret[15], 0x0f);
+    assert_false(o.cookie_secret_set); /* random at start */
+    assert_null(o.cookie_secret_from);
     sb_options_free(&o);
     sb_diag_free(diag);
     char long_nsid[200];
     memset(long_nsid, 'n', 129);
     long_nsid[129] = '\0';
-    char *bad[] = {"--nsid", long_nsid, "--identity", "tab\there", "--cookie-secret", "00ff"};
-    assert_int_equal(parse(&o, &diag, 6, bad), SB_ECONFIG);
-    assert_int_equal(sb_diag_count(diag), 3);
+    char *bad[] = {"--nsid", long_nsid, "--identity", "tab\there"};
+    assert_int_equal(parse(&o, &diag, 4, bad), SB_ECONFIG);
+    assert_int_equal(sb_diag_count(diag), 2);
     char expect[300];
     snprintf(expect, sizeof(expect), "command line: nsid '%s' is 129 bytes long; at most 128 fit",
              long_nsid);
     assert_string_equal(sb_diag_message(diag, 0), expect);
     assert_string_equal(sb_diag_message(diag, 1), "command line: identity 'tab\there' must be "
                                                   "printable ASCII (byte 4 is not)");
-    assert_string_equal(sb_diag_message(diag, 2), "command line: cookie-secret '00ff' must be "
-                                                  "exactly 32 hex digits (16 bytes)");
+    sb_options_free(&o);
+    sb_diag_free(diag);
+}
+
+/* The cookie secret: never on the command line, never echoed; from a config
+ * file or a file of its own, with a warning when others may read it. */
+static void cookie_secret_sources(void **state)
+{
+    (void)state;
+    sb_options_t o;
+    sb_diag_t *diag;
+    char *flag[] = {"--cookie-secret", "000102030405060708090a0b0c0d0e0f"};
+    assert_int_equal(parse(&o, &diag, 2, flag), SB_ECONFIG);
+    assert_int_equal(sb_diag_count(diag), 1);
+    assert_string_equal(sb_diag_message(diag, 0),
+                        "command line: --cookie-secret on the command line shows the secret to "
+                        "every user (ps); give --cookie-secret-file FILE, or put it in a config "
+                        "file only root can read");
+    assert_false(o.cookie_secret_set);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+
+    char conf[64], key[64], expect[400];
+    temp_file(conf, "cookie-secret 000102030405060708090a0b0c0d0e0f\n", 0600);
+    char *quiet[] = {"--config", conf};
+    assert_int_equal(parse(&o, &diag, 2, quiet), 0);
+    assert_true(o.cookie_secret_set);
+    assert_int_equal(o.cookie_key.secret[15], 0x0f);
+    assert_string_equal(o.cookie_secret_from, "config-file");
+    assert_int_equal(sb_diag_warning_count(diag), 0);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    assert_int_equal(chmod(conf, 0644), 0);
+    assert_int_equal(parse(&o, &diag, 2, quiet), 0);
+    assert_int_equal(sb_diag_warning_count(diag), 1);
+    snprintf(expect, sizeof(expect),
+             "%s:1:15: warning: the cookie secret is in %s is readable by every user (mode "
+             "0644); chmod 0600 (or 0640 with the server's group), or move it to a "
+             "cookie-secret-file",
+             conf, conf);
+    assert_string_equal(sb_diag_warning_message(diag, 0), expect);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    unlink(conf);
+
+    temp_file(key, "  0f0e0d0c0b0a09080706050403020100\n", 0640);
+    char *file[] = {"--cookie-secret-file", key};
+    assert_int_equal(parse(&o, &diag, 2, file), 0);
+    assert_true(o.cookie_secret_set);
+    assert_int_equal(o.cookie_key.secret[0], 0x0f);
+    assert_string_equal(o.cookie_secret_from, "file");
+    assert_int_equal(sb_diag_warning_count(diag), 0); /* its group is the server's */
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    assert_int_equal(chmod(key, 0604), 0);
+    assert_int_equal(parse(&o, &diag, 2, file), 0);
+    snprintf(expect, sizeof(expect),
+             "command line: warning: cookie-secret-file %s is readable by every user (mode "
+             "0604); chmod 0600 (or 0640 with the server's group)",
+             key);
+    assert_string_equal(sb_diag_warning_message(diag, 0), expect);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    unlink(key);
+
+    temp_file(key, "secret words, not hex\n", 0600);
+    temp_file(conf, "cookie-secret 00ff\n", 0600);
+    char *bad[] = {"--config", conf, "--cookie-secret-file", key};
+    assert_int_equal(parse(&o, &diag, 4, bad), SB_ECONFIG);
+    assert_int_equal(sb_diag_count(diag), 2);
+    snprintf(expect, sizeof(expect),
+             "%s:1:15: cookie-secret must be exactly 32 hex digits (16 bytes)", conf);
+    assert_string_equal(sb_diag_message(diag, 0), expect);
+    snprintf(expect, sizeof(expect),
+             "command line: cookie secret: %s must hold exactly 32 hex digits (16 bytes)", key);
+    assert_string_equal(sb_diag_message(diag, 1), expect);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    unlink(key);
+    unlink(conf);
+}
+
+/* A systemd credential is the secret when no option names one; an empty
+ * one (SetCredential=, the default for a missing file) is none. */
+static void cookie_secret_credential(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sb-creds-XXXXXX", path[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/cookie-secret", dir);
+    FILE *f = fopen(path, "w");
+    fputs("", f);
+    fclose(f);
+    setenv("CREDENTIALS_DIRECTORY", dir, 1);
+    sb_options_t o;
+    sb_diag_t *diag;
+    assert_int_equal(parse(&o, &diag, 0, NULL), 0);
+    assert_false(o.cookie_secret_set);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    f = fopen(path, "w");
+    fputs("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", f);
+    fclose(f);
+    assert_int_equal(parse(&o, &diag, 0, NULL), 0);
+    assert_true(o.cookie_secret_set);
+    assert_string_equal(o.cookie_secret_from, "credential");
+    assert_int_equal(o.cookie_key.secret[15], 0xaf);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    unsetenv("CREDENTIALS_DIRECTORY");
+    unlink(path);
+    rmdir(dir);
+}
+
+static void user_and_group(void **state)
+{
+    (void)state;
+    sb_options_t o;
+    sb_diag_t *diag;
+    char *ok[] = {"--user", "root", "-g", "root"};
+    assert_int_equal(parse(&o, &diag, 4, ok), 0);
+    assert_string_equal(o.user, "root");
+    assert_int_equal(o.run_uid, 0);
+    assert_int_equal(o.run_gid, 0);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    char *bad[] = {"--user", "sb-no-such-user", "--group", "sb-no-such-group"};
+    assert_int_equal(parse(&o, &diag, 4, bad), SB_ECONFIG);
+    assert_int_equal(sb_diag_count(diag), 2);
+    assert_string_equal(sb_diag_message(diag, 0),
+                        "command line: user 'sb-no-such-user' does not exist on this host");
+    assert_string_equal(sb_diag_message(diag, 1),
+                        "command line: group 'sb-no-such-group' does not exist on this host");
     sb_options_free(&o);
     sb_diag_free(diag);
 }
@@ -282,10 +424,17 @@ static void metrics_listen(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(defaults),         cmocka_unit_test(flags),
-        cmocka_unit_test(flag_errors),      cmocka_unit_test(identity_and_cookies),
-        cmocka_unit_test(config_file),      cmocka_unit_test(repeats_and_unreadable_files),
-        cmocka_unit_test(listen_addresses), cmocka_unit_test(metrics_listen),
+        cmocka_unit_test(defaults),
+        cmocka_unit_test(flags),
+        cmocka_unit_test(flag_errors),
+        cmocka_unit_test(identity_strings),
+        cmocka_unit_test(cookie_secret_sources),
+        cmocka_unit_test(cookie_secret_credential),
+        cmocka_unit_test(user_and_group),
+        cmocka_unit_test(config_file),
+        cmocka_unit_test(repeats_and_unreadable_files),
+        cmocka_unit_test(listen_addresses),
+        cmocka_unit_test(metrics_listen),
         cmocka_unit_test(probe_resolvers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
