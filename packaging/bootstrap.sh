@@ -2,7 +2,8 @@
 # From a fresh Debian 12 checkout to a running server or a tested build.
 #
 #   packaging/bootstrap.sh serve   install what building and the walkthrough need,
-#                                  build, and serve zones/ on 127.0.0.1:5353
+#                                  build, and serve zones/ on 127.0.0.1:5353 (as
+#                                  the system user switchboard, created if missing)
 #   packaging/bootstrap.sh test    install what building and testing need, then
 #                                  build and run every test three times: a normal
 #                                  build (build/), an ASan/UBSan build
@@ -16,10 +17,10 @@ cd "$(dirname "$0")/.."
 
 BUILD_DEPS="build-essential cmake pkg-config libldns-dev libuv1-dev libcurl4-openssl-dev
             libc-ares-dev libsodium-dev libjansson-dev liburcu-dev
-            libmicrohttpd-dev ca-certificates"
+            libmicrohttpd-dev libcap-dev ca-certificates"
 WALKTHROUGH_DEPS="bind9-dnsutils python3"
 TEST_DEPS="libcmocka-dev python3 python3-dnspython clang-format unbound openssl
-           clang libclang-rt-14-dev"
+           libcap2-bin strace systemd clang libclang-rt-14-dev"
 
 say() { printf '\n==> %s\n' "$*"; }
 
@@ -35,6 +36,16 @@ install() {
     as_root apt-get update -q
     # shellcheck disable=SC2086
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+}
+
+# The system user the server runs as once its sockets are open, as the
+# systemd unit and packaging/switchboard.sysusers make it.
+ensure_user() {
+    if ! getent passwd switchboard >/dev/null; then
+        say "creating the system user switchboard"
+        as_root useradd --system --user-group --no-create-home --home-dir /var/lib/switchboard \
+            --shell /usr/sbin/nologin --comment "Switchboard DNS traffic manager" switchboard
+    fi
 }
 
 build() { # build DIR [cmake options...]
@@ -56,8 +67,9 @@ serve)
     # shellcheck disable=SC2086
     install $BUILD_DEPS $WALKTHROUGH_DEPS
     build build -DSB_BUILD_TESTS=OFF
-    say "serving zones/ on 127.0.0.1:5353 (Ctrl-C stops it)"
-    exec ./build/switchboard serve --zones zones --listen 127.0.0.1:5353
+    ensure_user
+    say "serving zones/ on 127.0.0.1:5353 as user switchboard (Ctrl-C stops it)"
+    exec ./build/switchboard serve --zones zones --listen 127.0.0.1:5353 --user switchboard
     ;;
 test)
     # shellcheck disable=SC2086

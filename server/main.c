@@ -16,6 +16,7 @@
 #include "sb_metrics.h"
 #include "sb_net.h"
 #include "sb_options.h"
+#include "sb_privileges.h"
 #include "sb_prober.h"
 #include "sb_reload.h"
 #include "sb_state.h"
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <urcu/urcu-memb.h>
 #include <uv.h>
 
@@ -129,6 +131,9 @@ typedef struct {
     sb_metrics_t *metrics;
     uv_mutex_t prober_lock; /* a scrape reads `prober` while a reload swaps it */
     bool stopping;
+    sb_privileges_t privileges;
+    char *state_text; /* the state file, read before dropping root; NULL: none */
+    size_t state_len;
 } server_t;
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -266,31 +271,56 @@ static void raise_file_limit(const sb_options_t *o)
 
 /* Overrides set before a restart apply before the first answer; the file
  * is written again without those that no longer fit. */
+static void log_state_unreadable(const char *err)
+{
+    char q[SB_LOG_QUOTE_MAX];
+    sb_log(SB_LOG_ERROR, "state-unreadable",
+           "reason=%s action=\"starting without saved overrides\"",
+           sb_log_quote(q, sizeof(q), err, true));
+}
+
+/* The state file, read while the server may still be root: one written
+ * when it ran as root may be readable by root only. */
+static void read_state(server_t *s)
+{
+    char err[512];
+    int rc = sb_state_read(s->o->state_file, &s->state_text, &s->state_len, err, sizeof(err));
+    if (rc < 0 && rc != -ENOENT)
+        log_state_unreadable(err);
+}
+
 static void restore_overrides(server_t *s)
 {
     char err[512], q[SB_LOG_QUOTE_MAX];
     size_t dropped;
-    int n = sb_state_load(s->o->state_file, s->prober, &dropped, err, sizeof(err));
-    if (n >= 0)
-        sb_log(SB_LOG_INFO, "state-restored", "file=%s overrides=%d dropped=%zu",
-               sb_log_quote(q, sizeof(q), s->o->state_file, false), n, dropped);
-    else if (n != -ENOENT)
-        sb_log(SB_LOG_ERROR, "state-unreadable",
-               "reason=%s action=\"starting without saved overrides\"",
-               sb_log_quote(q, sizeof(q), err, true));
-    if (n >= 0 && dropped > 0)
+    if (s->state_text == NULL)
+        return;
+    int n = sb_state_restore(s->o->state_file, s->state_text, s->state_len, s->prober, &dropped,
+                             err, sizeof(err));
+    free(s->state_text);
+    s->state_text = NULL;
+    if (n < 0) {
+        log_state_unreadable(err);
+        return;
+    }
+    sb_log(SB_LOG_INFO, "state-restored", "file=%s overrides=%d dropped=%zu",
+           sb_log_quote(q, sizeof(q), s->o->state_file, false), n, dropped);
+    if (dropped > 0)
         save_overrides(s);
 }
 
+/* Bound before dropping root; requests are served once the control loop
+ * runs, by when the probe worker and the reloader are in place. */
 static int open_control(server_t *s, control_t *control)
 {
     const sb_options_t *o = s->o;
     sb_control_config_t cfg = {
         .path = o->control_socket,
         .mode = o->control_mode,
-        .prober = s->prober,
+        .chown = sb_privileges_changes_user(&s->privileges),
+        .uid = s->privileges.uid,
+        .gid = s->privileges.gid,
         .state_file = o->state_file,
-        .reload = s->reload,
     };
     char err[512], q[SB_LOG_QUOTE_MAX];
     int rc = sb_control_open(&s->ctl, &control->loop, &cfg, err, sizeof(err));
@@ -456,28 +486,66 @@ static void probe_metrics(sb_metrics_buf_t *out, void *arg)
     uv_mutex_unlock(&s->prober_lock);
 }
 
-static int start_metrics(server_t *s, sb_net_t *net, sb_metrics_t **m)
+static int bind_metrics(server_t *s, sb_net_t *net)
 {
     const sb_options_t *o = s->o;
-    char err[256] = "out of memory", text[80], q[SB_LOG_QUOTE_MAX];
+    char err[256] = "out of memory", q[SB_LOG_QUOTE_MAX];
     if (!o->metrics_set)
         return 0;
+    sb_metrics_t **m = &s->metrics;
     int rc = sb_metrics_new(m);
     if (rc == 0 && (rc = sb_metrics_add_source(*m, sb_net_metrics, net)) == 0 &&
         (rc = sb_metrics_add_source(*m, probe_metrics, s)) == 0)
-        rc = sb_metrics_listen(*m, &o->metrics_listen, err, sizeof(err));
+        rc = sb_metrics_bind(*m, &o->metrics_listen, err, sizeof(err));
+    if (rc < 0)
+        sb_log(SB_LOG_ERROR, "metrics-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
+    return rc;
+}
+
+static int start_metrics(server_t *s)
+{
+    char err[256], text[80], q[SB_LOG_QUOTE_MAX];
+    if (s->metrics == NULL)
+        return 0;
+    int rc = sb_metrics_start(s->metrics, err, sizeof(err));
     if (rc < 0) {
         sb_log(SB_LOG_ERROR, "metrics-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
         return rc;
     }
-    sb_metrics_set_generation(*m, 1); /* the generation loaded at start */
-    sb_listen_addr_format(sb_metrics_bound(*m), text, sizeof(text));
+    sb_metrics_set_generation(s->metrics, 1); /* the generation loaded at start */
+    sb_listen_addr_format(sb_metrics_bound(s->metrics), text, sizeof(text));
     sb_log(SB_LOG_INFO, "metrics-listening", "address=%s", text);
     return 0;
 }
 
-/* The probe worker, the overrides saved before a restart, the reloader and
- * the control socket, in that order: ctl sees the restored state. */
+/* Everything that needed root is done: sockets bound, secrets and the state
+ * file read. Give up root and every capability before any thread starts. */
+static int drop_privileges(server_t *s)
+{
+    char why[256], q[SB_LOG_QUOTE_MAX];
+    const sb_privileges_t *p = &s->privileges;
+    int rc = sb_privileges_drop(p, why, sizeof(why));
+    if (rc < 0) {
+        sb_log(SB_LOG_ERROR, "start-failed", "reason=%s", sb_log_quote(q, sizeof(q), why, true));
+        return rc;
+    }
+    sb_log(SB_LOG_INFO, "privileges-dropped", "user=%s uid=%u gid=%u capabilities=none",
+           sb_log_quote(q, sizeof(q), p->user != NULL ? p->user : "(as started)", false),
+           (unsigned)getuid(), (unsigned)getgid());
+    if (getuid() == 0)
+        sb_log(SB_LOG_WARNING, "running-as-root",
+               "reason=\"--user root: uid 0 kept (without capabilities)\"");
+    const char *unwritable = sb_state_unwritable(s->o->state_file, why, sizeof(why));
+    if (unwritable != NULL)
+        sb_log(SB_LOG_WARNING, "state-not-writable",
+               "reason=%s action=\"overrides apply but will not be saved\"",
+               sb_log_quote(q, sizeof(q), unwritable, true));
+    return 0;
+}
+
+/* The probe worker, the overrides saved before a restart, and the
+ * reloader, in that order; then the control socket serves them: ctl sees
+ * the restored state. */
 static int start_probing(server_t *s, control_t *control)
 {
     sb_prober_t *prober = NULL;
@@ -491,8 +559,10 @@ static int start_probing(server_t *s, control_t *control)
     uv_mutex_unlock(&s->prober_lock);
     restore_overrides(s);
     rc = start_reloader(s, control);
-    if (rc == 0)
-        rc = open_control(s, control);
+    if (rc == 0) {
+        sb_control_set_prober(s->ctl, s->prober);
+        sb_control_set_reload(s->ctl, s->reload);
+    }
     return rc;
 }
 
@@ -560,10 +630,21 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     raise_file_limit(o);
     s.probe_cfg.max_in_flight = o->probes_in_flight;
     s.probe_cfg.resolvers = o->probe_resolvers_csv;
+    s.privileges = (sb_privileges_t){o->user, o->run_uid, o->run_gid, o->group != NULL};
     int rc = bind_listeners(o, &net);
     s.net = net;
     if (rc == 0)
-        rc = start_metrics(&s, net, &s.metrics);
+        rc = bind_metrics(&s, net);
+    if (rc == 0)
+        rc = open_control(&s, &control);
+    if (rc == 0) {
+        if (sb_privileges_changes_user(&s.privileges))
+            sb_state_prepare_dir(o->state_file, o->run_uid, o->run_gid);
+        read_state(&s);
+        rc = drop_privileges(&s);
+    }
+    if (rc == 0)
+        rc = start_metrics(&s);
     if (rc == 0)
         rc = start_probing(&s, &control);
     if (rc == 0)
@@ -571,10 +652,23 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     if (rc == 0)
         uv_run(&control.loop, UV_RUN_DEFAULT);
     stop_serving(&s, net, &control);
+    free(s.state_text);
     sb_gen_free(s.gen);
     uv_mutex_destroy(&s.prober_lock);
     if (rc == 0)
         sb_log(SB_LOG_INFO, "stopped", NULL);
+    return rc;
+}
+
+/* Root must say which user to become; only root can become another. */
+static int check_privileges(const sb_options_t *o)
+{
+    sb_privileges_t p = {o->user, o->run_uid, o->run_gid, o->group != NULL};
+    char why[256], q[SB_LOG_QUOTE_MAX];
+    int rc = sb_privileges_check(&p, why, sizeof(why));
+    if (rc < 0)
+        sb_log(SB_LOG_ERROR, "start-failed", "reason=%s action=exit",
+               sb_log_quote(q, sizeof(q), why, true));
     return rc;
 }
 
@@ -591,7 +685,11 @@ static int cmd_serve(int argc, char **argv)
         log_warnings(diag);
         sb_diag_free(diag);
         diag = NULL;
-        rc = serve(&o, gen); /* takes the generation */
+        rc = check_privileges(&o);
+        if (rc == 0)
+            rc = serve(&o, gen); /* takes the generation */
+        else
+            sb_gen_free(gen);
     } else {
         sb_log(SB_LOG_ERROR, "config-error",
                "action=exit reason=\"the configuration has "

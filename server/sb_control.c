@@ -367,11 +367,23 @@ static int clear_stale(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-static void make_parent(const char *path)
+/* The socket's directory, one level, as /run/switchboard needs; one made
+ * here belongs to the server's user, who removes the socket at the end. */
+static void make_parent(const sb_control_config_t *cfg)
 {
     char copy[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    snprintf(copy, sizeof(copy), "%s", path);
-    mkdir(dirname(copy), 0755); /* one level, as /run/switchboard needs */
+    snprintf(copy, sizeof(copy), "%s", cfg->path);
+    const char *dir = dirname(copy);
+    if (mkdir(dir, 0755) == 0 && cfg->chown)
+        (void)lchown(dir, cfg->uid, cfg->gid);
+}
+
+/* The new socket's owner and mode. */
+static int set_owner_and_mode(const sb_control_config_t *cfg)
+{
+    if (cfg->chown && lchown(cfg->path, cfg->uid, cfg->gid) != 0)
+        return -errno;
+    return chmod(cfg->path, cfg->mode) != 0 ? -errno : 0;
 }
 
 int sb_control_open(sb_control_t **out, uv_loop_t *loop, const sb_control_config_t *cfg, char *err,
@@ -384,7 +396,7 @@ int sb_control_open(sb_control_t **out, uv_loop_t *loop, const sb_control_config
     int rc = clear_stale(cfg->path, err, errlen);
     if (rc < 0)
         return rc;
-    make_parent(cfg->path);
+    make_parent(cfg);
     sb_control_t *ctl = calloc(1, sizeof(*ctl));
     if (ctl == NULL)
         return -ENOMEM;
@@ -398,8 +410,8 @@ int sb_control_open(sb_control_t **out, uv_loop_t *loop, const sb_control_config
     mode_t old = umask(0177);
     rc = uv_pipe_bind(&ctl->server, cfg->path);
     umask(old);
-    if (rc == 0 && chmod(cfg->path, cfg->mode) != 0)
-        rc = -errno;
+    if (rc == 0)
+        rc = set_owner_and_mode(cfg);
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&ctl->server, 16, on_connection);
     if (rc < 0 || ctl->path == NULL || ctl->state_file == NULL) {
@@ -416,6 +428,12 @@ void sb_control_set_prober(sb_control_t *ctl, sb_prober_t *prober)
 {
     if (ctl != NULL)
         ctl->cfg.prober = prober;
+}
+
+void sb_control_set_reload(sb_control_t *ctl, sb_reload_t *reload)
+{
+    if (ctl != NULL)
+        ctl->cfg.reload = reload;
 }
 
 static void on_server_closed(uv_handle_t *h)

@@ -26,7 +26,8 @@
  * by sb_request.
  *
  * The socket is created with mode 0600 (no other user may even connect;
- * the mode is configurable) in a directory created if missing. A stale
+ * the mode is configurable) in a directory created if missing, owned by
+ * the user the server runs as. A stale
  * socket left by a crash is replaced; one that another live server answers
  * on is an error.
  *
@@ -44,7 +45,9 @@
 #include "sb_prober.h"
 #include "sb_reload.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #define SB_DEFAULT_CONTROL_SOCKET "/run/switchboard/control.sock"
@@ -60,6 +63,12 @@
 typedef struct {
     const char *path;
     unsigned mode; /* permission bits of the socket, e.g. 0600 */
+    /* Started as root and about to become another user: the socket (and a
+     * directory made for it) belongs to that user, so that the mode means
+     * "the server's user" and the server can remove it when it stops. */
+    bool chown;
+    uid_t uid;
+    gid_t gid;
     sb_prober_t *prober;
     const char *state_file; /* where overrides are saved */
     sb_reload_t *reload;    /* NULL: `reload` is refused */
@@ -72,8 +81,13 @@ typedef struct sb_control sb_control_t;
 int sb_control_open(sb_control_t **out, uv_loop_t *loop, const sb_control_config_t *cfg, char *err,
                     size_t errlen);
 
-/* After a reload: the new probe worker answers from now on. */
+/* The probe worker requests go to: at start (the socket is opened before
+ * the worker starts; no request is served before the control loop runs),
+ * and after a reload. */
 void sb_control_set_prober(sb_control_t *c, sb_prober_t *prober);
+
+/* The reloader `reload` requests go to (NULL: refused), once it exists. */
+void sb_control_set_reload(sb_control_t *c, sb_reload_t *reload);
 
 void sb_control_close(sb_control_t *c);
 

@@ -117,6 +117,44 @@ static json_t *build_request(const ctl_args_t *a)
     return req;
 }
 
+/* Write all of `data`; 0 or the errno of the write that failed. */
+static int write_all(int fd, const char *data, size_t len)
+{
+    for (size_t done = 0; done < len;) {
+        ssize_t n = write(fd, data + done, len - done);
+        if (n <= 0)
+            return errno;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+/* Everything the server sends until it closes, NUL-terminated; NULL when
+ * out of memory. `*got` is its length. */
+static char *read_all(int fd, size_t *got)
+{
+    size_t cap = 1 << 16;
+    char *buf = malloc(cap);
+    *got = 0;
+    while (buf != NULL) {
+        if (*got + 1 == cap) {
+            char *grown = realloc(buf, cap * 2);
+            if (grown == NULL)
+                free(buf);
+            buf = grown;
+            cap *= 2;
+            continue;
+        }
+        ssize_t n = read(fd, buf + *got, cap - 1 - *got);
+        if (n <= 0)
+            break;
+        *got += (size_t)n;
+    }
+    if (buf != NULL)
+        buf[*got] = '\0';
+    return buf;
+}
+
 /* Send the request, read the one-line reply. */
 static char *exchange(const char *path, const char *request)
 {
@@ -129,40 +167,19 @@ static char *exchange(const char *path, const char *request)
             close(fd);
         return NULL;
     }
-    size_t len = strlen(request);
-    for (size_t done = 0; done < len;) {
-        ssize_t n = write(fd, request + done, len - done);
-        if (n <= 0) {
-            fprintf(stderr, "switchboard ctl: writing to %s: %s\n", path, strerror(errno));
-            close(fd);
-            return NULL;
-        }
-        done += (size_t)n;
-    }
-    size_t cap = 1 << 16, got = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (buf == NULL)
-            break;
-        if (got + 1 == cap) {
-            char *grown = realloc(buf, cap * 2);
-            if (grown == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        ssize_t n = read(fd, buf + got, cap - 1 - got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
+    /* A server that refuses the connection (too many at once) answers
+     * before reading and closes, so the write may fail: its reply is still
+     * there to read. */
+    int write_error = write_all(fd, request, strlen(request));
+    size_t got;
+    char *reply = read_all(fd, &got);
     close(fd);
-    if (buf != NULL)
-        buf[got] = '\0';
-    return buf;
+    if (reply != NULL && got == 0 && write_error != 0) {
+        fprintf(stderr, "switchboard ctl: writing to %s: %s\n", path, strerror(write_error));
+        free(reply);
+        return NULL;
+    }
+    return reply;
 }
 
 /* ---- text output ---------------------------------------------------------- */

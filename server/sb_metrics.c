@@ -42,6 +42,7 @@ struct sb_metrics {
     _Atomic uint64_t generation;
     _Atomic uint64_t reloads[2]; /* [0] failure, [1] success */
     struct MHD_Daemon *daemon;
+    int fd; /* bound, not yet handed to libmicrohttpd; -1 otherwise */
     sb_listen_addr_t bound;
 };
 
@@ -288,6 +289,7 @@ int sb_metrics_new(sb_metrics_t **out)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     m->start_time = (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1000.0;
+    m->fd = -1;
     *out = m;
     return 0;
 }
@@ -439,7 +441,7 @@ static int open_listener(const sb_listen_addr_t *a, sb_listen_addr_t *bound)
     return fd;
 }
 
-int sb_metrics_listen(sb_metrics_t *m, const sb_listen_addr_t *addr, char *err, size_t errlen)
+int sb_metrics_bind(sb_metrics_t *m, const sb_listen_addr_t *addr, char *err, size_t errlen)
 {
     char text[80];
     sb_listen_addr_format(addr, text, sizeof(text));
@@ -448,11 +450,21 @@ int sb_metrics_listen(sb_metrics_t *m, const sb_listen_addr_t *addr, char *err, 
         snprintf(err, errlen, "cannot listen on %s for metrics: %s", text, strerror(-fd));
         return fd;
     }
+    m->fd = fd;
+    return 0;
+}
+
+int sb_metrics_start(sb_metrics_t *m, char *err, size_t errlen)
+{
+    char text[80];
+    sb_listen_addr_format(&m->bound, text, sizeof(text));
     /* One internal thread; MHD_USE_AUTO picks epoll, which (unlike select)
      * has no limit on descriptor numbers, and probes may use many. */
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-    if (addr->addr.ss_family == AF_INET6)
+    if (m->bound.addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    int fd = m->fd;
+    m->fd = -1; /* libmicrohttpd's from here on, even when it fails */
     m->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, m, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CLIENTS,
@@ -467,6 +479,12 @@ int sb_metrics_listen(sb_metrics_t *m, const sb_listen_addr_t *addr, char *err, 
     return 0;
 }
 
+int sb_metrics_listen(sb_metrics_t *m, const sb_listen_addr_t *addr, char *err, size_t errlen)
+{
+    int rc = sb_metrics_bind(m, addr, err, errlen);
+    return rc < 0 ? rc : sb_metrics_start(m, err, errlen);
+}
+
 const sb_listen_addr_t *sb_metrics_bound(const sb_metrics_t *m)
 {
     return &m->bound;
@@ -478,6 +496,8 @@ void sb_metrics_stop(sb_metrics_t *m)
         return;
     if (m->daemon != NULL)
         MHD_stop_daemon(m->daemon); /* joins its thread and closes the socket */
+    if (m->fd >= 0)
+        close(m->fd); /* bound, never started */
     uv_mutex_destroy(&m->lock);
     free(m->sources);
     free(m);

@@ -26,11 +26,11 @@
  *     delays only the scrape, but the scraper has a timeout), must not block
  *     on the query path's threads, and must not call sb_metrics_add_source().
  *   - sb_metrics_add_source() may be called from any thread, before or after
- *     sb_metrics_listen(); the source's `arg` must stay valid until
+ *     sb_metrics_start(); the source's `arg` must stay valid until
  *     sb_metrics_stop() returns.
  *   - sb_metrics_set_generation() and sb_metrics_count_reload() are atomic
  *     stores: any thread, any time while the object exists.
- *   - sb_metrics_new/listen/stop are for one controlling thread.
+ *   - sb_metrics_new/bind/start/listen/stop are for one controlling thread.
  *
  * Ownership: sb_metrics_stop() stops the listener (waiting for a scrape in
  * progress) and frees the object. A buffer from sb_metrics_buf_new() is the
@@ -105,12 +105,21 @@ int sb_metrics_add_source(sb_metrics_t *m, sb_metrics_source_fn fn, void *arg);
 /* Render every family, built-in and from sources, into `out`. */
 void sb_metrics_render(sb_metrics_t *m, sb_metrics_buf_t *out);
 
-/* Start the HTTP listener on `addr` (port 0 picks a free port; see
- * sb_metrics_bound()). Returns 0 or a negative errno with words in `err`. */
+/* Bind the HTTP listener on `addr` (port 0 picks a free port; see
+ * sb_metrics_bound()), without serving yet: the server binds as root and
+ * starts serving, on a thread of libmicrohttpd's, only once it has dropped
+ * its privileges. Returns 0 or a negative errno with words in `err`. */
+int sb_metrics_bind(sb_metrics_t *m, const sb_listen_addr_t *addr, char *err, size_t errlen);
+
+/* Serve scrapes on the bound listener (starts the metrics thread). Returns
+ * 0 or -EIO with words in `err`. */
+int sb_metrics_start(sb_metrics_t *m, char *err, size_t errlen);
+
+/* Bind and start at once. */
 int sb_metrics_listen(sb_metrics_t *m, const sb_listen_addr_t *addr, char *err, size_t errlen);
 
 /* The address actually bound (port 0 resolved); valid after a successful
- * sb_metrics_listen(). */
+ * sb_metrics_bind(). */
 const sb_listen_addr_t *sb_metrics_bound(const sb_metrics_t *m);
 
 /* switchboard_config_generation: the generation being served. */

@@ -78,10 +78,13 @@ const char *sb_secret_exposure(const struct stat *st, gid_t server_gid, char *bu
 const char *sb_secret_credential(const char *name, char *buf, size_t cap)
 {
     const char *dir = getenv("CREDENTIALS_DIRECTORY");
-    struct stat st;
     if (dir == NULL || dir[0] != '/' || snprintf(buf, cap, "%s/%s", dir, name) >= (int)cap)
         return NULL;
-    if (stat(buf, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
-        return NULL;
-    return buf;
+    char text[SB_SECRET_MAX_BYTES], why[64];
+    struct stat st;
+    if (read_small(buf, text, sizeof(text), &st, why, sizeof(why)) < 0)
+        return buf; /* there, but unreadable: the caller reports it */
+    bool blank = text[strspn(text, " \t\r\n")] == '\0';
+    explicit_bzero(text, sizeof(text));
+    return blank ? NULL : buf;
 }

@@ -42,8 +42,9 @@ int sb_secret_read_cookie(const char *path, sb_cookie_key_t *key, struct stat *s
 const char *sb_secret_exposure(const struct stat *st, gid_t server_gid, char *buf, size_t cap);
 
 /* The path of the systemd credential `name` (LoadCredential=, SetCredential=)
- * in `buf`, or NULL when the service has no such credential or it is
- * empty (SetCredential=NAME: as a default for a missing file). */
+ * in `buf`, or NULL when the service has no such credential or it holds
+ * only white space: the shipped unit's SetCredential= default for a
+ * LoadCredential= file that does not exist. */
 const char *sb_secret_credential(const char *name, char *buf, size_t cap);
 
 #endif

@@ -28,12 +28,18 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
+/* The directory holding `path`, into `buf`. */
+static const char *dir_of(const char *path, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", path);
+    return dirname(buf);
+}
+
 /* Flush the directory holding `path`, so that the rename is on disk. */
 static void sync_dir(const char *path)
 {
-    char copy[4096];
-    snprintf(copy, sizeof(copy), "%s", path);
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char copy[4200];
+    int fd = open(dir_of(path, copy, sizeof(copy)), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
         fsync(fd);
         close(fd);
@@ -87,8 +93,7 @@ int sb_state_save(const char *path, json_t *overrides, char *err, size_t errlen)
     }
     memcpy(line + n, "\n", 2);
     char dir[4200];
-    snprintf(dir, sizeof(dir), "%s", path);
-    mkdir(dirname(dir), 0755); /* one level, as /var/lib/switchboard needs */
+    mkdir(dir_of(path, dir, sizeof(dir)), 0755); /* one level, as /var/lib/switchboard needs */
     int rc = replace_file(path, line, err, errlen);
     free(line);
     return rc;
@@ -255,10 +260,10 @@ static const char *unreadable(const struct stat *st)
     return NULL;
 }
 
-/* The whole file into a new buffer (`*len` bytes). Returns 0 or a negative
- * errno with words in `err`. */
-static int read_file(const char *path, char **out, size_t *len, char *err, size_t errlen)
+int sb_state_read(const char *path, char **text, size_t *len, char *err, size_t errlen)
 {
+    *text = NULL;
+    *len = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
@@ -282,21 +287,33 @@ static int read_file(const char *path, char **out, size_t *len, char *err, size_
         snprintf(err, errlen, "%s: %s", path, why != NULL ? why : strerror(-rc));
         return rc;
     }
-    *out = buf;
+    *text = buf;
     *len = (size_t)got;
     return 0;
 }
 
-int sb_state_load(const char *path, sb_prober_t *prober, size_t *dropped, char *err, size_t errlen)
+int sb_state_restore(const char *path, const char *text, size_t len, sb_prober_t *prober,
+                     size_t *dropped, char *err, size_t errlen)
 {
-    *dropped = 0;
-    char *text = NULL;
-    size_t len = 0;
-    int rc = read_file(path, &text, &len, err, errlen);
-    if (rc < 0)
-        return rc;
     restore_to_t to = {path, prober};
-    rc = sb_state_parse(path, text, len, restore, &to, dropped, err, errlen);
-    free(text);
-    return rc;
+    return sb_state_parse(path, text, len, restore, &to, dropped, err, errlen);
+}
+
+void sb_state_prepare_dir(const char *path, uid_t uid, gid_t gid)
+{
+    char buf[4200];
+    const char *dir = dir_of(path, buf, sizeof(buf));
+    if (mkdir(dir, 0750) == 0)
+        (void)lchown(dir, uid, gid);
+}
+
+const char *sb_state_unwritable(const char *path, char *buf, size_t cap)
+{
+    char copy[4200];
+    const char *dir = dir_of(path, copy, sizeof(copy));
+    if (access(dir, W_OK | X_OK) == 0)
+        return NULL;
+    snprintf(buf, cap, "%s is not writable by uid %u: %s", dir, (unsigned)geteuid(),
+             strerror(errno));
+    return buf;
 }

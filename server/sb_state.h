@@ -25,7 +25,9 @@
 #include "sb_prober.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define SB_DEFAULT_STATE_FILE "/var/lib/switchboard/state.json"
 
@@ -62,12 +64,28 @@ typedef bool (*sb_state_visit_fn)(const sb_state_entry_t *entry, void *arg);
 int sb_state_parse(const char *path, const char *text, size_t len, sb_state_visit_fn visit,
                    void *arg, size_t *dropped, char *err, size_t errlen);
 
-/* Read `path` and apply each override to the prober; overrides that no
- * longer fit the configuration, or that have expired, are logged, dropped
- * and counted in `*dropped` (the caller saves the file again then).
- * Returns the number applied, or a negative errno with `err` (-ENOENT: no
- * file yet, which is not an error; -EINVAL: not a regular file, larger
- * than SB_STATE_MAX_BYTES, or not a state file). */
-int sb_state_load(const char *path, sb_prober_t *prober, size_t *dropped, char *err, size_t errlen);
+/* Read `path` whole into a new buffer (`*text`, the caller's to free;
+ * `*len` bytes). Start-up reads it before dropping root: a file written
+ * while the server ran as root may be readable by root only. Returns 0,
+ * -ENOENT when there is no file yet (not an error), or another negative
+ * errno with `err` (-EINVAL: not a regular file, or larger than
+ * SB_STATE_MAX_BYTES). */
+int sb_state_read(const char *path, char **text, size_t *len, char *err, size_t errlen);
+
+/* Apply each override in `text` (read from `path`) to the prober;
+ * overrides that no longer fit the configuration, or that have expired,
+ * are logged, dropped and counted in `*dropped` (the caller saves the file
+ * again then). Returns the number applied, or -EINVAL with `err` when the
+ * file is not a state file. */
+int sb_state_restore(const char *path, const char *text, size_t len, sb_prober_t *prober,
+                     size_t *dropped, char *err, size_t errlen);
+
+/* Start-up, as root, before becoming `uid`:`gid`: make the state file's
+ * directory (one level, mode 0750) owned by them, when it does not exist. */
+void sb_state_prepare_dir(const char *path, uid_t uid, gid_t gid);
+
+/* Words for why overrides could not be saved — the state file's directory
+ * is missing or not writable by the user the server runs as — or NULL. */
+const char *sb_state_unwritable(const char *path, char *buf, size_t cap);
 
 #endif

@@ -30,6 +30,30 @@ BINARY = os.environ.get("SB_BINARY", "build/switchboard")
 HERE = os.path.dirname(os.path.abspath(__file__))
 READY_TIMEOUT = 15.0
 
+# Started as root (CI runs the suite as root), the daemon must be told whom
+# to become; the suite runs it as it runs in production: as an unprivileged
+# user after binding. Files the daemon reads or writes after that live in
+# directories from tempdir(), which that user owns.
+RUN_AS = "nobody" if os.geteuid() == 0 else None
+
+
+def tempdir(prefix="sb-scenario-"):
+    """A new temporary directory the daemon can use once it has dropped
+    root: owned by RUN_AS."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    if RUN_AS is not None:
+        import pwd
+        pw = pwd.getpwnam(RUN_AS)
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+    return path
+
+
+def user_args(args):
+    """`args` with --user RUN_AS added, unless they name a user already."""
+    if RUN_AS is None or "--user" in args or "-u" in args:
+        return list(args)
+    return ["--user", RUN_AS, *args]
+
 
 def wait_until(condition, timeout, what, interval=0.05):
     """Poll `condition` until it returns a true value; fail after `timeout`
@@ -97,7 +121,7 @@ class Server:
     """A switchboard daemon serving `zones` ({file name: text})."""
 
     def __init__(self, zones, args=(), zones_dir=None, state_file=None, threads=2):
-        self.tmp = tempfile.mkdtemp(prefix="sb-scenario-")
+        self.tmp = tempdir()
         self.control_socket = os.path.join(self.tmp, "control.sock")
         self.state_file = state_file or os.path.join(self.tmp, "state.json")
         if zones_dir is None:
@@ -111,7 +135,7 @@ class Server:
         self.cond = threading.Condition()
         cmd = [BINARY, "serve", "--zones", zones_dir, "--listen", "127.0.0.1:0",
                "--threads", str(threads), "--control-socket", self.control_socket,
-               "--state-file", self.state_file, *args]
+               "--state-file", self.state_file, *user_args(args)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True)
         threading.Thread(target=self._read, daemon=True).start()

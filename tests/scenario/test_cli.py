@@ -86,7 +86,7 @@ x AAA 1.2.3.4
 
     def test_serve_refuses_a_bad_configuration(self):
         self.write_zone("example.com.zone", "$TTL 60\nx A 1.2.3.4\n")
-        r = run("serve", "--zones", self.dir, "--listen", "127.0.0.1:0")
+        r = run("serve", "--zones", self.dir, "--listen", "127.0.0.1:0", *sbtest.user_args([]))
         self.assertEqual(r.returncode, 1)
         self.assertIn("zone example.com. has no SOA record at its apex", r.stderr)
         self.assertRegex(r.stderr, r"event=config-error action=exit")
@@ -97,7 +97,8 @@ x AAA 1.2.3.4
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-            r = run("serve", "--zones", self.dir, "--listen", f"127.0.0.1:{port}")
+            r = run("serve", "--zones", self.dir, "--listen", f"127.0.0.1:{port}",
+                    *sbtest.user_args([]))
         self.assertEqual(r.returncode, 1)
         self.assertIn(f'event=listen-failed reason="cannot listen on 127.0.0.1:{port}: Address '
                       'already in use (is another server running?)"', r.stderr)

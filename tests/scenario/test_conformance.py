@@ -56,6 +56,15 @@ CLIENT_IP = bytes([127, 0, 0, 1])  # the address our queries come from
 
 MAIN_ARGS = ["--nsid", NSID, "--version-string", VERSION, "--identity", IDENTITY]
 
+
+def main_args():
+    """MAIN_ARGS and the cookie secret, in a file of its own as an operator
+    keeps it (never on the command line); (options, that file to remove)."""
+    fd, path = tempfile.mkstemp(prefix="sb-cookie-")
+    os.write(fd, COOKIE_SECRET.hex().encode() + b"\n")
+    os.close(fd)
+    return MAIN_ARGS + ["--cookie-secret-file", path], path
+
 # --- zones -------------------------------------------------------------------
 
 BIG1 = [f"{i}{'x' * 99}" for i in range(6)]  # ~700 bytes: over 512, under 1232
@@ -1250,12 +1259,8 @@ def add_methods(cls, cases):
 class Conformance(sbtest.ScenarioCase):
     @classmethod
     def setUpClass(cls):
-        # The secret in a file of its own, as an operator keeps it (never on
-        # the command line).
-        fd, cls.secret_file = tempfile.mkstemp(prefix="sb-cookie-")
-        os.write(fd, COOKIE_SECRET.hex().encode() + b"\n")
-        os.close(fd)
-        cls.srv = sbtest.Server(ZONES, args=MAIN_ARGS + ["--cookie-secret-file", cls.secret_file])
+        args, cls.secret_file = main_args()
+        cls.srv = sbtest.Server(ZONES, args=args)
 
     @classmethod
     def tearDownClass(cls):

@@ -241,7 +241,7 @@ class Control(ScenarioCase):
         self.assertIn("cannot connect to", r.stderr)
 
     def test_overrides_survive_a_restart(self):
-        state_dir = tempfile.mkdtemp(prefix="sb-state-")
+        state_dir = sbtest.tempdir(prefix="sb-state-")
         self.addCleanup(shutil.rmtree, state_dir, True)
         state_file = os.path.join(state_dir, "state.json")
         zones = {"example.com.zone": zone(self.east, self.west)}
@@ -290,7 +290,7 @@ class Control(ScenarioCase):
         r = sbtest.subprocess.run(
             [sbtest.BINARY, "serve", "--zones", srv.zones_dir, "--listen", "127.0.0.1:0",
              "--control-socket", srv.control_socket,
-             "--state-file", os.path.join(srv.tmp, "second.json")],
+             "--state-file", os.path.join(srv.tmp, "second.json"), *sbtest.user_args([])],
             capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn(f'event=control-failed reason="another server is answering on '
@@ -299,7 +299,7 @@ class Control(ScenarioCase):
         self.assertEqual(srv.ctl("status")[0], 0)
 
     def test_restart_with_overrides_that_no_longer_fit(self):
-        state_dir = tempfile.mkdtemp(prefix="sb-state-")
+        state_dir = sbtest.tempdir(prefix="sb-state-")
         self.addCleanup(shutil.rmtree, state_dir, True)
         state_file = os.path.join(state_dir, "state.json")
         overrides = [
@@ -326,7 +326,7 @@ class Control(ScenarioCase):
 
     def serve_with_state(self, text):
         """A server started with a state file holding `text`; (server, path)."""
-        state_dir = tempfile.mkdtemp(prefix="sb-state-")
+        state_dir = sbtest.tempdir(prefix="sb-state-")
         self.addCleanup(shutil.rmtree, state_dir, True)
         state_file = os.path.join(state_dir, "state.json")
         with open(state_file, "w") as f:

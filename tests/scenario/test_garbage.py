@@ -3,12 +3,13 @@ over UDP and some hundreds over TCP connections. Afterwards the server must
 still be running and answer a normal query correctly, field by field.
 
 Every reply that comes back during the barrage must parse with libldns, have
-QR set, and answer a packet that was sent: its ID, opcode, RD bit and (when
-it has one) its question byte for byte must be those of a packet sent with
-that ID. Over TCP replies must also come in the order of the messages sent
+QR set, and answer a packet that was sent: its ID, opcode, RD bit (echoed
+for QUERY, clear for other opcodes) and (when it has one) its question byte
+for byte must be those of a packet sent with that ID. Over TCP replies must also come in the order of the messages sent
 on the connection. Replies are collected without waiting on each one: the
 sockets are non-blocking and drained between sends.
 """
+import os
 import random
 import select
 import selectors
@@ -161,7 +162,10 @@ def reply_problem(reply, candidates, limit=None):
         return f"QDCOUNT {qd}"
     for pkt in candidates:
         pflags = struct.unpack_from("!H", pkt, 2)[0]
-        if (pflags ^ flags) & 0x7900:  # opcode and RD echoed
+        if (pflags ^ flags) & 0x7800:  # opcode echoed
+            continue
+        rd_sent = pflags & 0x0100 if pflags & 0x7800 == 0 else 0  # RD is QUERY's only
+        if flags & 0x0100 != rd_sent:
             continue
         if question is not None and pkt[12:12 + len(question)] != question:
             continue
@@ -172,11 +176,13 @@ def reply_problem(reply, candidates, limit=None):
 class Garbage(sbtest.ScenarioCase):
     @classmethod
     def setUpClass(cls):
-        cls.srv = sbtest.Server(tc.ZONES, args=tc.MAIN_ARGS + ["--tcp-idle-timeout", "1s"])
+        args, cls.secret_file = tc.main_args()
+        cls.srv = sbtest.Server(tc.ZONES, args=args + ["--tcp-idle-timeout", "1s"])
 
     @classmethod
     def tearDownClass(cls):
         cls.srv.stop()  # must still exit 0 on SIGTERM
+        os.unlink(cls.secret_file)
 
     def test_garbage_then_normal_answers(self):
         rng = random.Random(SEED)

@@ -28,7 +28,7 @@ class Syslog(unittest.TestCase):
         self.addCleanup(os.unlink, DEV_LOG)
         self.addCleanup(sock.close)
         sock.settimeout(0.2)
-        tmp = tempfile.mkdtemp(prefix="sb-syslog-")
+        tmp = sbtest.tempdir(prefix="sb-syslog-")
         zones = os.path.join(tmp, "zones")
         os.mkdir(zones)
         with open(os.path.join(zones, "example.com.zone"), "w") as f:
@@ -36,7 +36,8 @@ class Syslog(unittest.TestCase):
         proc = subprocess.Popen(
             [sbtest.BINARY, "serve", "--zones", zones, "--listen", "127.0.0.1:0",
              "--control-socket", os.path.join(tmp, "c.sock"),
-             "--state-file", os.path.join(tmp, "state.json"), "--log-target", "syslog"],
+             "--state-file", os.path.join(tmp, "state.json"), "--log-target", "syslog",
+             *sbtest.user_args([])],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         messages = []

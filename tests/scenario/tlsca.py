@@ -68,6 +68,9 @@ def openssl(*args):
 def new_key(path):
     openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
             "-out", path)
+    # A throwaway test key: readable by the user the daemon drops to, which
+    # reads client keys for mutual TLS.
+    os.chmod(path, 0o644)
 
 
 def self_signed(name, directory, file_name=None):
@@ -83,6 +86,7 @@ def self_signed(name, directory, file_name=None):
 class TestCA:
     def __init__(self, name="Switchboard Test CA"):
         self.dir = tempfile.mkdtemp(prefix="sb-tlsca-")
+        os.chmod(self.dir, 0o755)  # the daemon reads certificates after dropping root
         os.mkdir(os.path.join(self.dir, "issued"))
         open(os.path.join(self.dir, "index.txt"), "w").close()
         with open(os.path.join(self.dir, "serial"), "w") as f:

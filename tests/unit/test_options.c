@@ -208,8 +208,9 @@ static void cookie_secret_sources(void **state)
     unlink(conf);
 }
 
-/* A systemd credential is the secret when no option names one; an empty
- * one (SetCredential=, the default for a missing file) is none. */
+/* A systemd credential is the secret when no option names one; one of
+ * white space only (the unit's SetCredential= default for a missing file)
+ * is none. */
 static void cookie_secret_credential(void **state)
 {
     (void)state;
@@ -217,7 +218,7 @@ static void cookie_secret_credential(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/cookie-secret", dir);
     FILE *f = fopen(path, "w");
-    fputs("", f);
+    fputs("\n", f); /* the unit's SetCredential= default: none */
     fclose(f);
     setenv("CREDENTIALS_DIRECTORY", dir, 1);
     sb_options_t o;

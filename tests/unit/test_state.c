@@ -187,15 +187,19 @@ static void reports_never_quote_the_file(void **state)
     }
 }
 
-static void load_refuses_what_is_not_a_file(void **state)
+static void read_refuses_what_is_not_a_file(void **state)
 {
     (void)state;
-    char err[256];
-    size_t dropped;
-    assert_int_equal(sb_state_load("/dev/null", NULL, &dropped, err, sizeof(err)), -EINVAL);
+    char err[256], *text;
+    size_t len;
+    assert_int_equal(sb_state_read("/dev/null", &text, &len, err, sizeof(err)), -EINVAL);
     assert_string_equal(err, "/dev/null: not a regular file");
-    assert_int_equal(sb_state_load("/nonexistent/state.json", NULL, &dropped, err, sizeof(err)),
+    assert_null(text);
+    assert_int_equal(sb_state_read("/nonexistent/state.json", &text, &len, err, sizeof(err)),
                      -ENOENT);
+    assert_int_equal(sb_state_read("/etc/hostname", &text, &len, err, sizeof(err)), 0);
+    assert_true(len > 0);
+    free(text);
 }
 
 int main(void)
@@ -206,7 +210,7 @@ int main(void)
         cmocka_unit_test(never_follows_planted_symlinks),
         cmocka_unit_test(parses_entries_and_drops_the_unreadable),
         cmocka_unit_test(reports_never_quote_the_file),
-        cmocka_unit_test(load_refuses_what_is_not_a_file),
+        cmocka_unit_test(read_refuses_what_is_not_a_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
