@@ -20,7 +20,7 @@ BUILD_DEPS="build-essential cmake pkg-config libldns-dev libuv1-dev libcurl4-ope
             libmicrohttpd-dev libcap-dev ca-certificates"
 WALKTHROUGH_DEPS="bind9-dnsutils python3"
 TEST_DEPS="libcmocka-dev python3 python3-dnspython clang-format unbound openssl
-           libcap2-bin strace systemd clang libclang-rt-14-dev"
+           libcap2-bin strace systemd nsd clang libclang-rt-14-dev"
 
 say() { printf '\n==> %s\n' "$*"; }
 

@@ -7,7 +7,7 @@
 #include <assert.h>
 #include <string.h>
 
-#define MAX_CHAIN         8  /* CNAME steps followed inside served zones */
+#define MAX_CHAIN         8  /* CNAMEs followed inside served zones */
 #define MAX_EXTRA         16 /* names whose addresses go in the additional section */
 #define OPT_LEN           11 /* an OPT record without options */
 #define OPTION_HEADER_LEN 4
@@ -16,6 +16,16 @@
 #define OPT_MAX                                                                                    \
     (OPT_LEN + OPTION_HEADER_LEN + SB_NSID_MAX + OPTION_HEADER_LEN + COOKIE_LEN +                  \
      OPTION_HEADER_LEN + ECS_MAX_LEN)
+
+/* Where an additional name's addresses may come from. */
+typedef enum {
+    EXTRA_ANSWER,  /* a target in an answer: authoritative data only */
+    EXTRA_SIBLING, /* a referral's name server elsewhere in the referring zone: glue
+                      below another of its cuts allowed (RFC 9471 §3.2); left out
+                      when it does not fit */
+    EXTRA_GLUE,    /* a referral's name server inside the delegation: required;
+                      TC when it does not fit (RFC 9471 §3.1) */
+} extra_kind_t;
 
 typedef struct {
     const sb_gen_t *gen;
@@ -30,16 +40,22 @@ typedef struct {
     bool tc;
     uint8_t extra_count;
     const uint8_t *extra[MAX_EXTRA];
+    extra_kind_t extra_kind[MAX_EXTRA];
+    const sb_zone_t *referring; /* the zone of a referral, for sibling glue */
     uint8_t dname_count;
-    const sb_rrset_t *dnames[MAX_CHAIN]; /* written already: a DNAME appears once */
+    const sb_rrset_t *dnames[MAX_CHAIN + 1]; /* written already: a DNAME appears once */
 } answer_t;
 
 typedef enum { NODE_DONE, NODE_FOLLOW } node_result_t;
 
-/* Drop everything after the question and set TC (RFC 2181 §9). */
+/* Drop everything after the question and set TC (RFC 2181 §9). Nothing
+ * more is written, but the answer goes on being worked out, so that its
+ * rcode is the one the full answer over TCP has (a chain cut short here
+ * may still end at NXDOMAIN). */
 static void truncate_all(answer_t *a)
 {
     sb_writer_rollback(&a->w, a->after_question);
+    sb_writer_set_limit(&a->w, a->w.len);
     a->tc = true;
 }
 
@@ -60,17 +76,19 @@ static bool write_rrset(answer_t *a, sb_section_t section, const uint8_t *owner,
 
 /* Queue a name whose addresses help the client (MX, SRV and NS targets).
  * Past MAX_EXTRA names they are left out, as additional data may be. */
-static void queue_extra(answer_t *a, const uint8_t *name)
+static void queue_extra(answer_t *a, const uint8_t *name, extra_kind_t kind)
 {
     for (uint8_t i = 0; i < a->extra_count; i++) {
         if (sb_name_equal(a->extra[i], name))
             return;
     }
-    if (a->extra_count < MAX_EXTRA)
+    if (a->extra_count < MAX_EXTRA) {
+        a->extra_kind[a->extra_count] = kind;
         a->extra[a->extra_count++] = name;
+    }
 }
 
-static void write_extra(answer_t *a, const uint8_t *name, bool glue);
+static void write_extra(answer_t *a, const uint8_t *name, extra_kind_t kind);
 
 /* The target name inside NS, MX or SRV data, or NULL for other types. */
 static const uint8_t *data_target(uint16_t type, const sb_rdata_t *rd)
@@ -97,7 +115,7 @@ static void queue_targets(answer_t *a, const sb_rrset_t *set)
     for (uint16_t i = 0; i < set->count; i++) {
         const uint8_t *target = data_target(set->type, &set->rdata[i]);
         if (target != NULL)
-            queue_extra(a, target);
+            queue_extra(a, target, EXTRA_ANSWER);
     }
 }
 
@@ -113,23 +131,25 @@ static void negative(answer_t *a, const sb_zone_t *zone)
 }
 
 /* A referral: the delegation's NS records, then their glue. Glue for name
- * servers inside the delegation is written at once, all of it (RFC 9471);
- * addresses of other name servers we serve are optional extras. AA stays
- * as it is: clear when the question itself is delegated, set when a CNAME
- * we are authoritative for led here (RFC 1034 §4.3.2 step 3b, after 3a). */
-static void referral(answer_t *a, const sb_node_t *cut)
+ * servers inside the delegation is written at once, all of it (RFC 9471
+ * §3.1); addresses of other name servers — sibling glue in this zone
+ * (§3.2), or authoritative data — are optional extras. AA stays as it is:
+ * clear when the question itself is delegated, set when a CNAME we are
+ * authoritative for led here (RFC 1034 §4.3.2 step 3b, after 3a). */
+static void referral(answer_t *a, const sb_zone_t *zone, const sb_node_t *cut)
 {
     const sb_rrset_t *ns = sb_node_rrset(cut, SB_TYPE_NS);
     if (!write_rrset(a, SB_SECTION_AUTHORITY, cut->name, 0, ns)) {
         truncate_all(a);
         return;
     }
+    a->referring = zone;
     for (uint16_t i = 0; i < ns->count && !a->tc; i++) {
         const uint8_t *target = ns->rdata[i].data;
         if (sb_name_is_within(target, cut->name))
-            write_extra(a, target, true);
+            write_extra(a, target, EXTRA_GLUE);
         else
-            queue_extra(a, target);
+            queue_extra(a, target, EXTRA_SIBLING);
     }
 }
 
@@ -154,8 +174,9 @@ static void write_address(answer_t *a, const uint8_t *owner, uint16_t owner_off,
         truncate_all(a);
 }
 
-/* Each step of the chain answers from at most one profile. */
-static_assert(SB_ANSWER_ENDPOINTS_MAX >= MAX_CHAIN, "room for a profile answer per step");
+/* Each name looked up in a chain (MAX_CHAIN CNAMEs followed, and the name
+ * they lead to) answers from at most one profile. */
+static_assert(SB_ANSWER_ENDPOINTS_MAX >= MAX_CHAIN + 1, "room for a profile answer per step");
 
 /* Note an answer given with `ep` in the info, for the caller's counters:
  * the generation is shared by every DNS worker and stays unwritten. */
@@ -184,8 +205,7 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
             negative(a, zone);
             return NODE_DONE;
         }
-        if (!write_one(a, owner, owner_off, SB_TYPE_CNAME, p->ttl, ep->target, ep->target_len, 1))
-            return NODE_DONE;
+        write_one(a, owner, owner_off, SB_TYPE_CNAME, p->ttl, ep->target, ep->target_len, 1);
         count_answer(a, ep);
         if (qtype == SB_TYPE_CNAME || qtype == SB_TYPE_ANY)
             return NODE_DONE;
@@ -244,10 +264,8 @@ static node_result_t answer_node(answer_t *a, const sb_zone_t *zone, const sb_no
     }
     if ((node->flags & SB_NODE_CNAME) && qtype != SB_TYPE_CNAME) {
         const sb_rrset_t *cname = sb_node_rrset(node, SB_TYPE_CNAME);
-        if (!write_rrset(a, SB_SECTION_ANSWER, owner, owner_off, cname)) {
-            truncate_all(a);
-            return NODE_DONE;
-        }
+        if (!write_rrset(a, SB_SECTION_ANSWER, owner, owner_off, cname))
+            truncate_all(a); /* and on: the chain decides the rcode */
         *target = cname->rdata[0].data;
         return qtype == SB_TYPE_ANY ? NODE_DONE : NODE_FOLLOW;
     }
@@ -275,11 +293,9 @@ static node_result_t answer_dname(answer_t *a, const sb_match_t *m, const sb_lna
     for (uint8_t i = 0; i < a->dname_count; i++)
         written |= a->dnames[i] == dname;
     if (!written) {
-        if (!write_rrset(a, SB_SECTION_ANSWER, m->node->name, 0, dname)) {
-            truncate_all(a);
-            return NODE_DONE;
-        }
-        if (a->dname_count < MAX_CHAIN)
+        if (!write_rrset(a, SB_SECTION_ANSWER, m->node->name, 0, dname))
+            truncate_all(a); /* and on: the chain decides the rcode */
+        if (a->dname_count <= MAX_CHAIN)
             a->dnames[a->dname_count++] = dname;
     }
     const sb_rdata_t *rd = &dname->rdata[0];
@@ -290,9 +306,8 @@ static node_result_t answer_dname(answer_t *a, const sb_match_t *m, const sb_lna
     }
     memcpy(synth, name->lc, prefix_len);
     memcpy(synth + prefix_len, rd->data, rd->len);
-    if (!write_one(a, owner, owner_off, SB_TYPE_CNAME, dname->ttl, synth,
-                   (uint16_t)(prefix_len + rd->len), 1))
-        return NODE_DONE;
+    write_one(a, owner, owner_off, SB_TYPE_CNAME, dname->ttl, synth,
+              (uint16_t)(prefix_len + rd->len), 1);
     /* The synthesized CNAME is the answer to a CNAME query; any other type,
      * ANY included, goes on to the target (RFC 6672 §3.2), so that a target
      * that does not exist is NXDOMAIN (RFC 6604). */
@@ -332,7 +347,7 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
     sb_lname_t names[2];
     const sb_lname_t *cur = &a->q->qname;
     const uint8_t *chain[MAX_CHAIN + 1];
-    uint8_t synthesized[MAX_CHAIN][SB_NAME_MAX]; /* CNAME targets made from DNAMEs */
+    uint8_t synthesized[MAX_CHAIN + 1][SB_NAME_MAX]; /* CNAME targets made from DNAMEs */
     chain[0] = cur->lc;
     a->aa = true;
     for (unsigned hop = 0;; hop++) {
@@ -343,7 +358,7 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
         sb_zone_lookup(zone, cur, a->q->qtype, &m);
         if (m.kind == SB_MATCH_REFERRAL) {
             a->aa = hop > 0;
-            referral(a, m.node);
+            referral(a, zone, m.node);
             return;
         }
         if (m.kind == SB_MATCH_NXDOMAIN) {
@@ -356,9 +371,11 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
             m.kind == SB_MATCH_DNAME
                 ? answer_dname(a, &m, cur, owner, owner_off, synthesized[hop], &target)
                 : answer_node(a, zone, m.node, owner, owner_off, &target);
-        if (r == NODE_DONE || a->tc)
+        if (r == NODE_DONE)
             return;
-        if (hop + 1 >= MAX_CHAIN || seen_before(chain, hop + 1, target))
+        /* The MAX_CHAIN-th CNAME is followed too; one more is written, not
+         * followed: the resolver goes on from there. */
+        if (hop >= MAX_CHAIN || seen_before(chain, hop + 1, target))
             return;
         sb_lname_t *next = &names[hop & 1];
         sb_lname_set(next, target);
@@ -370,25 +387,27 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
     }
 }
 
-/* Addresses of `name` in the additional section. `glue`: the name is a
- * name server inside a delegation, whose addresses are written even though
- * they lie below the cut (and which set TC when they do not fit). Other
- * names get addresses only from authoritative data. */
-static void write_extra(answer_t *a, const uint8_t *name, bool glue)
+/* The node whose addresses go in the additional section for `name`. Glue
+ * (in-domain, or sibling glue of the referring zone) may lie below a cut;
+ * other names get addresses only from authoritative data. */
+static const sb_node_t *extra_node(const answer_t *a, const sb_lname_t *ln, extra_kind_t kind)
+{
+    const sb_zone_t *zone = sb_gen_find_zone(a->gen, ln);
+    if (zone == NULL)
+        return NULL;
+    if (kind == EXTRA_GLUE || (kind == EXTRA_SIBLING && zone == a->referring))
+        return sb_zone_find(zone, ln->lc, ln->len);
+    sb_match_t m;
+    sb_zone_lookup(zone, ln, SB_TYPE_A, &m);
+    return m.kind == SB_MATCH_EXACT ? m.node : NULL;
+}
+
+/* Addresses of `name` in the additional section; all of them or none. */
+static void write_extra(answer_t *a, const uint8_t *name, extra_kind_t kind)
 {
     sb_lname_t ln;
     sb_lname_set(&ln, name);
-    const sb_zone_t *zone = sb_gen_find_zone(a->gen, &ln);
-    if (zone == NULL)
-        return;
-    const sb_node_t *node;
-    if (glue) {
-        node = sb_zone_find(zone, ln.lc, ln.len);
-    } else {
-        sb_match_t m;
-        sb_zone_lookup(zone, &ln, SB_TYPE_A, &m);
-        node = m.kind == SB_MATCH_EXACT ? m.node : NULL;
-    }
+    const sb_node_t *node = extra_node(a, &ln, kind);
     if (node == NULL)
         return;
     sb_writer_mark_t m = sb_writer_mark(&a->w);
@@ -406,7 +425,7 @@ static void write_extra(answer_t *a, const uint8_t *name, bool glue)
     }
     if (!ok) {
         sb_writer_rollback(&a->w, m);
-        if (glue)
+        if (kind == EXTRA_GLUE)
             a->tc = true; /* RFC 9471: glue that does not fit means TC */
     }
 }
@@ -414,7 +433,7 @@ static void write_extra(answer_t *a, const uint8_t *name, bool glue)
 static void write_extras(answer_t *a)
 {
     for (uint8_t i = 0; i < a->extra_count && !a->tc; i++)
-        write_extra(a, a->extra[i], false);
+        write_extra(a, a->extra[i], a->extra_kind[i]);
 }
 
 /* The configured string a CHAOS name asks for, or NULL. */
@@ -632,5 +651,7 @@ size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_cl
     write_header(&a);
     info->rcode = a.rcode;
     info->truncated = a.tc;
+    if (a.tc) /* a truncated answer gives no endpoint: the TCP retry does */
+        info->endpoint_count = 0;
     return a.w.len;
 }

@@ -62,8 +62,9 @@ typedef struct {
     uint32_t now; /* Unix seconds, for DNS Cookies */
 } sb_client_t;
 
-/* Profile answers one response can hold: one per step of its CNAME chain. */
-#define SB_ANSWER_ENDPOINTS_MAX 8
+/* Profile answers one response can hold: one per name of its CNAME chain
+ * (8 CNAMEs followed, and the name they lead to). */
+#define SB_ANSWER_ENDPOINTS_MAX 9
 
 /* What was sent, for counters and logs. */
 typedef struct {

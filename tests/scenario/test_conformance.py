@@ -71,6 +71,13 @@ BIG1 = [f"{i}{'x' * 99}" for i in range(6)]  # ~700 bytes: over 512, under 1232
 BIG2 = [f"{i:03d}{'y' * 247}" for i in range(200)]  # ~53 KB: TCP only
 
 CHAIN7 = "".join(f"h{i} CNAME h{i + 1}\n" for i in range(1, 7)) + "h7 CNAME a\n"
+# Eight CNAMEs (g8, then h1 to h7) are followed to the end; nine (g9 first)
+# are written, the last not followed.
+CHAIN7 += "g8 CNAME h1\ng9 CNAME g8\n"
+# A DNAME whose rewritten names are long: a 40-byte label below it makes an
+# answer over 512 bytes that ends at a name that does not exist.
+DNLONG_TARGET = f"{'l' * 60}.{'m' * 60}.{'n' * 60}.example.net."
+DNLONG_QUERY = f"{'a' * 40}.dnlong.example.com"
 
 EXAMPLE_COM = """$ORIGIN example.com.
 $TTL 3600
@@ -103,6 +110,7 @@ dn       DNAME target.example.net.
 todn     CNAME www.dn
 tosub    CNAME host.sub
 tocut    CNAME sub
+sib      NS    ns.sub
 pw       profile priority ttl=30 {
              monitor none
              endpoint first  a.example.com.    priority=1
@@ -114,7 +122,7 @@ pa       profile priority ttl=20 {
              endpoint v6 2001:db8::80 priority=2
          }
 pa       TXT   "address profile"
-""" + CHAIN7 + "".join(f'big1 TXT "{t}"\n' for t in BIG1) \
+""" + CHAIN7 + f"dnlong DNAME {DNLONG_TARGET}\n" + "".join(f'big1 TXT "{t}"\n' for t in BIG1) \
     + "".join(f'big2 TXT "{t}"\n' for t in BIG2)
 
 CHILD = """$ORIGIN child.example.com.
@@ -439,6 +447,16 @@ CASES = [
     Case("CNAME chain of 7 is followed to the end", query("h1.example.com"),
          answer=[f"h{i}.example.com. 3600 IN CNAME h{i + 1}.example.com." for i in range(1, 7)]
          + ["h7.example.com. 3600 IN CNAME a.example.com.", A_A]),
+    Case("CNAME chain of 8 is followed to the end", query("g8.example.com"),
+         answer=["g8.example.com. 3600 IN CNAME h1.example.com."]
+         + [f"h{i}.example.com. 3600 IN CNAME h{i + 1}.example.com." for i in range(1, 7)]
+         + ["h7.example.com. 3600 IN CNAME a.example.com.", A_A]),
+    Case("CNAME chain of 9: 8 followed, the 9th written for the resolver",
+         query("g9.example.com"),
+         answer=["g9.example.com. 3600 IN CNAME g8.example.com.",
+                 "g8.example.com. 3600 IN CNAME h1.example.com."]
+         + [f"h{i}.example.com. 3600 IN CNAME h{i + 1}.example.com." for i in range(1, 7)]
+         + ["h7.example.com. 3600 IN CNAME a.example.com."]),
     Case("CNAME query gets the CNAME only", query("c1.example.com", "CNAME"),
          answer=["c1.example.com. 3600 IN CNAME c2.example.com."]),
     Case("CNAME loop stops when a name repeats", query("loop1.example.com"),
@@ -493,6 +511,10 @@ CASES = [
          additional=["ns.sub.example.com. 3600 IN A 192.0.2.53"]),
     Case("CNAME to the delegation point, DS: the parent's NODATA", query("tocut.example.com", "DS"),
          answer=["tocut.example.com. 3600 IN CNAME sub.example.com."], authority=[SOA_COM]),
+    Case("referral with sibling glue from another delegation (RFC 9471 3.2)",
+         query("host.sib.example.com"), flags="qr rd",
+         authority=["sib.example.com. 3600 IN NS ns.sub.example.com."],
+         additional=["ns.sub.example.com. 3600 IN A 192.0.2.53"]),
     Case("child zone answers its names (longest match)", query("www.child.example.com"),
          answer=["www.child.example.com. 300 IN A 192.0.2.70"]),
     nxdomain("child zone NXDOMAIN carries the child SOA", query("nx.child.example.com"),
@@ -819,6 +841,11 @@ CASES = [
     # --- size and truncation -------------------------------------------------------------------
     udp_only(Case("over 512 without EDNS: TC", query("big1.example.com", "TXT"),
                   flags="qr aa tc rd")),
+    udp_only(Case("TC keeps the rcode of the whole answer (a DNAME chain to nothing)",
+                  query(DNLONG_QUERY), rcode=dns.rcode.NXDOMAIN, flags="qr aa tc rd")),
+    tcp_only(nxdomain("the same over TCP, whole", query(DNLONG_QUERY), soa=SOA_NET,
+                      answer=[f"dnlong.example.com. 3600 IN DNAME {DNLONG_TARGET}",
+                              f"{DNLONG_QUERY}. 3600 IN CNAME {'a' * 40}.{DNLONG_TARGET}"])),
     Case("fits at 1232 with EDNS", query("big1.example.com", "TXT", **E0), answer=big1_lines(),
          opt=Opt()),
     udp_only(Case("EDNS 512: TC with OPT", query("big1.example.com", "TXT", edns=0, payload=512),
