@@ -5,6 +5,7 @@ Nothing here sleeps and hopes: every wait is `wait_until(condition,
 deadline)`, which polls and fails with a description when time runs out.
 """
 import ctypes
+import itertools
 import json
 import os
 import re
@@ -35,6 +36,23 @@ READY_TIMEOUT = 15.0
 # user after binding. Files the daemon reads or writes after that live in
 # directories from tempdir(), which that user owns.
 RUN_AS = "nobody" if os.geteuid() == 0 else None
+
+
+def free_port(candidates=None):
+    """A port free for both UDP and TCP on 127.0.0.1 right now (another
+    process may take it before the caller binds it: retry then). From
+    `candidates` when given (None when none is free), else any."""
+    # Port 0: the kernel picks one, tried again until TCP has it free too.
+    for port in candidates if candidates is not None else itertools.repeat(0):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
+                socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+            try:
+                u.bind(("127.0.0.1", port))
+                t.bind(("127.0.0.1", u.getsockname()[1]))
+            except OSError:
+                continue
+            return u.getsockname()[1]
+    return None
 
 
 def tempdir(prefix="sb-scenario-"):

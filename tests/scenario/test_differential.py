@@ -244,21 +244,6 @@ ZONES = {
 # --- NSD -----------------------------------------------------------------------
 
 
-def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1 right now (it may be
-    taken before NSD binds it: the caller retries)."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-            u.bind(("127.0.0.1", 0))
-            port = u.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-                try:
-                    t.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-
-
 class NsdExited(Exception):
     pass
 
@@ -278,7 +263,7 @@ class Nsd:
         self.zone_names = [name[:-len(".zone")] for name in zones]
         try:
             for attempt in range(attempts):
-                self.port = free_port()
+                self.port = sbtest.free_port()
                 self._write_config()
                 self._start()
                 try:

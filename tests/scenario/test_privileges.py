@@ -42,18 +42,12 @@ def proc_status(pid):
 
 
 def free_privileged_port():
-    """A port below 1024 free for UDP and TCP on 127.0.0.1 (only root, or
+    """A port below 1024 free on 127.0.0.1 (only root, or
     CAP_NET_BIND_SERVICE, may bind one)."""
-    for port in range(700, 1000):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
-                socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            try:
-                u.bind(("127.0.0.1", port))
-                t.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise unittest.SkipTest("no free port below 1024 on 127.0.0.1")
+    port = sbtest.free_port(range(700, 1000))
+    if port is None:
+        raise unittest.SkipTest("no free port below 1024 on 127.0.0.1")
+    return port
 
 
 def ask(port, name="www.example.com"):

@@ -74,21 +74,6 @@ app-west  A    127.0.0.13
 """
 
 
-def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1 right now (it may be
-    taken before unbound binds it: the caller retries)."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-            u.bind(("127.0.0.1", 0))
-            port = u.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-                try:
-                    t.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-
-
 class UnboundExited(Exception):
     pass
 
@@ -102,7 +87,7 @@ class Unbound:
         self.proc = None
         try:
             for attempt in range(attempts):
-                self.port = free_port()
+                self.port = sbtest.free_port()
                 self._write_config(sb_port, zones)
                 self._start()
                 try:
