@@ -60,7 +60,8 @@ static sb_pos_t placed(sb_pos_t pos)
     return pos;
 }
 
-static void add(list_t *l, sb_pos_t pos, const char *prefix, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void add(list_t *l, sb_pos_t pos, const char *prefix,
+                                                      const char *fmt, va_list ap)
 {
     pos = placed(pos);
     l->total++;

@@ -67,9 +67,22 @@ static void run_path(const char *path)
 
 int main(int argc, char **argv)
 {
+    /* Absolute paths first: a harness may change directory when it
+     * initialises (fuzz_zonefile does, for $INCLUDE). */
+    char **paths = calloc((size_t)argc, sizeof(*paths));
+    CHECK(paths != NULL);
+    for (int i = 1; i < argc; i++) {
+        if ((paths[i] = realpath(argv[i], NULL)) == NULL) {
+            perror(argv[i]);
+            return 2;
+        }
+    }
     LLVMFuzzerInitialize(&argc, &argv);
-    for (int i = 1; i < argc; i++)
-        run_path(argv[i]);
+    for (int i = 1; i < argc; i++) {
+        run_path(paths[i]);
+        free(paths[i]);
+    }
+    free(paths);
     printf("%zu inputs replayed\n", inputs);
     return inputs > 0 ? 0 : 1;
 }
