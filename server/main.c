@@ -161,6 +161,7 @@ static int bind_listeners(sb_options_t *o, sb_net_t **net)
         .threads = o->threads,
         .tcp_idle_ms = o->tcp_idle_ms,
         .tcp_max_clients = o->tcp_clients,
+        .tcp_per_client = o->tcp_per_client,
         .answer =
             {
                 .udp_max = o->udp_max,

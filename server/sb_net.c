@@ -1,5 +1,6 @@
 #include "sb_net.h"
 
+#include "sb_clients.h"
 #include "sb_dns.h"
 #include "sb_log.h"
 #include "sb_metrics.h"
@@ -58,8 +59,9 @@ static const struct {
     {43, "DS"},  {48, "DNSKEY"}, {255, "ANY"}, {252, "AXFR"}, {251, "IXFR"},
 };
 
-#define QT_NAMED (sizeof(qtype_slots) / sizeof(qtype_slots[0]))
-#define QT_SLOTS (QT_NAMED + 1) /* the last: "other" */
+#define QT_NAMED    (sizeof(qtype_slots) / sizeof(qtype_slots[0]))
+#define TCP_RESULTS 4              /* accepted, rejected, rejected_per_client, evicted */
+#define QT_SLOTS    (QT_NAMED + 1) /* the last: "other" */
 
 /* One worker's counters. Only that worker writes them; the metrics thread
  * reads them. */
@@ -67,7 +69,7 @@ typedef struct {
     _Atomic uint64_t queries[2][RC_SLOTS]; /* [transport][rcode slot] */
     _Atomic uint64_t qtypes[QT_SLOTS];
     _Atomic uint64_t truncated[2];
-    _Atomic uint64_t tcp_accepted, tcp_rejected;
+    _Atomic uint64_t tcp_accepted, tcp_rejected, tcp_rejected_per_client, tcp_evicted;
 } counters_t;
 
 /* Answers per profile endpoint of one generation: a row per worker, each
@@ -100,7 +102,9 @@ typedef struct conn {
     uv_tcp_t tcp;
     uv_timer_t idle;
     struct worker *w;
-    struct conn *prev, *next;
+    struct conn *prev, *next; /* the worker's connections, least recently active first */
+    bool counted_client;      /* in net->clients */
+    bool counted_total;       /* in net->tcp_clients */
     uint8_t *in;
     size_t in_len, in_cap;
     uint8_t *out; /* the rest of a partial write; allocated on the first, kept */
@@ -129,7 +133,7 @@ typedef struct worker {
     udp_sock_t *udp;
     tcp_listener_t *tcp;
     int *udp_fds, *tcp_fds;
-    conn_t *conns;
+    conn_t *conns, *conns_tail; /* idlest first: the head goes when the table is full */
     /* UDP batch buffers, reused for every batch. */
     struct mmsghdr rx[UDP_BATCH], tx[UDP_BATCH];
     struct iovec rx_iov[UDP_BATCH], tx_iov[UDP_BATCH];
@@ -143,6 +147,7 @@ typedef struct worker {
 struct sb_net {
     sb_net_config_t cfg;
     atomic_uint tcp_clients; /* open connections, all workers together */
+    sb_clients_t *clients;   /* open connections per client, all workers together */
     /* The answer counters workers write, and the previous generation's until
      * sb_net_retire_counts(). The pointers change, and the old set is freed,
      * under `answers_lock`, which a scrape holds while it reads; workers
@@ -616,19 +621,52 @@ static void maybe_finish_drain(worker_t *w)
         uv_close((uv_handle_t *)&w->drain, NULL);
 }
 
-static void conn_close(conn_t *c)
+/* ---- the worker's connections, least recently active first -------------- */
+
+static void conns_unlink(worker_t *w, conn_t *c)
 {
-    if (c->closing)
-        return;
-    worker_t *w = c->w;
-    c->closing = true;
     if (c->prev != NULL)
         c->prev->next = c->next;
     else
         w->conns = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
-    atomic_fetch_sub_explicit(&w->net->tcp_clients, 1, memory_order_relaxed);
+    else
+        w->conns_tail = c->prev;
+    c->prev = c->next = NULL;
+}
+
+static void conns_append(worker_t *w, conn_t *c)
+{
+    c->prev = w->conns_tail;
+    c->next = NULL;
+    if (w->conns_tail != NULL)
+        w->conns_tail->next = c;
+    else
+        w->conns = c;
+    w->conns_tail = c;
+}
+
+/* A query answered: the connection is the most recently active. */
+static void conn_touch(conn_t *c)
+{
+    if (c->w->conns_tail != c) {
+        conns_unlink(c->w, c);
+        conns_append(c->w, c);
+    }
+}
+
+static void conn_close(conn_t *c)
+{
+    if (c->closing)
+        return;
+    worker_t *w = c->w;
+    c->closing = true;
+    conns_unlink(w, c);
+    if (c->counted_total)
+        atomic_fetch_sub_explicit(&w->net->tcp_clients, 1, memory_order_relaxed);
+    if (c->counted_client)
+        sb_clients_remove(w->net->clients, c->client.addr, c->client.addr_len);
     uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
     uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
     maybe_finish_drain(w);
@@ -756,6 +794,7 @@ static void conn_process(conn_t *c)
         urcu_memb_read_unlock();
         at += 2 + msglen;
         uv_timer_again(&c->idle);
+        conn_touch(c);
         if (n > 0) {
             sb_put16(w->tcp_out, (uint16_t)n);
             conn_send(c, w->tcp_out, n + 2);
@@ -829,6 +868,53 @@ static void reject(worker_t *w, tcp_listener_t *l)
     uv_close((uv_handle_t *)&w->reject, on_reject_closed);
 }
 
+/* The connection's client and the server have room for it: the client is
+ * under --tcp-per-client, and the server under --tcp-clients, or has a
+ * connection of this worker's to close for it: the one idle longest (RFC
+ * 7766 §6.2.3 lets a server close connections to manage its resources). A
+ * full table so takes in new clients instead of refusing them until the
+ * idle timeout. False after closing `c`. */
+static bool admit(worker_t *w, conn_t *c)
+{
+    sb_net_t *net = w->net;
+    sb_client_t *who = &c->client;
+    if (who->addr_len > 0 && !sb_clients_add(net->clients, who->addr, who->addr_len)) {
+        bump(&w->counters.tcp_rejected_per_client);
+        conn_close(c);
+        return false;
+    }
+    c->counted_client = who->addr_len > 0;
+    c->counted_total = true;
+    unsigned open = atomic_fetch_add_explicit(&net->tcp_clients, 1, memory_order_relaxed) + 1;
+    if (open <= net->cfg.tcp_max_clients)
+        return true;
+    conn_t *idlest = w->conns; /* `c` is the last: the head is another */
+    if (idlest == c) {
+        bump(&w->counters.tcp_rejected);
+        conn_close(c);
+        return false;
+    }
+    bump(&w->counters.tcp_evicted);
+    conn_close(idlest);
+    return true;
+}
+
+static conn_t *conn_new(worker_t *w)
+{
+    conn_t *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    c->w = w;
+    c->tcp.data = c;
+    c->idle.data = c;
+    uv_tcp_init(&w->loop, &c->tcp);
+    uv_timer_init(&w->loop, &c->idle);
+    c->open_handles = 2;
+    c->client.transport = SB_TRANSPORT_TCP;
+    conns_append(w, c);
+    return c;
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     tcp_listener_t *l = server->data;
@@ -837,34 +923,23 @@ static void on_connection(uv_stream_t *server, int status)
         log_local_error(w, "tcp accept", status);
         return;
     }
-    unsigned open = atomic_fetch_add_explicit(&w->net->tcp_clients, 1, memory_order_relaxed);
-    conn_t *c = NULL;
-    if (w->stopping || open >= w->net->cfg.tcp_max_clients || (c = calloc(1, sizeof(*c))) == NULL) {
-        atomic_fetch_sub_explicit(&w->net->tcp_clients, 1, memory_order_relaxed);
+    conn_t *c = w->stopping ? NULL : conn_new(w);
+    if (c == NULL) {
         reject(w, l);
         return;
     }
-    c->w = w;
-    c->tcp.data = c;
-    c->idle.data = c;
-    uv_tcp_init(&w->loop, &c->tcp);
-    uv_timer_init(&w->loop, &c->idle);
-    c->open_handles = 2;
-    c->next = w->conns;
-    if (w->conns != NULL)
-        w->conns->prev = c;
-    w->conns = c;
     if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0) {
         conn_close(c);
         return;
     }
-    bump(&w->counters.tcp_accepted);
-    uv_tcp_nodelay(&c->tcp, 1);
     struct sockaddr_storage peer;
     int peer_len = sizeof(peer);
-    c->client.transport = SB_TRANSPORT_TCP;
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&peer, &peer_len) == 0)
         client_address((struct sockaddr *)&peer, &c->client);
+    if (!admit(w, c))
+        return;
+    bump(&w->counters.tcp_accepted);
+    uv_tcp_nodelay(&c->tcp, 1);
     uv_timer_start(&c->idle, on_idle, w->net->cfg.tcp_idle_ms, w->net->cfg.tcp_idle_ms);
     conn_resume_reading(c);
 }
@@ -963,6 +1038,7 @@ static void close_handle(uv_handle_t *h, void *arg)
 
 static void free_net(sb_net_t *net)
 {
+    sb_clients_free(net->clients);
     free(atomic_load_explicit(&net->answers, memory_order_relaxed));
     free(net->retired);
     if (net->answers_lock_ready)
@@ -1020,7 +1096,15 @@ int sb_net_bind(sb_net_t **out, const sb_net_config_t *cfg, char *err, size_t er
         net->cfg.threads = 1;
     net->answers_lock_ready = uv_mutex_init(&net->answers_lock) == 0;
     net->bound = malloc(cfg->addr_count * sizeof(sb_listen_addr_t));
-    int rc = net->bound == NULL || !net->answers_lock_ready ? -ENOMEM : alloc_workers(net);
+    /* A connection is counted for its client before the server's total is
+     * checked: room for one more per worker than the total allows. */
+    unsigned per_client =
+        cfg->tcp_per_client < cfg->tcp_max_clients ? cfg->tcp_per_client : cfg->tcp_max_clients;
+    int rc = net->bound == NULL || !net->answers_lock_ready ||
+                     sb_clients_new(&net->clients, cfg->tcp_max_clients + net->cfg.threads,
+                                    per_client) < 0
+                 ? -ENOMEM
+                 : alloc_workers(net);
     if (rc == 0) {
         memcpy(net->bound, cfg->addrs, cfg->addr_count * sizeof(sb_listen_addr_t));
         rc = bind_all(net, err, errlen);
@@ -1119,6 +1203,25 @@ static void answers_metrics(struct sb_metrics_buf *out, sb_net_t *net)
 
 /* ---- metrics ------------------------------------------------------------ */
 
+static const char *const tcp_results[TCP_RESULTS] = {"accepted", "rejected", "rejected_per_client",
+                                                     "evicted"};
+
+static void tcp_metrics(struct sb_metrics_buf *out, const sb_net_t *net,
+                        const uint64_t tcp[TCP_RESULTS])
+{
+    sb_metrics_family(out, "switchboard_tcp_connections_total", SB_METRICS_COUNTER,
+                      "TCP connections by what became of them on arrival: accepted; rejected "
+                      "(full with nothing to close, or stopping); rejected_per_client (over "
+                      "--tcp-per-client); evicted (an idle one closed to make room).");
+    for (int i = 0; i < TCP_RESULTS; i++)
+        sb_metrics_sample(out, "switchboard_tcp_connections_total", "result=%s", (double)tcp[i],
+                          tcp_results[i]);
+    sb_metrics_family(out, "switchboard_tcp_connections_open", SB_METRICS_GAUGE,
+                      "TCP connections open now, all workers together.");
+    sb_metrics_sample(out, "switchboard_tcp_connections_open", NULL,
+                      (double)atomic_load_explicit(&net->tcp_clients, memory_order_relaxed));
+}
+
 static uint64_t load(const _Atomic uint64_t *c)
 {
     return atomic_load_explicit(c, memory_order_relaxed);
@@ -1126,7 +1229,8 @@ static uint64_t load(const _Atomic uint64_t *c)
 
 /* Every worker's counters added up, read with relaxed loads. */
 static void sum_counters(const sb_net_t *net, uint64_t queries[2][RC_SLOTS],
-                         uint64_t qtypes[QT_SLOTS], uint64_t truncated[2], uint64_t tcp[2])
+                         uint64_t qtypes[QT_SLOTS], uint64_t truncated[2],
+                         uint64_t tcp[TCP_RESULTS])
 {
     for (unsigned t = 0; t < net->cfg.threads; t++) {
         const counters_t *c = &net->workers[t].counters;
@@ -1139,13 +1243,16 @@ static void sum_counters(const sb_net_t *net, uint64_t queries[2][RC_SLOTS],
             qtypes[q] += load(&c->qtypes[q]);
         tcp[0] += load(&c->tcp_accepted);
         tcp[1] += load(&c->tcp_rejected);
+        tcp[2] += load(&c->tcp_rejected_per_client);
+        tcp[3] += load(&c->tcp_evicted);
     }
 }
 
 void sb_net_metrics(struct sb_metrics_buf *out, void *arg)
 {
     static const char *const transports[2] = {"udp", "tcp"};
-    uint64_t queries[2][RC_SLOTS] = {{0}}, qtypes[QT_SLOTS] = {0}, truncated[2] = {0}, tcp[2] = {0};
+    uint64_t queries[2][RC_SLOTS] = {{0}}, qtypes[QT_SLOTS] = {0}, truncated[2] = {0};
+    uint64_t tcp[TCP_RESULTS] = {0};
     sum_counters(arg, queries, qtypes, truncated, tcp);
     sb_metrics_family(out, "switchboard_dns_queries_total", SB_METRICS_COUNTER,
                       "DNS messages received, by transport and the response code sent "
@@ -1165,12 +1272,7 @@ void sb_net_metrics(struct sb_metrics_buf *out, void *arg)
     for (int tr = 0; tr < 2; tr++)
         sb_metrics_sample(out, "switchboard_dns_truncated_total", "transport=%s",
                           (double)truncated[tr], transports[tr]);
-    sb_metrics_family(out, "switchboard_tcp_connections_total", SB_METRICS_COUNTER,
-                      "TCP connections, accepted or rejected (over --tcp-clients, or stopping).");
-    sb_metrics_sample(out, "switchboard_tcp_connections_total", "result=%s", (double)tcp[0],
-                      "accepted");
-    sb_metrics_sample(out, "switchboard_tcp_connections_total", "result=%s", (double)tcp[1],
-                      "rejected");
+    tcp_metrics(out, arg, tcp);
     answers_metrics(out, arg);
 }
 

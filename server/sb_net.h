@@ -8,7 +8,10 @@
  * (recvmmsg/sendmmsg); a socket bound to a wildcard address answers from the
  * address each query was sent to (IP_PKTINFO), so that multi-homed hosts
  * work. TCP follows RFC 7766: two-byte length framing, several queries per
- * connection answered in order, an idle timeout, and a cap on connections.
+ * connection answered in order, an idle timeout, a cap on connections from
+ * one client, and a cap on all of them: when it is reached, the worker
+ * taking a new connection closes its own connection idle longest (§6.2.3),
+ * so that clients holding idle connections cannot lock others out.
  *
  * Lifecycle: sb_net_bind() creates and binds every socket (so a port
  * conflict is reported before anything else starts; packets that arrive
@@ -55,7 +58,9 @@ typedef struct {
     size_t addr_count;
     unsigned threads;         /* worker threads, at least 1 */
     uint32_t tcp_idle_ms;     /* close a TCP connection idle this long */
-    unsigned tcp_max_clients; /* per worker; further connections are closed */
+    unsigned tcp_max_clients; /* all workers together; past it, a worker closes its
+                                 connection idle longest to take a new one */
+    unsigned tcp_per_client;  /* from one client (IPv4 address, IPv6 /64; sb_clients) */
     sb_answer_config_t answer;
 } sb_net_config_t;
 
@@ -93,7 +98,9 @@ void sb_net_retire_counts(sb_net_t *net);
  *   switchboard_dns_queries_by_type_total{qtype}     the same messages by
  *       QTYPE (no question: "other"), so both families have the same sum
  *   switchboard_dns_truncated_total{transport}       answers sent with TC
- *   switchboard_tcp_connections_total{result}        accepted or rejected
+ *   switchboard_tcp_connections_total{result}        accepted, rejected,
+ *       rejected_per_client, evicted
+ *   switchboard_tcp_connections_open                 open now
  *   switchboard_answers_total{profile,endpoint}      answers given with each
  *       endpoint of the generation being served (sb_net_count_answers)
  * A query is counted before its answer is sent. A sb_metrics_source_fn:

@@ -35,6 +35,7 @@ static int set_threads(sb_options_t *o, const char *value, const char *base, cha
 static int set_udp_max(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_tcp_idle(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_tcp_clients(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_tcp_per_client(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_log_level(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_log_target(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_nsid(sb_options_t *o, const char *value, const char *base, char *why);
@@ -85,8 +86,14 @@ static const option_def_t defs[] = {
      set_udp_max, false},
     {"tcp-idle-timeout", 0, "DURATION", "close a TCP connection idle this long (default 10s)",
      set_tcp_idle, false},
-    {"tcp-clients", 0, "N", "most TCP connections at once, 1-100000 (default 1000)",
+    {"tcp-clients", 0, "N",
+     "most TCP connections at once, 1-100000; past it the idlest is closed for a new one "
+     "(default 1000)",
      set_tcp_clients, false},
+    {"tcp-per-client", 0, "N",
+     "most TCP connections from one client (an IPv4 address, an IPv6 /64), 1-100000 "
+     "(default 100)",
+     set_tcp_per_client, false},
     {"log-level", 0, "LEVEL", "debug, info, warning or error (default info)", set_log_level, false},
     {"log-target", 0, "TARGET", "stderr (default; journald reads it) or syslog", set_log_target,
      false},
@@ -141,6 +148,7 @@ void sb_options_init(sb_options_t *o)
     o->udp_max = 1232;
     o->tcp_idle_ms = 10000;
     o->tcp_clients = 1000;
+    o->tcp_per_client = 100;
     o->log_level = SB_LOG_INFO;
     o->probes_in_flight = SB_PROBER_DEFAULT_IN_FLIGHT;
     o->control_mode = 0600;
@@ -392,6 +400,12 @@ static int set_tcp_clients(sb_options_t *o, const char *value, const char *base,
 {
     (void)base;
     return set_uint(&o->tcp_clients, value, 1, 100000, why);
+}
+
+static int set_tcp_per_client(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_uint(&o->tcp_per_client, value, 1, 100000, why);
 }
 
 static int set_log_target(sb_options_t *o, const char *value, const char *base, char *why)

@@ -49,6 +49,7 @@ typedef struct {
     uint16_t udp_max;
     uint32_t tcp_idle_ms;
     unsigned tcp_clients;
+    unsigned tcp_per_client;
     sb_log_level_t log_level;
     bool log_syslog;
     unsigned probes_in_flight;

@@ -220,7 +220,8 @@ class Metrics(MetricsCase):
                               ("switchboard_dns_queries_total", "counter"),
                               ("switchboard_dns_queries_by_type_total", "counter"),
                               ("switchboard_dns_truncated_total", "counter"),
-                              ("switchboard_tcp_connections_total", "counter")])
+                              ("switchboard_tcp_connections_total", "counter"),
+                              ("switchboard_tcp_connections_open", "gauge")])
         # Every label combination is there from the start, so that rates work
         # from the first scrape.
         q = s.families["switchboard_dns_queries_total"]["samples"]
@@ -230,7 +231,7 @@ class Metrics(MetricsCase):
         self.assertEqual(set(s.by("switchboard_dns_truncated_total", "transport")),
                          {"udp", "tcp"})
         self.assertEqual(set(s.by("switchboard_tcp_connections_total", "result")),
-                         {"accepted", "rejected"})
+                         {"accepted", "rejected", "rejected_per_client", "evicted"})
         # The probe worker's own families are there with nothing to probe.
         self.assert_types(s, [("switchboard_probe_queue_waiting", "gauge"),
                               ("switchboard_probes_in_flight", "gauge"),
@@ -300,7 +301,8 @@ class QueryCounters(MetricsCase):
         want_qtypes = {t: 0 for t in QTYPES}
         want_qtypes.update({"A": 5, "AAAA": 3, "MX": 2, "SOA": 1, "TXT": 1, "other": 2})
         want = {"queries": want_queries, "qtypes": want_qtypes,
-                "truncated": {"udp": 1, "tcp": 0}, "tcp": {"accepted": 3, "rejected": 0}}
+                "truncated": {"udp": 1, "tcp": 0},
+                "tcp": {"accepted": 3, "rejected": 0, "rejected_per_client": 0, "evicted": 0}}
         # Counted before each answer is sent; polled all the same (the
         # reading thread's view of another thread's counter is not ordered).
         last = {}
@@ -321,21 +323,39 @@ class QueryCounters(MetricsCase):
 
 
 class RejectedConnections(MetricsCase):
-    def test_connections_over_the_limit(self):
-        srv = self.server({"example.com.zone": ZONE},
-                          args=["--metrics-listen", "127.0.0.1:0", "--tcp-clients", "1"])
+    def test_connections_over_the_limits(self):
+        """One client over --tcp-per-client is refused; a new client when the
+        server is at --tcp-clients takes the place of the idlest one."""
+        srv = self.server({"example.com.zone": ZONE}, threads=1,
+                          args=["--metrics-listen", "127.0.0.1:0", "--tcp-clients", "2",
+                                "--tcp-per-client", "1"])
         self.url = metrics_url(srv)
         query = dns.message.make_query("east.example.com", "A").to_wire()
-        with socket.create_connection(("127.0.0.1", srv.port), timeout=2) as held:
-            held.sendall(struct.pack("!H", len(query)) + query)
-            self.assertIsNotNone(sbtest.read_frame(held))  # accepted and answered
-            with socket.create_connection(("127.0.0.1", srv.port), timeout=2) as extra:
-                self.assertIsNone(sbtest.read_frame(extra))  # closed at once
 
-            def counts():
-                return self.scrape().by("switchboard_tcp_connections_total", "result")
-            wait_until(lambda: counts() == {"accepted": 1, "rejected": 1}, 5,
-                       "one accepted and one rejected connection")
+        def connect(source):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.addCleanup(s.close)
+            s.settimeout(2)
+            s.bind((source, 0))
+            s.connect(("127.0.0.1", srv.port))
+            return s
+
+        def counts():
+            return (self.scrape().by("switchboard_tcp_connections_total", "result"),
+                    self.scrape().value("switchboard_tcp_connections_open"))
+        held = connect("127.0.0.1")
+        held.sendall(struct.pack("!H", len(query)) + query)
+        self.assertIsNotNone(sbtest.read_frame(held))  # accepted and answered
+        self.assertIsNone(sbtest.read_frame(connect("127.0.0.1")))  # its client's second
+        second = connect("127.0.0.2")
+        wait_until(lambda: counts()[1] == 2, 5, "two connections open")
+        connect("127.0.0.3")  # the table is full: the idlest (held) goes
+        self.assertIsNone(sbtest.read_frame(held))
+        wait_until(lambda: counts() == ({"accepted": 3, "rejected": 0, "rejected_per_client": 1,
+                                         "evicted": 1}, 2), 5,
+                   "3 accepted, 1 over the per-client limit, 1 evicted, 2 open")
+        second.sendall(struct.pack("!H", len(query)) + query)
+        self.assertIsNotNone(sbtest.read_frame(second))
         srv.stop()
 
 

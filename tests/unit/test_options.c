@@ -28,6 +28,7 @@ static void defaults(void **state)
     assert_int_equal(o.udp_max, 1232);
     assert_int_equal(o.tcp_idle_ms, 10000);
     assert_int_equal(o.tcp_clients, 1000);
+    assert_int_equal(o.tcp_per_client, 100);
     sb_options_free(&o);
     sb_diag_free(diag);
 }
@@ -46,11 +47,13 @@ static void flags(void **state)
                     "2s",
                     "--udp-max",
                     "4096",
+                    "--tcp-per-client",
+                    "7",
                     "--log-level",
                     "debug"};
     sb_options_t o;
     sb_diag_t *diag;
-    assert_int_equal(parse(&o, &diag, 13, argv), 0);
+    assert_int_equal(parse(&o, &diag, 15, argv), 0);
     assert_string_equal(o.zones_dir, "zones");
     assert_int_equal(o.listen_count, 2);
     assert_false(o.listen_is_default);
@@ -62,6 +65,7 @@ static void flags(void **state)
     assert_int_equal(o.threads, 3);
     assert_int_equal(o.tcp_idle_ms, 2000);
     assert_int_equal(o.udp_max, 4096);
+    assert_int_equal(o.tcp_per_client, 7);
     assert_int_equal(o.log_level, SB_LOG_DEBUG);
     sb_options_free(&o);
     sb_diag_free(diag);
