@@ -717,6 +717,8 @@ static int add_ldns_rr(zparse_t *zp, const ldns_rr *rr, const uint8_t *owner, ui
         const ldns_rdf *rdf = ldns_rr_rdf(rr, i);
         if (compress && names < 2 && ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_DNAME)
             name_off[names++] = (uint16_t)o;
+        if (ldns_rdf_size(rdf) == 0)
+            continue; /* ldns gives an empty field (CAA 0 issue "") no data at all */
         memcpy(wire + o, ldns_rdf_data(rdf), ldns_rdf_size(rdf));
         o += ldns_rdf_size(rdf);
     }
