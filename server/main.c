@@ -162,6 +162,7 @@ static int bind_listeners(sb_options_t *o, sb_net_t **net)
         .tcp_idle_ms = o->tcp_idle_ms,
         .tcp_max_clients = o->tcp_clients,
         .tcp_per_client = o->tcp_per_client,
+        .rrl = o->rrl,
         .answer =
             {
                 .udp_max = o->udp_max,

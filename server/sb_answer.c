@@ -42,6 +42,9 @@ typedef struct {
     const uint8_t *extra[MAX_EXTRA];
     extra_kind_t extra_kind[MAX_EXTRA];
     const sb_zone_t *referring; /* the zone of a referral, for sibling glue */
+    const sb_node_t *cut;       /* the delegation referred to */
+    const sb_zone_t *negative;  /* the zone whose SOA a negative answer carries */
+    const sb_node_t *wildcard;  /* the wildcard that answered the question's name */
     uint8_t dname_count;
     const sb_rrset_t *dnames[MAX_CHAIN + 1]; /* written already: a DNAME appears once */
 } answer_t;
@@ -121,6 +124,7 @@ static void queue_targets(answer_t *a, const sb_rrset_t *set)
 
 static void negative(answer_t *a, const sb_zone_t *zone)
 {
+    a->negative = zone;
     const sb_rrset_t *soa = sb_zone_soa(zone);
     const sb_rdata_t *rd = &soa->rdata[0];
     uint32_t minimum = sb_get32(rd->data + rd->len - 4);
@@ -144,6 +148,7 @@ static void referral(answer_t *a, const sb_zone_t *zone, const sb_node_t *cut)
         return;
     }
     a->referring = zone;
+    a->cut = cut;
     for (uint16_t i = 0; i < ns->count && !a->tc; i++) {
         const uint8_t *target = ns->rdata[i].data;
         if (sb_name_is_within(target, cut->name))
@@ -356,6 +361,8 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
         uint16_t owner_off = SB_DNS_HEADER_LEN;
         sb_match_t m;
         sb_zone_lookup(zone, cur, a->q->qtype, &m);
+        if (hop == 0 && m.kind == SB_MATCH_WILDCARD)
+            a->wildcard = m.node;
         if (m.kind == SB_MATCH_REFERRAL) {
             a->aa = hop > 0;
             referral(a, zone, m.node);
@@ -534,8 +541,12 @@ static uint8_t *put_cookie(const answer_t *a, uint8_t *p)
     p += SB_COOKIE_CLIENT_LEN;
     const uint8_t *sent = client_cookie + SB_COOKIE_CLIENT_LEN;
     size_t sent_len = q->cookie_len - SB_COOKIE_CLIENT_LEN;
-    if (sent_len > 0 && sb_cookie_check(&a->cfg->cookie_key, client_cookie, sent, sent_len, c->addr,
-                                        c->addr_len, c->now) == SB_COOKIE_FRESH)
+    sb_cookie_verdict_t verdict = sent_len > 0
+                                      ? sb_cookie_check(&a->cfg->cookie_key, client_cookie, sent,
+                                                        sent_len, c->addr, c->addr_len, c->now)
+                                      : SB_COOKIE_BAD;
+    a->info->cookie_valid = verdict != SB_COOKIE_BAD;
+    if (verdict == SB_COOKIE_FRESH)
         memcpy(p, sent, SB_COOKIE_SERVER_LEN);
     else
         sb_cookie_make(&a->cfg->cookie_key, client_cookie, c->addr, c->addr_len, c->now, p);
@@ -615,6 +626,46 @@ static void write_header(answer_t *a)
     sb_put16(h + SB_HDR_ARCOUNT, a->w.counts[SB_SECTION_ADDITIONAL]);
 }
 
+/* The kind of response, and the name it counts under (sb_response_kind_t). */
+static void classify(const answer_t *a, const uint8_t *req, sb_answer_info_t *info)
+{
+    bool answered = a->w.counts[SB_SECTION_ANSWER] > 0 || a->tc;
+    info->kind_name = NULL;
+    if (a->rcode == SB_RCODE_NXDOMAIN) {
+        info->kind = SB_RESPONSE_NXDOMAIN;
+        info->kind_name = a->negative != NULL ? sb_zone_apex(a->negative) : NULL;
+    } else if (a->rcode != SB_RCODE_NOERROR) {
+        info->kind = SB_RESPONSE_ERROR;
+    } else if (!answered && a->cut != NULL) {
+        info->kind = SB_RESPONSE_REFERRAL;
+        info->kind_name = a->cut->name;
+    } else if (!answered && a->negative != NULL) {
+        info->kind = SB_RESPONSE_NODATA;
+        info->kind_name = sb_zone_apex(a->negative);
+    } else if (a->wildcard != NULL) {
+        info->kind = SB_RESPONSE_WILDCARD;
+        info->kind_name = a->wildcard->name;
+    } else {
+        info->kind = SB_RESPONSE_ANSWER;
+        info->kind_name = a->q->have_question ? req + SB_DNS_HEADER_LEN : NULL;
+    }
+}
+
+size_t sb_answer_slip(uint8_t *resp, size_t len, sb_answer_info_t *info)
+{
+    size_t end = info->question_end, opt = info->opt_len;
+    if (end + opt > len)
+        return len;
+    memmove(resp + end, resp + len - opt, opt);
+    sb_put16(resp + SB_HDR_FLAGS, sb_get16(resp + SB_HDR_FLAGS) | SB_FLAG_TC);
+    sb_put16(resp + SB_HDR_ANCOUNT, 0);
+    sb_put16(resp + SB_HDR_NSCOUNT, 0);
+    sb_put16(resp + SB_HDR_ARCOUNT, opt > 0 ? 1 : 0);
+    info->truncated = true;
+    info->endpoint_count = 0;
+    return end + opt;
+}
+
 size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_client_t *client,
                  const uint8_t *req, size_t req_len, uint8_t *resp, size_t resp_cap,
                  sb_answer_info_t *info)
@@ -638,15 +689,19 @@ size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_cl
         sb_writer_note_name(&a.w, SB_DNS_HEADER_LEN);
     }
     a.after_question = sb_writer_mark(&a.w);
+    info->question_end = (uint16_t)a.w.len;
     if (status == SB_QUERY_FORMERR)
         a.rcode = SB_RCODE_FORMERR;
     else if (status == SB_QUERY_NOTIMP)
         a.rcode = SB_RCODE_NOTIMP;
     else
         answer_query(&a);
+    classify(&a, req, info);
     if (q.edns) {
         sb_writer_set_limit(&a.w, limit);
+        size_t before = a.w.len;
         write_opt(&a, opt, opt_len);
+        info->opt_len = (uint16_t)(a.w.len - before);
     }
     write_header(&a);
     info->rcode = a.rcode;

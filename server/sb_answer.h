@@ -66,12 +66,34 @@ typedef struct {
  * (8 CNAMEs followed, and the name they lead to). */
 #define SB_ANSWER_ENDPOINTS_MAX 9
 
+/* What kind of response it is, for response rate limiting (sb_rrl): each
+ * kind is counted under its own name, so that a flood of one kind of
+ * response is limited without touching the others. */
+typedef enum {
+    SB_RESPONSE_ANSWER,   /* data for the name asked (or CNAMEs to it): per name and type */
+    SB_RESPONSE_WILDCARD, /* data made from a wildcard: per wildcard, whatever the name */
+    SB_RESPONSE_NODATA,   /* the name has no data of the type: per zone */
+    SB_RESPONSE_NXDOMAIN, /* per zone */
+    SB_RESPONSE_REFERRAL, /* per delegation */
+    SB_RESPONSE_ERROR,    /* REFUSED, FORMERR, NOTIMP, SERVFAIL, BADVERS...: per client */
+    SB_RESPONSE_KINDS
+} sb_response_kind_t;
+
 /* What was sent, for counters and logs. */
 typedef struct {
     bool dropped;
     bool truncated;
     uint16_t rcode; /* including the extended bits */
     uint16_t qtype;
+    sb_response_kind_t kind;
+    /* The name `kind` counts under: the question's name as sent (any case;
+     * in the request buffer), or a lower-case name of the generation (the
+     * zone, the delegation, the wildcard); NULL for errors. Valid as long
+     * as the request and the generation. */
+    const uint8_t *kind_name;
+    bool cookie_valid;     /* the query carried a server cookie of ours for this client */
+    uint16_t question_end; /* where the question ends in the response */
+    uint16_t opt_len;      /* the OPT record's length: the response's last bytes */
     /* The profile endpoints answered with (a CNAME or an address from a
      * profile), in the order written; borrowed from the generation. */
     uint8_t endpoint_count;
@@ -83,5 +105,11 @@ typedef struct {
 size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_client_t *client,
                  const uint8_t *req, size_t req_len, uint8_t *resp, size_t resp_cap,
                  sb_answer_info_t *info);
+
+/* Cut the response `sb_answer()` wrote (`len` bytes, described by `info`)
+ * back to its header, question and OPT record, with TC set: a "slip", the
+ * small reply rate limiting sends instead of the answer, so that a real
+ * client asks again over TCP (RFC 2181 §9). Returns the new length. */
+size_t sb_answer_slip(uint8_t *resp, size_t len, sb_answer_info_t *info);
 
 #endif

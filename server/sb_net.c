@@ -4,6 +4,7 @@
 #include "sb_dns.h"
 #include "sb_log.h"
 #include "sb_metrics.h"
+#include "sb_rrl.h"
 
 #include <stdatomic.h>
 
@@ -63,6 +64,9 @@ static const struct {
 #define TCP_RESULTS 4              /* accepted, rejected, rejected_per_client, evicted */
 #define QT_SLOTS    (QT_NAMED + 1) /* the last: "other" */
 
+/* What rate limiting did with a UDP response over its rate. */
+enum { RRL_DROPPED, RRL_SLIPPED, RRL_EXEMPT, RRL_ACTIONS };
+
 /* One worker's counters. Only that worker writes them; the metrics thread
  * reads them. */
 typedef struct {
@@ -70,6 +74,7 @@ typedef struct {
     _Atomic uint64_t qtypes[QT_SLOTS];
     _Atomic uint64_t truncated[2];
     _Atomic uint64_t tcp_accepted, tcp_rejected, tcp_rejected_per_client, tcp_evicted;
+    _Atomic uint64_t rrl[SB_RESPONSE_KINDS][RRL_ACTIONS]; /* UDP responses over their rate */
 } counters_t;
 
 /* Answers per profile endpoint of one generation: a row per worker, each
@@ -119,9 +124,11 @@ typedef struct worker {
     struct sb_net *net;
     unsigned index;
     uint64_t last_error_log; /* uv_now() of the last rate-limited error line */
-    uv_tcp_t reject;         /* accepts and closes a connection we cannot take */
-    bool reject_busy;        /* closing; listeners with another one wait for it */
-    size_t reject_turn;      /* the listener whose waiting connection goes next */
+    uint64_t last_rrl_log;   /* uv_now() of the last rrl-limiting line */
+    sb_rrl_worker_t rrl;
+    uv_tcp_t reject;    /* accepts and closes a connection we cannot take */
+    bool reject_busy;   /* closing; listeners with another one wait for it */
+    size_t reject_turn; /* the listener whose waiting connection goes next */
     counters_t counters;
     uv_loop_t loop;
     uv_thread_t thread;
@@ -148,6 +155,7 @@ struct sb_net {
     sb_net_config_t cfg;
     atomic_uint tcp_clients; /* open connections, all workers together */
     sb_clients_t *clients;   /* open connections per client, all workers together */
+    sb_rrl_t *rrl;           /* response rate limiting; NULL: off */
     /* The answer counters workers write, and the previous generation's until
      * sb_net_retire_counts(). The pointers change, and the old set is freed,
      * under `answers_lock`, which a scrape holds while it reads; workers
@@ -494,6 +502,30 @@ static void client_address(const struct sockaddr *sa, sb_client_t *c)
     }
 }
 
+static void log_rrl(worker_t *w, const sb_client_t *client, const sb_answer_info_t *info);
+
+/* Response rate limiting (sb_rrl): the response as it goes out — whole, a
+ * slip, or nothing (0). */
+static size_t rate_limit(worker_t *w, const sb_client_t *client, uint8_t *out, size_t len,
+                         sb_answer_info_t *info)
+{
+    sb_rrl_verdict_t v = sb_rrl_judge(w->net->rrl, &w->rrl, client, info);
+    if (v == SB_RRL_SEND)
+        return len;
+    counters_t *c = &w->counters;
+    if (v == SB_RRL_EXEMPT) {
+        bump(&c->rrl[info->kind][RRL_EXEMPT]);
+        return len;
+    }
+    log_rrl(w, client, info);
+    if (v == SB_RRL_SLIP) {
+        bump(&c->rrl[info->kind][RRL_SLIPPED]);
+        return sb_answer_slip(out, len, info);
+    }
+    bump(&c->rrl[info->kind][RRL_DROPPED]);
+    return 0;
+}
+
 /* Answer one received batch; returns the number of replies prepared. */
 static int answer_batch(worker_t *w, int received)
 {
@@ -512,6 +544,8 @@ static int answer_batch(worker_t *w, int received)
         client_address(rh->msg_name, &client);
         size_t len = sb_answer(gen, &w->net->cfg.answer, &client, w->rx_buf[i], w->rx[i].msg_len,
                                out, cap, &info);
+        if (len > 0 && w->net->rrl != NULL)
+            len = rate_limit(w, &client, out, len, &info);
         count_query(w, SB_TRANSPORT_UDP, gen, &info, len);
         if (len == 0)
             continue;
@@ -560,6 +594,31 @@ static void log_local_error(worker_t *w, const char *what, int err)
     sb_log(SB_LOG_ERROR, "net-error", "worker=%u what=%s reason=%s", w->index,
            sb_log_quote(q1, sizeof(q1), what, true),
            sb_log_quote(q2, sizeof(q2), uv_strerror(err), true));
+}
+
+static const char *const response_kinds[SB_RESPONSE_KINDS] = {
+    "answer", "wildcard", "nodata", "nxdomain", "referral", "error",
+};
+
+/* Rate limiting began to bite, at most one line a minute per worker: which
+ * client and which kind of response, so that an operator can tell a flood
+ * (and whom it aims at) from a misbehaving resolver. The metrics count
+ * every limited response. */
+static void log_rrl(worker_t *w, const sb_client_t *client, const sb_answer_info_t *info)
+{
+    uint64_t now = uv_now(&w->loop);
+    if (w->last_rrl_log != 0 && now - w->last_rrl_log < 60000)
+        return;
+    w->last_rrl_log = now;
+    char addr[INET6_ADDRSTRLEN] = "?", name[SB_NAME_TEXT_MAX] = "-";
+    inet_ntop(client->addr_len == 4 ? AF_INET : AF_INET6, client->addr, addr, sizeof(addr));
+    if (info->kind_name != NULL)
+        sb_name_to_text(info->kind_name, name, sizeof(name));
+    char q[SB_LOG_QUOTE_MAX];
+    sb_log(SB_LOG_WARNING, "rrl-limiting",
+           "worker=%u client=%s kind=%s name=%s reason=\"over its rate: dropped, or slipped to "
+           "TC (more limited responses from this worker are not logged for a minute)\"",
+           w->index, addr, response_kinds[info->kind], sb_log_quote(q, sizeof(q), name, false));
 }
 
 static void on_udp_readable(uv_poll_t *handle, int status, int events);
@@ -1039,6 +1098,7 @@ static void close_handle(uv_handle_t *h, void *arg)
 static void free_net(sb_net_t *net)
 {
     sb_clients_free(net->clients);
+    sb_rrl_free(net->rrl);
     free(atomic_load_explicit(&net->answers, memory_order_relaxed));
     free(net->retired);
     if (net->answers_lock_ready)
@@ -1102,7 +1162,8 @@ int sb_net_bind(sb_net_t **out, const sb_net_config_t *cfg, char *err, size_t er
         cfg->tcp_per_client < cfg->tcp_max_clients ? cfg->tcp_per_client : cfg->tcp_max_clients;
     int rc = net->bound == NULL || !net->answers_lock_ready ||
                      sb_clients_new(&net->clients, cfg->tcp_max_clients + net->cfg.threads,
-                                    per_client) < 0
+                                    per_client) < 0 ||
+                     sb_rrl_new(&net->rrl, &cfg->rrl) < 0
                  ? -ENOMEM
                  : alloc_workers(net);
     if (rc == 0) {
@@ -1206,6 +1267,27 @@ static void answers_metrics(struct sb_metrics_buf *out, sb_net_t *net)
 static const char *const tcp_results[TCP_RESULTS] = {"accepted", "rejected", "rejected_per_client",
                                                      "evicted"};
 
+static const char *const rrl_actions[RRL_ACTIONS] = {"dropped", "slipped", "exempt"};
+
+/* switchboard_rrl_responses_total: every worker's counts added up. */
+static void rrl_metrics(struct sb_metrics_buf *out, const sb_net_t *net)
+{
+    sb_metrics_family(out, "switchboard_rrl_responses_total", SB_METRICS_COUNTER,
+                      "UDP responses over their rate (response rate limiting), by kind and what "
+                      "became of them: dropped, slipped (sent truncated), exempt (sent: the "
+                      "client is in --rrl-exempt).");
+    for (int k = 0; k < SB_RESPONSE_KINDS; k++) {
+        for (int a = 0; a < RRL_ACTIONS; a++) {
+            uint64_t sum = 0;
+            for (unsigned t = 0; t < net->cfg.threads; t++)
+                sum +=
+                    atomic_load_explicit(&net->workers[t].counters.rrl[k][a], memory_order_relaxed);
+            sb_metrics_sample(out, "switchboard_rrl_responses_total", "kind=%s,action=%s",
+                              (double)sum, response_kinds[k], rrl_actions[a]);
+        }
+    }
+}
+
 static void tcp_metrics(struct sb_metrics_buf *out, const sb_net_t *net,
                         const uint64_t tcp[TCP_RESULTS])
 {
@@ -1273,6 +1355,7 @@ void sb_net_metrics(struct sb_metrics_buf *out, void *arg)
         sb_metrics_sample(out, "switchboard_dns_truncated_total", "transport=%s",
                           (double)truncated[tr], transports[tr]);
     tcp_metrics(out, arg, tcp);
+    rrl_metrics(out, arg);
     answers_metrics(out, arg);
 }
 

@@ -7,7 +7,8 @@
  * the workers without any shared state. UDP is read and written in batches
  * (recvmmsg/sendmmsg); a socket bound to a wildcard address answers from the
  * address each query was sent to (IP_PKTINFO), so that multi-homed hosts
- * work. TCP follows RFC 7766: two-byte length framing, several queries per
+ * work. UDP responses are rate limited (sb_rrl) before they go out; TCP
+ * ones never are. TCP follows RFC 7766: two-byte length framing, several queries per
  * connection answered in order, an idle timeout, a cap on connections from
  * one client, and a cap on all of them: when it is reached, the worker
  * taking a new connection closes its own connection idle longest (§6.2.3),
@@ -33,6 +34,7 @@
 
 #include "sb_answer.h"
 #include "sb_gen.h"
+#include "sb_rrl.h"
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -61,6 +63,7 @@ typedef struct {
     unsigned tcp_max_clients; /* all workers together; past it, a worker closes its
                                  connection idle longest to take a new one */
     unsigned tcp_per_client;  /* from one client (IPv4 address, IPv6 /64; sb_clients) */
+    sb_rrl_config_t rrl;      /* UDP response rate limiting; every rate 0: off */
     sb_answer_config_t answer;
 } sb_net_config_t;
 
@@ -101,6 +104,10 @@ void sb_net_retire_counts(sb_net_t *net);
  *   switchboard_tcp_connections_total{result}        accepted, rejected,
  *       rejected_per_client, evicted
  *   switchboard_tcp_connections_open                 open now
+ *   switchboard_rrl_responses_total{kind,action}     UDP responses over their
+ *       rate (sb_rrl): dropped, slipped or exempt; a dropped one is counted
+ *       as rcode="dropped" in switchboard_dns_queries_total, a slipped one
+ *       as truncated
  *   switchboard_answers_total{profile,endpoint}      answers given with each
  *       endpoint of the generation being served (sb_net_count_answers)
  * A query is counted before its answer is sent. A sb_metrics_source_fn:

@@ -36,6 +36,13 @@ static int set_udp_max(sb_options_t *o, const char *value, const char *base, cha
 static int set_tcp_idle(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_tcp_clients(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_tcp_per_client(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_rrl_responses(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_rrl_nxdomains(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_rrl_errors(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_rrl_slip(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_rrl_ipv4_prefix(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_rrl_ipv6_prefix(sb_options_t *o, const char *value, const char *base, char *why);
+static int set_rrl_exempt(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_log_level(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_log_target(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_nsid(sb_options_t *o, const char *value, const char *base, char *why);
@@ -94,6 +101,30 @@ static const option_def_t defs[] = {
      "most TCP connections from one client (an IPv4 address, an IPv6 /64), 1-100000 "
      "(default 100)",
      set_tcp_per_client, false},
+    {"rrl-responses", 0, "N",
+     "UDP responses a second to one client prefix with the same answer (or NODATA, referral, "
+     "wildcard), 0-100000; 0: no limit (default 200)",
+     set_rrl_responses, false},
+    {"rrl-nxdomains", 0, "N",
+     "UDP NXDOMAIN responses a second to one client prefix for one zone; 0: no limit "
+     "(default 200)",
+     set_rrl_nxdomains, false},
+    {"rrl-errors", 0, "N",
+     "UDP error responses (REFUSED, FORMERR, ...) a second to one client prefix; 0: no limit "
+     "(default 200)",
+     set_rrl_errors, false},
+    {"rrl-slip", 0, "N",
+     "send every Nth rate-limited response truncated (TC) rather than drop it, 0-100; 0: drop "
+     "all (default 2)",
+     set_rrl_slip, false},
+    {"rrl-ipv4-prefix", 0, "BITS", "the IPv4 client prefix rates count for, 8-32 (default 24)",
+     set_rrl_ipv4_prefix, false},
+    {"rrl-ipv6-prefix", 0, "BITS", "the IPv6 client prefix rates count for, 16-128 (default 56)",
+     set_rrl_ipv6_prefix, false},
+    {"rrl-exempt", 0, "PREFIX",
+     "clients never rate limited, as in 192.0.2.0/24 or 2001:db8::/48; repeatable (default "
+     "none)",
+     set_rrl_exempt, true},
     {"log-level", 0, "LEVEL", "debug, info, warning or error (default info)", set_log_level, false},
     {"log-target", 0, "TARGET", "stderr (default; journald reads it) or syslog", set_log_target,
      false},
@@ -149,6 +180,13 @@ void sb_options_init(sb_options_t *o)
     o->tcp_idle_ms = 10000;
     o->tcp_clients = 1000;
     o->tcp_per_client = 100;
+    o->rrl = (sb_rrl_config_t){.responses = 200,
+                               .nxdomains = 200,
+                               .errors = 200,
+                               .slip = 2,
+                               .ipv4_prefix = 24,
+                               .ipv6_prefix = 56,
+                               .exempt = o->rrl_exempt};
     o->log_level = SB_LOG_INFO;
     o->probes_in_flight = SB_PROBER_DEFAULT_IN_FLIGHT;
     o->control_mode = 0600;
@@ -406,6 +444,68 @@ static int set_tcp_per_client(sb_options_t *o, const char *value, const char *ba
 {
     (void)base;
     return set_uint(&o->tcp_per_client, value, 1, 100000, why);
+}
+
+static int set_rrl_responses(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_uint(&o->rrl.responses, value, 0, 100000, why);
+}
+
+static int set_rrl_nxdomains(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_uint(&o->rrl.nxdomains, value, 0, 100000, why);
+}
+
+static int set_rrl_errors(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_uint(&o->rrl.errors, value, 0, 100000, why);
+}
+
+static int set_rrl_slip(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_uint(&o->rrl.slip, value, 0, 100, why);
+}
+
+static int set_prefix_bits(uint8_t *dst, const char *value, unsigned min, unsigned max, char *why)
+{
+    unsigned v;
+    int rc = set_uint(&v, value, min, max, why);
+    if (rc == 0)
+        *dst = (uint8_t)v;
+    return rc;
+}
+
+static int set_rrl_ipv4_prefix(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_prefix_bits(&o->rrl.ipv4_prefix, value, 8, 32, why);
+}
+
+static int set_rrl_ipv6_prefix(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_prefix_bits(&o->rrl.ipv6_prefix, value, 16, 128, why);
+}
+
+static int set_rrl_exempt(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    if (o->rrl.exempt_count == SB_RRL_MAX_EXEMPT) {
+        snprintf(why, SB_WHY_MAX, "at most %d prefixes are exempt", SB_RRL_MAX_EXEMPT);
+        return -EINVAL;
+    }
+    if (sb_prefix_parse(value, &o->rrl_exempt[o->rrl.exempt_count]) < 0) {
+        snprintf(why, SB_WHY_MAX,
+                 "must be an address or prefix, as in 192.0.2.0/24 or 2001:db8::/48, with no "
+                 "bits set past its length");
+        return -EINVAL;
+    }
+    o->rrl.exempt_count++;
+    return 0;
 }
 
 static int set_log_target(sb_options_t *o, const char *value, const char *base, char *why)

@@ -29,6 +29,7 @@
 #include "sb_diag.h"
 #include "sb_log.h"
 #include "sb_net.h"
+#include "sb_rrl.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,6 +51,8 @@ typedef struct {
     uint32_t tcp_idle_ms;
     unsigned tcp_clients;
     unsigned tcp_per_client;
+    sb_rrl_config_t rrl; /* its exempt list is rrl_exempt */
+    sb_prefix_t rrl_exempt[SB_RRL_MAX_EXEMPT];
     sb_log_level_t log_level;
     bool log_syslog;
     unsigned probes_in_flight;

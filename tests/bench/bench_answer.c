@@ -1,17 +1,20 @@
 /*
  * The cost of answering, without sockets: sb_answer() over the shipped zone
- * for a mix of queries, N rounds. Prints nanoseconds per query (noisy on a
- * shared machine) and is meant to be run under callgrind for a repeatable
- * count of instructions per query:
+ * for a mix of queries, N rounds, and with `rrl`, each response judged by
+ * response rate limiting as a UDP worker does (the default rates, one
+ * client: most are over the rate). Prints nanoseconds per query (noisy on
+ * a shared machine) and is meant to be run under callgrind for a
+ * repeatable count of instructions per query:
  *
- *   build/tests/bench/bench_answer zones 100000
+ *   build/tests/bench/bench_answer zones 100000 [rrl]
  *   valgrind --tool=callgrind --callgrind-out-file=/dev/null \
- *       build/tests/bench/bench_answer zones 20000
- *   (the "refs" total divided by queries answered)
+ *       build/tests/bench/bench_answer zones 20000 [rrl]
+ *   (the "refs" total, less that of 0 rounds, divided by queries answered)
  */
 #include "sb_answer.h"
 #include "sb_dns.h"
 #include "sb_gen.h"
+#include "sb_rrl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,10 +50,15 @@ static size_t build(uint8_t *buf, const char *name, uint16_t type)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: bench_answer ZONES_DIR ROUNDS\n");
+    if (argc != 3 && !(argc == 4 && strcmp(argv[3], "rrl") == 0)) {
+        fprintf(stderr, "usage: bench_answer ZONES_DIR ROUNDS [rrl]\n");
         return 2;
     }
+    sb_rrl_config_t rrl_cfg = {200, 200, 200, 2, 24, 56, NULL, 0};
+    sb_rrl_t *rrl = NULL;
+    sb_rrl_worker_t rrl_worker = {0};
+    if (argc == 4 && sb_rrl_new(&rrl, &rrl_cfg) < 0)
+        return 1;
     sb_diag_t *diag = sb_diag_new();
     sb_gen_t *gen;
     if (sb_gen_load(&gen, argv[1], diag) != 0) {
@@ -63,19 +71,30 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NQ; i++)
         qlen[i] = build(q[i], queries[i].name, queries[i].type);
     sb_answer_config_t cfg = {.udp_max = 1232};
-    sb_client_t client = {.transport = SB_TRANSPORT_UDP, .addr_len = 4, .addr = {127, 0, 0, 1}};
+    sb_client_t client = {.transport = SB_TRANSPORT_UDP,
+                          .addr_len = 4,
+                          .addr = {127, 0, 0, 1},
+                          .now = (uint32_t)time(NULL)};
+    size_t sent = 0;
     sb_answer_info_t info;
     size_t bytes = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (long r = 0; r < rounds; r++) {
-        for (size_t i = 0; i < NQ; i++)
-            bytes += sb_answer(gen, &cfg, &client, q[i], qlen[i], resp, sizeof(resp), &info);
+        for (size_t i = 0; i < NQ; i++) {
+            size_t n = sb_answer(gen, &cfg, &client, q[i], qlen[i], resp, sizeof(resp), &info);
+            if (rrl != NULL && sb_rrl_judge(rrl, &rrl_worker, &client, &info) == SB_RRL_DROP)
+                n = 0;
+            bytes += n;
+            sent += n > 0;
+        }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ns = (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec);
     long total = rounds * (long)NQ;
-    printf("queries: %ld, response bytes: %zu, %.1f ns/query\n", total, bytes, ns / (double)total);
+    printf("queries: %ld, responses sent: %zu, response bytes: %zu, %.1f ns/query\n", total, sent,
+           bytes, ns / (double)total);
+    sb_rrl_free(rrl);
     sb_gen_free(gen);
     sb_diag_free(diag);
     return 0;

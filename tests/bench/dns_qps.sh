@@ -17,10 +17,18 @@ command -v dnsperf >/dev/null || { echo "dnsperf is not installed (apt-get insta
 
 tmp=$(mktemp -d)
 log=$tmp/switchboard.log
+# Started as root, the server runs as nobody once bound (it refuses to keep
+# root without being told whom to become).
+user=""
+if [ "$(id -u)" -eq 0 ]; then user="--user nobody"; chown nobody "$tmp"; fi
 # Its own control socket and state file: a server already running on this
-# machine keeps the default ones.
+# machine keeps the default ones. dnsperf asks the same few names tens of
+# thousands of times a second from 127.0.0.1: exempt from response rate
+# limiting, which still counts every response (its cost is in the figure).
+# shellcheck disable=SC2086
 ./build/switchboard serve --zones zones --listen 127.0.0.1:0 --threads "$THREADS" \
-    --control-socket "$tmp/control.sock" --state-file "$tmp/state.json" 2>"$log" &
+    --control-socket "$tmp/control.sock" --state-file "$tmp/state.json" \
+    --rrl-exempt 127.0.0.1 $user 2>"$log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 100); do grep -q 'event=ready' "$log" && break; sleep 0.1; done

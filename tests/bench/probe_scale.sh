@@ -97,8 +97,11 @@ awk -v n="$PROFILES" -v port="$PORT" 'BEGIN {
 
 # ---- the daemon -------------------------------------------------------------
 start=$(date +%s.%N)
+user=""
+if [ "$(id -u)" -eq 0 ]; then user="--user nobody"; chown nobody "$tmp"; chmod 755 "$tmp/zones"; fi
+# shellcheck disable=SC2086
 "$SB" serve --zones "$tmp/zones" --listen 127.0.0.1:0 --threads 2 \
-    --control-socket "$tmp/control.sock" --state-file "$tmp/state.json" 2>"$tmp/sb.log" &
+    --control-socket "$tmp/control.sock" --state-file "$tmp/state.json" $user 2>"$tmp/sb.log" &
 sb_pid=$!
 for _ in $(seq 1200); do
     grep -q 'event=ready' "$tmp/sb.log" && break

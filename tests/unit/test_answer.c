@@ -885,6 +885,64 @@ static void dname_synthesis(void **state)
     ldns_pkt_free(p);
 }
 
+/* ---- kinds of response, for rate limiting ------------------------------- */
+
+static void expect_kind(const char *qname, uint16_t qtype, sb_response_kind_t kind,
+                        const char *name)
+{
+    ldns_pkt *p = ask(qname, qtype);
+    ldns_pkt_free(p);
+    assert_int_equal(info.kind, kind);
+    if (name == NULL) {
+        assert_null(info.kind_name);
+        return;
+    }
+    assert_non_null(info.kind_name);
+    char text[SB_NAME_TEXT_MAX];
+    sb_name_to_text(info.kind_name, text, sizeof(text));
+    assert_string_equal(text, name);
+}
+
+static void response_kinds(void **state)
+{
+    (void)state;
+    expect_kind("mail.example.com.", SB_TYPE_A, SB_RESPONSE_ANSWER, "mail.example.com.");
+    expect_kind("CName1.example.com.", SB_TYPE_A, SB_RESPONSE_ANSWER, "CName1.example.com.");
+    expect_kind("x.wild.example.com.", SB_TYPE_TXT, SB_RESPONSE_WILDCARD, "*.wild.example.com.");
+    expect_kind("y.wild.example.com.", SB_TYPE_A, SB_RESPONSE_NODATA, "example.com.");
+    expect_kind("mail.example.com.", SB_TYPE_TXT, SB_RESPONSE_NODATA, "example.com.");
+    expect_kind("nothing.example.com.", SB_TYPE_A, SB_RESPONSE_NXDOMAIN, "example.com.");
+    /* A chain is judged by where it ends (RFC 6604). */
+    expect_kind("dangling.example.com.", SB_TYPE_A, SB_RESPONSE_NXDOMAIN, "example.com.");
+    expect_kind("x.sub.example.com.", SB_TYPE_A, SB_RESPONSE_REFERRAL, "sub.example.com.");
+    expect_kind("www.example.org.", SB_TYPE_A, SB_RESPONSE_ERROR, NULL);
+}
+
+/* A slip: the response cut to header, question and OPT, with TC. */
+static void slip_keeps_question_and_opt(void **state)
+{
+    (void)state;
+    query_opts_t o = {.flags = SB_FLAG_RD, .edns = true, .udp_size = 1232};
+    ldns_pkt *p = ask_opts("example.com.", SB_TYPE_MX, &o, SB_TRANSPORT_UDP);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 2); /* ldns does not count the OPT */
+    ldns_pkt_free(p);
+    size_t len = sb_answer_slip(resp, resp_len, &info);
+    assert_int_equal(len, 12 + 17 + 11); /* header, example.com. MX IN, OPT */
+    assert_true(info.truncated);
+    assert_int_equal(ldns_wire2pkt(&p, resp, len), LDNS_STATUS_OK);
+    expect_header(p, LDNS_RCODE_NOERROR, true, 0, 0, 0);
+    assert_true(ldns_pkt_tc(p));
+    assert_true(ldns_pkt_rd(p));
+    assert_int_equal(ldns_pkt_qdcount(p), 1);
+    assert_int_equal(ldns_pkt_edns_udp_size(p), 1232); /* the OPT, kept */
+    ldns_pkt_free(p);
+    /* Without EDNS: the header and the question. */
+    p = ask("nothing.example.com.", SB_TYPE_A);
+    ldns_pkt_free(p);
+    assert_int_equal(sb_answer_slip(resp, resp_len, &info), 12 + 25);
+    assert_int_equal(sb_get16(resp + SB_HDR_FLAGS) & SB_RCODE_MASK, SB_RCODE_NXDOMAIN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -915,6 +973,8 @@ int main(void)
         cmocka_unit_test(options_absent_on_badvers),
         cmocka_unit_test(chaos_strings),
         cmocka_unit_test(dname_synthesis),
+        cmocka_unit_test(response_kinds),
+        cmocka_unit_test(slip_keeps_question_and_opt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -245,6 +245,48 @@ static void cookie_secret_credential(void **state)
     rmdir(dir);
 }
 
+static void rate_limiting(void **state)
+{
+    (void)state;
+    sb_options_t o;
+    sb_diag_t *diag;
+    assert_int_equal(parse(&o, &diag, 0, NULL), 0);
+    assert_int_equal(o.rrl.responses, 200); /* on by default */
+    assert_int_equal(o.rrl.nxdomains, 200);
+    assert_int_equal(o.rrl.errors, 200);
+    assert_int_equal(o.rrl.slip, 2);
+    assert_int_equal(o.rrl.ipv4_prefix, 24);
+    assert_int_equal(o.rrl.ipv6_prefix, 56);
+    assert_int_equal(o.rrl.exempt_count, 0);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    char *argv[] = {"--rrl-responses",   "0",          "--rrl-slip",   "1",
+                    "--rrl-exempt",      "10.0.0.0/8", "--rrl-exempt", "::1",
+                    "--rrl-ipv6-prefix", "64"};
+    assert_int_equal(parse(&o, &diag, 10, argv), 0);
+    assert_int_equal(o.rrl.responses, 0);
+    assert_int_equal(o.rrl.slip, 1);
+    assert_int_equal(o.rrl.ipv6_prefix, 64);
+    assert_int_equal(o.rrl.exempt_count, 2);
+    assert_ptr_equal(o.rrl.exempt, o.rrl_exempt);
+    assert_int_equal(o.rrl_exempt[0].len, 8);
+    assert_int_equal(o.rrl_exempt[1].family, 6);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    char *bad[] = {"--rrl-exempt", "10.0.0.1/8", "--rrl-slip", "101", "--rrl-ipv4-prefix", "4"};
+    assert_int_equal(parse(&o, &diag, 6, bad), SB_ECONFIG);
+    assert_int_equal(sb_diag_count(diag), 3);
+    assert_string_equal(sb_diag_message(diag, 0),
+                        "command line: rrl-exempt '10.0.0.1/8' must be an address or prefix, as "
+                        "in 192.0.2.0/24 or 2001:db8::/48, with no bits set past its length");
+    assert_string_equal(sb_diag_message(diag, 1),
+                        "command line: rrl-slip '101' must be from 0 to 100");
+    assert_string_equal(sb_diag_message(diag, 2),
+                        "command line: rrl-ipv4-prefix '4' must be from 8 to 32");
+    sb_options_free(&o);
+    sb_diag_free(diag);
+}
+
 static void user_and_group(void **state)
 {
     (void)state;
@@ -436,6 +478,7 @@ int main(void)
         cmocka_unit_test(cookie_secret_sources),
         cmocka_unit_test(cookie_secret_credential),
         cmocka_unit_test(user_and_group),
+        cmocka_unit_test(rate_limiting),
         cmocka_unit_test(config_file),
         cmocka_unit_test(repeats_and_unreadable_files),
         cmocka_unit_test(listen_addresses),
