@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -23,30 +24,28 @@ typedef struct {
     char short_name;
     const char *arg;
     const char *help;
-    setter_t set;
+    setter_t set; /* NULL: a whole number from min to max, stored at `number` */
     bool repeatable;
     bool secret; /* never echoed, and refused on the command line (ps shows it) */
+    struct {
+        size_t off;
+        size_t size; /* of the field: 1, 2 or 4 bytes */
+        uint32_t min, max;
+    } number;
 } option_def_t;
+
+/* A whole-number option: the field it sets and its range. */
+#define NUMBER(field, lo, hi)                                                                      \
+    .number = {offsetof(sb_options_t, field), sizeof(((sb_options_t *)0)->field), lo, hi}
 
 static int set_config(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_zones(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_listen(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_threads(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_udp_max(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_tcp_idle(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_tcp_clients(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_tcp_per_client(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_rrl_responses(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_rrl_nxdomains(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_rrl_errors(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_rrl_slip(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_rrl_ipv4_prefix(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_rrl_ipv6_prefix(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_rrl_exempt(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_log_level(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_log_target(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_nsid(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_probes_in_flight(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_probe_resolver(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_control_socket(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_control_mode(sb_options_t *o, const char *value, const char *base, char *why);
@@ -88,39 +87,55 @@ static const option_def_t defs[] = {
      "address to answer on, repeatable; port 0 picks a free port (default 0.0.0.0:53 and "
      "[::]:53)",
      set_listen, true},
-    {"threads", 't', "N", "DNS worker threads, 1-64 (default: one per CPU)", set_threads, false},
-    {"udp-max", 0, "BYTES", "largest UDP response sent with EDNS, 512-4096 (default 1232)",
-     set_udp_max, false},
+    {.name = "threads",
+     .short_name = 't',
+     .arg = "N",
+     .help = "DNS worker threads, 1-64 (default: one per CPU)",
+     NUMBER(threads, 1, 64)},
+    {.name = "udp-max",
+     .arg = "BYTES",
+     .help = "largest UDP response sent with EDNS, 512-4096 (default 1232)",
+     NUMBER(udp_max, 512, 4096)},
     {"tcp-idle-timeout", 0, "DURATION", "close a TCP connection idle this long (default 10s)",
      set_tcp_idle, false},
-    {"tcp-clients", 0, "N",
-     "most TCP connections at once, 1-100000; past it the idlest is closed for a new one "
-     "(default 1000)",
-     set_tcp_clients, false},
-    {"tcp-per-client", 0, "N",
-     "most TCP connections from one client (an IPv4 address, an IPv6 /64), 1-100000 "
-     "(default 100)",
-     set_tcp_per_client, false},
-    {"rrl-responses", 0, "N",
-     "UDP responses a second to one client prefix with the same answer (or NODATA, referral, "
-     "wildcard), 0-100000; 0: no limit (default 200)",
-     set_rrl_responses, false},
-    {"rrl-nxdomains", 0, "N",
-     "UDP NXDOMAIN responses a second to one client prefix for one zone; 0: no limit "
-     "(default 200)",
-     set_rrl_nxdomains, false},
-    {"rrl-errors", 0, "N",
-     "UDP error responses (REFUSED, FORMERR, ...) a second to one client prefix; 0: no limit "
-     "(default 200)",
-     set_rrl_errors, false},
-    {"rrl-slip", 0, "N",
-     "send every Nth rate-limited response truncated (TC) rather than drop it, 0-100; 0: drop "
-     "all (default 2)",
-     set_rrl_slip, false},
-    {"rrl-ipv4-prefix", 0, "BITS", "the IPv4 client prefix rates count for, 8-32 (default 24)",
-     set_rrl_ipv4_prefix, false},
-    {"rrl-ipv6-prefix", 0, "BITS", "the IPv6 client prefix rates count for, 16-128 (default 56)",
-     set_rrl_ipv6_prefix, false},
+    {.name = "tcp-clients",
+     .arg = "N",
+     .help = "most TCP connections at once, 1-100000; past it the idlest is closed for a new one "
+             "(default 1000)",
+     NUMBER(tcp_clients, 1, 100000)},
+    {.name = "tcp-per-client",
+     .arg = "N",
+     .help = "most TCP connections from one client (an IPv4 address, an IPv6 /64), 1-100000 "
+             "(default 100)",
+     NUMBER(tcp_per_client, 1, 100000)},
+    {.name = "rrl-responses",
+     .arg = "N",
+     .help = "UDP responses a second to one client prefix with the same answer (or NODATA, "
+             "referral, wildcard), 0-100000; 0: no limit (default 200)",
+     NUMBER(rrl.responses, 0, 100000)},
+    {.name = "rrl-nxdomains",
+     .arg = "N",
+     .help = "UDP NXDOMAIN responses a second to one client prefix for one zone; 0: no limit "
+             "(default 200)",
+     NUMBER(rrl.nxdomains, 0, 100000)},
+    {.name = "rrl-errors",
+     .arg = "N",
+     .help = "UDP error responses (REFUSED, FORMERR, ...) a second to one client prefix; 0: no "
+             "limit (default 200)",
+     NUMBER(rrl.errors, 0, 100000)},
+    {.name = "rrl-slip",
+     .arg = "N",
+     .help = "send every Nth rate-limited response truncated (TC) rather than drop it, 0-100; 0: "
+             "drop all (default 2)",
+     NUMBER(rrl.slip, 0, 100)},
+    {.name = "rrl-ipv4-prefix",
+     .arg = "BITS",
+     .help = "the IPv4 client prefix rates count for, 8-32 (default 24)",
+     NUMBER(rrl.ipv4_prefix, 8, 32)},
+    {.name = "rrl-ipv6-prefix",
+     .arg = "BITS",
+     .help = "the IPv6 client prefix rates count for, 16-128 (default 56)",
+     NUMBER(rrl.ipv6_prefix, 16, 128)},
     {"rrl-exempt", 0, "PREFIX",
      "clients never rate limited, as in 192.0.2.0/24 or 2001:db8::/48; repeatable (default "
      "none)",
@@ -138,9 +153,10 @@ static const option_def_t defs[] = {
      "where drains, forced states and switchovers are kept across restarts "
      "(default " SB_DEFAULT_STATE_FILE ")",
      set_state_file, false},
-    {"probes-in-flight", 0, "N",
-     "most health probes running at once, 1-100000; more wait for a slot (default 2048)",
-     set_probes_in_flight, false},
+    {.name = "probes-in-flight",
+     .arg = "N",
+     .help = "most health probes running at once, 1-100000; more wait for a slot (default 2048)",
+     NUMBER(probes_in_flight, 1, 100000)},
     {"probe-resolver", 0, "ADDR[:PORT]",
      "name server that resolves endpoint names for probes, repeatable (default: those in "
      "/etc/resolv.conf)",
@@ -281,31 +297,6 @@ static int set_probe_resolver(sb_options_t *o, const char *value, const char *ba
     return rc;
 }
 
-static int set_uint(unsigned *dst, const char *value, uint64_t min, uint64_t max, char *why)
-{
-    uint64_t v;
-    if (sb_value_uint(value, min, max, &v, why) < 0)
-        return -EINVAL;
-    *dst = (unsigned)v;
-    return 0;
-}
-
-static int set_threads(sb_options_t *o, const char *value, const char *base, char *why)
-{
-    (void)base;
-    return set_uint(&o->threads, value, 1, 64, why);
-}
-
-static int set_udp_max(sb_options_t *o, const char *value, const char *base, char *why)
-{
-    (void)base;
-    unsigned v;
-    int rc = set_uint(&v, value, 512, 4096, why);
-    if (rc == 0)
-        o->udp_max = (uint16_t)v;
-    return rc;
-}
-
 /* A string sent on the wire: printable ASCII, 1 to `max` bytes. */
 static int set_wire_text(char **dst, const char *value, size_t max, char *why)
 {
@@ -352,12 +343,6 @@ static int set_control_mode(sb_options_t *o, const char *value, const char *base
     }
     o->control_mode = (unsigned)v;
     return 0;
-}
-
-static int set_probes_in_flight(sb_options_t *o, const char *value, const char *base, char *why)
-{
-    (void)base;
-    return set_uint(&o->probes_in_flight, value, 1, 100000, why);
 }
 
 static int set_nsid(sb_options_t *o, const char *value, const char *base, char *why)
@@ -434,63 +419,6 @@ static int set_tcp_idle(sb_options_t *o, const char *value, const char *base, ch
     return 0;
 }
 
-static int set_tcp_clients(sb_options_t *o, const char *value, const char *base, char *why)
-{
-    (void)base;
-    return set_uint(&o->tcp_clients, value, 1, 100000, why);
-}
-
-static int set_tcp_per_client(sb_options_t *o, const char *value, const char *base, char *why)
-{
-    (void)base;
-    return set_uint(&o->tcp_per_client, value, 1, 100000, why);
-}
-
-static int set_rrl_responses(sb_options_t *o, const char *value, const char *base, char *why)
-{
-    (void)base;
-    return set_uint(&o->rrl.responses, value, 0, 100000, why);
-}
-
-static int set_rrl_nxdomains(sb_options_t *o, const char *value, const char *base, char *why)
-{
-    (void)base;
-    return set_uint(&o->rrl.nxdomains, value, 0, 100000, why);
-}
-
-static int set_rrl_errors(sb_options_t *o, const char *value, const char *base, char *why)
-{
-    (void)base;
-    return set_uint(&o->rrl.errors, value, 0, 100000, why);
-}
-
-static int set_rrl_slip(sb_options_t *o, const char *value, const char *base, char *why)
-{
-    (void)base;
-    return set_uint(&o->rrl.slip, value, 0, 100, why);
-}
-
-static int set_prefix_bits(uint8_t *dst, const char *value, unsigned min, unsigned max, char *why)
-{
-    unsigned v;
-    int rc = set_uint(&v, value, min, max, why);
-    if (rc == 0)
-        *dst = (uint8_t)v;
-    return rc;
-}
-
-static int set_rrl_ipv4_prefix(sb_options_t *o, const char *value, const char *base, char *why)
-{
-    (void)base;
-    return set_prefix_bits(&o->rrl.ipv4_prefix, value, 8, 32, why);
-}
-
-static int set_rrl_ipv6_prefix(sb_options_t *o, const char *value, const char *base, char *why)
-{
-    (void)base;
-    return set_prefix_bits(&o->rrl.ipv6_prefix, value, 16, 128, why);
-}
-
 static int set_rrl_exempt(sb_options_t *o, const char *value, const char *base, char *why)
 {
     (void)base;
@@ -547,6 +475,22 @@ static const option_def_t *find_short(char c)
     return NULL;
 }
 
+/* A whole-number option: checked against its range, stored in its field. */
+static int set_number(sb_options_t *o, const option_def_t *d, const char *value, char *why)
+{
+    uint64_t v;
+    if (sb_value_uint(value, d->number.min, d->number.max, &v, why) < 0)
+        return -EINVAL;
+    uint8_t *field = (uint8_t *)o + d->number.off;
+    if (d->number.size == 1)
+        *field = (uint8_t)v;
+    else if (d->number.size == 2)
+        *(uint16_t *)field = (uint16_t)v;
+    else
+        *(uint32_t *)field = (uint32_t)v;
+    return 0;
+}
+
 /* Where each option was last given, for checks made once all are known. */
 typedef struct {
     sb_pos_t where[NDEFS];
@@ -557,7 +501,7 @@ static int apply(sb_options_t *o, const option_def_t *d, const char *value, cons
 {
     char why[SB_WHY_MAX];
     at->where[d - defs] = pos;
-    int rc = d->set(o, value, base, why);
+    int rc = d->set != NULL ? d->set(o, value, base, why) : set_number(o, d, value, why);
     if (rc == -EINVAL && d->secret)
         sb_diag_error(diag, pos, "%s %s", d->name, why); /* the value stays unsaid */
     else if (rc == -EINVAL)
