@@ -45,6 +45,7 @@ typedef struct {
     const sb_node_t *cut;       /* the delegation referred to */
     const sb_zone_t *negative;  /* the zone whose SOA a negative answer carries */
     const sb_node_t *wildcard;  /* the wildcard that answered the question's name */
+    const sb_node_t *dname;     /* the DNAME the question's name was below */
     uint8_t dname_count;
     const sb_rrset_t *dnames[MAX_CHAIN + 1]; /* written already: a DNAME appears once */
 } answer_t;
@@ -363,6 +364,8 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
         sb_zone_lookup(zone, cur, a->q->qtype, &m);
         if (hop == 0 && m.kind == SB_MATCH_WILDCARD)
             a->wildcard = m.node;
+        if (hop == 0 && m.kind == SB_MATCH_DNAME)
+            a->dname = m.node;
         if (m.kind == SB_MATCH_REFERRAL) {
             a->aa = hop > 0;
             referral(a, zone, m.node);
@@ -626,10 +629,12 @@ static void write_header(answer_t *a)
     sb_put16(h + SB_HDR_ARCOUNT, a->w.counts[SB_SECTION_ADDITIONAL]);
 }
 
-/* The kind of response, and the name it counts under (sb_response_kind_t). */
+/* The kind of response, and the name it counts under (sb_response_kind_t).
+ * "Answered" means data in the answer section: a referral cut short by its
+ * glue (TC set, records kept) is still a referral. */
 static void classify(const answer_t *a, const uint8_t *req, sb_answer_info_t *info)
 {
-    bool answered = a->w.counts[SB_SECTION_ANSWER] > 0 || a->tc;
+    bool answered = a->w.counts[SB_SECTION_ANSWER] > 0;
     info->kind_name = NULL;
     if (a->rcode == SB_RCODE_NXDOMAIN) {
         info->kind = SB_RESPONSE_NXDOMAIN;
@@ -642,6 +647,9 @@ static void classify(const answer_t *a, const uint8_t *req, sb_answer_info_t *in
     } else if (!answered && a->negative != NULL) {
         info->kind = SB_RESPONSE_NODATA;
         info->kind_name = sb_zone_apex(a->negative);
+    } else if (a->dname != NULL) {
+        info->kind = SB_RESPONSE_DNAME;
+        info->kind_name = a->dname->name;
     } else if (a->wildcard != NULL) {
         info->kind = SB_RESPONSE_WILDCARD;
         info->kind_name = a->wildcard->name;

@@ -72,6 +72,7 @@ typedef struct {
 typedef enum {
     SB_RESPONSE_ANSWER,   /* data for the name asked (or CNAMEs to it): per name and type */
     SB_RESPONSE_WILDCARD, /* data made from a wildcard: per wildcard, whatever the name */
+    SB_RESPONSE_DNAME,    /* data reached through a DNAME: per DNAME, whatever the name */
     SB_RESPONSE_NODATA,   /* the name has no data of the type: per zone */
     SB_RESPONSE_NXDOMAIN, /* per zone */
     SB_RESPONSE_REFERRAL, /* per delegation */
@@ -88,7 +89,9 @@ typedef struct {
     sb_response_kind_t kind;
     /* The name `kind` counts under: the question's name as sent (any case;
      * in the request buffer), or a lower-case name of the generation (the
-     * zone, the delegation, the wildcard); NULL for errors. Valid as long
+     * zone, the delegation, the wildcard, the DNAME's owner); NULL for
+     * errors. Names a client can make up at will (below a wildcard or a
+     * DNAME, or that do not exist) never count on their own. Valid as long
      * as the request and the generation. */
     const uint8_t *kind_name;
     bool cookie_valid;     /* the query carried a server cookie of ours for this client */

@@ -27,6 +27,8 @@ struct sb_control {
     char *state_file;
     client_t *clients; /* every connection not yet closed */
     unsigned client_count;
+    uv_pipe_t spare; /* takes a connection there is no memory for, to close it */
+    bool spare_busy, spare_waiting;
     bool closing; /* sb_control_close() was called: no request runs */
     bool server_closed;
 };
@@ -50,7 +52,7 @@ struct client {
  * a reply still being written keeps it. */
 static void maybe_free(sb_control_t *ctl)
 {
-    if (!ctl->server_closed || ctl->clients != NULL)
+    if (!ctl->server_closed || ctl->clients != NULL || ctl->spare_busy)
         return;
     free(ctl->path);
     free(ctl->state_file);
@@ -247,6 +249,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void handle(client_t *c)
 {
     uv_read_stop((uv_stream_t *)&c->pipe);
+    uv_timer_stop(&c->deadline); /* the request is in: its reply may wait for a reload */
     c->replying = true;
     if (c->ctl->closing) { /* the probe worker may be gone already */
         reply(c, failure("the server is stopping"));
@@ -283,22 +286,42 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     }
 }
 
-/* No memory for a client: take the connection off the listener anyway
- * (libuv stops watching a listener whose pending connection is not
- * accepted) and close it. */
-static void drop_connection(uv_stream_t *server)
+static void on_connection(uv_stream_t *server, int status);
+
+static void on_spare_closed(uv_handle_t *h)
 {
-    uv_os_fd_t fd;
-    if (uv_fileno((uv_handle_t *)server, &fd) == 0) {
-        int conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
-        if (conn >= 0)
-            close(conn);
+    sb_control_t *ctl = h->data;
+    ctl->spare_busy = false;
+    if (ctl->spare_waiting && !ctl->closing) {
+        ctl->spare_waiting = false;
+        on_connection((uv_stream_t *)&ctl->server, 0);
+        return;
     }
+    maybe_free(ctl);
+}
+
+/* No memory for a client: take the connection off the listener anyway, into
+ * the spare handle, and close it (libuv stops watching a listener whose
+ * pending connection is not accepted). One arriving while the spare is
+ * still closing waits for it. */
+static void drop_connection(sb_control_t *ctl)
+{
+    if (ctl->spare_busy) {
+        ctl->spare_waiting = true;
+        return;
+    }
+    uv_pipe_init(ctl->server.loop, &ctl->spare, 0);
+    ctl->spare.data = ctl;
+    ctl->spare_busy = true;
+    (void)uv_accept((uv_stream_t *)&ctl->server, (uv_stream_t *)&ctl->spare);
+    uv_close((uv_handle_t *)&ctl->spare, on_spare_closed);
 }
 
 static void on_deadline(uv_timer_t *t)
 {
     client_t *c = t->data;
+    if (c->replying)
+        return;
     uv_read_stop((uv_stream_t *)&c->pipe);
     reply(c, failure("no complete request within %d s", SB_CONTROL_REQUEST_TIMEOUT_MS / 1000));
 }
@@ -312,7 +335,7 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     client_t *c = calloc(1, sizeof(*c));
     if (c == NULL) {
-        drop_connection(server);
+        drop_connection(ctl);
         return;
     }
     c->ctl = ctl;
@@ -379,12 +402,6 @@ static void make_parent(const sb_control_config_t *cfg)
 }
 
 /* The new socket's owner and mode. */
-static int set_owner_and_mode(const sb_control_config_t *cfg)
-{
-    if (cfg->chown && lchown(cfg->path, cfg->uid, cfg->gid) != 0)
-        return -errno;
-    return chmod(cfg->path, cfg->mode) != 0 ? -errno : 0;
-}
 
 int sb_control_open(sb_control_t **out, uv_loop_t *loop, const sb_control_config_t *cfg, char *err,
                     size_t errlen)
@@ -405,13 +422,16 @@ int sb_control_open(sb_control_t **out, uv_loop_t *loop, const sb_control_config
     ctl->state_file = strdup(cfg->state_file);
     uv_pipe_init(loop, &ctl->server, 0);
     ctl->server.data = ctl;
-    /* Created without group or other access from the start (no window
-     * between bind and chmod), then set to the configured mode. */
-    mode_t old = umask(0177);
+    /* Created with the configured mode (the umask leaves nothing else), so
+     * that there is no window to change it in and no chmod: a chmod by
+     * path, as root, in a directory the server's user may write, would
+     * follow a symlink put there meanwhile. The owner is set with lchown
+     * for the same reason. */
+    mode_t old = umask(~cfg->mode & 0777);
     rc = uv_pipe_bind(&ctl->server, cfg->path);
     umask(old);
-    if (rc == 0)
-        rc = set_owner_and_mode(cfg);
+    if (rc == 0 && cfg->chown && lchown(cfg->path, cfg->uid, cfg->gid) != 0)
+        rc = -errno;
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&ctl->server, 16, on_connection);
     if (rc < 0 || ctl->path == NULL || ctl->state_file == NULL) {

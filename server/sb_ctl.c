@@ -122,8 +122,10 @@ static int write_all(int fd, const char *data, size_t len)
 {
     for (size_t done = 0; done < len;) {
         ssize_t n = write(fd, data + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n <= 0)
-            return errno;
+            return n < 0 ? errno : EPIPE;
         done += (size_t)n;
     }
     return 0;

@@ -597,7 +597,7 @@ static void log_local_error(worker_t *w, const char *what, int err)
 }
 
 static const char *const response_kinds[SB_RESPONSE_KINDS] = {
-    "answer", "wildcard", "nodata", "nxdomain", "referral", "error",
+    "answer", "wildcard", "dname", "nodata", "nxdomain", "referral", "error",
 };
 
 /* Rate limiting began to bite, at most one line a minute per worker: which

@@ -34,9 +34,21 @@ typedef struct {
     } number;
 } option_def_t;
 
-/* A whole-number option: the field it sets and its range. */
+/* A whole-number option: the field it sets and its range. The field is
+ * 1, 2 or 4 bytes wide and holds the largest value: the compiler checks. */
+#define FIELD_SIZE(field) sizeof(((sb_options_t *)0)->field)
 #define NUMBER(field, lo, hi)                                                                      \
-    .number = {offsetof(sb_options_t, field), sizeof(((sb_options_t *)0)->field), lo, hi}
+    .number = {offsetof(sb_options_t, field),                                                      \
+               FIELD_SIZE(field) +                                                                 \
+                   0 * sizeof(struct {                                                             \
+                       _Static_assert(FIELD_SIZE(field) == 1 || FIELD_SIZE(field) == 2 ||          \
+                                          FIELD_SIZE(field) == 4,                                  \
+                                      "a whole-number option's field is 1, 2 or 4 bytes");         \
+                       _Static_assert((uint64_t)(hi) < (1ull << (8 * FIELD_SIZE(field))),          \
+                                      "the option's maximum fits its field");                      \
+                       char c;                                                                     \
+                   }),                                                                             \
+               lo, hi}
 
 static int set_config(sb_options_t *o, const char *value, const char *base, char *why);
 static int set_zones(sb_options_t *o, const char *value, const char *base, char *why);
@@ -111,18 +123,18 @@ static const option_def_t defs[] = {
     {.name = "rrl-responses",
      .arg = "N",
      .help = "UDP responses a second to one client prefix with the same answer (or NODATA, "
-             "referral, wildcard), 0-100000; 0: no limit (default 200)",
-     NUMBER(rrl.responses, 0, 100000)},
+             "referral, wildcard, DNAME), 0-65534; 0: no limit (default 200)",
+     NUMBER(rrl.responses, 0, SB_RRL_RATE_MAX)},
     {.name = "rrl-nxdomains",
      .arg = "N",
      .help = "UDP NXDOMAIN responses a second to one client prefix for one zone; 0: no limit "
              "(default 200)",
-     NUMBER(rrl.nxdomains, 0, 100000)},
+     NUMBER(rrl.nxdomains, 0, SB_RRL_RATE_MAX)},
     {.name = "rrl-errors",
      .arg = "N",
      .help = "UDP error responses (REFUSED, FORMERR, ...) a second to one client prefix; 0: no "
              "limit (default 200)",
-     NUMBER(rrl.errors, 0, 100000)},
+     NUMBER(rrl.errors, 0, SB_RRL_RATE_MAX)},
     {.name = "rrl-slip",
      .arg = "N",
      .help = "send every Nth rate-limited response truncated (TC) rather than drop it, 0-100; 0: "

@@ -85,7 +85,7 @@ static int drop_bounding(char *why, size_t whylen)
  * supplementary groups (root's would otherwise stay). */
 static int change_ids(const sb_privileges_t *p, char *why, size_t whylen)
 {
-    if (setgroups(1, &p->gid) != 0)
+    if (setgroups(0, NULL) != 0)
         return fail(errno, why, whylen, "cannot drop supplementary groups");
     if (setresgid(p->gid, p->gid, p->gid) != 0)
         return fail(errno, why, whylen, "cannot change group");
@@ -117,8 +117,11 @@ static int clear_capabilities(char *why, size_t whylen)
 
 int sb_privileges_drop(const sb_privileges_t *p, char *why, size_t whylen)
 {
-    if (thread_count() != 1) {
-        snprintf(why, whylen, "threads are running already: capabilities are per thread");
+    int threads = thread_count();
+    if (threads != 1) {
+        snprintf(why, whylen, "%s",
+                 threads < 0 ? "cannot count this process's threads in /proc/self/task"
+                             : "threads are running already: capabilities are per thread");
         return -EBUSY;
     }
     int rc = drop_bounding(why, whylen);

@@ -40,6 +40,19 @@ static bool host_bits_clear(const sb_prefix_t *p)
     return true;
 }
 
+/* An IPv4-mapped IPv6 prefix (::ffff:192.0.2.0/120) as the IPv4 prefix it
+ * means: clients on mapped addresses are judged as IPv4 clients. */
+static void unmap(sb_prefix_t *p)
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (p->family != 6 || p->len < 96 || memcmp(p->addr, mapped, sizeof(mapped)) != 0)
+        return;
+    memmove(p->addr, p->addr + 12, 4);
+    memset(p->addr + 4, 0, 12);
+    p->family = 4;
+    p->len = (uint8_t)(p->len - 96);
+}
+
 int sb_prefix_parse(const char *text, sb_prefix_t *out)
 {
     char host[64];
@@ -64,7 +77,10 @@ int sb_prefix_parse(const char *text, sb_prefix_t *out)
     if (len > max)
         return -EINVAL;
     out->len = (uint8_t)len;
-    return host_bits_clear(out) ? 0 : -EINVAL;
+    if (!host_bits_clear(out))
+        return -EINVAL;
+    unmap(out);
+    return 0;
 }
 
 /* Whether the client's address (4 bytes for IPv4, 16 for IPv6) is in `p`. */
@@ -108,6 +124,8 @@ int sb_rrl_new(sb_rrl_t **out, const sb_rrl_config_t *cfg)
         r->rate[k] = cfg->responses;
     r->rate[SB_RESPONSE_NXDOMAIN] = cfg->nxdomains;
     r->rate[SB_RESPONSE_ERROR] = cfg->errors;
+    for (int k = 0; k < SB_RESPONSE_KINDS; k++) /* a count stops at 65535: keep it above */
+        r->rate[k] = r->rate[k] < SB_RRL_RATE_MAX ? r->rate[k] : SB_RRL_RATE_MAX;
     crypto_shorthash_keygen(r->hash_key);
     *out = r;
     return 0;

@@ -4,7 +4,7 @@
  * A DNS server answering UDP is a reflector: a spoofed query brings the
  * victim an answer many times its size. RRL counts the responses of one
  * kind (sb_response_kind_t: the same answer, NXDOMAIN or NODATA for one
- * zone, one referral, one wildcard, errors) sent to one client prefix (an
+ * zone, one referral, one wildcard, one DNAME, errors) sent to one client prefix (an
  * IPv4 /24, an IPv6 /56 by default) in each second. Past the kind's rate,
  * responses are dropped, except every `slip`-th, which goes out as a slip:
  * cut to its question with TC set, a few bytes, so that a real client
@@ -49,9 +49,11 @@ typedef struct {
 int sb_prefix_parse(const char *text, sb_prefix_t *out);
 
 #define SB_RRL_MAX_EXEMPT 64
+#define SB_RRL_RATE_MAX   65534 /* a slot counts up to 65535 responses a second */
 
 typedef struct {
-    unsigned responses; /* per second: answers, wildcards, NODATA, referrals; 0: no limit */
+    unsigned responses; /* per second: answers, wildcards, DNAMEs, NODATA, referrals; 0: no
+                           limit. Rates are at most SB_RRL_RATE_MAX. */
     unsigned nxdomains; /* per second: NXDOMAIN; 0: no limit */
     unsigned errors;    /* per second: errors; 0: no limit */
     unsigned slip;      /* every slip-th limited response is sent as a slip; 0: none */

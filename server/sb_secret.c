@@ -82,7 +82,10 @@ const char *sb_secret_credential(const char *name, char *buf, size_t cap)
         return NULL;
     char text[SB_SECRET_MAX_BYTES], why[64];
     struct stat st;
-    if (read_small(buf, text, sizeof(text), &st, why, sizeof(why)) < 0)
+    int rc = read_small(buf, text, sizeof(text), &st, why, sizeof(why));
+    if (rc == -ENOENT)
+        return NULL; /* the service has credentials, but not this one */
+    if (rc < 0)
         return buf; /* there, but unreadable: the caller reports it */
     bool blank = text[strspn(text, " \t\r\n")] == '\0';
     explicit_bzero(text, sizeof(text));

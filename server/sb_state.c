@@ -171,18 +171,16 @@ static bool read_entry(const char *path, size_t i, json_t *item, sb_state_entry_
     memset(e, 0, sizeof(*e));
     e->index = i;
     o->restored = true;
-    if (json_unpack_ex(item, &jerr, 0, "{s:s, s:s, s:s, s?s, s?I, s?s}", "action", &e->action,
-                       "profile", &o->profile, "endpoint", &o->endpoint, "state", &state,
-                       "until_ms", &until, "by", &o->by) == 0 &&
-        parse_action(e->action, &o->op) == 0) {
+    bool read = json_unpack_ex(item, &jerr, 0, "{s:s, s:s, s:s, s?s, s?I, s?s}", "action",
+                               &e->action, "profile", &o->profile, "endpoint", &o->endpoint,
+                               "state", &state, "until_ms", &until, "by", &o->by) == 0;
+    if (read && parse_action(e->action, &o->op) == 0) {
         o->force_up = strcmp(state, "down") != 0;
         o->until_ms = until;
         return true;
     }
     char q[SB_LOG_QUOTE_MAX], r[SB_LOG_QUOTE_MAX], why[JSON_ERROR_TEXT_LENGTH];
-    const char *reason = e->action != NULL && o->profile != NULL && o->endpoint != NULL
-                             ? "unknown action"
-                             : json_problem(&jerr, why, sizeof(why));
+    const char *reason = read ? "unknown action" : json_problem(&jerr, why, sizeof(why));
     sb_log(SB_LOG_WARNING, "override-dropped", "file=%s index=%zu reason=%s",
            sb_log_quote(q, sizeof(q), path, false), i, sb_log_quote(r, sizeof(r), reason, true));
     return false;

@@ -235,8 +235,9 @@ class Metrics(MetricsCase):
         rrl = s.families["switchboard_rrl_responses_total"]
         self.assertEqual(rrl["type"], "counter")
         self.assertEqual({(dict(k[1])["kind"], dict(k[1])["action"]) for k in rrl["samples"]},
-                         {(k, a) for k in ("answer", "wildcard", "nodata", "nxdomain", "referral",
-                                           "error") for a in ("dropped", "slipped", "exempt")})
+                         {(k, a) for k in ("answer", "wildcard", "dname", "nodata", "nxdomain",
+                                           "referral", "error")
+                          for a in ("dropped", "slipped", "exempt")})
         # The probe worker's own families are there with nothing to probe.
         self.assert_types(s, [("switchboard_probe_queue_waiting", "gauge"),
                               ("switchboard_probes_in_flight", "gauge"),

@@ -278,6 +278,25 @@ www   profile priority ttl=5 {{
         wait_until(lambda: self.hang.requests > 0, 5.0, "the slow probe to start")
         return proc
 
+    def test_a_reload_longer_than_the_request_timeout_is_waited_for(self):
+        """The control socket gives a client 10 s to send its request, not
+        to get its reply: a reload and an override waiting for it, both
+        longer than that, are answered when the reload ends (a timer left
+        running once freed their connections)."""
+        srv = self.server({"example.com.zone": zone(self.east, self.west)})
+        hang = self.endpoint("hang", bind="127.0.0.14")
+        slow_11s = f"""slow  profile priority ttl=5 {{
+          monitor http interval=12s timeout=11s port={hang.port}
+          endpoint c 127.0.0.14 priority=1
+      }}
+"""
+        reload = self.ask_reload(srv, zone(self.east, self.west, version="v2", extra=slow_11s))
+        wait_until(lambda: hang.requests > 0, 5.0, "the slow probe to start")
+        drain = srv.ctl_start("drain", "www.example.com", "west")
+        self.assertEqual(finished(reload), (0, "reload: reloaded\n", ""))
+        self.assertEqual(finished(drain), (0, "drain: done\n", ""))
+        srv.wait_log(r"event=reload-done generation=2 ", 1.0)
+
     def test_status_answers_during_a_slow_reload(self):
         srv = self.server({"example.com.zone": zone(self.east, self.west)})
         reload = self.start_slow_reload(srv)

@@ -26,7 +26,13 @@ import dns.rcode
 import sbtest
 from sbtest import ScenarioCase, wait_until
 
-ZONE = sbtest.ZONE_HEADER + "www  A  192.0.2.80\n"
+# Names a client can make up: below a wildcard, below a DNAME, below a
+# delegation whose glue does not fit 512 bytes (a referral cut short).
+ZONE = sbtest.ZONE_HEADER + """www  A  192.0.2.80
+*.w  TXT  "{}"
+dd   DNAME  w.example.com.
+""".format("t" * 200) + "".join(f"big  NS  ns{i}.big\nns{i}.big  A  192.0.2.{i}\n"
+                               f"ns{i}.big  AAAA  2001:db8::{i}\n" for i in range(1, 11))
 RATE = 200  # the default
 FLOOD_SECONDS = 2.0
 KINDS = ("answer", "nxdomain", "error")
@@ -36,10 +42,14 @@ def query_wire(kind, ident, rng):
     """A query of one kind: always the same answer, NXDOMAIN in the zone
     (a new name each time: counted per zone), or REFUSED (a name we do not
     serve)."""
-    name = {"answer": "www.example.com",
-            "nxdomain": f"x{rng.randrange(1 << 30)}.example.com",
-            "error": f"x{rng.randrange(1 << 30)}.example.org"}[kind]
-    q = dns.message.make_query(name, "A")
+    made_up = f"x{rng.randrange(1 << 30)}"
+    name, rdtype = {"answer": ("www.example.com", "A"),
+                    "nxdomain": (f"{made_up}.example.com", "A"),
+                    "error": (f"{made_up}.example.org", "A"),
+                    "wildcard": (f"{made_up}.w.example.com", "TXT"),
+                    "dname": (f"{made_up}.dd.example.com", "TXT"),
+                    "referral": (f"{made_up}.big.example.com", "A")}[kind]
+    q = dns.message.make_query(name, rdtype)
     q.id = ident
     return q.to_wire()
 
@@ -188,6 +198,26 @@ class RateLimiting(ScenarioCase):
         fields = sbtest.log_fields(line)
         self.assertRegex(fields["client"], r"^127\.0\.1\.\d+$")
         self.assertIn(fields["kind"], KINDS)
+
+    def test_made_up_names_share_one_key(self):
+        """Random names below a wildcard, below a DNAME, and below a
+        delegation whose referral is cut short (TC, records kept): each a
+        new name, all one key, limited like one."""
+        srv = self.server({"example.com.zone": ZONE}, args=["--metrics-listen", "127.0.0.1:0"])
+        kinds = ("wildcard", "dname", "referral")
+        flood = Flood(srv.port, ["127.0.1.1"], seconds=1.0, kinds=kinds)
+        flood.join()
+        print(f"made-up names: sent {flood.sent}, full {flood.full}, slips {flood.slipped}")
+        for kind in kinds:
+            self.assertGreater(flood.sent[kind], 3 * RATE, kind)
+            # A referral cut short carries TC itself: full and slipped
+            # together are then what went out.
+            out = flood.full[kind] + (flood.slipped[kind] if kind == "referral" else 0)
+            limited = flood.sent[kind] - RATE * 2
+            self.assertLess(out, RATE * 2 + limited * 0.6, kind)
+        rrl = metrics(srv)
+        wait_until(lambda: all(rrl()[(k, "dropped")] > 0 for k in kinds), 5,
+                   "drops counted for every kind")
 
     def test_rates_of_zero_limit_nothing(self):
         srv = self.server({"example.com.zone": ZONE},

@@ -915,6 +915,11 @@ static void response_kinds(void **state)
     /* A chain is judged by where it ends (RFC 6604). */
     expect_kind("dangling.example.com.", SB_TYPE_A, SB_RESPONSE_NXDOMAIN, "example.com.");
     expect_kind("x.sub.example.com.", SB_TYPE_A, SB_RESPONSE_REFERRAL, "sub.example.com.");
+    /* Below a DNAME any name answers: one key for them all. */
+    expect_kind("Random.dn.example.com.", SB_TYPE_A, SB_RESPONSE_DNAME, "dn.example.com.");
+    expect_kind("mail.self.example.com.", SB_TYPE_A, SB_RESPONSE_DNAME, "self.example.com.");
+    /* Where it ends decides first: nothing there is NXDOMAIN, per zone. */
+    expect_kind("a.b.self.example.com.", SB_TYPE_TXT, SB_RESPONSE_NXDOMAIN, "example.com.");
     expect_kind("www.example.org.", SB_TYPE_A, SB_RESPONSE_ERROR, NULL);
 }
 

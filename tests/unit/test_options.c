@@ -227,6 +227,15 @@ static void cookie_secret_credential(void **state)
     setenv("CREDENTIALS_DIRECTORY", dir, 1);
     sb_options_t o;
     sb_diag_t *diag;
+    /* Credentials, but not this one: none either. */
+    char other[64];
+    snprintf(other, sizeof(other), "%s/none-here", dir);
+    setenv("CREDENTIALS_DIRECTORY", other, 1);
+    assert_int_equal(parse(&o, &diag, 0, NULL), 0);
+    assert_false(o.cookie_secret_set);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    setenv("CREDENTIALS_DIRECTORY", dir, 1);
     assert_int_equal(parse(&o, &diag, 0, NULL), 0);
     assert_false(o.cookie_secret_set);
     sb_options_free(&o);
@@ -273,9 +282,10 @@ static void rate_limiting(void **state)
     assert_int_equal(o.rrl_exempt[1].family, 6);
     sb_options_free(&o);
     sb_diag_free(diag);
-    char *bad[] = {"--rrl-exempt", "10.0.0.1/8", "--rrl-slip", "101", "--rrl-ipv4-prefix", "4"};
-    assert_int_equal(parse(&o, &diag, 6, bad), SB_ECONFIG);
-    assert_int_equal(sb_diag_count(diag), 3);
+    char *bad[] = {"--rrl-exempt",      "10.0.0.1/8", "--rrl-slip",      "101",
+                   "--rrl-ipv4-prefix", "4",          "--rrl-responses", "65535"};
+    assert_int_equal(parse(&o, &diag, 8, bad), SB_ECONFIG);
+    assert_int_equal(sb_diag_count(diag), 4);
     assert_string_equal(sb_diag_message(diag, 0),
                         "command line: rrl-exempt '10.0.0.1/8' must be an address or prefix, as "
                         "in 192.0.2.0/24 or 2001:db8::/48, with no bits set past its length");
@@ -283,6 +293,8 @@ static void rate_limiting(void **state)
                         "command line: rrl-slip '101' must be from 0 to 100");
     assert_string_equal(sb_diag_message(diag, 2),
                         "command line: rrl-ipv4-prefix '4' must be from 8 to 32");
+    assert_string_equal(sb_diag_message(diag, 3),
+                        "command line: rrl-responses '65535' must be from 0 to 65534");
     sb_options_free(&o);
     sb_diag_free(diag);
 }

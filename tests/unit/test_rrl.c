@@ -157,6 +157,11 @@ static void prefixes(void **state)
     assert_int_equal(p.len, 32);
     assert_int_equal(sb_prefix_parse("::1", &p), 0);
     assert_int_equal(p.len, 128);
+    /* Mapped IPv4 is IPv4: that is how such clients are judged. */
+    assert_int_equal(sb_prefix_parse("::ffff:192.0.2.0/120", &p), 0);
+    assert_int_equal(p.family, 4);
+    assert_int_equal(p.len, 24);
+    assert_memory_equal(p.addr, ((uint8_t[]){192, 0, 2, 0}), 4);
     const char *bad[] = {"192.0.2.1/24",
                          "192.0.2.0/33",
                          "2001:db8::/129",
