@@ -1,175 +1,17 @@
 #include "sb_net.h"
 
-#include "sb_clients.h"
 #include "sb_dns.h"
 #include "sb_log.h"
-#include "sb_metrics.h"
-#include "sb_rrl.h"
-
-#include <stdatomic.h>
+#include "sb_net_worker.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <urcu/urcu-memb.h>
-#include <uv.h>
-
-#define UDP_BATCH       32
-#define UDP_RX_SIZE     4096 /* larger queries are dropped (none is legitimate) */
-#define UDP_ROUNDS      8    /* batches per readiness event, for fairness */
-#define TCP_INITIAL_BUF 1024
-#define TCP_MAX_FRAME   (2 + SB_DNS_TCP_MAX)
-#define TCP_BACKLOG     256
-
-typedef union {
-    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-    struct cmsghdr align;
-} pktinfo_ctl_t;
-
-/* Counter slots: response codes ("dropped": nothing sent) and QTYPEs. */
-enum {
-    RC_NOERROR,
-    RC_FORMERR,
-    RC_SERVFAIL,
-    RC_NXDOMAIN,
-    RC_NOTIMP,
-    RC_REFUSED,
-    RC_YXDOMAIN,
-    RC_BADVERS,
-    RC_OTHER,
-    RC_DROPPED,
-    RC_SLOTS
-};
-
-static const char *const rcode_names[RC_SLOTS] = {
-    "noerror", "formerr",  "servfail", "nxdomain", "notimp",
-    "refused", "yxdomain", "badvers",  "other",    "dropped",
-};
-
-static const struct {
-    uint16_t type;
-    const char *name;
-} qtype_slots[] = {
-    {1, "A"},    {28, "AAAA"},   {5, "CNAME"}, {15, "MX"},    {2, "NS"},     {6, "SOA"},
-    {16, "TXT"}, {33, "SRV"},    {12, "PTR"},  {257, "CAA"},  {65, "HTTPS"}, {64, "SVCB"},
-    {43, "DS"},  {48, "DNSKEY"}, {255, "ANY"}, {252, "AXFR"}, {251, "IXFR"},
-};
-
-#define QT_NAMED    (sizeof(qtype_slots) / sizeof(qtype_slots[0]))
-#define TCP_RESULTS 4              /* accepted, rejected, rejected_per_client, evicted */
-#define QT_SLOTS    (QT_NAMED + 1) /* the last: "other" */
-
-/* What rate limiting did with a UDP response over its rate. */
-enum { RRL_DROPPED, RRL_SLIPPED, RRL_EXEMPT, RRL_ACTIONS };
-
-/* One worker's counters. Only that worker writes them; the metrics thread
- * reads them. */
-typedef struct {
-    _Atomic uint64_t queries[2][RC_SLOTS]; /* [transport][rcode slot] */
-    _Atomic uint64_t qtypes[QT_SLOTS];
-    _Atomic uint64_t truncated[2];
-    _Atomic uint64_t tcp_accepted, tcp_rejected, tcp_rejected_per_client, tcp_evicted;
-    _Atomic uint64_t rrl[SB_RESPONSE_KINDS][RRL_ACTIONS]; /* UDP responses over their rate */
-} counters_t;
-
-/* Answers per profile endpoint of one generation: a row per worker, each
- * written by its worker only and starting on its own cache line, so that
- * workers never share a line they write. Indexed by sb_endpoint_t.id. */
-typedef struct {
-    const sb_gen_t *gen; /* the generation counted; workers skip any other */
-    size_t stride;       /* counters per row: the endpoints, rounded up to a line */
-    _Alignas(64) _Atomic uint64_t counts[];
-} answer_counts_t;
-
-#define COUNTS_PER_LINE (64 / sizeof(uint64_t))
-
-struct worker;
-
-typedef struct {
-    uv_poll_t poll;
-    int fd;
-    bool wildcard; /* bound to 0.0.0.0 or ::, so replies need IP_PKTINFO */
-    struct worker *w;
-} udp_sock_t;
-
-typedef struct {
-    uv_tcp_t tcp;
-    struct worker *w;
-    bool waiting; /* holds a connection to reject once the reject handle is free */
-} tcp_listener_t;
-
-typedef struct conn {
-    uv_tcp_t tcp;
-    uv_timer_t idle;
-    struct worker *w;
-    struct conn *prev, *next; /* the worker's connections, least recently active first */
-    bool counted_client;      /* in net->clients */
-    bool counted_total;       /* in net->tcp_clients */
-    uint8_t *in;
-    size_t in_len, in_cap;
-    uint8_t *out; /* the rest of a partial write; allocated on the first, kept */
-    size_t out_cap;
-    uv_write_t wreq;
-    bool reading, writing, eof, closing;
-    int open_handles;
-    sb_client_t client;
-} conn_t;
-
-typedef struct worker {
-    struct sb_net *net;
-    unsigned index;
-    uint64_t last_error_log; /* uv_now() of the last rate-limited error line */
-    uint64_t last_rrl_log;   /* uv_now() of the last rrl-limiting line */
-    sb_rrl_worker_t rrl;
-    uv_tcp_t reject;    /* accepts and closes a connection we cannot take */
-    bool reject_busy;   /* closing; listeners with another one wait for it */
-    size_t reject_turn; /* the listener whose waiting connection goes next */
-    counters_t counters;
-    uv_loop_t loop;
-    uv_thread_t thread;
-    uv_async_t stop;
-    uv_timer_t drain;
-    bool stopping;
-    int init_status;
-    uv_sem_t ready;
-    udp_sock_t *udp;
-    tcp_listener_t *tcp;
-    int *udp_fds, *tcp_fds;
-    conn_t *conns, *conns_tail; /* idlest first: the head goes when the table is full */
-    /* UDP batch buffers, reused for every batch. */
-    struct mmsghdr rx[UDP_BATCH], tx[UDP_BATCH];
-    struct iovec rx_iov[UDP_BATCH], tx_iov[UDP_BATCH];
-    struct sockaddr_storage peers[UDP_BATCH];
-    pktinfo_ctl_t rx_ctl[UDP_BATCH], tx_ctl[UDP_BATCH];
-    uint8_t rx_buf[UDP_BATCH][UDP_RX_SIZE];
-    uint8_t *tx_buf; /* UDP_BATCH responses of cfg.answer.udp_max bytes */
-    uint8_t tcp_out[TCP_MAX_FRAME];
-} worker_t;
-
-struct sb_net {
-    sb_net_config_t cfg;
-    atomic_uint tcp_clients; /* open connections, all workers together */
-    sb_clients_t *clients;   /* open connections per client, all workers together */
-    sb_rrl_t *rrl;           /* response rate limiting; NULL: off */
-    /* The answer counters workers write, and the previous generation's until
-     * sb_net_retire_counts(). The pointers change, and the old set is freed,
-     * under `answers_lock`, which a scrape holds while it reads; workers
-     * only load `answers`, inside their RCU read-side sections. */
-    answer_counts_t *_Atomic answers;
-    answer_counts_t *retired;
-    uv_mutex_t answers_lock;
-    bool answers_lock_ready;
-    sb_listen_addr_t *bound;
-    worker_t *workers;
-    unsigned started;
-    const sb_gen_t *_Atomic const *current;
-    uint32_t drain_ms;
-};
 
 /* ---- addresses ---------------------------------------------------------- */
 
@@ -345,92 +187,7 @@ static int bind_all(sb_net_t *net, char *err, size_t errlen)
     return 0;
 }
 
-/* ---- counters ----------------------------------------------------------- */
-
-/* Add one to a counter only this thread writes: a relaxed load and store,
- * which compile to plain moves (no locked read-modify-write), and which the
- * metrics thread may read concurrently without a torn value or a data race. */
-static inline void bump(_Atomic uint64_t *c)
-{
-    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-}
-
-static unsigned rcode_slot(uint16_t rcode)
-{
-    switch (rcode) {
-    case SB_RCODE_NOERROR:
-        return RC_NOERROR;
-    case SB_RCODE_FORMERR:
-        return RC_FORMERR;
-    case SB_RCODE_SERVFAIL:
-        return RC_SERVFAIL;
-    case SB_RCODE_NXDOMAIN:
-        return RC_NXDOMAIN;
-    case SB_RCODE_NOTIMP:
-        return RC_NOTIMP;
-    case SB_RCODE_REFUSED:
-        return RC_REFUSED;
-    case SB_RCODE_YXDOMAIN:
-        return RC_YXDOMAIN;
-    case SB_RCODE_BADVERS:
-        return RC_BADVERS;
-    default:
-        return RC_OTHER;
-    }
-}
-
-static unsigned qtype_slot(uint16_t qtype)
-{
-    for (unsigned i = 0; i < QT_NAMED; i++) {
-        if (qtype_slots[i].type == qtype)
-            return i;
-    }
-    return QT_NAMED;
-}
-
-/* Count the profile answers of a response from `gen`, in this worker's row.
- * Inside the RCU read-side section that answered: the counters cannot be
- * freed meanwhile. During a reload the counters are for the new generation
- * a moment before it is published; the old one's last answers go uncounted
- * then (its counts are dropped with it anyway). */
-static void count_answers(worker_t *w, const sb_gen_t *gen, const sb_answer_info_t *info)
-{
-    if (info->endpoint_count == 0)
-        return;
-    answer_counts_t *a = atomic_load_explicit(&w->net->answers, memory_order_acquire);
-    if (a == NULL || a->gen != gen)
-        return;
-    _Atomic uint64_t *row = a->counts + (size_t)w->index * a->stride;
-    for (uint8_t i = 0; i < info->endpoint_count; i++)
-        bump(&row[info->endpoints[i]->id]);
-}
-
-/* Count one received message, answered from `gen` (NULL when it could not
- * be parsed); `sent`: the length of the answer, 0 for none. */
-static void count_query(worker_t *w, sb_transport_t t, const sb_gen_t *gen,
-                        const sb_answer_info_t *info, size_t sent)
-{
-    counters_t *c = &w->counters;
-    bool dropped = sent == 0 || info->dropped;
-    bump(&c->queries[t][dropped ? RC_DROPPED : rcode_slot(info->rcode)]);
-    bump(&c->qtypes[qtype_slot(info->qtype)]);
-    if (dropped)
-        return;
-    if (info->truncated)
-        bump(&c->truncated[t]);
-    count_answers(w, gen, info);
-}
-
-/* A message dropped before it could be parsed (too long, empty). */
-static const sb_answer_info_t unparsed = {.dropped = true};
-
 /* ---- UDP ---------------------------------------------------------------- */
-
-static const sb_gen_t *current_gen(const worker_t *w)
-{
-    return atomic_load_explicit(w->net->current, memory_order_acquire);
-}
 
 static void prepare_rx(worker_t *w, bool wildcard)
 {
@@ -483,7 +240,7 @@ static void reply_source(const struct msghdr *rx, struct msghdr *tx, pktinfo_ctl
 
 /* The client's address as DNS Cookies hash it: 4 bytes for IPv4, also when
  * it reached an IPv6 socket as a mapped address; 16 for IPv6. */
-static void client_address(const struct sockaddr *sa, sb_client_t *c)
+void sb_net_client_address(const struct sockaddr *sa, sb_client_t *c)
 {
     c->addr_len = 0;
     if (sa->sa_family == AF_INET) {
@@ -514,39 +271,39 @@ static size_t rate_limit(worker_t *w, const sb_client_t *client, uint8_t *out, s
         return len;
     counters_t *c = &w->counters;
     if (v == SB_RRL_EXEMPT) {
-        bump(&c->rrl[info->kind][RRL_EXEMPT]);
+        sb_net_bump(&c->rrl[info->kind][RRL_EXEMPT]);
         return len;
     }
     log_rrl(w, client, info);
     if (v == SB_RRL_SLIP) {
-        bump(&c->rrl[info->kind][RRL_SLIPPED]);
+        sb_net_bump(&c->rrl[info->kind][RRL_SLIPPED]);
         return sb_answer_slip(out, len, info);
     }
-    bump(&c->rrl[info->kind][RRL_DROPPED]);
+    sb_net_bump(&c->rrl[info->kind][RRL_DROPPED]);
     return 0;
 }
 
 /* Answer one received batch; returns the number of replies prepared. */
 static int answer_batch(worker_t *w, int received)
 {
-    const sb_gen_t *gen = current_gen(w);
+    const sb_gen_t *gen = sb_net_current_gen(w);
     size_t cap = w->net->cfg.answer.udp_max;
     int replies = 0;
     sb_client_t client = {.transport = SB_TRANSPORT_UDP, .now = (uint32_t)time(NULL)};
     for (int i = 0; i < received; i++) {
         struct msghdr *rh = &w->rx[i].msg_hdr;
         if (rh->msg_flags & MSG_TRUNC) {
-            count_query(w, SB_TRANSPORT_UDP, NULL, &unparsed, 0);
+            sb_net_count_query(w, SB_TRANSPORT_UDP, NULL, &sb_net_unparsed, 0);
             continue;
         }
         uint8_t *out = w->tx_buf + (size_t)replies * cap;
         sb_answer_info_t info;
-        client_address(rh->msg_name, &client);
+        sb_net_client_address(rh->msg_name, &client);
         size_t len = sb_answer(gen, &w->net->cfg.answer, &client, w->rx_buf[i], w->rx[i].msg_len,
                                out, cap, &info);
         if (len > 0 && w->net->rrl != NULL)
             len = rate_limit(w, &client, out, len, &info);
-        count_query(w, SB_TRANSPORT_UDP, gen, &info, len);
+        sb_net_count_query(w, SB_TRANSPORT_UDP, gen, &info, len);
         if (len == 0)
             continue;
         struct msghdr *th = &w->tx[replies].msg_hdr;
@@ -584,7 +341,7 @@ static void send_batch(int fd, struct mmsghdr *msgs, int count)
 
 /* Errors of this host on the answering path, at most one line a minute per
  * worker: a flood of them must not turn into a flood of log writes. */
-static void log_local_error(worker_t *w, const char *what, int err)
+void sb_net_log_local_error(worker_t *w, const char *what, int err)
 {
     uint64_t now = uv_now(&w->loop);
     if (w->last_error_log != 0 && now - w->last_error_log < 60000)
@@ -595,10 +352,6 @@ static void log_local_error(worker_t *w, const char *what, int err)
            sb_log_quote(q1, sizeof(q1), what, true),
            sb_log_quote(q2, sizeof(q2), uv_strerror(err), true));
 }
-
-static const char *const response_kinds[SB_RESPONSE_KINDS] = {
-    "answer", "wildcard", "dname", "nodata", "nxdomain", "referral", "error",
-};
 
 /* Rate limiting began to bite, at most one line a minute per worker: which
  * client and which kind of response, so that an operator can tell a flood
@@ -618,7 +371,8 @@ static void log_rrl(worker_t *w, const sb_client_t *client, const sb_answer_info
     sb_log(SB_LOG_WARNING, "rrl-limiting",
            "worker=%u client=%s kind=%s name=%s reason=\"over its rate: dropped, or slipped to "
            "TC (more limited responses from this worker are not logged for a minute)\"",
-           w->index, addr, response_kinds[info->kind], sb_log_quote(q, sizeof(q), name, false));
+           w->index, addr, sb_net_response_kinds[info->kind],
+           sb_log_quote(q, sizeof(q), name, false));
 }
 
 static void on_udp_readable(uv_poll_t *handle, int status, int events);
@@ -631,7 +385,7 @@ static void udp_recover(udp_sock_t *s, int status)
     int err = 0;
     socklen_t len = sizeof(err);
     getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    log_local_error(s->w, "udp socket error", status);
+    sb_net_log_local_error(s->w, "udp socket error", status);
     uv_poll_start(&s->poll, UV_READABLE, on_udp_readable);
 }
 
@@ -660,347 +414,10 @@ static void on_udp_readable(uv_poll_t *handle, int status, int events)
     }
 }
 
-/* ---- TCP ---------------------------------------------------------------- */
-
-static void conn_process(conn_t *c);
-
-static void conn_handle_closed(uv_handle_t *h)
-{
-    conn_t *c = h->data;
-    if (--c->open_handles > 0)
-        return;
-    free(c->in);
-    free(c->out);
-    free(c);
-}
-
-static void maybe_finish_drain(worker_t *w)
+void sb_net_maybe_finish_drain(worker_t *w)
 {
     if (w->stopping && w->conns == NULL && !uv_is_closing((uv_handle_t *)&w->drain))
         uv_close((uv_handle_t *)&w->drain, NULL);
-}
-
-/* ---- the worker's connections, least recently active first -------------- */
-
-static void conns_unlink(worker_t *w, conn_t *c)
-{
-    if (c->prev != NULL)
-        c->prev->next = c->next;
-    else
-        w->conns = c->next;
-    if (c->next != NULL)
-        c->next->prev = c->prev;
-    else
-        w->conns_tail = c->prev;
-    c->prev = c->next = NULL;
-}
-
-static void conns_append(worker_t *w, conn_t *c)
-{
-    c->prev = w->conns_tail;
-    c->next = NULL;
-    if (w->conns_tail != NULL)
-        w->conns_tail->next = c;
-    else
-        w->conns = c;
-    w->conns_tail = c;
-}
-
-/* A query answered: the connection is the most recently active. */
-static void conn_touch(conn_t *c)
-{
-    if (c->w->conns_tail != c) {
-        conns_unlink(c->w, c);
-        conns_append(c->w, c);
-    }
-}
-
-static void conn_close(conn_t *c)
-{
-    if (c->closing)
-        return;
-    worker_t *w = c->w;
-    c->closing = true;
-    conns_unlink(w, c);
-    if (c->counted_total)
-        atomic_fetch_sub_explicit(&w->net->tcp_clients, 1, memory_order_relaxed);
-    if (c->counted_client)
-        sb_clients_remove(w->net->clients, c->client.addr, c->client.addr_len);
-    uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
-    uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
-    maybe_finish_drain(w);
-}
-
-static void on_idle(uv_timer_t *t)
-{
-    conn_close(t->data);
-}
-
-/* Room for `need` bytes (at most TCP_MAX_FRAME) in one of a connection's
- * buffers. They grow by doubling and are kept until the connection closes,
- * so a connection allocates a few times in its life, never per query. */
-static bool conn_reserve(uint8_t **buf, size_t *cap, size_t need)
-{
-    if (*cap >= need)
-        return true;
-    size_t want = *cap ? *cap : TCP_INITIAL_BUF;
-    while (want < need)
-        want *= 2;
-    want = want < TCP_MAX_FRAME ? want : TCP_MAX_FRAME;
-    uint8_t *grown = realloc(*buf, want);
-    if (grown == NULL)
-        return false;
-    *buf = grown;
-    *cap = want;
-    return true;
-}
-
-static void conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-    (void)suggested;
-    conn_t *c = h->data;
-    /* Out of memory leaves no room: libuv then reports UV_ENOBUFS, which
-     * closes the connection. */
-    if (c->in_len == c->in_cap && c->in_cap < TCP_MAX_FRAME)
-        (void)conn_reserve(&c->in, &c->in_cap, c->in_len + 1);
-    buf->base = (char *)c->in + c->in_len;
-    buf->len = c->in_cap - c->in_len;
-}
-
-static void on_write(uv_write_t *req, int status)
-{
-    conn_t *c = req->data;
-    c->writing = false;
-    if (c->closing)
-        return;
-    if (status < 0 || c->w->stopping) {
-        conn_close(c);
-        return;
-    }
-    conn_process(c);
-}
-
-static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
-
-static void conn_resume_reading(conn_t *c)
-{
-    if (!c->reading && !c->eof && !c->closing) {
-        c->reading = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, on_read) == 0;
-        if (!c->reading)
-            conn_close(c);
-    }
-}
-
-static void conn_pause_reading(conn_t *c)
-{
-    if (c->reading) {
-        uv_read_stop((uv_stream_t *)&c->tcp);
-        c->reading = false;
-    }
-}
-
-/* Send one framed response; a partial write continues asynchronously from
- * the connection's own output buffer (the worker's is reused by the next
- * answer), and reading pauses until it completes (back-pressure on a slow
- * reader, who then meets the idle timeout). */
-static void conn_send(conn_t *c, const uint8_t *data, size_t len)
-{
-    uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
-    int r = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-    if (r == (int)len)
-        return;
-    if (r < 0 && r != UV_EAGAIN) {
-        conn_close(c);
-        return;
-    }
-    size_t done = r < 0 ? 0 : (size_t)r;
-    if (!conn_reserve(&c->out, &c->out_cap, len - done)) {
-        conn_close(c);
-        return;
-    }
-    memcpy(c->out, data + done, len - done);
-    b = uv_buf_init((char *)c->out, (unsigned)(len - done));
-    c->wreq.data = c;
-    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
-        conn_close(c);
-        return;
-    }
-    c->writing = true;
-    conn_pause_reading(c);
-}
-
-/* Answer every complete message in the input buffer, in order. */
-static void conn_process(conn_t *c)
-{
-    worker_t *w = c->w;
-    size_t at = 0;
-    c->client.now = (uint32_t)time(NULL);
-    while (!c->writing && !c->closing && c->in_len - at >= 2) {
-        size_t msglen = sb_get16(c->in + at);
-        if (msglen == 0) {
-            count_query(w, SB_TRANSPORT_TCP, NULL, &unparsed, 0);
-            conn_close(c); /* nothing to answer, and no ID to answer with */
-            return;
-        }
-        if (c->in_len - at < 2 + msglen)
-            break;
-        sb_answer_info_t info;
-        urcu_memb_read_lock();
-        const sb_gen_t *gen = current_gen(w);
-        size_t n = sb_answer(gen, &w->net->cfg.answer, &c->client, c->in + at + 2, msglen,
-                             w->tcp_out + 2, SB_DNS_TCP_MAX, &info);
-        count_query(w, SB_TRANSPORT_TCP, gen, &info, n);
-        urcu_memb_read_unlock();
-        at += 2 + msglen;
-        uv_timer_again(&c->idle);
-        conn_touch(c);
-        if (n > 0) {
-            sb_put16(w->tcp_out, (uint16_t)n);
-            conn_send(c, w->tcp_out, n + 2);
-        }
-    }
-    if (c->closing)
-        return;
-    memmove(c->in, c->in + at, c->in_len - at);
-    c->in_len -= at;
-    if (c->eof || w->stopping) {
-        if (!c->writing)
-            conn_close(c);
-        return;
-    }
-    if (!c->writing)
-        conn_resume_reading(c);
-}
-
-static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
-{
-    (void)buf;
-    conn_t *c = stream->data;
-    if (nread < 0) {
-        c->eof = true;
-        conn_pause_reading(c);
-        if (!c->writing)
-            conn_close(c);
-        return;
-    }
-    c->in_len += (size_t)nread;
-    conn_process(c);
-}
-
-static void on_connection(uv_stream_t *server, int status);
-
-/* The reject handle is free again: hand it the connection a listener kept
- * waiting, deciding afresh (a slot may have opened meanwhile). Its close
- * callback serves the next waiting listener, until none is left. */
-static void on_reject_closed(uv_handle_t *h)
-{
-    worker_t *w = h->data;
-    size_t n = w->net->cfg.addr_count;
-    w->reject_busy = false;
-    for (size_t k = 0; k < n && !w->stopping; k++) {
-        /* Round robin, so that a flood on one address cannot starve another. */
-        tcp_listener_t *l = &w->tcp[(w->reject_turn + k) % n];
-        if (l->waiting) {
-            w->reject_turn = (w->reject_turn + k + 1) % n;
-            l->waiting = false;
-            on_connection((uv_stream_t *)&l->tcp, 0);
-            return;
-        }
-    }
-}
-
-/* Take the pending connection off the listener and close it. libuv stops
- * watching a listener until its pending connection is accepted, so one
- * that arrives while the reject handle is still closing waits for it
- * (on_reject_closed) rather than being left pending for good. */
-static void reject(worker_t *w, tcp_listener_t *l)
-{
-    if (w->reject_busy) {
-        l->waiting = true;
-        return;
-    }
-    uv_tcp_init(&w->loop, &w->reject);
-    w->reject.data = w;
-    w->reject_busy = true;
-    if (uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)&w->reject) == 0)
-        bump(&w->counters.tcp_rejected);
-    uv_close((uv_handle_t *)&w->reject, on_reject_closed);
-}
-
-/* The connection's client and the server have room for it: the client is
- * under --tcp-per-client, and the server under --tcp-clients, or has a
- * connection of this worker's to close for it: the one idle longest (RFC
- * 7766 §6.2.3 lets a server close connections to manage its resources). A
- * full table so takes in new clients instead of refusing them until the
- * idle timeout. False after closing `c`. */
-static bool admit(worker_t *w, conn_t *c)
-{
-    sb_net_t *net = w->net;
-    sb_client_t *who = &c->client;
-    if (who->addr_len > 0 && !sb_clients_add(net->clients, who->addr, who->addr_len)) {
-        bump(&w->counters.tcp_rejected_per_client);
-        conn_close(c);
-        return false;
-    }
-    c->counted_client = who->addr_len > 0;
-    c->counted_total = true;
-    unsigned open = atomic_fetch_add_explicit(&net->tcp_clients, 1, memory_order_relaxed) + 1;
-    if (open <= net->cfg.tcp_max_clients)
-        return true;
-    conn_t *idlest = w->conns; /* `c` is the last: the head is another */
-    if (idlest == c) {
-        bump(&w->counters.tcp_rejected);
-        conn_close(c);
-        return false;
-    }
-    bump(&w->counters.tcp_evicted);
-    conn_close(idlest);
-    return true;
-}
-
-static conn_t *conn_new(worker_t *w)
-{
-    conn_t *c = calloc(1, sizeof(*c));
-    if (c == NULL)
-        return NULL;
-    c->w = w;
-    c->tcp.data = c;
-    c->idle.data = c;
-    uv_tcp_init(&w->loop, &c->tcp);
-    uv_timer_init(&w->loop, &c->idle);
-    c->open_handles = 2;
-    c->client.transport = SB_TRANSPORT_TCP;
-    conns_append(w, c);
-    return c;
-}
-
-static void on_connection(uv_stream_t *server, int status)
-{
-    tcp_listener_t *l = server->data;
-    worker_t *w = l->w;
-    if (status < 0) {
-        log_local_error(w, "tcp accept", status);
-        return;
-    }
-    conn_t *c = w->stopping ? NULL : conn_new(w);
-    if (c == NULL) {
-        reject(w, l);
-        return;
-    }
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0) {
-        conn_close(c);
-        return;
-    }
-    struct sockaddr_storage peer;
-    int peer_len = sizeof(peer);
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&peer, &peer_len) == 0)
-        client_address((struct sockaddr *)&peer, &c->client);
-    if (!admit(w, c))
-        return;
-    bump(&w->counters.tcp_accepted);
-    uv_tcp_nodelay(&c->tcp, 1);
-    uv_timer_start(&c->idle, on_idle, w->net->cfg.tcp_idle_ms, w->net->cfg.tcp_idle_ms);
-    conn_resume_reading(c);
 }
 
 /* ---- worker lifecycle ---------------------------------------------------- */
@@ -1015,9 +432,8 @@ static void on_udp_closed(uv_handle_t *h)
 static void on_drain_timeout(uv_timer_t *t)
 {
     worker_t *w = t->data;
-    while (w->conns != NULL)
-        conn_close(w->conns);
-    maybe_finish_drain(w);
+    sb_net_tcp_close_all(w, true);
+    sb_net_maybe_finish_drain(w);
 }
 
 static void on_stop(uv_async_t *a)
@@ -1031,12 +447,8 @@ static void on_stop(uv_async_t *a)
     }
     /* Arm the drain timer first: closing the last connection closes it. */
     uv_timer_start(&w->drain, on_drain_timeout, w->net->drain_ms, 0);
-    for (conn_t *c = w->conns, *next; c != NULL; c = next) {
-        next = c->next;
-        if (!c->writing)
-            conn_close(c);
-    }
-    maybe_finish_drain(w);
+    sb_net_tcp_close_all(w, false); /* one still writing finishes first */
+    sb_net_maybe_finish_drain(w);
 }
 
 static int worker_open(worker_t *w)
@@ -1069,7 +481,7 @@ static int worker_open(worker_t *w)
         if ((rc = uv_tcp_open(&l->tcp, w->tcp_fds[i])) < 0)
             return rc;
         w->tcp_fds[i] = -1;
-        if ((rc = uv_listen((uv_stream_t *)&l->tcp, TCP_BACKLOG, on_connection)) < 0)
+        if ((rc = uv_listen((uv_stream_t *)&l->tcp, TCP_BACKLOG, sb_net_tcp_accept)) < 0)
             return rc;
     }
     return 0;
@@ -1205,158 +617,6 @@ int sb_net_start(sb_net_t *net, const sb_gen_t *_Atomic const *current)
             return rc;
     }
     return 0;
-}
-
-/* ---- answer counters ---------------------------------------------------- */
-
-int sb_net_count_answers(sb_net_t *net, const sb_gen_t *gen)
-{
-    size_t lines = (sb_gen_endpoint_count(gen) + COUNTS_PER_LINE - 1) / COUNTS_PER_LINE;
-    size_t stride = lines * COUNTS_PER_LINE;
-    size_t size = sizeof(answer_counts_t) + net->cfg.threads * stride * sizeof(uint64_t);
-    answer_counts_t *a = aligned_alloc(64, (size + 63) / 64 * 64);
-    if (a == NULL)
-        return -ENOMEM;
-    memset(a, 0, size);
-    a->gen = gen;
-    a->stride = stride;
-    uv_mutex_lock(&net->answers_lock);
-    int rc = 0;
-    if (net->retired != NULL) /* the ones before still wait to be retired */
-        rc = -EBUSY;
-    else
-        net->retired = atomic_exchange_explicit(&net->answers, a, memory_order_acq_rel);
-    uv_mutex_unlock(&net->answers_lock);
-    if (rc < 0)
-        free(a);
-    return rc;
-}
-
-void sb_net_retire_counts(sb_net_t *net)
-{
-    uv_mutex_lock(&net->answers_lock);
-    free(net->retired);
-    net->retired = NULL;
-    uv_mutex_unlock(&net->answers_lock);
-}
-
-/* switchboard_answers_total: the current counters, every worker's row added
- * up, per endpoint of the generation they count. */
-static void answers_metrics(struct sb_metrics_buf *out, sb_net_t *net)
-{
-    sb_metrics_family(out, "switchboard_answers_total", SB_METRICS_COUNTER,
-                      "DNS answers given with the endpoint (since the configuration was loaded)");
-    uv_mutex_lock(&net->answers_lock);
-    const answer_counts_t *a = atomic_load_explicit(&net->answers, memory_order_acquire);
-    for (size_t i = 0; a != NULL && i < sb_gen_profile_count(a->gen); i++) {
-        const sb_profile_t *p = sb_gen_profile(a->gen, i);
-        for (uint16_t k = 0; k < p->count; k++) {
-            uint64_t sum = 0;
-            for (unsigned t = 0; t < net->cfg.threads; t++)
-                sum += atomic_load_explicit(&a->counts[t * a->stride + p->endpoints[k].id],
-                                            memory_order_relaxed);
-            sb_metrics_sample(out, "switchboard_answers_total", "profile=%s,endpoint=%s",
-                              (double)sum, p->owner_text, p->endpoints[k].name);
-        }
-    }
-    uv_mutex_unlock(&net->answers_lock);
-}
-
-/* ---- metrics ------------------------------------------------------------ */
-
-static const char *const tcp_results[TCP_RESULTS] = {"accepted", "rejected", "rejected_per_client",
-                                                     "evicted"};
-
-static const char *const rrl_actions[RRL_ACTIONS] = {"dropped", "slipped", "exempt"};
-
-/* switchboard_rrl_responses_total: every worker's counts added up. */
-static void rrl_metrics(struct sb_metrics_buf *out, const sb_net_t *net)
-{
-    sb_metrics_family(out, "switchboard_rrl_responses_total", SB_METRICS_COUNTER,
-                      "UDP responses over their rate (response rate limiting), by kind and what "
-                      "became of them: dropped, slipped (sent truncated), exempt (sent: the "
-                      "client is in --rrl-exempt).");
-    for (int k = 0; k < SB_RESPONSE_KINDS; k++) {
-        for (int a = 0; a < RRL_ACTIONS; a++) {
-            uint64_t sum = 0;
-            for (unsigned t = 0; t < net->cfg.threads; t++)
-                sum +=
-                    atomic_load_explicit(&net->workers[t].counters.rrl[k][a], memory_order_relaxed);
-            sb_metrics_sample(out, "switchboard_rrl_responses_total", "kind=%s,action=%s",
-                              (double)sum, response_kinds[k], rrl_actions[a]);
-        }
-    }
-}
-
-static void tcp_metrics(struct sb_metrics_buf *out, const sb_net_t *net,
-                        const uint64_t tcp[TCP_RESULTS])
-{
-    sb_metrics_family(out, "switchboard_tcp_connections_total", SB_METRICS_COUNTER,
-                      "TCP connections by what became of them on arrival: accepted; rejected "
-                      "(full with nothing to close, or stopping); rejected_per_client (over "
-                      "--tcp-per-client); evicted (an idle one closed to make room).");
-    for (int i = 0; i < TCP_RESULTS; i++)
-        sb_metrics_sample(out, "switchboard_tcp_connections_total", "result=%s", (double)tcp[i],
-                          tcp_results[i]);
-    sb_metrics_family(out, "switchboard_tcp_connections_open", SB_METRICS_GAUGE,
-                      "TCP connections open now, all workers together.");
-    sb_metrics_sample(out, "switchboard_tcp_connections_open", NULL,
-                      (double)atomic_load_explicit(&net->tcp_clients, memory_order_relaxed));
-}
-
-static uint64_t load(const _Atomic uint64_t *c)
-{
-    return atomic_load_explicit(c, memory_order_relaxed);
-}
-
-/* Every worker's counters added up, read with relaxed loads. */
-static void sum_counters(const sb_net_t *net, uint64_t queries[2][RC_SLOTS],
-                         uint64_t qtypes[QT_SLOTS], uint64_t truncated[2],
-                         uint64_t tcp[TCP_RESULTS])
-{
-    for (unsigned t = 0; t < net->cfg.threads; t++) {
-        const counters_t *c = &net->workers[t].counters;
-        for (int tr = 0; tr < 2; tr++) {
-            for (int r = 0; r < RC_SLOTS; r++)
-                queries[tr][r] += load(&c->queries[tr][r]);
-            truncated[tr] += load(&c->truncated[tr]);
-        }
-        for (size_t q = 0; q < QT_SLOTS; q++)
-            qtypes[q] += load(&c->qtypes[q]);
-        tcp[0] += load(&c->tcp_accepted);
-        tcp[1] += load(&c->tcp_rejected);
-        tcp[2] += load(&c->tcp_rejected_per_client);
-        tcp[3] += load(&c->tcp_evicted);
-    }
-}
-
-void sb_net_metrics(struct sb_metrics_buf *out, void *arg)
-{
-    static const char *const transports[2] = {"udp", "tcp"};
-    uint64_t queries[2][RC_SLOTS] = {{0}}, qtypes[QT_SLOTS] = {0}, truncated[2] = {0};
-    uint64_t tcp[TCP_RESULTS] = {0};
-    sum_counters(arg, queries, qtypes, truncated, tcp);
-    sb_metrics_family(out, "switchboard_dns_queries_total", SB_METRICS_COUNTER,
-                      "DNS messages received, by transport and the response code sent "
-                      "(dropped: none sent).");
-    for (int tr = 0; tr < 2; tr++) {
-        for (int r = 0; r < RC_SLOTS; r++)
-            sb_metrics_sample(out, "switchboard_dns_queries_total", "transport=%s,rcode=%s",
-                              (double)queries[tr][r], transports[tr], rcode_names[r]);
-    }
-    sb_metrics_family(out, "switchboard_dns_queries_by_type_total", SB_METRICS_COUNTER,
-                      "DNS messages received, by query type.");
-    for (size_t q = 0; q < QT_SLOTS; q++)
-        sb_metrics_sample(out, "switchboard_dns_queries_by_type_total", "qtype=%s",
-                          (double)qtypes[q], q < QT_NAMED ? qtype_slots[q].name : "other");
-    sb_metrics_family(out, "switchboard_dns_truncated_total", SB_METRICS_COUNTER,
-                      "Responses sent with TC set (the answer did not fit).");
-    for (int tr = 0; tr < 2; tr++)
-        sb_metrics_sample(out, "switchboard_dns_truncated_total", "transport=%s",
-                          (double)truncated[tr], transports[tr]);
-    tcp_metrics(out, arg, tcp);
-    rrl_metrics(out, arg);
-    answers_metrics(out, arg);
 }
 
 void sb_net_stop(sb_net_t *net, uint32_t drain_ms)
