@@ -747,6 +747,20 @@ static bool record_ttl(zparse_t *zp, const sb_entry_t *e, const rr_head_t *h, ui
     return true;
 }
 
+/* Every field the type has. ldns accepts some malformed records with
+ * fields missing (an SOA in \# form whose length is not a number came back
+ * with five of its seven); served, such data would not parse. */
+static bool complete(zparse_t *zp, const ldns_rr *rr, const sb_token_t *tt, const char *tname)
+{
+    const ldns_rr_descriptor *d = ldns_rr_descript(ldns_rr_get_type(rr));
+    size_t need = d != NULL ? ldns_rr_descriptor_minimum(d) : 0;
+    if (ldns_rr_rd_count(rr) >= need)
+        return true;
+    error_at(zp, tt->pos, "%s record has %zu of the %zu fields it needs", tname,
+             ldns_rr_rd_count(rr), need);
+    return false;
+}
+
 static void parse_record(zparse_t *zp, const sb_entry_t *e, const rr_head_t *h)
 {
     const sb_token_t *tt = &e->tokens[h->type_index];
@@ -774,6 +788,10 @@ static void parse_record(zparse_t *zp, const sb_entry_t *e, const rr_head_t *h)
     free(text);
     if (st != LDNS_STATUS_OK) {
         report_ldns_error(zp, e, h->type_index, type, tname, st);
+        return;
+    }
+    if (!complete(zp, rr, tt, tname)) {
+        ldns_rr_free(rr);
         return;
     }
     int rc = add_ldns_rr(zp, rr, h->owner, type, ttl, e->pos);
