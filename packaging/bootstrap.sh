@@ -38,6 +38,23 @@ install() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 }
 
+# The tests start NSD and unbound themselves, on loopback ports of their
+# own; installing them must not start their system services (on port 53,
+# where they could also clash with each other). policy-rc.d is Debian's way
+# to say so, for the length of the install only.
+install_without_services() {
+    if [ -e /usr/sbin/policy-rc.d ]; then
+        install "$@"
+        return
+    fi
+    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+    as_root chmod 755 /usr/sbin/policy-rc.d
+    status=0
+    install "$@" || status=$?
+    as_root rm -f /usr/sbin/policy-rc.d
+    return $status
+}
+
 # The system user the server runs as once its sockets are open, as the
 # systemd unit and packaging/switchboard.sysusers make it.
 ensure_user() {
@@ -73,7 +90,7 @@ serve)
     ;;
 test)
     # shellcheck disable=SC2086
-    install $BUILD_DEPS $TEST_DEPS
+    install_without_services $BUILD_DEPS $TEST_DEPS
     # Tests on explicitly: `serve` configures build/ without them, and
     # CMake's cache would otherwise keep that.
     build build -DSB_BUILD_TESTS=ON
