@@ -6,7 +6,9 @@ are checked in):
                     fuzz_answer's zones, and files that use every part of
                     the grammar ($INCLUDE, parentheses, escapes, RFC 3597);
   corpus/state/     state files of every shape the server writes;
-  corpus/request/   every control request, and the docs' examples.
+  corpus/request/   every control request, and the docs' examples;
+  corpus/options/   the shipped switchboard.conf, one that sets every
+                    option, and one with an error of each kind.
 
 Seeds are taken from the docs so that the fuzzers start from what operators
 are told to write."""
@@ -141,6 +143,55 @@ def request_seeds():
                 write("request", f"doc-operations-{i}-{j}", line + "\n")
 
 
+EVERY_OPTION = """zones zones
+listen 127.0.0.1:5353
+listen [::1]:53
+threads 2
+udp-max 1232
+tcp-idle-timeout 10s
+tcp-clients 1000
+tcp-per-client 100
+rrl-responses 200
+rrl-nxdomains 200
+rrl-errors 200
+rrl-slip 2
+rrl-ipv4-prefix 24
+rrl-ipv6-prefix 56
+rrl-exempt 192.0.2.0/24
+rrl-exempt 2001:db8::/48
+log-level debug
+log-target stderr
+control-socket /tmp/c.sock
+control-socket-mode 0660
+state-file /tmp/s.json
+probes-in-flight 64
+probe-resolver 127.0.0.1:53
+nsid ns1
+version-string Switchboard
+identity ns1.example
+cookie-secret 000102030405060708090a0b0c0d0e0f
+user root
+group root
+metrics-listen 9153
+"""
+
+OPTION_ERRORS = """cookie-secret not-hex-but-secret-words
+threads 0
+unknown x
+zones
+listen nowhere
+"""
+
+
+def options_seeds():
+    with open(os.path.join(ROOT, "packaging", "switchboard.conf")) as f:
+        write("options", "shipped", f.read())
+    write("options", "every-option", EVERY_OPTION)
+    write("options", "secret-file", "cookie-secret-file /nonexistent/cookie\n")
+    write("options", "errors", OPTION_ERRORS)
+
+
 zone_seeds()
 state_seeds()
 request_seeds()
+options_seeds()
