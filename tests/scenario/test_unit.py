@@ -146,8 +146,12 @@ class Unit(sbtest.ScenarioCase):
              "--caps=cap_net_bind_service+eip cap_setpcap,cap_setuid,cap_setgid+ep",
              "--keep=1", "--user=nobody", "--addamb=cap_net_bind_service", "--", "-c",
              "exec " + cmd],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            start_new_session=True)
+        # Killing strace alone detaches the daemon and leaves it running:
+        # on a failure, kill its whole process group.
+        self.addCleanup(lambda: proc.poll() is None and (os.killpg(proc.pid, signal.SIGKILL),
+                                                         proc.wait()))
         lines = []
         for line in proc.stderr:
             lines.append(line)
