@@ -13,7 +13,7 @@
 #include "sb_gen.h"
 #include "sb_health.h"
 #include "sb_log.h"
-#include "sb_metrics.h"
+#include "sb_metrics_http.h"
 #include "sb_net.h"
 #include "sb_options.h"
 #include "sb_privileges.h"
@@ -128,7 +128,7 @@ typedef struct {
     sb_net_t *net;
     sb_reload_t *reload; /* NULL until serving, and again once stopping */
     unsigned generation;
-    sb_metrics_t *metrics;
+    sb_metrics_http_t *metrics;
     uv_mutex_t prober_lock; /* a scrape reads `prober` while a reload swaps it */
     bool stopping;
     sb_privileges_t privileges;
@@ -396,7 +396,7 @@ static void log_failure(const char *event, int rc)
 static int reload_failed(server_t *s, const sb_reload_result_t *res, char *err, size_t errlen)
 {
     if (s->metrics != NULL)
-        sb_metrics_count_reload(s->metrics, false);
+        sb_metrics_http_count_reload(s->metrics, false);
     if (res->probing_failed) {
         snprintf(err, errlen, "cannot start probing the new configuration: %s",
                  sb_strerror(res->rc));
@@ -425,7 +425,7 @@ static int install(server_t *s, sb_reload_result_t *res, char *err, size_t errle
         snprintf(err, errlen, "cannot count the new configuration's answers: %s", sb_strerror(rc));
         sb_log(SB_LOG_ERROR, "reload-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
         if (s->metrics != NULL)
-            sb_metrics_count_reload(s->metrics, false);
+            sb_metrics_http_count_reload(s->metrics, false);
         return rc;
     }
     atomic_store_explicit(&current_gen, res->gen, memory_order_release);
@@ -440,8 +440,8 @@ static int install(server_t *s, sb_reload_result_t *res, char *err, size_t errle
     s->gen = res->gen;
     s->generation++;
     if (s->metrics != NULL) {
-        sb_metrics_set_generation(s->metrics, s->generation);
-        sb_metrics_count_reload(s->metrics, true);
+        sb_metrics_http_set_generation(s->metrics, s->generation);
+        sb_metrics_http_count_reload(s->metrics, true);
     }
     save_overrides(s); /* overrides dropped by the reload are gone from it */
     sb_log(SB_LOG_INFO, "reload-done",
@@ -494,11 +494,11 @@ static int bind_metrics(server_t *s, sb_net_t *net)
     char err[256] = "out of memory", q[SB_LOG_QUOTE_MAX];
     if (!o->metrics_set)
         return 0;
-    sb_metrics_t **m = &s->metrics;
-    int rc = sb_metrics_new(m);
-    if (rc == 0 && (rc = sb_metrics_add_source(*m, sb_net_metrics, net)) == 0 &&
-        (rc = sb_metrics_add_source(*m, probe_metrics, s)) == 0)
-        rc = sb_metrics_bind(*m, &o->metrics_listen, err, sizeof(err));
+    sb_metrics_http_t **m = &s->metrics;
+    int rc = sb_metrics_http_new(m);
+    if (rc == 0 && (rc = sb_metrics_http_add_source(*m, sb_net_metrics, net)) == 0 &&
+        (rc = sb_metrics_http_add_source(*m, probe_metrics, s)) == 0)
+        rc = sb_metrics_http_bind(*m, &o->metrics_listen, err, sizeof(err));
     if (rc < 0)
         sb_log(SB_LOG_ERROR, "metrics-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
     return rc;
@@ -509,13 +509,13 @@ static int start_metrics(server_t *s)
     char err[256], text[80], q[SB_LOG_QUOTE_MAX];
     if (s->metrics == NULL)
         return 0;
-    int rc = sb_metrics_start(s->metrics, err, sizeof(err));
+    int rc = sb_metrics_http_start(s->metrics, err, sizeof(err));
     if (rc < 0) {
         sb_log(SB_LOG_ERROR, "metrics-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
         return rc;
     }
-    sb_metrics_set_generation(s->metrics, 1); /* the generation loaded at start */
-    sb_listen_addr_format(sb_metrics_bound(s->metrics), text, sizeof(text));
+    sb_metrics_http_set_generation(s->metrics, 1); /* the generation loaded at start */
+    sb_listen_addr_format(sb_metrics_http_bound(s->metrics), text, sizeof(text));
     sb_log(SB_LOG_INFO, "metrics-listening", "address=%s", text);
     return 0;
 }
@@ -606,7 +606,7 @@ static void stop_serving(server_t *s, sb_net_t *net, control_t *control)
     sb_reload_t *reload = s->reload;
     s->reload = NULL; /* SIGHUP is ignored from here on */
     sb_reload_close(reload);
-    sb_metrics_stop(s->metrics); /* its sources read `net` and the prober */
+    sb_metrics_http_stop(s->metrics); /* its sources read `net` and the prober */
     sb_net_stop(net, SHUTDOWN_DRAIN_MS);
     sb_prober_stop(s->prober);
     uv_mutex_lock(&s->prober_lock);

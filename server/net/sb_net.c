@@ -13,92 +13,6 @@
 #include <unistd.h>
 #include <urcu/urcu-memb.h>
 
-/* ---- addresses ---------------------------------------------------------- */
-
-static int parse_port(const char *text, uint16_t *port)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(text, &end, 10);
-    if (errno != 0 || *text == '\0' || *end != '\0' || v > 65535)
-        return -EINVAL;
-    *port = (uint16_t)v;
-    return 0;
-}
-
-int sb_listen_addr_parse(const char *text, sb_listen_addr_t *out)
-{
-    char host[64];
-    uint16_t port = 53;
-    const char *port_text = NULL;
-    memset(out, 0, sizeof(*out));
-    if (text[0] == '[') {
-        const char *close = strchr(text, ']');
-        if (close == NULL || (size_t)(close - text - 1) >= sizeof(host))
-            return -EINVAL;
-        memcpy(host, text + 1, (size_t)(close - text - 1));
-        host[close - text - 1] = '\0';
-        if (close[1] == ':')
-            port_text = close + 2;
-        else if (close[1] != '\0')
-            return -EINVAL;
-    } else {
-        const char *colon = strchr(text, ':');
-        size_t n = colon ? (size_t)(colon - text) : strlen(text);
-        if (n >= sizeof(host) || (colon && strchr(colon + 1, ':')))
-            return -EINVAL;
-        memcpy(host, text, n);
-        host[n] = '\0';
-        if (colon)
-            port_text = colon + 1;
-    }
-    if (port_text != NULL && parse_port(port_text, &port) < 0)
-        return -EINVAL;
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&out->addr;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out->addr;
-    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(port);
-        out->len = sizeof(*v4);
-    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(port);
-        out->len = sizeof(*v6);
-    } else {
-        return -EINVAL;
-    }
-    return 0;
-}
-
-void sb_listen_addr_format(const sb_listen_addr_t *a, char *buf, size_t cap)
-{
-    char host[INET6_ADDRSTRLEN];
-    if (a->addr.ss_family == AF_INET) {
-        const struct sockaddr_in *v4 = (const struct sockaddr_in *)&a->addr;
-        inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
-        snprintf(buf, cap, "%s:%u", host, ntohs(v4->sin_port));
-    } else {
-        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&a->addr;
-        inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
-        snprintf(buf, cap, "[%s]:%u", host, ntohs(v6->sin6_port));
-    }
-}
-
-uint16_t sb_listen_addr_port(const sb_listen_addr_t *a)
-{
-    if (a->addr.ss_family == AF_INET)
-        return ntohs(((const struct sockaddr_in *)&a->addr)->sin_port);
-    return ntohs(((const struct sockaddr_in6 *)&a->addr)->sin6_port);
-}
-
-static bool is_wildcard(const sb_listen_addr_t *a)
-{
-    if (a->addr.ss_family == AF_INET)
-        return ((const struct sockaddr_in *)&a->addr)->sin_addr.s_addr == htonl(INADDR_ANY);
-    const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&a->addr;
-    return memcmp(&v6->sin6_addr, &in6addr_any, sizeof(in6addr_any)) == 0;
-}
-
 /* ---- sockets ------------------------------------------------------------ */
 
 static int set_int(int fd, int level, int name, int value)
@@ -121,7 +35,7 @@ static int open_socket(const sb_listen_addr_t *a, int type, bool shared)
         rc = set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1);
     if (rc == 0 && family == AF_INET6)
         rc = set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
-    if (rc == 0 && type == SOCK_DGRAM && is_wildcard(a))
+    if (rc == 0 && type == SOCK_DGRAM && sb_listen_addr_is_wildcard(a))
         rc = family == AF_INET ? set_int(fd, IPPROTO_IP, IP_PKTINFO, 1)
                                : set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
     if (rc == 0 && type == SOCK_DGRAM)
@@ -466,7 +380,7 @@ static int worker_open(worker_t *w)
         udp_sock_t *s = &w->udp[i];
         s->fd = w->udp_fds[i];
         s->w = w;
-        s->wildcard = is_wildcard(&net->bound[i]);
+        s->wildcard = sb_listen_addr_is_wildcard(&net->bound[i]);
         s->poll.data = s;
         if ((rc = uv_poll_init_socket(&w->loop, &s->poll, s->fd)) < 0)
             return rc;

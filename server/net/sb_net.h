@@ -34,26 +34,13 @@
 
 #include "sb_answer.h"
 #include "sb_gen.h"
+#include "sb_listen_addr.h"
 #include "sb_rrl.h"
 
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
-
-typedef struct {
-    struct sockaddr_storage addr;
-    socklen_t len;
-} sb_listen_addr_t;
-
-/* "127.0.0.1:5353", "[::1]:5353", "0.0.0.0" (port 53), "[::]:53".
- * Port 0 picks a free port, the same for UDP and TCP. Returns 0 or -EINVAL. */
-int sb_listen_addr_parse(const char *text, sb_listen_addr_t *out);
-
-/* "127.0.0.1:5353" or "[::1]:5353". */
-void sb_listen_addr_format(const sb_listen_addr_t *a, char *buf, size_t cap);
-
-uint16_t sb_listen_addr_port(const sb_listen_addr_t *a);
 
 typedef struct {
     const sb_listen_addr_t *addrs;

@@ -1,12 +1,10 @@
-#include "sb_metrics.h"
+#include "sb_metrics_http.h"
 
 #include "sb_log.h"
 
 #include <errno.h>
-#include <math.h> /* isnan, isinf: macros, no libm */
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,22 +17,14 @@
 #define HTTP_MAX_CLIENTS  16 /* scrapers at once; more are refused */
 #define HTTP_IDLE_SECONDS 10
 #define HTTP_BACKLOG      16
-#define BUF_INITIAL       8192
-#define NUMBER_MAX        32 /* longest formatted value, "-1.2345678901234567e-308" */
 #define SOURCES_INITIAL   4
-
-struct sb_metrics_buf {
-    char *data;
-    size_t len, cap;
-    bool failed;
-};
 
 typedef struct {
     sb_metrics_source_fn fn;
     void *arg;
 } source_t;
 
-struct sb_metrics {
+struct sb_metrics_http {
     uv_mutex_t lock; /* the source list; held for a whole render */
     source_t *sources;
     size_t source_count, source_cap;
@@ -46,240 +36,12 @@ struct sb_metrics {
     sb_listen_addr_t bound;
 };
 
-/* ---- the buffer ------------------------------------------------------------ */
+/* ---- the listener object --------------------------------------------------- */
 
-static bool buf_reserve(sb_metrics_buf_t *b, size_t more)
-{
-    if (b->failed)
-        return false;
-    if (b->len + more + 1 <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : BUF_INITIAL;
-    while (cap < b->len + more + 1)
-        cap *= 2;
-    char *grown = realloc(b->data, cap);
-    if (grown == NULL) {
-        b->failed = true;
-        return false;
-    }
-    b->data = grown;
-    b->cap = cap;
-    return true;
-}
-
-static void buf_put(sb_metrics_buf_t *b, const char *s, size_t n)
-{
-    if (!buf_reserve(b, n))
-        return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-static void buf_str(sb_metrics_buf_t *b, const char *s)
-{
-    buf_put(b, s, strlen(s));
-}
-
-/* Escape `s` as the format wants: backslash and newline always, the double
- * quote inside label values only. */
-static void buf_escaped(sb_metrics_buf_t *b, const char *s, bool quote)
-{
-    for (const char *p = s; *p != '\0'; p++) {
-        if (*p == '\\')
-            buf_put(b, "\\\\", 2);
-        else if (*p == '\n')
-            buf_put(b, "\\n", 2);
-        else if (*p == '"' && quote)
-            buf_put(b, "\\\"", 2);
-        else
-            buf_put(b, p, 1);
-    }
-}
-
-sb_metrics_buf_t *sb_metrics_buf_new(void)
-{
-    return calloc(1, sizeof(sb_metrics_buf_t));
-}
-
-void sb_metrics_buf_free(sb_metrics_buf_t *b)
-{
-    if (b == NULL)
-        return;
-    free(b->data);
-    free(b);
-}
-
-const char *sb_metrics_buf_text(const sb_metrics_buf_t *b, size_t *len)
-{
-    if (b->failed) {
-        *len = 0;
-        return NULL;
-    }
-    *len = b->len;
-    return b->data != NULL ? b->data : "";
-}
-
-/* ---- writing families ------------------------------------------------------ */
-
-/* [a-zA-Z_:][a-zA-Z0-9_:]* */
-static bool valid_name(const char *name)
-{
-    if (name == NULL || *name == '\0' || (*name >= '0' && *name <= '9'))
-        return false;
-    for (const char *p = name; *p != '\0'; p++) {
-        bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                  (*p >= '0' && *p <= '9') || *p == '_' || *p == ':';
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
-/* A value as the format wants it: integers exactly, other numbers as the
- * shortest decimal that reads back the same. */
-static void format_number(double v, char *out)
-{
-    if (isnan(v)) {
-        strcpy(out, "NaN");
-    } else if (isinf(v)) {
-        strcpy(out, v > 0 ? "+Inf" : "-Inf");
-    } else if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(int64_t)v) {
-        snprintf(out, NUMBER_MAX, "%.0f", v);
-    } else {
-        for (int digits = 15; digits <= 17; digits++) {
-            snprintf(out, NUMBER_MAX, "%.*g", digits, v);
-            if (strtod(out, NULL) == v)
-                break;
-        }
-    }
-}
-
-static const char *const type_names[] = {
-    [SB_METRICS_COUNTER] = "counter",     [SB_METRICS_GAUGE] = "gauge",
-    [SB_METRICS_HISTOGRAM] = "histogram", [SB_METRICS_SUMMARY] = "summary",
-    [SB_METRICS_UNTYPED] = "untyped",
-};
-
-void sb_metrics_family(sb_metrics_buf_t *out, const char *name, sb_metrics_type_t type,
-                       const char *help)
-{
-    if (!valid_name(name) || (unsigned)type > SB_METRICS_UNTYPED) {
-        out->failed = true;
-        return;
-    }
-    buf_str(out, "# HELP ");
-    buf_str(out, name);
-    buf_str(out, " ");
-    buf_escaped(out, help != NULL ? help : "", false);
-    buf_str(out, "\n# TYPE ");
-    buf_str(out, name);
-    buf_str(out, " ");
-    buf_str(out, type_names[type]);
-    buf_str(out, "\n");
-}
-
-/* One conversion of a label format at `*fmt` (just after the '%'); writes
- * the value, quoted and escaped, and advances `*fmt`. False when the
- * conversion is not one sb_metrics_sample() supports. */
-static bool label_value(sb_metrics_buf_t *out, const char **fmt, va_list *ap)
-{
-    const char *f = *fmt;
-    char text[NUMBER_MAX];
-    int longs = 0;
-    bool size = false;
-    while (*f == 'l' && longs < 2)
-        f++, longs++;
-    if (longs == 0 && *f == 'z')
-        f++, size = true;
-    char conv = *f;
-    if (conv == 's' && longs == 0 && !size) {
-        const char *s = va_arg(*ap, const char *);
-        buf_str(out, "\"");
-        buf_escaped(out, s != NULL ? s : "", true);
-        buf_str(out, "\"");
-        *fmt = f + 1;
-        return true;
-    }
-    if (conv == 'g' && longs == 0 && !size)
-        format_number(va_arg(*ap, double), text);
-    else if (conv == 'd' && size)
-        return false;
-    else if (conv == 'd')
-        snprintf(text, sizeof(text), "%lld",
-                 longs == 2 ? va_arg(*ap, long long)
-                            : (longs == 1 ? va_arg(*ap, long) : va_arg(*ap, int)));
-    else if (conv == 'u')
-        snprintf(text, sizeof(text), "%llu",
-                 size ? va_arg(*ap, size_t)
-                      : (longs == 2
-                             ? va_arg(*ap, unsigned long long)
-                             : (longs == 1 ? va_arg(*ap, unsigned long) : va_arg(*ap, unsigned))));
-    else
-        return false;
-    buf_str(out, "\"");
-    buf_str(out, text);
-    buf_str(out, "\"");
-    *fmt = f + 1;
-    return true;
-}
-
-/* `{label="value",...}` from a label format; false on a bad format. */
-static bool write_labels(sb_metrics_buf_t *out, const char *fmt, va_list *ap)
-{
-    buf_str(out, "{");
-    for (const char *p = fmt; *p != '\0';) {
-        if (*p == '%') {
-            p++;
-            if (!label_value(out, &p, ap))
-                return false;
-            continue;
-        }
-        /* Between values only label names, '=' and ',' belong. */
-        bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                  (*p >= '0' && *p <= '9') || *p == '_' || *p == '=' || *p == ',';
-        if (!ok)
-            return false;
-        buf_put(out, p, 1);
-        p++;
-    }
-    buf_str(out, "}");
-    return true;
-}
-
-void sb_metrics_sample(sb_metrics_buf_t *out, const char *name, const char *labels_fmt,
-                       double value, ...)
-{
-    if (out->failed)
-        return;
-    if (!valid_name(name)) {
-        out->failed = true;
-        return;
-    }
-    buf_str(out, name);
-    if (labels_fmt != NULL && *labels_fmt != '\0') {
-        va_list ap;
-        va_start(ap, value);
-        bool ok = write_labels(out, labels_fmt, &ap);
-        va_end(ap);
-        if (!ok) {
-            out->failed = true;
-            return;
-        }
-    }
-    char text[NUMBER_MAX];
-    format_number(value, text);
-    buf_str(out, " ");
-    buf_str(out, text);
-    buf_str(out, "\n");
-}
-
-/* ---- the metrics object ---------------------------------------------------- */
-
-int sb_metrics_new(sb_metrics_t **out)
+int sb_metrics_http_new(sb_metrics_http_t **out)
 {
     *out = NULL;
-    sb_metrics_t *m = calloc(1, sizeof(*m));
+    sb_metrics_http_t *m = calloc(1, sizeof(*m));
     if (m == NULL)
         return -ENOMEM;
     if (uv_mutex_init(&m->lock) < 0) {
@@ -294,7 +56,7 @@ int sb_metrics_new(sb_metrics_t **out)
     return 0;
 }
 
-int sb_metrics_add_source(sb_metrics_t *m, sb_metrics_source_fn fn, void *arg)
+int sb_metrics_http_add_source(sb_metrics_http_t *m, sb_metrics_source_fn fn, void *arg)
 {
     int rc = 0;
     uv_mutex_lock(&m->lock);
@@ -312,17 +74,17 @@ int sb_metrics_add_source(sb_metrics_t *m, sb_metrics_source_fn fn, void *arg)
     return rc;
 }
 
-void sb_metrics_set_generation(sb_metrics_t *m, uint64_t generation)
+void sb_metrics_http_set_generation(sb_metrics_http_t *m, uint64_t generation)
 {
     atomic_store_explicit(&m->generation, generation, memory_order_relaxed);
 }
 
-void sb_metrics_count_reload(sb_metrics_t *m, bool ok)
+void sb_metrics_http_count_reload(sb_metrics_http_t *m, bool ok)
 {
     atomic_fetch_add_explicit(&m->reloads[ok ? 1 : 0], 1, memory_order_relaxed);
 }
 
-static void render_builtin(sb_metrics_t *m, sb_metrics_buf_t *out)
+static void render_builtin(sb_metrics_http_t *m, sb_metrics_buf_t *out)
 {
     sb_metrics_family(out, "switchboard_build_info", SB_METRICS_GAUGE,
                       "Always 1; the version label says which build is running.");
@@ -344,11 +106,11 @@ static void render_builtin(sb_metrics_t *m, sb_metrics_buf_t *out)
                           results[i]);
 }
 
-void sb_metrics_render(sb_metrics_t *m, sb_metrics_buf_t *out)
+void sb_metrics_http_render(sb_metrics_http_t *m, sb_metrics_buf_t *out)
 {
     render_builtin(m, out);
     uv_mutex_lock(&m->lock);
-    for (size_t i = 0; i < m->source_count && !out->failed; i++)
+    for (size_t i = 0; i < m->source_count && !sb_metrics_buf_failed(out); i++)
         m->sources[i].fn(out, m->sources[i].arg);
     uv_mutex_unlock(&m->lock);
 }
@@ -370,21 +132,25 @@ static enum MHD_Result reply_static(struct MHD_Connection *conn, unsigned status
     return rc;
 }
 
-static enum MHD_Result reply_metrics(sb_metrics_t *m, struct MHD_Connection *conn)
+static enum MHD_Result reply_metrics(sb_metrics_http_t *m, struct MHD_Connection *conn)
 {
-    sb_metrics_buf_t b = {0};
-    sb_metrics_render(m, &b);
-    if (b.failed) {
-        free(b.data);
+    sb_metrics_buf_t *b = sb_metrics_buf_new();
+    size_t len = 0;
+    char *text = NULL;
+    if (b != NULL) {
+        sb_metrics_http_render(m, b);
+        text = sb_metrics_buf_take(b, &len);
+    }
+    if (text == NULL) {
         sb_log(SB_LOG_ERROR, "metrics-render-failed",
                "reason=\"out of memory, or a source wrote an invalid name or label format\"");
         return reply_static(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "metrics rendering failed\n",
                             NULL);
     }
     /* libmicrohttpd takes the buffer and frees it with free(). */
-    struct MHD_Response *r = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (r == NULL) {
-        free(b.data);
+        free(text);
         return MHD_NO;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
@@ -441,7 +207,8 @@ static int open_listener(const sb_listen_addr_t *a, sb_listen_addr_t *bound)
     return fd;
 }
 
-int sb_metrics_bind(sb_metrics_t *m, const sb_listen_addr_t *addr, char *err, size_t errlen)
+int sb_metrics_http_bind(sb_metrics_http_t *m, const sb_listen_addr_t *addr, char *err,
+                         size_t errlen)
 {
     char text[80];
     sb_listen_addr_format(addr, text, sizeof(text));
@@ -454,7 +221,7 @@ int sb_metrics_bind(sb_metrics_t *m, const sb_listen_addr_t *addr, char *err, si
     return 0;
 }
 
-int sb_metrics_start(sb_metrics_t *m, char *err, size_t errlen)
+int sb_metrics_http_start(sb_metrics_http_t *m, char *err, size_t errlen)
 {
     char text[80];
     sb_listen_addr_format(&m->bound, text, sizeof(text));
@@ -479,18 +246,19 @@ int sb_metrics_start(sb_metrics_t *m, char *err, size_t errlen)
     return 0;
 }
 
-int sb_metrics_listen(sb_metrics_t *m, const sb_listen_addr_t *addr, char *err, size_t errlen)
+int sb_metrics_http_listen(sb_metrics_http_t *m, const sb_listen_addr_t *addr, char *err,
+                           size_t errlen)
 {
-    int rc = sb_metrics_bind(m, addr, err, errlen);
-    return rc < 0 ? rc : sb_metrics_start(m, err, errlen);
+    int rc = sb_metrics_http_bind(m, addr, err, errlen);
+    return rc < 0 ? rc : sb_metrics_http_start(m, err, errlen);
 }
 
-const sb_listen_addr_t *sb_metrics_bound(const sb_metrics_t *m)
+const sb_listen_addr_t *sb_metrics_http_bound(const sb_metrics_http_t *m)
 {
     return &m->bound;
 }
 
-void sb_metrics_stop(sb_metrics_t *m)
+void sb_metrics_http_stop(sb_metrics_http_t *m)
 {
     if (m == NULL)
         return;
