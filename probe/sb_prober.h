@@ -34,6 +34,7 @@
 #define SB_PROBER_H
 
 #include "sb_gen.h"
+#include "sb_override.h"
 
 #include <jansson.h>
 
@@ -98,26 +99,6 @@ size_t sb_prober_check_count(const sb_prober_t *p);
  * all state, and its loop never blocks, so the wait is short. Calls from
  * several threads (the control loop, a metrics scrape, a reload taking its
  * carry) are run one after the other. */
-
-typedef enum {
-    SB_OVERRIDE_DRAIN, /* never answer the endpoint; still probed */
-    SB_OVERRIDE_UNDRAIN,
-    SB_OVERRIDE_FORCE, /* treat it as up or down, whatever its probes */
-    SB_OVERRIDE_UNFORCE,
-    SB_OVERRIDE_SWITCHOVER, /* answer it first, as if it had the top priority */
-    SB_OVERRIDE_FAILBACK,   /* undo a switchover */
-} sb_override_op_t;
-
-typedef struct {
-    sb_override_op_t op;
-    const char *profile;  /* its name, with or without the final dot */
-    const char *endpoint; /* unused for FAILBACK */
-    bool force_up;        /* FORCE */
-    int64_t until_ms;     /* FORCE: Unix ms when it ends by itself; 0 never */
-    const char *by;       /* who asked, kept with the override: "uid=1000" */
-    bool restored;        /* read back from the state file at start: logged as
-                             by=state-file, with `by` as set_by */
-} sb_override_t;
 
 /* Apply one override; it is logged, and the answer follows at once.
  * Returns 0; -ENOENT for an unknown profile or endpoint, -EINVAL for one

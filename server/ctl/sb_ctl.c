@@ -1,6 +1,5 @@
 #include "sb_ctl.h"
 
-#include "sb_control.h"
 #include "sb_request.h"
 #include "sb_value.h"
 
@@ -41,12 +40,12 @@ static void ctl_usage(FILE *out)
             "  failback PROFILE                undo a switchover\n"
             "  reload                          re-read the configuration (as SIGHUP)\n"
             "\n"
-            "The socket defaults to " SB_DEFAULT_CONTROL_SOCKET ".\n");
+            "The socket defaults to " SB_REQUEST_DEFAULT_SOCKET ".\n");
 }
 
 static int parse_args(int argc, char **argv, ctl_args_t *a)
 {
-    a->socket = SB_DEFAULT_CONTROL_SOCKET;
+    a->socket = SB_REQUEST_DEFAULT_SOCKET;
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
         if (strcmp(s, "--json") == 0) {

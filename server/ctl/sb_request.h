@@ -3,7 +3,19 @@
  * shared by `switchboard ctl` (which builds requests) and the control
  * socket (which parses them), and the strict parser for one request.
  *
- * A request is one line of JSON (sb_control.h has the grammar). Parsing
+ * The protocol is one line of JSON each way, over a Unix stream socket
+ * (sb_control serves it; sb_ctl is its client):
+ *   {"command": "status"}
+ *   {"command": "drain" | "undrain" | "unforce" | "switchover",
+ *    "profile": "www.example.com.", "endpoint": "east"}
+ *   {"command": "force", "profile": ..., "endpoint": ..., "state": "up" | "down",
+ *    "for_seconds": N (optional, 1 to SB_REQUEST_FOR_MAX_SECONDS; absent: no end)}
+ *   {"command": "failback", "profile": ...}
+ *   {"command": "reload"}
+ * and back {"ok": true, "message": "...", "status": {...}} or
+ * {"ok": false, "error": "..."}.
+ *
+ * A request is read whole (at most SB_REQUEST_MAX_BYTES). Parsing
  * reads it whole and checks every argument its command needs; it applies
  * nothing, so it can be tested and fuzzed on its own. Errors come back as
  * the words the client is told ("bad request: ...", "force needs a state:
@@ -16,11 +28,14 @@
 #ifndef SB_REQUEST_H
 #define SB_REQUEST_H
 
-#include "sb_prober.h"
+#include "sb_override.h"
 
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define SB_REQUEST_DEFAULT_SOCKET "/run/switchboard/control.sock"
+#define SB_REQUEST_MAX_BYTES      65536
 
 /* The longest `force --for`: a year (8760 h). Zero would mean "forever", so
  * the shortest is one second. */

@@ -241,9 +241,9 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     (void)suggested;
     client_t *c = h->data;
     if (c->in == NULL)
-        c->in = malloc(SB_CONTROL_MAX_REQUEST);
+        c->in = malloc(SB_REQUEST_MAX_BYTES);
     buf->base = c->in != NULL ? c->in + c->in_len : NULL;
-    buf->len = c->in != NULL ? SB_CONTROL_MAX_REQUEST - 1 - c->in_len : 0;
+    buf->len = c->in != NULL ? SB_REQUEST_MAX_BYTES - 1 - c->in_len : 0;
 }
 
 static void handle(client_t *c)
@@ -280,7 +280,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     c->in_len += (size_t)n;
     if (memchr(c->in + c->in_len - (size_t)n, '\n', (size_t)n) != NULL) {
         handle(c);
-    } else if (c->in_len >= SB_CONTROL_MAX_REQUEST - 1) {
+    } else if (c->in_len >= SB_REQUEST_MAX_BYTES - 1) {
         uv_read_stop(s);
         reply(c, failure("request too long"));
     }

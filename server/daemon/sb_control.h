@@ -3,17 +3,9 @@
  * thread's loop, where `switchboard ctl` sends one request and reads one
  * reply per connection.
  *
- * The protocol is one line of JSON each way:
- *   {"command": "status"}
- *   {"command": "drain" | "undrain" | "unforce" | "switchover",
- *    "profile": "www.example.com.", "endpoint": "east"}
- *   {"command": "force", "profile": ..., "endpoint": ..., "state": "up" | "down",
- *    "for_seconds": N (optional, 1 to SB_REQUEST_FOR_MAX_SECONDS; absent: no end)}
- *   {"command": "failback", "profile": ...}
- *   {"command": "reload"}
- * and back {"ok": true, "message": "...", "status": {...}} or
- * {"ok": false, "error": "..."}. Every override is logged with the peer's
- * uid (SO_PEERCRED) and saved to the state file before the reply.
+ * The protocol (one line of JSON each way) is sb_request's. Every override
+ * is logged with the peer's uid (SO_PEERCRED) and saved to the state file
+ * before the reply.
  *
  * While a reload runs (sb_reload), `status` is answered at once from the
  * configuration being served; a `reload` joins the reloader's queue and is
@@ -44,14 +36,13 @@
 
 #include "sb_prober.h"
 #include "sb_reload.h"
+#include "sb_request.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <uv.h>
 
-#define SB_DEFAULT_CONTROL_SOCKET "/run/switchboard/control.sock"
-#define SB_CONTROL_MAX_REQUEST    65536
 /* Connections served at once; one more is told "too many control
  * connections" and closed, so that idle connections cannot take the
  * server's descriptors. */

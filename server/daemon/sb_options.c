@@ -1,6 +1,6 @@
 #include "sb_options.h"
 
-#include "sb_control.h"
+#include "sb_request.h"
 #include "sb_error.h"
 #include "sb_state.h"
 #include "sb_prober.h"
@@ -156,7 +156,7 @@ static const option_def_t defs[] = {
     {"log-target", 0, "TARGET", "stderr (default; journald reads it) or syslog", set_log_target,
      false},
     {"control-socket", 0, "PATH",
-     "Unix socket for `switchboard ctl` (default " SB_DEFAULT_CONTROL_SOCKET ")",
+     "Unix socket for `switchboard ctl` (default " SB_REQUEST_DEFAULT_SOCKET ")",
      set_control_socket, false},
     {"control-socket-mode", 0, "OCTAL",
      "permissions of the control socket (default 0600: only its owner may connect)",
@@ -819,7 +819,7 @@ int sb_options_parse(sb_options_t *o, int argc, char **argv, sb_diag_t *diag)
         return rc;
     if ((o->zones_dir == NULL && (o->zones_dir = strdup(SB_DEFAULT_ZONES_DIR)) == NULL) ||
         (o->control_socket == NULL &&
-         (o->control_socket = strdup(SB_DEFAULT_CONTROL_SOCKET)) == NULL) ||
+         (o->control_socket = strdup(SB_REQUEST_DEFAULT_SOCKET)) == NULL) ||
         (o->state_file == NULL && (o->state_file = strdup(SB_DEFAULT_STATE_FILE)) == NULL) ||
         resolvers_csv(o) < 0)
         return -ENOMEM;
