@@ -77,7 +77,7 @@ static int cmp_profile(const void *a, const void *b)
 static bool copy_endpoint(carried_ep_t *c, const sb_ep_state_t *es)
 {
     c->name = joined(es->ps->profile->owner_text, es->ep->name);
-    c->probe_key = es->ep->monitor.proto == SB_MONITOR_NONE ? NULL : sb_prober_probe_key(es->ep);
+    c->probe_key = es->ep->monitor->proto == SB_MONITOR_NONE ? NULL : sb_prober_probe_key(es->ep);
     c->health = es->health;
     c->flap = es->flap;
     c->held = es->held;

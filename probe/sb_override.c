@@ -241,7 +241,7 @@ static json_t *history_json(const sb_history_t *h)
 
 static const char *probe_name(const sb_ep_state_t *es)
 {
-    return sb_monitor_proto_name(es->ep->monitor.proto);
+    return sb_monitor_proto_name(es->ep->monitor->proto);
 }
 
 static json_t *endpoint_json(const sb_ep_state_t *es)

@@ -96,7 +96,7 @@ int64_t sb_prober_wall_ms(void)
  * period, however its probes go. Returns true when the hold began. */
 static bool note_change(sb_ep_state_t *es, uint64_t now)
 {
-    const sb_monitor_t *m = &es->ep->monitor;
+    const sb_monitor_t *m = es->ep->monitor;
     if (m->flap_limit == 0 || !sb_flap_note_change(&es->flap, now))
         return false;
     bool began = !es->held;
@@ -438,7 +438,7 @@ static void run_check(sb_check_t *c)
  * probe-target when there is one, else the served target. */
 static const char *probe_text(const sb_endpoint_t *ep)
 {
-    return ep->monitor.probe_host != NULL ? ep->monitor.probe_host : ep->target_text;
+    return ep->monitor->probe_host != NULL ? ep->monitor->probe_host : ep->target_text;
 }
 
 static char *url_host(const sb_endpoint_t *ep)
@@ -460,7 +460,7 @@ static char *url_host(const sb_endpoint_t *ep)
  * name's addresses from the served zones. */
 static void static_addresses(sb_check_t *c, const sb_endpoint_t *ep)
 {
-    const char *probe = ep->monitor.probe_host;
+    const char *probe = ep->monitor->probe_host;
     if (probe != NULL) {
         if (inet_pton(AF_INET, probe, c->literal.bytes) == 1) {
             c->literal.family = 4;
@@ -496,7 +496,7 @@ static int add_check(sb_prober_t *p, sb_ep_state_t **subs, size_t sub_count)
     memcpy(own, subs, sub_count * sizeof(*own));
     p->hosts[p->check_count++] = host;
     c->prober = p;
-    c->monitor = &ep->monitor;
+    c->monitor = ep->monitor;
     c->host = host;
     c->label = probe_text(ep);
     static_addresses(c, ep);
@@ -516,7 +516,7 @@ static int add_check(sb_prober_t *p, sb_ep_state_t **subs, size_t sub_count)
  * not in it: each endpoint keeps its own health from the shared results. */
 char *sb_prober_probe_key(const sb_endpoint_t *ep)
 {
-    const sb_monitor_t *m = &ep->monitor;
+    const sb_monitor_t *m = ep->monitor;
     char *key = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&key, &len);
@@ -524,8 +524,8 @@ char *sb_prober_probe_key(const sb_endpoint_t *ep)
         return NULL;
     fprintf(f, "%d\x1f%s\x1f%u\x1f%d\x1f%u\x1f%u\x1f", m->proto, probe_text(ep), sb_monitor_port(m),
             m->family, m->interval_ms, m->timeout_ms);
-    const sb_addr_t *addrs = ep->monitor.probe_host ? ep->probe_zone_addrs : ep->zone_addrs;
-    size_t count = ep->monitor.probe_host ? ep->probe_zone_addr_count : ep->zone_addr_count;
+    const sb_addr_t *addrs = ep->monitor->probe_host ? ep->probe_zone_addrs : ep->zone_addrs;
+    size_t count = ep->monitor->probe_host ? ep->probe_zone_addr_count : ep->zone_addr_count;
     for (size_t i = 0; i < count; i++) {
         for (size_t b = 0; b < (addrs[i].family == 4 ? 4u : 16u); b++)
             fprintf(f, "%02x", addrs[i].bytes[b]);
@@ -633,7 +633,7 @@ static int build(sb_prober_t *p)
         sb_carry_profile(p->carry, ps);
         for (uint16_t k = 0; k < ps->profile->count; k++) {
             sb_ep_state_t *es = &p->eps[p->ep_count++];
-            const sb_monitor_t *m = &ps->profile->endpoints[k].monitor;
+            const sb_monitor_t *m = ps->profile->endpoints[k].monitor;
             es->ep = &ps->profile->endpoints[k];
             es->ps = ps;
             es->since_ms = sb_prober_wall_ms();
@@ -860,8 +860,8 @@ uint32_t sb_prober_first_round_bound(const sb_gen_t *gen, unsigned max_in_flight
         const sb_profile_t *p = sb_gen_profile(gen, i);
         endpoints += p->count;
         for (uint16_t k = 0; k < p->count; k++) {
-            if (p->endpoints[k].monitor.timeout_ms > longest)
-                longest = p->endpoints[k].monitor.timeout_ms;
+            if (p->endpoints[k].monitor->timeout_ms > longest)
+                longest = p->endpoints[k].monitor->timeout_ms;
         }
     }
     size_t waves = max_in_flight == 0 ? endpoints : (endpoints + max_in_flight - 1) / max_in_flight;

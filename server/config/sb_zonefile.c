@@ -3,6 +3,7 @@
 #include "sb_dns.h"
 #include "sb_error.h"
 #include "sb_lexer.h"
+#include "sb_monitor.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1193,10 +1194,11 @@ static int build_profile(zparse_t *zp, const profile_draft_t *d, const sb_monito
         ep->target =
             src->target_len ? sb_arena_memdup(zp->arena, src->target, src->target_len) : NULL;
         ep->target_text = sb_arena_strdup(zp->arena, src->target_text);
-        ep->monitor = eff[i];
+        ep->monitor = sb_arena_memdup(zp->arena, &eff[i], sizeof(eff[i]));
         ep->profile = p;
         ep->pos = src->pos;
-        if (ep->target_text == NULL || (src->target_len && ep->target == NULL))
+        if (ep->target_text == NULL || ep->monitor == NULL ||
+            (src->target_len && ep->target == NULL))
             return -ENOMEM;
     }
     qsort(eps, d->count, sizeof(*eps), cmp_priority);

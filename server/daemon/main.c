@@ -14,12 +14,14 @@
 #include "sb_health.h"
 #include "sb_log.h"
 #include "sb_metrics_http.h"
+#include "sb_monitor.h"
 #include "sb_net.h"
 #include "sb_options.h"
 #include "sb_privileges.h"
 #include "sb_prober.h"
 #include "sb_reload.h"
 #include "sb_state.h"
+#include "sb_zonedir.h"
 
 #include <ares.h>
 #include <curl/curl.h>
@@ -66,7 +68,7 @@ static int load_config(int argc, char **argv, sb_options_t *o, sb_gen_t **gen, s
         return -ENOMEM;
     int rc = sb_options_parse(o, argc, argv, diag);
     if (rc == 0)
-        rc = sb_gen_load(gen, o->zones_dir, diag);
+        rc = sb_zonedir_load(gen, o->zones_dir, diag);
     if (sb_diag_count(diag) > 0) {
         sb_diag_print(diag, stderr);
         fprintf(stderr, "%zu error%s in the configuration\n", sb_diag_count(diag),
@@ -361,7 +363,7 @@ static void log_loaded(const sb_gen_t *gen)
             used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", k ? "," : "",
                                      p->endpoints[k].name);
         sb_log(SB_LOG_INFO, "profile-loaded", "profile=%s endpoints=%s monitor=%s", p->owner_text,
-               names, sb_monitor_proto_name(p->endpoints[0].monitor.proto));
+               names, sb_monitor_proto_name(p->endpoints[0].monitor->proto));
     }
 }
 

@@ -1,6 +1,7 @@
 #include "sb_reload.h"
 
 #include "sb_log.h"
+#include "sb_zonedir.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -53,7 +54,7 @@ static void build(uv_work_t *w)
     run_t *run = w->data;
     const sb_reload_config_t *cfg = &run->r->cfg;
     sb_reload_result_t *res = &run->res;
-    int rc = sb_gen_load(&res->gen, cfg->zones_dir, run->diag);
+    int rc = sb_zonedir_load(&res->gen, cfg->zones_dir, run->diag);
     if (rc == 0 && cancelled(run))
         rc = -ECANCELED;
     if (rc < 0) {

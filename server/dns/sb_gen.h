@@ -1,17 +1,12 @@
 /*
  * sb_gen — a configuration generation: every served zone and traffic-managed
- * name, loaded from the zones directory and checked as a whole.
+ * name, in one arena.
  *
- * One file per zone, named after it: `example.com.zone` holds the zone
- * example.com. Files not ending in `.zone`, and hidden files, are ignored.
- *
- * Cross-zone checks run after every zone is read: an endpoint target inside a
- * served zone must exist there with A or AAAA records, which become the
- * addresses the probe worker checks (so that the shipped example needs no
- * outside DNS).
- *
- * A generation is immutable once loaded, apart from each profile's published
- * choice. Readers find the zone for a name with sb_gen_find_zone().
+ * A loader (sb_zonedir) makes a generation, adds each zone built in its
+ * arena, and seals it: the zones are indexed by apex (two zones with one
+ * apex are an error) and every profile's endpoints are numbered. Sealed, it
+ * is immutable, apart from each profile's published choice. Readers find
+ * the zone for a name with sb_gen_find_zone().
  *
  * Ownership: the caller owns the generation and frees it with sb_gen_free()
  * once no reader can hold it. Everything reachable from it lives in its
@@ -21,6 +16,7 @@
 #ifndef SB_GEN_H
 #define SB_GEN_H
 
+#include "sb_arena.h"
 #include "sb_diag.h"
 #include "sb_name.h"
 #include "sb_profile.h"
@@ -31,13 +27,18 @@
 
 typedef struct sb_gen sb_gen_t;
 
-/* Load every zone file in `zones_dir`. Returns 0, SB_ECONFIG when errors were
- * recorded in `diag` (nothing is returned then), or -ENOMEM. */
-int sb_gen_load(sb_gen_t **out, const char *zones_dir, sb_diag_t *diag);
+/* An empty generation with its arena, or NULL when out of memory. */
+sb_gen_t *sb_gen_new(void);
 
-/* Build a generation from zone texts in memory (tests): `files` holds `count`
- * pairs of file name and text, the file name naming the zone as above. */
-int sb_gen_load_texts(sb_gen_t **out, const char *const *files, size_t count, sb_diag_t *diag);
+/* The arena everything of the generation lives in. */
+sb_arena_t *sb_gen_arena(sb_gen_t *gen);
+
+/* Add a zone built in the generation's arena. Returns 0 or -ENOMEM. */
+int sb_gen_add_zone(sb_gen_t *gen, sb_zone_t *zone);
+
+/* Index the zones and number the endpoints, once every zone is added;
+ * errors (one zone twice) go to `diag`. Returns 0 or -ENOMEM. */
+int sb_gen_seal(sb_gen_t *gen, sb_diag_t *diag);
 
 void sb_gen_free(sb_gen_t *gen);
 

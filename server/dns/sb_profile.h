@@ -21,8 +21,8 @@
 #ifndef SB_PROFILE_H
 #define SB_PROFILE_H
 
+#include "sb_addr.h"
 #include "sb_diag.h"
-#include "sb_monitor.h"
 #include "sb_name.h"
 
 #include <stdatomic.h>
@@ -34,11 +34,6 @@ typedef enum {
     SB_TARGET_V4,       /* answered with an A record */
     SB_TARGET_V6,       /* answered with an AAAA record */
 } sb_target_kind_t;
-
-typedef struct {
-    uint8_t family; /* 4 or 6 */
-    uint8_t bytes[16];
-} sb_addr_t;
 
 struct sb_profile;
 
@@ -52,7 +47,9 @@ typedef struct sb_endpoint {
     uint8_t target_len;
     sb_addr_t addr;          /* SB_TARGET_V4 / SB_TARGET_V6 */
     const char *target_text; /* "east.example.com." or "192.0.2.1" */
-    sb_monitor_t monitor;    /* the profile's monitor with this endpoint's overrides */
+    /* The profile's monitor with this endpoint's overrides: what the probe
+     * worker checks (sb_monitor; the DNS side never looks inside). */
+    const struct sb_monitor *monitor;
     /* For a name target inside a served zone: its addresses from the zone
      * data, so probing needs no DNS. NULL otherwise. */
     const sb_addr_t *zone_addrs;

@@ -14,6 +14,7 @@
 #include "sb_answer.h"
 #include "sb_dns.h"
 #include "sb_gen.h"
+#include "sb_zonedir.h"
 #include "sb_rrl.h"
 
 #include <stdio.h>
@@ -61,7 +62,7 @@ int main(int argc, char **argv)
         return 1;
     sb_diag_t *diag = sb_diag_new();
     sb_gen_t *gen;
-    if (sb_gen_load(&gen, argv[1], diag) != 0) {
+    if (sb_zonedir_load(&gen, argv[1], diag) != 0) {
         sb_diag_print(diag, stderr);
         return 1;
     }

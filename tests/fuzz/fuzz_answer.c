@@ -25,6 +25,7 @@
 #include "sb_answer.h"
 #include "sb_dns.h"
 #include "sb_gen.h"
+#include "sb_zonedir.h"
 #include "sb_profile.h"
 #include "sb_query.h"
 
@@ -227,7 +228,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     };
     sb_diag_t *diag = sb_diag_new();
     CHECK(diag != NULL);
-    if (sb_gen_load_texts(&gen, files, 3, diag) != 0) {
+    if (sb_zonedir_load_texts(&gen, files, 3, diag) != 0) {
         sb_diag_print(diag, stderr);
         abort();
     }

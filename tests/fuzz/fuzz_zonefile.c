@@ -1,7 +1,7 @@
 /*
  * libFuzzer harness for the zone-file and profile parser: every input is the
  * text of example.com.zone, loaded with a fixed example.net.zone beside it
- * (so that the checks across zones run too) through sb_gen_load_texts(), the
+ * (so that the checks across zones run too) through sb_zonedir_load_texts(), the
  * path a reload takes.
  *
  * Checked after every load, aborting on a violation:
@@ -25,6 +25,7 @@
 #include "sb_dns.h"
 #include "sb_error.h"
 #include "sb_gen.h"
+#include "sb_zonedir.h"
 #include "sb_profile.h"
 
 #include <errno.h>
@@ -136,7 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sb_diag_t *diag = sb_diag_new();
     CHECK(diag != NULL);
     sb_gen_t *gen = NULL;
-    int rc = sb_gen_load_texts(&gen, files, 2, diag);
+    int rc = sb_zonedir_load_texts(&gen, files, 2, diag);
     CHECK(rc == 0 || rc == SB_ECONFIG || rc == -ENOMEM || rc == -EINVAL);
     CHECK((rc == 0) == (gen != NULL));
     if (rc == 0)

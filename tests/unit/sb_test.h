@@ -14,6 +14,7 @@
 #include "sb_diag.h"
 #include "sb_error.h"
 #include "sb_gen.h"
+#include "sb_zonedir.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ static inline int sb_test_load(const char *text, sb_gen_t **gen, sb_diag_t **dia
     const char *files[2] = {"example.com.zone", text};
     *diag = sb_diag_new();
     *gen = NULL;
-    return sb_gen_load_texts(gen, files, 1, *diag);
+    return sb_zonedir_load_texts(gen, files, 1, *diag);
 }
 
 /* Assert that loading `text` fails with exactly the `n` messages given. */

@@ -586,7 +586,7 @@ static void ds_at_a_served_child_comes_from_the_parent(void **state)
     };
     sb_diag_t *diag = sb_diag_new();
     sb_gen_t *g;
-    assert_int_equal(sb_gen_load_texts(&g, files, 2, diag), 0);
+    assert_int_equal(sb_zonedir_load_texts(&g, files, 2, diag), 0);
     ldns_pkt *p = ask_in(g, "child.example.com.", SB_TYPE_DS, SB_TRANSPORT_UDP);
     expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 0);
     assert_int_equal(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(p), 0)), LDNS_RR_TYPE_DS);
@@ -615,7 +615,7 @@ static void all_glue_or_tc(void **state)
     const char *files[2] = {"example.com.zone", zone};
     sb_diag_t *diag = sb_diag_new();
     sb_gen_t *g;
-    assert_int_equal(sb_gen_load_texts(&g, files, 1, diag), 0);
+    assert_int_equal(sb_zonedir_load_texts(&g, files, 1, diag), 0);
     ldns_pkt *p = ask_in(g, "x.big.example.com.", SB_TYPE_A, SB_TRANSPORT_TCP);
     expect_header(p, LDNS_RCODE_NOERROR, false, 0, 40, 40);
     assert_false(ldns_pkt_tc(p));
@@ -637,7 +637,7 @@ static void additional_data_is_authoritative_only(void **state)
                                            "mx.sub A 192.0.2.25\n"};
     sb_diag_t *diag = sb_diag_new();
     sb_gen_t *g;
-    assert_int_equal(sb_gen_load_texts(&g, files, 1, diag), 0);
+    assert_int_equal(sb_zonedir_load_texts(&g, files, 1, diag), 0);
     ldns_pkt *p = ask_in(g, "example.com.", SB_TYPE_MX, SB_TRANSPORT_UDP);
     expect_header(p, LDNS_RCODE_NOERROR, true, 1, 0, 0);
     ldns_pkt_free(p);

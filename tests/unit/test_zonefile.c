@@ -3,6 +3,7 @@
 #include "sb_test.h"
 
 #include "sb_dns.h"
+#include "sb_monitor.h"
 #include "sb_zone.h"
 
 #include <stdlib.h>
@@ -55,7 +56,7 @@ static void shipped_style_profile(void **state)
     assert_int_equal(p->endpoints[0].priority, 1);
     assert_int_equal(p->endpoints[0].index, 0);
     assert_string_equal(p->endpoints[1].name, "west");
-    const sb_monitor_t *m = &p->endpoints[0].monitor;
+    const sb_monitor_t *m = p->endpoints[0].monitor;
     assert_int_equal(m->proto, SB_MONITOR_HTTP);
     assert_int_equal(sb_monitor_port(m), 8001);
     assert_string_equal(m->path, "/health");
@@ -83,7 +84,7 @@ static void monitor_defaults_and_overrides(void **state)
                                       "}\n");
     const sb_profile_t *p = sb_gen_profile(gen, 0);
     assert_int_equal(p->ttl, 30); /* the default profile TTL */
-    const sb_monitor_t *m = &p->endpoints[0].monitor;
+    const sb_monitor_t *m = p->endpoints[0].monitor;
     assert_int_equal(sb_monitor_port(m), 80);
     assert_string_equal(m->path, "/");
     assert_null(m->host);
@@ -93,7 +94,7 @@ static void monitor_defaults_and_overrides(void **state)
     assert_int_equal(m->rise, 2);
     assert_int_equal(m->expect[0].lo, 200);
     assert_int_equal(m->expect[0].hi, 299);
-    m = &p->endpoints[1].monitor;
+    m = p->endpoints[1].monitor;
     assert_int_equal(sb_monitor_port(m), 8443);
     assert_int_equal(m->interval_ms, 2000);
     assert_int_equal(m->timeout_ms, 1000); /* half the overridden interval */
@@ -115,13 +116,13 @@ static void endpoint_protocols(void **state)
                                       "  endpoint same west priority=4 monitor=http port=81\n"
                                       "}\n");
     const sb_profile_t *p = sb_gen_profile(gen, 0);
-    assert_int_equal(p->endpoints[0].monitor.proto, SB_MONITOR_HTTP);
-    assert_int_equal(p->endpoints[1].monitor.proto, SB_MONITOR_NONE);
-    const sb_monitor_t *m = &p->endpoints[2].monitor;
+    assert_int_equal(p->endpoints[0].monitor->proto, SB_MONITOR_HTTP);
+    assert_int_equal(p->endpoints[1].monitor->proto, SB_MONITOR_NONE);
+    const sb_monitor_t *m = p->endpoints[2].monitor;
     assert_int_equal(m->proto, SB_MONITOR_TCP);
     assert_int_equal(sb_monitor_port(m), 25);
     assert_int_equal(m->interval_ms, 10000);
-    m = &p->endpoints[3].monitor; /* the profile's protocol: its settings hold */
+    m = p->endpoints[3].monitor; /* the profile's protocol: its settings hold */
     assert_string_equal(m->path, "/health");
     assert_int_equal(m->interval_ms, 2000);
     assert_int_equal(sb_monitor_port(m), 81);
@@ -150,7 +151,7 @@ static void address_endpoints(void **state)
     assert_int_equal(p->endpoints[0].kind, SB_TARGET_V4);
     assert_int_equal(p->endpoints[1].kind, SB_TARGET_V6);
     assert_string_equal(p->endpoints[1].target_text, "2001:db8::1");
-    assert_int_equal(p->endpoints[0].monitor.timeout_ms, 5000);
+    assert_int_equal(p->endpoints[0].monitor->timeout_ms, 5000);
     sb_gen_free(gen);
 }
 
@@ -229,7 +230,7 @@ static void include_directive(void **state)
     fclose(f);
     sb_diag_t *diag = sb_diag_new();
     sb_gen_t *gen = NULL;
-    assert_int_equal(sb_gen_load(&gen, dir, diag), SB_ECONFIG);
+    assert_int_equal(sb_zonedir_load(&gen, dir, diag), SB_ECONFIG);
     assert_int_equal(sb_diag_count(diag), 1);
     char expect[512];
     snprintf(expect, sizeof(expect), "%s/part.inc:2:5: unknown record type 'AAA'", dir);
@@ -241,7 +242,7 @@ static void include_directive(void **state)
     fputs("inner A 192.0.2.8\n", f);
     fclose(f);
     diag = sb_diag_new();
-    assert_int_equal(sb_gen_load(&gen, dir, diag), 0);
+    assert_int_equal(sb_zonedir_load(&gen, dir, diag), 0);
     const sb_zone_t *z = only_zone(gen);
     assert_non_null(rrset(z, "inner.sub.example.com.", SB_TYPE_A));
     assert_non_null(rrset(z, "after.example.com.", SB_TYPE_A));
@@ -691,7 +692,7 @@ static void hostile_files(void **state)
     fclose(f);
     sb_diag_t *diag = sb_diag_new();
     sb_gen_t *gen = NULL;
-    assert_int_equal(sb_gen_load(&gen, dir, diag), SB_ECONFIG);
+    assert_int_equal(sb_zonedir_load(&gen, dir, diag), SB_ECONFIG);
     char expect[3][1024];
     snprintf(expect[0], sizeof(expect[0]), "%s:10:9: NUL byte in zone file (is it a text file?)",
              path);
@@ -703,7 +704,7 @@ static void hostile_files(void **state)
     fputs(H "$INCLUDE loop.inc\n$INCLUDE /dev/zero\n", f);
     fclose(f);
     diag = sb_diag_new();
-    assert_int_equal(sb_gen_load(&gen, dir, diag), SB_ECONFIG);
+    assert_int_equal(sb_zonedir_load(&gen, dir, diag), SB_ECONFIG);
     snprintf(expect[0], sizeof(expect[0]), "%s:9:10: cannot read '/dev/zero': not a regular file",
              path);
     snprintf(expect[1], sizeof(expect[1]),
