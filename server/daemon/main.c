@@ -16,6 +16,7 @@
 #include "sb_metrics_http.h"
 #include "sb_monitor.h"
 #include "sb_net.h"
+#include "sb_net_counters.h"
 #include "sb_options.h"
 #include "sb_privileges.h"
 #include "sb_prober.h"
@@ -421,7 +422,7 @@ static int install(server_t *s, sb_reload_result_t *res, char *err, size_t errle
 {
     sb_gen_t *old_gen = s->gen;
     sb_prober_t *old_prober = s->prober;
-    int rc = sb_net_count_answers(s->net, res->gen);
+    int rc = sb_net_counters_track(s->net, res->gen);
     if (rc < 0) { /* the reloader frees what it built */
         char q[SB_LOG_QUOTE_MAX];
         snprintf(err, errlen, "cannot count the new configuration's answers: %s", sb_strerror(rc));
@@ -432,7 +433,7 @@ static int install(server_t *s, sb_reload_result_t *res, char *err, size_t errle
     }
     atomic_store_explicit(&current_gen, res->gen, memory_order_release);
     urcu_memb_synchronize_rcu();
-    sb_net_retire_counts(s->net);
+    sb_net_counters_retire(s->net);
     uv_mutex_lock(&s->prober_lock);
     s->prober = res->prober;
     uv_mutex_unlock(&s->prober_lock);
@@ -498,7 +499,7 @@ static int bind_metrics(server_t *s, sb_net_t *net)
         return 0;
     sb_metrics_http_t **m = &s->metrics;
     int rc = sb_metrics_http_new(m);
-    if (rc == 0 && (rc = sb_metrics_http_add_source(*m, sb_net_metrics, net)) == 0 &&
+    if (rc == 0 && (rc = sb_metrics_http_add_source(*m, sb_net_counters_metrics, net)) == 0 &&
         (rc = sb_metrics_http_add_source(*m, probe_metrics, s)) == 0)
         rc = sb_metrics_http_bind(*m, &o->metrics_listen, err, sizeof(err));
     if (rc < 0)
@@ -585,7 +586,7 @@ static int start_answering(server_t *s, sb_net_t *net)
            "endpoints_checking=%zu",
            complete ? "yes" : "no", (unsigned long long)((uv_hrtime() - t0) / 1000000),
            states[SB_HEALTH_UP], states[SB_HEALTH_DOWN], states[SB_HEALTH_CHECKING]);
-    int rc = sb_net_count_answers(net, s->gen);
+    int rc = sb_net_counters_track(net, s->gen);
     if (rc == 0) {
         atomic_store_explicit(&current_gen, s->gen, memory_order_release);
         rc = sb_net_start(net, &current_gen);

@@ -1,5 +1,6 @@
+#include "sb_net_counters.h"
+
 #include "sb_dns.h"
-#include "sb_metrics.h"
 #include "sb_net_worker.h"
 
 #include <stdlib.h>
@@ -22,7 +23,7 @@ static const struct {
 _Static_assert(sizeof(qtype_slots) / sizeof(qtype_slots[0]) == QT_NAMED,
                "QT_NAMED is the number of QTYPEs counted by name");
 
-const char *const sb_net_response_kinds[SB_RESPONSE_KINDS] = {
+const char *const sb_net_counters_kinds[SB_RESPONSE_KINDS] = {
     "answer", "wildcard", "dname", "nodata", "nxdomain", "referral", "error",
 };
 
@@ -75,31 +76,31 @@ static void count_answers(worker_t *w, const sb_gen_t *gen, const sb_answer_info
         return;
     _Atomic uint64_t *row = a->counts + (size_t)w->index * a->stride;
     for (uint8_t i = 0; i < info->endpoint_count; i++)
-        sb_net_bump(&row[info->endpoints[i]->id]);
+        sb_net_worker_bump(&row[info->endpoints[i]->id]);
 }
 
 /* Count one received message, answered from `gen` (NULL when it could not
  * be parsed); `sent`: the length of the answer, 0 for none. */
-void sb_net_count_query(worker_t *w, sb_transport_t t, const sb_gen_t *gen,
-                        const sb_answer_info_t *info, size_t sent)
+void sb_net_counters_query(worker_t *w, sb_transport_t t, const sb_gen_t *gen,
+                           const sb_answer_info_t *info, size_t sent)
 {
     counters_t *c = &w->counters;
     bool dropped = sent == 0 || info->dropped;
-    sb_net_bump(&c->queries[t][dropped ? RC_DROPPED : rcode_slot(info->rcode)]);
-    sb_net_bump(&c->qtypes[qtype_slot(info->qtype)]);
+    sb_net_worker_bump(&c->queries[t][dropped ? RC_DROPPED : rcode_slot(info->rcode)]);
+    sb_net_worker_bump(&c->qtypes[qtype_slot(info->qtype)]);
     if (dropped)
         return;
     if (info->truncated)
-        sb_net_bump(&c->truncated[t]);
+        sb_net_worker_bump(&c->truncated[t]);
     count_answers(w, gen, info);
 }
 
 /* A message dropped before it could be parsed (too long, empty). */
-const sb_answer_info_t sb_net_unparsed = {.dropped = true};
+const sb_answer_info_t sb_net_counters_unparsed = {.dropped = true};
 
 /* ---- answer counters ---------------------------------------------------- */
 
-int sb_net_count_answers(sb_net_t *net, const sb_gen_t *gen)
+int sb_net_counters_track(sb_net_t *net, const sb_gen_t *gen)
 {
     size_t lines = (sb_gen_endpoint_count(gen) + COUNTS_PER_LINE - 1) / COUNTS_PER_LINE;
     size_t stride = lines * COUNTS_PER_LINE;
@@ -122,7 +123,7 @@ int sb_net_count_answers(sb_net_t *net, const sb_gen_t *gen)
     return rc;
 }
 
-void sb_net_retire_counts(sb_net_t *net)
+void sb_net_counters_retire(sb_net_t *net)
 {
     uv_mutex_lock(&net->answers_lock);
     free(net->retired);
@@ -132,7 +133,7 @@ void sb_net_retire_counts(sb_net_t *net)
 
 /* switchboard_answers_total: the current counters, every worker's row added
  * up, per endpoint of the generation they count. */
-static void answers_metrics(struct sb_metrics_buf *out, sb_net_t *net)
+static void answers_metrics(sb_metrics_buf_t *out, sb_net_t *net)
 {
     sb_metrics_family(out, "switchboard_answers_total", SB_METRICS_COUNTER,
                       "DNS answers given with the endpoint (since the configuration was loaded)");
@@ -160,7 +161,7 @@ static const char *const tcp_results[TCP_RESULTS] = {"accepted", "rejected", "re
 static const char *const rrl_actions[RRL_ACTIONS] = {"dropped", "slipped", "exempt"};
 
 /* switchboard_rrl_responses_total: every worker's counts added up. */
-static void rrl_metrics(struct sb_metrics_buf *out, const sb_net_t *net)
+static void rrl_metrics(sb_metrics_buf_t *out, const sb_net_t *net)
 {
     sb_metrics_family(out, "switchboard_rrl_responses_total", SB_METRICS_COUNTER,
                       "UDP responses over their rate (response rate limiting), by kind and what "
@@ -173,13 +174,12 @@ static void rrl_metrics(struct sb_metrics_buf *out, const sb_net_t *net)
                 sum +=
                     atomic_load_explicit(&net->workers[t].counters.rrl[k][a], memory_order_relaxed);
             sb_metrics_sample(out, "switchboard_rrl_responses_total", "kind=%s,action=%s",
-                              (double)sum, sb_net_response_kinds[k], rrl_actions[a]);
+                              (double)sum, sb_net_counters_kinds[k], rrl_actions[a]);
         }
     }
 }
 
-static void tcp_metrics(struct sb_metrics_buf *out, const sb_net_t *net,
-                        const uint64_t tcp[TCP_RESULTS])
+static void tcp_metrics(sb_metrics_buf_t *out, const sb_net_t *net, const uint64_t tcp[TCP_RESULTS])
 {
     sb_metrics_family(out, "switchboard_tcp_connections_total", SB_METRICS_COUNTER,
                       "TCP connections by what became of them on arrival: accepted; rejected "
@@ -220,7 +220,7 @@ static void sum_counters(const sb_net_t *net, uint64_t queries[2][RC_SLOTS],
     }
 }
 
-void sb_net_metrics(struct sb_metrics_buf *out, void *arg)
+void sb_net_counters_metrics(sb_metrics_buf_t *out, void *arg)
 {
     static const char *const transports[2] = {"udp", "tcp"};
     uint64_t queries[2][RC_SLOTS] = {{0}}, qtypes[QT_SLOTS] = {0}, truncated[2] = {0};

@@ -1,5 +1,7 @@
+#include "sb_net_tcp.h"
+
 #include "sb_dns.h"
-#include "sb_net_worker.h"
+#include "sb_net_counters.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 /* ---- TCP ---------------------------------------------------------------- */
 
 static void conn_process(conn_t *c);
+static void on_accept(uv_stream_t *server, int status);
 
 static void conn_handle_closed(uv_handle_t *h)
 {
@@ -68,7 +71,7 @@ static void conn_close(conn_t *c)
         sb_clients_remove(w->net->clients, c->client.addr, c->client.addr_len);
     uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
     uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
-    sb_net_maybe_finish_drain(w);
+    sb_net_worker_maybe_finish_drain(w);
 }
 
 static void on_idle(uv_timer_t *t)
@@ -178,7 +181,7 @@ static void conn_process(conn_t *c)
     while (!c->writing && !c->closing && c->in_len - at >= 2) {
         size_t msglen = sb_get16(c->in + at);
         if (msglen == 0) {
-            sb_net_count_query(w, SB_TRANSPORT_TCP, NULL, &sb_net_unparsed, 0);
+            sb_net_counters_query(w, SB_TRANSPORT_TCP, NULL, &sb_net_counters_unparsed, 0);
             conn_close(c); /* nothing to answer, and no ID to answer with */
             return;
         }
@@ -186,10 +189,10 @@ static void conn_process(conn_t *c)
             break;
         sb_answer_info_t info;
         urcu_memb_read_lock();
-        const sb_gen_t *gen = sb_net_current_gen(w);
+        const sb_gen_t *gen = sb_net_worker_gen(w);
         size_t n = sb_answer(gen, &w->net->cfg.answer, &c->client, c->in + at + 2, msglen,
                              w->tcp_out + 2, SB_DNS_TCP_MAX, &info);
-        sb_net_count_query(w, SB_TRANSPORT_TCP, gen, &info, n);
+        sb_net_counters_query(w, SB_TRANSPORT_TCP, gen, &info, n);
         urcu_memb_read_unlock();
         at += 2 + msglen;
         uv_timer_again(&c->idle);
@@ -241,7 +244,7 @@ static void on_reject_closed(uv_handle_t *h)
         if (l->waiting) {
             w->reject_turn = (w->reject_turn + k + 1) % n;
             l->waiting = false;
-            sb_net_tcp_accept((uv_stream_t *)&l->tcp, 0);
+            on_accept((uv_stream_t *)&l->tcp, 0);
             return;
         }
     }
@@ -261,7 +264,7 @@ static void reject(worker_t *w, tcp_listener_t *l)
     w->reject.data = w;
     w->reject_busy = true;
     if (uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)&w->reject) == 0)
-        sb_net_bump(&w->counters.tcp_rejected);
+        sb_net_worker_bump(&w->counters.tcp_rejected);
     uv_close((uv_handle_t *)&w->reject, on_reject_closed);
 }
 
@@ -276,7 +279,7 @@ static bool admit(worker_t *w, conn_t *c)
     sb_net_t *net = w->net;
     sb_client_t *who = &c->client;
     if (who->addr_len > 0 && !sb_clients_add(net->clients, who->addr, who->addr_len)) {
-        sb_net_bump(&w->counters.tcp_rejected_per_client);
+        sb_net_worker_bump(&w->counters.tcp_rejected_per_client);
         conn_close(c);
         return false;
     }
@@ -287,11 +290,11 @@ static bool admit(worker_t *w, conn_t *c)
         return true;
     conn_t *idlest = w->conns; /* `c` is the last: the head is another */
     if (idlest == c) {
-        sb_net_bump(&w->counters.tcp_rejected);
+        sb_net_worker_bump(&w->counters.tcp_rejected);
         conn_close(c);
         return false;
     }
-    sb_net_bump(&w->counters.tcp_evicted);
+    sb_net_worker_bump(&w->counters.tcp_evicted);
     conn_close(idlest);
     return true;
 }
@@ -312,12 +315,12 @@ static conn_t *conn_new(worker_t *w)
     return c;
 }
 
-void sb_net_tcp_accept(uv_stream_t *server, int status)
+static void on_accept(uv_stream_t *server, int status)
 {
     tcp_listener_t *l = server->data;
     worker_t *w = l->w;
     if (status < 0) {
-        sb_net_log_local_error(w, "tcp accept", status);
+        sb_net_worker_log_error(w, "tcp accept", status);
         return;
     }
     conn_t *c = w->stopping ? NULL : conn_new(w);
@@ -332,10 +335,10 @@ void sb_net_tcp_accept(uv_stream_t *server, int status)
     struct sockaddr_storage peer;
     int peer_len = sizeof(peer);
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&peer, &peer_len) == 0)
-        sb_net_client_address((struct sockaddr *)&peer, &c->client);
+        sb_net_worker_client_address((struct sockaddr *)&peer, &c->client);
     if (!admit(w, c))
         return;
-    sb_net_bump(&w->counters.tcp_accepted);
+    sb_net_worker_bump(&w->counters.tcp_accepted);
     uv_tcp_nodelay(&c->tcp, 1);
     uv_timer_start(&c->idle, on_idle, w->net->cfg.tcp_idle_ms, w->net->cfg.tcp_idle_ms);
     conn_resume_reading(c);
@@ -348,4 +351,17 @@ void sb_net_tcp_close_all(worker_t *w, bool even_writing)
         if (even_writing || !c->writing)
             conn_close(c);
     }
+}
+
+int sb_net_tcp_listen(worker_t *w, tcp_listener_t *l, int *fd)
+{
+    l->w = w;
+    int rc = uv_tcp_init(&w->loop, &l->tcp);
+    if (rc < 0)
+        return rc;
+    l->tcp.data = l;
+    if ((rc = uv_tcp_open(&l->tcp, *fd)) < 0)
+        return rc;
+    *fd = -1; /* the handle's now: closing it closes the socket */
+    return uv_listen((uv_stream_t *)&l->tcp, TCP_BACKLOG, on_accept);
 }

@@ -1,11 +1,8 @@
 /*
- * sb_net_worker — sb_net's own parts, shared by its files and by no other
- * module: a DNS worker, its sockets and TCP connections, its counters.
- *
- *   sb_net.c           addresses, sockets, UDP, the workers' lives, the API
- *   sb_net_tcp.c       TCP connections (RFC 7766): framing, back-pressure,
- *                      the per-client limit and the table's idlest first
- *   sb_net_counters.c  what the workers count, and the metrics made of it
+ * sb_net_worker — what the modules of net/ share and no other module sees:
+ * a DNS worker, its sockets and TCP connections, its counters, the
+ * listeners' common state (struct sb_net), and the helpers every transport
+ * needs (counting, the client's address, rate-limited error lines).
  *
  * Thread: everything that takes a worker_t runs on that worker's thread;
  * the metrics read the counters from another, with relaxed loads.
@@ -13,8 +10,11 @@
 #ifndef SB_NET_WORKER_H
 #define SB_NET_WORKER_H
 
+#include "sb_answer.h"
 #include "sb_clients.h"
-#include "sb_net.h"
+#include "sb_dns.h"
+#include "sb_gen.h"
+#include "sb_net_config.h"
 #include "sb_rrl.h"
 
 #include <netinet/in.h>
@@ -142,13 +142,15 @@ typedef struct worker {
     uint8_t tcp_out[TCP_MAX_FRAME];
 } worker_t;
 
+typedef struct sb_net sb_net_t;
+
 struct sb_net {
     sb_net_config_t cfg;
     atomic_uint tcp_clients; /* open connections, all workers together */
     sb_clients_t *clients;   /* open connections per client, all workers together */
     sb_rrl_t *rrl;           /* response rate limiting; NULL: off */
     /* The answer counters workers write, and the previous generation's until
-     * sb_net_retire_counts(). The pointers change, and the old set is freed,
+     * sb_net_counters_retire(). The pointers change, and the old set is freed,
      * under `answers_lock`, which a scrape holds while it reads; workers
      * only load `answers`, inside their RCU read-side sections. */
     answer_counts_t *_Atomic answers;
@@ -162,42 +164,30 @@ struct sb_net {
     uint32_t drain_ms;
 };
 
-/* ---- shared by the files of sb_net ------------------------------------------ */
-
 /* Add one to a counter only this thread writes: a relaxed load and store,
  * which compile to plain moves (no locked read-modify-write), and which the
  * metrics thread may read concurrently without a torn value or a data race. */
-static inline void sb_net_bump(_Atomic uint64_t *c)
+static inline void sb_net_worker_bump(_Atomic uint64_t *c)
 {
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
                           memory_order_relaxed);
 }
 
 /* The generation to answer from (inside an RCU read-side section). */
-static inline const sb_gen_t *sb_net_current_gen(const worker_t *w)
+static inline const sb_gen_t *sb_net_worker_gen(const worker_t *w)
 {
     return atomic_load_explicit(w->net->current, memory_order_acquire);
 }
 
-/* sb_net.c */
-void sb_net_client_address(const struct sockaddr *sa, sb_client_t *c);
-void sb_net_log_local_error(worker_t *w, const char *what, int err);
+/* The client's address as DNS Cookies hash it: 4 bytes for IPv4, also when
+ * it reached an IPv6 socket as a mapped address; 16 for IPv6. */
+void sb_net_worker_client_address(const struct sockaddr *sa, sb_client_t *c);
+
+/* Errors of this host on the answering path, at most one line a minute per
+ * worker: a flood of them must not turn into a flood of log writes. */
+void sb_net_worker_log_error(worker_t *w, const char *what, int err);
+
 /* A stopping worker closes its drain timer once its last connection went. */
-void sb_net_maybe_finish_drain(worker_t *w);
-
-/* sb_net_tcp.c */
-void sb_net_tcp_accept(uv_stream_t *server, int status); /* a listener's callback */
-/* Close the worker's connections; with `even_writing` false, those with an
- * answer still being written finish first. */
-void sb_net_tcp_close_all(worker_t *w, bool even_writing);
-
-/* sb_net_counters.c */
-extern const char *const sb_net_response_kinds[SB_RESPONSE_KINDS];
-/* A message dropped before it could be parsed (too long, empty). */
-extern const sb_answer_info_t sb_net_unparsed;
-/* Count one received message, answered from `gen` (NULL when it could not
- * be parsed); `sent`: the length of the answer, 0 for none. */
-void sb_net_count_query(worker_t *w, sb_transport_t t, const sb_gen_t *gen,
-                        const sb_answer_info_t *info, size_t sent);
+void sb_net_worker_maybe_finish_drain(worker_t *w);
 
 #endif
