@@ -272,7 +272,7 @@ static json_t *endpoint_json(const sb_ep_state_t *es)
 static json_t *answering_json(const profile_state_t *ps)
 {
     const sb_profile_t *p = ps->profile;
-    sb_choice_t c = sb_profile_current(p);
+    sb_choice_t c = sb_route_current(p);
     json_t *name4 =
         c.primary == SB_PICK_NONE ? json_null() : json_string(p->endpoints[c.primary].name);
     if (!p->addresses)
@@ -496,7 +496,7 @@ static void answering_metrics(sb_metrics_buf_t *out, const sb_prober_t *p)
                       "for its other endpoints");
     for (size_t i = 0; i < p->profile_count; i++) {
         const sb_profile_t *prof = p->profiles[i].profile;
-        sb_choice_t c = sb_profile_current(prof);
+        sb_choice_t c = sb_route_current(prof);
         for (uint16_t k = 0; k < prof->count; k++) {
             const sb_endpoint_t *ep = &prof->endpoints[k];
             bool v6 = ep->kind == SB_TARGET_V6;

@@ -69,12 +69,14 @@ void sb_prober_reselect(profile_state_t *ps, const char *why)
     bool first = !ps->decided;
     const char *cause = !first ? why : ps->reloaded ? "reload" : "first-round";
     ps->decided = true;
-    sb_choose_input_t in = {.usable = usable, .eligible = eligible, .preferred = ps->switchover};
-    sb_choice_t c = sb_profile_choose_with(p, &in);
-    sb_choice_t old = ps->choice;
-    if (memcmp(&c, &old, sizeof(c)) == 0 && !first)
+    sb_route_input_t in = {.usable = usable, .eligible = eligible, .preferred = ps->switchover};
+    uint64_t word = sb_route_decide(p, &in);
+    if (word == ps->word && !first)
         return; /* the first decision is always published: a new profile starts at its default */
-    sb_profile_publish(ps->profile, c);
+    sb_route_publish(ps->profile, word);
+    ps->word = word;
+    sb_choice_t c = sb_route_describe(p, word);
+    sb_choice_t old = ps->choice;
     ps->choice = c;
     const char *v4 = p->addresses ? " family=ipv4" : "";
     log_choice_change(ps, old.primary, c.primary, old.primary_fail_open, c.primary_fail_open, v4,
@@ -628,7 +630,7 @@ static int build(sb_prober_t *p)
         profile_state_t *ps = &p->profiles[p->profile_count++];
         ps->profile = sb_gen_profile(p->gen, i);
         ps->eps = &p->eps[p->ep_count];
-        ps->choice = sb_profile_current(ps->profile);
+        ps->choice = sb_route_current(ps->profile);
         ps->switchover = SB_PICK_NONE;
         sb_carry_profile(p->carry, ps);
         for (uint16_t k = 0; k < ps->profile->count; k++) {

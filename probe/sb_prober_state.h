@@ -15,6 +15,7 @@
 #include "sb_history.h"
 #include "sb_prober.h"
 #include "sb_resolver.h"
+#include "sb_route.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -73,8 +74,9 @@ typedef struct sb_ep_state {
 
 struct profile_state {
     sb_profile_t *profile;
-    sb_ep_state_t *eps; /* profile->count of them, in priority order */
-    sb_choice_t choice;
+    sb_ep_state_t *eps;  /* profile->count of them, in priority order */
+    uint64_t word;       /* the route's decision published last */
+    sb_choice_t choice;  /* what it means (for logs, and what a reload carries) */
     bool decided;        /* every endpoint has had a first result */
     bool reloaded;       /* carried from the previous configuration */
     uint16_t switchover; /* answered first (ctl switchover), or SB_PICK_NONE */

@@ -4,6 +4,7 @@
 #include "sb_error.h"
 #include "sb_lexer.h"
 #include "sb_monitor.h"
+#include "sb_route_methods.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,6 +44,7 @@ typedef struct {
     sb_pos_t pos;
     uint8_t owner[SB_NAME_MAX];
     uint32_t ttl;
+    const sb_route_method_t *route; /* NULL when the one named is unknown (reported) */
     bool have_monitor;
     bool monitor_broken;  /* a monitor statement was there but had errors */
     bool endpoint_broken; /* an endpoint statement was there but had errors */
@@ -833,18 +835,22 @@ static void profile_open(zparse_t *zp, const sb_entry_t *e, const rr_head_t *h)
     size_t i = h->type_index + 1;
     if (h->ttl_given)
         error_at(zp, h->ttl_pos, "a profile's TTL is set with ttl=N after the routing method");
+    const sb_route_method_t *route = NULL;
     if (i >= end) {
         error_at(zp, pos_plus(tt->pos, tt->len),
                  "profile needs a routing method, as in 'www profile priority {'");
-    } else if (!is_word(&e->tokens[i], "priority")) {
-        error_at(zp, e->tokens[i].pos, "unknown routing method '%s' (supported: priority)",
-                 e->tokens[i].text);
+    } else if (e->tokens[i].quoted || (route = sb_route_methods_find(e->tokens[i].text)) == NULL) {
+        char names[128];
+        sb_route_methods_list(names, sizeof(names));
+        error_at(zp, e->tokens[i].pos, "unknown routing method '%s' (supported: %s)",
+                 e->tokens[i].text, names);
     }
     profile_draft_t *d = calloc(1, sizeof(*d));
     if (d == NULL) {
         zp->oom = 1;
         return;
     }
+    d->route = route;
     memcpy(d->owner, h->owner, sb_name_len(h->owner));
     d->ttl = SB_PROFILE_DEFAULT_TTL;
     d->pos = e->blank_owner ? tt->pos : e->tokens[0].pos;
@@ -1181,6 +1187,9 @@ static int build_profile(zparse_t *zp, const profile_draft_t *d, const sb_monito
     p->owner_len = (uint8_t)olen;
     p->owner_text = sb_arena_strdup(zp->arena, owner_text);
     p->ttl = d->ttl;
+    /* A profile naming an unknown method is built all the same, so that
+     * the checks across zones still report; the generation is refused. */
+    p->route = d->route != NULL ? d->route : sb_route_methods_find("priority");
     p->addresses = d->eps[0].kind != SB_TARGET_NAME;
     p->pos = d->pos;
     for (size_t i = 0; i < d->count; i++) {
@@ -1208,7 +1217,7 @@ static int build_profile(zparse_t *zp, const profile_draft_t *d, const sb_monito
     p->count = (uint16_t)d->count;
     if (p->owner_text == NULL)
         return -ENOMEM;
-    sb_profile_reset_choice(p);
+    sb_route_publish(p, sb_route_default(p));
     return sb_zone_add_profile(zp->zone, p);
 }
 

@@ -2,6 +2,7 @@
 
 #include "sb_dns.h"
 #include "sb_query.h"
+#include "sb_route.h"
 #include "sb_writer.h"
 
 #include <assert.h>
@@ -33,6 +34,7 @@ typedef struct {
     sb_answer_info_t *info;
     const sb_client_t *client;
     const sb_query_t *q;
+    sb_route_client_t route_client; /* who asked, as routing methods see it */
     sb_writer_t w;
     sb_writer_mark_t after_question;
     uint16_t rcode;
@@ -203,7 +205,7 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
     uint16_t qtype = a->q->qtype;
     *handled = true;
     if (!p->addresses) {
-        const sb_endpoint_t *ep = sb_profile_answer(p, qtype);
+        const sb_endpoint_t *ep = sb_route_answer(p, qtype, &a->route_client);
         if (ep == NULL) {
             /* Nothing eligible: the worker never publishes this, but a
              * query must not depend on that. NODATA, as an address
@@ -221,9 +223,9 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
     if (qtype == SB_TYPE_ANY) {
         /* RFC 8482: one RRset; the profile's, if it has one, else the
          * name's other records. Never NODATA at a name that has data. */
-        const sb_endpoint_t *ep = sb_profile_answer(p, SB_TYPE_A);
+        const sb_endpoint_t *ep = sb_route_answer(p, SB_TYPE_A, &a->route_client);
         if (ep == NULL)
-            ep = sb_profile_answer(p, SB_TYPE_AAAA);
+            ep = sb_route_answer(p, SB_TYPE_AAAA, &a->route_client);
         if (ep == NULL) {
             *handled = false;
             return NODE_DONE;
@@ -236,7 +238,7 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
         *handled = false;
         return NODE_DONE;
     }
-    const sb_endpoint_t *ep = sb_profile_answer(p, qtype);
+    const sb_endpoint_t *ep = sb_route_answer(p, qtype, &a->route_client);
     if (ep != NULL) {
         write_address(a, owner, owner_off, ep, p->ttl, SB_SECTION_ANSWER);
         count_answer(a, ep);
@@ -428,7 +430,7 @@ static void write_extra(answer_t *a, const uint8_t *name, extra_kind_t kind)
         if (set != NULL)
             ok = write_rrset(a, SB_SECTION_ADDITIONAL, name, 0, set);
         else if (node->profile != NULL && node->profile->addresses) {
-            const sb_endpoint_t *ep = sb_profile_answer(node->profile, types[i]);
+            const sb_endpoint_t *ep = sb_route_answer(node->profile, types[i], &a->route_client);
             if (ep != NULL)
                 write_address(a, name, 0, ep, node->profile->ttl, SB_SECTION_ADDITIONAL);
         }
@@ -687,6 +689,9 @@ size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_cl
         return 0;
     }
     answer_t a = {.gen = gen, .cfg = cfg, .info = info, .client = client, .q = &q};
+    a.route_client.addr = client->addr_len > 0 ? client->addr : NULL;
+    a.route_client.addr_len = client->addr_len;
+    a.route_client.ecs = q.has_ecs ? &q.ecs : NULL;
     size_t limit = response_limit(cfg, client->transport, &q, resp_cap);
     uint8_t opt[OPT_MAX];
     size_t opt_len = q.edns ? build_opt(&a, status, opt) : 0;

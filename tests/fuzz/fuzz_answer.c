@@ -25,6 +25,7 @@
 #include "sb_answer.h"
 #include "sb_dns.h"
 #include "sb_gen.h"
+#include "sb_route.h"
 #include "sb_zonedir.h"
 #include "sb_profile.h"
 #include "sb_query.h"
@@ -255,7 +256,8 @@ static void publish_choices(unsigned mask)
         CHECK(profile->count <= 16);
         for (uint16_t i = 0; i < profile->count; i++)
             usable[i] = (mask >> (i % 4) & 1) != 0;
-        sb_profile_publish(profile, sb_profile_choose(profile, usable));
+        sb_route_input_t in = {.usable = usable, .preferred = SB_PICK_NONE};
+        sb_route_publish(profile, sb_route_decide(profile, &in));
     }
 }
 

@@ -25,6 +25,7 @@
 #include "sb_dns.h"
 #include "sb_error.h"
 #include "sb_gen.h"
+#include "sb_route.h"
 #include "sb_zonedir.h"
 #include "sb_profile.h"
 
@@ -105,7 +106,8 @@ static void publish_all(const sb_gen_t *gen, bool up)
         CHECK(profile->count > 0 && profile->count <= 1000);
         for (uint16_t i = 0; i < profile->count; i++)
             usable[i] = up;
-        sb_profile_publish(profile, sb_profile_choose(profile, usable));
+        sb_route_input_t in = {.usable = usable, .preferred = SB_PICK_NONE};
+        sb_route_publish(profile, sb_route_decide(profile, &in));
     }
 }
 

@@ -4,6 +4,7 @@
 
 #include "sb_answer.h"
 #include "sb_dns.h"
+#include "sb_route.h"
 
 #include <ldns/ldns.h>
 #include <stdlib.h>
@@ -218,12 +219,22 @@ static sb_profile_t *www_profile(void)
     return NULL;
 }
 
+/* Publish what the profile's method decides with these endpoints usable;
+ * returns what it means. */
+static sb_choice_t publish(sb_profile_t *profile, const bool *usable, const bool *eligible)
+{
+    sb_route_input_t in = {.usable = usable, .eligible = eligible, .preferred = SB_PICK_NONE};
+    uint64_t word = sb_route_decide(profile, &in);
+    sb_route_publish(profile, word);
+    return sb_route_describe(profile, word);
+}
+
 static void profile_follows_published_choice(void **state)
 {
     (void)state;
     sb_profile_t *www = www_profile();
     bool usable[2] = {false, true};
-    sb_profile_publish(www, sb_profile_choose(www, usable));
+    publish(www, usable, NULL);
     ldns_pkt *p = ask("www.example.com.", SB_TYPE_A);
     assert_string_equal(section(ldns_pkt_answer(p)),
                         "www.example.com. 30 IN CNAME west.example.com.|"
@@ -231,15 +242,13 @@ static void profile_follows_published_choice(void **state)
     ldns_pkt_free(p);
     /* Every endpoint down: the highest priority answers (fail open). */
     usable[1] = false;
-    sb_choice_t c = sb_profile_choose(www, usable);
-    assert_true(c.primary_fail_open);
-    sb_profile_publish(www, c);
+    assert_true(publish(www, usable, NULL).primary_fail_open);
     p = ask("www.example.com.", SB_TYPE_A);
     assert_string_equal(section(ldns_pkt_answer(p)),
                         "www.example.com. 30 IN CNAME east.example.com.|"
                         "east.example.com. 3600 IN A 127.0.0.10");
     ldns_pkt_free(p);
-    sb_profile_reset_choice(www);
+    sb_route_publish(www, sb_route_default(www));
 }
 
 /* A name profile with no endpoint chosen (no published choice should ever
@@ -248,13 +257,13 @@ static void profile_with_no_choice_answers_nodata(void **state)
 {
     (void)state;
     sb_profile_t *www = www_profile();
-    sb_choice_t none = {.primary = SB_PICK_NONE, .v6 = SB_PICK_NONE};
-    sb_profile_publish(www, none);
+    bool drained[2] = {false, false}; /* nothing eligible: no endpoint at all */
+    assert_int_equal(publish(www, NULL, drained).primary, SB_PICK_NONE);
     ldns_pkt *p = ask("www.example.com.", SB_TYPE_A);
     expect_header(p, LDNS_RCODE_NOERROR, true, 0, 1, 0);
     assert_string_equal(section(ldns_pkt_authority(p)), SOA_NEG);
     ldns_pkt_free(p);
-    sb_profile_reset_choice(www);
+    sb_route_publish(www, sb_route_default(www));
 }
 
 static void profile_cname_other_types(void **state)

@@ -1,7 +1,9 @@
-#include "sb_profile.h"
+#include "sb_route_priority.h"
 
-#include <stdlib.h>
+#include <stddef.h>
 
+/* The word: bits 0-15 the name or IPv4 endpoint, 16-31 the IPv6 endpoint
+ * (SB_PICK_NONE: none), bit 32 and 33 their fail-open flags. */
 static uint64_t pack(sb_choice_t c)
 {
     return (uint64_t)c.primary | (uint64_t)c.v6 << 16 | (uint64_t)c.primary_fail_open << 32 |
@@ -19,18 +21,13 @@ static sb_choice_t unpack(uint64_t w)
     return c;
 }
 
-static bool in_primary_family(const sb_endpoint_t *e)
-{
-    return e->kind != SB_TARGET_V6;
-}
-
 static bool in_family(const sb_endpoint_t *e, bool v6)
 {
-    return in_primary_family(e) != v6;
+    return (e->kind == SB_TARGET_V6) == v6;
 }
 
-/* The endpoint at position `k` of the order the choice tries: the
- * preferred endpoint first (a switchover), then priority order. */
+/* The endpoint at position `k` of the order tried: the preferred endpoint
+ * first (a switchover), then priority order. */
 static uint16_t nth(uint16_t preferred, uint16_t k)
 {
     if (preferred == SB_PICK_NONE)
@@ -42,7 +39,7 @@ static uint16_t nth(uint16_t preferred, uint16_t k)
 
 /* First usable eligible endpoint of the family in that order, else the
  * first eligible one (fail open), else none. */
-static uint16_t pick(const sb_profile_t *p, const sb_choose_input_t *in, bool v6, bool *fail_open)
+static uint16_t pick(const sb_profile_t *p, const sb_route_input_t *in, bool v6, bool *fail_open)
 {
     uint16_t first = SB_PICK_NONE;
     uint16_t preferred = in->preferred;
@@ -63,42 +60,21 @@ static uint16_t pick(const sb_profile_t *p, const sb_choose_input_t *in, bool v6
     return first;
 }
 
-sb_choice_t sb_profile_choose_with(const sb_profile_t *profile, const sb_choose_input_t *in)
+static uint64_t decide(const sb_profile_t *profile, const sb_route_input_t *in)
 {
     sb_choice_t c;
     c.primary = pick(profile, in, false, &c.primary_fail_open);
     c.v6 = pick(profile, in, true, &c.v6_fail_open);
-    return c;
+    return pack(c);
 }
 
-sb_choice_t sb_profile_choose(const sb_profile_t *profile, const bool *usable)
+static const sb_endpoint_t *answer(const sb_profile_t *profile, uint64_t word, uint16_t qtype,
+                                   const sb_route_client_t *client)
 {
-    sb_choose_input_t in = {.usable = usable, .preferred = SB_PICK_NONE};
-    return sb_profile_choose_with(profile, &in);
-}
-
-void sb_profile_publish(sb_profile_t *profile, sb_choice_t choice)
-{
-    atomic_store_explicit(&profile->choice, pack(choice), memory_order_release);
-}
-
-sb_choice_t sb_profile_current(const sb_profile_t *profile)
-{
-    return unpack(atomic_load_explicit(&profile->choice, memory_order_acquire));
-}
-
-void sb_profile_reset_choice(sb_profile_t *profile)
-{
-    sb_profile_publish(profile, sb_profile_choose(profile, NULL));
-}
-
-const sb_endpoint_t *sb_profile_answer(const sb_profile_t *profile, uint16_t qtype)
-{
-    sb_choice_t c = sb_profile_current(profile);
+    (void)client;
+    sb_choice_t c = unpack(word);
     uint16_t i;
-    if (!profile->addresses)
-        i = c.primary;
-    else if (qtype == 1 /* A */)
+    if (!profile->addresses || qtype == 1 /* A */)
         i = c.primary;
     else if (qtype == 28 /* AAAA */)
         i = c.v6;
@@ -106,3 +82,16 @@ const sb_endpoint_t *sb_profile_answer(const sb_profile_t *profile, uint16_t qty
         return NULL;
     return i == SB_PICK_NONE ? NULL : &profile->endpoints[i];
 }
+
+static sb_choice_t describe(const sb_profile_t *profile, uint64_t word)
+{
+    (void)profile;
+    return unpack(word);
+}
+
+const sb_route_method_t sb_route_priority = {
+    .name = "priority",
+    .decide = decide,
+    .answer = answer,
+    .describe = describe,
+};
