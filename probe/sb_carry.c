@@ -5,8 +5,11 @@
  * thread and looked up by name while the new worker builds; and the
  * worker's queue-wait histogram, so that it stays a counter.
  */
+#include "sb_carry.h"
+
 #include "sb_log.h"
-#include "sb_prober_state.h"
+#include "sb_monitor.h"
+#include "sb_probe_key.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +41,7 @@ typedef struct {
     bool v6_fail_open;
 } carried_profile_t;
 
-struct sb_prober_carry {
+struct sb_carry {
     carried_ep_t *eps;
     size_t ep_count;
     carried_profile_t *profiles;
@@ -77,7 +80,7 @@ static int cmp_profile(const void *a, const void *b)
 static bool copy_endpoint(carried_ep_t *c, const sb_ep_state_t *es)
 {
     c->name = joined(es->ps->profile->owner_text, es->ep->name);
-    c->probe_key = es->ep->monitor->proto == SB_MONITOR_NONE ? NULL : sb_prober_probe_key(es->ep);
+    c->probe_key = es->ep->monitor->proto == SB_MONITOR_NONE ? NULL : sb_probe_key(es->ep);
     c->health = es->health;
     c->flap = es->flap;
     c->held = es->held;
@@ -92,7 +95,7 @@ static bool copy_endpoint(carried_ep_t *c, const sb_ep_state_t *es)
     return c->name != NULL;
 }
 
-static bool copy_profile(carried_profile_t *c, const profile_state_t *ps)
+static bool copy_profile(carried_profile_t *c, const sb_profile_state_t *ps)
 {
     const sb_profile_t *p = ps->profile;
     c->name = strdup(p->owner_text);
@@ -105,35 +108,26 @@ static bool copy_profile(carried_profile_t *c, const profile_state_t *ps)
     return c->name != NULL;
 }
 
-static void run_take(sb_prober_t *p, sb_prober_call_t *call)
+sb_carry_t *sb_carry_take(const sb_probe_states_t *st, const sb_histogram_t *queue_wait)
 {
-    sb_prober_carry_t *c = calloc(1, sizeof(*c));
-    bool ok = c != NULL && (c->eps = calloc(p->ep_count + 1, sizeof(*c->eps))) != NULL &&
-              (c->profiles = calloc(p->profile_count + 1, sizeof(*c->profiles))) != NULL;
-    for (size_t i = 0; ok && i < p->ep_count; i++)
-        ok = copy_endpoint(&c->eps[c->ep_count++], &p->eps[i]);
-    for (size_t i = 0; ok && i < p->profile_count; i++)
-        ok = copy_profile(&c->profiles[c->profile_count++], &p->profiles[i]);
+    sb_carry_t *c = calloc(1, sizeof(*c));
+    bool ok = c != NULL && (c->eps = calloc(st->ep_count + 1, sizeof(*c->eps))) != NULL &&
+              (c->profiles = calloc(st->profile_count + 1, sizeof(*c->profiles))) != NULL;
+    for (size_t i = 0; ok && i < st->ep_count; i++)
+        ok = copy_endpoint(&c->eps[c->ep_count++], &st->eps[i]);
+    for (size_t i = 0; ok && i < st->profile_count; i++)
+        ok = copy_profile(&c->profiles[c->profile_count++], &st->profiles[i]);
     if (!ok) {
-        sb_prober_carry_free(c);
-        c = NULL;
-    } else {
-        c->queue_wait = p->queue_wait;
-        qsort(c->eps, c->ep_count, sizeof(*c->eps), cmp_ep);
-        qsort(c->profiles, c->profile_count, sizeof(*c->profiles), cmp_profile);
+        sb_carry_free(c);
+        return NULL;
     }
-    call->rc = c != NULL ? 0 : -1;
-    call->result = c;
+    c->queue_wait = *queue_wait;
+    qsort(c->eps, c->ep_count, sizeof(*c->eps), cmp_ep);
+    qsort(c->profiles, c->profile_count, sizeof(*c->profiles), cmp_profile);
+    return c;
 }
 
-sb_prober_carry_t *sb_prober_carry_take(sb_prober_t *p)
-{
-    sb_prober_call_t call = {.run = run_take};
-    sb_prober_call(p, &call);
-    return call.result;
-}
-
-void sb_prober_carry_free(sb_prober_carry_t *c)
+void sb_carry_free(sb_carry_t *c)
 {
     if (c == NULL)
         return;
@@ -161,7 +155,7 @@ static uint16_t index_of(const sb_profile_t *p, const char *name)
     return SB_PICK_NONE;
 }
 
-void sb_carry_profile(const sb_prober_carry_t *carry, profile_state_t *ps)
+void sb_carry_profile(const sb_carry_t *carry, sb_profile_state_t *ps)
 {
     if (carry == NULL)
         return;
@@ -180,13 +174,13 @@ void sb_carry_profile(const sb_prober_carry_t *carry, profile_state_t *ps)
     memcpy(ps->switchover_by, c->switchover_by, sizeof(ps->switchover_by));
 }
 
-void sb_carry_prober(const sb_prober_carry_t *carry, sb_prober_t *p)
+void sb_carry_queue_wait(const sb_carry_t *carry, sb_histogram_t *out)
 {
     if (carry != NULL)
-        p->queue_wait = carry->queue_wait;
+        *out = carry->queue_wait;
 }
 
-void sb_carry_endpoint(const sb_prober_carry_t *carry, sb_ep_state_t *es, const char *probe_key)
+void sb_carry_endpoint(const sb_carry_t *carry, sb_ep_state_t *es, const char *probe_key)
 {
     if (carry == NULL)
         return;
@@ -218,14 +212,14 @@ void sb_carry_endpoint(const sb_prober_carry_t *carry, sb_ep_state_t *es, const 
     es->carried = true;
 }
 
-void sb_carry_check_drains(profile_state_t *ps)
+void sb_carry_check_drains(sb_profile_state_t *ps)
 {
     for (uint16_t i = 0; i < ps->profile->count; i++) {
         sb_ep_state_t *es = &ps->eps[i];
-        if (!es->drained || !sb_override_last_of_family(ps, es))
+        if (!es->drained || !sb_probe_state_last_of_family(ps, es))
             continue;
         char why[256], q[SB_LOG_QUOTE_MAX];
-        sb_override_last_words(ps, es, why, sizeof(why));
+        sb_probe_state_last_words(ps, es, why, sizeof(why));
         es->drained = false;
         sb_log(SB_LOG_WARNING, "override-dropped", "action=drain profile=%s endpoint=%s reason=%s",
                ps->profile->owner_text, es->ep->name, sb_log_quote(q, sizeof(q), why, true));
@@ -240,15 +234,15 @@ static void log_dropped(const char *action, const char *profile, const char *end
            profile, endpoint, profile_gone ? "the profile" : "the endpoint");
 }
 
-static void report_endpoint(const carried_ep_t *c, sb_prober_t *p)
+static void report_endpoint(const carried_ep_t *c, const sb_probe_states_t *st)
 {
     if (!c->drained && c->forced == 0)
         return;
     char profile[SB_NAME_TEXT_MAX + 1];
     const char *sep = strchr(c->name, '\x1f');
     snprintf(profile, sizeof(profile), "%.*s", (int)(sep - c->name), c->name);
-    profile_state_t *ps = sb_override_find_profile(p, profile);
-    if (ps != NULL && sb_override_find_endpoint(ps, sep + 1) != NULL)
+    sb_profile_state_t *ps = sb_probe_state_find_profile(st, profile);
+    if (ps != NULL && sb_probe_state_find_endpoint(ps, sep + 1) != NULL)
         return;
     if (c->drained)
         log_dropped("drain", profile, sep + 1, ps == NULL);
@@ -256,18 +250,18 @@ static void report_endpoint(const carried_ep_t *c, sb_prober_t *p)
         log_dropped("force", profile, sep + 1, ps == NULL);
 }
 
-void sb_carry_report_dropped(const sb_prober_carry_t *carry, sb_prober_t *p)
+void sb_carry_report_dropped(const sb_carry_t *carry, const sb_probe_states_t *st)
 {
     if (carry == NULL)
         return;
     for (size_t i = 0; i < carry->ep_count; i++)
-        report_endpoint(&carry->eps[i], p);
+        report_endpoint(&carry->eps[i], st);
     for (size_t i = 0; i < carry->profile_count; i++) {
         const carried_profile_t *c = &carry->profiles[i];
         if (c->switchover == NULL)
             continue;
-        profile_state_t *ps = sb_override_find_profile(p, c->name);
-        if (ps == NULL || sb_override_find_endpoint(ps, c->switchover) == NULL)
+        sb_profile_state_t *ps = sb_probe_state_find_profile(st, c->name);
+        if (ps == NULL || sb_probe_state_find_endpoint(ps, c->switchover) == NULL)
             log_dropped("switchover", c->name, c->switchover, ps == NULL);
     }
 }

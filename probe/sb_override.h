@@ -1,17 +1,25 @@
 /*
  * sb_override — what an operator can tell the probe worker about an
  * endpoint, on top of what its probes say: drain it, force it up or down,
- * answer it first (switchover), or undo each. The control protocol
- * (sb_request) carries these; the probe worker applies them
- * (sb_prober_override) and the state file keeps them (sb_state).
+ * answer it first (switchover), or undo each; and applying that to the
+ * worker's state. The control protocol (sb_request) carries overrides; the
+ * probe worker applies them on its thread (sb_prober_override calls
+ * sb_override_apply) and the state file keeps them (sb_state, from
+ * sb_override_list).
  *
- * Thread: plain data; any thread.
+ * Thread: the vocabulary is plain data, for any thread; the functions run
+ * on the probe worker's thread, which owns the state.
  */
 #ifndef SB_OVERRIDE_H
 #define SB_OVERRIDE_H
 
+#include <jansson.h>
+
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+struct sb_probe_states;
 
 typedef enum {
     SB_OVERRIDE_DRAIN, /* never answer the endpoint; still probed */
@@ -32,5 +40,21 @@ typedef struct {
     bool restored;        /* read back from the state file at start: logged as
                              by=state-file, with `by` as set_by */
 } sb_override_t;
+
+/* Apply one override; it is logged, and the answer follows at once.
+ * Returns 0; -ENOENT for an unknown profile or endpoint, -EINVAL for one
+ * that cannot be done (draining the last endpoint of a family), each with
+ * words in `why`; -EALREADY when it was already so (not an error to log). */
+int sb_override_apply(struct sb_probe_states *st, const sb_override_t *o, char *why,
+                      size_t why_len);
+
+/* End every forced state whose time is up at `now` (Unix ms), logged and
+ * answered at once. Returns whether any ended: the state file must then be
+ * written again. */
+bool sb_override_expire(struct sb_probe_states *st, int64_t now);
+
+/* The overrides in force, as the state file keeps them (an array of
+ * {"profile", "endpoint", "action", ...}). The caller owns the array. */
+json_t *sb_override_list(const struct sb_probe_states *st);
 
 #endif

@@ -2,7 +2,12 @@
 
 #include "sb_check.h"
 #include "sb_log.h"
-#include "sb_prober_state.h"
+#include "sb_monitor.h"
+#include "sb_probe_key.h"
+#include "sb_probe_metrics.h"
+#include "sb_probe_state.h"
+#include "sb_probe_status.h"
+#include "sb_publish.h"
 #include "sb_resolver.h"
 
 #include <arpa/inet.h>
@@ -10,7 +15,61 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
+#include <uv.h>
+
+struct sb_prober {
+    uv_thread_t thread;
+    const sb_carry_t *carry; /* during build only */
+    size_t carried;
+    uv_loop_t loop;
+    uv_async_t stop;
+    sb_gen_t *gen;
+    sb_probe_states_t st;
+    sb_check_t *checks;
+    size_t check_count;
+    char **hosts; /* per check, the URL host */
+    sb_http_t *http;
+    sb_resolver_t *resolver;
+    const char *resolvers; /* sb_prober_config_t's */
+    bool stopping;
+    /* Probes in flight, and the checks waiting for a slot, oldest first. */
+    unsigned inflight;
+    unsigned max_inflight;
+    sb_check_t *queue_head, *queue_tail;
+    size_t queued;
+    uint64_t queue_logged_at;
+    sb_histogram_t queue_wait; /* each run's wait for a slot (carried over a reload) */
+    uint64_t rng;
+    /* Calls from other threads (overrides, status, carry), one at a time. */
+    uv_async_t call_async;
+    struct call *call;
+    uv_timer_t expiry; /* ends forced states that were given a duration */
+    void (*overrides_changed)(void *arg);
+    void *overrides_changed_arg;
+    /* Runs whose deadline passed, judged after the next poll (on_deadline). */
+    sb_check_t *expiring;
+    uv_check_t expire_check;
+    uv_idle_t expire_idle;
+    /* First-round and start-up handshake with the controlling thread. */
+    uv_mutex_t lock;
+    uv_cond_t cond;
+    size_t first_pending;
+    bool wait_interrupted; /* sb_prober_interrupt_wait() */
+    bool started;
+    int start_status;
+};
+
+/* A call from another thread, run on the worker's loop. */
+typedef struct call {
+    void (*run)(sb_prober_t *p, struct call *call);
+    bool done;
+    int rc;
+    const sb_override_t *override;
+    char *why;
+    size_t why_len;
+    json_t *json;
+    void *result; /* for calls that return something else */
+} call_t;
 
 #define JITTER_MAX_MS         100 /* and at most a twentieth of the interval */
 #define QUEUE_LOG_EVERY_MS    10000
@@ -18,80 +77,6 @@
 
 static void run_check(sb_check_t *c);
 static void start_next_queued(sb_prober_t *p);
-
-/* ---- choosing and publishing -------------------------------------------- */
-
-static const char *endpoint_name(const sb_profile_t *p, uint16_t i)
-{
-    return i == SB_PICK_NONE ? "none" : p->endpoints[i].name;
-}
-
-static void log_choice_change(const profile_state_t *ps, uint16_t from, uint16_t to,
-                              bool fail_open_before, bool fail_open, const char *family,
-                              const char *cause)
-{
-    const sb_profile_t *p = ps->profile;
-    bool first = strcmp(cause, "first-round") == 0;
-    if (to == SB_PICK_NONE && from == SB_PICK_NONE)
-        return; /* no endpoint of this family */
-    if (first)
-        from = SB_PICK_NONE; /* nothing was answered before the first round */
-    if (from != to)
-        sb_log(SB_LOG_INFO, "answer-change", "profile=%s%s from=%s to=%s cause=%s", p->owner_text,
-               family, endpoint_name(p, from), endpoint_name(p, to), cause);
-    if (fail_open && !fail_open_before)
-        sb_log(SB_LOG_WARNING, "all-down",
-               "profile=%s%s answering=%s reason=\"every endpoint is down; failing open to the "
-               "highest priority\"",
-               p->owner_text, family, endpoint_name(p, to));
-    else if (!fail_open && fail_open_before)
-        sb_log(SB_LOG_INFO, "all-down-end", "profile=%s%s answering=%s", p->owner_text, family,
-               endpoint_name(p, to));
-}
-
-/* Recompute and publish the profile's choice. Until every endpoint has had
- * its first result the default choice stands, so that the first round does
- * not move answers back and forth. */
-void sb_prober_reselect(profile_state_t *ps, const char *why)
-{
-    const sb_profile_t *p = ps->profile;
-    bool usable[p->count], eligible[p->count];
-    for (uint16_t i = 0; i < p->count; i++) {
-        const sb_ep_state_t *es = &ps->eps[i];
-        if (es->health.state == SB_HEALTH_CHECKING && es->forced == 0)
-            return;
-        if (es->forced != 0)
-            usable[i] = es->forced > 0;
-        else
-            usable[i] = es->health.state == SB_HEALTH_UP && !es->held;
-        eligible[i] = !es->drained;
-    }
-    bool first = !ps->decided;
-    const char *cause = !first ? why : ps->reloaded ? "reload" : "first-round";
-    ps->decided = true;
-    sb_route_input_t in = {.usable = usable, .eligible = eligible, .preferred = ps->switchover};
-    uint64_t word = sb_route_decide(p, &in);
-    if (word == ps->word && !first)
-        return; /* the first decision is always published: a new profile starts at its default */
-    sb_route_publish(ps->profile, word);
-    ps->word = word;
-    sb_choice_t c = sb_route_describe(p, word);
-    sb_choice_t old = ps->choice;
-    ps->choice = c;
-    const char *v4 = p->addresses ? " family=ipv4" : "";
-    log_choice_change(ps, old.primary, c.primary, old.primary_fail_open, c.primary_fail_open, v4,
-                      cause);
-    if (p->addresses)
-        log_choice_change(ps, old.v6, c.v6, old.v6_fail_open, c.v6_fail_open, " family=ipv6",
-                          cause);
-}
-
-int64_t sb_prober_wall_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 /* Anti-flap: a change of state counts towards the endpoint's flap limit;
  * past it, the endpoint is held down (not answered) for the hold-down
@@ -133,17 +118,17 @@ static void apply_result(sb_ep_state_t *es, const sb_result_t *r, uint32_t queue
 {
     sb_health_state_t before = es->health.state;
     es->last = *r;
-    sb_history_add(&es->history, sb_prober_wall_ms(), r, queued_ms);
-    sb_probe_stats_add(&es->stats, r);
+    sb_history_add(&es->history, sb_probe_state_wall_ms(), r, queued_ms);
+    sb_probe_state_count(es, r);
     bool ended = hold_ended(es, now);
     if (!sb_health_feed(&es->health, sb_result_ok(r))) {
         if (ended)
-            sb_prober_reselect(es->ps, "hold-down-end");
+            sb_publish_profile(es->ps, "hold-down-end");
         return;
     }
     char words[256], q[SB_LOG_QUOTE_MAX];
     sb_result_format(r, words, sizeof(words));
-    es->since_ms = sb_prober_wall_ms();
+    es->since_ms = sb_probe_state_wall_ms();
     es->stats.changes++;
     sb_log(es->health.state == SB_HEALTH_DOWN ? SB_LOG_WARNING : SB_LOG_INFO, "endpoint-state",
            "profile=%s endpoint=%s target=%s from=%s to=%s reason=%s latency_ms=%u%s",
@@ -151,7 +136,7 @@ static void apply_result(sb_ep_state_t *es, const sb_result_t *r, uint32_t queue
            sb_health_state_name(before), sb_health_state_name(es->health.state),
            sb_log_quote(q, sizeof(q), words, true), r->latency_ms, es->held ? " held=yes" : "");
     bool began = before != SB_HEALTH_CHECKING && note_change(es, now);
-    sb_prober_reselect(es->ps, began ? "hold-down" : "probe");
+    sb_publish_profile(es->ps, began ? "hold-down" : "probe");
 }
 
 /* ---- a run of a check ---------------------------------------------------- */
@@ -360,7 +345,7 @@ static void start_run(sb_check_t *c)
 {
     sb_prober_t *p = c->prober;
     p->inflight++;
-    sb_histogram_add(&p->queue_wait, &sb_queue_wait_buckets, c->queued_ms / 1000.0);
+    sb_histogram_add(&p->queue_wait, &sb_histogram_queue_wait, c->queued_ms / 1000.0);
     /* The loop's cached time may be a whole busy pass old; a deadline
      * counted from it would cut this run's timeout short. */
     uv_update_time(&p->loop);
@@ -436,17 +421,10 @@ static void run_check(sb_check_t *c)
 
 /* ---- building the worker's view of a generation ------------------------- */
 
-/* What a probe connects to and names (URL host, Host header, SNI): the
- * probe-target when there is one, else the served target. */
-static const char *probe_text(const sb_endpoint_t *ep)
-{
-    return ep->monitor->probe_host != NULL ? ep->monitor->probe_host : ep->target_text;
-}
-
 static char *url_host(const sb_endpoint_t *ep)
 {
     char buf[SB_NAME_TEXT_MAX + 4];
-    const char *text = probe_text(ep);
+    const char *text = sb_probe_key_target(ep);
     size_t n = strlen(text);
     struct in6_addr a6;
     if (inet_pton(AF_INET6, text, &a6) == 1)
@@ -500,7 +478,7 @@ static int add_check(sb_prober_t *p, sb_ep_state_t **subs, size_t sub_count)
     c->prober = p;
     c->monitor = ep->monitor;
     c->host = host;
-    c->label = probe_text(ep);
+    c->label = sb_probe_key_target(ep);
     static_addresses(c, ep);
     c->subs = own;
     c->sub_count = sub_count;
@@ -512,45 +490,6 @@ static int add_check(sb_prober_t *p, sb_ep_state_t **subs, size_t sub_count)
 }
 
 /* ---- shared probes -------------------------------------------------------- */
-
-/* Everything that makes two endpoints' probes the same probe: what is
- * connected to, what is sent, how it is judged, and when. fall and rise are
- * not in it: each endpoint keeps its own health from the shared results. */
-char *sb_prober_probe_key(const sb_endpoint_t *ep)
-{
-    const sb_monitor_t *m = ep->monitor;
-    char *key = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&key, &len);
-    if (f == NULL)
-        return NULL;
-    fprintf(f, "%d\x1f%s\x1f%u\x1f%d\x1f%u\x1f%u\x1f", m->proto, probe_text(ep), sb_monitor_port(m),
-            m->family, m->interval_ms, m->timeout_ms);
-    const sb_addr_t *addrs = ep->monitor->probe_host ? ep->probe_zone_addrs : ep->zone_addrs;
-    size_t count = ep->monitor->probe_host ? ep->probe_zone_addr_count : ep->zone_addr_count;
-    for (size_t i = 0; i < count; i++) {
-        for (size_t b = 0; b < (addrs[i].family == 4 ? 4u : 16u); b++)
-            fprintf(f, "%02x", addrs[i].bytes[b]);
-        fputc(',', f);
-    }
-    if (m->proto == SB_MONITOR_HTTP || m->proto == SB_MONITOR_HTTPS) {
-        fprintf(f, "\x1f%s\x1f%s\x1f%d\x1f%s\x1f%u\x1f", m->path, m->host ? m->host : "", m->method,
-                m->body ? m->body : "", m->body_kib);
-        for (unsigned i = 0; i < m->expect_count; i++)
-            fprintf(f, "%u-%u,", m->expect[i].lo, m->expect[i].hi);
-        for (unsigned i = 0; i < m->header_count; i++)
-            fprintf(f, "\x1f%s", m->headers[i]);
-        fprintf(f, "\x1f%d\x1f%s\x1f%s\x1f%s", m->tls_verify, m->ca_file ? m->ca_file : "",
-                m->client_cert ? m->client_cert : "", m->client_key ? m->client_key : "");
-    } else {
-        fprintf(f, "\x1f%s\x1f%s", m->send ? m->send : "", m->receive ? m->receive : "");
-    }
-    if (fclose(f) != 0) {
-        free(key);
-        return NULL;
-    }
-    return key;
-}
 
 typedef struct {
     char *key;
@@ -617,28 +556,28 @@ static int build(sb_prober_t *p)
     size_t n_profiles = sb_gen_profile_count(p->gen), n_eps = 0, n_probed = 0;
     for (size_t i = 0; i < n_profiles; i++)
         n_eps += sb_gen_profile(p->gen, i)->count;
-    sb_carry_prober(p->carry, p);
-    p->profiles = calloc(n_profiles + 1, sizeof(*p->profiles));
-    p->eps = calloc(n_eps + 1, sizeof(*p->eps));
+    sb_carry_queue_wait(p->carry, &p->queue_wait);
+    p->st.profiles = calloc(n_profiles + 1, sizeof(*p->st.profiles));
+    p->st.eps = calloc(n_eps + 1, sizeof(*p->st.eps));
     p->checks = calloc(n_eps + 1, sizeof(*p->checks));
     p->hosts = calloc(n_eps + 1, sizeof(*p->hosts));
     keyed_t *probed = calloc(n_eps + 1, sizeof(*probed));
     int rc = -ENOMEM;
-    if (!p->profiles || !p->eps || !p->checks || !p->hosts || !probed)
+    if (!p->st.profiles || !p->st.eps || !p->checks || !p->hosts || !probed)
         goto out;
     for (size_t i = 0; i < n_profiles; i++) {
-        profile_state_t *ps = &p->profiles[p->profile_count++];
+        sb_profile_state_t *ps = &p->st.profiles[p->st.profile_count++];
         ps->profile = sb_gen_profile(p->gen, i);
-        ps->eps = &p->eps[p->ep_count];
+        ps->eps = &p->st.eps[p->st.ep_count];
         ps->choice = sb_route_current(ps->profile);
         ps->switchover = SB_PICK_NONE;
         sb_carry_profile(p->carry, ps);
         for (uint16_t k = 0; k < ps->profile->count; k++) {
-            sb_ep_state_t *es = &p->eps[p->ep_count++];
+            sb_ep_state_t *es = &p->st.eps[p->st.ep_count++];
             const sb_monitor_t *m = ps->profile->endpoints[k].monitor;
             es->ep = &ps->profile->endpoints[k];
             es->ps = ps;
-            es->since_ms = sb_prober_wall_ms();
+            es->since_ms = sb_probe_state_wall_ms();
             sb_health_init(&es->health, m->fall, m->rise);
             sb_flap_init(&es->flap, m->flap_limit, m->flap_window_ms, m->hold_down_ms);
             if (m->proto == SB_MONITOR_NONE) {
@@ -647,14 +586,14 @@ static int build(sb_prober_t *p)
                 continue;
             }
             probed[n_probed].es = es;
-            if ((probed[n_probed].key = sb_prober_probe_key(es->ep)) == NULL)
+            if ((probed[n_probed].key = sb_probe_key(es->ep)) == NULL)
                 goto out;
             sb_carry_endpoint(p->carry, es, probed[n_probed++].key);
             p->carried += es->carried;
         }
         sb_carry_check_drains(ps);
     }
-    sb_carry_report_dropped(p->carry, p);
+    sb_carry_report_dropped(p->carry, &p->st);
     rc = add_checks(p, probed, n_probed);
     assign_phases(p);
     first_round_pending(p);
@@ -714,7 +653,7 @@ static void on_call(uv_async_t *a)
 {
     sb_prober_t *p = a->data;
     uv_mutex_lock(&p->lock);
-    sb_prober_call_t *call = p->call;
+    call_t *call = p->call;
     p->call = NULL;
     uv_mutex_unlock(&p->lock);
     if (call == NULL)
@@ -726,7 +665,7 @@ static void on_call(uv_async_t *a)
     uv_mutex_unlock(&p->lock);
 }
 
-int sb_prober_call(sb_prober_t *p, sb_prober_call_t *call)
+static int call_on_worker(sb_prober_t *p, call_t *call)
 {
     uv_mutex_lock(&p->lock);
     while (p->call != NULL) /* another thread's call (a metrics scrape) goes first */
@@ -740,6 +679,113 @@ int sb_prober_call(sb_prober_t *p, sb_prober_call_t *call)
     return call->rc;
 }
 
+/* ---- calls from other threads, run on the worker's -------------------- */
+
+static void run_override(sb_prober_t *p, call_t *call)
+{
+    call->rc = sb_override_apply(&p->st, call->override, call->why, call->why_len);
+}
+
+int sb_prober_override(sb_prober_t *p, const sb_override_t *o, char *why, size_t why_len)
+{
+    why[0] = '\0';
+    call_t call = {.run = run_override, .override = o, .why = why, .why_len = why_len};
+    return call_on_worker(p, &call);
+}
+
+/* Forced states given a duration end by themselves (checked every second). */
+static void on_expiry(uv_timer_t *t)
+{
+    sb_prober_t *p = t->data;
+    /* The state file keeps what is in force: it must be written again. */
+    if (sb_override_expire(&p->st, sb_probe_state_wall_ms()) && p->overrides_changed != NULL)
+        p->overrides_changed(p->overrides_changed_arg);
+}
+
+static sb_probe_load_t load_of(const sb_prober_t *p)
+{
+    sb_probe_load_t load = {
+        .in_flight = p->inflight,
+        .max_in_flight = p->max_inflight,
+        .waiting = p->queued,
+        .oldest_wait_ms = p->queue_head != NULL ? uv_now(&p->loop) - p->queue_head->queued_at : 0,
+        .waits = &p->queue_wait,
+    };
+    return load;
+}
+
+static void run_status(sb_prober_t *p, call_t *call)
+{
+    sb_probe_load_t load = load_of(p);
+    call->json = sb_probe_status_json(&p->st, p->gen, &load);
+    call->rc = call->json != NULL ? 0 : -ENOMEM;
+}
+
+/* Run `run` on the worker and hand over the JSON it made. */
+static json_t *call_for_json(sb_prober_t *p, void (*run)(sb_prober_t *p, call_t *call))
+{
+    call_t call = {.run = run};
+    call_on_worker(p, &call);
+    return call.json;
+}
+
+json_t *sb_prober_status(sb_prober_t *p)
+{
+    return call_for_json(p, run_status);
+}
+
+static void run_overrides(sb_prober_t *p, call_t *call)
+{
+    call->json = sb_override_list(&p->st);
+    call->rc = call->json != NULL ? 0 : -ENOMEM;
+}
+
+json_t *sb_prober_overrides(sb_prober_t *p)
+{
+    return call_for_json(p, run_overrides);
+}
+
+static void run_metrics(sb_prober_t *p, call_t *call)
+{
+    sb_probe_load_t load = load_of(p);
+    sb_probe_metrics_write(call->result, &p->st, &load);
+    call->rc = 0;
+}
+
+void sb_prober_metrics(sb_prober_t *p, sb_metrics_buf_t *out)
+{
+    call_t call = {.run = run_metrics, .result = out};
+    call_on_worker(p, &call);
+}
+
+static void run_count(sb_prober_t *p, call_t *call)
+{
+    size_t *counts = call->result;
+    for (size_t i = 0; i < p->st.ep_count; i++)
+        counts[p->st.eps[i].health.state]++;
+    call->rc = 0;
+}
+
+void sb_prober_count_states(sb_prober_t *p, size_t counts[3])
+{
+    counts[0] = counts[1] = counts[2] = 0;
+    call_t call = {.run = run_count, .result = counts};
+    call_on_worker(p, &call);
+}
+
+static void run_take(sb_prober_t *p, call_t *call)
+{
+    call->result = sb_carry_take(&p->st, &p->queue_wait);
+    call->rc = call->result != NULL ? 0 : -ENOMEM;
+}
+
+sb_carry_t *sb_prober_carry_take(sb_prober_t *p)
+{
+    call_t call = {.run = run_take};
+    call_on_worker(p, &call);
+    return call.result;
+}
+
 static int thread_setup(sb_prober_t *p)
 {
     int rc;
@@ -748,7 +794,7 @@ static int thread_setup(sb_prober_t *p)
     p->call_async.data = p;
     uv_timer_init(&p->loop, &p->expiry);
     p->expiry.data = p;
-    uv_timer_start(&p->expiry, sb_override_expire, 1000, 1000);
+    uv_timer_start(&p->expiry, on_expiry, 1000, 1000);
     uv_check_init(&p->loop, &p->expire_check);
     uv_idle_init(&p->loop, &p->expire_idle);
     p->expire_check.data = p;
@@ -758,8 +804,8 @@ static int thread_setup(sb_prober_t *p)
         return rc;
     if ((rc = build(p)) < 0)
         return rc;
-    for (size_t i = 0; i < p->profile_count; i++)
-        sb_prober_reselect(&p->profiles[i],
+    for (size_t i = 0; i < p->st.profile_count; i++)
+        sb_publish_profile(&p->st.profiles[i],
                            "probe"); /* endpoints with no monitor are known at once */
     return 0;
 }
@@ -809,15 +855,15 @@ static void prober_free(sb_prober_t *p)
     }
     free(p->hosts);
     free(p->checks);
-    free(p->eps);
-    free(p->profiles);
+    free(p->st.eps);
+    free(p->st.profiles);
     uv_mutex_destroy(&p->lock);
     uv_cond_destroy(&p->cond);
     free(p);
 }
 
 int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *cfg,
-                    const sb_prober_carry_t *carry)
+                    const sb_carry_t *carry)
 {
     sb_prober_t *p = calloc(1, sizeof(*p));
     if (p == NULL)
@@ -895,7 +941,7 @@ void sb_prober_interrupt_wait(sb_prober_t *p)
 
 size_t sb_prober_endpoint_count(const sb_prober_t *p)
 {
-    return p->ep_count;
+    return p->st.ep_count;
 }
 
 size_t sb_prober_check_count(const sb_prober_t *p)

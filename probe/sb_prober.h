@@ -33,7 +33,9 @@
 #ifndef SB_PROBER_H
 #define SB_PROBER_H
 
+#include "sb_carry.h"
 #include "sb_gen.h"
+#include "sb_metrics.h"
 #include "sb_override.h"
 
 #include <jansson.h>
@@ -59,20 +61,17 @@ typedef struct {
     void *overrides_changed_arg;
 } sb_prober_config_t;
 
-/* What a running worker knows that a reload keeps (sb_carry.c). */
-typedef struct sb_prober_carry sb_prober_carry_t;
-
-/* Take a copy of `p`'s endpoint and profile state, on its thread. NULL when
- * out of memory (the reload then starts every endpoint afresh). */
-sb_prober_carry_t *sb_prober_carry_take(sb_prober_t *p);
-void sb_prober_carry_free(sb_prober_carry_t *carry);
+/* Take a copy of what `p` knows that a reload keeps (sb_carry), on its
+ * thread. NULL when out of memory (the reload then starts every endpoint
+ * afresh). Free it with sb_carry_free(). */
+sb_carry_t *sb_prober_carry_take(sb_prober_t *p);
 
 /* Start a worker for `gen`. With `carry` (from the worker of the previous
  * configuration), every endpoint whose probe did not change keeps its
  * health and history and needs no first result; every override carries by
  * profile and endpoint name. Returns 0 or a negative errno. */
 int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *cfg,
-                    const sb_prober_carry_t *carry);
+                    const sb_carry_t *carry);
 
 /* How many endpoints kept their health from `carry`. */
 size_t sb_prober_carried_count(const sb_prober_t *p);
@@ -94,16 +93,13 @@ void sb_prober_interrupt_wait(sb_prober_t *p);
 size_t sb_prober_endpoint_count(const sb_prober_t *p);
 size_t sb_prober_check_count(const sb_prober_t *p);
 
-/* ---- operator overrides and status (sb_override.c) ----------------------
- * Each call runs on the worker's thread and waits for it: the worker owns
- * all state, and its loop never blocks, so the wait is short. Calls from
+/* ---- calls from other threads -------------------------------------------
+ * Each runs on the worker's thread and waits for it: the worker owns all
+ * state, and its loop never blocks, so the wait is short. Calls from
  * several threads (the control loop, a metrics scrape, a reload taking its
  * carry) are run one after the other. */
 
-/* Apply one override; it is logged, and the answer follows at once.
- * Returns 0; -ENOENT for an unknown profile or endpoint, -EINVAL for one
- * that cannot be done (draining the last endpoint of a family), each with
- * words in `why`; -EALREADY when it was already so (not an error to log). */
+/* Apply one override (sb_override_apply). */
 int sb_prober_override(sb_prober_t *p, const sb_override_t *o, char *why, size_t why_len);
 
 /* Every profile and endpoint: state, reason, since when, last latency,
@@ -114,13 +110,11 @@ json_t *sb_prober_status(sb_prober_t *p);
  * {"profile", "endpoint", "action", ...}). The caller owns the array. */
 json_t *sb_prober_overrides(sb_prober_t *p);
 
-struct sb_metrics_buf;
-
 /* Write the probe families into a metrics scrape: endpoint state, state
  * changes, results by reason, probe latency histogram, who answers, and
  * the cap on probes in flight at work (running, waiting, and a histogram
  * of waits for a slot). Any thread (a scrape's). */
-void sb_prober_metrics(sb_prober_t *p, struct sb_metrics_buf *out);
+void sb_prober_metrics(sb_prober_t *p, sb_metrics_buf_t *out);
 
 /* Endpoints by health state, indexed by sb_health_state_t (checking, up,
  * down). */

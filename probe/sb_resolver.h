@@ -17,7 +17,7 @@
 #ifndef SB_RESOLVER_H
 #define SB_RESOLVER_H
 
-#include "sb_profile.h"
+#include "sb_addr.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -61,10 +61,10 @@ static void build(uv_work_t *w)
         res->rc = rc;
         return;
     }
-    sb_prober_carry_t *carry = sb_prober_carry_take(run->serving);
+    sb_carry_t *carry = sb_prober_carry_take(run->serving);
     sb_prober_t *prober = NULL;
     rc = sb_prober_start(&prober, res->gen, &cfg->probe_cfg, carry);
-    sb_prober_carry_free(carry);
+    sb_carry_free(carry);
     if (rc < 0) {
         res->rc = rc;
         res->probing_failed = true;

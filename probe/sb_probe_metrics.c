@@ -1,0 +1,90 @@
+#include "sb_probe_metrics.h"
+
+static void endpoint_metrics(sb_metrics_buf_t *out, const sb_ep_state_t *es, int part)
+{
+    const char *profile = es->ps->profile->owner_text, *name = es->ep->name;
+    const sb_probe_stats_t *st = &es->stats;
+    switch (part) {
+    case 0:
+        sb_metrics_sample(out, "switchboard_endpoint_up", "profile=%s,endpoint=%s",
+                          es->health.state == SB_HEALTH_UP ? 1.0 : 0.0, profile, name);
+        break;
+    case 1:
+        sb_metrics_sample(out, "switchboard_endpoint_state_changes_total", "profile=%s,endpoint=%s",
+                          (double)st->changes, profile, name);
+        break;
+    case 2: /* every reason, 0 until it happens, so that rate() works at once */
+        for (int r = 0; r < SB_REASON_COUNT; r++)
+            sb_metrics_sample(out, "switchboard_probe_results_total",
+                              "profile=%s,endpoint=%s,reason=%s", (double)st->results[r], profile,
+                              name, sb_reason_key((sb_reason_t)r));
+        break;
+    case 3:
+        sb_histogram_write(out, "switchboard_probe_duration_seconds", &st->latency,
+                           &sb_histogram_latency, profile, name);
+        break;
+    }
+}
+
+/* switchboard_profile_answering: every endpoint, in its own address family
+ * (name endpoints answer for any), 1 for the one answering now and 0 for
+ * the rest, so that an endpoint that stops answering shows 0 rather than
+ * vanishing. */
+static void answering_metrics(sb_metrics_buf_t *out, const sb_probe_states_t *st)
+{
+    sb_metrics_family(out, "switchboard_profile_answering", SB_METRICS_GAUGE,
+                      "1 for the endpoint each profile answers with now, per address family; 0 "
+                      "for its other endpoints");
+    for (size_t i = 0; i < st->profile_count; i++) {
+        const sb_profile_t *prof = st->profiles[i].profile;
+        sb_choice_t c = sb_route_current(prof);
+        for (uint16_t k = 0; k < prof->count; k++) {
+            const sb_endpoint_t *ep = &prof->endpoints[k];
+            bool v6 = ep->kind == SB_TARGET_V6;
+            const char *family = v6 ? "ipv6" : ep->kind == SB_TARGET_V4 ? "ipv4" : "any";
+            bool answering = k == (v6 ? c.v6 : c.primary);
+            sb_metrics_sample(out, "switchboard_profile_answering",
+                              "profile=%s,address_family=%s,endpoint=%s", answering ? 1.0 : 0.0,
+                              prof->owner_text, family, ep->name);
+        }
+    }
+}
+
+/* The cap on probes in flight at work: how many run and wait now, and how
+ * long each run waited for its slot. */
+static void queue_metrics(sb_metrics_buf_t *out, const sb_probe_load_t *load)
+{
+    sb_metrics_family(out, "switchboard_probes_in_flight", SB_METRICS_GAUGE,
+                      "Probes running now (at most --probes-in-flight)");
+    sb_metrics_sample(out, "switchboard_probes_in_flight", NULL, (double)load->in_flight);
+    sb_metrics_family(out, "switchboard_probe_queue_waiting", SB_METRICS_GAUGE,
+                      "Probe runs waiting for a free slot now");
+    sb_metrics_sample(out, "switchboard_probe_queue_waiting", NULL, (double)load->waiting);
+    sb_metrics_family(out, "switchboard_probe_queue_wait_seconds", SB_METRICS_HISTOGRAM,
+                      "How long each probe run waited for a free slot (0 for most)");
+    sb_histogram_write(out, "switchboard_probe_queue_wait_seconds", load->waits,
+                       &sb_histogram_queue_wait, NULL, NULL);
+}
+
+void sb_probe_metrics_write(sb_metrics_buf_t *out, const sb_probe_states_t *st,
+                            const sb_probe_load_t *load)
+{
+    static const struct {
+        const char *name;
+        sb_metrics_type_t type;
+        const char *help;
+    } families[] = {
+        {"switchboard_endpoint_up", SB_METRICS_GAUGE, "1 when the endpoint is up by its probes"},
+        {"switchboard_endpoint_state_changes_total", SB_METRICS_COUNTER,
+         "changes of the endpoint's state (up, down)"},
+        {"switchboard_probe_results_total", SB_METRICS_COUNTER, "probe results by reason"},
+        {"switchboard_probe_duration_seconds", SB_METRICS_HISTOGRAM, "probe latency"},
+    };
+    for (int part = 0; part < 4; part++) {
+        sb_metrics_family(out, families[part].name, families[part].type, families[part].help);
+        for (size_t i = 0; i < st->ep_count; i++)
+            endpoint_metrics(out, &st->eps[i], part);
+    }
+    answering_metrics(out, st);
+    queue_metrics(out, load);
+}

@@ -1,0 +1,107 @@
+/*
+ * sb_probe_state — what the probe worker knows about each profile and
+ * endpoint of its generation: health (fall/rise), anti-flap hold-down, the
+ * last result and the history, operator overrides, counters for metrics,
+ * and, per profile, the routing decision published last.
+ *
+ * The worker builds one sb_probe_states_t per generation (sb_probe_build);
+ * probe results (sb_probe_result), overrides (sb_override), publishing
+ * (sb_publish), status (sb_probe_status), metrics (sb_probe_metrics) and a
+ * reload's carry (sb_carry) all work on it.
+ *
+ * Thread: the probe worker's only; other threads reach it through the
+ * worker's calls (sb_prober).
+ */
+#ifndef SB_PROBE_STATE_H
+#define SB_PROBE_STATE_H
+
+#include "sb_flap.h"
+#include "sb_health.h"
+#include "sb_histogram.h"
+#include "sb_history.h"
+#include "sb_profile.h"
+#include "sb_reason.h"
+#include "sb_route.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Counters for metrics: never reset while the endpoint exists (a reload
+ * carries them over). */
+typedef struct {
+    uint64_t changes;                  /* state changes */
+    uint64_t results[SB_REASON_COUNT]; /* probe results by reason */
+    sb_histogram_t latency;
+} sb_probe_stats_t;
+
+typedef struct sb_profile_state sb_profile_state_t;
+
+typedef struct sb_ep_state {
+    sb_endpoint_t *ep;
+    sb_profile_state_t *ps;
+    sb_health_t health;
+    sb_flap_t flap;
+    bool held; /* in hold-down: not answered, whatever its health */
+    sb_result_t last;
+    int64_t since_ms; /* wall clock of the last change of state */
+    sb_history_t history;
+    /* Operator overrides (sb_override). */
+    bool drained;           /* never answered */
+    int8_t forced;          /* 1 up, -1 down, 0 as probed */
+    int64_t force_until_ms; /* wall clock; 0: until undone */
+    char force_by[32];
+    char drain_by[32];
+    bool carried; /* health came from the previous configuration (reload) */
+    sb_probe_stats_t stats;
+} sb_ep_state_t;
+
+struct sb_profile_state {
+    sb_profile_t *profile;
+    sb_ep_state_t *eps;  /* profile->count of them, in priority order */
+    uint64_t word;       /* the route's decision published last */
+    sb_choice_t choice;  /* what it means (for logs, and what a reload carries) */
+    bool decided;        /* every endpoint has had a first result */
+    bool reloaded;       /* carried from the previous configuration */
+    uint16_t switchover; /* answered first (ctl switchover), or SB_PICK_NONE */
+    char switchover_by[32];
+};
+
+/* Every profile and endpoint of one generation. */
+typedef struct sb_probe_states {
+    sb_profile_state_t *profiles;
+    size_t profile_count;
+    sb_ep_state_t *eps; /* every profile's, profile by profile */
+    size_t ep_count;
+} sb_probe_states_t;
+
+/* The probes in flight and waiting for a slot, as status and metrics show
+ * them (the worker's scheduler fills it in). */
+typedef struct {
+    unsigned in_flight;
+    unsigned max_in_flight;
+    size_t waiting;
+    uint64_t oldest_wait_ms;
+    const sb_histogram_t *waits; /* each run's wait for a slot */
+} sb_probe_load_t;
+
+/* Wall clock, Unix milliseconds. */
+int64_t sb_probe_state_wall_ms(void);
+
+/* Count one probe result in the endpoint's counters. */
+void sb_probe_state_count(sb_ep_state_t *es, const sb_result_t *r);
+
+/* A profile by name, with or without the final dot; an endpoint of it by
+ * name. NULL when there is none. */
+sb_profile_state_t *sb_probe_state_find_profile(const sb_probe_states_t *st, const char *name);
+sb_ep_state_t *sb_probe_state_find_endpoint(const sb_profile_state_t *ps, const char *name);
+
+/* Whether `es` is the only endpoint of its address family in the profile
+ * that is not drained: draining it would leave that family's queries
+ * without an answer, so ctl, the state file and a reload all refuse it.
+ * sb_probe_state_last_words() says so in `why`. */
+bool sb_probe_state_last_of_family(const sb_profile_state_t *ps, const sb_ep_state_t *es);
+void sb_probe_state_last_words(const sb_profile_state_t *ps, const sb_ep_state_t *es, char *why,
+                               size_t why_len);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * sb_publish — a profile's routing decision made from its endpoints' state
+ * and published for the DNS side.
+ *
+ * An endpoint is usable when it is up by its probes and not held down, or
+ * forced up; eligible when it is not drained; a switchover names the
+ * endpoint preferred. The profile's routing method (sb_route) decides from
+ * that; a new decision is published with one atomic store and logged once:
+ * the endpoint answering per family (event=answer-change, with its cause),
+ * and the start and end of failing open (event=all-down, all-down-end).
+ *
+ * Until every endpoint has had its first result the default decision
+ * stands, so that the first round does not move answers back and forth;
+ * the first decision is always published.
+ *
+ * Thread: the probe worker's.
+ */
+#ifndef SB_PUBLISH_H
+#define SB_PUBLISH_H
+
+#include "sb_probe_state.h"
+
+/* Decide and, when the decision changed, publish and log; `why` names the
+ * cause in the log ("probe", "override", "hold-down", ...). */
+void sb_publish_profile(sb_profile_state_t *ps, const char *why);
+
+#endif
