@@ -77,10 +77,11 @@ static int cmp_profile(const void *a, const void *b)
     return strcmp(((const carried_profile_t *)a)->name, ((const carried_profile_t *)b)->name);
 }
 
-static bool copy_endpoint(carried_ep_t *c, const sb_ep_state_t *es)
+static bool copy_endpoint(carried_ep_t *c, const sb_ep_state_t *es,
+                          const sb_check_type_t *const *types)
 {
     c->name = joined(es->ps->profile->owner_text, es->ep->name);
-    c->probe_key = es->ep->monitor->proto == SB_MONITOR_NONE ? NULL : sb_probe_key(es->ep);
+    c->probe_key = es->ep->monitor->proto == SB_MONITOR_NONE ? NULL : sb_probe_key(es->ep, types);
     c->health = es->health;
     c->flap = es->flap;
     c->held = es->held;
@@ -108,13 +109,14 @@ static bool copy_profile(carried_profile_t *c, const sb_profile_state_t *ps)
     return c->name != NULL;
 }
 
-sb_carry_t *sb_carry_take(const sb_probe_states_t *st, const sb_histogram_t *queue_wait)
+sb_carry_t *sb_carry_take(const sb_probe_states_t *st, const sb_histogram_t *queue_wait,
+                          const sb_check_type_t *const *types)
 {
     sb_carry_t *c = calloc(1, sizeof(*c));
     bool ok = c != NULL && (c->eps = calloc(st->ep_count + 1, sizeof(*c->eps))) != NULL &&
               (c->profiles = calloc(st->profile_count + 1, sizeof(*c->profiles))) != NULL;
     for (size_t i = 0; ok && i < st->ep_count; i++)
-        ok = copy_endpoint(&c->eps[c->ep_count++], &st->eps[i]);
+        ok = copy_endpoint(&c->eps[c->ep_count++], &st->eps[i], types);
     for (size_t i = 0; ok && i < st->profile_count; i++)
         ok = copy_profile(&c->profiles[c->profile_count++], &st->profiles[i]);
     if (!ok) {

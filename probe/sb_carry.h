@@ -16,14 +16,17 @@
 #ifndef SB_CARRY_H
 #define SB_CARRY_H
 
+#include "sb_check.h"
 #include "sb_histogram.h"
 #include "sb_probe_state.h"
 
 typedef struct sb_carry sb_carry_t;
 
-/* A copy of `st` and the queue-wait histogram; NULL when out of memory
- * (the reload then starts every endpoint afresh). */
-sb_carry_t *sb_carry_take(const sb_probe_states_t *st, const sb_histogram_t *queue_wait);
+/* A copy of `st` and the queue-wait histogram, with each endpoint's probe
+ * key by the worker's probe types; NULL when out of memory (the reload
+ * then starts every endpoint afresh). */
+sb_carry_t *sb_carry_take(const sb_probe_states_t *st, const sb_histogram_t *queue_wait,
+                          const sb_check_type_t *const *types);
 void sb_carry_free(sb_carry_t *carry);
 
 /* Take over what the previous configuration knew about an endpoint:

@@ -1,17 +1,26 @@
 /*
  * sb_check — one health check (an address, a port, a protocol and how to
  * judge the reply) and the contract between the probe worker and the probe
- * types. Internal to probe/.
+ * types: one `const` operations table per type (sb_check_type_t), listed
+ * in sb_check_types. The worker calls through the table and never tests
+ * which protocol it has.
  *
  * Every probe type has the same shape (relayd check_*.c):
+ *   engine:    what the type keeps per worker, on the worker's loop (HTTP's
+ *              curl engine), opened when the worker starts and closed
+ *              after every check is released;
  *   start:     begin I/O for one run towards c->addr; returns 0, or a
  *              negative errno when nothing was started (and then it never
  *              reports);
  *   callbacks: I/O progress on the probe worker's loop;
  *   cleanup:   one helper that releases the run's resources;
  *   report:    exactly one sb_check_report() per started run, unless
- *              cancelled first.
- *   cancel:    stop the run's I/O now; no report follows.
+ *              cancelled first;
+ *   cancel:    stop the run's I/O now; no report follows;
+ *   release:   free the type's per-check state (c->proto), the run
+ *              cancelled first;
+ *   key:       the monitor settings that make two probes of the type the
+ *              same probe (sb_probe_key), so that endpoints share one.
  * Probe types judge one reply; they never count streaks (that is
  * sb_health) and never touch profiles (that is the worker).
  *
@@ -20,15 +29,14 @@
 #ifndef SB_CHECK_H
 #define SB_CHECK_H
 
+#include "sb_addr.h"
 #include "sb_monitor.h"
-#include "sb_profile.h"
 #include "sb_reason.h"
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <uv.h>
-
-struct sb_prober;
 
 typedef enum {
     SB_CHECK_IDLE = 0,
@@ -36,66 +44,42 @@ typedef enum {
     SB_CHECK_PROBING,
 } sb_check_phase_t;
 
-typedef struct sb_check {
-    struct sb_prober *prober;
+typedef struct sb_check sb_check_t;
+
+typedef struct sb_check_type {
+    const char *name; /* for logs */
+    uint32_t protos;  /* bit (1 << sb_monitor_proto_t) for each protocol it probes */
+    /* Per worker; NULL engine_open: the type needs no engine, and is given
+     * the worker's loop as its engine. */
+    int (*engine_open)(void **engine, uv_loop_t *loop);
+    void (*engine_close)(void *engine); /* handles close on the loop's next turns */
+    int (*start)(void *engine, sb_check_t *c);
+    void (*cancel)(void *engine, sb_check_t *c);
+    void (*release)(sb_check_t *c);
+    void (*key)(FILE *f, const sb_monitor_t *m);
+} sb_check_type_t;
+
+struct sb_check {
+    const sb_check_type_t *type;
+    void *engine; /* the type's engine on this worker */
     const sb_monitor_t *monitor;
     const char *host;        /* URL host, Host header and SNI: a name without the final dot, or an
                                 address literal ([v6] in brackets) */
     const char *label;       /* for logs: the target as configured */
     sb_addr_t addr;          /* this run's address */
-    uint64_t run_started;    /* uv_now() when the run began: the schedule */
     uint64_t run_started_ns; /* uv_hrtime() when the run began: the latency */
     sb_check_phase_t phase;
-    uint32_t run_seq; /* increments per run; stale callbacks compare it */
-    void *proto;      /* the probe type's per-check state */
-    void *run;        /* the probe type's per-run state */
+    void *proto; /* the probe type's per-check state */
+    void *run;   /* the probe type's per-run state */
+    /* The worker's, called by sb_check_report() for a run still probing. */
+    void (*on_result)(sb_check_t *c, sb_result_t result);
+};
 
-    /* Owned by the worker. */
-    uv_timer_t schedule;
-    uv_timer_t deadline;
-    const sb_addr_t *static_addrs; /* from an address target or the zone data */
-    size_t static_count;
-    sb_addr_t literal; /* a probe-target written as an address */
-    sb_addr_t cached[16];
-    size_t cached_count;
-    uint64_t cache_expires;    /* uv_now() ms */
-    struct sb_ep_state **subs; /* endpoints fed by this check (shared probes) */
-    size_t sub_count;
-    bool first_done;
-    uint64_t next_due;              /* uv_now() ms of the next run, before jitter */
-    uint32_t phase_ms;              /* this check's offset within its interval */
-    uint64_t queued_at;             /* uv_now() ms when it started waiting for a slot */
-    uint32_t queued_ms;             /* how long this run waited for a slot */
-    struct sb_check *queue_next;    /* in the worker's wait queue */
-    bool expiring;                  /* its deadline passed; judged after the next poll */
-    struct sb_check *expiring_next; /* in the worker's list of those */
-} sb_check_t;
-
-/* Called by a probe type when a run ends. */
+/* Called by a probe type when a run ends; a late report, for a run that
+ * already ended (timed out), is dropped. */
 void sb_check_report(sb_check_t *c, sb_result_t result);
 
 /* Milliseconds since the run began. */
 uint32_t sb_check_elapsed(const sb_check_t *c);
-
-/* ---- HTTP and HTTPS (sb_check_http.c), through libcurl's multi API ---- */
-
-typedef struct sb_http sb_http_t;
-
-int sb_http_new(sb_http_t **out, uv_loop_t *loop);
-/* Free the engine; every check must have been released first. Handles close
- * asynchronously, so run the loop afterwards. */
-void sb_http_close(sb_http_t *http);
-int sb_http_start(sb_http_t *http, sb_check_t *c);
-void sb_http_cancel(sb_http_t *http, sb_check_t *c);
-/* Free the check's per-check state (its curl handle). */
-void sb_http_release(sb_check_t *c);
-
-/* ---- TCP connect, send and receive (sb_check_tcp.c) -------------------- */
-
-int sb_tcp_start(uv_loop_t *loop, sb_check_t *c);
-void sb_tcp_cancel(sb_check_t *c);
-/* Free the check's per-check state (the receive buffer, when the monitor
- * has `receive`); cancel any run first. */
-void sb_tcp_release(sb_check_t *c);
 
 #endif

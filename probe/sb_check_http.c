@@ -2,9 +2,8 @@
  * HTTP and HTTPS probe through libcurl's multi-socket interface, driven by
  * the probe worker's libuv loop: no blocking call, no thread per probe.
  *
- * A run borrows an easy handle from a pool and runs on one of several multi
- * handles (see SHARD_TRANSFERS), whose sockets are watched through one
- * epoll set of the engine's. A run connects to the resolved address
+ * A run borrows an easy handle from the curl engine (sb_curl) and runs on
+ * it. A run connects to the resolved address
  * (CURLOPT_CONNECT_TO) while the URL, Host header and TLS name stay the
  * endpoint's name. Connections are never reused, so every run proves that a
  * new client could connect, and TLS sessions are never resumed, so every
@@ -21,279 +20,18 @@
  * check on the certificate failed ("certificate expired"), from OpenSSL's
  * verify result and curl's error text.
  */
-#include "sb_check.h"
+#include "sb_check_http.h"
 
+#include "sb_curl.h"
 #include "sb_log.h"
+#include "sb_monitor.h"
 
-#include <arpa/inet.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
+#include <strings.h>
 #include <sys/socket.h>
-#include <unistd.h>
-
-/* An idle easy handle, kept for the next run of any check. */
-typedef struct pooled {
-    CURL *easy;
-    struct pooled *next;
-} pooled_t;
-
-/* Transfers are spread over several multi handles, each with at most
- * SHARD_TRANSFERS at once. libcurl (7.88) finds a closed connection's entry
- * in its multi handle's connection cache by walking the whole cache, and
- * every probe closes its connection: with one multi handle and 2,000
- * probes in flight that walk took more CPU than the probes themselves. */
-#define SHARD_TRANSFERS 32
-#define POOL_IDLE_MIN   64
-
-typedef struct shard {
-    struct sb_http *http;
-    CURLM *multi;
-    uv_timer_t timer;
-    unsigned running; /* transfers added and not yet removed */
-} shard_t;
-
-/* A socket curl asked us to watch: which multi handle it belongs to, and
- * what it waits for (0: not watched). Indexed by descriptor. */
-typedef struct {
-    shard_t *shard;
-    int events; /* EPOLLIN | EPOLLOUT */
-} watched_t;
-
-struct sb_http {
-    uv_loop_t *loop;
-    shard_t **shards; /* created as needed, freed at close */
-    size_t shard_count;
-    /* curl's sockets are watched by an epoll set of their own, which the
-     * loop watches as one descriptor: a probe's socket then costs an add,
-     * a change and a delete, where a uv_poll_t per socket cost twice the
-     * system calls (libuv re-registers at every start) and a handle to
-     * allocate and close. */
-    int epfd;
-    uv_poll_t epoll;
-    watched_t *watched;
-    size_t watched_cap;
-    int open_handles; /* every shard's timer, and the epoll watch */
-    bool closing;
-    /* Easy handles are lent to runs, not owned by checks: each holds
-     * several KiB of buffers, so thousands of checks cost only as many
-     * handles as probes run at once. */
-    pooled_t *idle;
-    unsigned idle_count;
-    unsigned lent_count;
-};
-
-static void drain_messages(shard_t *shard);
-
-/* ---- the engine: curl's sockets and timers on the loop ----------------- */
-
-static void maybe_free(sb_http_t *http)
-{
-    if (!http->closing || http->open_handles > 0)
-        return;
-    for (size_t i = 0; i < http->shard_count; i++)
-        free(http->shards[i]);
-    free(http->shards);
-    free(http->watched);
-    if (http->epfd >= 0)
-        close(http->epfd);
-    free(http);
-}
-
-static void on_handle_closed(uv_handle_t *h)
-{
-    sb_http_t *http = h->data;
-    http->open_handles--;
-    maybe_free(http);
-}
-
-static int socket_flags(uint32_t events)
-{
-    int flags = 0;
-    /* An error or hang-up: let curl read and write so that it meets the
-     * socket's real error and the result names it ("connection reset"),
-     * rather than a bare poll error. */
-    if (events & (EPOLLERR | EPOLLHUP))
-        flags = CURL_CSELECT_IN | CURL_CSELECT_OUT;
-    if (events & EPOLLIN)
-        flags |= CURL_CSELECT_IN;
-    if (events & EPOLLOUT)
-        flags |= CURL_CSELECT_OUT;
-    return flags;
-}
-
-static void on_sockets(uv_poll_t *p, int status, int events)
-{
-    (void)status;
-    (void)events;
-    sb_http_t *http = p->data;
-    struct epoll_event ready[64];
-    int n;
-    do {
-        n = epoll_wait(http->epfd, ready, 64, 0);
-        for (int i = 0; i < n; i++) {
-            int fd = ready[i].data.fd;
-            /* An earlier socket's callbacks may have closed this one. */
-            shard_t *shard = (size_t)fd < http->watched_cap ? http->watched[fd].shard : NULL;
-            if (shard == NULL)
-                continue;
-            int running;
-            curl_multi_socket_action(shard->multi, fd, socket_flags(ready[i].events), &running);
-            drain_messages(shard);
-        }
-    } while (n == 64 && !http->closing);
-}
-
-static int watched_grow(sb_http_t *http, int fd)
-{
-    if ((size_t)fd < http->watched_cap)
-        return 0;
-    size_t cap = http->watched_cap > 0 ? http->watched_cap : 256;
-    while (cap <= (size_t)fd)
-        cap *= 2;
-    watched_t *grown = realloc(http->watched, cap * sizeof(*grown));
-    if (grown == NULL)
-        return -ENOMEM;
-    memset(grown + http->watched_cap, 0, (cap - http->watched_cap) * sizeof(*grown));
-    http->watched = grown;
-    http->watched_cap = cap;
-    return 0;
-}
-
-static int watch(shard_t *shard, curl_socket_t fd, int what)
-{
-    sb_http_t *http = shard->http;
-    if (watched_grow(http, fd) < 0)
-        return -ENOMEM;
-    watched_t *w = &http->watched[fd];
-    int events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
-    if (w->shard != NULL && w->events == events)
-        return 0;
-    struct epoll_event ev = {.events = (uint32_t)events, .data.fd = fd};
-    int op = w->shard == NULL ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-    if (epoll_ctl(http->epfd, op, fd, &ev) != 0)
-        return -errno;
-    w->shard = shard;
-    w->events = events;
-    return 0;
-}
-
-static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-    (void)easy;
-    (void)socketp;
-    shard_t *shard = userp;
-    sb_http_t *http = shard->http;
-    if (what == CURL_POLL_REMOVE) {
-        if ((size_t)fd < http->watched_cap && http->watched[fd].shard != NULL) {
-            epoll_ctl(http->epfd, EPOLL_CTL_DEL, fd, NULL);
-            http->watched[fd].shard = NULL;
-        }
-        return 0;
-    }
-    if (watch(shard, fd, what) < 0) {
-        /* Not -1: that would make curl fail every transfer on the multi
-         * handle. This one run times out instead. */
-        sb_log(SB_LOG_ERROR, "probe-local-error",
-               "reason=\"cannot watch a probe socket\" action=\"the probe will time out\"");
-    }
-    return 0;
-}
-
-static void on_timeout(uv_timer_t *t)
-{
-    shard_t *shard = t->data;
-    int running;
-    curl_multi_socket_action(shard->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    drain_messages(shard);
-}
-
-static int on_timer_set(CURLM *multi, long timeout_ms, void *userp)
-{
-    (void)multi;
-    shard_t *shard = userp;
-    if (timeout_ms < 0)
-        uv_timer_stop(&shard->timer);
-    else
-        uv_timer_start(&shard->timer, on_timeout, (uint64_t)timeout_ms, 0);
-    return 0;
-}
-
-static shard_t *shard_new(sb_http_t *http)
-{
-    shard_t **grown = realloc(http->shards, (http->shard_count + 1) * sizeof(*grown));
-    if (grown == NULL)
-        return NULL;
-    http->shards = grown;
-    shard_t *shard = calloc(1, sizeof(*shard));
-    if (shard == NULL || (shard->multi = curl_multi_init()) == NULL) {
-        free(shard);
-        return NULL;
-    }
-    shard->http = http;
-    uv_timer_init(http->loop, &shard->timer);
-    shard->timer.data = shard;
-    http->open_handles++;
-    curl_multi_setopt(shard->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(shard->multi, CURLMOPT_SOCKETDATA, shard);
-    curl_multi_setopt(shard->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
-    curl_multi_setopt(shard->multi, CURLMOPT_TIMERDATA, shard);
-    http->shards[http->shard_count++] = shard;
-    return shard;
-}
-
-/* The first shard with room, or a new one. */
-static shard_t *shard_pick(sb_http_t *http)
-{
-    for (size_t i = 0; i < http->shard_count; i++) {
-        if (http->shards[i]->running < SHARD_TRANSFERS)
-            return http->shards[i];
-    }
-    return shard_new(http);
-}
-
-int sb_http_new(sb_http_t **out, uv_loop_t *loop)
-{
-    sb_http_t *http = calloc(1, sizeof(*http));
-    if (http == NULL)
-        return -ENOMEM;
-    http->loop = loop;
-    http->epfd = epoll_create1(EPOLL_CLOEXEC);
-    int rc = http->epfd < 0 ? -errno : uv_poll_init(loop, &http->epoll, http->epfd);
-    if (rc < 0) {
-        if (http->epfd >= 0)
-            close(http->epfd);
-        free(http);
-        return rc;
-    }
-    http->epoll.data = http;
-    http->open_handles = 1;
-    uv_poll_start(&http->epoll, UV_READABLE, on_sockets);
-    *out = http;
-    return 0;
-}
-
-void sb_http_close(sb_http_t *http)
-{
-    if (http == NULL)
-        return;
-    while (http->idle != NULL) {
-        pooled_t *p = http->idle;
-        http->idle = p->next;
-        curl_easy_cleanup(p->easy);
-        free(p);
-    }
-    http->closing = true;
-    for (size_t i = 0; i < http->shard_count; i++) {
-        curl_multi_cleanup(http->shards[i]->multi);
-        http->shards[i]->timer.data = http;
-        uv_close((uv_handle_t *)&http->shards[i]->timer, on_handle_closed);
-    }
-    uv_close((uv_handle_t *)&http->epoll, on_handle_closed);
-}
 
 /* ---- one check ---------------------------------------------------------- */
 
@@ -312,13 +50,10 @@ typedef struct {
 } body_match_t;
 
 typedef struct {
-    CURL *easy;     /* lent for the current run; NULL between runs */
-    pooled_t *lent; /* its pool entry */
-    shard_t *shard; /* the multi handle running it */
+    sb_curl_transfer_t xfer; /* the current run's; nothing lent between runs */
     const sb_monitor_t *monitor;
     struct curl_slist *headers;
     struct curl_slist *connect_to;
-    bool running;
     bool headers_done; /* the final (non-1xx) headers arrived */
     body_match_t body;
     /* Results point into these: they live as long as the check, longer than
@@ -367,7 +102,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
     if (st->headers_done || !blank_line(data, len))
         return len; /* a header line, or a trailer after the body */
     long status = 0;
-    curl_easy_getinfo(st->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(st->xfer.easy, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 100 && status < 200)
         return len; /* an interim response; the final one follows */
     st->headers_done = true;
@@ -571,46 +306,11 @@ static void configure(sb_check_t *c, http_state_t *st, CURL *e)
         curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 0L);
 }
 
-/* Borrow an idle handle, or make one. */
-static pooled_t *lend(sb_http_t *http)
-{
-    pooled_t *p = http->idle;
-    if (p != NULL) {
-        http->idle = p->next;
-        http->idle_count--;
-        http->lent_count++;
-        curl_easy_reset(p->easy);
-        return p;
-    }
-    p = calloc(1, sizeof(*p));
-    if (p == NULL || (p->easy = curl_easy_init()) == NULL) {
-        free(p);
-        return NULL;
-    }
-    http->lent_count++;
-    return p;
-}
-
-/* Keep enough idle handles for the probes in flight to start again, not
- * every handle a burst (the first round) once needed. */
-static void give_back(sb_http_t *http, pooled_t *p)
-{
-    http->lent_count--;
-    if (http->idle_count >= POOL_IDLE_MIN && http->idle_count >= 2 * http->lent_count) {
-        curl_easy_cleanup(p->easy);
-        free(p);
-        return;
-    }
-    p->next = http->idle;
-    http->idle = p;
-    http->idle_count++;
-}
-
 /* Point the run at this run's address, keeping the URL's name. */
 static int set_address(const sb_check_t *c, http_state_t *st)
 {
-    char addr[INET6_ADDRSTRLEN], entry[2300];
-    inet_ntop(c->addr.family == 4 ? AF_INET : AF_INET6, c->addr.bytes, addr, sizeof(addr));
+    char addr[SB_ADDR_TEXT_MAX], entry[2300];
+    sb_addr_format(&c->addr, addr, sizeof(addr));
     unsigned port = sb_monitor_port(c->monitor);
     if (c->addr.family == 4)
         snprintf(entry, sizeof(entry), "%s:%u:%s:%u", url_host(c), port, addr, port);
@@ -620,26 +320,21 @@ static int set_address(const sb_check_t *c, http_state_t *st)
     st->connect_to = curl_slist_append(NULL, entry);
     if (st->connect_to == NULL)
         return -ENOMEM;
-    curl_easy_setopt(st->easy, CURLOPT_CONNECT_TO, st->connect_to);
+    curl_easy_setopt(st->xfer.easy, CURLOPT_CONNECT_TO, st->connect_to);
     return 0;
 }
 
-int sb_http_start(sb_http_t *http, sb_check_t *c)
+static int http_start(void *engine, sb_check_t *c)
 {
     http_state_t *st = c->proto;
     if (st == NULL && (st = c->proto = state_new(c)) == NULL)
         return -ENOMEM;
-    pooled_t *lent = lend(http);
-    if (lent == NULL)
+    if (sb_curl_lend(engine, &st->xfer) < 0)
         return -ENOMEM;
-    st->lent = lent;
-    st->easy = lent->easy;
-    configure(c, st, st->easy);
+    configure(c, st, st->xfer.easy);
     int rc = set_address(c, st);
     if (rc < 0) {
-        give_back(http, lent);
-        st->easy = NULL;
-        st->lent = NULL;
+        sb_curl_stop(engine, &st->xfer);
         return rc;
     }
     st->headers_done = false;
@@ -647,43 +342,27 @@ int sb_http_start(sb_http_t *http, sb_check_t *c)
     st->body.carry_len = 0;
     st->body.found = st->body.needle != NULL && st->body.len == 0;
     st->error[0] = '\0';
-    shard_t *shard = shard_pick(http);
-    if (shard == NULL || curl_multi_add_handle(shard->multi, st->easy) != CURLM_OK) {
-        give_back(http, lent);
-        st->easy = NULL;
-        st->lent = NULL;
-        return -ENOMEM;
-    }
-    shard->running++;
-    st->shard = shard;
-    st->running = true;
+    if ((rc = sb_curl_start(engine, &st->xfer)) < 0)
+        return rc;
     c->run = st;
     return 0;
 }
 
 /* The one cleanup helper for a run. */
-static void run_release(sb_http_t *http, sb_check_t *c)
+static void run_release(sb_curl_t *curl, sb_check_t *c)
 {
     http_state_t *st = c->proto;
-    if (st != NULL && st->running) {
-        curl_multi_remove_handle(st->shard->multi, st->easy);
-        st->shard->running--;
-        st->running = false;
-    }
-    if (st != NULL && st->lent != NULL) {
-        give_back(http, st->lent);
-        st->lent = NULL;
-        st->easy = NULL;
-    }
+    if (st != NULL)
+        sb_curl_stop(curl, &st->xfer);
     c->run = NULL;
 }
 
-void sb_http_cancel(sb_http_t *http, sb_check_t *c)
+static void http_cancel(void *engine, sb_check_t *c)
 {
-    run_release(http, c);
+    run_release(engine, c);
 }
 
-void sb_http_release(sb_check_t *c)
+static void http_release(sb_check_t *c)
 {
     http_state_t *st = c->proto;
     if (st == NULL)
@@ -697,7 +376,7 @@ void sb_http_release(sb_check_t *c)
 static sb_result_t judge_status(const sb_check_t *c, const http_state_t *st)
 {
     long status = 0;
-    curl_easy_getinfo(st->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(st->xfer.easy, CURLINFO_RESPONSE_CODE, &status);
     sb_result_t r = {.reason = SB_REASON_OK, .number = (uint32_t)status};
     if (status < 100 || status > 999) {
         r.reason = SB_REASON_BAD_RESPONSE;
@@ -711,7 +390,7 @@ static sb_result_t judge_status(const sb_check_t *c, const http_state_t *st)
 static sb_result_t judge_connect(const http_state_t *st)
 {
     long os_errno = 0;
-    curl_easy_getinfo(st->easy, CURLINFO_OS_ERRNO, &os_errno);
+    curl_easy_getinfo(st->xfer.easy, CURLINFO_OS_ERRNO, &os_errno);
     sb_result_t r = {.reason = SB_REASON_CONNECT_FAILED};
     switch (os_errno) {
     case ECONNREFUSED:
@@ -797,7 +476,7 @@ static const char *verify_failure(http_state_t *st)
     if (strncmp(st->error, "SSL certificate problem: ", 25) != 0)
         return tls_words(st, "certificate verification failed");
     long code = 0;
-    curl_easy_getinfo(st->easy, CURLINFO_SSL_VERIFYRESULT, &code);
+    curl_easy_getinfo(st->xfer.easy, CURLINFO_SSL_VERIFYRESULT, &code);
     switch (code) {
     case X509_NOT_YET_VALID:
         return "certificate not yet valid";
@@ -826,7 +505,7 @@ static const char *verify_failure(http_state_t *st)
 static bool tls_alert(const sb_check_t *c, const http_state_t *st)
 {
     long header_bytes = 0;
-    curl_easy_getinfo(st->easy, CURLINFO_HEADER_SIZE, &header_bytes);
+    curl_easy_getinfo(st->xfer.easy, CURLINFO_HEADER_SIZE, &header_bytes);
     return c->monitor->proto == SB_MONITOR_HTTPS && header_bytes == 0 &&
            strstr(st->error, "SSL routines::") != NULL;
 }
@@ -899,7 +578,7 @@ static sb_result_t judge(const sb_check_t *c, http_state_t *st, CURLcode rc)
         if (tls_alert(c, st))
             return judge_tls(st, rc);
         /* After the connection was made: the peer reset or closed it. */
-        curl_easy_getinfo(st->easy, CURLINFO_OS_ERRNO, &os_errno);
+        curl_easy_getinfo(st->xfer.easy, CURLINFO_OS_ERRNO, &os_errno);
         r.reason = os_errno == 0 ? SB_REASON_CLOSED : SB_REASON_RESET;
         break;
     case CURLE_SSL_CONNECT_ERROR:
@@ -918,27 +597,56 @@ static sb_result_t judge(const sb_check_t *c, http_state_t *st, CURLcode rc)
     return r;
 }
 
-static void drain_messages(shard_t *shard)
+/* A transfer ended (sb_curl's `done`): judge it, end the run, report. */
+static void on_done(CURL *easy, CURLcode rc)
 {
-    sb_http_t *http = shard->http;
-    CURLMsg *msg;
-    int left;
-    while ((msg = curl_multi_info_read(shard->multi, &left)) != NULL) {
-        if (msg->msg != CURLMSG_DONE)
-            continue;
-        sb_check_t *c = NULL;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
-        CURLcode rc = msg->data.result;
-        sb_result_t r = judge(c, c->proto, rc);
-        if (rc != CURLE_OK && sb_log_enabled(SB_LOG_DEBUG)) {
-            http_state_t *st = c->proto;
-            long os_errno = 0;
-            curl_easy_getinfo(st->easy, CURLINFO_OS_ERRNO, &os_errno);
-            char q[SB_LOG_QUOTE_MAX];
-            sb_log(SB_LOG_DEBUG, "probe-http", "target=%s curl=%d os_errno=%ld detail=%s", c->label,
-                   (int)rc, os_errno, sb_log_quote(q, sizeof(q), st->error, true));
-        }
-        run_release(http, c);
-        sb_check_report(c, r);
+    sb_check_t *c = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&c);
+    sb_result_t r = judge(c, c->proto, rc);
+    if (rc != CURLE_OK && sb_log_enabled(SB_LOG_DEBUG)) {
+        http_state_t *st = c->proto;
+        long os_errno = 0;
+        curl_easy_getinfo(st->xfer.easy, CURLINFO_OS_ERRNO, &os_errno);
+        char q[SB_LOG_QUOTE_MAX];
+        sb_log(SB_LOG_DEBUG, "probe-http", "target=%s curl=%d os_errno=%ld detail=%s", c->label,
+               (int)rc, os_errno, sb_log_quote(q, sizeof(q), st->error, true));
     }
+    run_release(c->engine, c);
+    sb_check_report(c, r);
 }
+
+/* ---- the probe type -------------------------------------------------------- */
+
+static int engine_open(void **engine, uv_loop_t *loop)
+{
+    return sb_curl_new((sb_curl_t **)engine, loop, on_done);
+}
+
+static void engine_close(void *engine)
+{
+    sb_curl_close(engine);
+}
+
+/* What makes two HTTP(S) probes the same, beyond the target and timing. */
+static void http_key(FILE *f, const sb_monitor_t *m)
+{
+    fprintf(f, "\x1f%s\x1f%s\x1f%d\x1f%s\x1f%u\x1f", m->path, m->host ? m->host : "", m->method,
+            m->body ? m->body : "", m->body_kib);
+    for (unsigned i = 0; i < m->expect_count; i++)
+        fprintf(f, "%u-%u,", m->expect[i].lo, m->expect[i].hi);
+    for (unsigned i = 0; i < m->header_count; i++)
+        fprintf(f, "\x1f%s", m->headers[i]);
+    fprintf(f, "\x1f%d\x1f%s\x1f%s\x1f%s", m->tls_verify, m->ca_file ? m->ca_file : "",
+            m->client_cert ? m->client_cert : "", m->client_key ? m->client_key : "");
+}
+
+const sb_check_type_t sb_check_http_type = {
+    .name = "http",
+    .protos = 1u << SB_MONITOR_HTTP | 1u << SB_MONITOR_HTTPS,
+    .engine_open = engine_open,
+    .engine_close = engine_close,
+    .start = http_start,
+    .cancel = http_cancel,
+    .release = http_release,
+    .key = http_key,
+};

@@ -12,10 +12,10 @@
  *                    RECEIVE_CAP bytes came without it.
  *
  * Per check (c->proto, only with `receive`): the receive buffer, allocated
- * by the first run and freed by sb_tcp_release(). Per run (c->run): the
+ * by the first run and freed by tcp_release(). Per run (c->run): the
  * socket and its requests, freed in the socket's close callback.
  */
-#include "sb_check.h"
+#include "sb_check_tcp.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -196,23 +196,6 @@ static void on_connect(uv_connect_t *req, int status)
         run_finish(run, judge(status));
 }
 
-static void to_sockaddr(const sb_check_t *c, struct sockaddr_storage *ss)
-{
-    memset(ss, 0, sizeof(*ss));
-    uint16_t port = sb_monitor_port(c->monitor);
-    if (c->addr.family == 4) {
-        struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(port);
-        memcpy(&v4->sin_addr, c->addr.bytes, 4);
-    } else {
-        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(port);
-        memcpy(&v6->sin6_addr, c->addr.bytes, 16);
-    }
-}
-
 /* The per-check receive buffer, made by the first run that needs it. */
 static int state_ready(sb_check_t *c)
 {
@@ -225,8 +208,9 @@ static int state_ready(sb_check_t *c)
     return 0;
 }
 
-int sb_tcp_start(uv_loop_t *loop, sb_check_t *c)
+static int tcp_start(void *engine, sb_check_t *c)
 {
+    uv_loop_t *loop = engine;
     if (state_ready(c) < 0)
         return -ENOMEM;
     tcp_run_t *run = calloc(1, sizeof(*run));
@@ -241,7 +225,7 @@ int sb_tcp_start(uv_loop_t *loop, sb_check_t *c)
     run->connect.data = run;
     run->write.data = run;
     struct sockaddr_storage ss;
-    to_sockaddr(c, &ss);
+    sb_addr_sockaddr(&c->addr, sb_monitor_port(c->monitor), &ss);
     rc = uv_tcp_connect(&run->connect, &run->tcp, (const struct sockaddr *)&ss, on_connect);
     if (rc < 0) {
         run_release(run);
@@ -252,14 +236,31 @@ int sb_tcp_start(uv_loop_t *loop, sb_check_t *c)
     return 0;
 }
 
-void sb_tcp_cancel(sb_check_t *c)
+static void tcp_cancel(void *engine, sb_check_t *c)
 {
+    (void)engine;
     if (c->run != NULL)
         run_release(c->run);
 }
 
-void sb_tcp_release(sb_check_t *c)
+static void tcp_release(sb_check_t *c)
 {
     free(c->proto);
     c->proto = NULL;
 }
+
+/* What makes two TCP probes the same, beyond the target and timing. */
+static void tcp_key(FILE *f, const sb_monitor_t *m)
+{
+    fprintf(f, "\x1f%s\x1f%s", m->send ? m->send : "", m->receive ? m->receive : "");
+}
+
+const sb_check_type_t sb_check_tcp_type = {
+    .name = "tcp",
+    .protos = 1u << SB_MONITOR_TCP,
+    .engine_open = NULL, /* the worker's loop is all it needs */
+    .start = tcp_start,
+    .cancel = tcp_cancel,
+    .release = tcp_release,
+    .key = tcp_key,
+};

@@ -1,5 +1,6 @@
 #include "sb_probe_key.h"
 
+#include "sb_check_types.h"
 #include "sb_monitor.h"
 
 #include <stdio.h>
@@ -15,7 +16,7 @@ const char *sb_probe_key_target(const sb_endpoint_t *ep)
 /* Everything that makes two endpoints' probes the same probe: what is
  * connected to, what is sent, how it is judged, and when. fall and rise are
  * not in it: each endpoint keeps its own health from the shared results. */
-char *sb_probe_key(const sb_endpoint_t *ep)
+char *sb_probe_key(const sb_endpoint_t *ep, const sb_check_type_t *const *types)
 {
     const sb_monitor_t *m = ep->monitor;
     char *key = NULL;
@@ -32,18 +33,9 @@ char *sb_probe_key(const sb_endpoint_t *ep)
             fprintf(f, "%02x", addrs[i].bytes[b]);
         fputc(',', f);
     }
-    if (m->proto == SB_MONITOR_HTTP || m->proto == SB_MONITOR_HTTPS) {
-        fprintf(f, "\x1f%s\x1f%s\x1f%d\x1f%s\x1f%u\x1f", m->path, m->host ? m->host : "", m->method,
-                m->body ? m->body : "", m->body_kib);
-        for (unsigned i = 0; i < m->expect_count; i++)
-            fprintf(f, "%u-%u,", m->expect[i].lo, m->expect[i].hi);
-        for (unsigned i = 0; i < m->header_count; i++)
-            fprintf(f, "\x1f%s", m->headers[i]);
-        fprintf(f, "\x1f%d\x1f%s\x1f%s\x1f%s", m->tls_verify, m->ca_file ? m->ca_file : "",
-                m->client_cert ? m->client_cert : "", m->client_key ? m->client_key : "");
-    } else {
-        fprintf(f, "\x1f%s\x1f%s", m->send ? m->send : "", m->receive ? m->receive : "");
-    }
+    const sb_check_type_t *type = sb_check_types_find(types, m->proto);
+    if (type != NULL)
+        type->key(f, m);
     if (fclose(f) != 0) {
         free(key);
         return NULL;

@@ -9,10 +9,13 @@
 #ifndef SB_PROBE_KEY_H
 #define SB_PROBE_KEY_H
 
+#include "sb_check.h"
 #include "sb_profile.h"
 
-/* The endpoint's probe key; the caller frees it. NULL when out of memory. */
-char *sb_probe_key(const sb_endpoint_t *ep);
+/* The endpoint's probe key, with the type-specific part from the type in
+ * `types` (NULL-terminated) that probes its protocol; the caller frees it.
+ * NULL when out of memory. */
+char *sb_probe_key(const sb_endpoint_t *ep, const sb_check_type_t *const *types);
 
 /* What a probe connects to and names (URL host, Host header, SNI): the
  * probe-target when there is one, else the served target. */

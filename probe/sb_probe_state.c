@@ -1,9 +1,55 @@
 #include "sb_probe_state.h"
 
+#include "sb_monitor.h"
+
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+
+static void init_endpoint(sb_ep_state_t *es, sb_endpoint_t *ep, sb_profile_state_t *ps)
+{
+    const sb_monitor_t *m = ep->monitor;
+    es->ep = ep;
+    es->ps = ps;
+    es->since_ms = sb_probe_state_wall_ms();
+    sb_health_init(&es->health, m->fall, m->rise);
+    sb_flap_init(&es->flap, m->flap_limit, m->flap_window_ms, m->hold_down_ms);
+    if (m->proto == SB_MONITOR_NONE)
+        sb_health_force(&es->health, SB_HEALTH_UP);
+}
+
+int sb_probe_state_init(sb_probe_states_t *st, sb_gen_t *gen)
+{
+    size_t n_profiles = sb_gen_profile_count(gen);
+    memset(st, 0, sizeof(*st));
+    st->profiles = calloc(n_profiles + 1, sizeof(*st->profiles));
+    st->eps = calloc(sb_gen_endpoint_count(gen) + 1, sizeof(*st->eps));
+    if (st->profiles == NULL || st->eps == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < n_profiles; i++) {
+        sb_profile_state_t *ps = &st->profiles[st->profile_count++];
+        ps->profile = sb_gen_profile(gen, i);
+        ps->eps = &st->eps[st->ep_count];
+        ps->word = sb_route_published(ps->profile);
+        ps->choice = sb_route_current(ps->profile);
+        ps->switchover = SB_PICK_NONE;
+        for (uint16_t k = 0; k < ps->profile->count; k++)
+            init_endpoint(&st->eps[st->ep_count++], &ps->profile->endpoints[k], ps);
+    }
+    return 0;
+}
+
+void sb_probe_state_free(sb_probe_states_t *st)
+{
+    free(st->profiles);
+    free(st->eps);
+    st->profiles = NULL;
+    st->eps = NULL;
+    st->profile_count = st->ep_count = 0;
+}
 
 int64_t sb_probe_state_wall_ms(void)
 {

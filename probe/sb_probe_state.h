@@ -16,6 +16,7 @@
 #define SB_PROBE_STATE_H
 
 #include "sb_flap.h"
+#include "sb_gen.h"
 #include "sb_health.h"
 #include "sb_histogram.h"
 #include "sb_history.h"
@@ -84,6 +85,14 @@ typedef struct {
     uint64_t oldest_wait_ms;
     const sb_histogram_t *waits; /* each run's wait for a slot */
 } sb_probe_load_t;
+
+/* Every profile and endpoint of `gen`, fresh: endpoints checking (those
+ * with no monitor up), no override, each profile's decision the one
+ * published now. Returns 0 or -ENOMEM (free `st` either way). */
+int sb_probe_state_init(sb_probe_states_t *st, sb_gen_t *gen);
+
+/* Free the arrays of `st` (not the generation they point into). */
+void sb_probe_state_free(sb_probe_states_t *st);
 
 /* Wall clock, Unix milliseconds. */
 int64_t sb_probe_state_wall_ms(void);

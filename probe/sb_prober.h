@@ -34,6 +34,7 @@
 #define SB_PROBER_H
 
 #include "sb_carry.h"
+#include "sb_check.h"
 #include "sb_gen.h"
 #include "sb_metrics.h"
 #include "sb_override.h"
@@ -59,6 +60,9 @@ typedef struct {
      * uv_async_send does). NULL: nobody is told. */
     void (*overrides_changed)(void *arg);
     void *overrides_changed_arg;
+    /* The probe types, NULL-terminated (tests register their own); NULL:
+     * sb_check_types_builtin. Borrowed: must outlive the worker. */
+    const sb_check_type_t *const *check_types;
 } sb_prober_config_t;
 
 /* Take a copy of what `p` knows that a reload keeps (sb_carry), on its

@@ -1,0 +1,14 @@
+#include "sb_check.h"
+
+void sb_check_report(sb_check_t *c, sb_result_t r)
+{
+    if (c->phase != SB_CHECK_PROBING)
+        return; /* a late report for a run that already ended */
+    c->on_result(c, r);
+}
+
+uint32_t sb_check_elapsed(const sb_check_t *c)
+{
+    /* The loop's cached time can lag a busy iteration; latency wants now. */
+    return (uint32_t)((uv_hrtime() - c->run_started_ns) / 1000000);
+}

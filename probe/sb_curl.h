@@ -1,0 +1,54 @@
+/*
+ * sb_curl — libcurl's multi-socket interface on a libuv loop, for any probe
+ * type that speaks through curl: no blocking call, no thread per transfer.
+ *
+ * Transfers run on several multi handles (shards) of at most a few dozen
+ * transfers each, whose sockets are watched through one epoll set of the
+ * engine's, and borrow their easy handles from a pool kept as small as the
+ * transfers in flight allow. When a transfer ends, the engine calls its
+ * `done` function with the easy handle (its CURLOPT_PRIVATE says whose it
+ * is) and curl's result; the owner then stops it (sb_curl_stop).
+ *
+ * Lifecycle: sb_curl_new() on the loop's thread; per transfer
+ * sb_curl_lend() (an easy handle, reset, for the owner to set up),
+ * sb_curl_start(), then sb_curl_stop() once done or to cancel;
+ * sb_curl_close() once every transfer is stopped (handles close
+ * asynchronously: run the loop afterwards).
+ *
+ * Thread: the loop's thread only.
+ */
+#ifndef SB_CURL_H
+#define SB_CURL_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <uv.h>
+
+typedef struct sb_curl sb_curl_t;
+
+/* A transfer's share of the engine; zeroed when it has none. */
+typedef struct {
+    CURL *easy;   /* lent; NULL between transfers */
+    void *lent;   /* its pool entry */
+    void *shard;  /* the multi handle running it */
+    bool running; /* added to the multi handle */
+} sb_curl_transfer_t;
+
+/* Called when a transfer ends (within sb_curl's socket or timer callbacks). */
+typedef void (*sb_curl_done_fn)(CURL *easy, CURLcode result);
+
+int sb_curl_new(sb_curl_t **out, uv_loop_t *loop, sb_curl_done_fn done);
+void sb_curl_close(sb_curl_t *curl);
+
+/* Borrow an easy handle, reset, into `t`. Returns 0 or -ENOMEM. */
+int sb_curl_lend(sb_curl_t *curl, sb_curl_transfer_t *t);
+
+/* Run the transfer set up on t->easy. Returns 0, or -ENOMEM after giving
+ * the handle back. */
+int sb_curl_start(sb_curl_t *curl, sb_curl_transfer_t *t);
+
+/* Stop the transfer if it runs, and give its handle back. No `done` call
+ * follows. Safe on a transfer with nothing lent. */
+void sb_curl_stop(sb_curl_t *curl, sb_curl_transfer_t *t);
+
+#endif
