@@ -32,7 +32,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include <urcu/urcu-memb.h>
 #include <uv.h>
 
 /* Extra time allowed for the first round beyond the largest probe timeout:
@@ -394,53 +393,32 @@ static void log_failure(const char *event, int rc)
     sb_log(SB_LOG_ERROR, event, "reason=%s", sb_log_quote(q, sizeof(q), sb_strerror(rc), true));
 }
 
-/* A reload that did not build: every error logged, the first ones for
- * the ctl callers; the previous configuration goes on serving. */
-static int reload_failed(server_t *s, const sb_reload_result_t *res, char *err, size_t errlen)
+/* A reload that did not build, or could not be swapped in: every error
+ * logged, the first ones for the ctl callers; the previous configuration
+ * goes on serving. */
+static void reload_failed(server_t *s, const sb_reload_result_t *res, char *err, size_t errlen)
 {
+    char q[SB_LOG_QUOTE_MAX];
     if (s->metrics != NULL)
         sb_metrics_http_count_reload(s->metrics, false);
-    if (res->probing_failed) {
+    if (res->probing_failed)
         snprintf(err, errlen, "cannot start probing the new configuration: %s",
                  sb_strerror(res->rc));
-        char q[SB_LOG_QUOTE_MAX];
+    if (res->probing_failed || res->swap_failed) {
         sb_log(SB_LOG_ERROR, "reload-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
-        return res->rc;
+        return;
     }
     report_errors(res->diag, res->rc, err, errlen);
     sb_log(SB_LOG_ERROR, "reload-failed",
            "errors=%zu generation=%u action=\"still serving the previous configuration\"",
            sb_diag_count(res->diag), s->generation);
-    return res->rc;
 }
 
-/* Serve what a reload built (sb_reload ran the load, the carry and the new
- * worker's first round on a pool thread). DNS workers move to the new
- * generation with one atomic store; the old one is freed once no worker can
- * still be reading it (RCU), after its probe worker has stopped. */
-static int install(server_t *s, sb_reload_result_t *res, char *err, size_t errlen)
+/* The reloader has swapped the new generation and its probe worker in
+ * (sb_reload); the rest of the server follows. */
+static void reload_done(server_t *s, const sb_reload_result_t *res)
 {
-    sb_gen_t *old_gen = s->gen;
-    sb_prober_t *old_prober = s->prober;
-    int rc = sb_net_counters_track(s->net, res->gen);
-    if (rc < 0) { /* the reloader frees what it built */
-        char q[SB_LOG_QUOTE_MAX];
-        snprintf(err, errlen, "cannot count the new configuration's answers: %s", sb_strerror(rc));
-        sb_log(SB_LOG_ERROR, "reload-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
-        if (s->metrics != NULL)
-            sb_metrics_http_count_reload(s->metrics, false);
-        return rc;
-    }
-    atomic_store_explicit(&current_gen, res->gen, memory_order_release);
-    urcu_memb_synchronize_rcu();
-    sb_net_counters_retire(s->net);
-    uv_mutex_lock(&s->prober_lock);
-    s->prober = res->prober;
-    uv_mutex_unlock(&s->prober_lock);
-    sb_control_set_prober(s->ctl, res->prober);
-    sb_prober_stop(old_prober);
-    sb_gen_free(old_gen);
-    s->gen = res->gen;
+    sb_control_set_prober(s->ctl, s->prober);
     s->generation++;
     if (s->metrics != NULL) {
         sb_metrics_http_set_generation(s->metrics, s->generation);
@@ -454,14 +432,16 @@ static int install(server_t *s, sb_reload_result_t *res, char *err, size_t errle
            endpoint_total(s->gen), sb_prober_carried_count(s->prober),
            res->first_round_complete ? "complete" : "incomplete",
            (unsigned long long)((uv_hrtime() - res->started_ns) / 1000000));
-    return 0;
 }
 
-static int finish_reload(void *arg, sb_reload_result_t *res, char *err, size_t errlen)
+static void finish_reload(void *arg, const sb_reload_result_t *res, char *err, size_t errlen)
 {
     server_t *s = arg;
     log_warnings(res->diag);
-    return res->rc < 0 ? reload_failed(s, res, err, errlen) : install(s, res, err, errlen);
+    if (res->rc < 0)
+        reload_failed(s, res, err, errlen);
+    else
+        reload_done(s, res);
 }
 
 static int start_reloader(server_t *s, control_t *control)
@@ -470,7 +450,11 @@ static int start_reloader(server_t *s, control_t *control)
         .zones_dir = s->o->zones_dir,
         .probe_cfg = s->probe_cfg,
         .first_round_slack_ms = FIRST_ROUND_SLACK_MS,
-        .serving = s->prober,
+        .serving = {.current = &current_gen,
+                    .net = s->net,
+                    .gen = &s->gen,
+                    .prober = &s->prober,
+                    .prober_lock = &s->prober_lock},
         .finish = finish_reload,
         .arg = s,
     };

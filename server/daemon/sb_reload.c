@@ -1,11 +1,14 @@
 #include "sb_reload.h"
 
+#include "sb_error.h"
 #include "sb_log.h"
+#include "sb_net_counters.h"
 #include "sb_zonedir.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <urcu/urcu-memb.h>
 
 #define ABANDONED "the server is stopping; the reload was abandoned"
 
@@ -127,7 +130,7 @@ static int start_run(sb_reload_t *r)
         return -ENOMEM;
     }
     run->r = r;
-    run->serving = r->cfg.serving;
+    run->serving = *r->cfg.serving.prober;
     run->res.started_ns = uv_hrtime();
     run->work.data = run;
     int rc = (run->diag = sb_diag_new()) == NULL ? -ENOMEM : 0;
@@ -169,6 +172,27 @@ static void abandon(sb_reload_t *r, run_t *run, waiter_t *told)
     tell(told, -ECANCELED, ABANDONED);
 }
 
+/* Serve what the run built. Returns 0, or a negative code with words in
+ * `err`, nothing changed. The old generation and worker are the caller's
+ * to free (after `finish`). */
+static int swap_in(sb_reload_t *r, sb_reload_result_t *res, char *err, size_t errlen)
+{
+    const sb_reload_serving_t *sv = &r->cfg.serving;
+    int rc = sb_net_counters_track(sv->net, res->gen);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot count the new configuration's answers: %s", sb_strerror(rc));
+        return rc;
+    }
+    atomic_store_explicit(sv->current, res->gen, memory_order_release);
+    urcu_memb_synchronize_rcu(); /* no DNS worker reads the old generation now */
+    sb_net_counters_retire(sv->net);
+    uv_mutex_lock(sv->prober_lock);
+    *sv->prober = res->prober;
+    uv_mutex_unlock(sv->prober_lock);
+    *sv->gen = res->gen;
+    return 0;
+}
+
 static void on_built(uv_work_t *w, int status)
 {
     (void)status; /* never cancelled with uv_cancel(): the run always ran */
@@ -182,12 +206,20 @@ static void on_built(uv_work_t *w, int status)
         return;
     }
     char err[1024] = "";
-    run->res.diag = run->diag;
-    int rc = r->cfg.finish(r->cfg.arg, &run->res, err, sizeof(err));
-    bool installed = run->res.rc == 0 && rc == 0;
-    if (installed)
-        r->cfg.serving = run->res.prober;
-    run_free(run, installed);
+    sb_reload_result_t *res = &run->res;
+    res->diag = run->diag;
+    sb_gen_t *old_gen = *r->cfg.serving.gen;
+    sb_prober_t *old_prober = *r->cfg.serving.prober;
+    if (res->rc == 0 && (res->rc = swap_in(r, res, err, sizeof(err))) < 0)
+        res->swap_failed = true;
+    r->cfg.finish(r->cfg.arg, res, err, sizeof(err));
+    bool swapped = res->rc == 0;
+    if (swapped) { /* nothing reads them now: the server moved to the new ones */
+        sb_prober_stop(old_prober);
+        sb_gen_free(old_gen);
+    }
+    int rc = res->rc;
+    run_free(run, swapped);
     tell(told, rc, rc == 0 ? "reloaded" : err);
     start_queued(r);
 }

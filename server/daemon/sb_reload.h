@@ -5,9 +5,17 @@
  * (sb_prober_carry_take: health, history, overrides), starts a worker for
  * the new generation and waits for its first round (bounded, as at
  * start-up). All of that happens on a thread of libuv's pool, so the
- * control loop goes on answering `ctl status` and signals meanwhile. Back
- * on the control loop, the server's `finish` swaps the new generation in,
- * or reports why it could not be built.
+ * control loop goes on answering `ctl status` and signals meanwhile.
+ *
+ * Back on the control loop, a run that built is swapped in: the new
+ * generation's answers are counted from then on (sb_net_counters), the DNS
+ * workers move to it with one atomic store, and once no worker can still
+ * be reading the old one (urcu_memb_synchronize_rcu) the old counters are
+ * retired; the server's generation and probe worker are replaced, the
+ * server is told (`finish`), and only then is the old worker stopped and
+ * the old generation freed. A run that failed, to build or to be swapped
+ * in, changes nothing: the server is told why (`finish`), and goes on
+ * serving the previous configuration.
  *
  * One run at a time. Requests made while a run is in progress are
  * coalesced into one more run, started as soon as the current one ends (it
@@ -23,9 +31,9 @@
  * being served, and everyone waiting is told -ECANCELED.
  *
  * Ownership: the reloader owns a run's new generation and worker until it
- * hands them to `finish`, which takes them (on success) and serves them.
- * The serving worker passed in the configuration (and then each one
- * installed) must stay running until the reloader is closed.
+ * swaps them into the server's (`serving`), and frees the ones they
+ * replace. The worker serving (*serving.prober) must stay running until
+ * the reloader is closed; the server stops the last one.
  * Thread: the control loop's thread only; `finish` and the waiters'
  * callbacks run there too, and must not call back into the reloader.
  */
@@ -34,8 +42,10 @@
 
 #include "sb_diag.h"
 #include "sb_gen.h"
+#include "sb_net.h"
 #include "sb_prober.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,20 +53,31 @@
 
 /* What a run produced, for `finish`. */
 typedef struct {
-    int rc;              /* 0: built; else why not */
+    int rc;              /* 0: built and swapped in; else why not */
     bool probing_failed; /* rc < 0 because the new worker did not start */
+    bool swap_failed;    /* rc < 0 because it could not be swapped in (`err` says why) */
     sb_diag_t *diag;     /* the configuration's errors and warnings */
-    sb_gen_t *gen;       /* rc 0: the new generation; `finish` takes it */
-    sb_prober_t *prober; /* rc 0: its worker, first round over; `finish` takes it */
+    sb_gen_t *gen;       /* the new generation (serving now when rc is 0) */
+    sb_prober_t *prober; /* its worker, first round over */
     bool first_round_complete;
     uint64_t started_ns; /* uv_hrtime() when the run began */
 } sb_reload_result_t;
 
-/* On the control loop once a run has ended: serve the new configuration
- * (rc 0) or report why there is none. Returns 0, or a negative code with
- * words for the requesters in `err`; a run that built but could not be
- * served is then freed by the reloader. */
-typedef int (*sb_reload_finish_fn)(void *arg, sb_reload_result_t *res, char *err, size_t errlen);
+/* On the control loop once a run has ended, swapped in (rc 0) or not:
+ * tell the rest of the server, and log. For a failure, `err` may already
+ * say why (swap_failed); otherwise `finish` writes the words the
+ * requesters are told into it. */
+typedef void (*sb_reload_finish_fn)(void *arg, const sb_reload_result_t *res, char *err,
+                                    size_t errlen);
+
+/* What a successful run replaces: the server's own. */
+typedef struct {
+    const sb_gen_t *_Atomic *current; /* the generation the DNS workers read */
+    sb_net_t *net;                    /* counts answers per endpoint of the generation served */
+    sb_gen_t **gen;                   /* the generation served */
+    sb_prober_t **prober;             /* its probe worker */
+    uv_mutex_t *prober_lock;          /* held while *prober changes (a scrape reads it) */
+} sb_reload_serving_t;
 
 /* A waiter's callback: rc 0 and "reloaded" after a successful run, a
  * negative code and the reason after a failed one; -ECANCELED when the
@@ -67,7 +88,7 @@ typedef struct {
     const char *zones_dir;
     sb_prober_config_t probe_cfg;
     uint32_t first_round_slack_ms; /* beyond the largest probe timeout */
-    sb_prober_t *serving;          /* the worker serving now */
+    sb_reload_serving_t serving;
     sb_reload_finish_fn finish;
     void *arg;
 } sb_reload_config_t;
