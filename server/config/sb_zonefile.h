@@ -18,7 +18,8 @@
  *
  * Every problem is recorded in the diagnostics as `file:line:col: message`
  * and parsing continues, so that one run reports all of them. A profile
- * ttl= over SB_PROFILE_TTL_WARN is a warning, not an error.
+ * ttl= over SB_PROFILE_TTL_WARN (sb_zonefile_profile.h) is a warning, not
+ * an error.
  *
  * Ownership: the zone, its profiles and every string they hold live in
  * `arena`; file names used in positions are copied there too.
@@ -32,12 +33,6 @@
 #include "sb_zone.h"
 
 #include <stdint.h>
-
-/* Default TTL of a profile's answers when it sets no ttl=N. */
-#define SB_PROFILE_DEFAULT_TTL 30
-/* A longer ttl=N is a warning: failover would take that long to reach
- * clients whose resolvers cached the answer. */
-#define SB_PROFILE_TTL_WARN 300
 
 /* Parse `path` as the zone `apex` (wire name). Returns 0, SB_ECONFIG when
  * errors were recorded, or -ENOMEM. With SB_ECONFIG *out still holds the

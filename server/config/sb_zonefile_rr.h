@@ -1,0 +1,19 @@
+/*
+ * sb_zonefile_rr — one resource record of a zone file: its type known, its
+ * fields checked (a clear error for a field ldns would misread), parsed by
+ * ldns (every type, RFC 3597 for unknown ones) and added to the zone in
+ * wire form, with the positions of its compressible names.
+ *
+ * Internal to config/. Thread: one parse, one thread.
+ */
+#ifndef SB_ZONEFILE_RR_H
+#define SB_ZONEFILE_RR_H
+
+#include "sb_lexer.h"
+#include "sb_zparse.h"
+
+/* The record on the entry `e`, whose head is `h`. Errors go to the parse's
+ * diagnostics; running out of memory sets zp->oom. */
+void sb_zonefile_rr_parse(sb_zparse_t *zp, const sb_entry_t *e, const sb_zparse_head_t *h);
+
+#endif
