@@ -2,6 +2,7 @@
 
 #include "sb_request.h"
 #include "sb_error.h"
+#include "sb_kvfile.h"
 #include "sb_state.h"
 #include "sb_prober.h"
 #include "sb_secret.h"
@@ -50,25 +51,6 @@ typedef struct {
                    }),                                                                             \
                lo, hi}
 
-static int set_config(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_zones(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_listen(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_tcp_idle(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_rrl_exempt(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_log_level(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_log_target(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_nsid(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_probe_resolver(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_control_socket(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_control_mode(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_state_file(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_version_string(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_identity(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_cookie_secret(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_cookie_secret_file(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_user(sb_options_t *o, const char *value, const char *base, char *why);
-static int set_group(sb_options_t *o, const char *value, const char *base, char *why);
-
 /* Unlike --listen, the port is required: there is no standard one. A port
  * alone means loopback, the safe place for an unauthenticated endpoint. */
 static int set_metrics_listen(sb_options_t *o, const char *value, const char *base, char *why)
@@ -89,116 +71,6 @@ static int set_metrics_listen(sb_options_t *o, const char *value, const char *ba
     o->metrics_set = true;
     return 0;
 }
-
-static const option_def_t defs[] = {
-    {"config", 'c', "FILE", "read options from FILE, one 'name value' per line", set_config, false},
-    {"zones", 'z', "DIR",
-     "directory of zone files, NAME.zone each (default " SB_DEFAULT_ZONES_DIR ")", set_zones,
-     false},
-    {"listen", 'l', "ADDR[:PORT]",
-     "address to answer on, repeatable; port 0 picks a free port (default 0.0.0.0:53 and "
-     "[::]:53)",
-     set_listen, true},
-    {.name = "threads",
-     .short_name = 't',
-     .arg = "N",
-     .help = "DNS worker threads, 1-64 (default: one per CPU)",
-     NUMBER(threads, 1, 64)},
-    {.name = "udp-max",
-     .arg = "BYTES",
-     .help = "largest UDP response sent with EDNS, 512-4096 (default 1232)",
-     NUMBER(udp_max, 512, 4096)},
-    {"tcp-idle-timeout", 0, "DURATION", "close a TCP connection idle this long (default 10s)",
-     set_tcp_idle, false},
-    {.name = "tcp-clients",
-     .arg = "N",
-     .help = "most TCP connections at once, 1-100000; past it the idlest is closed for a new one "
-             "(default 1000)",
-     NUMBER(tcp_clients, 1, 100000)},
-    {.name = "tcp-per-client",
-     .arg = "N",
-     .help = "most TCP connections from one client (an IPv4 address, an IPv6 /64), 1-100000 "
-             "(default 100)",
-     NUMBER(tcp_per_client, 1, 100000)},
-    {.name = "rrl-responses",
-     .arg = "N",
-     .help = "UDP responses a second to one client prefix with the same answer (or NODATA, "
-             "referral, wildcard, DNAME), 0-65534; 0: no limit (default 200)",
-     NUMBER(rrl.responses, 0, SB_RRL_RATE_MAX)},
-    {.name = "rrl-nxdomains",
-     .arg = "N",
-     .help = "UDP NXDOMAIN responses a second to one client prefix for one zone; 0: no limit "
-             "(default 200)",
-     NUMBER(rrl.nxdomains, 0, SB_RRL_RATE_MAX)},
-    {.name = "rrl-errors",
-     .arg = "N",
-     .help = "UDP error responses (REFUSED, FORMERR, ...) a second to one client prefix; 0: no "
-             "limit (default 200)",
-     NUMBER(rrl.errors, 0, SB_RRL_RATE_MAX)},
-    {.name = "rrl-slip",
-     .arg = "N",
-     .help = "send every Nth rate-limited response truncated (TC) rather than drop it, 0-100; 0: "
-             "drop all (default 2)",
-     NUMBER(rrl.slip, 0, 100)},
-    {.name = "rrl-ipv4-prefix",
-     .arg = "BITS",
-     .help = "the IPv4 client prefix rates count for, 8-32 (default 24)",
-     NUMBER(rrl.ipv4_prefix, 8, 32)},
-    {.name = "rrl-ipv6-prefix",
-     .arg = "BITS",
-     .help = "the IPv6 client prefix rates count for, 16-128 (default 56)",
-     NUMBER(rrl.ipv6_prefix, 16, 128)},
-    {"rrl-exempt", 0, "PREFIX",
-     "clients never rate limited, as in 192.0.2.0/24 or 2001:db8::/48; repeatable (default "
-     "none)",
-     set_rrl_exempt, true},
-    {"log-level", 0, "LEVEL", "debug, info, warning or error (default info)", set_log_level, false},
-    {"log-target", 0, "TARGET", "stderr (default; journald reads it) or syslog", set_log_target,
-     false},
-    {"control-socket", 0, "PATH",
-     "Unix socket for `switchboard ctl` (default " SB_REQUEST_DEFAULT_SOCKET ")",
-     set_control_socket, false},
-    {"control-socket-mode", 0, "OCTAL",
-     "permissions of the control socket (default 0600: only its owner may connect)",
-     set_control_mode, false},
-    {"state-file", 0, "PATH",
-     "where drains, forced states and switchovers are kept across restarts "
-     "(default " SB_DEFAULT_STATE_FILE ")",
-     set_state_file, false},
-    {.name = "probes-in-flight",
-     .arg = "N",
-     .help = "most health probes running at once, 1-100000; more wait for a slot (default 2048)",
-     NUMBER(probes_in_flight, 1, 100000)},
-    {"probe-resolver", 0, "ADDR[:PORT]",
-     "name server that resolves endpoint names for probes, repeatable (default: those in "
-     "/etc/resolv.conf)",
-     set_probe_resolver, true},
-    {"nsid", 0, "TEXT", "name server identifier sent to clients that ask (RFC 5001; default none)",
-     set_nsid, false},
-    {"version-string", 0, "TEXT",
-     "answer to CHAOS TXT version.bind and version.server (default: REFUSED)", set_version_string,
-     false},
-    {"identity", 0, "TEXT", "answer to CHAOS TXT hostname.bind and id.server (default: REFUSED)",
-     set_identity, false},
-    {"cookie-secret", 0, "HEX",
-     "16-byte DNS Cookie secret as 32 hex digits, shared by servers of one anycast cluster; in a "
-     "config file only (default: random at start)",
-     set_cookie_secret, false, true},
-    {"cookie-secret-file", 0, "FILE",
-     "read the DNS Cookie secret (32 hex digits) from FILE, readable by root only (default: the "
-     "systemd credential cookie-secret, else random at start)",
-     set_cookie_secret_file, false},
-    {"user", 'u', "NAME",
-     "run as NAME once the sockets are open; required when started as root ('root' keeps root)",
-     set_user, false},
-    {"group", 'g', "NAME", "run with group NAME (default: NAME's own group)", set_group, false},
-    {"metrics-listen", 0, "[ADDR:]PORT",
-     "serve Prometheus metrics over HTTP at /metrics, on 127.0.0.1 unless ADDR is given; port 0 "
-     "picks a free port (default: off)",
-     set_metrics_listen, false},
-};
-
-#define NDEFS (sizeof(defs) / sizeof(defs[0]))
 
 void sb_options_init(sb_options_t *o)
 {
@@ -469,6 +341,116 @@ static int set_log_level(sb_options_t *o, const char *value, const char *base, c
     return 0;
 }
 
+static const option_def_t defs[] = {
+    {"config", 'c', "FILE", "read options from FILE, one 'name value' per line", set_config, false},
+    {"zones", 'z', "DIR",
+     "directory of zone files, NAME.zone each (default " SB_DEFAULT_ZONES_DIR ")", set_zones,
+     false},
+    {"listen", 'l', "ADDR[:PORT]",
+     "address to answer on, repeatable; port 0 picks a free port (default 0.0.0.0:53 and "
+     "[::]:53)",
+     set_listen, true},
+    {.name = "threads",
+     .short_name = 't',
+     .arg = "N",
+     .help = "DNS worker threads, 1-64 (default: one per CPU)",
+     NUMBER(threads, 1, 64)},
+    {.name = "udp-max",
+     .arg = "BYTES",
+     .help = "largest UDP response sent with EDNS, 512-4096 (default 1232)",
+     NUMBER(udp_max, 512, 4096)},
+    {"tcp-idle-timeout", 0, "DURATION", "close a TCP connection idle this long (default 10s)",
+     set_tcp_idle, false},
+    {.name = "tcp-clients",
+     .arg = "N",
+     .help = "most TCP connections at once, 1-100000; past it the idlest is closed for a new one "
+             "(default 1000)",
+     NUMBER(tcp_clients, 1, 100000)},
+    {.name = "tcp-per-client",
+     .arg = "N",
+     .help = "most TCP connections from one client (an IPv4 address, an IPv6 /64), 1-100000 "
+             "(default 100)",
+     NUMBER(tcp_per_client, 1, 100000)},
+    {.name = "rrl-responses",
+     .arg = "N",
+     .help = "UDP responses a second to one client prefix with the same answer (or NODATA, "
+             "referral, wildcard, DNAME), 0-65534; 0: no limit (default 200)",
+     NUMBER(rrl.responses, 0, SB_RRL_RATE_MAX)},
+    {.name = "rrl-nxdomains",
+     .arg = "N",
+     .help = "UDP NXDOMAIN responses a second to one client prefix for one zone; 0: no limit "
+             "(default 200)",
+     NUMBER(rrl.nxdomains, 0, SB_RRL_RATE_MAX)},
+    {.name = "rrl-errors",
+     .arg = "N",
+     .help = "UDP error responses (REFUSED, FORMERR, ...) a second to one client prefix; 0: no "
+             "limit (default 200)",
+     NUMBER(rrl.errors, 0, SB_RRL_RATE_MAX)},
+    {.name = "rrl-slip",
+     .arg = "N",
+     .help = "send every Nth rate-limited response truncated (TC) rather than drop it, 0-100; 0: "
+             "drop all (default 2)",
+     NUMBER(rrl.slip, 0, 100)},
+    {.name = "rrl-ipv4-prefix",
+     .arg = "BITS",
+     .help = "the IPv4 client prefix rates count for, 8-32 (default 24)",
+     NUMBER(rrl.ipv4_prefix, 8, 32)},
+    {.name = "rrl-ipv6-prefix",
+     .arg = "BITS",
+     .help = "the IPv6 client prefix rates count for, 16-128 (default 56)",
+     NUMBER(rrl.ipv6_prefix, 16, 128)},
+    {"rrl-exempt", 0, "PREFIX",
+     "clients never rate limited, as in 192.0.2.0/24 or 2001:db8::/48; repeatable (default "
+     "none)",
+     set_rrl_exempt, true},
+    {"log-level", 0, "LEVEL", "debug, info, warning or error (default info)", set_log_level, false},
+    {"log-target", 0, "TARGET", "stderr (default; journald reads it) or syslog", set_log_target,
+     false},
+    {"control-socket", 0, "PATH",
+     "Unix socket for `switchboard ctl` (default " SB_REQUEST_DEFAULT_SOCKET ")",
+     set_control_socket, false},
+    {"control-socket-mode", 0, "OCTAL",
+     "permissions of the control socket (default 0600: only its owner may connect)",
+     set_control_mode, false},
+    {"state-file", 0, "PATH",
+     "where drains, forced states and switchovers are kept across restarts "
+     "(default " SB_DEFAULT_STATE_FILE ")",
+     set_state_file, false},
+    {.name = "probes-in-flight",
+     .arg = "N",
+     .help = "most health probes running at once, 1-100000; more wait for a slot (default 2048)",
+     NUMBER(probes_in_flight, 1, 100000)},
+    {"probe-resolver", 0, "ADDR[:PORT]",
+     "name server that resolves endpoint names for probes, repeatable (default: those in "
+     "/etc/resolv.conf)",
+     set_probe_resolver, true},
+    {"nsid", 0, "TEXT", "name server identifier sent to clients that ask (RFC 5001; default none)",
+     set_nsid, false},
+    {"version-string", 0, "TEXT",
+     "answer to CHAOS TXT version.bind and version.server (default: REFUSED)", set_version_string,
+     false},
+    {"identity", 0, "TEXT", "answer to CHAOS TXT hostname.bind and id.server (default: REFUSED)",
+     set_identity, false},
+    {"cookie-secret", 0, "HEX",
+     "16-byte DNS Cookie secret as 32 hex digits, shared by servers of one anycast cluster; in a "
+     "config file only (default: random at start)",
+     set_cookie_secret, false, true},
+    {"cookie-secret-file", 0, "FILE",
+     "read the DNS Cookie secret (32 hex digits) from FILE, readable by root only (default: the "
+     "systemd credential cookie-secret, else random at start)",
+     set_cookie_secret_file, false},
+    {"user", 'u', "NAME",
+     "run as NAME once the sockets are open; required when started as root ('root' keeps root)",
+     set_user, false},
+    {"group", 'g', "NAME", "run with group NAME (default: NAME's own group)", set_group, false},
+    {"metrics-listen", 0, "[ADDR:]PORT",
+     "serve Prometheus metrics over HTTP at /metrics, on 127.0.0.1 unless ADDR is given; port 0 "
+     "picks a free port (default: off)",
+     set_metrics_listen, false},
+};
+
+#define NDEFS (sizeof(defs) / sizeof(defs[0]))
+
 static const option_def_t *find_long(const char *name, size_t len)
 {
     for (size_t i = 0; i < NDEFS; i++) {
@@ -531,73 +513,43 @@ static char *dir_of(const char *path)
     return strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
-static void file_line(sb_options_t *o, char *line, sb_pos_t pos, const char *base, bool *seen,
-                      sb_diag_t *diag, seen_at_t *at, int *rc)
+/* What reading the config file carries from line to line. */
+typedef struct {
+    sb_options_t *o;
+    const char *base;
+    bool seen[NDEFS];
+    sb_diag_t *diag;
+    seen_at_t *at;
+} file_read_t;
+
+static int file_line(void *arg, const char *name, size_t nlen, const char *value, sb_pos_t name_pos,
+                     sb_pos_t value_pos)
 {
-    char *p = line;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    char *hash = strchr(p, '#');
-    if (hash != NULL)
-        *hash = '\0';
-    size_t end = strlen(p);
-    while (end > 0 && (p[end - 1] == ' ' || p[end - 1] == '\t' || p[end - 1] == '\r'))
-        p[--end] = '\0';
-    if (*p == '\0')
-        return;
-    pos.col = (unsigned)(p - line + 1);
-    size_t nlen = strcspn(p, " \t");
-    char *value = p + nlen;
-    while (*value == ' ' || *value == '\t')
-        value++;
-    const option_def_t *d = find_long(p, nlen);
+    file_read_t *r = arg;
+    const option_def_t *d = find_long(name, nlen);
     if (d == NULL || d->set == set_config) {
-        sb_diag_error(diag, pos, "unknown option '%.*s'", (int)nlen, p);
-        return;
+        sb_diag_error(r->diag, name_pos, "unknown option '%.*s'", (int)nlen, name);
+        return 0;
     }
     size_t idx = (size_t)(d - defs);
     if (*value == '\0') {
-        sb_diag_error(diag, pos, "option '%s' needs a value", d->name);
-        return;
+        sb_diag_error(r->diag, name_pos, "option '%s' needs a value", d->name);
+        return 0;
     }
-    if (seen[idx] && !d->repeatable) {
-        sb_diag_error(diag, pos, "option '%s' is given twice", d->name);
-        return;
+    if (r->seen[idx] && !d->repeatable) {
+        sb_diag_error(r->diag, name_pos, "option '%s' is given twice", d->name);
+        return 0;
     }
-    seen[idx] = true;
-    pos.col = (unsigned)(value - line + 1);
-    if (apply(o, d, value, base, pos, diag, at) < 0)
-        *rc = -ENOMEM;
+    r->seen[idx] = true;
+    return apply(r->o, d, value, r->base, value_pos, r->diag, r->at) < 0 ? -ENOMEM : 0;
 }
 
 static int load_file(sb_options_t *o, const char *path, sb_diag_t *diag, seen_at_t *at)
 {
-    sb_pos_t pos = {path, 0, 0};
-    FILE *f = fopen(path, "r");
-    struct stat st;
-    if (f == NULL || fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-        sb_diag_error(diag, pos, "cannot read: %s",
-                      f == NULL ? strerror(errno) : "not a regular file");
-        if (f != NULL)
-            fclose(f);
-        return 0;
-    }
-    char *base = dir_of(path);
-    bool seen[NDEFS] = {false};
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = 0;
-    while (rc == 0 && base != NULL && getline(&line, &cap, f) >= 0) {
-        pos.line++;
-        line[strcspn(line, "\n")] = '\0';
-        file_line(o, line, pos, base, seen, diag, at, &rc);
-    }
-    if (ferror(f))
-        sb_diag_error(diag, pos, "cannot read: %s", strerror(errno));
-    free(line);
-    free(base);
-    fclose(f);
-    return base == NULL ? -ENOMEM : rc;
+    file_read_t r = {.o = o, .base = dir_of(path), .diag = diag, .at = at};
+    int rc = r.base == NULL ? -ENOMEM : sb_kvfile_read(path, file_line, &r, diag);
+    free((char *)r.base);
+    return rc;
 }
 
 /* ---- the command line ---------------------------------------------------- */
