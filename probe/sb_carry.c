@@ -208,7 +208,9 @@ void sb_carry_endpoint(const sb_carry_t *carry, sb_ep_state_t *es, const char *p
     es->health = c->health;
     es->health.fall = fall; /* fall and rise may have changed: the new ones count */
     es->health.rise = rise;
-    es->flap = c->flap;
+    es->flap = c->flap; /* its changes count on, under the new settings */
+    sb_flap_reconfigure(&es->flap, es->ep->monitor->flap_limit, es->ep->monitor->flap_window_ms,
+                        es->ep->monitor->hold_down_ms);
     es->held = c->held;
     es->since_ms = c->since_ms;
     es->carried = true;

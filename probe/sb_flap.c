@@ -59,3 +59,18 @@ bool sb_flap_note_change(sb_flap_t *f, uint64_t now_ms)
     f->held_until = now_ms + f->hold_ms;
     return true;
 }
+
+void sb_flap_reconfigure(sb_flap_t *f, uint8_t limit, uint32_t window_ms, uint32_t hold_ms)
+{
+    sb_flap_t old = *f;
+    sb_flap_init(f, limit, window_ms, hold_ms);
+    f->held_until = old.held_until;
+    if (f->limit == 0)
+        return;
+    unsigned keep = old.count < slots(f) ? old.count : slots(f);
+    for (unsigned i = keep; i-- > 0;) { /* oldest kept first */
+        f->times[f->head] = newest(&old, i);
+        f->head = (uint8_t)((f->head + 1) % slots(f));
+        f->count++;
+    }
+}

@@ -61,4 +61,9 @@ uint64_t sb_flap_held_until(const sb_flap_t *f);
  * limit + 1). */
 unsigned sb_flap_changes_in_window(const sb_flap_t *f, uint64_t now_ms);
 
+/* New settings for an endpoint whose changes are already counted (a
+ * reload): the newest changes are kept (as many as the new limit counts),
+ * and a hold-down in progress runs out as it was set. */
+void sb_flap_reconfigure(sb_flap_t *f, uint8_t limit, uint32_t window_ms, uint32_t hold_ms);
+
 #endif

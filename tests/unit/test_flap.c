@@ -118,6 +118,37 @@ static void the_count_and_the_limit_are_capped(void **state)
     assert_int_equal(sb_flap_changes_in_window(&f, SB_FLAP_MAX_LIMIT + 1), SB_FLAP_MAX_LIMIT + 1);
 }
 
+/* A reload with new settings: the changes already counted count on under
+ * the new limit and window, and a hold in progress runs out as set. */
+static void reconfigured_keeps_its_changes(void **state)
+{
+    (void)state;
+    sb_flap_t f;
+    sb_flap_init(&f, 2, WINDOW, HOLD);
+    sb_flap_note_change(&f, 1000);
+    sb_flap_note_change(&f, 2000);
+    sb_flap_reconfigure(&f, 10, 5 * WINDOW, 2 * HOLD);
+    assert_int_equal(f.limit, 10);
+    assert_int_equal(f.window_ms, 5 * WINDOW);
+    assert_int_equal(f.hold_ms, 2 * HOLD);
+    assert_int_equal(sb_flap_changes_in_window(&f, 2000), 2);
+    /* The old limit (2) would hold at the third; the new one (10) does not. */
+    assert_false(sb_flap_note_change(&f, 3000));
+    for (uint64_t t = 4000; t < 11000; t += 1000)
+        assert_false(sb_flap_note_change(&f, t));
+    assert_true(sb_flap_note_change(&f, 11000)); /* the eleventh */
+    assert_int_equal(sb_flap_held_until(&f), 11000 + 2 * HOLD);
+    /* A smaller limit keeps only the newest changes, and the hold. */
+    sb_flap_reconfigure(&f, 3, WINDOW, HOLD);
+    assert_int_equal(sb_flap_changes_in_window(&f, 11000), 4);
+    assert_int_equal(sb_flap_held_until(&f), 11000 + 2 * HOLD);
+    assert_true(sb_flap_held(&f, 11000 + 2 * HOLD - 1));
+    /* Turned off: nothing counts, but the hold in progress still ends as set. */
+    sb_flap_reconfigure(&f, 0, WINDOW, HOLD);
+    assert_int_equal(sb_flap_changes_in_window(&f, 11000), 0);
+    assert_true(sb_flap_held(&f, 12000));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +159,7 @@ int main(void)
         cmocka_unit_test(a_change_while_held_extends),
         cmocka_unit_test(hold_ends_at_until),
         cmocka_unit_test(the_count_and_the_limit_are_capped),
+        cmocka_unit_test(reconfigured_keeps_its_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
