@@ -162,25 +162,41 @@ static const char *json_problem(const json_error_t *jerr, char *buf, size_t cap)
 
 /* One entry of the "overrides" list into `e`; false, logged, when it cannot
  * be read. */
+/* A force's state, "up" or "down"; anything else (or none) is a damaged
+ * entry: guessing "up" would answer an endpoint whatever its probes say. */
+static bool read_force_state(const char *state, sb_override_t *o)
+{
+    if (state == NULL || (strcmp(state, "up") != 0 && strcmp(state, "down") != 0))
+        return false;
+    o->force_up = strcmp(state, "up") == 0;
+    return true;
+}
+
+/* One entry of the "overrides" list into `e`; false, logged, when it cannot
+ * be read. */
 static bool read_entry(const char *path, size_t i, json_t *item, sb_state_entry_t *e)
 {
-    const char *state = "up";
+    const char *state = NULL, *reason = NULL;
     json_int_t until = 0;
     json_error_t jerr;
     sb_override_t *o = &e->override;
     memset(e, 0, sizeof(*e));
     e->index = i;
     o->restored = true;
-    bool read = json_unpack_ex(item, &jerr, 0, "{s:s, s:s, s:s, s?s, s?I, s?s}", "action",
-                               &e->action, "profile", &o->profile, "endpoint", &o->endpoint,
-                               "state", &state, "until_ms", &until, "by", &o->by) == 0;
-    if (read && parse_action(e->action, &o->op) == 0) {
-        o->force_up = strcmp(state, "down") != 0;
+    char why[JSON_ERROR_TEXT_LENGTH];
+    if (json_unpack_ex(item, &jerr, 0, "{s:s, s:s, s:s, s?s, s?I, s?s}", "action", &e->action,
+                       "profile", &o->profile, "endpoint", &o->endpoint, "state", &state,
+                       "until_ms", &until, "by", &o->by) != 0)
+        reason = json_problem(&jerr, why, sizeof(why));
+    else if (parse_action(e->action, &o->op) != 0)
+        reason = "unknown action";
+    else if (o->op == SB_OVERRIDE_FORCE && !read_force_state(state, o))
+        reason = "a force needs a state: up or down";
+    if (reason == NULL) {
         o->until_ms = until;
         return true;
     }
-    char q[SB_LOG_QUOTE_MAX], r[SB_LOG_QUOTE_MAX], why[JSON_ERROR_TEXT_LENGTH];
-    const char *reason = read ? "unknown action" : json_problem(&jerr, why, sizeof(why));
+    char q[SB_LOG_QUOTE_MAX], r[SB_LOG_QUOTE_MAX];
     sb_log(SB_LOG_WARNING, "override-dropped", "file=%s index=%zu reason=%s",
            sb_log_quote(q, sizeof(q), path, false), i, sb_log_quote(r, sizeof(r), reason, true));
     return false;

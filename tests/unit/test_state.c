@@ -143,7 +143,11 @@ static void parses_entries_and_drops_the_unreadable(void **state)
                        "\"state\": \"down\", \"until_ms\": 5},"
                        "{\"action\": \"explode\", \"profile\": \"a.\", \"endpoint\": \"x\"},"
                        "{\"profile\": \"a.\"},"
-                       "{\"action\": \"switchover\", \"profile\": \"b.\", \"endpoint\": \"n\"}"
+                       "{\"action\": \"switchover\", \"profile\": \"b.\", \"endpoint\": \"n\"},"
+                       /* a force with no state, or a garbled one: dropped, never taken as up */
+                       "{\"action\": \"force\", \"profile\": \"a.\", \"endpoint\": \"x\"},"
+                       "{\"action\": \"force\", \"profile\": \"a.\", \"endpoint\": \"x\", "
+                       "\"state\": \"dwon\"}"
                        "]}";
     visits_t v = {0};
     size_t dropped;
@@ -151,11 +155,11 @@ static void parses_entries_and_drops_the_unreadable(void **state)
     int kept = sb_state_parse("s.json", text, strlen(text), keep_all_but_west, &v, &dropped, err,
                               sizeof(err));
     assert_int_equal(kept, 2);
-    assert_int_equal(dropped, 3);
+    assert_int_equal(dropped, 5);
     assert_int_equal(v.seen, 3);
-    assert_string_equal(v.names[0], "0:drain:a.:east:1:uid=0");
+    assert_string_equal(v.names[0], "0:drain:a.:east:0:uid=0");
     assert_string_equal(v.names[1], "1:force:a.:west:0:-");
-    assert_string_equal(v.names[2], "4:switchover:b.:n:1:-");
+    assert_string_equal(v.names[2], "4:switchover:b.:n:0:-");
 }
 
 /* What a damaged file says: where, and what kind of problem; never the
