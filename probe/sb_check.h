@@ -16,7 +16,8 @@
  *   cleanup:   one helper that releases the run's resources;
  *   report:    exactly one sb_check_report() per started run, unless
  *              cancelled first;
- *   cancel:    stop the run's I/O now; no report follows;
+ *   cancel:    stop the run's I/O now; no report may follow (the worker
+ *              cannot tell a late report from the next run's);
  *   release:   free the type's per-check state (c->proto), the run
  *              cancelled first;
  *   key:       the monitor settings that make two probes of the type the
@@ -75,8 +76,9 @@ struct sb_check {
     void (*on_result)(sb_check_t *c, sb_result_t result);
 };
 
-/* Called by a probe type when a run ends; a late report, for a run that
- * already ended (timed out), is dropped. */
+/* Called by a probe type when a run ends. A report while the check is not
+ * probing (its run timed out, and no new one has started) is dropped; a
+ * type must not report after cancel. */
 void sb_check_report(sb_check_t *c, sb_result_t result);
 
 /* Milliseconds since the run began. */

@@ -2,6 +2,7 @@
 
 #include "sb_check_types.h"
 #include "sb_log.h"
+#include "sb_monitor.h"
 #include "sb_probe_key.h"
 #include "sb_probe_result.h"
 
@@ -349,8 +350,12 @@ int sb_probe_sched_add(sb_probe_sched_t *s, sb_ep_state_t *const *subs, size_t s
 {
     const sb_endpoint_t *ep = subs[0]->ep;
     const sb_check_type_t *type = sb_check_types_find(s->types, ep->monitor->proto);
-    if (type == NULL)
+    if (type == NULL) {
+        sb_log(SB_LOG_ERROR, "probe-type-missing",
+               "profile=%s endpoint=%s protocol=%s reason=\"no probe type takes the protocol\"",
+               ep->profile->owner_text, ep->name, sb_monitor_proto_name(ep->monitor->proto));
         return -ENOTSUP;
+    }
     if (s->run_count == s->run_cap)
         return -ENOMEM;
     sb_probe_run_t *r = &s->runs[s->run_count];

@@ -289,6 +289,34 @@ static void prober_free(sb_prober_t *p)
     free(p);
 }
 
+/* The loop, the lock and the condition the caller and the thread share;
+ * nothing left made when one fails. */
+static int init_sync(sb_prober_t *p)
+{
+    int rc = uv_loop_init(&p->loop);
+    if (rc < 0)
+        return rc;
+    if ((rc = uv_mutex_init(&p->lock)) < 0) {
+        uv_loop_close(&p->loop);
+        return rc;
+    }
+    if ((rc = uv_cond_init(&p->cond)) < 0) {
+        uv_mutex_destroy(&p->lock);
+        uv_loop_close(&p->loop);
+    }
+    return rc;
+}
+
+/* Every handle must be closed by now: one left open is a probe type that
+ * broke its contract (release or engine_close forgot a handle). */
+static void close_loop(sb_prober_t *p)
+{
+    int rc = uv_loop_close(&p->loop);
+    if (rc < 0)
+        sb_log(SB_LOG_ERROR, "prober-leak",
+               "reason=\"a handle was left open on the probe worker's loop: %s\"", uv_strerror(rc));
+}
+
 /* ---- the API -------------------------------------------------------------- */
 
 int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *cfg,
@@ -304,15 +332,14 @@ int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *
     p->types = cfg->check_types != NULL ? cfg->check_types : sb_check_types_builtin;
     p->overrides_changed = cfg->overrides_changed;
     p->overrides_changed_arg = cfg->overrides_changed_arg;
-    int rc = uv_loop_init(&p->loop);
-    if (rc == 0)
-        rc = uv_mutex_init(&p->lock);
-    if (rc == 0)
-        rc = uv_cond_init(&p->cond);
-    if (rc == 0)
-        rc = uv_thread_create(&p->thread, thread_main, p);
+    int rc = init_sync(p);
     if (rc < 0) {
         free(p);
+        return rc;
+    }
+    if ((rc = uv_thread_create(&p->thread, thread_main, p)) < 0) {
+        close_loop(p);
+        prober_free(p);
         return rc;
     }
     uv_mutex_lock(&p->lock);
@@ -322,7 +349,7 @@ int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *
     uv_mutex_unlock(&p->lock);
     if (rc < 0) {
         uv_thread_join(&p->thread);
-        uv_loop_close(&p->loop);
+        close_loop(p);
         prober_free(p);
         return rc;
     }
@@ -390,6 +417,6 @@ void sb_prober_stop(sb_prober_t *p)
         return;
     uv_async_send(&p->stop);
     uv_thread_join(&p->thread);
-    uv_loop_close(&p->loop);
+    close_loop(p);
     prober_free(p);
 }
