@@ -8,7 +8,7 @@ void sb_history_add(sb_history_t *h, int64_t time_ms, const sb_result_t *r, uint
     e->reason = r->reason;
     e->latency_ms = r->latency_ms;
     e->queued_ms = queued_ms;
-    sb_result_format(r, e->words, sizeof(e->words));
+    sb_reason_format(r, e->words, sizeof(e->words));
     h->next = (uint8_t)((h->next + 1) % SB_HISTORY_LEN);
     if (h->count < SB_HISTORY_LEN)
         h->count++;

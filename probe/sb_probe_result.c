@@ -54,7 +54,7 @@ void sb_probe_result_apply(sb_ep_state_t *es, const sb_result_t *r, uint32_t que
         return;
     }
     char words[256], q[SB_LOG_QUOTE_MAX];
-    sb_result_format(r, words, sizeof(words));
+    sb_reason_format(r, words, sizeof(words));
     es->since_ms = sb_probe_state_wall_ms();
     es->stats.changes++;
     sb_log(es->health.state == SB_HEALTH_DOWN ? SB_LOG_WARNING : SB_LOG_INFO, "endpoint-state",

@@ -79,7 +79,7 @@ static json_t *profile_json(const sb_gen_t *gen, const sb_profile_state_t *ps)
 {
     const sb_profile_t *prof = ps->profile;
     sb_lname_t owner;
-    sb_lname_set(&owner, prof->owner);
+    sb_name_to_lname(&owner, prof->owner);
     const sb_zone_t *zone = sb_gen_find_zone(gen, &owner);
     json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:o}", "name", prof->owner_text, "zone",
                           zone != NULL ? sb_zone_apex_text(zone) : "", "kind",

@@ -24,7 +24,7 @@ const char *sb_reason_key(sb_reason_t reason)
     return reason < SB_REASON_COUNT ? keys[reason] : "unknown";
 }
 
-const char *sb_result_format(const sb_result_t *r, char *buf, size_t cap)
+const char *sb_reason_format(const sb_result_t *r, char *buf, size_t cap)
 {
     const char *text = r->text != NULL ? r->text : "unknown";
     switch (r->reason) {

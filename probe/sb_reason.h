@@ -2,7 +2,7 @@
  * sb_reason — why a probe succeeded or failed: one enum, one string table.
  *
  * A result is the reason plus a number or a short text that completes it
- * (the HTTP status, the timeout, the resolver's error). sb_result_format()
+ * (the HTTP status, the timeout, the resolver's error). sb_reason_format()
  * renders the words used in logs and status: "connect refused",
  * "timeout after 1000 ms", "HTTP 503", "resolve failed: NXDOMAIN",
  * "TLS certificate expired", "body did not contain 'ok' in the first 64 KiB".
@@ -55,7 +55,7 @@ static inline bool sb_result_ok(const sb_result_t *r)
 }
 
 /* Render the result's words into `buf`; returns `buf`. */
-const char *sb_result_format(const sb_result_t *r, char *buf, size_t cap);
+const char *sb_reason_format(const sb_result_t *r, char *buf, size_t cap);
 
 /* A stable identifier per reason, for metrics labels ("timeout"). */
 const char *sb_reason_key(sb_reason_t reason);

@@ -1,7 +1,7 @@
 /*
  * sb_addr — an IPv4 or IPv6 address as bytes (what a profile answers with,
  * what a probe connects to), and its conversions: from and to text, and to
- * a socket address with a port.
+ * a socket address with a port; and address prefixes (192.0.2.0/24).
  *
  * Thread: pure; any thread.
  */
@@ -29,5 +29,18 @@ const char *sb_addr_format(const sb_addr_t *a, char *buf, size_t cap);
 
 /* A socket address for `a` and `port`, and its length. */
 socklen_t sb_addr_sockaddr(const sb_addr_t *a, uint16_t port, struct sockaddr_storage *out);
+
+/* An address prefix: 192.0.2.0/24, 2001:db8::/32. */
+typedef struct {
+    uint8_t family; /* 4 or 6 */
+    uint8_t len;    /* prefix length in bits */
+    uint8_t addr[16];
+} sb_prefix_t;
+
+/* "192.0.2.0/24", "2001:db8::/32", or an address alone (the whole
+ * address). Bits past the length must be zero. An IPv4-mapped IPv6 prefix
+ * (::ffff:192.0.2.0/120) is the IPv4 prefix it means. Returns 0 or
+ * -EINVAL. */
+int sb_addr_prefix_parse(const char *text, sb_prefix_t *out);
 
 #endif

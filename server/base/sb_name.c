@@ -171,7 +171,7 @@ int sb_name_from_text(const char *text, uint8_t out[SB_NAME_MAX])
     return (int)o;
 }
 
-void sb_lname_set(sb_lname_t *out, const uint8_t *wire)
+void sb_name_to_lname(sb_lname_t *out, const uint8_t *wire)
 {
     uint8_t o = 0, labels = 0;
     while (wire[o] != 0) {

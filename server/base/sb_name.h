@@ -69,10 +69,10 @@ typedef struct {
 } sb_lname_t;
 
 /* Prepare `out` from a well-formed wire name (case is folded). */
-void sb_lname_set(sb_lname_t *out, const uint8_t *wire);
+void sb_name_to_lname(sb_lname_t *out, const uint8_t *wire);
 
 /* The suffix of `n` with `keep` labels (keep <= n->labels). */
-static inline const uint8_t *sb_lname_suffix(const sb_lname_t *n, unsigned keep, size_t *len)
+static inline const uint8_t *sb_name_lname_suffix(const sb_lname_t *n, unsigned keep, size_t *len)
 {
     uint8_t at = n->off[n->labels - keep];
     *len = (size_t)(n->len - at);

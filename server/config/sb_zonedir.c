@@ -68,7 +68,7 @@ static int addresses_in_zone(sb_gen_t *gen, const sb_endpoint_t *ep, const uint8
                              sb_diag_t *diag)
 {
     sb_lname_t target;
-    sb_lname_set(&target, name);
+    sb_name_to_lname(&target, name);
     const sb_zone_t *z = sb_gen_find_zone(gen, &target);
     if (z == NULL)
         return 0; /* outside every served zone: resolved through DNS */

@@ -310,7 +310,7 @@ static int set_rrl_exempt(sb_options_t *o, const char *value, const char *base, 
         snprintf(why, SB_WHY_MAX, "at most %d prefixes are exempt", SB_RRL_MAX_EXEMPT);
         return -EINVAL;
     }
-    if (sb_prefix_parse(value, &o->rrl_exempt[o->rrl.exempt_count]) < 0) {
+    if (sb_addr_prefix_parse(value, &o->rrl_exempt[o->rrl.exempt_count]) < 0) {
         snprintf(why, SB_WHY_MAX,
                  "must be an address or prefix, as in 192.0.2.0/24 or 2001:db8::/48, with no "
                  "bits set past its length");

@@ -145,7 +145,7 @@ static void negative(answer_t *a, const sb_zone_t *zone)
  * authoritative for led here (RFC 1034 §4.3.2 step 3b, after 3a). */
 static void referral(answer_t *a, const sb_zone_t *zone, const sb_node_t *cut)
 {
-    const sb_rrset_t *ns = sb_node_rrset(cut, SB_TYPE_NS);
+    const sb_rrset_t *ns = sb_zone_node_rrset(cut, SB_TYPE_NS);
     if (!write_rrset(a, SB_SECTION_AUTHORITY, cut->name, 0, ns)) {
         truncate_all(a);
         return;
@@ -271,13 +271,14 @@ static node_result_t answer_node(answer_t *a, const sb_zone_t *zone, const sb_no
             return r;
     }
     if ((node->flags & SB_NODE_CNAME) && qtype != SB_TYPE_CNAME) {
-        const sb_rrset_t *cname = sb_node_rrset(node, SB_TYPE_CNAME);
+        const sb_rrset_t *cname = sb_zone_node_rrset(node, SB_TYPE_CNAME);
         if (!write_rrset(a, SB_SECTION_ANSWER, owner, owner_off, cname))
             truncate_all(a); /* and on: the chain decides the rcode */
         *target = cname->rdata[0].data;
         return qtype == SB_TYPE_ANY ? NODE_DONE : NODE_FOLLOW;
     }
-    const sb_rrset_t *set = qtype == SB_TYPE_ANY ? pick_for_any(node) : sb_node_rrset(node, qtype);
+    const sb_rrset_t *set =
+        qtype == SB_TYPE_ANY ? pick_for_any(node) : sb_zone_node_rrset(node, qtype);
     if (set == NULL) {
         negative(a, zone);
         return NODE_DONE;
@@ -296,7 +297,7 @@ static node_result_t answer_dname(answer_t *a, const sb_match_t *m, const sb_lna
                                   const uint8_t *owner, uint16_t owner_off, uint8_t *synth,
                                   const uint8_t **target)
 {
-    const sb_rrset_t *dname = sb_node_rrset(m->node, SB_TYPE_DNAME);
+    const sb_rrset_t *dname = sb_zone_node_rrset(m->node, SB_TYPE_DNAME);
     bool written = false;
     for (uint8_t i = 0; i < a->dname_count; i++)
         written |= a->dnames[i] == dname;
@@ -335,7 +336,7 @@ static const sb_zone_t *zone_for(const sb_gen_t *gen, const sb_lname_t *name, ui
         sb_zone_apex_labels(zone) != name->labels)
         return zone;
     sb_lname_t parent;
-    sb_lname_set(&parent, name->lc + name->off[1]);
+    sb_name_to_lname(&parent, name->lc + name->off[1]);
     const sb_zone_t *above = sb_gen_find_zone(gen, &parent);
     return above != NULL ? above : zone;
 }
@@ -390,7 +391,7 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
         if (hop >= MAX_CHAIN || seen_before(chain, hop + 1, target))
             return;
         sb_lname_t *next = &names[hop & 1];
-        sb_lname_set(next, target);
+        sb_name_to_lname(next, target);
         chain[hop + 1] = target;
         cur = next;
         zone = zone_for(a->gen, cur, a->q->qtype);
@@ -418,7 +419,7 @@ static const sb_node_t *extra_node(const answer_t *a, const sb_lname_t *ln, extr
 static void write_extra(answer_t *a, const uint8_t *name, extra_kind_t kind)
 {
     sb_lname_t ln;
-    sb_lname_set(&ln, name);
+    sb_name_to_lname(&ln, name);
     const sb_node_t *node = extra_node(a, &ln, kind);
     if (node == NULL)
         return;
@@ -426,7 +427,7 @@ static void write_extra(answer_t *a, const uint8_t *name, extra_kind_t kind)
     bool ok = true;
     static const uint16_t types[2] = {SB_TYPE_A, SB_TYPE_AAAA};
     for (int i = 0; i < 2 && ok; i++) {
-        const sb_rrset_t *set = sb_node_rrset(node, types[i]);
+        const sb_rrset_t *set = sb_zone_node_rrset(node, types[i]);
         if (set != NULL)
             ok = write_rrset(a, SB_SECTION_ADDITIONAL, name, 0, set);
         else if (node->profile != NULL && node->profile->addresses) {

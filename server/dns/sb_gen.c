@@ -61,7 +61,7 @@ const sb_zone_t *sb_gen_find_zone(const sb_gen_t *gen, const sb_lname_t *name)
 {
     for (unsigned keep = name->labels; keep > 0; keep--) {
         size_t len;
-        const uint8_t *suffix = sb_lname_suffix(name, keep, &len);
+        const uint8_t *suffix = sb_name_lname_suffix(name, keep, &len);
         const sb_zone_t *z = find_apex(gen, suffix, len);
         if (z != NULL)
             return z;

@@ -31,22 +31,12 @@
 #ifndef SB_RRL_H
 #define SB_RRL_H
 
+#include "sb_addr.h"
 #include "sb_answer.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* An address prefix: 192.0.2.0/24, 2001:db8::/32. */
-typedef struct {
-    uint8_t family; /* 4 or 6 */
-    uint8_t len;    /* prefix length in bits */
-    uint8_t addr[16];
-} sb_prefix_t;
-
-/* "192.0.2.0/24", "2001:db8::/32", or an address alone (the whole
- * address). Bits past the length must be zero. Returns 0 or -EINVAL. */
-int sb_prefix_parse(const char *text, sb_prefix_t *out);
 
 #define SB_RRL_MAX_EXEMPT 64
 #define SB_RRL_RATE_MAX   65534 /* a slot counts up to 65535 responses a second */

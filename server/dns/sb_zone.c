@@ -294,19 +294,19 @@ static const char *type_name(uint16_t type, char *buf, size_t cap)
 static void check_apex(const sb_zone_t *z, sb_diag_t *diag)
 {
     sb_pos_t file_pos = {z->file, 0, 0};
-    const sb_rrset_t *soa = sb_node_rrset(z->apex_node, SB_TYPE_SOA);
+    const sb_rrset_t *soa = sb_zone_node_rrset(z->apex_node, SB_TYPE_SOA);
     if (soa == NULL)
         sb_diag_error(diag, file_pos, "zone %s has no SOA record at its apex", z->apex_text);
     else if (soa->count > 1)
         sb_diag_error(diag, soa->pos, "zone %s has %u SOA records; it must have exactly one",
                       z->apex_text, soa->count);
-    if (sb_node_rrset(z->apex_node, SB_TYPE_NS) == NULL)
+    if (sb_zone_node_rrset(z->apex_node, SB_TYPE_NS) == NULL)
         sb_diag_error(diag, file_pos, "zone %s has no NS records at its apex", z->apex_text);
 }
 
 static void check_cname(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *diag)
 {
-    const sb_rrset_t *cname = sb_node_rrset(n, SB_TYPE_CNAME);
+    const sb_rrset_t *cname = sb_zone_node_rrset(n, SB_TYPE_CNAME);
     char text[SB_NAME_TEXT_MAX];
     sb_name_to_text(n->name, text, sizeof(text));
     if (n == z->apex_node) {
@@ -393,7 +393,7 @@ static void check_occlusion(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *d
 
 static void check_node(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *diag)
 {
-    const sb_rrset_t *ns = sb_node_rrset(n, SB_TYPE_NS);
+    const sb_rrset_t *ns = sb_zone_node_rrset(n, SB_TYPE_NS);
     if (ns != NULL && n->name[0] == 1 && n->name[1] == '*') {
         char text[SB_NAME_TEXT_MAX];
         sb_name_to_text(n->name, text, sizeof(text));
@@ -404,7 +404,7 @@ static void check_node(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *diag)
     }
     if (n->flags & SB_NODE_CNAME)
         check_cname(z, n, diag);
-    const sb_rrset_t *dname = sb_node_rrset(n, SB_TYPE_DNAME);
+    const sb_rrset_t *dname = sb_zone_node_rrset(n, SB_TYPE_DNAME);
     if (dname != NULL && dname->count > 1) {
         char text[SB_NAME_TEXT_MAX];
         sb_name_to_text(n->name, text, sizeof(text));
@@ -412,7 +412,7 @@ static void check_node(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *diag)
                       "%s has %u DNAME records; a name has at most one (RFC 6672 section 2.4)",
                       text, dname->count);
     }
-    const sb_rrset_t *soa = sb_node_rrset(n, SB_TYPE_SOA);
+    const sb_rrset_t *soa = sb_zone_node_rrset(n, SB_TYPE_SOA);
     if (soa != NULL && n != z->apex_node)
         sb_diag_error(diag, soa->pos,
                       "SOA record below the zone apex %s; a zone has one SOA, at "
@@ -496,7 +496,7 @@ int sb_zone_finish(sb_zone_t *z, sb_diag_t *diag)
     if ((rc = build_nodes(z, diag)) < 0)
         goto out;
     check_apex(z, diag);
-    z->soa = sb_node_rrset(z->apex_node, SB_TYPE_SOA);
+    z->soa = sb_zone_node_rrset(z->apex_node, SB_TYPE_SOA);
     for (size_t i = 0; i <= z->mask; i++) {
         if (z->table[i] != NULL)
             check_node(z, z->table[i], diag);
@@ -567,7 +567,7 @@ sb_profile_t *sb_zone_profile(const sb_zone_t *z, size_t i)
     return z->profiles[i];
 }
 
-const sb_rrset_t *sb_node_rrset(const sb_node_t *node, uint16_t type)
+const sb_rrset_t *sb_zone_node_rrset(const sb_node_t *node, uint16_t type)
 {
     for (const sb_rrset_t *s = node->rrsets; s != NULL; s = s->next) {
         if (s->type == type)
@@ -581,7 +581,7 @@ const sb_rrset_t *sb_node_rrset(const sb_node_t *node, uint16_t type)
 static const sb_node_t *find_wildcard(const sb_zone_t *z, const sb_lname_t *q, unsigned encloser)
 {
     size_t len;
-    const uint8_t *ce = sb_lname_suffix(q, encloser, &len);
+    const uint8_t *ce = sb_name_lname_suffix(q, encloser, &len);
     uint8_t star[SB_NAME_MAX + 2];
     if (len + 2 > SB_NAME_MAX)
         return NULL;
@@ -609,7 +609,7 @@ void sb_zone_lookup(const sb_zone_t *z, const sb_lname_t *q, uint16_t qtype, sb_
         return;
     for (unsigned k = z->apex_labels + 1; k <= q->labels; k++) {
         size_t len;
-        const uint8_t *suffix = sb_lname_suffix(q, k, &len);
+        const uint8_t *suffix = sb_name_lname_suffix(q, k, &len);
         const sb_node_t *next = sb_zone_find(z, suffix, len);
         if (next == NULL) {
             const sb_node_t *w = find_wildcard(z, q, k - 1);

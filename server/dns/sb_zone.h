@@ -96,7 +96,7 @@ sb_profile_t *sb_zone_profile(const sb_zone_t *zone, size_t i);
 /* Exact lookup of a lower-cased wire name, ignoring delegations. */
 const sb_node_t *sb_zone_find(const sb_zone_t *zone, const uint8_t *lc_name, size_t len);
 
-const sb_rrset_t *sb_node_rrset(const sb_node_t *node, uint16_t type);
+const sb_rrset_t *sb_zone_node_rrset(const sb_node_t *node, uint16_t type);
 
 typedef enum {
     SB_MATCH_EXACT,    /* node is the name itself */

@@ -13,6 +13,11 @@ a basename must name exactly one project header. Modules (a file stem:
 sb_net.c and sb_net.h are module sb_net) must not include each other in a
 cycle, even within one folder.
 
+Every function and variable a .c file exports (anything not static) is
+named after its module, so that its name says where it lives: sb_zone.c
+defines sb_zone_*, never sb_node_*. NAMING_EXCEPTIONS lists the few that
+follow a wider convention instead.
+
 Prints "layers OK: ..." and exits 0 when all holds; otherwise prints every
 error, sorted, then "N layering errors", and exits 1. Exits 2 on a usage
 error. With --graph, prints the layer-to-layer edges the sources use (for
@@ -45,6 +50,19 @@ LAYERS = {
 }
 
 SOURCE_SUFFIXES = (".c", ".h")
+
+# Exported names that are not prefixed by their module, and why: name ->
+# the module that defines it.
+NAMING_EXCEPTIONS = {
+    "sb_strerror": "sb_error",  # errors as values; *_strerror() says them (STYLE.md 9)
+}
+
+# A definition at the start of a line that is not static: a function (its
+# parameter list opens on that line) or a variable given a value.
+_EXPORTED_FUNCTION = re.compile(r"^(?!static\b|typedef\b|extern\b|return\b)"
+                                r"[A-Za-z_][\w \t\*]*?\b(sb_\w+)\(")
+_EXPORTED_VARIABLE = re.compile(r"^(?!static\b|typedef\b|extern\b)"
+                                r"[A-Za-z_][\w \t\*]*?\b(sb_\w+)(?:\[\w*\])? =")
 
 # One error: `lines` is what is printed; the rest only orders errors, so that
 # table errors come first, then per-file errors by path and line number (as
@@ -379,6 +397,40 @@ def cycle_problems(includes):
     return problems
 
 
+# ------------------------------------------------------------ naming
+
+
+def exported_names(text):
+    """(line number, name) of each function or variable a .c file defines
+    without static (declarations ending in ';' are not definitions)."""
+    found = []
+    lines = strip_comments(text).splitlines()
+    for number, line in enumerate(lines, start=1):
+        function = _EXPORTED_FUNCTION.match(line)
+        if function and not line.rstrip().endswith(";"):
+            found.append((number, function.group(1)))
+            continue
+        variable = _EXPORTED_VARIABLE.match(line)
+        if variable:
+            found.append((number, variable.group(1)))
+    return found
+
+
+def naming_problems(root, files):
+    problems = []
+    for path in files:
+        module = module_of(path)
+        if not path.endswith(".c") or module == "main":
+            continue
+        for line, name in exported_names(read_source(root, path)):
+            if name.startswith(module) or NAMING_EXCEPTIONS.get(name) == module:
+                continue
+            problems.append(Problem(GROUP_FILE, path, line, (
+                f"{path}:{line}: {name} is defined in {module}: its name must start with "
+                f"{module}_ (or it belongs in the module its name says)",)))
+    return problems
+
+
 # -------------------------------------------------------------- the check
 
 Report = namedtuple("Report", "problems files modules includes layer_edges")
@@ -395,6 +447,7 @@ def check_tree(root, table=LAYERS):
     problems += unknown
     problems += direction_problems(includes, table)
     problems += cycle_problems(includes)
+    problems += naming_problems(root, [p for p in files if layer_of(p, table) is not None])
     return Report(
         problems=sorted(problems),
         files=len(files),

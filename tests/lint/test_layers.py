@@ -286,5 +286,55 @@ class TableTest(unittest.TestCase):
         self.assertEqual(len(layers.find_cycles(graph)[0]), n + 2)
 
 
+
+class NamingTest(unittest.TestCase):
+    """Exported names say their module."""
+
+    assert_clean = LayersTest.assert_clean
+    assert_errors = LayersTest.assert_errors
+
+    def test_exported_names_start_with_their_module(self):
+        proc = run_layers({
+            "server/dns/sb_zone.h": "",
+            "server/dns/sb_zone.c": includes("sb_zone.h") +
+            "static int helper(void)\n{\n    return 0;\n}\n\n"
+            "int sb_zone_count(const void *z)\n{\n    return helper();\n}\n\n"
+            "const int sb_zone_limits[] = {1, 2};\n"
+            "int sb_node_find(const void *z);\n"          # a declaration, not a definition
+            "/* int sb_other_thing(void) in a comment */\n"
+            "int sb_strerror(int rc);\n",
+            "server/base/sb_error.c": "const char *sb_strerror(int rc)\n{\n    return 0;\n}\n",
+            "server/daemon/main.c": "int main(void)\n{\n    return 0;\n}\n",
+        })
+        self.assert_clean(proc)
+
+    def test_a_function_named_after_another_module_is_an_error(self):
+        proc = run_layers({
+            "server/dns/sb_zone.h": "",
+            "server/dns/sb_zone.c": includes("sb_zone.h") +
+            "const void *sb_node_rrset(const void *n, int type)\n{\n    return n;\n}\n",
+        })
+        self.assert_errors(
+            proc, 1,
+            "server/dns/sb_zone.c:2: sb_node_rrset is defined in sb_zone: its name must start "
+            "with sb_zone_ (or it belongs in the module its name says)")
+
+    def test_an_exported_variable_named_after_another_module_is_an_error(self):
+        proc = run_layers({
+            "probe/sb_check_types.c": "const int *const sb_check_builtin[] = {0};\n",
+        })
+        self.assert_errors(
+            proc, 1,
+            "probe/sb_check_types.c:1: sb_check_builtin is defined in sb_check_types: its name "
+            "must start with sb_check_types_ (or it belongs in the module its name says)")
+
+    def test_the_exception_holds_only_in_its_own_module(self):
+        proc = run_layers({
+            "server/base/sb_log.c": "const char *sb_strerror(int rc)\n{\n    return 0;\n}\n",
+        })
+        self.assert_errors(proc, 1, "server/base/sb_log.c:1: sb_strerror is defined in sb_log: "
+                                    "its name must start with sb_log_ (or it belongs in the "
+                                    "module its name says)")
+
 if __name__ == "__main__":
     unittest.main()

@@ -20,13 +20,13 @@ static void longest_match(void **state)
     uint8_t w[SB_NAME_MAX];
     sb_lname_t n;
     sb_name_from_text("a.b.Sub.Example.com.", w);
-    sb_lname_set(&n, w);
+    sb_name_to_lname(&n, w);
     assert_string_equal(sb_zone_apex_text(sb_gen_find_zone(gen, &n)), "sub.example.com.");
     sb_name_from_text("www.example.com.", w);
-    sb_lname_set(&n, w);
+    sb_name_to_lname(&n, w);
     assert_string_equal(sb_zone_apex_text(sb_gen_find_zone(gen, &n)), "example.com.");
     sb_name_from_text("example.net.", w);
-    sb_lname_set(&n, w);
+    sb_name_to_lname(&n, w);
     assert_null(sb_gen_find_zone(gen, &n));
     sb_gen_free(gen);
     sb_diag_free(diag);

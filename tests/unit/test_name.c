@@ -51,11 +51,11 @@ static void compare_and_suffix(void **state)
     assert_int_equal(sb_name_labels(a), 3);
     assert_ptr_equal(sb_name_suffix(a, 2), a + 4);
     sb_lname_t ln;
-    sb_lname_set(&ln, a);
+    sb_name_to_lname(&ln, a);
     assert_int_equal(ln.labels, 3);
     assert_memory_equal(ln.lc, "\3www\7example\3com", 17);
     size_t len;
-    const uint8_t *s = sb_lname_suffix(&ln, 1, &len);
+    const uint8_t *s = sb_name_lname_suffix(&ln, 1, &len);
     assert_int_equal(len, 5);
     assert_memory_equal(s, "\3com", 5);
     assert_int_equal(sb_name_hash(ln.lc, ln.len, 7), sb_name_hash(ln.lc, ln.len, 7));

@@ -7,7 +7,7 @@ static const char *words(sb_reason_t reason, uint32_t number, const char *text)
 {
     static char buf[128];
     sb_result_t r = {.reason = reason, .number = number, .text = text};
-    return sb_result_format(&r, buf, sizeof(buf));
+    return sb_reason_format(&r, buf, sizeof(buf));
 }
 
 static void formatting(void **state)

@@ -98,7 +98,7 @@ static void cookies_and_exempt_clients(void **state)
 {
     (void)state;
     sb_prefix_t exempt;
-    assert_int_equal(sb_prefix_parse("203.0.113.0/25", &exempt), 0);
+    assert_int_equal(sb_addr_prefix_parse("203.0.113.0/25", &exempt), 0);
     sb_rrl_t *r = table(1, 1, 1, 1, &exempt, 1);
     sb_rrl_worker_t w = {0};
     int v[4];
@@ -147,18 +147,18 @@ static void prefixes(void **state)
 {
     (void)state;
     sb_prefix_t p;
-    assert_int_equal(sb_prefix_parse("192.0.2.0/24", &p), 0);
+    assert_int_equal(sb_addr_prefix_parse("192.0.2.0/24", &p), 0);
     assert_int_equal(p.family, 4);
     assert_int_equal(p.len, 24);
-    assert_int_equal(sb_prefix_parse("2001:db8::/32", &p), 0);
+    assert_int_equal(sb_addr_prefix_parse("2001:db8::/32", &p), 0);
     assert_int_equal(p.family, 6);
     assert_int_equal(p.len, 32);
-    assert_int_equal(sb_prefix_parse("192.0.2.7", &p), 0);
+    assert_int_equal(sb_addr_prefix_parse("192.0.2.7", &p), 0);
     assert_int_equal(p.len, 32);
-    assert_int_equal(sb_prefix_parse("::1", &p), 0);
+    assert_int_equal(sb_addr_prefix_parse("::1", &p), 0);
     assert_int_equal(p.len, 128);
     /* Mapped IPv4 is IPv4: that is how such clients are judged. */
-    assert_int_equal(sb_prefix_parse("::ffff:192.0.2.0/120", &p), 0);
+    assert_int_equal(sb_addr_prefix_parse("::ffff:192.0.2.0/120", &p), 0);
     assert_int_equal(p.family, 4);
     assert_int_equal(p.len, 24);
     assert_memory_equal(p.addr, ((uint8_t[]){192, 0, 2, 0}), 4);
@@ -171,7 +171,7 @@ static void prefixes(void **state)
                          "",
                          "2001:db8::1/64"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        assert_int_equal(sb_prefix_parse(bad[i], &p), -EINVAL);
+        assert_int_equal(sb_addr_prefix_parse(bad[i], &p), -EINVAL);
 }
 
 int main(void)

@@ -30,7 +30,7 @@ static sb_match_t look(const char *text, uint16_t qtype)
     uint8_t w[SB_NAME_MAX];
     sb_lname_t n;
     assert_true(sb_name_from_text(text, w) > 0);
-    sb_lname_set(&n, w);
+    sb_name_to_lname(&n, w);
     sb_match_t m;
     sb_zone_lookup(zone, &n, qtype, &m);
     return m;
@@ -51,7 +51,7 @@ static void kinds(void **state)
     assert_int_equal(m.kind, SB_MATCH_NXDOMAIN);
     m = look("x.y.w.example.com.", SB_TYPE_A);
     assert_int_equal(m.kind, SB_MATCH_WILDCARD);
-    assert_non_null(sb_node_rrset(m.node, SB_TYPE_A));
+    assert_non_null(sb_zone_node_rrset(m.node, SB_TYPE_A));
     m = look("deep.host.cut.example.com.", SB_TYPE_A);
     assert_int_equal(m.kind, SB_MATCH_REFERRAL);
     assert_int_equal(m.cut_labels, 3);

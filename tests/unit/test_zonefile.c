@@ -29,7 +29,7 @@ static const sb_rrset_t *rrset(const sb_zone_t *z, const char *name, uint16_t ty
 {
     const sb_node_t *n = node(z, name);
     assert_non_null(n);
-    return sb_node_rrset(n, type);
+    return sb_zone_node_rrset(n, type);
 }
 
 /* ---- valid files --------------------------------------------------------- */
