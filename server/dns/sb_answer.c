@@ -34,7 +34,6 @@ typedef struct {
     sb_answer_info_t *info;
     const sb_client_t *client;
     const sb_query_t *q;
-    sb_route_client_t route_client; /* who asked, as routing methods see it */
     sb_writer_t w;
     sb_writer_mark_t after_question;
     uint16_t rcode;
@@ -195,6 +194,18 @@ static void count_answer(answer_t *a, const sb_endpoint_t *ep)
         info->endpoints[info->endpoint_count++] = ep;
 }
 
+/* Who asked, as routing methods see it: made only when a profile answers,
+ * so that other answers pay nothing for it. */
+static sb_route_client_t route_client(const answer_t *a)
+{
+    sb_route_client_t who = {
+        .addr = a->client->addr_len > 0 ? a->client->addr : NULL,
+        .addr_len = a->client->addr_len,
+        .ecs = a->q->has_ecs ? &a->q->ecs : NULL,
+    };
+    return who;
+}
+
 /* A traffic-managed name. Returns NODE_FOLLOW with *target set when a CNAME
  * was written; sets *handled to false when the name's static records must
  * answer instead (an address profile asked for another type). */
@@ -203,9 +214,10 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
                                     const uint8_t **target, bool *handled)
 {
     uint16_t qtype = a->q->qtype;
+    sb_route_client_t who = route_client(a);
     *handled = true;
     if (!p->addresses) {
-        const sb_endpoint_t *ep = sb_route_answer(p, qtype, &a->route_client);
+        const sb_endpoint_t *ep = sb_route_answer(p, qtype, &who);
         if (ep == NULL) {
             /* Nothing eligible: the worker never publishes this, but a
              * query must not depend on that. NODATA, as an address
@@ -223,9 +235,9 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
     if (qtype == SB_TYPE_ANY) {
         /* RFC 8482: one RRset; the profile's, if it has one, else the
          * name's other records. Never NODATA at a name that has data. */
-        const sb_endpoint_t *ep = sb_route_answer(p, SB_TYPE_A, &a->route_client);
+        const sb_endpoint_t *ep = sb_route_answer(p, SB_TYPE_A, &who);
         if (ep == NULL)
-            ep = sb_route_answer(p, SB_TYPE_AAAA, &a->route_client);
+            ep = sb_route_answer(p, SB_TYPE_AAAA, &who);
         if (ep == NULL) {
             *handled = false;
             return NODE_DONE;
@@ -238,7 +250,7 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
         *handled = false;
         return NODE_DONE;
     }
-    const sb_endpoint_t *ep = sb_route_answer(p, qtype, &a->route_client);
+    const sb_endpoint_t *ep = sb_route_answer(p, qtype, &who);
     if (ep != NULL) {
         write_address(a, owner, owner_off, ep, p->ttl, SB_SECTION_ANSWER);
         count_answer(a, ep);
@@ -431,7 +443,8 @@ static void write_extra(answer_t *a, const uint8_t *name, extra_kind_t kind)
         if (set != NULL)
             ok = write_rrset(a, SB_SECTION_ADDITIONAL, name, 0, set);
         else if (node->profile != NULL && node->profile->addresses) {
-            const sb_endpoint_t *ep = sb_route_answer(node->profile, types[i], &a->route_client);
+            sb_route_client_t who = route_client(a);
+            const sb_endpoint_t *ep = sb_route_answer(node->profile, types[i], &who);
             if (ep != NULL)
                 write_address(a, name, 0, ep, node->profile->ttl, SB_SECTION_ADDITIONAL);
         }
@@ -690,9 +703,6 @@ size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_cl
         return 0;
     }
     answer_t a = {.gen = gen, .cfg = cfg, .info = info, .client = client, .q = &q};
-    a.route_client.addr = client->addr_len > 0 ? client->addr : NULL;
-    a.route_client.addr_len = client->addr_len;
-    a.route_client.ecs = q.has_ecs ? &q.ecs : NULL;
     size_t limit = response_limit(cfg, client->transport, &q, resp_cap);
     uint8_t opt[OPT_MAX];
     size_t opt_len = q.edns ? build_opt(&a, status, opt) : 0;
