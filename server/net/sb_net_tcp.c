@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <urcu/urcu-memb.h>
 
@@ -79,6 +80,20 @@ static void on_idle(uv_timer_t *t)
     conn_close(t->data);
 }
 
+/* Whether the client has bytes the server has not read yet. Closing a
+ * socket with unread input makes the kernel send a reset, which would
+ * discard answers already sent: so while stopping, a connection is read to
+ * the end of what arrived before it is closed (the drain timer bounds a
+ * client that keeps sending). */
+static bool conn_has_unread(conn_t *c)
+{
+    uv_os_fd_t fd;
+    int pending = 0;
+    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0 || ioctl(fd, FIONREAD, &pending) != 0)
+        return false;
+    return pending > 0;
+}
+
 /* Room for `need` bytes (at most TCP_MAX_FRAME) in one of a connection's
  * buffers. They grow by doubling and are kept until the connection closes,
  * so a connection allocates a few times in its life, never per query. */
@@ -116,11 +131,11 @@ static void on_write(uv_write_t *req, int status)
     c->writing = false;
     if (c->closing)
         return;
-    if (status < 0 || c->w->stopping) {
+    if (status < 0) {
         conn_close(c);
         return;
     }
-    conn_process(c);
+    conn_process(c); /* closes it when stopping and nothing is left */
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
@@ -206,7 +221,7 @@ static void conn_process(conn_t *c)
         return;
     memmove(c->in, c->in + at, c->in_len - at);
     c->in_len -= at;
-    if (c->eof || w->stopping) {
+    if (c->eof || (w->stopping && !conn_has_unread(c))) {
         if (!c->writing)
             conn_close(c);
         return;
@@ -348,7 +363,7 @@ void sb_net_tcp_close_all(worker_t *w, bool even_writing)
 {
     for (conn_t *c = w->conns, *next; c != NULL; c = next) {
         next = c->next;
-        if (even_writing || !c->writing)
+        if (even_writing || (!c->writing && !conn_has_unread(c)))
             conn_close(c);
     }
 }

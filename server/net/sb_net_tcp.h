@@ -23,7 +23,8 @@
 int sb_net_tcp_listen(worker_t *w, tcp_listener_t *l, int *fd);
 
 /* Close the worker's connections; with `even_writing` false, those with an
- * answer still being written finish first. */
+ * answer still being written, or with queries the client sent that are not
+ * read yet, finish first: each closes once it has answered all it had. */
 void sb_net_tcp_close_all(worker_t *w, bool even_writing);
 
 #endif
