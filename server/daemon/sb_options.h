@@ -27,55 +27,12 @@
 #define SB_OPTIONS_H
 
 #include "sb_diag.h"
-#include "sb_log.h"
-#include "sb_net.h"
-#include "sb_rrl.h"
+#include "sb_options_table.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
-
-#define SB_MAX_LISTEN          32
-#define SB_MAX_PROBE_RESOLVERS 8
-#define SB_DEFAULT_ZONES_DIR   "/etc/switchboard/zones"
-
-typedef struct {
-    char *config_file;
-    char *zones_dir;
-    sb_listen_addr_t listen[SB_MAX_LISTEN];
-    size_t listen_count;
-    bool listen_is_default; /* no listen given: 0.0.0.0:53 and [::]:53 */
-    unsigned threads;
-    uint16_t udp_max;
-    uint32_t tcp_idle_ms;
-    unsigned tcp_clients;
-    unsigned tcp_per_client;
-    sb_rrl_config_t rrl; /* its exempt list is rrl_exempt */
-    sb_prefix_t rrl_exempt[SB_RRL_MAX_EXEMPT];
-    sb_log_level_t log_level;
-    bool log_syslog;
-    unsigned probes_in_flight;
-    sb_listen_addr_t probe_resolvers[SB_MAX_PROBE_RESOLVERS]; /* none: /etc/resolv.conf */
-    size_t probe_resolver_count;
-    char *probe_resolvers_csv; /* the same for c-ares: "127.0.0.1:53,[::1]:53"; NULL: none */
-    char *control_socket;
-    unsigned control_mode;
-    char *state_file;
-    char *nsid;           /* NULL: none */
-    char *version_string; /* NULL: REFUSED */
-    char *identity;       /* NULL: REFUSED */
-    bool cookie_secret_set;
-    sb_cookie_key_t cookie_key;     /* valid when cookie_secret_set */
-    char *cookie_secret_file;       /* --cookie-secret-file; NULL: none */
-    const char *cookie_secret_from; /* "config-file", "file", "credential"; NULL: random */
-    char *user;                     /* --user: run as this user once bound; NULL: as started */
-    char *group;                    /* --group; NULL: the user's own */
-    uid_t run_uid;                  /* the user's, when `user` is set */
-    gid_t run_gid;                  /* the group the server will run as */
-    bool metrics_set;               /* --metrics-listen given */
-    sb_listen_addr_t metrics_listen;
-} sb_options_t;
 
 void sb_options_init(sb_options_t *o);
 void sb_options_free(sb_options_t *o);
