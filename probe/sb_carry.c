@@ -9,6 +9,7 @@
 
 #include "sb_log.h"
 #include "sb_monitor.h"
+#include "sb_override.h"
 #include "sb_probe_key.h"
 
 #include <stdio.h>
@@ -26,15 +27,15 @@ typedef struct {
     bool drained;
     int8_t forced;
     int64_t force_until_ms;
-    char force_by[32];
-    char drain_by[32];
+    char force_by[SB_OVERRIDE_BY_MAX];
+    char drain_by[SB_OVERRIDE_BY_MAX];
     sb_probe_stats_t stats;
 } carried_ep_t;
 
 typedef struct {
     char *name;
     char *switchover; /* endpoint name, or NULL */
-    char switchover_by[32];
+    char switchover_by[SB_OVERRIDE_BY_MAX];
     char *primary; /* answering endpoint names, or NULL */
     char *v6;
     bool primary_fail_open; /* already failing open: not news after the reload */

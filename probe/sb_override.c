@@ -11,6 +11,11 @@
 #include <stdio.h>
 #include <string.h>
 
+_Static_assert(sizeof(((sb_ep_state_t *)0)->force_by) == SB_OVERRIDE_BY_MAX &&
+                   sizeof(((sb_ep_state_t *)0)->drain_by) == SB_OVERRIDE_BY_MAX &&
+                   sizeof(((sb_profile_state_t *)0)->switchover_by) == SB_OVERRIDE_BY_MAX,
+               "the state keeps whole setters");
+
 static void copy_by(char *dst, size_t cap, const char *by)
 {
     snprintf(dst, cap, "%s", by != NULL ? by : "unknown");
@@ -88,26 +93,52 @@ static void log_override(const sb_profile_state_t *ps, const sb_override_t *o)
            ps->profile->owner_text, o->op == SB_OVERRIDE_FAILBACK ? "-" : o->endpoint, extra, by);
 }
 
-int sb_override_apply(sb_probe_states_t *st, const sb_override_t *o, char *why, size_t why_len)
+/* The profile and endpoint `o` names (the endpoint NULL for FAILBACK).
+ * Returns 0, or -ENOENT with words in `why`. */
+static int find_target(sb_probe_states_t *st, const sb_override_t *o, sb_profile_state_t **ps,
+                       sb_ep_state_t **es, char *why, size_t why_len)
 {
     why[0] = '\0';
-    sb_profile_state_t *ps = sb_probe_state_find_profile(st, o->profile);
-    if (ps == NULL) {
+    *es = NULL;
+    if ((*ps = sb_probe_state_find_profile(st, o->profile)) == NULL) {
         snprintf(why, why_len, "no profile named %s", o->profile);
         return -ENOENT;
     }
-    int rc;
+    if (o->op == SB_OVERRIDE_FAILBACK)
+        return 0;
+    *es = sb_probe_state_find_endpoint(*ps, o->endpoint != NULL ? o->endpoint : "");
+    if (*es == NULL) {
+        snprintf(why, why_len, "profile %s has no endpoint named '%s'", (*ps)->profile->owner_text,
+                 o->endpoint != NULL ? o->endpoint : "");
+        return -ENOENT;
+    }
+    return 0;
+}
+
+int sb_override_check(sb_probe_states_t *st, const sb_override_t *o, char *why, size_t why_len)
+{
+    sb_profile_state_t *ps;
+    sb_ep_state_t *es;
+    int rc = find_target(st, o, &ps, &es, why, why_len);
+    if (rc == 0 && o->op == SB_OVERRIDE_DRAIN && !es->drained &&
+        sb_probe_state_last_of_family(ps, es)) {
+        sb_probe_state_last_words(ps, es, why, why_len);
+        rc = -EINVAL;
+    }
+    return rc;
+}
+
+int sb_override_apply(sb_probe_states_t *st, const sb_override_t *o, char *why, size_t why_len)
+{
+    sb_profile_state_t *ps;
+    sb_ep_state_t *es;
+    int rc = find_target(st, o, &ps, &es, why, why_len);
+    if (rc < 0)
+        return rc;
     if (o->op == SB_OVERRIDE_FAILBACK) {
         rc = ps->switchover == SB_PICK_NONE ? -EALREADY : 0;
         ps->switchover = SB_PICK_NONE;
     } else {
-        sb_ep_state_t *es =
-            sb_probe_state_find_endpoint(ps, o->endpoint != NULL ? o->endpoint : "");
-        if (es == NULL) {
-            snprintf(why, why_len, "profile %s has no endpoint named '%s'", ps->profile->owner_text,
-                     o->endpoint != NULL ? o->endpoint : "");
-            return -ENOENT;
-        }
         rc = apply_endpoint(ps, es, o, why, why_len);
     }
     if (rc == 0) {

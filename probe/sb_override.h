@@ -21,6 +21,10 @@
 
 struct sb_probe_states;
 
+/* Who set an override, as kept: "uid=1000", or in a fleet "uid=1000@ns1"
+ * (a node name is up to 63 bytes), with its NUL. */
+#define SB_OVERRIDE_BY_MAX 112
+
 typedef enum {
     SB_OVERRIDE_DRAIN, /* never answer the endpoint; still probed */
     SB_OVERRIDE_UNDRAIN,
@@ -39,6 +43,7 @@ typedef struct {
     const char *by;       /* who asked, kept with the override: "uid=1000" */
     bool restored;        /* read back from the state file at start: logged as
                              by=state-file, with `by` as set_by */
+    bool local;           /* in a fleet, for this nameserver only (ctl --local) */
 } sb_override_t;
 
 /* Apply one override; it is logged, and the answer follows at once.
@@ -46,6 +51,12 @@ typedef struct {
  * that cannot be done (draining the last endpoint of a family), each with
  * words in `why`; -EALREADY when it was already so (not an error to log). */
 int sb_override_apply(struct sb_probe_states *st, const sb_override_t *o, char *why,
+                      size_t why_len);
+
+/* Whether sb_override_apply() could apply `o` now, changing nothing: 0,
+ * or the error it would return (-ENOENT, -EINVAL) with words in `why`. An
+ * override that changes nothing passes (it is not an error). */
+int sb_override_check(struct sb_probe_states *st, const sb_override_t *o, char *why,
                       size_t why_len);
 
 /* End every forced state whose time is up at `now` (Unix ms), logged and

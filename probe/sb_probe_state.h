@@ -51,8 +51,8 @@ typedef struct sb_ep_state {
     bool drained;           /* never answered */
     int8_t forced;          /* 1 up, -1 down, 0 as probed */
     int64_t force_until_ms; /* wall clock; 0: until undone */
-    char force_by[32];
-    char drain_by[32];
+    char force_by[112];     /* SB_OVERRIDE_BY_MAX (sb_override.c checks) */
+    char drain_by[112];
     bool carried; /* health came from the previous configuration (reload) */
     sb_probe_stats_t stats;
 } sb_ep_state_t;
@@ -65,7 +65,7 @@ struct sb_profile_state {
     bool decided;        /* every endpoint has had a first result */
     bool reloaded;       /* carried from the previous configuration */
     uint16_t switchover; /* answered first (ctl switchover), or SB_PICK_NONE */
-    char switchover_by[32];
+    char switchover_by[112];
 };
 
 /* Every profile and endpoint of one generation. */

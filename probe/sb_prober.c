@@ -99,11 +99,27 @@ static void run_override(sb_prober_t *p, call_t *call)
     call->rc = sb_override_apply(&p->st, call->override, call->why, call->why_len);
 }
 
-int sb_prober_override(sb_prober_t *p, const sb_override_t *o, char *why, size_t why_len)
+static void run_override_check(sb_prober_t *p, call_t *call)
+{
+    call->rc = sb_override_check(&p->st, call->override, call->why, call->why_len);
+}
+
+static int call_with_override(sb_prober_t *p, void (*run)(sb_prober_t *p, call_t *call),
+                              const sb_override_t *o, char *why, size_t why_len)
 {
     why[0] = '\0';
-    call_t call = {.run = run_override, .override = o, .why = why, .why_len = why_len};
+    call_t call = {.run = run, .override = o, .why = why, .why_len = why_len};
     return call_on_worker(p, &call);
+}
+
+int sb_prober_override(sb_prober_t *p, const sb_override_t *o, char *why, size_t why_len)
+{
+    return call_with_override(p, run_override, o, why, why_len);
+}
+
+int sb_prober_override_check(sb_prober_t *p, const sb_override_t *o, char *why, size_t why_len)
+{
+    return call_with_override(p, run_override_check, o, why, why_len);
 }
 
 /* Forced states given a duration end by themselves (checked every second). */

@@ -106,6 +106,9 @@ size_t sb_prober_check_count(const sb_prober_t *p);
 /* Apply one override (sb_override_apply). */
 int sb_prober_override(sb_prober_t *p, const sb_override_t *o, char *why, size_t why_len);
 
+/* Whether `o` could be applied now (sb_override_check), changing nothing. */
+int sb_prober_override_check(sb_prober_t *p, const sb_override_t *o, char *why, size_t why_len);
+
 /* Every profile and endpoint: state, reason, since when, last latency,
  * overrides, and the endpoint answering now. The caller owns the object. */
 json_t *sb_prober_status(sb_prober_t *p);

@@ -19,6 +19,7 @@
 typedef struct {
     const char *socket;
     bool json;
+    bool local;
     const char *for_text;
     char *words[4];
     int nwords;
@@ -40,6 +41,10 @@ static void ctl_usage(FILE *out)
             "  failback PROFILE                undo a switchover\n"
             "  reload                          re-read the configuration (as SIGHUP)\n"
             "\n"
+            "In a fleet, an override is stored in the fleet and every nameserver applies\n"
+            "it. --local applies it to this nameserver only, and only while the fleet\n"
+            "cannot be reached (an emergency; the fleet's state wins when it returns).\n"
+            "\n"
             "The socket defaults to " SB_REQUEST_DEFAULT_SOCKET ".\n");
 }
 
@@ -50,6 +55,8 @@ static int parse_args(int argc, char **argv, ctl_args_t *a)
         const char *s = argv[i];
         if (strcmp(s, "--json") == 0) {
             a->json = true;
+        } else if (strcmp(s, "--local") == 0) {
+            a->local = true;
         } else if ((strcmp(s, "--socket") == 0 || strcmp(s, "--for") == 0) && i + 1 < argc) {
             *(strcmp(s, "--socket") == 0 ? &a->socket : &a->for_text) = argv[++i];
         } else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
@@ -112,6 +119,14 @@ static json_t *build_request(const ctl_args_t *a)
             return NULL;
         }
         json_object_set_new(req, "for_seconds", json_integer(seconds));
+    }
+    if (req != NULL && a->local) {
+        if (cmd->kind != SB_REQUEST_OVERRIDE) {
+            fprintf(stderr, "switchboard ctl: only overrides take --local\n");
+            json_decref(req);
+            return NULL;
+        }
+        json_object_set_new(req, "local", json_true());
     }
     return req;
 }

@@ -60,12 +60,15 @@ static int read_override(json_t *doc, const sb_request_command_t *cmd, int64_t n
     const char *state = NULL;
     json_int_t for_seconds = 0;
     json_error_t jerr;
+    int local = 0;
     o->op = cmd->op;
-    if (json_unpack_ex(doc, &jerr, 0, "{s:s, s?s, s?s, s?I}", "profile", &o->profile, "endpoint",
-                       &o->endpoint, "state", &state, "for_seconds", &for_seconds) != 0)
+    if (json_unpack_ex(doc, &jerr, 0, "{s:s, s?s, s?s, s?I, s?b}", "profile", &o->profile,
+                       "endpoint", &o->endpoint, "state", &state, "for_seconds", &for_seconds,
+                       "local", &local) != 0)
         return fail(err, errlen, "bad request: %s", jerr.text);
     if (cmd->op != SB_OVERRIDE_FAILBACK && o->endpoint == NULL)
         return fail(err, errlen, "%s needs an endpoint", cmd->name);
+    o->local = local != 0;
     if (cmd->op != SB_OVERRIDE_FORCE)
         return 0;
     return read_force(doc, state, for_seconds, now_ms, o, err, errlen);

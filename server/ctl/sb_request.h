@@ -11,6 +11,7 @@
  *   {"command": "force", "profile": ..., "endpoint": ..., "state": "up" | "down",
  *    "for_seconds": N (optional, 1 to SB_REQUEST_FOR_MAX_SECONDS; absent: no end)}
  *   {"command": "failback", "profile": ...}
+ *   any override may add "local": true (in a fleet: this nameserver only)
  *   {"command": "reload"}
  * and back {"ok": true, "message": "...", "status": {...}} or
  * {"ok": false, "error": "..."}.

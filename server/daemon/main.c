@@ -10,6 +10,7 @@
 #include "sb_control.h"
 #include "sb_ctl.h"
 #include "sb_error.h"
+#include "sb_fleet_sync.h"
 #include "sb_gen.h"
 #include "sb_health.h"
 #include "sb_log.h"
@@ -160,6 +161,7 @@ typedef struct {
     sb_reload_t *reload; /* NULL until serving, and again once stopping */
     unsigned generation;
     sb_metrics_http_t *metrics;
+    sb_fleet_sync_t *fleet; /* NULL: no fleet */
     uv_mutex_t prober_lock; /* a scrape reads `prober` while a reload swaps it */
     bool stopping;
     sb_privileges_t privileges;
@@ -448,6 +450,8 @@ static void reload_failed(server_t *s, const sb_reload_result_t *res, char *err,
 static void reload_done(server_t *s, const sb_reload_result_t *res)
 {
     sb_control_set_prober(s->ctl, s->prober);
+    if (s->fleet != NULL)
+        sb_fleet_sync_set_prober(s->fleet, s->prober);
     s->generation++;
     if (s->metrics != NULL) {
         sb_metrics_http_set_generation(s->metrics, s->generation);
@@ -584,6 +588,54 @@ static int start_probing(server_t *s, control_t *control)
     return rc;
 }
 
+/* The fleet's link, from settings read at start (certificates and keys
+ * too, while root could read them). Without it the server serves alone;
+ * only with fleet-required is that fatal. NATS's library starts threads of
+ * its own, so this comes after root is dropped. */
+static int prepare_fleet(server_t *s, control_t *control)
+{
+    const sb_fleet_config_t *cfg = &s->o->fleet;
+    if (!sb_fleet_config_enabled(cfg))
+        return 0;
+    char err[512];
+    int rc = sb_fleet_sync_open(&s->fleet, &control->loop, cfg, s->o->state_file, err, sizeof(err));
+    if (rc < 0) {
+        char q[SB_LOG_QUOTE_MAX];
+        sb_log(SB_LOG_ERROR, "fleet-failed", "reason=%s action=%s",
+               sb_log_quote(q, sizeof(q), err, true), cfg->required ? "exit" : "serve-alone");
+        s->fleet = NULL;
+        return cfg->required ? rc : 0;
+    }
+    return 0;
+}
+
+/* Join the fleet: its overrides are applied before the first answer when
+ * it answers in time. A fleet that cannot be reached is joined later, by
+ * itself; only with fleet-required is it fatal. */
+static int join_fleet(server_t *s)
+{
+    const sb_fleet_config_t *cfg = &s->o->fleet;
+    char err[512], q[SB_LOG_QUOTE_MAX];
+    if (s->fleet == NULL)
+        return 0;
+    int rc = sb_fleet_sync_start(s->fleet, err, sizeof(err));
+    if (rc < 0) {
+        sb_log(SB_LOG_ERROR, "fleet-failed", "reason=%s action=%s",
+               sb_log_quote(q, sizeof(q), err, true), cfg->required ? "exit" : "serve-alone");
+        sb_fleet_sync_close(s->fleet);
+        s->fleet = NULL;
+        return cfg->required ? rc : 0;
+    }
+    sb_fleet_sync_set_reload(s->fleet, s->reload);
+    sb_fleet_sync_set_prober(s->fleet, s->prober);
+    sb_control_set_fleet(s->ctl, s->fleet);
+    if (!sb_fleet_sync_catch_up(s->fleet, cfg->timeout_ms))
+        sb_log(SB_LOG_WARNING, "fleet-not-synced",
+               "action=\"answering with the overrides last saved; the fleet's apply when it "
+               "answers\"");
+    return 0;
+}
+
 /* Answer once the first round is in (bounded), so that the first answer
  * already reflects the endpoints' health. */
 static int start_answering(server_t *s, sb_net_t *net)
@@ -622,6 +674,8 @@ static void stop_serving(server_t *s, sb_net_t *net, control_t *control)
     sb_reload_t *reload = s->reload;
     s->reload = NULL; /* SIGHUP is ignored from here on */
     sb_reload_close(reload);
+    sb_fleet_sync_close(s->fleet); /* a write in flight is answered first */
+    s->fleet = NULL;
     sb_metrics_http_stop(s->metrics); /* its sources read `net` and the prober */
     sb_net_stop(net, SHUTDOWN_DRAIN_MS);
     sb_prober_stop(s->prober);
@@ -665,6 +719,10 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
         rc = start_metrics(&s);
     if (rc == 0)
         rc = start_probing(&s, &control);
+    if (rc == 0)
+        rc = prepare_fleet(&s, &control);
+    if (rc == 0)
+        rc = join_fleet(&s);
     if (rc == 0)
         rc = start_answering(&s, net);
     if (rc == 0)

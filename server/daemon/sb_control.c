@@ -2,13 +2,13 @@
 
 #include "sb_error.h"
 #include "sb_log.h"
+#include "sb_reply.h"
 #include "sb_request.h"
 #include "sb_state.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,16 +120,6 @@ static void reply(client_t *c, json_t *reply)
         client_close(c);
 }
 
-__attribute__((format(printf, 1, 2))) static json_t *failure(const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    return json_pack("{s:b, s:s}", "ok", 0, "error", text);
-}
-
 /* ---- commands ------------------------------------------------------------------ */
 
 static int64_t now_ms(void)
@@ -146,21 +136,35 @@ static const char *save_state(sb_control_t *ctl, char *err, size_t errlen)
     return sb_state_save_from(ctl->state_file, ctl->cfg.prober, err, errlen) == 0 ? NULL : err;
 }
 
+static void on_fleet_done(void *waiter, json_t *answer)
+{
+    reply(waiter, answer);
+}
+
 static json_t *run_override(client_t *c, const sb_override_t *o)
 {
+    if (c->ctl->cfg.fleet != NULL) { /* it replies when the fleet has answered */
+        sb_fleet_sync_override(c->ctl->cfg.fleet, o, on_fleet_done, c);
+        return NULL;
+    }
     char why[512];
     int rc = sb_prober_override(c->ctl->cfg.prober, o, why, sizeof(why));
     if (rc < 0 && rc != -EALREADY)
-        return failure("%s", why);
+        return sb_reply_failure("%s", why);
     char err[512];
     const char *save_error = rc == 0 ? save_state(c->ctl, err, sizeof(err)) : NULL;
-    json_t *ok =
-        json_pack("{s:b, s:s}", "ok", 1, "message", rc == -EALREADY ? "nothing to change" : "done");
+    json_t *ok = sb_reply_ok(rc == -EALREADY ? "nothing to change" : "done");
     if (save_error != NULL) {
         json_object_set_new(ok, "saved", json_false());
         json_object_set_new(ok, "warning", json_string(save_error));
     }
     return ok;
+}
+
+static void reply_unless_later(client_t *c, json_t *answer)
+{
+    if (answer != NULL)
+        reply(c, answer);
 }
 
 /* An override held back while a reload ran: it applies to the
@@ -171,9 +175,9 @@ static void on_reload_ended(void *waiter, int rc, const char *message)
     (void)message;
     client_t *c = waiter;
     if (rc == -ECANCELED || c->ctl->closing)
-        reply(c, failure("the server is stopping"));
+        reply(c, sb_reply_failure("the server is stopping"));
     else
-        reply(c, run_override(c, &c->req.override));
+        reply_unless_later(c, run_override(c, &c->req.override));
     sb_request_free(&c->req);
 }
 
@@ -181,11 +185,11 @@ static void on_reloaded(void *waiter, int rc, const char *message)
 {
     client_t *c = waiter;
     if (rc == 0)
-        reply(c, json_pack("{s:b, s:s}", "ok", 1, "message", "reloaded"));
+        reply(c, sb_reply_ok("reloaded"));
     else if (rc == -ECANCELED)
-        reply(c, failure("%s", message));
+        reply(c, sb_reply_failure("%s", message));
     else
-        reply(c, failure("reload failed: %s", message));
+        reply(c, sb_reply_failure("reload failed: %s", message));
 }
 
 /* The reply, or NULL when it comes later (a reload; an override waiting
@@ -197,17 +201,19 @@ static json_t *run_command(client_t *c, sb_request_t *req)
     switch (req->command->kind) {
     case SB_REQUEST_STATUS: { /* at once, even during a reload */
         json_t *status = sb_prober_status(ctl->cfg.prober);
+        if (status != NULL && ctl->cfg.fleet != NULL)
+            json_object_set_new(status, "fleet", sb_fleet_sync_status(ctl->cfg.fleet));
         answer = status != NULL ? json_pack("{s:b, s:o}", "ok", 1, "status", status)
-                                : failure("out of memory");
+                                : sb_reply_failure("out of memory");
         break;
     }
     case SB_REQUEST_RELOAD: {
         int rc = ctl->cfg.reload != NULL ? sb_reload_request(ctl->cfg.reload, c->by, on_reloaded, c)
                                          : SB_ESTATE;
         if (rc < 0)
-            answer = failure("%s", rc == SB_ESTATE    ? "reload is not available"
-                                   : rc == -ECANCELED ? "the server is stopping"
-                                                      : sb_strerror(rc));
+            answer = sb_reply_failure("%s", rc == SB_ESTATE    ? "reload is not available"
+                                            : rc == -ECANCELED ? "the server is stopping"
+                                                               : sb_strerror(rc));
         break;
     }
     case SB_REQUEST_OVERRIDE:
@@ -252,13 +258,13 @@ static void handle(client_t *c)
     uv_timer_stop(&c->deadline); /* the request is in: its reply may wait for a reload */
     c->replying = true;
     if (c->ctl->closing) { /* the probe worker may be gone already */
-        reply(c, failure("the server is stopping"));
+        reply(c, sb_reply_failure("the server is stopping"));
         return;
     }
     sb_request_t req;
     char err[512];
     if (sb_request_parse(c->in, c->in_len, now_ms(), &req, err, sizeof(err)) < 0) {
-        reply(c, failure("%s", err));
+        reply(c, sb_reply_failure("%s", err));
         return;
     }
     json_t *answer = run_command(c, &req);
@@ -282,7 +288,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         handle(c);
     } else if (c->in_len >= SB_REQUEST_MAX_BYTES - 1) {
         uv_read_stop(s);
-        reply(c, failure("request too long"));
+        reply(c, sb_reply_failure("request too long"));
     }
 }
 
@@ -323,7 +329,8 @@ static void on_deadline(uv_timer_t *t)
     if (c->replying)
         return;
     uv_read_stop((uv_stream_t *)&c->pipe);
-    reply(c, failure("no complete request within %d s", SB_CONTROL_REQUEST_TIMEOUT_MS / 1000));
+    reply(c, sb_reply_failure("no complete request within %d s",
+                              SB_CONTROL_REQUEST_TIMEOUT_MS / 1000));
 }
 
 /* Every connection is accepted; past SB_CONTROL_MAX_CLIENTS it is told so
@@ -354,8 +361,8 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     if (ctl->client_count > SB_CONTROL_MAX_CLIENTS) {
-        reply(c, failure("too many control connections (at most %d at once); try again",
-                         SB_CONTROL_MAX_CLIENTS));
+        reply(c, sb_reply_failure("too many control connections (at most %d at once); try again",
+                                  SB_CONTROL_MAX_CLIENTS));
         return;
     }
     peer_identity(c);
@@ -456,6 +463,12 @@ void sb_control_set_reload(sb_control_t *ctl, sb_reload_t *reload)
         ctl->cfg.reload = reload;
 }
 
+void sb_control_set_fleet(sb_control_t *ctl, sb_fleet_sync_t *fleet)
+{
+    if (ctl != NULL)
+        ctl->cfg.fleet = fleet;
+}
+
 static void on_server_closed(uv_handle_t *h)
 {
     sb_control_t *ctl = h->data;
@@ -478,6 +491,6 @@ void sb_control_close(sb_control_t *ctl)
         if (c->replying || uv_is_closing((uv_handle_t *)&c->pipe))
             continue;
         uv_read_stop((uv_stream_t *)&c->pipe);
-        reply(c, failure("the server is stopping"));
+        reply(c, sb_reply_failure("the server is stopping"));
     }
 }

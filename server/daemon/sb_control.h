@@ -5,7 +5,8 @@
  *
  * The protocol (one line of JSON each way) is sb_request's. Every override
  * is logged with the peer's uid (SO_PEERCRED) and saved to the state file
- * before the reply.
+ * before the reply. In a fleet, an override is handed to sb_fleet_sync,
+ * which replies once the fleet has stored it (or why not).
  *
  * While a reload runs (sb_reload), `status` is answered at once from the
  * configuration being served; a `reload` joins the reloader's queue and is
@@ -34,6 +35,7 @@
 #ifndef SB_CONTROL_H
 #define SB_CONTROL_H
 
+#include "sb_fleet_sync.h"
 #include "sb_prober.h"
 #include "sb_reload.h"
 #include "sb_request.h"
@@ -63,6 +65,7 @@ typedef struct {
     sb_prober_t *prober;
     const char *state_file; /* where overrides are saved */
     sb_reload_t *reload;    /* NULL: `reload` is refused */
+    sb_fleet_sync_t *fleet; /* NULL: no fleet; overrides apply here */
 } sb_control_config_t;
 
 typedef struct sb_control sb_control_t;
@@ -79,6 +82,10 @@ void sb_control_set_prober(sb_control_t *c, sb_prober_t *prober);
 
 /* The reloader `reload` requests go to (NULL: refused), once it exists. */
 void sb_control_set_reload(sb_control_t *c, sb_reload_t *reload);
+
+/* In a fleet, overrides go through `fleet` (written to the fleet, then
+ * applied here) and `status` shows the link; NULL: no fleet. */
+void sb_control_set_fleet(sb_control_t *c, sb_fleet_sync_t *fleet);
 
 void sb_control_close(sb_control_t *c);
 

@@ -36,6 +36,7 @@ void sb_options_init(sb_options_t *o)
     o->log_level = SB_LOG_INFO;
     o->probes_in_flight = SB_PROBER_DEFAULT_IN_FLIGHT;
     o->control_mode = 0600;
+    sb_fleet_config_init(&o->fleet);
 }
 
 void sb_options_free(sb_options_t *o)
@@ -55,6 +56,10 @@ void sb_options_free(sb_options_t *o)
     free(o->group);
     o->cookie_secret_file = o->user = o->group = NULL;
     explicit_bzero(&o->cookie_key, sizeof(o->cookie_key));
+    sb_fleet_config_free(&o->fleet);
+    free(o->fleet_password_file);
+    free(o->fleet_token_file);
+    o->fleet_password_file = o->fleet_token_file = NULL;
     o->config_file = o->zones_dir = o->nsid = o->version_string = o->identity = NULL;
 }
 
@@ -306,6 +311,36 @@ static void finish_secret(sb_options_t *o, const seen_at_t *at, sb_diag_t *diag)
                      "chmod 0600 (or 0640 with the server's group)", diag);
 }
 
+/* A fleet secret from its file into *dst, warned about where the file was
+ * named when others may read it. */
+static void read_fleet_secret(sb_options_t *o, const seen_at_t *at, const char *option,
+                              const char *path, char **dst, sb_diag_t *diag)
+{
+    char why[SB_WHY_MAX + 256];
+    struct stat st;
+    sb_pos_t pos = given_at(at, option);
+    if (path == NULL)
+        return;
+    int rc = sb_secret_read_text(path, dst, &st, why, sizeof(why));
+    if (rc < 0) {
+        sb_diag_error(diag, pos, "%s: %s", option, rc == -ENOMEM ? "out of memory" : why);
+        return;
+    }
+    warn_exposed(&st, o->run_gid, pos, option, path, "chmod 0600 (or 0640 with the server's group)",
+                 diag);
+}
+
+/* The fleet's secrets, defaults and combination, once every option is in. */
+static void finish_fleet(sb_options_t *o, const seen_at_t *at, sb_diag_t *diag)
+{
+    read_fleet_secret(o, at, "fleet-password-file", o->fleet_password_file, &o->fleet.password,
+                      diag);
+    read_fleet_secret(o, at, "fleet-token-file", o->fleet_token_file, &o->fleet.token, diag);
+    char why[256];
+    if (sb_fleet_config_check(&o->fleet, why, sizeof(why)) < 0)
+        sb_diag_error(diag, given_at(at, "fleet-server"), "%s", why);
+}
+
 int sb_options_parse(sb_options_t *o, int argc, char **argv, sb_diag_t *diag)
 {
     size_t errors_before = sb_diag_count(diag);
@@ -356,6 +391,7 @@ int sb_options_parse(sb_options_t *o, int argc, char **argv, sb_diag_t *diag)
         o->threads = default_threads();
     finish_identity(o, &at, diag);
     finish_secret(o, &at, diag);
+    finish_fleet(o, &at, diag);
     return sb_diag_count(diag) > errors_before ? SB_ECONFIG : 0;
 }
 

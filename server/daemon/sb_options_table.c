@@ -281,6 +281,88 @@ static int set_log_level(sb_options_t *o, const char *value, const char *base, c
     return 0;
 }
 
+/* ---- the fleet ------------------------------------------------------------ */
+
+static int set_fleet_server(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return sb_fleet_config_add_server(&o->fleet, value, why);
+}
+
+/* A node's or the fleet's name: it becomes part of subjects and names. */
+static int set_fleet_name_field(char **dst, const char *value, char *why)
+{
+    if (!sb_fleet_config_name_ok(value)) {
+        snprintf(why, SB_WHY_MAX, "must be 1 to %d of A-Z a-z 0-9 - _", SB_FLEET_NAME_MAX);
+        return -EINVAL;
+    }
+    return set_name(dst, value);
+}
+
+static int set_fleet_node(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_fleet_name_field(&o->fleet.node, value, why);
+}
+
+static int set_fleet_name(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_fleet_name_field(&o->fleet.name, value, why);
+}
+
+static int set_fleet_timeout(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    uint64_t ms;
+    if (sb_value_duration_ms(value, &ms, why) < 0)
+        return -EINVAL;
+    if (ms < 100 || ms > 60000) {
+        snprintf(why, SB_WHY_MAX, "must be from 100ms to 60s");
+        return -EINVAL;
+    }
+    o->fleet.timeout_ms = (uint32_t)ms;
+    return 0;
+}
+
+static int set_fleet_required(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+        snprintf(why, SB_WHY_MAX, "must be yes or no");
+        return -EINVAL;
+    }
+    o->fleet.required = strcmp(value, "yes") == 0;
+    return 0;
+}
+
+static int set_fleet_user(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base, (void)why;
+    return set_name(&o->fleet.user, value);
+}
+
+static int set_fleet_nkey(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base, (void)why;
+    return set_name(&o->fleet.nkey, value);
+}
+
+/* The fleet's files, each relative to the config file that names it. */
+#define FLEET_PATH_SETTER(fn, field)                                                               \
+    static int fn(sb_options_t *o, const char *value, const char *base, char *why)                 \
+    {                                                                                              \
+        (void)why;                                                                                 \
+        return set_path(&o->field, value, base);                                                   \
+    }
+FLEET_PATH_SETTER(set_fleet_password_file, fleet_password_file)
+FLEET_PATH_SETTER(set_fleet_token_file, fleet_token_file)
+FLEET_PATH_SETTER(set_fleet_creds, fleet.creds_file)
+FLEET_PATH_SETTER(set_fleet_nkey_seed_file, fleet.nkey_seed_file)
+FLEET_PATH_SETTER(set_fleet_ca, fleet.ca_file)
+FLEET_PATH_SETTER(set_fleet_cert, fleet.cert_file)
+FLEET_PATH_SETTER(set_fleet_key, fleet.key_file)
+
 const sb_option_def_t sb_options_table[] = {
     {"config", 'c', "FILE", "read options from FILE, one 'name value' per line", set_config, false},
     {"zones", 'z', "DIR",
@@ -387,6 +469,45 @@ const sb_option_def_t sb_options_table[] = {
      "serve Prometheus metrics over HTTP at /metrics, on 127.0.0.1 unless ADDR is given; port 0 "
      "picks a free port (default: off)",
      set_metrics_listen, false},
+    {"fleet-server", 0, "URL",
+     "a NATS server of the fleet, nats://HOST:PORT or tls://HOST:PORT; repeatable; given, this "
+     "nameserver joins the fleet (docs/fleet.md) (default: no fleet)",
+     set_fleet_server, true},
+    {"fleet-node", 0, "NAME",
+     "this nameserver's name in the fleet (default: the host name's first "
+     "label)",
+     set_fleet_node, false},
+    {"fleet-name", 0, "NAME",
+     "the fleet's name: its override bucket is NAME-overrides (default " SB_FLEET_DEFAULT_NAME ")",
+     set_fleet_name, false},
+    {.name = "fleet-replicas",
+     .arg = "N",
+     .help = "copies of the override bucket when this node creates it, 1-5 (default 3)",
+     NUMBER(fleet.replicas, 1, 5)},
+    {"fleet-timeout", 0, "DURATION",
+     "how long an override waits for the fleet's store to accept it (default 2s)",
+     set_fleet_timeout, false},
+    {"fleet-required", 0, "yes|no",
+     "refuse to start when the fleet cannot be reached (default no: serve, and join when it "
+     "can)",
+     set_fleet_required, false},
+    {"fleet-user", 0, "NAME", "NATS user name, with fleet-password-file", set_fleet_user, false},
+    {"fleet-password-file", 0, "FILE", "read the NATS password from FILE (readable by root only)",
+     set_fleet_password_file, false},
+    {"fleet-token-file", 0, "FILE", "read a NATS token from FILE (readable by root only)",
+     set_fleet_token_file, false},
+    {"fleet-creds", 0, "FILE",
+     "NATS credentials file (user JWT and NKey seed); the server's user must be able to read it",
+     set_fleet_creds, false},
+    {"fleet-nkey", 0, "PUBLIC-KEY", "NATS NKey public key (U...), with fleet-nkey-seed-file",
+     set_fleet_nkey, false},
+    {"fleet-nkey-seed-file", 0, "FILE",
+     "the NKey's seed; the server's user must be able to read it", set_fleet_nkey_seed_file, false},
+    {"fleet-ca", 0, "FILE", "CA certificates to verify the NATS servers by (turns on TLS)",
+     set_fleet_ca, false},
+    {"fleet-cert", 0, "FILE", "client certificate for NATS over TLS, with fleet-key",
+     set_fleet_cert, false},
+    {"fleet-key", 0, "FILE", "the client certificate's private key", set_fleet_key, false},
 };
 
 #define NDEFS (sizeof(sb_options_table) / sizeof(sb_options_table[0]))

@@ -10,6 +10,7 @@
 #ifndef SB_OPTIONS_TABLE_H
 #define SB_OPTIONS_TABLE_H
 
+#include "sb_fleet_config.h"
 #include "sb_log.h"
 #include "sb_net.h"
 #include "sb_rrl.h"
@@ -58,6 +59,9 @@ typedef struct {
     gid_t run_gid;                  /* the group the server will run as */
     bool metrics_set;               /* --metrics-listen given */
     sb_listen_addr_t metrics_listen;
+    sb_fleet_config_t fleet;   /* no fleet-server: no fleet */
+    char *fleet_password_file; /* read into fleet.password when parsing ends */
+    char *fleet_token_file;    /* read into fleet.token when parsing ends */
 } sb_options_t;
 
 typedef int (*setter_t)(sb_options_t *o, const char *value, const char *base_dir, char *why);

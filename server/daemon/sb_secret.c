@@ -38,19 +38,29 @@ static int read_small(const char *path, char *buf, size_t cap, struct stat *st, 
     return 0;
 }
 
+/* The file's text without the white space around it, in `text`. */
+static int read_trimmed(const char *path, char *text, size_t cap, struct stat *st, char *why,
+                        size_t whylen, char **start)
+{
+    int rc = read_small(path, text, cap, st, why, whylen);
+    if (rc < 0)
+        return rc;
+    *start = text;
+    while (isspace((unsigned char)**start))
+        (*start)++;
+    size_t n = strlen(*start);
+    while (n > 0 && isspace((unsigned char)(*start)[n - 1]))
+        (*start)[--n] = '\0';
+    return 0;
+}
+
 int sb_secret_read_cookie(const char *path, sb_cookie_key_t *key, struct stat *st, char *why,
                           size_t whylen)
 {
-    char text[SB_SECRET_MAX_BYTES];
-    int rc = read_small(path, text, sizeof(text), st, why, whylen);
+    char text[SB_SECRET_MAX_BYTES], *start;
+    int rc = read_trimmed(path, text, sizeof(text), st, why, whylen, &start);
     if (rc < 0)
         return rc;
-    char *start = text;
-    while (isspace((unsigned char)*start))
-        start++;
-    size_t n = strlen(start);
-    while (n > 0 && isspace((unsigned char)start[n - 1]))
-        start[--n] = '\0';
     rc = sb_cookie_key_parse(key, start);
     explicit_bzero(text, sizeof(text));
     if (rc < 0) {
@@ -58,6 +68,25 @@ int sb_secret_read_cookie(const char *path, sb_cookie_key_t *key, struct stat *s
         return -EINVAL;
     }
     return 0;
+}
+
+int sb_secret_read_text(const char *path, char **out, struct stat *st, char *why, size_t whylen)
+{
+    char text[SB_SECRET_MAX_BYTES], *start;
+    int rc = read_trimmed(path, text, sizeof(text), st, why, whylen, &start);
+    if (rc < 0)
+        return rc;
+    bool printable = start[0] != '\0';
+    for (const char *p = start; *p != '\0' && printable; p++)
+        printable = *p >= 0x20 && *p < 0x7f;
+    if (!printable) {
+        explicit_bzero(text, sizeof(text));
+        snprintf(why, whylen, "%s must hold one line of printable text", path);
+        return -EINVAL;
+    }
+    *out = strdup(start);
+    explicit_bzero(text, sizeof(text));
+    return *out != NULL ? 0 : -ENOMEM;
 }
 
 const char *sb_secret_exposure(const struct stat *st, gid_t server_gid, char *buf, size_t cap)

@@ -1,7 +1,8 @@
 /*
  * sb_secret — secrets the server reads once, at start, before it drops
  * root: the DNS Cookie secret, from a file of its own or a systemd
- * credential, and who else could read the file it came from.
+ * credential; the fleet's password or token; and who else could read the
+ * file each came from.
  *
  * A secret on the command line is visible to every user of the host (ps,
  * /proc/PID/cmdline), so options refuse it there (sb_options); one in a file
@@ -35,6 +36,11 @@
  * sb_secret_exposure()). */
 int sb_secret_read_cookie(const char *path, sb_cookie_key_t *key, struct stat *st, char *why,
                           size_t whylen);
+
+/* Read a secret that is one line of printable text (a password, a
+ * token), white space around it dropped, into *out (the caller wipes and
+ * frees it). Errors as for sb_secret_read_cookie(). */
+int sb_secret_read_text(const char *path, char **out, struct stat *st, char *why, size_t whylen);
 
 /* Who besides its owner and the server (running with group `server_gid`)
  * may read a file with status `st`: NULL for nobody, else words for a

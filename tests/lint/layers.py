@@ -46,7 +46,8 @@ LAYERS = {
     "server/config": ("probe", "dns", "base"),
     "server/net": ("dns", "base"),
     "server/ctl": ("probe", "dns", "base"),
-    "server/daemon": ("ctl", "net", "config", "probe", "dns", "base"),
+    "server/fleet": ("probe", "dns", "base"),
+    "server/daemon": ("fleet", "ctl", "net", "config", "probe", "dns", "base"),
 }
 
 SOURCE_SUFFIXES = (".c", ".h")

@@ -23,6 +23,7 @@ LAYER_FOLDERS = (
     "server/config",
     "server/net",
     "server/ctl",
+    "server/fleet",
     "server/daemon",
 )
 
