@@ -480,6 +480,65 @@ static void metrics_listen(void **state)
     }
 }
 
+/* The fleet: servers, names, secrets read from files at the end, and
+ * every combination refused with its reason. */
+static void fleet(void **state)
+{
+    (void)state;
+    char pw[64], config[64], text[512];
+    temp_file(pw, "s3cret\n", 0600);
+    snprintf(text, sizeof(text),
+             "fleet-server nats://127.0.0.1:4222\nfleet-server tls://nats.example.net:4443\n"
+             "fleet-node ns1\nfleet-name dns-eu\nfleet-replicas 5\nfleet-timeout 750ms\n"
+             "fleet-required yes\nfleet-user ns1\nfleet-password-file %s\n",
+             pw);
+    temp_file(config, text, 0600);
+    char *argv[] = {"--config", config};
+    sb_options_t o;
+    sb_diag_t *diag;
+    assert_int_equal(parse(&o, &diag, 2, argv), 0);
+    assert_int_equal(o.fleet.server_count, 2);
+    assert_string_equal(o.fleet.servers[1], "tls://nats.example.net:4443");
+    assert_string_equal(o.fleet.node, "ns1");
+    assert_string_equal(o.fleet.name, "dns-eu");
+    assert_int_equal(o.fleet.replicas, 5);
+    assert_int_equal(o.fleet.timeout_ms, 750);
+    assert_true(o.fleet.required);
+    assert_string_equal(o.fleet.user, "ns1");
+    assert_string_equal(o.fleet.password, "s3cret");
+    sb_options_free(&o);
+    sb_diag_free(diag);
+
+    char *bad[] = {"--fleet-server",   "http://a:1", "--fleet-node",    "ns1.example",
+                   "--fleet-replicas", "7",          "--fleet-timeout", "90s",
+                   "--fleet-required", "maybe"};
+    assert_int_equal(parse(&o, &diag, 10, bad), SB_ECONFIG);
+    assert_int_equal(sb_diag_count(diag), 5);
+    assert_non_null(strstr(sb_diag_message(diag, 0), "must be nats://HOST:PORT"));
+    assert_string_equal(
+        sb_diag_message(diag, 1),
+        "command line: fleet-node 'ns1.example' must be 1 to 63 of A-Z a-z 0-9 - _");
+    assert_non_null(strstr(sb_diag_message(diag, 3), "must be from 100ms to 60s"));
+    assert_non_null(strstr(sb_diag_message(diag, 4), "must be yes or no"));
+    sb_options_free(&o);
+    sb_diag_free(diag);
+
+    char *alone[] = {"--fleet-node", "ns1"};
+    assert_int_equal(parse(&o, &diag, 2, alone), SB_ECONFIG);
+    assert_string_equal(sb_diag_message(diag, 0),
+                        "command line: fleet options are given but no fleet-server");
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    char *no_pw[] = {"--fleet-server", "nats://a:1", "--fleet-node", "a", "--fleet-user", "u"};
+    assert_int_equal(parse(&o, &diag, 6, no_pw), SB_ECONFIG);
+    assert_string_equal(sb_diag_message(diag, 0),
+                        "command line: fleet-user and fleet-password-file go together");
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    unlink(pw);
+    unlink(config);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -496,6 +555,7 @@ int main(void)
         cmocka_unit_test(listen_addresses),
         cmocka_unit_test(metrics_listen),
         cmocka_unit_test(probe_resolvers),
+        cmocka_unit_test(fleet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
