@@ -248,6 +248,34 @@ static void print_endpoint(json_t *e)
     printf("\n");
 }
 
+/* The fleet: this node's link, the other nodes, local-only overrides. */
+static void print_fleet(json_t *fleet)
+{
+    size_t i;
+    json_t *n, *key;
+    if (fleet == NULL)
+        return;
+    printf("fleet %s: node %s, %s", str(fleet, "fleet"), str(fleet, "node"),
+           json_is_true(json_object_get(fleet, "connected")) ? "connected to " : "NOT CONNECTED");
+    if (json_is_true(json_object_get(fleet, "connected")))
+        printf("%s%s", str(fleet, "server"),
+               json_is_true(json_object_get(fleet, "synced")) ? "" : " (not synced yet)");
+    if (json_is_string(json_object_get(fleet, "last_error")))
+        printf(" (last error: %s)", str(fleet, "last_error"));
+    printf("\n");
+    json_array_foreach(json_object_get(fleet, "nodes"), i, n)
+    {
+        printf("  node %s: %s, heard %lld ms ago%s\n", str(n, "node"),
+               json_is_true(json_object_get(n, "reachable")) ? "reachable" : "UNREACHABLE",
+               (long long)json_integer_value(json_object_get(n, "heard_ms_ago")),
+               json_is_true(json_object_get(n, "config_differs")) ? ", CONFIGURATION DIFFERS" : "");
+    }
+    json_array_foreach(json_object_get(fleet, "local_only"), i, key)
+    {
+        printf("  local only: %s\n", json_string_value(key));
+    }
+}
+
 static void print_status(json_t *status)
 {
     size_t i, k;
@@ -266,7 +294,9 @@ static void print_status(json_t *status)
     if (json_integer_value(json_object_get(probes, "waiting")) > 0)
         printf(", the oldest for %lld ms",
                (long long)json_integer_value(json_object_get(probes, "oldest_wait_ms")));
-    printf("\n\n");
+    printf("\n");
+    print_fleet(json_object_get(status, "fleet"));
+    printf("\n");
     json_array_foreach(json_object_get(status, "profiles"), i, p)
     {
         printf("%s%s (zone %s, %s endpoints, ttl %lld)\n", i ? "\n" : "", str(p, "name"),

@@ -9,6 +9,7 @@
  */
 #include "sb_control.h"
 #include "sb_ctl.h"
+#include "sb_digest.h"
 #include "sb_error.h"
 #include "sb_fleet_sync.h"
 #include "sb_gen.h"
@@ -445,6 +446,22 @@ static void reload_failed(server_t *s, const sb_reload_result_t *res, char *err,
            sb_diag_count(res->diag), s->generation);
 }
 
+/* Tell the fleet what this node now serves, so that every node can see
+ * whose configuration differs. */
+static void announce_digest(server_t *s)
+{
+    char hex[SB_DIGEST_HEX], why[512], q[SB_LOG_QUOTE_MAX];
+    if (s->fleet == NULL)
+        return;
+    if (sb_digest_zones(s->o->zones_dir, hex, why, sizeof(why)) < 0) {
+        sb_log(SB_LOG_WARNING, "fleet-digest-failed", "reason=%s",
+               sb_log_quote(q, sizeof(q), why, true));
+        return;
+    }
+    sb_fleet_set_digest(sb_fleet_sync_fleet(s->fleet), hex);
+    sb_log(SB_LOG_INFO, "fleet-digest", "digest=%s", hex);
+}
+
 /* The reloader has swapped the new generation and its probe worker in
  * (sb_reload); the rest of the server follows. */
 static void reload_done(server_t *s, const sb_reload_result_t *res)
@@ -452,6 +469,7 @@ static void reload_done(server_t *s, const sb_reload_result_t *res)
     sb_control_set_prober(s->ctl, s->prober);
     if (s->fleet != NULL)
         sb_fleet_sync_set_prober(s->fleet, s->prober);
+    announce_digest(s);
     s->generation++;
     if (s->metrics != NULL) {
         sb_metrics_http_set_generation(s->metrics, s->generation);
@@ -629,6 +647,10 @@ static int join_fleet(server_t *s)
     sb_fleet_sync_set_reload(s->fleet, s->reload);
     sb_fleet_sync_set_prober(s->fleet, s->prober);
     sb_control_set_fleet(s->ctl, s->fleet);
+    announce_digest(s);
+    if (s->metrics != NULL &&
+        sb_metrics_http_add_source(s->metrics, sb_fleet_metrics, sb_fleet_sync_fleet(s->fleet)) < 0)
+        sb_log(SB_LOG_WARNING, "metrics-failed", "reason=\"out of memory: no fleet metrics\"");
     if (!sb_fleet_sync_catch_up(s->fleet, cfg->timeout_ms))
         sb_log(SB_LOG_WARNING, "fleet-not-synced",
                "action=\"answering with the overrides last saved; the fleet's apply when it "
@@ -674,9 +696,9 @@ static void stop_serving(server_t *s, sb_net_t *net, control_t *control)
     sb_reload_t *reload = s->reload;
     s->reload = NULL; /* SIGHUP is ignored from here on */
     sb_reload_close(reload);
-    sb_fleet_sync_close(s->fleet); /* a write in flight is answered first */
+    sb_metrics_http_stop(s->metrics); /* its sources read `net`, the prober and the fleet */
+    sb_fleet_sync_close(s->fleet);    /* a write in flight is answered first */
     s->fleet = NULL;
-    sb_metrics_http_stop(s->metrics); /* its sources read `net` and the prober */
     sb_net_stop(net, SHUTDOWN_DRAIN_MS);
     sb_prober_stop(s->prober);
     uv_mutex_lock(&s->prober_lock);

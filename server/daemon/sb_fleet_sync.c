@@ -428,6 +428,11 @@ bool sb_fleet_sync_catch_up(sb_fleet_sync_t *s, unsigned timeout_ms)
     return synced;
 }
 
+sb_fleet_t *sb_fleet_sync_fleet(sb_fleet_sync_t *s)
+{
+    return s->fleet;
+}
+
 json_t *sb_fleet_sync_status(sb_fleet_sync_t *s)
 {
     json_t *st = sb_fleet_status(s->fleet);

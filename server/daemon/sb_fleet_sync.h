@@ -69,6 +69,9 @@ bool sb_fleet_sync_catch_up(sb_fleet_sync_t *s, unsigned timeout_ms);
 void sb_fleet_sync_override(sb_fleet_sync_t *s, const sb_override_t *o, sb_fleet_sync_done_fn done,
                             void *waiter);
 
+/* The fleet link (for its metrics); it lives until the sync is closed. */
+sb_fleet_t *sb_fleet_sync_fleet(sb_fleet_sync_t *s);
+
 /* The link's state and the local-only overrides, for `ctl status`. */
 json_t *sb_fleet_sync_status(sb_fleet_sync_t *s);
 

@@ -5,6 +5,8 @@
 #include "sb_fleet.h"
 
 #include "sb_fleet_nats.h"
+#include "sb_fleet_nodes.h"
+#include "sb_histogram.h"
 #include "sb_log.h"
 
 #include <errno.h>
@@ -44,7 +46,23 @@ struct sb_fleet {
     event_node_t *head, *tail;
     char last_error[256];
     uint64_t values_in, rejected_in, writes, write_failures;
+    sb_histogram_t write_latency; /* stored writes, from asking to the store's answer */
+    /* Who is in the fleet: announcements in and out. */
+    natsSubscription *announcements;
+    sb_fleet_nodes_t nodes;
+    char digest[SB_FLEET_DIGEST_MAX]; /* this node's loaded configuration */
+    bool announce_now;
+    int64_t announced_ms;
+    uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
 };
+
+/* An override's write: one round trip to the bucket's leader and its
+ * replicas, milliseconds near by to seconds across regions or in an
+ * election. */
+static const double write_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                      0.25,  0.5,    1,     2.5,  5,     10};
+static const sb_buckets_t write_buckets = {write_bounds,
+                                           sizeof(write_bounds) / sizeof(write_bounds[0])};
 
 static void set_error(sb_fleet_t *f, const char *what, const char *why)
 {
@@ -122,6 +140,89 @@ bool sb_fleet_next(sb_fleet_t *f, sb_fleet_event_t *ev)
     return true;
 }
 
+/* ---- who is in the fleet ---------------------------------------------------- */
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* On NATS's thread: another node (or this one) announced itself. */
+static void on_announce(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)nc, (void)sub;
+    sb_fleet_t *f = closure;
+    sb_fleet_announce_t a;
+    int len = natsMsg_GetDataLength(msg);
+    int rc = sb_fleet_nodes_decode(natsMsg_GetData(msg), (size_t)(len > 0 ? len : 0), &a);
+    pthread_mutex_lock(&f->lock);
+    f->msgs_in++;
+    f->bytes_in += (uint64_t)(len > 0 ? len : 0);
+    sb_fleet_node_t *n = rc == 0 ? sb_fleet_nodes_heard(&f->nodes, &a, wall_ms()) : NULL;
+    bool news = n != NULL && strcmp(n->name, f->cfg->node) != 0 && f->digest[0] != '\0' &&
+                strcmp(n->digest, f->digest) != 0 && !n->differs_logged;
+    if (news)
+        n->differs_logged = true;
+    char ours[SB_FLEET_DIGEST_MAX];
+    snprintf(ours, sizeof(ours), "%s", f->digest);
+    pthread_mutex_unlock(&f->lock);
+    if (news)
+        sb_log(SB_LOG_WARNING, "fleet-config-differs", "node=%s digest=%s ours=%s", a.name,
+               a.digest, ours);
+    natsMsg_Destroy(msg);
+}
+
+static int subscribe_announcements(sb_fleet_t *f)
+{
+    char subject[SB_FLEET_NAME_MAX + 16];
+    snprintf(subject, sizeof(subject), "%s.nodes.*", f->cfg->name);
+    natsStatus s = natsConnection_Subscribe(&f->announcements, f->nc, subject, on_announce, f);
+    if (s != NATS_OK) {
+        char why[256];
+        set_error(f, "announcements", sb_fleet_nats_error(s, why, sizeof(why)));
+        return -EIO;
+    }
+    return 0;
+}
+
+/* Announce this node when it is time (every period, and at once after a
+ * reload or a reconnection). On the fleet's thread. */
+static void maybe_announce(sb_fleet_t *f)
+{
+    int64_t now = wall_ms();
+    pthread_mutex_lock(&f->lock);
+    bool due =
+        f->digest[0] != '\0' && (f->announce_now || now - f->announced_ms >= SB_FLEET_ANNOUNCE_MS);
+    char *text = due ? sb_fleet_nodes_encode(f->cfg->node, f->digest, SB_FLEET_ANNOUNCE_MS) : NULL;
+    pthread_mutex_unlock(&f->lock);
+    if (text == NULL)
+        return;
+    char subject[2 * SB_FLEET_NAME_MAX + 16];
+    snprintf(subject, sizeof(subject), "%s.nodes.%s", f->cfg->name, f->cfg->node);
+    natsStatus s = natsConnection_PublishString(f->nc, subject, text);
+    pthread_mutex_lock(&f->lock);
+    if (s == NATS_OK) {
+        f->announce_now = false;
+        f->announced_ms = now;
+        f->msgs_out++;
+        f->bytes_out += strlen(text);
+    }
+    pthread_mutex_unlock(&f->lock);
+    free(text);
+}
+
+void sb_fleet_set_digest(sb_fleet_t *f, const char *digest)
+{
+    pthread_mutex_lock(&f->lock);
+    snprintf(f->digest, sizeof(f->digest), "%s", digest);
+    f->announce_now = true;
+    for (size_t i = 0; i < f->nodes.count; i++)
+        f->nodes.nodes[i].differs_logged = false; /* compared afresh */
+    pthread_mutex_unlock(&f->lock);
+}
+
 /* ---- the watch ------------------------------------------------------------- */
 
 /* One value from the watch, as an event; values that cannot be read are
@@ -188,6 +289,7 @@ static void watch(sb_fleet_t *f)
     bool go = !f->stopping;
     pthread_mutex_unlock(&f->lock);
     while (go) {
+        maybe_announce(f);
         kvEntry *e = NULL;
         s = kvWatcher_Next(&e, w, WATCH_POLL_MS);
         if (s == NATS_OK && e == NULL)
@@ -277,6 +379,8 @@ static int link_up(sb_fleet_t *f)
 {
     if (f->nc == NULL && connect_once(f) < 0)
         return -ENOTCONN;
+    if (f->announcements == NULL && subscribe_announcements(f) < 0)
+        return -EIO;
     return f->kv != NULL ? 0 : bind_bucket(f);
 }
 
@@ -311,6 +415,7 @@ static void on_reconnected(natsConnection *nc, void *closure)
     log_connected(f, nc, "fleet-reconnected");
     pthread_mutex_lock(&f->lock);
     f->rewatch = true; /* start the watch again: every value comes again */
+    f->announce_now = true;
     pthread_cond_broadcast(&f->wake);
     pthread_mutex_unlock(&f->lock);
 }
@@ -344,6 +449,10 @@ static void fleet_free(sb_fleet_t *f)
     sb_fleet_event_t ev;
     while (sb_fleet_next(f, &ev))
         sb_fleet_record_free(&ev.record);
+    if (f->announcements != NULL) {
+        natsSubscription_Unsubscribe(f->announcements);
+        natsSubscription_Destroy(f->announcements);
+    }
     if (f->kv != NULL)
         kvStore_Destroy(f->kv);
     if (f->js != NULL)
@@ -455,13 +564,6 @@ bool sb_fleet_available(sb_fleet_t *f)
     return up;
 }
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int put_failed(sb_fleet_t *f, int rc, char *err, size_t errlen, const char *why)
 {
     pthread_mutex_lock(&f->lock);
@@ -484,15 +586,20 @@ int sb_fleet_put(sb_fleet_t *f, const sb_override_t *o, char *key, size_t key_ca
     char *value = sb_fleet_record_encode(o, f->cfg->node, wall_ms());
     if (value == NULL)
         return put_failed(f, -ENOMEM, err, errlen, "out of memory");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     natsStatus s = kvStore_PutString(revision, kv, key, value);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     free(value);
     if (s != NATS_OK) {
         char why[256];
         sb_fleet_nats_error(s, why, sizeof(why));
         return put_failed(f, s == NATS_TIMEOUT ? -ETIMEDOUT : -EIO, err, errlen, why);
     }
+    double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     pthread_mutex_lock(&f->lock);
     f->writes++;
+    sb_histogram_add(&f->write_latency, &write_buckets, seconds);
     pthread_mutex_unlock(&f->lock);
     return 0;
 }
@@ -525,6 +632,50 @@ int sb_fleet_get(sb_fleet_t *f, const char *key, sb_fleet_event_t *ev, char *err
     return rc;
 }
 
+void sb_fleet_metrics(sb_metrics_buf_t *out, void *arg)
+{
+    sb_fleet_t *f = arg;
+    pthread_mutex_lock(&f->lock);
+    sb_metrics_family(out, "switchboard_fleet_connected", SB_METRICS_GAUGE,
+                      "1 while a NATS server of the fleet is connected and the override bucket "
+                      "bound");
+    sb_metrics_sample(out, "switchboard_fleet_connected", "node=%s", available_locked(f) ? 1 : 0,
+                      f->cfg->node);
+    sb_metrics_family(out, "switchboard_fleet_synced", SB_METRICS_GAUGE,
+                      "1 once the watch has delivered every override the fleet holds");
+    sb_metrics_sample(out, "switchboard_fleet_synced", NULL, f->synced ? 1 : 0);
+    sb_metrics_family(out, "switchboard_fleet_values_received_total", SB_METRICS_COUNTER,
+                      "override values from the fleet's watch, read or rejected");
+    sb_metrics_sample(out, "switchboard_fleet_values_received_total", "result=%s",
+                      (double)f->values_in, "read");
+    sb_metrics_sample(out, "switchboard_fleet_values_received_total", "result=%s",
+                      (double)f->rejected_in, "rejected");
+    sb_metrics_family(out, "switchboard_fleet_writes_total", SB_METRICS_COUNTER,
+                      "overrides this node wrote to the fleet, stored or failed");
+    sb_metrics_sample(out, "switchboard_fleet_writes_total", "result=%s", (double)f->writes,
+                      "stored");
+    sb_metrics_sample(out, "switchboard_fleet_writes_total", "result=%s", (double)f->write_failures,
+                      "failed");
+    sb_metrics_family(out, "switchboard_fleet_write_seconds", SB_METRICS_HISTOGRAM,
+                      "time for the fleet's store to accept an override this node wrote");
+    sb_histogram_write(out, "switchboard_fleet_write_seconds", &f->write_latency, &write_buckets,
+                       NULL, NULL);
+    sb_metrics_family(out, "switchboard_fleet_messages_total", SB_METRICS_COUNTER,
+                      "node announcements this node sent and received");
+    sb_metrics_sample(out, "switchboard_fleet_messages_total", "direction=%s", (double)f->msgs_out,
+                      "out");
+    sb_metrics_sample(out, "switchboard_fleet_messages_total", "direction=%s", (double)f->msgs_in,
+                      "in");
+    sb_metrics_family(out, "switchboard_fleet_message_bytes_total", SB_METRICS_COUNTER,
+                      "bytes of those announcements");
+    sb_metrics_sample(out, "switchboard_fleet_message_bytes_total", "direction=%s",
+                      (double)f->bytes_out, "out");
+    sb_metrics_sample(out, "switchboard_fleet_message_bytes_total", "direction=%s",
+                      (double)f->bytes_in, "in");
+    sb_fleet_nodes_metrics(out, &f->nodes, f->cfg->node, f->digest, wall_ms());
+    pthread_mutex_unlock(&f->lock);
+}
+
 json_t *sb_fleet_status(sb_fleet_t *f)
 {
     char url[256] = "";
@@ -538,6 +689,9 @@ json_t *sb_fleet_status(sb_fleet_t *f)
         "synced", f->synced, "last_error", f->last_error[0] != '\0' ? f->last_error : NULL,
         "values_in", (json_int_t)f->values_in, "rejected_in", (json_int_t)f->rejected_in, "writes",
         (json_int_t)f->writes, "write_failures", (json_int_t)f->write_failures);
+    json_object_set_new(s, "digest", json_string(f->digest));
+    json_object_set_new(s, "nodes",
+                        sb_fleet_nodes_json(&f->nodes, f->cfg->node, f->digest, wall_ms()));
     pthread_mutex_unlock(&f->lock);
     return s;
 }

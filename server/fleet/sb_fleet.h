@@ -2,6 +2,10 @@
  * sb_fleet — this nameserver's link to its fleet over NATS JetStream: the
  * connection, the override bucket and a watch on it.
  *
+ * Every node also announces itself (sb_fleet_nodes): its name and a digest
+ * of its configuration, so that each can show who is in the fleet and whose
+ * configuration differs.
+ *
  * Overrides set on any node are written to one replicated key-value bucket
  * (<fleet-name>-overrides; keys and values: sb_fleet_record) and every
  * node applies them from its watch. This module only moves records: it
@@ -29,6 +33,7 @@
 
 #include "sb_fleet_config.h"
 #include "sb_fleet_record.h"
+#include "sb_metrics.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -88,6 +93,10 @@ int sb_fleet_get(sb_fleet_t *f, const char *key, sb_fleet_event_t *ev, char *err
  * already follow the fleet's overrides.) */
 bool sb_fleet_wait_synced(sb_fleet_t *f, unsigned timeout_ms);
 
+/* This node's configuration digest (hex), announced to the fleet from now
+ * on, at once (after a reload: call again). Any thread. */
+void sb_fleet_set_digest(sb_fleet_t *f, const char *digest);
+
 /* Whether a fleet server is connected and the bucket bound: a put can be
  * tried. */
 bool sb_fleet_available(sb_fleet_t *f);
@@ -96,6 +105,11 @@ bool sb_fleet_available(sb_fleet_t *f);
  * whether the watch has delivered every value, the last error, counts. The
  * caller owns the object. */
 json_t *sb_fleet_status(sb_fleet_t *f);
+
+/* The link's metrics families (a metrics source: `arg` is the fleet):
+ * connected, synced, values received, writes and their latency. Any
+ * thread. */
+void sb_fleet_metrics(sb_metrics_buf_t *out, void *arg);
 
 /* This node's name. */
 const char *sb_fleet_node(const sb_fleet_t *f);
