@@ -12,3 +12,8 @@ uint32_t sb_check_elapsed(const sb_check_t *c)
     /* The loop's cached time can lag a busy iteration; latency wants now. */
     return (uint32_t)((uv_hrtime() - c->run_started_ns) / 1000000);
 }
+
+const sb_addr_t *sb_check_source(const sb_check_t *c)
+{
+    return c->addr.family == 6 ? c->source_v6 : c->source_v4;
+}

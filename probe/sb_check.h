@@ -64,10 +64,15 @@ struct sb_check {
     const sb_check_type_t *type;
     void *engine; /* the type's engine on this worker */
     const sb_monitor_t *monitor;
-    const char *host;        /* URL host, Host header and SNI: a name without the final dot, or an
-                                address literal ([v6] in brackets) */
-    const char *label;       /* for logs: the target as configured */
-    sb_addr_t addr;          /* this run's address */
+    const char *host;  /* URL host, Host header and SNI: a name without the final dot, or an
+                          address literal ([v6] in brackets) */
+    const char *label; /* for logs: the target as configured */
+    sb_addr_t addr;    /* this run's address */
+    /* The local address to probe from, per family (NULL: the kernel's
+     * choice): a multi-homed host probes from the right network, and each
+     * nameserver of a fleet from its own vantage point. Probe types bind
+     * to sb_check_source(c) before they connect. */
+    const sb_addr_t *source_v4, *source_v6;
     uint64_t run_started_ns; /* uv_hrtime() when the run began: the latency */
     sb_check_phase_t phase;
     void *proto; /* the probe type's per-check state */
@@ -80,6 +85,9 @@ struct sb_check {
  * probing (its run timed out, and no new one has started) is dropped; a
  * type must not report after cancel. */
 void sb_check_report(sb_check_t *c, sb_result_t result);
+
+/* The source address for this run's address family, or NULL. */
+const sb_addr_t *sb_check_source(const sb_check_t *c);
 
 /* Milliseconds since the run began. */
 uint32_t sb_check_elapsed(const sb_check_t *c);

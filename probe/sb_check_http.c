@@ -261,10 +261,19 @@ static http_state_t *state_new(sb_check_t *c)
  * it grew). HAProxy closes its health checks the same way. */
 static int on_socket_open(void *userp, curl_socket_t fd, curlsocktype purpose)
 {
-    (void)userp;
     (void)purpose;
+    const sb_check_t *c = userp;
     struct linger reset = {.l_onoff = 1, .l_linger = 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+    const sb_addr_t *source = sb_check_source(c);
+    if (source != NULL) {
+        struct sockaddr_storage ss;
+        sb_addr_sockaddr(source, 0, &ss);
+        socklen_t len =
+            source->family == 6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+        if (bind(fd, (const struct sockaddr *)&ss, len) != 0)
+            return CURL_SOCKOPT_ERROR; /* reported as a local error, not the endpoint's */
+    }
     return CURL_SOCKOPT_OK;
 }
 
@@ -289,6 +298,7 @@ static void configure(sb_check_t *c, http_state_t *st, CURL *e)
     curl_easy_setopt(e, CURLOPT_PROXY, "");
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, st->error);
     curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_socket_open);
+    curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, c);
     /* Every run connects to an address we chose (CONNECT_TO), so curl's
      * name cache holds nothing useful, and it is swept after every
      * transfer: with thousands of checks that sweep dominated the probe

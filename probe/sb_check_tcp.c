@@ -225,6 +225,14 @@ static int tcp_start(void *engine, sb_check_t *c)
     run->connect.data = run;
     run->write.data = run;
     struct sockaddr_storage ss;
+    const sb_addr_t *source = sb_check_source(c);
+    if (source != NULL) {
+        sb_addr_sockaddr(source, 0, &ss);
+        if ((rc = uv_tcp_bind(&run->tcp, (const struct sockaddr *)&ss, 0)) < 0) {
+            run_release(run);
+            return rc;
+        }
+    }
     sb_addr_sockaddr(&c->addr, sb_monitor_port(c->monitor), &ss);
     rc = uv_tcp_connect(&run->connect, &run->tcp, (const struct sockaddr *)&ss, on_connect);
     if (rc < 0) {

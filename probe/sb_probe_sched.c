@@ -377,6 +377,8 @@ int sb_probe_sched_add(sb_probe_sched_t *s, sb_ep_state_t *const *subs, size_t s
                             .monitor = ep->monitor,
                             .host = r->host,
                             .label = sb_probe_key_target(ep),
+                            .source_v4 = s->source_v4,
+                            .source_v6 = s->source_v6,
                             .on_result = on_result};
     static_addresses(r, ep);
     uv_timer_init(s->loop, &r->schedule);
@@ -393,6 +395,8 @@ int sb_probe_sched_open(sb_probe_sched_t *s, uv_loop_t *loop, const sb_probe_sch
     memset(s, 0, sizeof(*s));
     s->loop = loop;
     s->types = cfg->types;
+    s->source_v4 = cfg->source_v4;
+    s->source_v6 = cfg->source_v6;
     s->max_inflight = cfg->max_in_flight > 0 ? cfg->max_in_flight : 1;
     s->first_result = cfg->first_result;
     s->first_result_arg = cfg->first_result_arg;

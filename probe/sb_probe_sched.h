@@ -71,6 +71,7 @@ typedef struct sb_probe_run {
 struct sb_probe_sched {
     uv_loop_t *loop;
     const sb_check_type_t *const *types; /* NULL-terminated */
+    const sb_addr_t *source_v4, *source_v6;
     void *engines[SB_PROBE_SCHED_MAX_TYPES];
     size_t engines_open;
     sb_resolver_t *resolver;
@@ -96,10 +97,11 @@ struct sb_probe_sched {
 };
 
 typedef struct {
-    const sb_check_type_t *const *types; /* NULL-terminated; at most SB_PROBE_SCHED_MAX_TYPES */
-    const char *resolvers;               /* name servers for c-ares, or NULL */
-    unsigned max_in_flight;              /* at least 1 */
-    size_t run_cap;                      /* checks to be added, at most */
+    const sb_check_type_t *const *types;    /* NULL-terminated; at most SB_PROBE_SCHED_MAX_TYPES */
+    const char *resolvers;                  /* name servers for c-ares, or NULL */
+    const sb_addr_t *source_v4, *source_v6; /* probe from these (NULL: any); borrowed */
+    unsigned max_in_flight;                 /* at least 1 */
+    size_t run_cap;                         /* checks to be added, at most */
     void (*first_result)(void *arg);
     void *first_result_arg;
 } sb_probe_sched_config_t;

@@ -32,6 +32,7 @@ struct sb_prober {
     bool sched_open;
     const sb_check_type_t *const *types;
     const char *resolvers; /* sb_prober_config_t's */
+    const sb_addr_t *source_v4, *source_v6;
     unsigned max_in_flight;
     /* Calls from other threads (overrides, status, carry), one at a time. */
     uv_async_t call_async;
@@ -239,6 +240,8 @@ static int open_scheduler(sb_prober_t *p)
     sb_probe_sched_config_t cfg = {
         .types = p->types,
         .resolvers = p->resolvers,
+        .source_v4 = p->source_v4,
+        .source_v6 = p->source_v6,
         .max_in_flight = p->max_in_flight,
         .run_cap = sb_gen_endpoint_count(p->gen),
         .first_result = first_round_progress,
@@ -345,6 +348,8 @@ int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *
     p->carry = carry;
     p->max_in_flight = cfg->max_in_flight;
     p->resolvers = cfg->resolvers;
+    p->source_v4 = cfg->source_v4;
+    p->source_v6 = cfg->source_v6;
     p->types = cfg->check_types != NULL ? cfg->check_types : sb_check_types_builtin;
     p->overrides_changed = cfg->overrides_changed;
     p->overrides_changed_arg = cfg->overrides_changed_arg;

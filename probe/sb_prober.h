@@ -54,6 +54,9 @@ typedef struct {
      * ("127.0.0.1:53,[::1]:53"); NULL: those in /etc/resolv.conf.
      * Borrowed: must outlive the worker. */
     const char *resolvers;
+    /* The local addresses to probe from, one per family (--probe-source);
+     * NULL: the kernel's choice. Borrowed: must outlive the worker. */
+    const sb_addr_t *source_v4, *source_v6;
     /* Called on the worker's thread when the overrides changed by
      * themselves (a forced state reached its end), so that the state file
      * is saved again. It must only hand the news to another thread (as

@@ -724,6 +724,8 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     raise_file_limit(o);
     s.probe_cfg.max_in_flight = o->probes_in_flight;
     s.probe_cfg.resolvers = o->probe_resolvers_csv;
+    s.probe_cfg.source_v4 = o->probe_source[0].family != 0 ? &o->probe_source[0] : NULL;
+    s.probe_cfg.source_v6 = o->probe_source[1].family != 0 ? &o->probe_source[1] : NULL;
     s.privileges = (sb_privileges_t){o->user, o->run_uid, o->run_gid, o->group != NULL};
     int rc = bind_listeners(o, &net);
     s.net = net;
@@ -758,6 +760,32 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     return rc;
 }
 
+/* A probe source this host does not have would fail every probe, each
+ * with a puzzling reason: say so once, at start. */
+static int check_probe_sources(const sb_options_t *o)
+{
+    for (int i = 0; i < 2; i++) {
+        const sb_addr_t *a = &o->probe_source[i];
+        if (a->family == 0)
+            continue;
+        struct sockaddr_storage ss;
+        sb_addr_sockaddr(a, 0, &ss);
+        int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        socklen_t len = a->family == 6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+        int rc = fd < 0 || bind(fd, (const struct sockaddr *)&ss, len) != 0 ? -errno : 0;
+        if (fd >= 0)
+            close(fd);
+        if (rc < 0) {
+            char text[SB_ADDR_TEXT_MAX];
+            sb_addr_format(a, text, sizeof(text));
+            sb_log(SB_LOG_ERROR, "start-failed", "reason=\"probe-source %s: %s\" action=exit", text,
+                   strerror(-rc));
+            return rc;
+        }
+    }
+    return 0;
+}
+
 /* Root must say which user to become; only root can become another. */
 static int check_privileges(const sb_options_t *o)
 {
@@ -784,6 +812,8 @@ static int cmd_serve(int argc, char **argv)
         sb_diag_free(diag);
         diag = NULL;
         rc = check_privileges(&o);
+        if (rc == 0)
+            rc = check_probe_sources(&o);
         if (rc == 0)
             rc = serve(&o, gen); /* takes the generation */
         else

@@ -121,6 +121,24 @@ static int set_probe_resolver(sb_options_t *o, const char *value, const char *ba
     return rc;
 }
 
+/* One local address per family to probe from. */
+static int set_probe_source(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    sb_addr_t a;
+    if (sb_addr_parse(value, &a) < 0) {
+        snprintf(why, SB_WHY_MAX, "must be an IP address, as in 192.0.2.1 or 2001:db8::1");
+        return -EINVAL;
+    }
+    sb_addr_t *slot = &o->probe_source[a.family == 6];
+    if (slot->family != 0) {
+        snprintf(why, SB_WHY_MAX, "gives a second IPv%d source (one per family)", a.family);
+        return -EINVAL;
+    }
+    *slot = a;
+    return 0;
+}
+
 /* A string sent on the wire: printable ASCII, 1 to `max` bytes. */
 static int set_wire_text(char **dst, const char *value, size_t max, char *why)
 {
@@ -446,6 +464,10 @@ const sb_option_def_t sb_options_table[] = {
      "name server that resolves endpoint names for probes, repeatable (default: those in "
      "/etc/resolv.conf)",
      set_probe_resolver, true},
+    {"probe-source", 0, "ADDR",
+     "local address health probes are sent from, one IPv4 and one IPv6 at most (default: the "
+     "kernel's choice)",
+     set_probe_source, true},
     {"nsid", 0, "TEXT", "name server identifier sent to clients that ask (RFC 5001; default none)",
      set_nsid, false},
     {"version-string", 0, "TEXT",

@@ -43,6 +43,7 @@ typedef struct {
     sb_listen_addr_t probe_resolvers[SB_MAX_PROBE_RESOLVERS]; /* none: /etc/resolv.conf */
     size_t probe_resolver_count;
     char *probe_resolvers_csv; /* the same for c-ares: "127.0.0.1:53,[::1]:53"; NULL: none */
+    sb_addr_t probe_source[2]; /* --probe-source: [0] IPv4, [1] IPv6; family 0: none */
     char *control_socket;
     unsigned control_mode;
     char *state_file;

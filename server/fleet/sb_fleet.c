@@ -43,6 +43,10 @@ struct sb_fleet {
     kvStore *kv; /* set once bound; kept until stop */
     kvWatcher *watcher;
     bool stopping, rewatch, synced;
+    /* NATS calls back on threads of its own, after our calls return: the
+     * link is freed only once the connection's last callback (closed) and
+     * the subscription's (complete) have run. */
+    bool closed, announcements_done;
     event_node_t *head, *tail;
     char last_error[256];
     uint64_t values_in, rejected_in, writes, write_failures;
@@ -174,11 +178,15 @@ static void on_announce(natsConnection *nc, natsSubscription *sub, natsMsg *msg,
     natsMsg_Destroy(msg);
 }
 
+static void on_announcements_done(void *closure);
+
 static int subscribe_announcements(sb_fleet_t *f)
 {
     char subject[SB_FLEET_NAME_MAX + 16];
     snprintf(subject, sizeof(subject), "%s.nodes.*", f->cfg->name);
     natsStatus s = natsConnection_Subscribe(&f->announcements, f->nc, subject, on_announce, f);
+    if (s == NATS_OK)
+        s = natsSubscription_SetOnCompleteCB(f->announcements, on_announcements_done, f);
     if (s != NATS_OK) {
         char why[256];
         set_error(f, "announcements", sb_fleet_nats_error(s, why, sizeof(why)));
@@ -422,7 +430,30 @@ static void on_reconnected(natsConnection *nc, void *closure)
 
 static void on_closed(natsConnection *nc, void *closure)
 {
-    (void)nc, (void)closure;
+    (void)nc;
+    sb_fleet_t *f = closure;
+    pthread_mutex_lock(&f->lock);
+    f->closed = true;
+    pthread_cond_broadcast(&f->wake);
+    pthread_mutex_unlock(&f->lock);
+}
+
+static void on_announcements_done(void *closure)
+{
+    sb_fleet_t *f = closure;
+    pthread_mutex_lock(&f->lock);
+    f->announcements_done = true;
+    pthread_cond_broadcast(&f->wake);
+    pthread_mutex_unlock(&f->lock);
+}
+
+/* Wait (bounded: NATS's threads are not ours to hang on) for `*flag`. */
+static void wait_for(sb_fleet_t *f, const bool *flag)
+{
+    pthread_mutex_lock(&f->lock);
+    for (int i = 0; i < 50 && !*flag; i++)
+        pause_locked(f, 100);
+    pthread_mutex_unlock(&f->lock);
 }
 
 static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
@@ -449,18 +480,18 @@ static void fleet_free(sb_fleet_t *f)
     sb_fleet_event_t ev;
     while (sb_fleet_next(f, &ev))
         sb_fleet_record_free(&ev.record);
-    if (f->announcements != NULL) {
-        natsSubscription_Unsubscribe(f->announcements);
-        natsSubscription_Destroy(f->announcements);
+    if (f->announcements != NULL && natsSubscription_Unsubscribe(f->announcements) == NATS_OK)
+        wait_for(f, &f->announcements_done);
+    if (f->nc != NULL) {
+        natsConnection_Close(f->nc);
+        wait_for(f, &f->closed);
     }
+    natsSubscription_Destroy(f->announcements);
     if (f->kv != NULL)
         kvStore_Destroy(f->kv);
     if (f->js != NULL)
         jsCtx_Destroy(f->js);
-    if (f->nc != NULL) {
-        natsConnection_Close(f->nc);
-        natsConnection_Destroy(f->nc);
-    }
+    natsConnection_Destroy(f->nc);
     natsOptions_Destroy(f->opts);
     pthread_cond_destroy(&f->wake);
     pthread_mutex_destroy(&f->lock);

@@ -539,6 +539,30 @@ static void fleet(void **state)
     unlink(config);
 }
 
+static void probe_source(void **state)
+{
+    (void)state;
+    char *argv[] = {"--probe-source", "127.0.0.21", "--probe-source", "::1"};
+    sb_options_t o;
+    sb_diag_t *diag;
+    assert_int_equal(parse(&o, &diag, 4, argv), 0);
+    assert_int_equal(o.probe_source[0].family, 4);
+    assert_int_equal(o.probe_source[1].family, 6);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    char *bad[] = {"--probe-source", "127.0.0.21",     "--probe-source",
+                   "127.0.0.22",     "--probe-source", "localhost"};
+    assert_int_equal(parse(&o, &diag, 6, bad), SB_ECONFIG);
+    assert_int_equal(sb_diag_count(diag), 2);
+    assert_string_equal(sb_diag_message(diag, 0), "command line: probe-source '127.0.0.22' gives "
+                                                  "a second IPv4 source (one per family)");
+    assert_string_equal(sb_diag_message(diag, 1),
+                        "command line: probe-source 'localhost' must be an IP address, as in "
+                        "192.0.2.1 or 2001:db8::1");
+    sb_options_free(&o);
+    sb_diag_free(diag);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +580,7 @@ int main(void)
         cmocka_unit_test(metrics_listen),
         cmocka_unit_test(probe_resolvers),
         cmocka_unit_test(fleet),
+        cmocka_unit_test(probe_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
