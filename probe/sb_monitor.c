@@ -55,6 +55,7 @@ static int set_probe_target(sb_monitor_t *m, const char *value, sb_arena_t *aren
 static int set_flap_limit(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why);
 static int set_flap_window(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why);
 static int set_hold_down(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why);
+static int set_fleet(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why);
 
 #define FIELD(f) offsetof(sb_monitor_t, f), sizeof(((sb_monitor_t *)0)->f)
 #define NO_FIELD 0, 0
@@ -85,6 +86,7 @@ static const key_def_t keys[SB_MK_COUNT] = {
     [SB_MK_FLAP_WINDOW] = {"flap-window", set_flap_window, FOR_ALL, FIELD(flap_window_ms),
                            NO_FIELD},
     [SB_MK_HOLD_DOWN] = {"hold-down", set_hold_down, FOR_ALL, FIELD(hold_down_ms), NO_FIELD},
+    [SB_MK_FLEET] = {"fleet", set_fleet, FOR_ALL, FIELD(fleet), NO_FIELD},
 };
 
 #define DEFAULT_FLAP_WINDOW_MS (5 * 60 * 1000)
@@ -482,6 +484,12 @@ static int set_hold_down(sb_monitor_t *m, const char *value, sb_arena_t *arena, 
 {
     (void)arena;
     return parse_duration(&m->hold_down_ms, value, 1000, MAX_ANTIFLAP_MS, "1s to 24h", why);
+}
+
+static int set_fleet(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why)
+{
+    (void)arena;
+    return sb_vote_parse(value, &m->fleet, why);
 }
 
 /* ---- setting, layering, checking ---------------------------------------- */

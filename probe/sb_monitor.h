@@ -19,6 +19,8 @@
  *   flap-limit, flap-window, hold-down
  *                 anti-flap: more than flap-limit state changes within
  *                 flap-window hold the endpoint down for hold-down (off)
+ *   fleet         local (default), any, majority, all, N or P%: how the
+ *                 fleet's nameservers' verdicts make this one's (sb_vote)
  *   HTTP(S):      path ("/"), host (the target's name), expect (200-299),
  *                 method (GET | HEAD), header (repeatable, up to 8),
  *                 body (a substring the body must contain), body-kib (64)
@@ -36,6 +38,7 @@
 #include "sb_arena.h"
 #include "sb_diag.h"
 #include "sb_value.h"
+#include "sb_vote.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -71,6 +74,7 @@ typedef enum {
     SB_MK_FLAP_LIMIT,
     SB_MK_FLAP_WINDOW,
     SB_MK_HOLD_DOWN,
+    SB_MK_FLEET,
     SB_MK_COUNT
 } sb_monitor_key_t;
 
@@ -120,6 +124,7 @@ typedef struct sb_monitor {
     uint8_t flap_limit;     /* 0: no hold-down */
     uint32_t flap_window_ms;
     uint32_t hold_down_ms;
+    sb_vote_t fleet;           /* how the fleet's verdict is formed; local without a fleet */
     uint32_t set;              /* bit (1 << key) for each key given explicitly */
     sb_pos_t pos[SB_MK_COUNT]; /* where each given key was written */
     sb_pos_t proto_pos;        /* where the protocol was named */

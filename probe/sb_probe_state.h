@@ -55,16 +55,21 @@ typedef struct sb_ep_state {
     char drain_by[112];
     bool carried; /* health came from the previous configuration (reload) */
     sb_probe_stats_t stats;
+    /* In a fleet (sb_peers): the other nodes' views of it, and this node's
+     * verdict as last told to them (-1: not yet). NULL without a fleet. */
+    uint8_t *peer_views;
+    int8_t told;
 } sb_ep_state_t;
 
 struct sb_profile_state {
     sb_profile_t *profile;
-    sb_ep_state_t *eps;  /* profile->count of them, in priority order */
-    uint64_t word;       /* the route's decision published last */
-    sb_choice_t choice;  /* what it means (for logs, and what a reload carries) */
-    bool decided;        /* every endpoint has had a first result */
-    bool reloaded;       /* carried from the previous configuration */
-    uint16_t switchover; /* answered first (ctl switchover), or SB_PICK_NONE */
+    sb_ep_state_t *eps;     /* profile->count of them, in priority order */
+    uint64_t word;          /* the route's decision published last */
+    sb_choice_t choice;     /* what it means (for logs, and what a reload carries) */
+    bool decided;           /* every endpoint has had a first result */
+    bool reloaded;          /* carried from the previous configuration */
+    uint16_t switchover;    /* answered first (ctl switchover), or SB_PICK_NONE */
+    struct sb_peers *peers; /* the fleet's views (sb_peers); NULL without a fleet */
     char switchover_by[112];
 };
 

@@ -1,6 +1,7 @@
 #include "sb_probe_status.h"
 
 #include "sb_monitor.h"
+#include "sb_peers.h"
 
 #include <stdio.h>
 #include <time.h>
@@ -37,6 +38,22 @@ static const char *probe_name(const sb_ep_state_t *es)
     return sb_monitor_proto_name(es->ep->monitor->proto);
 }
 
+/* In a fleet, with a vote: the fleet's verdict and how it was reached. */
+static json_t *fleet_json(const sb_ep_state_t *es)
+{
+    sb_vote_t vote = es->ep->monitor->fleet;
+    if (es->ps->peers == NULL || vote.kind == SB_VOTE_LOCAL)
+        return NULL;
+    unsigned up, reporting;
+    bool local = es->health.state == SB_HEALTH_UP && !es->held;
+    bool verdict =
+        sb_peers_verdict(es->ps->peers, es, local, sb_probe_state_wall_ms(), &up, &reporting);
+    char text[16];
+    return json_pack("{s:s, s:s, s:i, s:i, s:b}", "vote", sb_vote_format(vote, text, sizeof(text)),
+                     "verdict", verdict ? "up" : "down", "up", (int)up, "reporting", (int)reporting,
+                     "alone", reporting == 1);
+}
+
 static json_t *endpoint_json(const sb_ep_state_t *es)
 {
     const sb_history_entry_t *last = sb_history_get(&es->history, 0);
@@ -59,6 +76,9 @@ static json_t *endpoint_json(const sb_ep_state_t *es)
         json_object_set_new(o, "forced", json_null());
     }
     json_object_set_new(o, "history", history_json(&es->history));
+    json_t *fleet = fleet_json(es);
+    if (fleet != NULL)
+        json_object_set_new(o, "fleet", fleet);
     return o;
 }
 

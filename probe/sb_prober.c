@@ -10,6 +10,7 @@
 #include "sb_monitor.h"
 #include "sb_probe_build.h"
 #include "sb_probe_metrics.h"
+#include "sb_peers.h"
 #include "sb_probe_sched.h"
 #include "sb_probe_state.h"
 #include "sb_probe_status.h"
@@ -38,6 +39,13 @@ struct sb_prober {
     uv_async_t call_async;
     struct call *call;
     uv_timer_t expiry; /* ends forced states that were given a duration */
+    /* In a fleet: the other nodes' views, and this node's told every period. */
+    const char *fleet_node;
+    sb_peers_t peers;
+    bool peers_open;
+    uv_timer_t summary;
+    void (*tell)(void *arg, char *text);
+    void *tell_arg;
     void (*overrides_changed)(void *arg);
     void *overrides_changed_arg;
     /* First-round and start-up handshake with the controlling thread. */
@@ -123,13 +131,63 @@ int sb_prober_override_check(sb_prober_t *p, const sb_override_t *o, char *why, 
     return call_with_override(p, run_override_check, o, why, why_len);
 }
 
-/* Forced states given a duration end by themselves (checked every second). */
+/* Every profile decides again: the fleet's views changed. */
+static void decide_all(sb_prober_t *p)
+{
+    for (size_t i = 0; i < p->st.profile_count; i++)
+        sb_publish_profile(&p->st.profiles[i], "fleet");
+}
+
+/* Forced states given a duration end by themselves, and other nodes' views
+ * grow stale (checked every second). */
 static void on_expiry(uv_timer_t *t)
 {
     sb_prober_t *p = t->data;
+    int64_t now = sb_probe_state_wall_ms();
     /* The state file keeps what is in force: it must be written again. */
-    if (sb_override_expire(&p->st, sb_probe_state_wall_ms()) && p->overrides_changed != NULL)
+    if (sb_override_expire(&p->st, now) && p->overrides_changed != NULL)
         p->overrides_changed(p->overrides_changed_arg);
+    if (p->peers_open && sb_peers_expire(&p->peers, now))
+        decide_all(p);
+}
+
+static void on_summary(uv_timer_t *t)
+{
+    sb_prober_t *p = t->data;
+    sb_peers_summary(&p->peers, &p->st);
+}
+
+static void run_peer_message(sb_prober_t *p, call_t *call)
+{
+    int64_t now = sb_probe_state_wall_ms();
+    if (p->peers_open && sb_peers_take(&p->peers, &p->st, call->result, now)) {
+        sb_peers_expire(&p->peers, now);
+        decide_all(p);
+    }
+    call->rc = 0;
+}
+
+void sb_prober_peer_message(sb_prober_t *p, const sb_verdicts_t *m)
+{
+    call_t call = {.run = run_peer_message, .result = (void *)m};
+    call_on_worker(p, &call);
+}
+
+/* In a fleet: the other nodes' views, and this node's told every period. */
+static int open_peers(sb_prober_t *p)
+{
+    if (p->fleet_node == NULL)
+        return 0;
+    int rc = sb_peers_init(&p->peers, &p->st, p->fleet_node);
+    if (rc < 0)
+        return rc;
+    p->peers.tell = p->tell;
+    p->peers.tell_arg = p->tell_arg;
+    p->peers_open = true;
+    uv_timer_init(&p->loop, &p->summary);
+    p->summary.data = p;
+    uv_timer_start(&p->summary, on_summary, SB_VERDICTS_PERIOD_MS, SB_VERDICTS_PERIOD_MS);
+    return 0;
 }
 
 static void run_status(sb_prober_t *p, call_t *call)
@@ -226,6 +284,8 @@ static void teardown(sb_prober_t *p)
         uv_close((uv_handle_t *)&p->call_async, NULL);
     if (p->expiry.loop != NULL && !uv_is_closing((uv_handle_t *)&p->expiry))
         uv_close((uv_handle_t *)&p->expiry, NULL);
+    if (p->summary.loop != NULL && !uv_is_closing((uv_handle_t *)&p->summary))
+        uv_close((uv_handle_t *)&p->summary, NULL);
     if (!uv_is_closing((uv_handle_t *)&p->stop))
         uv_close((uv_handle_t *)&p->stop, NULL);
 }
@@ -263,6 +323,8 @@ static int thread_setup(sb_prober_t *p)
     if ((rc = open_scheduler(p)) < 0)
         return rc;
     if ((rc = sb_probe_build(&p->st, &p->sched, p->gen, p->carry, &p->carried)) < 0)
+        return rc;
+    if ((rc = open_peers(p)) < 0)
         return rc;
     for (size_t i = 0; i < p->st.profile_count; i++)
         sb_publish_profile(&p->st.profiles[i],
@@ -302,6 +364,7 @@ static void thread_main(void *arg)
 static void prober_free(sb_prober_t *p)
 {
     sb_probe_sched_free(&p->sched);
+    sb_peers_free(&p->peers);
     sb_probe_state_free(&p->st);
     uv_mutex_destroy(&p->lock);
     uv_cond_destroy(&p->cond);
@@ -350,6 +413,9 @@ int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *
     p->resolvers = cfg->resolvers;
     p->source_v4 = cfg->source_v4;
     p->source_v6 = cfg->source_v6;
+    p->fleet_node = cfg->fleet_node;
+    p->tell = cfg->tell;
+    p->tell_arg = cfg->tell_arg;
     p->types = cfg->check_types != NULL ? cfg->check_types : sb_check_types_builtin;
     p->overrides_changed = cfg->overrides_changed;
     p->overrides_changed_arg = cfg->overrides_changed_arg;

@@ -38,6 +38,7 @@
 #include "sb_gen.h"
 #include "sb_metrics.h"
 #include "sb_override.h"
+#include "sb_verdicts.h"
 
 #include <jansson.h>
 
@@ -57,6 +58,13 @@ typedef struct {
     /* The local addresses to probe from, one per family (--probe-source);
      * NULL: the kernel's choice. Borrowed: must outlive the worker. */
     const sb_addr_t *source_v4, *source_v6;
+    /* In a fleet, this node's name (NULL: no fleet, no views from others)
+     * and where its verdicts go: tell() is called on the worker's thread
+     * with a health message (sb_verdicts) the callee takes, and must only
+     * hand it over. Borrowed: must outlive the worker. */
+    const char *fleet_node;
+    void (*tell)(void *arg, char *text);
+    void *tell_arg;
     /* Called on the worker's thread when the overrides changed by
      * themselves (a forced state reached its end), so that the state file
      * is saved again. It must only hand the news to another thread (as
@@ -111,6 +119,10 @@ int sb_prober_override(sb_prober_t *p, const sb_override_t *o, char *why, size_t
 
 /* Whether `o` could be applied now (sb_override_check), changing nothing. */
 int sb_prober_override_check(sb_prober_t *p, const sb_override_t *o, char *why, size_t why_len);
+
+/* Another fleet node's health message (never this node's own): its views
+ * count in the fleet's verdicts (sb_peers). */
+void sb_prober_peer_message(sb_prober_t *p, const sb_verdicts_t *m);
 
 /* Every profile and endpoint: state, reason, since when, last latency,
  * overrides, and the endpoint answering now. The caller owns the object. */

@@ -1,6 +1,7 @@
 #include "sb_publish.h"
 
 #include "sb_log.h"
+#include "sb_peers.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -33,18 +34,41 @@ static void log_choice_change(const sb_profile_state_t *ps, uint16_t from, uint1
                endpoint_name(p, to));
 }
 
+/* This node's own verdict: health up and not held down. */
+static bool local_verdict(const sb_ep_state_t *es)
+{
+    return es->health.state == SB_HEALTH_UP && !es->held;
+}
+
+/* In a fleet, tell the other nodes each verdict of this node's that
+ * changed, before they are counted. */
+static void tell_changes(sb_profile_state_t *ps)
+{
+    for (uint16_t i = 0; ps->peers != NULL && i < ps->profile->count; i++) {
+        sb_ep_state_t *es = &ps->eps[i];
+        bool local = local_verdict(es);
+        if (es->health.state != SB_HEALTH_CHECKING && es->told != local) {
+            es->told = local;
+            sb_peers_changed(ps->peers, es, local);
+        }
+    }
+}
+
 void sb_publish_profile(sb_profile_state_t *ps, const char *why)
 {
     const sb_profile_t *p = ps->profile;
     bool usable[p->count], eligible[p->count];
+    tell_changes(ps);
+    int64_t now = ps->peers != NULL ? sb_probe_state_wall_ms() : 0;
     for (uint16_t i = 0; i < p->count; i++) {
         const sb_ep_state_t *es = &ps->eps[i];
         if (es->health.state == SB_HEALTH_CHECKING && es->forced == 0)
             return;
+        unsigned up, reporting;
         if (es->forced != 0)
             usable[i] = es->forced > 0;
         else
-            usable[i] = es->health.state == SB_HEALTH_UP && !es->held;
+            usable[i] = sb_peers_verdict(ps->peers, es, local_verdict(es), now, &up, &reporting);
         eligible[i] = !es->drained;
     }
     bool first = !ps->decided;

@@ -163,6 +163,10 @@ typedef struct {
     unsigned generation;
     sb_metrics_http_t *metrics;
     sb_fleet_sync_t *fleet; /* NULL: no fleet */
+    /* The fleet link the probe worker's verdicts go to: set while it runs,
+     * under its lock (the worker's thread reads it). */
+    uv_mutex_t fleet_lock;
+    sb_fleet_t *fleet_link;
     uv_mutex_t prober_lock; /* a scrape reads `prober` while a reload swaps it */
     bool stopping;
     sb_privileges_t privileges;
@@ -606,6 +610,33 @@ static int start_probing(server_t *s, control_t *control)
     return rc;
 }
 
+/* On the probe worker's thread: this node's verdicts, to the fleet. */
+static void tell_fleet(void *arg, char *text)
+{
+    server_t *s = arg;
+    uv_mutex_lock(&s->fleet_lock);
+    if (s->fleet_link != NULL)
+        sb_fleet_publish_health(s->fleet_link, text);
+    else
+        free(text);
+    uv_mutex_unlock(&s->fleet_lock);
+}
+
+/* On a NATS thread: another node's verdicts, to the probe worker. A
+ * message that does not read is dropped (and counted by the link). */
+static void heard_from_fleet(void *arg, const char *data, size_t len)
+{
+    server_t *s = arg;
+    sb_verdicts_t m;
+    if (sb_verdicts_decode(data, len, &m) < 0)
+        return;
+    uv_mutex_lock(&s->prober_lock);
+    if (s->prober != NULL)
+        sb_prober_peer_message(s->prober, &m);
+    uv_mutex_unlock(&s->prober_lock);
+    sb_verdicts_free(&m);
+}
+
 /* The fleet's link, from settings read at start (certificates and keys
  * too, while root could read them). Without it the server serves alone;
  * only with fleet-required is that fatal. NATS's library starts threads of
@@ -636,6 +667,7 @@ static int join_fleet(server_t *s)
     char err[512], q[SB_LOG_QUOTE_MAX];
     if (s->fleet == NULL)
         return 0;
+    sb_fleet_sync_on_health(s->fleet, heard_from_fleet, s);
     int rc = sb_fleet_sync_start(s->fleet, err, sizeof(err));
     if (rc < 0) {
         sb_log(SB_LOG_ERROR, "fleet-failed", "reason=%s action=%s",
@@ -646,6 +678,9 @@ static int join_fleet(server_t *s)
     }
     sb_fleet_sync_set_reload(s->fleet, s->reload);
     sb_fleet_sync_set_prober(s->fleet, s->prober);
+    uv_mutex_lock(&s->fleet_lock);
+    s->fleet_link = sb_fleet_sync_fleet(s->fleet);
+    uv_mutex_unlock(&s->fleet_lock);
     sb_control_set_fleet(s->ctl, s->fleet);
     announce_digest(s);
     if (s->metrics != NULL &&
@@ -697,7 +732,10 @@ static void stop_serving(server_t *s, sb_net_t *net, control_t *control)
     s->reload = NULL; /* SIGHUP is ignored from here on */
     sb_reload_close(reload);
     sb_metrics_http_stop(s->metrics); /* its sources read `net`, the prober and the fleet */
-    sb_fleet_sync_close(s->fleet);    /* a write in flight is answered first */
+    uv_mutex_lock(&s->fleet_lock);
+    s->fleet_link = NULL; /* the probe worker's verdicts go nowhere now */
+    uv_mutex_unlock(&s->fleet_lock);
+    sb_fleet_sync_close(s->fleet); /* a write in flight is answered first */
     s->fleet = NULL;
     sb_net_stop(net, SHUTDOWN_DRAIN_MS);
     sb_prober_stop(s->prober);
@@ -712,7 +750,8 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     server_t s = {.o = o, .gen = gen, .generation = 1};
     sb_net_t *net = NULL;
     control_t control;
-    if (uv_mutex_init(&s.prober_lock) != 0 || control_open(&control, &s) < 0) {
+    if (uv_mutex_init(&s.prober_lock) != 0 || uv_mutex_init(&s.fleet_lock) != 0 ||
+        control_open(&control, &s) < 0) {
         sb_gen_free(gen);
         return -ENOMEM;
     }
@@ -726,6 +765,11 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     s.probe_cfg.resolvers = o->probe_resolvers_csv;
     s.probe_cfg.source_v4 = o->probe_source[0].family != 0 ? &o->probe_source[0] : NULL;
     s.probe_cfg.source_v6 = o->probe_source[1].family != 0 ? &o->probe_source[1] : NULL;
+    if (sb_fleet_config_enabled(&o->fleet)) {
+        s.probe_cfg.fleet_node = o->fleet.node;
+        s.probe_cfg.tell = tell_fleet;
+        s.probe_cfg.tell_arg = &s;
+    }
     s.privileges = (sb_privileges_t){o->user, o->run_uid, o->run_gid, o->group != NULL};
     int rc = bind_listeners(o, &net);
     s.net = net;
@@ -755,6 +799,7 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     free(s.state_text);
     sb_gen_free(s.gen);
     uv_mutex_destroy(&s.prober_lock);
+    uv_mutex_destroy(&s.fleet_lock);
     if (rc == 0)
         sb_log(SB_LOG_INFO, "stopped", NULL);
     return rc;

@@ -21,6 +21,9 @@
  * and the pause before trying a failed step again. */
 #define WATCH_POLL_MS 250
 #define RETRY_MS      1000
+/* Health messages waiting to be sent: past this many (NATS slow or gone),
+ * the oldest go. A summary of 10,000 endpoints is 5 messages. */
+#define OUTBOX_MAX 1024
 /* Values kept per slot: the current one and a few before it, for audit. */
 #define BUCKET_HISTORY 5
 
@@ -58,6 +61,16 @@ struct sb_fleet {
     bool announce_now;
     int64_t announced_ms;
     uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
+    /* Health messages: others' in, this node's out through a queue and a
+     * thread of their own. */
+    natsSubscription *health;
+    bool health_done;
+    void *health_arg;
+    char *outbox[OUTBOX_MAX];
+    size_t out_head, out_count;
+    uint64_t out_dropped;
+    pthread_t sender;
+    bool sender_started;
 };
 
 /* An override's write: one round trip to the bucket's leader and its
@@ -179,20 +192,99 @@ static void on_announce(natsConnection *nc, natsSubscription *sub, natsMsg *msg,
 }
 
 static void on_announcements_done(void *closure);
+static void on_health_done(void *closure);
 
-static int subscribe_announcements(sb_fleet_t *f)
+/* On NATS's thread: another node's verdicts, handed to the server. */
+static void on_health(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)nc, (void)sub;
+    sb_fleet_t *f = closure;
+    const char *subject = natsMsg_GetSubject(msg);
+    const char *from = strrchr(subject, '.');
+    int len = natsMsg_GetDataLength(msg);
+    bool own = from != NULL && strcmp(from + 1, f->cfg->node) == 0;
+    pthread_mutex_lock(&f->lock);
+    f->msgs_in++;
+    f->bytes_in += (uint64_t)(len > 0 ? len : 0);
+    pthread_mutex_unlock(&f->lock);
+    if (!own && f->hooks.on_health != NULL)
+        f->hooks.on_health(f->health_arg, natsMsg_GetData(msg), (size_t)(len > 0 ? len : 0));
+    natsMsg_Destroy(msg);
+}
+
+/* Subscribe to <fleet>.<what>.* with `cb`; `done` says when its last
+ * callback has run. */
+static int subscribe(sb_fleet_t *f, natsSubscription **sub, const char *what, natsMsgHandler cb,
+                     natsOnCompleteCB done)
 {
     char subject[SB_FLEET_NAME_MAX + 16];
-    snprintf(subject, sizeof(subject), "%s.nodes.*", f->cfg->name);
-    natsStatus s = natsConnection_Subscribe(&f->announcements, f->nc, subject, on_announce, f);
+    snprintf(subject, sizeof(subject), "%s.%s.*", f->cfg->name, what);
+    natsStatus s = natsConnection_Subscribe(sub, f->nc, subject, cb, f);
     if (s == NATS_OK)
-        s = natsSubscription_SetOnCompleteCB(f->announcements, on_announcements_done, f);
+        s = natsSubscription_SetOnCompleteCB(*sub, done, f);
     if (s != NATS_OK) {
         char why[256];
-        set_error(f, "announcements", sb_fleet_nats_error(s, why, sizeof(why)));
+        set_error(f, what, sb_fleet_nats_error(s, why, sizeof(why)));
         return -EIO;
     }
     return 0;
+}
+
+static int subscribe_all(sb_fleet_t *f)
+{
+    if (f->announcements == NULL &&
+        subscribe(f, &f->announcements, "nodes", on_announce, on_announcements_done) < 0)
+        return -EIO;
+    if (f->health == NULL && subscribe(f, &f->health, "health", on_health, on_health_done) < 0)
+        return -EIO;
+    return 0;
+}
+
+/* ---- this node's health messages, sent by a thread of their own ------------- */
+
+void sb_fleet_publish_health(sb_fleet_t *f, char *text)
+{
+    pthread_mutex_lock(&f->lock);
+    if (f->out_count == OUTBOX_MAX) { /* NATS slow or gone: the oldest goes */
+        free(f->outbox[f->out_head]);
+        f->out_head = (f->out_head + 1) % OUTBOX_MAX;
+        f->out_count--;
+        f->out_dropped++;
+    }
+    f->outbox[(f->out_head + f->out_count) % OUTBOX_MAX] = text;
+    f->out_count++;
+    pthread_cond_broadcast(&f->wake);
+    pthread_mutex_unlock(&f->lock);
+}
+
+static void *sender_main(void *arg)
+{
+    sb_fleet_t *f = arg;
+    char subject[2 * SB_FLEET_NAME_MAX + 16];
+    snprintf(subject, sizeof(subject), "%s.health.%s", f->cfg->name, f->cfg->node);
+    pthread_mutex_lock(&f->lock);
+    while (!f->stopping) {
+        if (f->out_count == 0 || f->nc == NULL) {
+            pause_locked(f, 1000);
+            continue;
+        }
+        char *text = f->outbox[f->out_head];
+        f->out_head = (f->out_head + 1) % OUTBOX_MAX;
+        f->out_count--;
+        natsConnection *nc = f->nc; /* kept until the fleet stops */
+        pthread_mutex_unlock(&f->lock);
+        natsStatus s = natsConnection_PublishString(nc, subject, text);
+        pthread_mutex_lock(&f->lock);
+        if (s == NATS_OK) {
+            f->msgs_out++;
+            f->bytes_out += strlen(text);
+        } else {
+            f->out_dropped++;
+        }
+        free(text);
+    }
+    pthread_mutex_unlock(&f->lock);
+    return NULL;
 }
 
 /* Announce this node when it is time (every period, and at once after a
@@ -387,7 +479,7 @@ static int link_up(sb_fleet_t *f)
 {
     if (f->nc == NULL && connect_once(f) < 0)
         return -ENOTCONN;
-    if (f->announcements == NULL && subscribe_announcements(f) < 0)
+    if (subscribe_all(f) < 0)
         return -EIO;
     return f->kv != NULL ? 0 : bind_bucket(f);
 }
@@ -438,13 +530,24 @@ static void on_closed(natsConnection *nc, void *closure)
     pthread_mutex_unlock(&f->lock);
 }
 
+static void set_flag(sb_fleet_t *f, bool *flag)
+{
+    pthread_mutex_lock(&f->lock);
+    *flag = true;
+    pthread_cond_broadcast(&f->wake);
+    pthread_mutex_unlock(&f->lock);
+}
+
 static void on_announcements_done(void *closure)
 {
     sb_fleet_t *f = closure;
-    pthread_mutex_lock(&f->lock);
-    f->announcements_done = true;
-    pthread_cond_broadcast(&f->wake);
-    pthread_mutex_unlock(&f->lock);
+    set_flag(f, &f->announcements_done);
+}
+
+static void on_health_done(void *closure)
+{
+    sb_fleet_t *f = closure;
+    set_flag(f, &f->health_done);
 }
 
 /* Wait (bounded: NATS's threads are not ours to hang on) for `*flag`. */
@@ -482,11 +585,16 @@ static void fleet_free(sb_fleet_t *f)
         sb_fleet_record_free(&ev.record);
     if (f->announcements != NULL && natsSubscription_Unsubscribe(f->announcements) == NATS_OK)
         wait_for(f, &f->announcements_done);
+    if (f->health != NULL && natsSubscription_Unsubscribe(f->health) == NATS_OK)
+        wait_for(f, &f->health_done);
     if (f->nc != NULL) {
         natsConnection_Close(f->nc);
         wait_for(f, &f->closed);
     }
     natsSubscription_Destroy(f->announcements);
+    natsSubscription_Destroy(f->health);
+    for (size_t i = 0; i < f->out_count; i++)
+        free(f->outbox[(f->out_head + i) % OUTBOX_MAX]);
     if (f->kv != NULL)
         kvStore_Destroy(f->kv);
     if (f->js != NULL)
@@ -529,6 +637,13 @@ int sb_fleet_new(sb_fleet_t **out, const sb_fleet_config_t *cfg, const sb_fleet_
     return 0;
 }
 
+void sb_fleet_on_health(sb_fleet_t *f, void (*fn)(void *arg, const char *data, size_t len),
+                        void *arg)
+{
+    f->hooks.on_health = fn;
+    f->health_arg = arg;
+}
+
 int sb_fleet_start(sb_fleet_t *f, char *err, size_t errlen)
 {
     const sb_fleet_config_t *cfg = f->cfg;
@@ -538,6 +653,9 @@ int sb_fleet_start(sb_fleet_t *f, char *err, size_t errlen)
     if (rc == 0 && (rc = -pthread_create(&f->thread, NULL, fleet_main, f)) < 0)
         snprintf(err, errlen, "cannot start the fleet thread: %s", strerror(-rc));
     f->thread_started = rc == 0;
+    if (rc == 0 && (rc = -pthread_create(&f->sender, NULL, sender_main, f)) < 0)
+        snprintf(err, errlen, "cannot start the fleet's sender thread: %s", strerror(-rc));
+    f->sender_started = rc == 0;
     return rc;
 }
 
@@ -553,6 +671,8 @@ void sb_fleet_stop(sb_fleet_t *f)
     pthread_mutex_unlock(&f->lock);
     if (f->thread_started)
         pthread_join(f->thread, NULL);
+    if (f->sender_started)
+        pthread_join(f->sender, NULL);
     fleet_free(f);
 }
 
@@ -692,17 +812,23 @@ void sb_fleet_metrics(sb_metrics_buf_t *out, void *arg)
     sb_histogram_write(out, "switchboard_fleet_write_seconds", &f->write_latency, &write_buckets,
                        NULL, NULL);
     sb_metrics_family(out, "switchboard_fleet_messages_total", SB_METRICS_COUNTER,
-                      "node announcements this node sent and received");
+                      "fleet messages (node announcements and health verdicts) this node sent "
+                      "and received");
     sb_metrics_sample(out, "switchboard_fleet_messages_total", "direction=%s", (double)f->msgs_out,
                       "out");
     sb_metrics_sample(out, "switchboard_fleet_messages_total", "direction=%s", (double)f->msgs_in,
                       "in");
     sb_metrics_family(out, "switchboard_fleet_message_bytes_total", SB_METRICS_COUNTER,
-                      "bytes of those announcements");
+                      "bytes of those messages");
     sb_metrics_sample(out, "switchboard_fleet_message_bytes_total", "direction=%s",
                       (double)f->bytes_out, "out");
     sb_metrics_sample(out, "switchboard_fleet_message_bytes_total", "direction=%s",
                       (double)f->bytes_in, "in");
+    sb_metrics_family(out, "switchboard_fleet_messages_dropped_total", SB_METRICS_COUNTER,
+                      "health messages of this node's not sent: the queue was full or NATS "
+                      "refused them");
+    sb_metrics_sample(out, "switchboard_fleet_messages_dropped_total", NULL,
+                      (double)f->out_dropped);
     sb_fleet_nodes_metrics(out, &f->nodes, f->cfg->node, f->digest, wall_ms());
     pthread_mutex_unlock(&f->lock);
 }

@@ -59,12 +59,21 @@ typedef struct {
      * hand the news to another thread (as uv_async_send does). */
     void (*notify)(void *arg);
     void *arg;
+    /* Another node's health message (sb_verdicts), on a NATS thread: the
+     * hook may block briefly (the probe worker takes it in); NULL: none.
+     * Its argument is sb_fleet_on_health()'s. */
+    void (*on_health)(void *arg, const char *data, size_t len);
 } sb_fleet_hooks_t;
 
 /* Prepare the link: NATS's options, from the config (the certificates' text
  * was read with it). Returns 0, or a negative errno with words in `err`. */
 int sb_fleet_new(sb_fleet_t **out, const sb_fleet_config_t *cfg, const sb_fleet_hooks_t *hooks,
                  char *err, size_t errlen);
+
+/* Where other nodes' health messages go (the hooks' on_health, with `arg`
+ * as its first argument); before sb_fleet_start(). */
+void sb_fleet_on_health(sb_fleet_t *f, void (*fn)(void *arg, const char *data, size_t len),
+                        void *arg);
 
 /* Start the link's thread. With `cfg->required`, first connect and bind the
  * bucket here (each server tried once, within its connect timeout) and
@@ -96,6 +105,13 @@ bool sb_fleet_wait_synced(sb_fleet_t *f, unsigned timeout_ms);
 /* This node's configuration digest (hex), announced to the fleet from now
  * on, at once (after a reload: call again). Any thread. */
 void sb_fleet_set_digest(sb_fleet_t *f, const char *digest);
+
+/* Send this node's health message `text` (taken: freed here) on
+ * <fleet>.health.<node>. Queued and sent by a thread of the link's, so
+ * the caller (the probe worker) never waits on NATS; while the queue is
+ * full (NATS slow or gone), the oldest message is dropped and counted.
+ * Any thread. */
+void sb_fleet_publish_health(sb_fleet_t *f, char *text);
 
 /* Whether a fleet server is connected and the bucket bound: a put can be
  * tried. */

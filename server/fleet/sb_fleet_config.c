@@ -4,6 +4,7 @@
 #include "sb_fleet_config.h"
 
 #include "sb_value.h"
+#include "sb_verdicts.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -72,11 +73,11 @@ int sb_fleet_config_add_server(sb_fleet_config_t *c, const char *url, char *why)
     return 0;
 }
 
+_Static_assert(SB_FLEET_NAME_MAX == SB_VERDICTS_NODE_MAX, "one rule for names");
+
 bool sb_fleet_config_name_ok(const char *name)
 {
-    size_t n = strlen(name);
-    return n >= 1 && n <= SB_FLEET_NAME_MAX &&
-           strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
+    return sb_verdicts_node_ok(name);
 }
 
 /* The host name's first label, as a node name: ns1.example.net -> ns1. */

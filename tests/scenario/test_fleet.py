@@ -6,13 +6,7 @@ then all: overrides still work, then nodes keep answering and ctl refuses
 clearly (or applies --local), and converge when NATS returns; credentials
 and unreachable servers at start give clear errors and a node that serves
 alone (or exits, with fleet-required)."""
-import json
 import os
-import re
-import signal
-import threading
-import time
-import urllib.request
 
 import natstest
 import sbtest
@@ -43,7 +37,9 @@ def answers_with(srv, address):
     return answer(srv) == [address]
 
 
-class Fleet(ScenarioCase):
+class FleetCase(ScenarioCase):
+    """The helpers every fleet scenario uses: a NATS cluster and nodes."""
+
     def cluster(self, **kw):
         nats = natstest.NatsCluster(**kw).start()
         self.addCleanup(nats.stop)
@@ -63,6 +59,11 @@ class Fleet(ScenarioCase):
                            f"{what} on {srv.port}")
             except AssertionError as e:
                 raise AssertionError(f"{e}; its log:\n" + "\n".join(srv.lines[-30:])) from None
+
+
+
+class Fleet(FleetCase):
+    """Overrides shared by the fleet's nodes."""
 
     def test_override_on_one_node_moves_every_node(self):
         nats = self.cluster()
@@ -139,91 +140,6 @@ class Fleet(ScenarioCase):
         wait_until(lambda: a.ctl("undrain", "www.example.com", "east", check=False)[0] == 0,
                    RECOVERY, "the fleet to take writes again")
         self.everywhere((a, b), "127.0.0.10", "the undrain after the fleet's return", RECOVERY)
-
-    def test_every_node_is_seen_and_a_differing_configuration_flagged(self):
-        nats = self.cluster(size=1)
-        one = ["--fleet-replicas", "1"]
-        a = self.node(nats, "a", extra=[*one, "--metrics-listen", "0"])
-        b = self.node(nats, "b", extra=one)
-        c = self.node(nats, "c", extra=one, zone=ZONE + "extra A 192.0.2.99\n")
-
-        def fleet_nodes(srv):
-            _, out, _ = srv.ctl("status", "--json")
-            return {n["node"]: n for n in json.loads(out)["status"]["fleet"]["nodes"]}
-
-        for srv, others in ((a, "bc"), (b, "ac"), (c, "ab")):
-            wait_until(lambda: set(fleet_nodes(srv)) == set(others), SPREAD,
-                       f"{others} to be heard")
-            seen = fleet_nodes(srv)
-            for other in others:
-                self.assertTrue(seen[other]["reachable"])
-                differs = (srv is c) or other == "c"
-                self.assertEqual(seen[other]["config_differs"], differs, (srv.port, other))
-        a.wait_log(r"level=warning event=fleet-config-differs node=c digest=[0-9a-f]{64} "
-                   r"ours=[0-9a-f]{64}", SPREAD)
-        c.wait_log(r"event=fleet-config-differs node=a", SPREAD)
-        self.assertEqual(a.log_count(r"event=fleet-config-differs node=b"), 0)
-        _, text, _ = a.ctl("status")
-        self.assertRegex(text, r"node c: reachable, heard \d+ ms ago, CONFIGURATION DIFFERS")
-        self.assertRegex(text, r"node b: reachable, heard \d+ ms ago\n")
-
-        # The same in the metrics.
-        line = a.wait_log(r"event=metrics-listening address=127\.0\.0\.1:\d+", SPREAD)
-        url = "http://" + re.search(r"address=(\S+)", line).group(1) + "/metrics"
-        with urllib.request.urlopen(url, timeout=5) as r:
-            metrics = r.read().decode()
-        self.assertIn('switchboard_fleet_connected{node="a"} 1', metrics)
-        self.assertIn('switchboard_fleet_node_config_differs{node="c"} 1', metrics)
-        self.assertIn('switchboard_fleet_node_config_differs{node="b"} 0', metrics)
-        self.assertIn('switchboard_fleet_nodes{state="reachable"} 2', metrics)
-
-        # c gets the same zones: after its reload nobody is flagged.
-        with open(os.path.join(c.zones_dir, "example.com.zone"), "w") as f:
-            f.write(ZONE)
-        c.ctl("reload")
-        wait_until(lambda: not fleet_nodes(a)["c"]["config_differs"], SPREAD,
-                   "c's new digest to reach a")
-
-    def test_dns_never_waits_on_the_fleet(self):
-        """NATS flooding this node with junk, then NATS frozen (SIGSTOP:
-        connections open, nothing answered) while a ctl override waits on
-        it: every query is still answered promptly, and so is ctl status."""
-        nats = self.cluster(size=1)
-        srv = self.node(nats, "a", extra=["--fleet-replicas", "1"])
-        srv.wait_log(r"event=fleet-synced", SPREAD)
-        client = nats.connect(0)
-        self.addCleanup(client.close)
-        junk = b"{" * 900
-        stop = threading.Event()
-
-        def flood():
-            while not stop.is_set():
-                for i in range(200):
-                    client.publish("switchboard.nodes.x", junk)
-                    client.publish("$KV.switchboard-overrides.drain.x.y", junk)
-                client.flush()
-
-        flooder = threading.Thread(target=flood, daemon=True)
-        flooder.start()
-        try:
-            sbtest.assert_answers_promptly(srv, ["www.example.com"], count=200, bound=0.5)
-        finally:
-            stop.set()
-            flooder.join(10)
-        srv.wait_log(r"event=fleet-record-rejected key=drain\.x\.y", SPREAD)
-
-        os.kill(nats.nodes[0].proc.pid, signal.SIGSTOP)
-        self.addCleanup(lambda: nats.running(0) and os.kill(nats.nodes[0].proc.pid, signal.SIGCONT))
-        waiting = srv.ctl_start("drain", "www.example.com", "east")
-        sbtest.assert_answers_promptly(srv, ["www.example.com"], count=100, bound=0.5)
-        started = time.monotonic()
-        srv.ctl("status")
-        self.assertLess(time.monotonic() - started, 2.0, "ctl status waited on the fleet")
-        _, err = waiting.communicate(timeout=20)
-        self.assertNotEqual(waiting.returncode, 0)
-        self.assertIn("the fleet did not store the override", err)
-        self.assertEqual(answer(srv), ["127.0.0.10"])
-        os.kill(nats.nodes[0].proc.pid, signal.SIGCONT)
 
     def test_wrong_credentials_serve_alone_or_exit_when_required(self):
         nats = self.cluster(size=1, user="sb", password="right")
