@@ -10,6 +10,7 @@
 #include "sb_log.h"
 #include "sb_monitor.h"
 #include "sb_override.h"
+#include "sb_peers.h"
 #include "sb_probe_key.h"
 
 #include <stdio.h>
@@ -30,6 +31,9 @@ typedef struct {
     char force_by[SB_OVERRIDE_BY_MAX];
     char drain_by[SB_OVERRIDE_BY_MAX];
     sb_probe_stats_t stats;
+    bool has_views; /* the fleet's views of it, as below */
+    uint8_t views[SB_PEERS_MAX];
+    int8_t told;
 } carried_ep_t;
 
 typedef struct {
@@ -48,6 +52,8 @@ struct sb_carry {
     carried_profile_t *profiles;
     size_t profile_count;
     sb_histogram_t queue_wait;
+    bool has_peers; /* the other nodes, as the old worker heard them */
+    sb_peers_t peers;
 };
 
 static char *joined(const char *profile, const char *endpoint)
@@ -94,6 +100,9 @@ static bool copy_endpoint(carried_ep_t *c, const sb_ep_state_t *es,
     memcpy(c->force_by, es->force_by, sizeof(c->force_by));
     memcpy(c->drain_by, es->drain_by, sizeof(c->drain_by));
     c->stats = es->stats;
+    if ((c->has_views = es->peer_views != NULL))
+        memcpy(c->views, es->peer_views, sizeof(c->views));
+    c->told = es->told;
     return c->name != NULL;
 }
 
@@ -125,6 +134,11 @@ sb_carry_t *sb_carry_take(const sb_probe_states_t *st, const sb_histogram_t *que
         return NULL;
     }
     c->queue_wait = *queue_wait;
+    const sb_peers_t *peers = st->profile_count > 0 ? st->profiles[0].peers : NULL;
+    if ((c->has_peers = peers != NULL)) {
+        c->peers = *peers;
+        c->peers.views = NULL; /* the rows are carried per endpoint */
+    }
     qsort(c->eps, c->ep_count, sizeof(*c->eps), cmp_ep);
     qsort(c->profiles, c->profile_count, sizeof(*c->profiles), cmp_profile);
     return c;
@@ -215,6 +229,29 @@ void sb_carry_endpoint(const sb_carry_t *carry, sb_ep_state_t *es, const char *p
     es->held = c->held;
     es->since_ms = c->since_ms;
     es->carried = true;
+}
+
+void sb_carry_peers(const sb_carry_t *carry, sb_peers_t *p, sb_probe_states_t *st)
+{
+    if (carry == NULL || !carry->has_peers)
+        return;
+    memcpy(p->names, carry->peers.names, sizeof(p->names));
+    memcpy(p->heard_ms, carry->peers.heard_ms, sizeof(p->heard_ms));
+    memcpy(p->period_ms, carry->peers.period_ms, sizeof(p->period_ms));
+    p->count = carry->peers.count;
+    p->fresh = carry->peers.fresh;
+    for (size_t i = 0; i < st->ep_count; i++) {
+        sb_ep_state_t *es = &st->eps[i];
+        carried_ep_t key = {.name = joined(es->ps->profile->owner_text, es->ep->name)};
+        const carried_ep_t *c =
+            key.name != NULL ? bsearch(&key, carry->eps, carry->ep_count, sizeof(key), cmp_ep)
+                             : NULL;
+        free(key.name);
+        if (c != NULL && c->has_views) {
+            memcpy(es->peer_views, c->views, SB_PEERS_MAX);
+            es->told = c->told;
+        }
+    }
 }
 
 void sb_carry_check_drains(sb_profile_state_t *ps)

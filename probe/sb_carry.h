@@ -18,6 +18,7 @@
 
 #include "sb_check.h"
 #include "sb_histogram.h"
+#include "sb_peers.h"
 #include "sb_probe_state.h"
 
 typedef struct sb_carry sb_carry_t;
@@ -41,6 +42,11 @@ void sb_carry_profile(const sb_carry_t *carry, sb_profile_state_t *ps);
 
 /* ... and the worker's queue-wait histogram. */
 void sb_carry_queue_wait(const sb_carry_t *carry, sb_histogram_t *out);
+
+/* In a fleet, once `p` is set up for `st`: the other nodes as the previous
+ * worker heard them, and their views of each endpoint still configured, so
+ * that a reload does not judge alone until they next speak. */
+void sb_carry_peers(const sb_carry_t *carry, sb_peers_t *p, sb_probe_states_t *st);
 
 /* Once a profile's endpoints are carried: drop (and log) a carried drain
  * that the new configuration would leave as the last endpoint of its

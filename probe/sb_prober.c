@@ -181,6 +181,7 @@ static int open_peers(sb_prober_t *p)
     int rc = sb_peers_init(&p->peers, &p->st, p->fleet_node);
     if (rc < 0)
         return rc;
+    sb_carry_peers(p->carry, &p->peers, &p->st);
     p->peers.tell = p->tell;
     p->peers.tell_arg = p->tell_arg;
     p->peers_open = true;

@@ -110,6 +110,12 @@ class FleetViews(FleetCase):
         self.assertEqual((st["fleet"]["verdict"], st["fleet"]["up"], st["fleet"]["reporting"]),
                          ("up", 2, 3))
 
+        # A reload keeps the others' views: a does not judge alone meanwhile.
+        a.ctl("reload")
+        st = east_status(a, "www.example.com.")
+        self.assertEqual((st["fleet"]["reporting"], st["fleet"]["verdict"]), (3, "up"))
+        self.assertEqual(name_answer(a, "www.example.com"), ["127.0.0.10"])
+
         # Two of three see it down: the majority's verdict moves every node.
         east.refused.add("127.0.0.22")
         self.everywhere((a, b, c), "127.0.0.11", "the majority's verdict: east down")
