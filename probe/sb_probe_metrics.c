@@ -1,5 +1,8 @@
 #include "sb_probe_metrics.h"
 
+#include "sb_monitor.h"
+#include "sb_peers.h"
+
 static void endpoint_metrics(sb_metrics_buf_t *out, const sb_ep_state_t *es, int part)
 {
     const char *profile = es->ps->profile->owner_text, *name = es->ep->name;
@@ -66,6 +69,34 @@ static void queue_metrics(sb_metrics_buf_t *out, const sb_probe_load_t *load)
                        &sb_histogram_queue_wait, NULL, NULL);
 }
 
+/* In a fleet: endpoints whose fleet verdict is not this node's own. */
+static void fleet_metrics(sb_metrics_buf_t *out, const sb_probe_states_t *st)
+{
+    const sb_peers_t *peers = st->profile_count > 0 ? st->profiles[0].peers : NULL;
+    if (peers == NULL)
+        return;
+    int64_t now = sb_probe_state_wall_ms();
+    size_t voted = 0, differ = 0;
+    for (size_t i = 0; i < st->ep_count; i++) {
+        const sb_ep_state_t *es = &st->eps[i];
+        if (es->ep->monitor->fleet.kind == SB_VOTE_LOCAL || es->health.state == SB_HEALTH_CHECKING)
+            continue;
+        bool local = es->health.state == SB_HEALTH_UP && !es->held;
+        unsigned up, reporting;
+        voted++;
+        differ += sb_peers_verdict(peers, es, local, now, &up, &reporting) != local;
+    }
+    sb_metrics_family(out, "switchboard_fleet_verdict_disagreements", SB_METRICS_GAUGE,
+                      "endpoints whose fleet verdict differs from this node's own probes' now");
+    sb_metrics_sample(out, "switchboard_fleet_verdict_disagreements", NULL, (double)differ);
+    sb_metrics_family(out, "switchboard_fleet_voted_endpoints", SB_METRICS_GAUGE,
+                      "endpoints whose monitor takes the fleet's vote (fleet= other than local)");
+    sb_metrics_sample(out, "switchboard_fleet_voted_endpoints", NULL, (double)voted);
+    sb_metrics_family(out, "switchboard_fleet_views_fresh", SB_METRICS_GAUGE,
+                      "other nodes whose views of the endpoints are fresh");
+    sb_metrics_sample(out, "switchboard_fleet_views_fresh", NULL, (double)peers->fresh);
+}
+
 void sb_probe_metrics_write(sb_metrics_buf_t *out, const sb_probe_states_t *st,
                             const sb_probe_load_t *load)
 {
@@ -87,4 +118,5 @@ void sb_probe_metrics_write(sb_metrics_buf_t *out, const sb_probe_states_t *st,
     }
     answering_metrics(out, st);
     queue_metrics(out, load);
+    fleet_metrics(out, st);
 }

@@ -70,8 +70,10 @@ class FleetViews(FleetCase):
         zone = vote_zone(east, west)
         nodes = {}
         for name, source in (("a", "127.0.0.21"), ("b", "127.0.0.22"), ("c", "127.0.0.23")):
-            nodes[name] = self.node(nats, name, zone=zone,
-                                    extra=["--fleet-replicas", "1", "--probe-source", source])
+            extra = ["--fleet-replicas", "1", "--probe-source", source]
+            if name == "a":
+                extra += ["--metrics-listen", "0"]
+            nodes[name] = self.node(nats, name, zone=zone, extra=extra)
         a, b, c = nodes["a"], nodes["b"], nodes["c"]
 
         def east_status(srv, profile):
@@ -109,6 +111,13 @@ class FleetViews(FleetCase):
         st = east_status(a, "www.example.com.")
         self.assertEqual((st["fleet"]["verdict"], st["fleet"]["up"], st["fleet"]["reporting"]),
                          ("up", 2, 3))
+        line = a.wait_log(r"event=metrics-listening address=\S+", SPREAD)
+        url = "http://" + re.search(r"address=(\S+)", line).group(1) + "/metrics"
+        with urllib.request.urlopen(url, timeout=5) as r:
+            metrics = r.read().decode()
+        self.assertIn("switchboard_fleet_verdict_disagreements 1\n", metrics)
+        self.assertIn("switchboard_fleet_voted_endpoints 2\n", metrics)
+        self.assertIn("switchboard_fleet_views_fresh 2\n", metrics)
 
         # A reload keeps the others' views: a does not judge alone meanwhile.
         a.ctl("reload")
