@@ -15,5 +15,7 @@ uint32_t sb_check_elapsed(const sb_check_t *c)
 
 const sb_addr_t *sb_check_source(const sb_check_t *c)
 {
+    if (c->monitor->source.family != 0 && c->monitor->source.family == c->addr.family)
+        return &c->monitor->source; /* the monitor's own, for its family */
     return c->addr.family == 6 ? c->source_v6 : c->source_v4;
 }

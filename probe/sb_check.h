@@ -68,10 +68,11 @@ struct sb_check {
                           address literal ([v6] in brackets) */
     const char *label; /* for logs: the target as configured */
     sb_addr_t addr;    /* this run's address */
-    /* The local address to probe from, per family (NULL: the kernel's
-     * choice): a multi-homed host probes from the right network, and each
-     * nameserver of a fleet from its own vantage point. Probe types bind
-     * to sb_check_source(c) before they connect. */
+    /* The server's local address to probe from, per family (NULL: the
+     * kernel's choice), unless the monitor gives its own (source=): a
+     * multi-homed host probes from the right network, and each nameserver
+     * of a fleet from its own vantage point. Probe types bind to
+     * sb_check_source(c) before they connect. */
     const sb_addr_t *source_v4, *source_v6;
     uint64_t run_started_ns; /* uv_hrtime() when the run began: the latency */
     sb_check_phase_t phase;

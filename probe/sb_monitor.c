@@ -56,6 +56,7 @@ static int set_flap_limit(sb_monitor_t *m, const char *value, sb_arena_t *arena,
 static int set_flap_window(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why);
 static int set_hold_down(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why);
 static int set_fleet(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why);
+static int set_source(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why);
 
 #define FIELD(f) offsetof(sb_monitor_t, f), sizeof(((sb_monitor_t *)0)->f)
 #define NO_FIELD 0, 0
@@ -87,6 +88,7 @@ static const key_def_t keys[SB_MK_COUNT] = {
                            NO_FIELD},
     [SB_MK_HOLD_DOWN] = {"hold-down", set_hold_down, FOR_ALL, FIELD(hold_down_ms), NO_FIELD},
     [SB_MK_FLEET] = {"fleet", set_fleet, FOR_ALL, FIELD(fleet), NO_FIELD},
+    [SB_MK_SOURCE] = {"source", set_source, FOR_ALL, FIELD(source), NO_FIELD},
 };
 
 #define DEFAULT_FLAP_WINDOW_MS (5 * 60 * 1000)
@@ -490,6 +492,16 @@ static int set_fleet(sb_monitor_t *m, const char *value, sb_arena_t *arena, char
 {
     (void)arena;
     return sb_vote_parse(value, &m->fleet, why);
+}
+
+static int set_source(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why)
+{
+    (void)arena;
+    if (sb_addr_parse(value, &m->source) < 0) {
+        snprintf(why, SB_WHY_MAX, "must be an IP address, as in 192.0.2.1 or 2001:db8::1");
+        return -EINVAL;
+    }
+    return 0;
 }
 
 /* ---- setting, layering, checking ---------------------------------------- */

@@ -19,6 +19,8 @@
  *   flap-limit, flap-window, hold-down
  *                 anti-flap: more than flap-limit state changes within
  *                 flap-window hold the endpoint down for hold-down (off)
+ *   source        the local address to probe from, for endpoints of its
+ *                 family (default: the server's probe-source)
  *   fleet         local (default), any, majority, all, N or P%: how the
  *                 fleet's nameservers' verdicts make this one's (sb_vote)
  *   HTTP(S):      path ("/"), host (the target's name), expect (200-299),
@@ -35,6 +37,7 @@
 #ifndef SB_MONITOR_H
 #define SB_MONITOR_H
 
+#include "sb_addr.h"
 #include "sb_arena.h"
 #include "sb_diag.h"
 #include "sb_value.h"
@@ -75,6 +78,7 @@ typedef enum {
     SB_MK_FLAP_WINDOW,
     SB_MK_HOLD_DOWN,
     SB_MK_FLEET,
+    SB_MK_SOURCE,
     SB_MK_COUNT
 } sb_monitor_key_t;
 
@@ -125,6 +129,8 @@ typedef struct sb_monitor {
     uint32_t flap_window_ms;
     uint32_t hold_down_ms;
     sb_vote_t fleet;           /* how the fleet's verdict is formed; local without a fleet */
+    sb_addr_t source;          /* probe from this address (its family's endpoints); family 0: the
+                                  server's probe-source, else the kernel's choice */
     uint32_t set;              /* bit (1 << key) for each key given explicitly */
     sb_pos_t pos[SB_MK_COUNT]; /* where each given key was written */
     sb_pos_t proto_pos;        /* where the protocol was named */

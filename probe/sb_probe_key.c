@@ -33,6 +33,12 @@ char *sb_probe_key(const sb_endpoint_t *ep, const sb_check_type_t *const *types)
             fprintf(f, "%02x", addrs[i].bytes[b]);
         fputc(',', f);
     }
+    /* Probes from different sources are different vantage points. */
+    if (m->source.family != 0) {
+        fputc('@', f);
+        for (size_t b = 0; b < (m->source.family == 4 ? 4u : 16u); b++)
+            fprintf(f, "%02x", m->source.bytes[b]);
+    }
     const sb_check_type_t *type = sb_check_types_find(types, m->proto);
     if (type != NULL)
         type->key(f, m);

@@ -136,6 +136,27 @@ class FleetViews(FleetCase):
         wait_until(lambda: name_answer(a, "www.example.com") == ["127.0.0.10"], SPREAD,
                    "a alone, on its own view: east up")
 
+    def test_probes_go_from_the_source_given(self):
+        """--probe-source for the server, source= for one monitor: the
+        endpoint sees each probe from the address named (no fleet needed)."""
+        picky = PickyEndpoint("127.0.0.10")
+        self.addCleanup(picky.close)
+        picky.refused.add("127.0.0.31")
+        zone = sbtest.ZONE_HEADER + f"""www  profile priority ttl=5 {{
+          monitor http interval=200ms timeout=150ms fall=1 rise=1
+          endpoint east 127.0.0.10 priority=1 port={picky.port}
+      }}
+api  profile priority ttl=5 {{
+          monitor http interval=200ms timeout=150ms fall=1 rise=1 source=127.0.0.31
+          endpoint east 127.0.0.10 priority=1 port={picky.port}
+      }}
+"""
+        srv = self.server({"example.com.zone": zone}, ["--probe-source", "127.0.0.32"])
+        srv.wait_log(r"event=endpoint-state profile=www\.example\.com\. endpoint=east .*"
+                     r"to=up", SPREAD)
+        srv.wait_log(r"event=endpoint-state profile=api\.example\.com\. endpoint=east .*"
+                     r"to=down reason=\"HTTP 503\"", SPREAD)
+
     def test_dns_never_waits_on_the_fleet(self):
         """NATS flooding this node with junk, then NATS frozen (SIGSTOP:
         connections open, nothing answered) while a ctl override waits on

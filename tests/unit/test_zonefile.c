@@ -452,7 +452,7 @@ static void monitor_errors(void **state)
                           "port, path, host, interval, timeout, fall, rise, expect, method, "
                           "header, body, body-kib, tls-verify, ca-file, client-cert, client-key, "
                           "send, receive, family, probe-target, flap-limit, flap-window, "
-                          "hold-down, fleet)");
+                          "hold-down, fleet, source)");
     sb_test_expect_errors(H "www profile priority {\n"
                             "  monitor tcp port=25 probe-target=10.0.0.1\n"
                             "  endpoint east east priority=1 probe-target=health.east.internal\n"
