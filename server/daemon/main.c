@@ -12,6 +12,7 @@
 #include "sb_digest.h"
 #include "sb_error.h"
 #include "sb_fleet_sync.h"
+#include "sb_fleet_talk.h"
 #include "sb_gen.h"
 #include "sb_health.h"
 #include "sb_log.h"
@@ -462,7 +463,7 @@ static void announce_digest(server_t *s)
                sb_log_quote(q, sizeof(q), why, true));
         return;
     }
-    sb_fleet_set_digest(sb_fleet_sync_fleet(s->fleet), hex);
+    sb_fleet_talk_set_digest(sb_fleet_sync_fleet(s->fleet), hex);
     sb_log(SB_LOG_INFO, "fleet-digest", "digest=%s", hex);
 }
 
@@ -616,7 +617,7 @@ static void tell_fleet(void *arg, char *text)
     server_t *s = arg;
     uv_mutex_lock(&s->fleet_lock);
     if (s->fleet_link != NULL)
-        sb_fleet_publish_health(s->fleet_link, text);
+        sb_fleet_talk_publish_health(s->fleet_link, text);
     else
         free(text);
     uv_mutex_unlock(&s->fleet_lock);

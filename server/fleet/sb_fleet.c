@@ -4,8 +4,10 @@
  */
 #include "sb_fleet.h"
 
+#include "sb_fleet_link.h"
 #include "sb_fleet_nats.h"
 #include "sb_fleet_nodes.h"
+#include "sb_fleet_talk.h"
 #include "sb_histogram.h"
 #include "sb_log.h"
 
@@ -21,57 +23,6 @@
  * and the pause before trying a failed step again. */
 #define WATCH_POLL_MS 250
 #define RETRY_MS      1000
-/* Health messages waiting to be sent: past this many (NATS slow or gone),
- * the oldest go. A summary of 10,000 endpoints is 5 messages. */
-#define OUTBOX_MAX 1024
-/* Values kept per slot: the current one and a few before it, for audit. */
-#define BUCKET_HISTORY 5
-
-typedef struct event_node {
-    struct event_node *next;
-    sb_fleet_event_t ev;
-} event_node_t;
-
-struct sb_fleet {
-    const sb_fleet_config_t *cfg;
-    sb_fleet_hooks_t hooks;
-    natsOptions *opts;
-    char bucket[SB_FLEET_NAME_MAX + 16];
-    pthread_t thread;
-    bool thread_started;
-    pthread_mutex_t lock; /* everything below */
-    pthread_cond_t wake;
-    natsConnection *nc; /* set once connected; reconnects by itself */
-    jsCtx *js;
-    kvStore *kv; /* set once bound; kept until stop */
-    kvWatcher *watcher;
-    bool stopping, rewatch, synced;
-    /* NATS calls back on threads of its own, after our calls return: the
-     * link is freed only once the connection's last callback (closed) and
-     * the subscription's (complete) have run. */
-    bool closed, announcements_done;
-    event_node_t *head, *tail;
-    char last_error[256];
-    uint64_t values_in, rejected_in, writes, write_failures;
-    sb_histogram_t write_latency; /* stored writes, from asking to the store's answer */
-    /* Who is in the fleet: announcements in and out. */
-    natsSubscription *announcements;
-    sb_fleet_nodes_t nodes;
-    char digest[SB_FLEET_DIGEST_MAX]; /* this node's loaded configuration */
-    bool announce_now;
-    int64_t announced_ms;
-    uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
-    /* Health messages: others' in, this node's out through a queue and a
-     * thread of their own. */
-    natsSubscription *health;
-    bool health_done;
-    void *health_arg;
-    char *outbox[OUTBOX_MAX];
-    size_t out_head, out_count;
-    uint64_t out_dropped;
-    pthread_t sender;
-    bool sender_started;
-};
 
 /* An override's write: one round trip to the bucket's leader and its
  * replicas, milliseconds near by to seconds across regions or in an
@@ -80,33 +31,6 @@ static const double write_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0
                                       0.25,  0.5,    1,     2.5,  5,     10};
 static const sb_buckets_t write_buckets = {write_bounds,
                                            sizeof(write_bounds) / sizeof(write_bounds[0])};
-
-static void set_error(sb_fleet_t *f, const char *what, const char *why)
-{
-    pthread_mutex_lock(&f->lock);
-    bool news = strcmp(f->last_error, why) != 0;
-    snprintf(f->last_error, sizeof(f->last_error), "%s", why);
-    pthread_mutex_unlock(&f->lock);
-    if (news) { /* once per distinct error, not once per retry */
-        char q[SB_LOG_QUOTE_MAX];
-        sb_log(SB_LOG_WARNING, "fleet-error", "what=%s reason=%s", what,
-               sb_log_quote(q, sizeof(q), why, true));
-    }
-}
-
-/* Wait `ms` or until woken (stop, reconnection). Called with the lock. */
-static void pause_locked(sb_fleet_t *f, unsigned ms)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    pthread_cond_timedwait(&f->wake, &f->lock, &until);
-}
 
 static bool stopping(sb_fleet_t *f)
 {
@@ -120,7 +44,7 @@ static void pause_unless_stopping(sb_fleet_t *f, unsigned ms)
 {
     pthread_mutex_lock(&f->lock);
     if (!f->stopping)
-        pause_locked(f, ms);
+        sb_fleet_link_pause(f, ms);
     pthread_mutex_unlock(&f->lock);
 }
 
@@ -155,172 +79,6 @@ bool sb_fleet_next(sb_fleet_t *f, sb_fleet_event_t *ev)
     *ev = n->ev;
     free(n);
     return true;
-}
-
-/* ---- who is in the fleet ---------------------------------------------------- */
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* On NATS's thread: another node (or this one) announced itself. */
-static void on_announce(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
-{
-    (void)nc, (void)sub;
-    sb_fleet_t *f = closure;
-    sb_fleet_announce_t a;
-    int len = natsMsg_GetDataLength(msg);
-    int rc = sb_fleet_nodes_decode(natsMsg_GetData(msg), (size_t)(len > 0 ? len : 0), &a);
-    pthread_mutex_lock(&f->lock);
-    f->msgs_in++;
-    f->bytes_in += (uint64_t)(len > 0 ? len : 0);
-    sb_fleet_node_t *n = rc == 0 ? sb_fleet_nodes_heard(&f->nodes, &a, wall_ms()) : NULL;
-    bool news = n != NULL && strcmp(n->name, f->cfg->node) != 0 && f->digest[0] != '\0' &&
-                strcmp(n->digest, f->digest) != 0 && !n->differs_logged;
-    if (news)
-        n->differs_logged = true;
-    char ours[SB_FLEET_DIGEST_MAX];
-    snprintf(ours, sizeof(ours), "%s", f->digest);
-    pthread_mutex_unlock(&f->lock);
-    if (news)
-        sb_log(SB_LOG_WARNING, "fleet-config-differs", "node=%s digest=%s ours=%s", a.name,
-               a.digest, ours);
-    natsMsg_Destroy(msg);
-}
-
-static void on_announcements_done(void *closure);
-static void on_health_done(void *closure);
-
-/* On NATS's thread: another node's verdicts, handed to the server. */
-static void on_health(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
-{
-    (void)nc, (void)sub;
-    sb_fleet_t *f = closure;
-    const char *subject = natsMsg_GetSubject(msg);
-    const char *from = strrchr(subject, '.');
-    int len = natsMsg_GetDataLength(msg);
-    bool own = from != NULL && strcmp(from + 1, f->cfg->node) == 0;
-    pthread_mutex_lock(&f->lock);
-    f->msgs_in++;
-    f->bytes_in += (uint64_t)(len > 0 ? len : 0);
-    pthread_mutex_unlock(&f->lock);
-    if (!own && f->hooks.on_health != NULL)
-        f->hooks.on_health(f->health_arg, natsMsg_GetData(msg), (size_t)(len > 0 ? len : 0));
-    natsMsg_Destroy(msg);
-}
-
-/* Subscribe to <fleet>.<what>.* with `cb`; `done` says when its last
- * callback has run. */
-static int subscribe(sb_fleet_t *f, natsSubscription **sub, const char *what, natsMsgHandler cb,
-                     natsOnCompleteCB done)
-{
-    char subject[SB_FLEET_NAME_MAX + 16];
-    snprintf(subject, sizeof(subject), "%s.%s.*", f->cfg->name, what);
-    natsStatus s = natsConnection_Subscribe(sub, f->nc, subject, cb, f);
-    if (s == NATS_OK)
-        s = natsSubscription_SetOnCompleteCB(*sub, done, f);
-    if (s != NATS_OK) {
-        char why[256];
-        set_error(f, what, sb_fleet_nats_error(s, why, sizeof(why)));
-        return -EIO;
-    }
-    return 0;
-}
-
-static int subscribe_all(sb_fleet_t *f)
-{
-    if (f->announcements == NULL &&
-        subscribe(f, &f->announcements, "nodes", on_announce, on_announcements_done) < 0)
-        return -EIO;
-    if (f->health == NULL && subscribe(f, &f->health, "health", on_health, on_health_done) < 0)
-        return -EIO;
-    return 0;
-}
-
-/* ---- this node's health messages, sent by a thread of their own ------------- */
-
-void sb_fleet_publish_health(sb_fleet_t *f, char *text)
-{
-    pthread_mutex_lock(&f->lock);
-    if (f->out_count == OUTBOX_MAX) { /* NATS slow or gone: the oldest goes */
-        free(f->outbox[f->out_head]);
-        f->out_head = (f->out_head + 1) % OUTBOX_MAX;
-        f->out_count--;
-        f->out_dropped++;
-    }
-    f->outbox[(f->out_head + f->out_count) % OUTBOX_MAX] = text;
-    f->out_count++;
-    pthread_cond_broadcast(&f->wake);
-    pthread_mutex_unlock(&f->lock);
-}
-
-static void *sender_main(void *arg)
-{
-    sb_fleet_t *f = arg;
-    char subject[2 * SB_FLEET_NAME_MAX + 16];
-    snprintf(subject, sizeof(subject), "%s.health.%s", f->cfg->name, f->cfg->node);
-    pthread_mutex_lock(&f->lock);
-    while (!f->stopping) {
-        if (f->out_count == 0 || f->nc == NULL) {
-            pause_locked(f, 1000);
-            continue;
-        }
-        char *text = f->outbox[f->out_head];
-        f->out_head = (f->out_head + 1) % OUTBOX_MAX;
-        f->out_count--;
-        natsConnection *nc = f->nc; /* kept until the fleet stops */
-        pthread_mutex_unlock(&f->lock);
-        natsStatus s = natsConnection_PublishString(nc, subject, text);
-        pthread_mutex_lock(&f->lock);
-        if (s == NATS_OK) {
-            f->msgs_out++;
-            f->bytes_out += strlen(text);
-        } else {
-            f->out_dropped++;
-        }
-        free(text);
-    }
-    pthread_mutex_unlock(&f->lock);
-    return NULL;
-}
-
-/* Announce this node when it is time (every period, and at once after a
- * reload or a reconnection). On the fleet's thread. */
-static void maybe_announce(sb_fleet_t *f)
-{
-    int64_t now = wall_ms();
-    pthread_mutex_lock(&f->lock);
-    bool due =
-        f->digest[0] != '\0' && (f->announce_now || now - f->announced_ms >= SB_FLEET_ANNOUNCE_MS);
-    char *text = due ? sb_fleet_nodes_encode(f->cfg->node, f->digest, SB_FLEET_ANNOUNCE_MS) : NULL;
-    pthread_mutex_unlock(&f->lock);
-    if (text == NULL)
-        return;
-    char subject[2 * SB_FLEET_NAME_MAX + 16];
-    snprintf(subject, sizeof(subject), "%s.nodes.%s", f->cfg->name, f->cfg->node);
-    natsStatus s = natsConnection_PublishString(f->nc, subject, text);
-    pthread_mutex_lock(&f->lock);
-    if (s == NATS_OK) {
-        f->announce_now = false;
-        f->announced_ms = now;
-        f->msgs_out++;
-        f->bytes_out += strlen(text);
-    }
-    pthread_mutex_unlock(&f->lock);
-    free(text);
-}
-
-void sb_fleet_set_digest(sb_fleet_t *f, const char *digest)
-{
-    pthread_mutex_lock(&f->lock);
-    snprintf(f->digest, sizeof(f->digest), "%s", digest);
-    f->announce_now = true;
-    for (size_t i = 0; i < f->nodes.count; i++)
-        f->nodes.nodes[i].differs_logged = false; /* compared afresh */
-    pthread_mutex_unlock(&f->lock);
 }
 
 /* ---- the watch ------------------------------------------------------------- */
@@ -379,7 +137,7 @@ static void watch(sb_fleet_t *f)
     natsStatus s = kvStore_WatchAll(&w, f->kv, NULL);
     if (s != NATS_OK) {
         char why[256];
-        set_error(f, "watch", sb_fleet_nats_error(s, why, sizeof(why)));
+        sb_fleet_link_error(f, "watch", sb_fleet_nats_error(s, why, sizeof(why)));
         pause_unless_stopping(f, RETRY_MS);
         return;
     }
@@ -389,7 +147,7 @@ static void watch(sb_fleet_t *f)
     bool go = !f->stopping;
     pthread_mutex_unlock(&f->lock);
     while (go) {
-        maybe_announce(f);
+        sb_fleet_talk_announce(f);
         kvEntry *e = NULL;
         s = kvWatcher_Next(&e, w, WATCH_POLL_MS);
         if (s == NATS_OK && e == NULL)
@@ -424,7 +182,7 @@ static int connect_once(sb_fleet_t *f)
     natsStatus s = natsConnection_Connect(&nc, f->opts);
     if (s != NATS_OK) {
         char why[256];
-        set_error(f, "connect", sb_fleet_nats_error(s, why, sizeof(why)));
+        sb_fleet_link_error(f, "connect", sb_fleet_nats_error(s, why, sizeof(why)));
         return -ENOTCONN;
     }
     jsOptions jo;
@@ -433,7 +191,7 @@ static int connect_once(sb_fleet_t *f)
     jsCtx *js = NULL;
     if ((s = natsConnection_JetStream(&js, nc, &jo)) != NATS_OK) {
         char why[256];
-        set_error(f, "jetstream", sb_fleet_nats_error(s, why, sizeof(why)));
+        sb_fleet_link_error(f, "jetstream", sb_fleet_nats_error(s, why, sizeof(why)));
         natsConnection_Destroy(nc);
         return -ENOTCONN;
     }
@@ -463,7 +221,7 @@ static int bind_bucket(sb_fleet_t *f)
     }
     if (s != NATS_OK) {
         char why[256];
-        set_error(f, "bucket", sb_fleet_nats_error(s, why, sizeof(why)));
+        sb_fleet_link_error(f, "bucket", sb_fleet_nats_error(s, why, sizeof(why)));
         return -EIO;
     }
     pthread_mutex_lock(&f->lock);
@@ -479,7 +237,7 @@ static int link_up(sb_fleet_t *f)
 {
     if (f->nc == NULL && connect_once(f) < 0)
         return -ENOTCONN;
-    if (subscribe_all(f) < 0)
+    if (sb_fleet_talk_subscribe(f) < 0)
         return -EIO;
     return f->kv != NULL ? 0 : bind_bucket(f);
 }
@@ -530,41 +288,13 @@ static void on_closed(natsConnection *nc, void *closure)
     pthread_mutex_unlock(&f->lock);
 }
 
-static void set_flag(sb_fleet_t *f, bool *flag)
-{
-    pthread_mutex_lock(&f->lock);
-    *flag = true;
-    pthread_cond_broadcast(&f->wake);
-    pthread_mutex_unlock(&f->lock);
-}
-
-static void on_announcements_done(void *closure)
-{
-    sb_fleet_t *f = closure;
-    set_flag(f, &f->announcements_done);
-}
-
-static void on_health_done(void *closure)
-{
-    sb_fleet_t *f = closure;
-    set_flag(f, &f->health_done);
-}
-
-/* Wait (bounded: NATS's threads are not ours to hang on) for `*flag`. */
-static void wait_for(sb_fleet_t *f, const bool *flag)
-{
-    pthread_mutex_lock(&f->lock);
-    for (int i = 0; i < 50 && !*flag; i++)
-        pause_locked(f, 100);
-    pthread_mutex_unlock(&f->lock);
-}
-
 static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
 {
     (void)nc;
     sb_fleet_t *f = closure;
     char why[256];
-    set_error(f, sub != NULL ? "watch" : "connection", sb_fleet_nats_error(err, why, sizeof(why)));
+    sb_fleet_link_error(f, sub != NULL ? "watch" : "connection",
+                        sb_fleet_nats_error(err, why, sizeof(why)));
     if (sub == NULL)
         return;
     /* The watch's consumer lost its server (heartbeats missed): start the
@@ -583,18 +313,15 @@ static void fleet_free(sb_fleet_t *f)
     sb_fleet_event_t ev;
     while (sb_fleet_next(f, &ev))
         sb_fleet_record_free(&ev.record);
-    if (f->announcements != NULL && natsSubscription_Unsubscribe(f->announcements) == NATS_OK)
-        wait_for(f, &f->announcements_done);
-    if (f->health != NULL && natsSubscription_Unsubscribe(f->health) == NATS_OK)
-        wait_for(f, &f->health_done);
+    sb_fleet_talk_unsubscribe(f);
     if (f->nc != NULL) {
         natsConnection_Close(f->nc);
-        wait_for(f, &f->closed);
+        sb_fleet_link_wait(f, &f->closed);
     }
     natsSubscription_Destroy(f->announcements);
     natsSubscription_Destroy(f->health);
     for (size_t i = 0; i < f->out_count; i++)
-        free(f->outbox[(f->out_head + i) % OUTBOX_MAX]);
+        free(f->outbox[(f->out_head + i) % SB_FLEET_OUTBOX_MAX]);
     if (f->kv != NULL)
         kvStore_Destroy(f->kv);
     if (f->js != NULL)
@@ -653,7 +380,7 @@ int sb_fleet_start(sb_fleet_t *f, char *err, size_t errlen)
     if (rc == 0 && (rc = -pthread_create(&f->thread, NULL, fleet_main, f)) < 0)
         snprintf(err, errlen, "cannot start the fleet thread: %s", strerror(-rc));
     f->thread_started = rc == 0;
-    if (rc == 0 && (rc = -pthread_create(&f->sender, NULL, sender_main, f)) < 0)
+    if (rc == 0 && (rc = -pthread_create(&f->sender, NULL, sb_fleet_talk_sender, f)) < 0)
         snprintf(err, errlen, "cannot start the fleet's sender thread: %s", strerror(-rc));
     f->sender_started = rc == 0;
     return rc;
@@ -689,7 +416,7 @@ bool sb_fleet_wait_synced(sb_fleet_t *f, unsigned timeout_ms)
         int64_t spent = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
         if (spent >= timeout_ms)
             break;
-        pause_locked(f, (unsigned)(timeout_ms - spent < 100 ? timeout_ms - spent : 100));
+        sb_fleet_link_pause(f, (unsigned)(timeout_ms - spent < 100 ? timeout_ms - spent : 100));
     }
     bool synced = f->synced;
     pthread_mutex_unlock(&f->lock);
@@ -734,7 +461,7 @@ int sb_fleet_put(sb_fleet_t *f, const sb_override_t *o, char *key, size_t key_ca
     pthread_mutex_unlock(&f->lock);
     if (kv == NULL)
         return put_failed(f, -ENOTCONN, err, errlen, "no fleet server is connected");
-    char *value = sb_fleet_record_encode(o, f->cfg->node, wall_ms());
+    char *value = sb_fleet_record_encode(o, f->cfg->node, sb_fleet_link_wall_ms());
     if (value == NULL)
         return put_failed(f, -ENOMEM, err, errlen, "out of memory");
     struct timespec t0, t1;
@@ -829,7 +556,7 @@ void sb_fleet_metrics(sb_metrics_buf_t *out, void *arg)
                       "refused them");
     sb_metrics_sample(out, "switchboard_fleet_messages_dropped_total", NULL,
                       (double)f->out_dropped);
-    sb_fleet_nodes_metrics(out, &f->nodes, f->cfg->node, f->digest, wall_ms());
+    sb_fleet_nodes_metrics(out, &f->nodes, f->cfg->node, f->digest, sb_fleet_link_wall_ms());
     pthread_mutex_unlock(&f->lock);
 }
 
@@ -847,8 +574,9 @@ json_t *sb_fleet_status(sb_fleet_t *f)
         "values_in", (json_int_t)f->values_in, "rejected_in", (json_int_t)f->rejected_in, "writes",
         (json_int_t)f->writes, "write_failures", (json_int_t)f->write_failures);
     json_object_set_new(s, "digest", json_string(f->digest));
-    json_object_set_new(s, "nodes",
-                        sb_fleet_nodes_json(&f->nodes, f->cfg->node, f->digest, wall_ms()));
+    json_object_set_new(
+        s, "nodes",
+        sb_fleet_nodes_json(&f->nodes, f->cfg->node, f->digest, sb_fleet_link_wall_ms()));
     pthread_mutex_unlock(&f->lock);
     return s;
 }

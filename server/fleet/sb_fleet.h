@@ -2,9 +2,9 @@
  * sb_fleet — this nameserver's link to its fleet over NATS JetStream: the
  * connection, the override bucket and a watch on it.
  *
- * Every node also announces itself (sb_fleet_nodes): its name and a digest
- * of its configuration, so that each can show who is in the fleet and whose
- * configuration differs.
+ * Every node also announces itself and sends its health verdicts
+ * (sb_fleet_talk), so that each can show who is in the fleet, whose
+ * configuration differs, and count the others' views.
  *
  * Overrides set on any node are written to one replicated key-value bucket
  * (<fleet-name>-overrides; keys and values: sb_fleet_record) and every
@@ -33,37 +33,13 @@
 
 #include "sb_fleet_config.h"
 #include "sb_fleet_record.h"
+#include "sb_fleet_types.h"
 #include "sb_metrics.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-typedef struct sb_fleet sb_fleet_t;
-
-typedef enum {
-    SB_FLEET_EVENT_RECORD, /* a slot's current value; `record` and `key` are set */
-    SB_FLEET_EVENT_SYNCED, /* every current value has been delivered */
-} sb_fleet_event_kind_t;
-
-typedef struct {
-    sb_fleet_event_kind_t kind;
-    char key[SB_FLEET_KEY_MAX];
-    uint64_t revision;
-    sb_fleet_record_t record; /* the caller frees it (sb_fleet_record_free) */
-} sb_fleet_event_t;
-
-typedef struct {
-    /* Called on the fleet's thread when events are waiting. It must only
-     * hand the news to another thread (as uv_async_send does). */
-    void (*notify)(void *arg);
-    void *arg;
-    /* Another node's health message (sb_verdicts), on a NATS thread: the
-     * hook may block briefly (the probe worker takes it in); NULL: none.
-     * Its argument is sb_fleet_on_health()'s. */
-    void (*on_health)(void *arg, const char *data, size_t len);
-} sb_fleet_hooks_t;
 
 /* Prepare the link: NATS's options, from the config (the certificates' text
  * was read with it). Returns 0, or a negative errno with words in `err`. */
@@ -101,17 +77,6 @@ int sb_fleet_get(sb_fleet_t *f, const char *key, sb_fleet_event_t *ev, char *err
  * `timeout_ms`; whether it has. (At start, so that the first answers
  * already follow the fleet's overrides.) */
 bool sb_fleet_wait_synced(sb_fleet_t *f, unsigned timeout_ms);
-
-/* This node's configuration digest (hex), announced to the fleet from now
- * on, at once (after a reload: call again). Any thread. */
-void sb_fleet_set_digest(sb_fleet_t *f, const char *digest);
-
-/* Send this node's health message `text` (taken: freed here) on
- * <fleet>.health.<node>. Queued and sent by a thread of the link's, so
- * the caller (the probe worker) never waits on NATS; while the queue is
- * full (NATS slow or gone), the oldest message is dropped and counted.
- * Any thread. */
-void sb_fleet_publish_health(sb_fleet_t *f, char *text);
 
 /* Whether a fleet server is connected and the bucket bound: a put can be
  * tried. */
