@@ -184,6 +184,12 @@ static int read_record(json_t *doc, sb_fleet_record_t *out, char *err, size_t er
                  a->op != SB_OVERRIDE_FAILBACK ? ", endpoint" : "");
         return -EINVAL;
     }
+    if (!sb_fleet_config_name_ok(out->node)) {
+        snprintf(err, errlen, "a record's node must be 1 to %d of A-Z a-z 0-9 - _",
+                 SB_FLEET_NAME_MAX);
+        return -EINVAL;
+    }
+    out->asked_by = by;
     if (a->op == SB_OVERRIDE_FORCE && read_force(doc, o, &bad) < 0) {
         snprintf(err, errlen, "a force record needs state up or down and a whole until_ms");
         return -EINVAL;

@@ -39,7 +39,8 @@
 
 typedef struct {
     sb_override_t override; /* its `by` is "<by>@<node>" */
-    const char *node;       /* who wrote it */
+    const char *asked_by;   /* the value's own `by`: "uid=1000" */
+    const char *node;       /* who wrote it: a valid node name */
     int64_t at_ms;          /* when, Unix ms, by the writer's clock */
     json_t *doc;
 } sb_fleet_record_t;

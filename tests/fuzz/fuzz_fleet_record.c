@@ -5,7 +5,8 @@
  *
  * Checked, aborting on a violation:
  *   - a value that decodes has a known action, a profile, an endpoint
- *     unless it is a failback, a node, and a setter that names the node;
+ *     unless it is a failback, a valid node name, and a setter that names
+ *     the node;
  *     encoding it again and decoding that gives the same override, and its
  *     slot key can be made;
  *   - one that does not has words and no document.
@@ -15,6 +16,7 @@
  */
 #include "fuzz.h"
 
+#include "sb_fleet_config.h"
 #include "sb_fleet_record.h"
 
 #include <errno.h>
@@ -30,7 +32,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void check_round_trip(const sb_fleet_record_t *r)
 {
-    const sb_override_t *o = &r->override;
+    sb_override_t as_asked = r->override; /* the record names its node itself */
+    as_asked.by = r->asked_by;
+    const sb_override_t *o = &as_asked;
     char *again = sb_fleet_record_encode(o, r->node, r->at_ms);
     CHECK(again != NULL);
     sb_fleet_record_t back;
@@ -42,6 +46,7 @@ static void check_round_trip(const sb_fleet_record_t *r)
           (o->endpoint == NULL || o->op == SB_OVERRIDE_FAILBACK));
     CHECK(back.override.force_up == o->force_up && back.override.until_ms == o->until_ms);
     CHECK(strcmp(back.node, r->node) == 0 && back.at_ms == r->at_ms);
+    CHECK(strcmp(back.override.by, r->override.by) == 0);
     sb_fleet_record_free(&back);
     free(again);
 }
@@ -58,7 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     const sb_override_t *o = &r.override;
-    CHECK(o->profile != NULL && r.node != NULL && o->by != NULL);
+    CHECK(o->profile != NULL && r.node != NULL && o->by != NULL && r.asked_by != NULL);
+    CHECK(sb_fleet_config_name_ok(r.node));
     CHECK(o->endpoint != NULL || o->op == SB_OVERRIDE_FAILBACK);
     const char *at = strrchr(o->by, '@');
     CHECK(at != NULL && strcmp(at + 1, r.node) == 0);

@@ -106,6 +106,9 @@ static void bad_values_are_refused_with_reasons(void **state)
                     "\"until_ms\": 1.5}",
                     "a force record needs state up or down and a whole until_ms");
     expect_rejected("{\"action\": \"drain\", \"action\": \"undrain\"}", "not a JSON object");
+    expect_rejected("{\"action\": \"failback\", \"profile\": \"p\", \"by\": \"u\", "
+                    "\"node\": \"n{\", \"at_ms\": 1}",
+                    "a record's node must be 1 to 63 of A-Z a-z 0-9 - _");
     char big[SB_FLEET_RECORD_MAX + 2];
     memset(big, ' ', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
