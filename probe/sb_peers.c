@@ -53,6 +53,8 @@ static int node_index(sb_peers_t *p, const char *name)
 
 bool sb_peers_take(sb_peers_t *p, sb_probe_states_t *st, const sb_verdicts_t *m, int64_t now_ms)
 {
+    if (strcmp(m->node, p->self) == 0) /* this node's own name: never counted twice */
+        return false;
     int node = node_index(p, m->node);
     if (node < 0)
         return false;
