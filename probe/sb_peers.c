@@ -29,6 +29,9 @@ int sb_peers_init(sb_peers_t *p, sb_probe_states_t *st, const char *self)
 
 void sb_peers_free(sb_peers_t *p)
 {
+    if (p->changes_open)
+        free(sb_verdicts_finish(&p->changes));
+    p->changes_open = false;
     free(p->views);
     p->views = NULL;
 }
@@ -141,13 +144,20 @@ void sb_peers_summary(sb_peers_t *p, const sb_probe_states_t *st)
     tell(p, &w);
 }
 
+void sb_peers_flush(sb_peers_t *p)
+{
+    if (!p->changes_open)
+        return;
+    p->changes_open = false;
+    tell(p, &p->changes);
+}
+
 void sb_peers_changed(sb_peers_t *p, const sb_ep_state_t *es, bool up)
 {
-    sb_verdicts_writer_t w;
-    if (sb_verdicts_begin(&w, p->self, false) < 0)
+    if (!p->changes_open && sb_verdicts_begin(&p->changes, p->self, false) < 0)
         return;
-    if (sb_verdicts_add(&w, es->ps->profile->owner_text, es->ep->name, up) == 0)
-        tell(p, &w);
-    else
-        free(sb_verdicts_finish(&w));
+    p->changes_open = true;
+    if (sb_verdicts_add(&p->changes, es->ps->profile->owner_text, es->ep->name, up) < 0 ||
+        sb_verdicts_pending(&p->changes) == SB_VERDICTS_PER_MESSAGE)
+        sb_peers_flush(p);
 }

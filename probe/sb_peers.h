@@ -11,8 +11,9 @@
  * when no other node's view of it is fresh; otherwise its monitor's vote
  * (sb_vote) over this node and every node with a fresh view.
  *
- * This node's own verdicts go out through `tell`: a changed one at once
- * (sb_publish notices), every verdict each period (sb_peers_summary).
+ * This node's own verdicts go out through `tell`: the changed ones at the
+ * end of the worker's loop turn that changed them (sb_publish notices), every
+ * verdict each period (sb_peers_summary).
  *
  * Thread: the probe worker's; plain data in its states.
  */
@@ -45,6 +46,10 @@ typedef struct sb_peers {
      * takes. On the probe worker's thread; it must only hand it over. */
     void (*tell)(void *arg, char *text);
     void *tell_arg;
+    /* Changed verdicts gathered until sb_peers_flush(): a first round of
+     * 10,000 endpoints is five messages, not 10,000. */
+    sb_verdicts_writer_t changes;
+    bool changes_open;
 } sb_peers_t;
 
 /* Room for `st`'s endpoints; each endpoint's state gets its row. Returns 0
@@ -71,7 +76,12 @@ bool sb_peers_verdict(const sb_peers_t *p, const struct sb_ep_state *es, bool lo
  * SB_VERDICTS_PER_MESSAGE views. */
 void sb_peers_summary(sb_peers_t *p, const struct sb_probe_states *st);
 
-/* This node's verdict on `es` changed to `up`: tell at once. */
+/* This node's verdict on `es` changed to `up`: told with the others that
+ * change in the same turn of the worker's loop (sb_peers_flush). */
 void sb_peers_changed(sb_peers_t *p, const struct sb_ep_state *es, bool up);
+
+/* Tell the changes gathered so far (the worker calls it once per turn of
+ * its loop, after the results that turn brought). */
+void sb_peers_flush(sb_peers_t *p);
 
 #endif

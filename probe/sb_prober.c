@@ -44,6 +44,7 @@ struct sb_prober {
     sb_peers_t peers;
     bool peers_open;
     uv_timer_t summary;
+    uv_check_t flush; /* the changed verdicts of a loop turn, told together */
     void (*tell)(void *arg, char *text);
     void *tell_arg;
     void (*overrides_changed)(void *arg);
@@ -151,6 +152,12 @@ static void on_expiry(uv_timer_t *t)
         decide_all(p);
 }
 
+static void on_flush(uv_check_t *c)
+{
+    sb_prober_t *p = c->data;
+    sb_peers_flush(&p->peers);
+}
+
 static void on_summary(uv_timer_t *t)
 {
     sb_prober_t *p = t->data;
@@ -188,6 +195,9 @@ static int open_peers(sb_prober_t *p)
     uv_timer_init(&p->loop, &p->summary);
     p->summary.data = p;
     uv_timer_start(&p->summary, on_summary, SB_VERDICTS_PERIOD_MS, SB_VERDICTS_PERIOD_MS);
+    uv_check_init(&p->loop, &p->flush);
+    p->flush.data = p;
+    uv_check_start(&p->flush, on_flush);
     return 0;
 }
 
@@ -287,6 +297,8 @@ static void teardown(sb_prober_t *p)
         uv_close((uv_handle_t *)&p->expiry, NULL);
     if (p->summary.loop != NULL && !uv_is_closing((uv_handle_t *)&p->summary))
         uv_close((uv_handle_t *)&p->summary, NULL);
+    if (p->flush.loop != NULL && !uv_is_closing((uv_handle_t *)&p->flush))
+        uv_close((uv_handle_t *)&p->flush, NULL);
     if (!uv_is_closing((uv_handle_t *)&p->stop))
         uv_close((uv_handle_t *)&p->stop, NULL);
 }

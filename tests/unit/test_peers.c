@@ -2,8 +2,8 @@
  * and other nodes' messages: fleet=majority outvotes this node and is
  * outvoted in turn, fleet=local never votes, views drop out when stale
  * (and the node says it is alone), unknown endpoints and this node's own
- * name are ignored, changed verdicts are told at once and every verdict in
- * a summary, and a carry keeps the views across a reload. */
+ * name are ignored, changed verdicts are told together at the end of a
+ * loop turn and every verdict in a summary, and a carry keeps the views across a reload. */
 #include "sb_test.h"
 #include "sb_test_log.h"
 
@@ -116,7 +116,14 @@ static void majority_outvotes_and_local_does_not_vote(void **state)
         report(name, "east", true);
         report(name, "west", true);
     }
-    assert_int_equal(told_count, 4); /* each first verdict told at once */
+    assert_int_equal(told_count, 0); /* gathered until the loop turn ends */
+    sb_peers_flush(&peers);
+    assert_int_equal(told_count, 1); /* every first verdict in one message */
+    sb_verdicts_t first;
+    assert_int_equal(sb_verdicts_decode(told[0], strlen(told[0]), &first), 0);
+    assert_int_equal(first.count, 4);
+    assert_false(first.full);
+    sb_verdicts_free(&first);
     hear("b", true, now);
     hear("c", true, now);
     /* This node alone sees east down: majority keeps it, local moves. */
@@ -170,6 +177,7 @@ static void summaries_carry_every_verdict(void **state)
     report("www.example.com.", "west", false);
     report("app.example.com.", "east", true);
     report("app.example.com.", "west", true);
+    sb_peers_flush(&peers);
     size_t before = told_count;
     sb_peers_summary(&peers, &st);
     assert_int_equal(told_count, before + 1);
