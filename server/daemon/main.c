@@ -625,12 +625,16 @@ static void tell_fleet(void *arg, char *text)
 
 /* On a NATS thread: another node's verdicts, to the probe worker. A
  * message that does not read is dropped (and counted by the link). */
-static void heard_from_fleet(void *arg, const char *data, size_t len)
+static void heard_from_fleet(void *arg, const char *from, const char *data, size_t len)
 {
     server_t *s = arg;
     sb_verdicts_t m;
     if (sb_verdicts_decode(data, len, &m) < 0)
         return;
+    if (strcmp(m.node, from) != 0) { /* a node speaks for itself only */
+        sb_verdicts_free(&m);
+        return;
+    }
     uv_mutex_lock(&s->prober_lock);
     if (s->prober != NULL)
         sb_prober_peer_message(s->prober, &m);
@@ -739,10 +743,14 @@ static void stop_serving(server_t *s, sb_net_t *net, control_t *control)
     sb_fleet_sync_close(s->fleet); /* a write in flight is answered first */
     s->fleet = NULL;
     sb_net_stop(net, SHUTDOWN_DRAIN_MS);
-    sb_prober_stop(s->prober);
+    /* Gone for other threads before it stops: a fleet write still in
+     * flight keeps the link, and its health messages, until the loop runs
+     * again below. */
     uv_mutex_lock(&s->prober_lock);
+    sb_prober_t *prober = s->prober;
     s->prober = NULL;
     uv_mutex_unlock(&s->prober_lock);
+    sb_prober_stop(prober);
     control_close(control);
 }
 

@@ -21,7 +21,11 @@ struct sb_fleet_sync {
     sb_prober_t *prober;
     sb_reload_t *reload;
     json_t *revisions; /* slot -> revision last applied here */
-    json_t *local;     /* slot -> the local-only override in it */
+    /* Values this configuration could not apply (a profile or endpoint it
+     * lacks), kept to try again after the next reload. */
+    sb_fleet_event_t *unapplied;
+    size_t unapplied_count;
+    json_t *local; /* slot -> the local-only override in it */
     bool waiting_reload, closing;
     unsigned pending; /* writes in flight */
 };
@@ -58,13 +62,16 @@ static void save_state(sb_fleet_sync_t *s)
 /* ---- values from the fleet -------------------------------------------------- */
 
 /* Apply one slot's value unless an equal or newer one was applied already.
- * Returns whether anything changed here. */
-static bool apply_value(sb_fleet_sync_t *s, const sb_fleet_event_t *ev)
+ * Returns APPLIED (something changed here), UNCHANGED, or NOT_APPLIED (this
+ * configuration lacks its profile or endpoint: keep it for the next
+ * reload). */
+enum { NOT_APPLIED = -1, UNCHANGED = 0, APPLIED = 1 };
+
+static int apply_value(sb_fleet_sync_t *s, const sb_fleet_event_t *ev)
 {
     json_t *known = json_object_get(s->revisions, ev->key);
     if (known != NULL && (uint64_t)json_integer_value(known) >= ev->revision)
-        return false;
-    json_object_set_new(s->revisions, ev->key, json_integer((json_int_t)ev->revision));
+        return UNCHANGED;
     if (json_object_get(s->local, ev->key) != NULL) { /* the fleet's value wins */
         char q[SB_LOG_QUOTE_MAX];
         sb_log(SB_LOG_INFO, "fleet-local-override-replaced",
@@ -80,13 +87,15 @@ static bool apply_value(sb_fleet_sync_t *s, const sb_fleet_event_t *ev)
     int rc = sb_prober_override(s->prober, &o, why, sizeof(why));
     if (rc < 0 && rc != -EALREADY) {
         /* A profile or endpoint this node's configuration does not have:
-         * the configurations differ. */
+         * the configurations differ. Tried again after the next reload. */
         char q1[SB_LOG_QUOTE_MAX], q2[SB_LOG_QUOTE_MAX];
         sb_log(SB_LOG_WARNING, "fleet-override-not-applied", "slot=%s by=%s reason=%s",
                sb_log_quote(q1, sizeof(q1), ev->key, false), ev->record.override.by,
                sb_log_quote(q2, sizeof(q2), why, true));
+        return NOT_APPLIED;
     }
-    return rc == 0;
+    json_object_set_new(s->revisions, ev->key, json_integer((json_int_t)ev->revision));
+    return rc == 0 ? APPLIED : UNCHANGED;
 }
 
 /* The override that empties the slot a local-only override `v` filled. */
@@ -150,7 +159,7 @@ static void after_reconcile(uv_work_t *req, int status)
     for (size_t i = 0; i < r->count; i++) {
         bool usable = status == 0 && !s->closing && s->prober != NULL;
         if (usable && r->slots[i].rc == 0)
-            changed |= apply_value(s, &r->slots[i].ev); /* the fleet's value wins */
+            changed |= apply_value(s, &r->slots[i].ev) == APPLIED; /* the fleet's value wins */
         else if (usable && r->slots[i].rc == -ENOENT)
             changed |= drop_local(s, r->slots[i].key);
         sb_fleet_record_free(&r->slots[i].ev.record);
@@ -189,6 +198,44 @@ static void reconcile(sb_fleet_sync_t *s)
 
 static void take_events(sb_fleet_sync_t *s);
 
+/* Keep `ev` (taken) to apply after the next reload, in place of an older
+ * value of its slot. */
+static void keep_unapplied(sb_fleet_sync_t *s, sb_fleet_event_t *ev)
+{
+    for (size_t i = 0; i < s->unapplied_count; i++) {
+        if (strcmp(s->unapplied[i].key, ev->key) == 0) {
+            sb_fleet_record_free(&s->unapplied[i].record);
+            s->unapplied[i] = *ev;
+            return;
+        }
+    }
+    sb_fleet_event_t *grown =
+        realloc(s->unapplied, (s->unapplied_count + 1) * sizeof(*s->unapplied));
+    if (grown == NULL) {
+        sb_fleet_record_free(&ev->record);
+        return;
+    }
+    s->unapplied = grown;
+    s->unapplied[s->unapplied_count++] = *ev;
+}
+
+/* After a reload: the values the previous configuration could not apply. */
+static bool retry_unapplied(sb_fleet_sync_t *s)
+{
+    bool changed = false;
+    size_t kept = 0;
+    for (size_t i = 0; i < s->unapplied_count; i++) {
+        int done = apply_value(s, &s->unapplied[i]);
+        changed |= done == APPLIED;
+        if (done == NOT_APPLIED)
+            s->unapplied[kept++] = s->unapplied[i];
+        else
+            sb_fleet_record_free(&s->unapplied[i].record);
+    }
+    s->unapplied_count = kept;
+    return changed;
+}
+
 static void on_reload_ended(void *waiter, int rc, const char *message)
 {
     (void)rc, (void)message;
@@ -212,8 +259,12 @@ static void take_events(sb_fleet_sync_t *s)
             reconcile(s);
             continue;
         }
-        changed |= apply_value(s, &ev);
-        sb_fleet_record_free(&ev.record);
+        int done = apply_value(s, &ev);
+        changed |= done == APPLIED;
+        if (done == NOT_APPLIED)
+            keep_unapplied(s, &ev); /* takes the record */
+        else
+            sb_fleet_record_free(&ev.record);
     }
     if (changed)
         save_state(s);
@@ -243,6 +294,17 @@ static void write_free(write_t *w)
 /* Apply here what the fleet stored (or what --local asks for). */
 static json_t *apply_here(sb_fleet_sync_t *s, write_t *w)
 {
+    json_t *known = w->o.local ? NULL : json_object_get(s->revisions, w->key);
+    if (known != NULL && (uint64_t)json_integer_value(known) >= w->revision) {
+        /* Another node wrote the slot after us, and its value is applied
+         * already: ours must not bring the older back. */
+        char msg[SB_FLEET_KEY_MAX + 160];
+        snprintf(msg, sizeof(msg),
+                 "stored in the fleet (%s, revision %llu), but a newer value of that slot "
+                 "(revision %lld) is already in force",
+                 w->key, (unsigned long long)w->revision, (long long)json_integer_value(known));
+        return sb_reply_ok(msg);
+    }
     char why[512];
     int rc = sb_prober_override(s->prober, &w->o, why, sizeof(why));
     if (rc < 0 && rc != -EALREADY)
@@ -303,7 +365,12 @@ static void run_write(uv_work_t *req)
 static void after_write(uv_work_t *req, int status)
 {
     write_t *w = req->data;
-    if (status < 0 || w->s->closing || w->s->prober == NULL)
+    if (status == 0 && w->rc == 0 && (w->s->closing || w->s->prober == NULL))
+        finish_write(w, sb_reply_failure("stored in the fleet (%s, revision %llu), where every "
+                                         "other nameserver applies it; not applied here: the "
+                                         "server is stopping",
+                                         w->key, (unsigned long long)w->revision));
+    else if (status < 0 || w->s->closing || w->s->prober == NULL)
         finish_write(w, sb_reply_failure("the server is stopping"));
     else if (w->rc < 0)
         finish_write(
@@ -406,7 +473,9 @@ int sb_fleet_sync_open(sb_fleet_sync_t **out, uv_loop_t *loop, const sb_fleet_co
 }
 
 void sb_fleet_sync_on_health(sb_fleet_sync_t *s,
-                             void (*on_health)(void *arg, const char *data, size_t len), void *arg)
+                             void (*on_health)(void *arg, const char *from, const char *data,
+                                               size_t len),
+                             void *arg)
 {
     sb_fleet_on_health(s->fleet, on_health, arg);
 }
@@ -419,6 +488,8 @@ int sb_fleet_sync_start(sb_fleet_sync_t *s, char *err, size_t errlen)
 void sb_fleet_sync_set_prober(sb_fleet_sync_t *s, sb_prober_t *prober)
 {
     s->prober = prober;
+    if (prober != NULL && retry_unapplied(s))
+        save_state(s);
     take_events(s); /* values that came before the worker did */
 }
 
@@ -456,6 +527,9 @@ json_t *sb_fleet_sync_status(sb_fleet_sync_t *s)
 static void on_async_closed(uv_handle_t *h)
 {
     sb_fleet_sync_t *s = h->data;
+    for (size_t i = 0; i < s->unapplied_count; i++)
+        sb_fleet_record_free(&s->unapplied[i].record);
+    free(s->unapplied);
     json_decref(s->revisions);
     json_decref(s->local);
     free(s);

@@ -53,7 +53,9 @@ int sb_fleet_sync_open(sb_fleet_sync_t **out, uv_loop_t *loop, const sb_fleet_co
 /* Where other nodes' health messages go (sb_fleet_hooks_t's on_health):
  * set before sb_fleet_sync_start(). */
 void sb_fleet_sync_on_health(sb_fleet_sync_t *s,
-                             void (*on_health)(void *arg, const char *data, size_t len), void *arg);
+                             void (*on_health)(void *arg, const char *from, const char *data,
+                                               size_t len),
+                             void *arg);
 
 /* Join: start the link (sb_fleet_start). Returns 0 or a negative errno
  * with words in `err`; close the sync then. */

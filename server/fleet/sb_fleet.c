@@ -313,10 +313,20 @@ static void fleet_free(sb_fleet_t *f)
     sb_fleet_event_t ev;
     while (sb_fleet_next(f, &ev))
         sb_fleet_record_free(&ev.record);
-    sb_fleet_talk_unsubscribe(f);
+    bool quiet = sb_fleet_talk_unsubscribe(f);
     if (f->nc != NULL) {
+        pthread_mutex_lock(&f->lock);
+        f->closed = false; /* an earlier connection's close does not count */
+        pthread_mutex_unlock(&f->lock);
         natsConnection_Close(f->nc);
-        sb_fleet_link_wait(f, &f->closed);
+        quiet &= sb_fleet_link_wait(f, &f->closed);
+    }
+    if (!quiet) {
+        /* NATS may still call back into the link: better kept than freed
+         * under it. Once per process, at its end. */
+        sb_log(SB_LOG_WARNING, "fleet-stop-slow",
+               "reason=\"NATS's callbacks did not end within 5 s; the link is left in memory\"");
+        return;
     }
     natsSubscription_Destroy(f->announcements);
     natsSubscription_Destroy(f->health);
@@ -364,7 +374,8 @@ int sb_fleet_new(sb_fleet_t **out, const sb_fleet_config_t *cfg, const sb_fleet_
     return 0;
 }
 
-void sb_fleet_on_health(sb_fleet_t *f, void (*fn)(void *arg, const char *data, size_t len),
+void sb_fleet_on_health(sb_fleet_t *f,
+                        void (*fn)(void *arg, const char *from, const char *data, size_t len),
                         void *arg)
 {
     f->hooks.on_health = fn;

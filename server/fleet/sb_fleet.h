@@ -48,7 +48,8 @@ int sb_fleet_new(sb_fleet_t **out, const sb_fleet_config_t *cfg, const sb_fleet_
 
 /* Where other nodes' health messages go (the hooks' on_health, with `arg`
  * as its first argument); before sb_fleet_start(). */
-void sb_fleet_on_health(sb_fleet_t *f, void (*fn)(void *arg, const char *data, size_t len),
+void sb_fleet_on_health(sb_fleet_t *f,
+                        void (*fn)(void *arg, const char *from, const char *data, size_t len),
                         void *arg);
 
 /* Start the link's thread. With `cfg->required`, first connect and bind the

@@ -52,10 +52,12 @@ int64_t sb_fleet_link_wall_ms(void)
 }
 
 /* Wait (bounded: NATS's threads are not ours to hang on) for `*flag`. */
-void sb_fleet_link_wait(sb_fleet_t *f, const bool *flag)
+bool sb_fleet_link_wait(sb_fleet_t *f, const bool *flag)
 {
     pthread_mutex_lock(&f->lock);
     for (int i = 0; i < 50 && !*flag; i++)
         sb_fleet_link_pause(f, 100);
+    bool done = *flag;
     pthread_mutex_unlock(&f->lock);
+    return done;
 }

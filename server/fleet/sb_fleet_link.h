@@ -80,8 +80,9 @@ void sb_fleet_link_pause(sb_fleet_t *f, unsigned ms);
 /* Set `*flag` and wake every waiter. */
 void sb_fleet_link_flag(sb_fleet_t *f, bool *flag);
 
-/* Wait (bounded: NATS's threads are not ours to hang on) for `*flag`. */
-void sb_fleet_link_wait(sb_fleet_t *f, const bool *flag);
+/* Wait (bounded: NATS's threads are not ours to hang on) for `*flag`;
+ * whether it came. */
+bool sb_fleet_link_wait(sb_fleet_t *f, const bool *flag);
 
 /* The wall clock in Unix ms. */
 int64_t sb_fleet_link_wall_ms(void);

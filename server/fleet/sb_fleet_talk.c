@@ -51,8 +51,9 @@ static void on_health(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
     f->msgs_in++;
     f->bytes_in += (uint64_t)(len > 0 ? len : 0);
     pthread_mutex_unlock(&f->lock);
-    if (!own && f->hooks.on_health != NULL)
-        f->hooks.on_health(f->health_arg, natsMsg_GetData(msg), (size_t)(len > 0 ? len : 0));
+    if (!own && from != NULL && f->hooks.on_health != NULL)
+        f->hooks.on_health(f->health_arg, from + 1, natsMsg_GetData(msg),
+                           (size_t)(len > 0 ? len : 0));
     natsMsg_Destroy(msg);
 }
 
@@ -76,9 +77,14 @@ static int subscribe(sb_fleet_t *f, natsSubscription **sub, const char *what, na
     char subject[SB_FLEET_NAME_MAX + 16];
     snprintf(subject, sizeof(subject), "%s.%s.*", f->cfg->name, what);
     natsStatus s = natsConnection_Subscribe(sub, f->nc, subject, cb, f);
-    if (s == NATS_OK)
-        s = natsSubscription_SetOnCompleteCB(*sub, done, f);
+    if (s == NATS_OK && (s = natsSubscription_SetOnCompleteCB(*sub, done, f)) != NATS_OK) {
+        /* Without its completion callback it could not be closed safely:
+         * undone, to be tried again. */
+        natsSubscription_Unsubscribe(*sub);
+        natsSubscription_Destroy(*sub);
+    }
     if (s != NATS_OK) {
+        *sub = NULL;
         char why[256];
         sb_fleet_link_error(f, what, sb_fleet_nats_error(s, why, sizeof(why)));
         return -EIO;
@@ -177,10 +183,12 @@ void sb_fleet_talk_set_digest(sb_fleet_t *f, const char *digest)
     pthread_mutex_unlock(&f->lock);
 }
 
-void sb_fleet_talk_unsubscribe(sb_fleet_t *f)
+bool sb_fleet_talk_unsubscribe(sb_fleet_t *f)
 {
+    bool done = true;
     if (f->announcements != NULL && natsSubscription_Unsubscribe(f->announcements) == NATS_OK)
-        sb_fleet_link_wait(f, &f->announcements_done);
+        done &= sb_fleet_link_wait(f, &f->announcements_done);
     if (f->health != NULL && natsSubscription_Unsubscribe(f->health) == NATS_OK)
-        sb_fleet_link_wait(f, &f->health_done);
+        done &= sb_fleet_link_wait(f, &f->health_done);
+    return done;
 }

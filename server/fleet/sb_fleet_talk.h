@@ -38,7 +38,8 @@ void sb_fleet_talk_announce(sb_fleet_t *f);
 /* The sender thread's body (pthread_create). */
 void *sb_fleet_talk_sender(void *arg);
 
-/* Unsubscribe, and wait (bounded) until their last callbacks have run. */
-void sb_fleet_talk_unsubscribe(sb_fleet_t *f);
+/* Unsubscribe, and wait (bounded) until their last callbacks have run;
+ * whether they have. */
+bool sb_fleet_talk_unsubscribe(sb_fleet_t *f);
 
 #endif

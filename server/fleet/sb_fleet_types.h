@@ -34,8 +34,9 @@ typedef struct {
     void *arg;
     /* Another node's health message (sb_verdicts), on a NATS thread: the
      * hook may block briefly (the probe worker takes it in); NULL: none.
-     * Its argument is sb_fleet_on_health()'s. */
-    void (*on_health)(void *arg, const char *data, size_t len);
+     * Its argument is sb_fleet_on_health()'s; `from` is the node the
+     * subject names (a message must name the same). */
+    void (*on_health)(void *arg, const char *from, const char *data, size_t len);
 } sb_fleet_hooks_t;
 
 #endif
