@@ -100,6 +100,29 @@ class Fleet(FleetCase):
         a.ctl("failback", "www.example.com")
         self.everywhere((a, b, c), "127.0.0.10", "the failback")
 
+    def test_an_override_for_an_endpoint_not_here_yet_applies_after_reload(self):
+        """A rolling deployment: a drains `south`, which b's zone files do
+        not have yet; b says so, and applies the drain once reloaded with
+        them."""
+        nats = self.cluster(size=1)
+        south = ZONE.replace("    endpoint west 127.0.0.11 priority=2\n",
+                             "    endpoint west 127.0.0.11 priority=2\n"
+                             "    endpoint south 127.0.0.12 priority=3\n")
+        one = ["--fleet-replicas", "1"]
+        a = self.node(nats, "a", extra=one, zone=south)
+        b = self.node(nats, "b", extra=one)
+        a.ctl("drain", "www.example.com", "south")
+        b.wait_log(r"level=warning event=fleet-override-not-applied "
+                   r"slot=drain\.www=2Eexample=2Ecom\.south by=uid=\d+@a", SPREAD)
+        with open(os.path.join(b.zones_dir, "example.com.zone"), "w") as f:
+            f.write(south)
+        mark = len(b.lines)
+        b.ctl("reload")
+        b.wait_log(r"event=override action=drain profile=www\.example\.com\. endpoint=south "
+                   r"by=uid=\d+@a", SPREAD, start=mark)
+        _, status, _ = b.ctl("status")
+        self.assertRegex(status, r"south")
+
     def test_nats_lost_and_back(self):
         nats = self.cluster()
         a, b = self.node(nats, "a"), self.node(nats, "b")
