@@ -124,18 +124,27 @@ static void tell(sb_peers_t *p, sb_verdicts_writer_t *w)
         free(text);
 }
 
+/* A message's views past which it is sent: at most SB_VERDICTS_PER_MESSAGE,
+ * and about half a MiB of text (a view is its two names and ~16 bytes), so
+ * that it stays under NATS's default 1 MB payload whatever the names. */
+#define MESSAGE_BYTES (512u * 1024u)
+
 void sb_peers_summary(sb_peers_t *p, const sb_probe_states_t *st)
 {
     sb_verdicts_writer_t w;
     if (sb_verdicts_begin(&w, p->self, true) < 0)
         return;
+    size_t bytes = 0;
     for (size_t i = 0; i < st->ep_count; i++) {
         const sb_ep_state_t *es = &st->eps[i];
         if (es->told < 0)
             continue;
-        if (sb_verdicts_add(&w, es->ps->profile->owner_text, es->ep->name, es->told > 0) < 0)
+        const char *profile = es->ps->profile->owner_text, *name = es->ep->name;
+        if (sb_verdicts_add(&w, profile, name, es->told > 0) < 0)
             break;
-        if (sb_verdicts_pending(&w) == SB_VERDICTS_PER_MESSAGE) {
+        bytes += strlen(profile) + strlen(name) + 16;
+        if (sb_verdicts_pending(&w) == SB_VERDICTS_PER_MESSAGE || bytes >= MESSAGE_BYTES) {
+            bytes = 0;
             tell(p, &w);
             if (sb_verdicts_begin(&w, p->self, true) < 0)
                 return;

@@ -99,6 +99,8 @@ static void take_entry(sb_fleet_t *f, kvEntry *e)
     char err[160];
     int rc = sb_fleet_record_decode(kvEntry_Value(e), (size_t)kvEntry_ValueLen(e), &n->ev.record,
                                     err, sizeof(err));
+    if (rc == 0 && (rc = sb_fleet_record_check_key(&n->ev.record, n->ev.key, err, sizeof(err))) < 0)
+        sb_fleet_record_free(&n->ev.record);
     pthread_mutex_lock(&f->lock);
     rc == 0 ? f->values_in++ : f->rejected_in++;
     pthread_mutex_unlock(&f->lock);
@@ -518,6 +520,8 @@ int sb_fleet_get(sb_fleet_t *f, const char *key, sb_fleet_event_t *ev, char *err
     int rc = sb_fleet_record_decode(kvEntry_Value(e), (size_t)kvEntry_ValueLen(e), &ev->record, err,
                                     errlen);
     kvEntry_Destroy(e);
+    if (rc == 0 && (rc = sb_fleet_record_check_key(&ev->record, key, err, errlen)) < 0)
+        sb_fleet_record_free(&ev->record);
     return rc;
 }
 

@@ -230,6 +230,15 @@ int sb_fleet_record_decode(const char *data, size_t len, sb_fleet_record_t *out,
     return 0;
 }
 
+int sb_fleet_record_check_key(const sb_fleet_record_t *r, const char *key, char *err, size_t errlen)
+{
+    char own[SB_FLEET_KEY_MAX];
+    if (sb_fleet_record_key(&r->override, own, sizeof(own)) == 0 && strcmp(own, key) == 0)
+        return 0;
+    snprintf(err, errlen, "the value is for another slot than its key");
+    return -EINVAL;
+}
+
 void sb_fleet_record_free(sb_fleet_record_t *r)
 {
     json_decref(r->doc);

@@ -58,6 +58,11 @@ char *sb_fleet_record_encode(const sb_override_t *o, const char *node, int64_t n
 int sb_fleet_record_decode(const char *data, size_t len, sb_fleet_record_t *out, char *err,
                            size_t errlen);
 
+/* Whether `r` belongs in slot `key` (a value written by hand under another
+ * key does not). Returns 0, or -EINVAL with words in `err`. */
+int sb_fleet_record_check_key(const sb_fleet_record_t *r, const char *key, char *err,
+                              size_t errlen);
+
 void sb_fleet_record_free(sb_fleet_record_t *r);
 
 #endif

@@ -62,6 +62,12 @@ static void values_round_trip(void **state)
     assert_non_null(text);
     sb_fleet_record_t r = decode_ok(text);
     free(text);
+    char err[160];
+    assert_int_equal(
+        sb_fleet_record_check_key(&r, "force.www=2Eexample=2Ecom.east", err, sizeof(err)), 0);
+    assert_int_equal(
+        sb_fleet_record_check_key(&r, "drain.www=2Eexample=2Ecom.east", err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "the value is for another slot than its key");
     assert_int_equal(r.override.op, SB_OVERRIDE_FORCE);
     assert_string_equal(r.override.profile, "www.example.com.");
     assert_string_equal(r.override.endpoint, "east");
