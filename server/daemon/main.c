@@ -672,7 +672,7 @@ static int join_fleet(server_t *s)
     char err[512], q[SB_LOG_QUOTE_MAX];
     if (s->fleet == NULL)
         return 0;
-    sb_fleet_sync_on_health(s->fleet, heard_from_fleet, s);
+    sb_fleet_on_health(sb_fleet_sync_fleet(s->fleet), heard_from_fleet, s);
     int rc = sb_fleet_sync_start(s->fleet, err, sizeof(err));
     if (rc < 0) {
         sb_log(SB_LOG_ERROR, "fleet-failed", "reason=%s action=%s",

@@ -472,14 +472,6 @@ int sb_fleet_sync_open(sb_fleet_sync_t **out, uv_loop_t *loop, const sb_fleet_co
     return 0;
 }
 
-void sb_fleet_sync_on_health(sb_fleet_sync_t *s,
-                             void (*on_health)(void *arg, const char *from, const char *data,
-                                               size_t len),
-                             void *arg)
-{
-    sb_fleet_on_health(s->fleet, on_health, arg);
-}
-
 int sb_fleet_sync_start(sb_fleet_sync_t *s, char *err, size_t errlen)
 {
     return sb_fleet_start(s->fleet, err, errlen);

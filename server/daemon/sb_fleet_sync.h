@@ -50,13 +50,6 @@ typedef void (*sb_fleet_sync_done_fn)(void *waiter, json_t *reply);
 int sb_fleet_sync_open(sb_fleet_sync_t **out, uv_loop_t *loop, const sb_fleet_config_t *cfg,
                        const char *state_file, char *err, size_t errlen);
 
-/* Where other nodes' health messages go (sb_fleet_hooks_t's on_health):
- * set before sb_fleet_sync_start(). */
-void sb_fleet_sync_on_health(sb_fleet_sync_t *s,
-                             void (*on_health)(void *arg, const char *from, const char *data,
-                                               size_t len),
-                             void *arg);
-
 /* Join: start the link (sb_fleet_start). Returns 0 or a negative errno
  * with words in `err`; close the sync then. */
 int sb_fleet_sync_start(sb_fleet_sync_t *s, char *err, size_t errlen);

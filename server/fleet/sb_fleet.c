@@ -525,6 +525,22 @@ int sb_fleet_get(sb_fleet_t *f, const char *key, sb_fleet_event_t *ev, char *err
     return rc;
 }
 
+/* A counter family of two samples told apart by one label: `result`, or
+ * `direction` with `by_direction`. */
+static void counter_pair(sb_metrics_buf_t *out, const char *name, const char *help,
+                         bool by_direction, const char *a, uint64_t a_value, const char *b,
+                         uint64_t b_value)
+{
+    sb_metrics_family(out, name, SB_METRICS_COUNTER, help);
+    if (by_direction) {
+        sb_metrics_sample(out, name, "direction=%s", (double)a_value, a);
+        sb_metrics_sample(out, name, "direction=%s", (double)b_value, b);
+    } else {
+        sb_metrics_sample(out, name, "result=%s", (double)a_value, a);
+        sb_metrics_sample(out, name, "result=%s", (double)b_value, b);
+    }
+}
+
 void sb_fleet_metrics(sb_metrics_buf_t *out, void *arg)
 {
     sb_fleet_t *f = arg;
@@ -537,35 +553,22 @@ void sb_fleet_metrics(sb_metrics_buf_t *out, void *arg)
     sb_metrics_family(out, "switchboard_fleet_synced", SB_METRICS_GAUGE,
                       "1 once the watch has delivered every override the fleet holds");
     sb_metrics_sample(out, "switchboard_fleet_synced", NULL, f->synced ? 1 : 0);
-    sb_metrics_family(out, "switchboard_fleet_values_received_total", SB_METRICS_COUNTER,
-                      "override values from the fleet's watch, read or rejected");
-    sb_metrics_sample(out, "switchboard_fleet_values_received_total", "result=%s",
-                      (double)f->values_in, "read");
-    sb_metrics_sample(out, "switchboard_fleet_values_received_total", "result=%s",
-                      (double)f->rejected_in, "rejected");
-    sb_metrics_family(out, "switchboard_fleet_writes_total", SB_METRICS_COUNTER,
-                      "overrides this node wrote to the fleet, stored or failed");
-    sb_metrics_sample(out, "switchboard_fleet_writes_total", "result=%s", (double)f->writes,
-                      "stored");
-    sb_metrics_sample(out, "switchboard_fleet_writes_total", "result=%s", (double)f->write_failures,
-                      "failed");
+    counter_pair(out, "switchboard_fleet_values_received_total",
+                 "override values from the fleet's watch, read or rejected", false, "read",
+                 f->values_in, "rejected", f->rejected_in);
+    counter_pair(out, "switchboard_fleet_writes_total",
+                 "overrides this node wrote to the fleet, stored or failed", false, "stored",
+                 f->writes, "failed", f->write_failures);
     sb_metrics_family(out, "switchboard_fleet_write_seconds", SB_METRICS_HISTOGRAM,
                       "time for the fleet's store to accept an override this node wrote");
     sb_histogram_write(out, "switchboard_fleet_write_seconds", &f->write_latency, &write_buckets,
                        NULL, NULL);
-    sb_metrics_family(out, "switchboard_fleet_messages_total", SB_METRICS_COUNTER,
-                      "fleet messages (node announcements and health verdicts) this node sent "
-                      "and received");
-    sb_metrics_sample(out, "switchboard_fleet_messages_total", "direction=%s", (double)f->msgs_out,
-                      "out");
-    sb_metrics_sample(out, "switchboard_fleet_messages_total", "direction=%s", (double)f->msgs_in,
-                      "in");
-    sb_metrics_family(out, "switchboard_fleet_message_bytes_total", SB_METRICS_COUNTER,
-                      "bytes of those messages");
-    sb_metrics_sample(out, "switchboard_fleet_message_bytes_total", "direction=%s",
-                      (double)f->bytes_out, "out");
-    sb_metrics_sample(out, "switchboard_fleet_message_bytes_total", "direction=%s",
-                      (double)f->bytes_in, "in");
+    counter_pair(out, "switchboard_fleet_messages_total",
+                 "fleet messages (node announcements and health verdicts) this node sent and "
+                 "received",
+                 true, "out", f->msgs_out, "in", f->msgs_in);
+    counter_pair(out, "switchboard_fleet_message_bytes_total", "bytes of those messages", true,
+                 "out", f->bytes_out, "in", f->bytes_in);
     sb_metrics_family(out, "switchboard_fleet_messages_dropped_total", SB_METRICS_COUNTER,
                       "health messages of this node's not sent: the queue was full or NATS "
                       "refused them");

@@ -47,6 +47,14 @@ class PickyEndpoint:
         self.httpd.server_close()
 
 
+def scrape(srv):
+    """The server's /metrics page, at the address its log names."""
+    line = srv.wait_log(r"event=metrics-listening address=127\.0\.0\.1:\d+", SPREAD)
+    url = "http://" + re.search(r"address=(\S+)", line).group(1) + "/metrics"
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return r.read().decode()
+
+
 def vote_zone(east, west):
     body = ""
     for name, vote in (("www", "majority"), ("app", "local")):
@@ -111,10 +119,7 @@ class FleetViews(FleetCase):
         st = east_status(a, "www.example.com.")
         self.assertEqual((st["fleet"]["verdict"], st["fleet"]["up"], st["fleet"]["reporting"]),
                          ("up", 2, 3))
-        line = a.wait_log(r"event=metrics-listening address=\S+", SPREAD)
-        url = "http://" + re.search(r"address=(\S+)", line).group(1) + "/metrics"
-        with urllib.request.urlopen(url, timeout=5) as r:
-            metrics = r.read().decode()
+        metrics = scrape(a)
         self.assertIn("switchboard_fleet_verdict_disagreements 1\n", metrics)
         self.assertIn("switchboard_fleet_voted_endpoints 2\n", metrics)
         self.assertIn("switchboard_fleet_views_fresh 2\n", metrics)
@@ -226,10 +231,7 @@ api  profile priority ttl=5 {{
         self.assertRegex(text, r"node b: reachable, heard \d+ ms ago\n")
 
         # The same in the metrics.
-        line = a.wait_log(r"event=metrics-listening address=127\.0\.0\.1:\d+", SPREAD)
-        url = "http://" + re.search(r"address=(\S+)", line).group(1) + "/metrics"
-        with urllib.request.urlopen(url, timeout=5) as r:
-            metrics = r.read().decode()
+        metrics = scrape(a)
         self.assertIn('switchboard_fleet_connected{node="a"} 1', metrics)
         self.assertIn('switchboard_fleet_node_config_differs{node="c"} 1', metrics)
         self.assertIn('switchboard_fleet_node_config_differs{node="b"} 0', metrics)
