@@ -40,10 +40,7 @@ typedef struct {
     char *name;
     char *switchover; /* endpoint name, or NULL */
     char switchover_by[SB_OVERRIDE_BY_MAX];
-    char *primary; /* answering endpoint names, or NULL */
-    char *v6;
-    bool primary_fail_open; /* already failing open: not news after the reload */
-    bool v6_fail_open;
+    sb_route_view_t view; /* what was answering: not news after the reload */
 } carried_profile_t;
 
 struct sb_carry {
@@ -112,10 +109,7 @@ static bool copy_profile(carried_profile_t *c, const sb_profile_state_t *ps)
     c->name = strdup(p->owner_text);
     c->switchover = dup_or_null(pick_name(p, ps->switchover));
     memcpy(c->switchover_by, ps->switchover_by, sizeof(c->switchover_by));
-    c->primary = dup_or_null(pick_name(p, ps->choice.primary));
-    c->v6 = dup_or_null(pick_name(p, ps->choice.v6));
-    c->primary_fail_open = ps->choice.primary_fail_open;
-    c->v6_fail_open = ps->choice.v6_fail_open;
+    c->view = ps->view;
     return c->name != NULL;
 }
 
@@ -155,8 +149,6 @@ void sb_carry_free(sb_carry_t *c)
     for (size_t i = 0; i < c->profile_count; i++) {
         free(c->profiles[i].name);
         free(c->profiles[i].switchover);
-        free(c->profiles[i].primary);
-        free(c->profiles[i].v6);
     }
     free(c->eps);
     free(c->profiles);
@@ -183,10 +175,7 @@ void sb_carry_profile(const sb_carry_t *carry, sb_profile_state_t *ps)
         return;
     ps->reloaded = true;
     /* What was answering: the reload's answer-change log compares with it. */
-    ps->choice.primary = index_of(ps->profile, c->primary);
-    ps->choice.v6 = index_of(ps->profile, c->v6);
-    ps->choice.primary_fail_open = c->primary_fail_open;
-    ps->choice.v6_fail_open = c->v6_fail_open;
+    ps->view = c->view;
     ps->switchover = index_of(ps->profile, c->switchover);
     memcpy(ps->switchover_by, c->switchover_by, sizeof(ps->switchover_by));
 }

@@ -36,16 +36,16 @@ static void endpoint_metrics(sb_metrics_buf_t *out, const sb_ep_state_t *es, int
 static void answering_metrics(sb_metrics_buf_t *out, const sb_probe_states_t *st)
 {
     sb_metrics_family(out, "switchboard_profile_answering", SB_METRICS_GAUGE,
-                      "1 for the endpoint each profile answers with now, per address family; 0 "
-                      "for its other endpoints");
+                      "1 for the endpoints each profile answers with now (any client), per "
+                      "address family; 0 for its other endpoints");
     for (size_t i = 0; i < st->profile_count; i++) {
         const sb_profile_t *prof = st->profiles[i].profile;
-        sb_choice_t c = sb_route_current(prof);
+        const sb_route_decision_t *d = sb_route_published(prof);
         for (uint16_t k = 0; k < prof->count; k++) {
             const sb_endpoint_t *ep = &prof->endpoints[k];
             bool v6 = ep->kind == SB_TARGET_V6;
             const char *family = v6 ? "ipv6" : ep->kind == SB_TARGET_V4 ? "ipv4" : "any";
-            bool answering = k == (v6 ? c.v6 : c.primary);
+            bool answering = sb_route_may_answer(prof, d, k);
             sb_metrics_sample(out, "switchboard_profile_answering",
                               "profile=%s,address_family=%s,endpoint=%s", answering ? 1.0 : 0.0,
                               prof->owner_text, family, ep->name);

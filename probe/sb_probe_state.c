@@ -21,6 +21,36 @@ static void init_endpoint(sb_ep_state_t *es, sb_endpoint_t *ep, sb_profile_state
         sb_health_force(&es->health, SB_HEALTH_UP);
 }
 
+/* Each profile's parents[]: the profiles with a nested endpoint leading to
+ * it (counted, then filled in). */
+static int link_parents(sb_probe_states_t *st)
+{
+    size_t links = 0;
+    for (size_t i = 0; i < st->ep_count; i++) {
+        if (st->eps[i].ep->child != NULL) {
+            st->profiles[st->eps[i].ep->child->id].parent_count++;
+            links++;
+        }
+    }
+    st->parent_links = calloc(links + 1, sizeof(*st->parent_links));
+    if (st->parent_links == NULL)
+        return -ENOMEM;
+    size_t at = 0;
+    for (size_t i = 0; i < st->profile_count; i++) {
+        st->profiles[i].parents = st->parent_links + at;
+        at += st->profiles[i].parent_count;
+        st->profiles[i].parent_count = 0;
+    }
+    for (size_t i = 0; i < st->ep_count; i++) {
+        const sb_endpoint_t *ep = st->eps[i].ep;
+        if (ep->child != NULL) {
+            sb_profile_state_t *child = &st->profiles[ep->child->id];
+            child->parents[child->parent_count++] = st->eps[i].ps;
+        }
+    }
+    return 0;
+}
+
 int sb_probe_state_init(sb_probe_states_t *st, sb_gen_t *gen)
 {
     size_t n_profiles = sb_gen_profile_count(gen);
@@ -33,19 +63,20 @@ int sb_probe_state_init(sb_probe_states_t *st, sb_gen_t *gen)
         sb_profile_state_t *ps = &st->profiles[st->profile_count++];
         ps->profile = sb_gen_profile(gen, i);
         ps->eps = &st->eps[st->ep_count];
-        ps->word = sb_route_published(ps->profile);
-        ps->choice = sb_route_current(ps->profile);
+        sb_route_view(ps->profile, sb_route_published(ps->profile), &ps->view);
         ps->switchover = SB_PICK_NONE;
         for (uint16_t k = 0; k < ps->profile->count; k++)
             init_endpoint(&st->eps[st->ep_count++], &ps->profile->endpoints[k], ps);
     }
-    return 0;
+    return link_parents(st);
 }
 
 void sb_probe_state_free(sb_probe_states_t *st)
 {
     free(st->profiles);
     free(st->eps);
+    free(st->parent_links);
+    st->parent_links = NULL;
     st->profiles = NULL;
     st->eps = NULL;
     st->profile_count = st->ep_count = 0;

@@ -64,19 +64,23 @@ typedef struct sb_ep_state {
 struct sb_profile_state {
     sb_profile_t *profile;
     sb_ep_state_t *eps;     /* profile->count of them, in priority order */
-    uint64_t word;          /* the route's decision published last */
-    sb_choice_t choice;     /* what it means (for logs, and what a reload carries) */
+    sb_route_view_t view;   /* what the decision published last means (logs, carry) */
     bool decided;           /* every endpoint has had a first result */
     bool reloaded;          /* carried from the previous configuration */
     uint16_t switchover;    /* answered first (ctl switchover), or SB_PICK_NONE */
     struct sb_peers *peers; /* the fleet's views (sb_peers); NULL without a fleet */
     char switchover_by[112];
+    /* Profiles with a nested endpoint leading here: they decide again
+     * when this one's decision changes. */
+    sb_profile_state_t **parents;
+    uint16_t parent_count;
 };
 
 /* Every profile and endpoint of one generation. */
 typedef struct sb_probe_states {
-    sb_profile_state_t *profiles;
+    sb_profile_state_t *profiles; /* in generation order: profiles[p->id] is p's */
     size_t profile_count;
+    sb_profile_state_t **parent_links; /* storage of every profile's parents[] */
     sb_ep_state_t *eps; /* every profile's, profile by profile */
     size_t ep_count;
 } sb_probe_states_t;

@@ -3,7 +3,10 @@
 #include "sb_monitor.h"
 #include "sb_peers.h"
 
+#include "sb_geo_code.h"
+
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static json_t *time_or_null(int64_t ms)
@@ -54,6 +57,8 @@ static json_t *fleet_json(const sb_ep_state_t *es)
                      "alone", reporting == 1);
 }
 
+static void routing_json(json_t *o, const sb_endpoint_t *ep);
+
 static json_t *endpoint_json(const sb_ep_state_t *es)
 {
     const sb_history_entry_t *last = sb_history_get(&es->history, 0);
@@ -66,6 +71,7 @@ static json_t *endpoint_json(const sb_ep_state_t *es)
     json_object_set_new(o, "latency_ms",
                         last != NULL ? json_integer(last->latency_ms) : json_null());
     json_object_set_new(o, "queued_ms", last != NULL ? json_integer(last->queued_ms) : json_null());
+    routing_json(o, es->ep);
     if (es->drained)
         json_object_set_new(o, "drained_by", json_string(es->drain_by));
     if (es->forced != 0) {
@@ -82,17 +88,93 @@ static json_t *endpoint_json(const sb_ep_state_t *es)
     return o;
 }
 
+/* What answers now, per family: the endpoints that may answer ("east" or
+ * "east,west"; "fallback"; null for none) and the status. */
 static json_t *answering_json(const sb_profile_state_t *ps)
 {
     const sb_profile_t *p = ps->profile;
-    sb_choice_t c = sb_route_current(p);
-    json_t *name4 =
-        c.primary == SB_PICK_NONE ? json_null() : json_string(p->endpoints[c.primary].name);
-    if (!p->addresses)
-        return json_pack("{s:o, s:b}", "endpoint", name4, "fail_open", c.primary_fail_open);
-    json_t *name6 = c.v6 == SB_PICK_NONE ? json_null() : json_string(p->endpoints[c.v6].name);
-    return json_pack("{s:o, s:b, s:o, s:b}", "ipv4", name4, "ipv4_fail_open", c.primary_fail_open,
-                     "ipv6", name6, "ipv6_fail_open", c.v6_fail_open);
+    sb_route_view_t v;
+    sb_route_view(p, sb_route_published(p), &v);
+    json_t *o = json_object();
+    static const char *const prefix[SB_FAMILIES] = {"ipv4", "ipv6"};
+    for (int fam = 0; fam < (p->addresses ? SB_FAMILIES : 1); fam++) {
+        char key[32];
+        bool none = strcmp(v.answering[fam], "none") == 0;
+        snprintf(key, sizeof(key), "%s", p->addresses ? prefix[fam] : "endpoint");
+        json_object_set_new(o, key, none ? json_null() : json_string(v.answering[fam]));
+        snprintf(key, sizeof(key), "%s%sfail_open", p->addresses ? prefix[fam] : "",
+                 p->addresses ? "_" : "");
+        json_object_set_new(o, key, json_boolean(v.status[fam] == SB_ROUTE_FAIL_OPEN));
+        snprintf(key, sizeof(key), "%s%sstatus", p->addresses ? prefix[fam] : "",
+                 p->addresses ? "_" : "");
+        json_object_set_new(o, key, json_string(sb_route_status_name(v.status[fam])));
+    }
+    return o;
+}
+
+static json_t *list_json(size_t n, const char *(*text)(const sb_endpoint_t *, size_t, char *),
+                         const sb_endpoint_t *ep)
+{
+    json_t *arr = json_array();
+    char buf[64];
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, json_string(text(ep, i, buf)));
+    return arr;
+}
+
+static const char *subnet_text(const sb_endpoint_t *ep, size_t i, char *buf)
+{
+    char addr[SB_ADDR_TEXT_MAX];
+    sb_addr_t a = {.family = ep->subnets[i].family};
+    memcpy(a.bytes, ep->subnets[i].addr, 16);
+    snprintf(buf, 64, "%s/%u", sb_addr_format(&a, addr, sizeof(addr)), ep->subnets[i].len);
+    return buf;
+}
+
+static const char *region_text(const sb_endpoint_t *ep, size_t i, char *buf)
+{
+    return sb_geo_code_text(ep->regions[i], buf, 64);
+}
+
+/* The share of answers an endpoint gets now under `weighted`, in percent. */
+static double share(const sb_profile_t *p, const sb_route_decision_t *d, const sb_endpoint_t *ep)
+{
+    const sb_route_family_t *f = &d->family[ep->kind == SB_TARGET_V6];
+    if (!sb_route_may_answer(p, d, ep->index) || f->total == 0)
+        return 0;
+    if (f->pinned != SB_PICK_NONE)
+        return 100;
+    for (uint16_t k = 0; k < f->count; k++) {
+        if (f->order[k] == ep->index)
+            return 100.0 * (f->cum[k] - (k ? f->cum[k - 1] : 0)) / f->total;
+    }
+    return 0;
+}
+
+/* The routing method's settings of an endpoint, and what they mean now. */
+static void routing_json(json_t *o, const sb_endpoint_t *ep)
+{
+    const sb_profile_t *p = ep->profile;
+    unsigned set = p->route->settings;
+    if (set & SB_ROUTE_SET_WEIGHT) {
+        json_object_set_new(o, "weight", json_integer(ep->weight));
+        json_object_set_new(o, "share_percent",
+                            json_real(share(p, sb_route_published(p), ep)));
+    }
+    if (set & SB_ROUTE_SET_SUBNETS)
+        json_object_set_new(o, "subnets", list_json(ep->subnet_count, subnet_text, ep));
+    if (set & SB_ROUTE_SET_REGIONS)
+        json_object_set_new(o, "regions", list_json(ep->region_count, region_text, ep));
+    if ((set & (SB_ROUTE_SET_SUBNETS | SB_ROUTE_SET_REGIONS)) != 0)
+        json_object_set_new(o, "default", json_boolean(ep->in_default));
+    if ((set & SB_ROUTE_SET_LOCATION) && ep->has_location)
+        json_object_set_new(o, "location", json_pack("[f, f]", (double)ep->lat, (double)ep->lon));
+    if (ep->child != NULL) {
+        json_object_set_new(o, "nested", json_string(ep->child->owner_text));
+        json_object_set_new(o, "min_usable", json_integer(ep->min_usable));
+    }
+    json_object_set_new(o, "answers_now",
+                        json_boolean(sb_route_may_answer(p, sb_route_published(p), ep->index)));
 }
 
 static json_t *profile_json(const sb_gen_t *gen, const sb_profile_state_t *ps)
@@ -105,6 +187,14 @@ static json_t *profile_json(const sb_gen_t *gen, const sb_profile_state_t *ps)
                           zone != NULL ? sb_zone_apex_text(zone) : "", "kind",
                           prof->addresses ? "addresses" : "names", "ttl", (json_int_t)prof->ttl,
                           "answering", answering_json(ps));
+    json_object_set_new(o, "method", json_string(prof->route->name));
+    static const char *const policies[] = {"fail-open", "fail-closed", "fallback"};
+    json_object_set_new(o, "all_down", json_string(policies[prof->all_down]));
+    for (int fam = 0; fam < SB_FAMILIES; fam++) {
+        if (prof->fallback[fam] != NULL)
+            json_object_set_new(o, fam ? "fallback_ipv6" : "fallback",
+                                json_string(prof->fallback[fam]->target_text));
+    }
     if (ps->switchover != SB_PICK_NONE) {
         json_object_set_new(o, "switchover", json_string(prof->endpoints[ps->switchover].name));
         json_object_set_new(o, "switchover_by", json_string(ps->switchover_by));

@@ -16,6 +16,7 @@
 #include "sb_probe_status.h"
 #include "sb_publish.h"
 
+#include <urcu/urcu-memb.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,6 +349,9 @@ static int thread_setup(sb_prober_t *p)
 static void thread_main(void *arg)
 {
     sb_prober_t *p = arg;
+    /* Publishing a routing decision hands the one it replaces to call_rcu,
+     * which wants a registered thread. */
+    urcu_memb_register_thread();
     int rc = uv_async_init(&p->loop, &p->stop, on_stop);
     p->stop.data = p;
     if (rc == 0)
@@ -372,6 +376,7 @@ static void thread_main(void *arg)
             teardown(p);
     }
     uv_run(&p->loop, UV_RUN_DEFAULT);
+    urcu_memb_unregister_thread();
 }
 
 static void prober_free(sb_prober_t *p)

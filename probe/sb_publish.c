@@ -6,32 +6,33 @@
 #include <stdbool.h>
 #include <string.h>
 
-static const char *endpoint_name(const sb_profile_t *p, uint16_t i)
-{
-    return i == SB_PICK_NONE ? "none" : p->endpoints[i].name;
-}
+static const char *const family_label[SB_FAMILIES] = {" family=ipv4", " family=ipv6"};
 
-static void log_choice_change(const sb_profile_state_t *ps, uint16_t from, uint16_t to,
-                              bool fail_open_before, bool fail_open, const char *family,
-                              const char *cause)
+/* Log what changed in one family: the endpoints answering (answer-change)
+ * and the start and end of having nothing usable (all-down, all-down-end). */
+static void log_family_change(const sb_profile_state_t *ps, const sb_route_view_t *old,
+                              const sb_route_view_t *now, int fam, const char *cause)
 {
     const sb_profile_t *p = ps->profile;
-    bool first = strcmp(cause, "first-round") == 0;
-    if (to == SB_PICK_NONE && from == SB_PICK_NONE)
+    const char *family = p->addresses ? family_label[fam] : "";
+    sb_route_status_t was = old->status[fam], is = now->status[fam];
+    if (is == SB_ROUTE_NONE && was == SB_ROUTE_NONE)
         return; /* no endpoint of this family */
-    if (first)
-        from = SB_PICK_NONE; /* nothing was answered before the first round */
-    if (from != to)
+    bool first = strcmp(cause, "first-round") == 0;
+    const char *from = first ? "none" : old->answering[fam];
+    if (strcmp(from, now->answering[fam]) != 0)
         sb_log(SB_LOG_INFO, "answer-change", "profile=%s%s from=%s to=%s cause=%s", p->owner_text,
-               family, endpoint_name(p, from), endpoint_name(p, to), cause);
-    if (fail_open && !fail_open_before)
-        sb_log(SB_LOG_WARNING, "all-down",
-               "profile=%s%s answering=%s reason=\"every endpoint is down; failing open to the "
-               "highest priority\"",
-               p->owner_text, family, endpoint_name(p, to));
-    else if (!fail_open && fail_open_before)
+               family, from, now->answering[fam], cause);
+    bool down = sb_route_status_down(is), was_down = sb_route_status_down(was) && !first;
+    if (down && (!was_down || was != is))
+        sb_log(SB_LOG_WARNING, "all-down", "profile=%s%s answering=%s policy=%s reason=\"%s\"",
+               p->owner_text, family, now->answering[fam], sb_route_status_name(is),
+               is == SB_ROUTE_FAIL_OPEN ? "every endpoint is down; failing open"
+               : is == SB_ROUTE_CLOSED  ? "every endpoint is down; answering NODATA"
+                                        : "every endpoint is down; answering the fallback");
+    else if (!down && was_down)
         sb_log(SB_LOG_INFO, "all-down-end", "profile=%s%s answering=%s", p->owner_text, family,
-               endpoint_name(p, to));
+               now->answering[fam]);
 }
 
 /* This node's own verdict: health up and not held down. */
@@ -54,6 +55,47 @@ static void tell_changes(sb_profile_state_t *ps)
     }
 }
 
+/* A nested endpoint is usable while enough of its profile's endpoints are:
+ * those its decision answers from without failing open. */
+static bool nested_usable(const sb_endpoint_t *ep)
+{
+    const sb_route_decision_t *d = sb_route_published(ep->child);
+    unsigned usable = 0;
+    for (int fam = 0; d != NULL && fam < SB_FAMILIES; fam++) {
+        if (d->family[fam].status == SB_ROUTE_ANSWERING)
+            usable += d->family[fam].count;
+    }
+    return usable >= ep->min_usable;
+}
+
+/* Whether endpoint `i` is usable, into usable[]; false while an endpoint
+ * still waits for its first result (nothing is decided then). */
+static bool endpoint_usable(sb_profile_state_t *ps, uint16_t i, int64_t now, bool *usable)
+{
+    const sb_ep_state_t *es = &ps->eps[i];
+    if (es->health.state == SB_HEALTH_CHECKING && es->forced == 0)
+        return false;
+    unsigned up, reporting;
+    if (es->forced != 0)
+        *usable = es->forced > 0;
+    else if (es->ep->child != NULL)
+        *usable = nested_usable(es->ep);
+    else
+        *usable = sb_peers_verdict(ps->peers, es, local_verdict(es), now, &up, &reporting);
+    return true;
+}
+
+/* Publish `d` (a change) and log what it means. */
+static void publish(sb_profile_state_t *ps, sb_route_decision_t *d, const char *cause)
+{
+    sb_route_view_t now;
+    sb_route_view(ps->profile, d, &now);
+    sb_route_publish(ps->profile, d);
+    for (int fam = 0; fam < SB_FAMILIES; fam++)
+        log_family_change(ps, &ps->view, &now, fam, cause);
+    ps->view = now;
+}
+
 void sb_publish_profile(sb_profile_state_t *ps, const char *why)
 {
     const sb_profile_t *p = ps->profile;
@@ -61,32 +103,27 @@ void sb_publish_profile(sb_profile_state_t *ps, const char *why)
     tell_changes(ps);
     int64_t now = ps->peers != NULL ? sb_probe_state_wall_ms() : 0;
     for (uint16_t i = 0; i < p->count; i++) {
-        const sb_ep_state_t *es = &ps->eps[i];
-        if (es->health.state == SB_HEALTH_CHECKING && es->forced == 0)
+        if (!endpoint_usable(ps, i, now, &usable[i]))
             return;
-        unsigned up, reporting;
-        if (es->forced != 0)
-            usable[i] = es->forced > 0;
-        else
-            usable[i] = sb_peers_verdict(ps->peers, es, local_verdict(es), now, &up, &reporting);
-        eligible[i] = !es->drained;
+        eligible[i] = !ps->eps[i].drained;
     }
     bool first = !ps->decided;
     const char *cause = !first ? why : ps->reloaded ? "reload" : "first-round";
     ps->decided = true;
     sb_route_input_t in = {.usable = usable, .eligible = eligible, .preferred = ps->switchover};
-    uint64_t word = sb_route_decide(p, &in);
-    if (word == ps->word && !first)
-        return; /* the first decision is always published: a new profile starts at its default */
-    sb_route_publish(ps->profile, word);
-    ps->word = word;
-    sb_choice_t c = sb_route_describe(p, word);
-    sb_choice_t old = ps->choice;
-    ps->choice = c;
-    const char *v4 = p->addresses ? " family=ipv4" : "";
-    log_choice_change(ps, old.primary, c.primary, old.primary_fail_open, c.primary_fail_open, v4,
-                      cause);
-    if (p->addresses)
-        log_choice_change(ps, old.v6, c.v6, old.v6_fail_open, c.v6_fail_open, " family=ipv6",
-                          cause);
+    sb_route_decision_t *d = sb_route_decide(p, &in);
+    if (d == NULL) {
+        sb_log(SB_LOG_ERROR, "out-of-memory", "profile=%s what=\"routing decision\"",
+               p->owner_text);
+        return;
+    }
+    /* The first decision is always published: a new profile starts at
+     * its default. */
+    if (!first && sb_route_same(d, sb_route_published(p))) {
+        sb_route_discard(d);
+        return;
+    }
+    publish(ps, d, cause);
+    for (uint16_t k = 0; k < ps->parent_count; k++)
+        sb_publish_profile(ps->parents[k], "nested");
 }

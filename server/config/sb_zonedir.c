@@ -8,6 +8,7 @@
 #include "sb_dns.h"
 #include "sb_error.h"
 #include "sb_monitor.h"
+#include "sb_zonedir_route.h"
 #include "sb_zonefile.h"
 
 #include <dirent.h>
@@ -53,8 +54,8 @@ static const char *why_unusable(const sb_match_t *m)
     if (m->kind == SB_MATCH_NXDOMAIN)
         return "does not exist there";
     if (m->node->profile != NULL)
-        return "is itself a traffic-managed name; endpoints must be names with A or AAAA "
-               "records";
+        return "is a traffic-managed name (a wildcard profile); endpoints lead to a profile "
+               "by its own name";
     if (m->node->flags & SB_NODE_CNAME)
         return "is a CNAME; point the endpoint at the CNAME's target instead";
     return "has no A or AAAA record to answer with and probe";
@@ -76,6 +77,9 @@ static int addresses_in_zone(sb_gen_t *gen, const sb_endpoint_t *ep, const uint8
     sb_zone_lookup(z, &target, SB_TYPE_A, &m);
     if (m.kind == SB_MATCH_REFERRAL || m.kind == SB_MATCH_DNAME)
         return 0; /* delegated or redirected away: resolved through DNS */
+    if (m.kind == SB_MATCH_EXACT && m.node->profile != NULL && addrs == &ep->zone_addrs &&
+        sb_zonedir_route_nest(gen, (sb_endpoint_t *)ep, m.node->profile, diag))
+        return 0; /* the target is a profile: a nested endpoint */
     sb_addr_t found[16];
     size_t n = 0;
     if ((m.kind == SB_MATCH_EXACT || m.kind == SB_MATCH_WILDCARD) && m.node->profile == NULL)
@@ -137,12 +141,15 @@ static int resolve_endpoints(sb_gen_t *gen, sb_diag_t *diag)
 
 /* Run the cross-zone pass after loading (rc: the loading's status) and hand
  * the generation over, or free it when anything failed. */
-static int conclude(sb_gen_t *gen, int rc, sb_diag_t *diag, size_t errors_before, sb_gen_t **out)
+static int conclude(sb_gen_t *gen, int rc, const char *geo_database, sb_diag_t *diag,
+                    size_t errors_before, sb_gen_t **out)
 {
     if (rc == 0)
         rc = sb_gen_seal(gen, diag);
     if (rc == 0)
         rc = resolve_endpoints(gen, diag);
+    if (rc == 0)
+        rc = sb_zonedir_route_finish(gen, geo_database, diag);
     if (rc == 0 && sb_diag_count(diag) > errors_before)
         rc = SB_ECONFIG;
     if (rc != 0) {
@@ -217,7 +224,8 @@ static int load_one(sb_gen_t *gen, const char *dir, const char *base, sb_diag_t 
     return zone != NULL ? sb_gen_add_zone(gen, zone) : 0;
 }
 
-int sb_zonedir_load(sb_gen_t **out, const char *zones_dir, sb_diag_t *diag)
+int sb_zonedir_load(sb_gen_t **out, const char *zones_dir, const char *geo_database,
+                    sb_diag_t *diag)
 {
     *out = NULL;
     size_t errors_before = sb_diag_count(diag);
@@ -232,10 +240,16 @@ int sb_zonedir_load(sb_gen_t **out, const char *zones_dir, sb_diag_t *diag)
     for (size_t i = 0; i < count; i++)
         free(names[i]);
     free(names);
-    return conclude(gen, rc, diag, errors_before, out);
+    return conclude(gen, rc, geo_database, diag, errors_before, out);
 }
 
 int sb_zonedir_load_texts(sb_gen_t **out, const char *const *files, size_t count, sb_diag_t *diag)
+{
+    return sb_zonedir_load_texts_with(out, files, count, NULL, diag);
+}
+
+int sb_zonedir_load_texts_with(sb_gen_t **out, const char *const *files, size_t count,
+                               const char *geo_database, sb_diag_t *diag)
 {
     *out = NULL;
     size_t errors_before = sb_diag_count(diag);
@@ -255,5 +269,5 @@ int sb_zonedir_load_texts(sb_gen_t **out, const char *const *files, size_t count
         if (rc != -ENOMEM)
             rc = zone != NULL ? sb_gen_add_zone(gen, zone) : 0;
     }
-    return conclude(gen, rc, diag, errors_before, out);
+    return conclude(gen, rc, geo_database, diag, errors_before, out);
 }

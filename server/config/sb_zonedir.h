@@ -9,7 +9,9 @@
  * Cross-zone checks run after every zone is read: an endpoint target (or
  * probe target) inside a served zone must exist there with A or AAAA
  * records, which become the addresses the probe worker checks (so that the
- * shipped example needs no outside DNS).
+ * shipped example needs no outside DNS) — or be another profile's name,
+ * which makes the endpoint nested (sb_zonedir_route, which also opens the
+ * location database geo and closest profiles need).
  *
  * Ownership: a loaded generation is the caller's (sb_gen_free()).
  * Thread: any thread; nothing shared.
@@ -22,12 +24,17 @@
 
 #include <stddef.h>
 
-/* Load every zone file in `zones_dir`. Returns 0, SB_ECONFIG when errors were
- * recorded in `diag` (nothing is returned then), or -ENOMEM. */
-int sb_zonedir_load(sb_gen_t **out, const char *zones_dir, sb_diag_t *diag);
+/* Load every zone file in `zones_dir`, with the location database at
+ * `geo_database` (NULL: none; geo and closest profiles are then errors).
+ * Returns 0, SB_ECONFIG when errors were recorded in `diag` (nothing is
+ * returned then), or -ENOMEM. */
+int sb_zonedir_load(sb_gen_t **out, const char *zones_dir, const char *geo_database,
+                    sb_diag_t *diag);
 
 /* Build a generation from zone texts in memory (tests): `files` holds `count`
  * pairs of file name and text, the file name naming the zone as above. */
 int sb_zonedir_load_texts(sb_gen_t **out, const char *const *files, size_t count, sb_diag_t *diag);
+int sb_zonedir_load_texts_with(sb_gen_t **out, const char *const *files, size_t count,
+                               const char *geo_database, sb_diag_t *diag);
 
 #endif

@@ -8,6 +8,7 @@
 #include "sb_error.h"
 #include "sb_monitor.h"
 #include "sb_route_methods.h"
+#include "sb_zonefile_route.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@ typedef struct {
     sb_pos_t pos;
     sb_pos_t priority_pos;
     bool priority_bad; /* given, but not a valid number (already reported) */
+    sb_route_ep_draft_t route;
 } endpoint_draft_t;
 
 /* STMT_BROKEN: the last statement had an error; its continuation lines are
@@ -52,6 +54,7 @@ typedef struct sb_profile_draft {
     bool awaiting_brace; /* the profile line lacked '{': it may come on the next line */
     bool brace_missing;  /* it never came; the block's lines are checked, not built */
     sb_pos_t brace_pos;  /* where the '{' was expected */
+    sb_route_profile_draft_t route_settings;
 } profile_draft_t;
 
 /* A profile's answers are cached for its TTL: that long after a failover,
@@ -106,9 +109,14 @@ void sb_zonefile_profile_open(sb_zparse_t *zp, const sb_entry_t *e, const sb_zpa
                             "unexpected '%s' in the profile line (settings are key=value)",
                             t->text);
         } else if (sb_zparse_split_setting(zp, t, key, sizeof(key), value, sizeof(value), &vpos)) {
-            if (strcmp(key, "ttl") != 0)
-                sb_zparse_error(zp, t->pos, "unknown profile setting '%s' (supported: ttl)", key);
-            else if (!sb_zparse_ttl(value, &d->ttl))
+            if (strcmp(key, "ttl") != 0) {
+                if (!sb_zonefile_route_profile_setting(zp, &d->route_settings, route, key, value,
+                                                       t->pos, vpos))
+                    sb_zparse_error(zp, t->pos,
+                                    "unknown profile setting '%s' (supported: ttl, "
+                                    SB_ZONEFILE_ROUTE_PROFILE_KEYS ")",
+                                    key);
+            } else if (!sb_zparse_ttl(value, &d->ttl))
                 sb_zparse_error(
                     zp, vpos, "bad ttl '%s' (seconds up to 2147483647, or units as in 1m)", value);
             else
@@ -199,7 +207,8 @@ static void endpoint_protocol(sb_zparse_t *zp, endpoint_draft_t *ep, const char 
     ep->proto_pos = vpos;
 }
 
-static void endpoint_settings(sb_zparse_t *zp, endpoint_draft_t *ep, const sb_token_t *t, size_t n)
+static void endpoint_settings(sb_zparse_t *zp, const profile_draft_t *d, endpoint_draft_t *ep,
+                              const sb_token_t *t, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char key[32], value[256], why[SB_WHY_MAX];
@@ -222,12 +231,15 @@ static void endpoint_settings(sb_zparse_t *zp, endpoint_draft_t *ep, const sb_to
             }
         } else if (strcmp(key, "monitor") == 0) {
             endpoint_protocol(zp, ep, value, vpos);
+        } else if (sb_zonefile_route_endpoint_setting(zp, &ep->route, d->route, key, value,
+                                                      t[i].pos, vpos)) {
+            continue;
         } else if (monitor_setting(zp, &ep->overrides, key, value, t[i].pos, vpos) ==
                    SB_ENOTFOUND) {
             sb_zparse_error(
                 zp, t[i].pos,
-                "unknown endpoint setting '%s' (an endpoint takes priority=N, monitor=PROTOCOL "
-                "and any monitor setting)",
+                "unknown endpoint setting '%s' (an endpoint takes priority=N, monitor=PROTOCOL, "
+                "its routing method's settings and any monitor setting)",
                 key);
         }
     }
@@ -309,7 +321,7 @@ static void endpoint_stmt(sb_zparse_t *zp, profile_draft_t *d, const sb_token_t 
         return;
     d->count++;
     d->last = STMT_ENDPOINT;
-    endpoint_settings(zp, ep, t + 3, n - 3);
+    endpoint_settings(zp, d, ep, t + 3, n - 3);
 }
 
 static void continuation(sb_zparse_t *zp, profile_draft_t *d, const sb_token_t *t, size_t n)
@@ -317,7 +329,7 @@ static void continuation(sb_zparse_t *zp, profile_draft_t *d, const sb_token_t *
     if (d->last == STMT_MONITOR)
         monitor_settings(zp, &d->monitor, t, n);
     else if (d->last == STMT_ENDPOINT)
-        endpoint_settings(zp, &d->eps[d->count - 1], t, n);
+        endpoint_settings(zp, d, &d->eps[d->count - 1], t, n);
     else if (d->last == STMT_NONE)
         sb_zparse_error(zp, t[0].pos, "setting '%s' must follow a monitor or endpoint statement",
                         t[0].text);
@@ -353,15 +365,19 @@ static void check_endpoint(sb_zparse_t *zp, const profile_draft_t *d, size_t i, 
         sb_zparse_error(zp, ep->pos, "endpoint '%s' is already defined in this profile (line %u)",
                         ep->name, other->pos.line);
     }
-    if (ep->priority == 0 && !ep->priority_bad) {
+    /* Other methods order endpoints as written unless told otherwise (for
+     * failing open and falling back); addresses may share a priority (an
+     * RRset of equal primaries), names may not (one CNAME per name). */
+    bool needs_priority = d->route == NULL || d->route == sb_route_methods_find("priority");
+    if (ep->priority == 0 && !ep->priority_bad && needs_priority) {
         sb_zparse_error(zp, ep->pos,
                         "endpoint '%s' needs a priority (add priority=N; 1 is the first)",
                         ep->name);
-    } else if ((other = find_priority(d, i, ep->priority)) != NULL) {
+    } else if (ep->kind == SB_TARGET_NAME && (other = find_priority(d, i, ep->priority)) != NULL) {
         sb_zparse_error(
             zp, ep->priority_pos,
-            "priority %u of endpoint '%s' is already used by endpoint '%s'; each endpoint "
-            "needs its own priority",
+            "priority %u of endpoint '%s' is already used by endpoint '%s'; endpoints that are "
+            "names each need their own priority (a name answers with one CNAME)",
             ep->priority, ep->name, other->name);
     }
     if ((ep->kind == SB_TARGET_NAME) != (d->eps[0].kind == SB_TARGET_NAME)) {
@@ -441,11 +457,17 @@ static int build_profile(sb_zparse_t *zp, const profile_draft_t *d, const sb_mon
     p->route = d->route != NULL ? d->route : sb_route_methods_find("priority");
     p->addresses = d->eps[0].kind != SB_TARGET_NAME;
     p->pos = d->pos;
+    if (sb_zonefile_route_apply_profile(zp, &d->route_settings, p) < 0)
+        return -ENOMEM;
     for (size_t i = 0; i < d->count; i++) {
         const endpoint_draft_t *src = &d->eps[i];
         sb_endpoint_t *ep = &eps[i];
         ep->name = src->name;
-        ep->priority = src->priority;
+        /* Without priority= (methods other than priority): after those
+         * with one, as written. */
+        ep->priority = src->priority ? src->priority : 65536u + (uint32_t)i;
+        ep->monitor_given = src->own_proto || src->overrides.set != 0;
+        sb_zonefile_route_apply_endpoint(&src->route, ep);
         ep->kind = src->kind;
         ep->addr = src->addr;
         ep->target_len = src->target_len;
@@ -466,8 +488,28 @@ static int build_profile(sb_zparse_t *zp, const profile_draft_t *d, const sb_mon
     p->count = (uint16_t)d->count;
     if (p->owner_text == NULL)
         return -ENOMEM;
-    sb_route_publish(p, sb_route_default(p));
+    if (p->route->build != NULL && p->route->build(p, zp->arena, zp->diag) < 0)
+        return -ENOMEM;
+    sb_route_decision_t *first = sb_route_first(p, zp->arena);
+    if (first == NULL)
+        return -ENOMEM;
+    sb_route_publish(p, first);
     return sb_zone_add_profile(zp->zone, p);
+}
+
+static void route_check(sb_zparse_t *zp, const profile_draft_t *d, const char *owner)
+{
+    const sb_route_ep_draft_t **eps = calloc(d->count + 1, sizeof(*eps));
+    if (eps == NULL) {
+        zp->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < d->count; i++)
+        eps[i] = &d->eps[i].route;
+    bool addresses = d->count > 0 && d->eps[0].kind != SB_TARGET_NAME;
+    sb_zonefile_route_check(zp, &d->route_settings, d->route, eps, d->count, addresses, owner,
+                            d->pos);
+    free(eps);
 }
 
 static void profile_close(sb_zparse_t *zp)
@@ -493,6 +535,7 @@ static void profile_close(sb_zparse_t *zp)
     }
     for (size_t i = 0; i < d->count; i++)
         check_endpoint(zp, d, i, owner);
+    route_check(zp, d, owner);
     sb_monitor_t *eff = calloc(d->count ? d->count : 1, sizeof(*eff));
     if (eff == NULL) {
         zp->oom = 1;

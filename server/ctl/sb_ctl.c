@@ -206,20 +206,51 @@ static const char *str(json_t *o, const char *key)
     return s != NULL ? s : "-";
 }
 
+/* " (every endpoint down: failing open)" and the like, for a status. */
+static const char *down_note(const char *status)
+{
+    if (strcmp(status, "fail-open") == 0)
+        return " (every endpoint down: failing open)";
+    if (strcmp(status, "fail-closed") == 0)
+        return " (every endpoint down: answering NODATA)";
+    if (strcmp(status, "fallback") == 0)
+        return " (every endpoint down: the fallback answers)";
+    return "";
+}
+
 static void print_answering(json_t *profile)
 {
     json_t *a = json_object_get(profile, "answering");
+    printf("  method: %s, all down: %s\n", str(profile, "method"), str(profile, "all_down"));
     if (strcmp(str(profile, "kind"), "names") == 0) {
-        printf("  answering: %s%s\n", str(a, "endpoint"),
-               json_is_true(json_object_get(a, "fail_open"))
-                   ? " (every endpoint down: failing open)"
-                   : "");
+        printf("  answering: %s%s\n", str(a, "endpoint"), down_note(str(a, "status")));
         return;
     }
-    printf("  answering: ipv4 %s%s, ipv6 %s%s\n", str(a, "ipv4"),
-           json_is_true(json_object_get(a, "ipv4_fail_open")) ? " (failing open)" : "",
-           str(a, "ipv6"),
-           json_is_true(json_object_get(a, "ipv6_fail_open")) ? " (failing open)" : "");
+    printf("  answering: ipv4 %s%s, ipv6 %s%s\n", str(a, "ipv4"), down_note(str(a, "ipv4_status")),
+           str(a, "ipv6"), down_note(str(a, "ipv6_status")));
+}
+
+/* The routing method's view of an endpoint: its weight and share, the
+ * profile it leads to, whether it answers anyone now. */
+static void print_routing(json_t *e)
+{
+    json_t *w = json_object_get(e, "weight");
+    if (json_is_integer(w))
+        printf("  [weight %lld, %.1f%% of answers now]", (long long)json_integer_value(w),
+               json_number_value(json_object_get(e, "share_percent")));
+    if (json_is_string(json_object_get(e, "nested")))
+        printf("  [nested: %s, needs %lld usable]", str(e, "nested"),
+               (long long)json_integer_value(json_object_get(e, "min_usable")));
+    json_t *nets = json_object_get(e, "subnets");
+    if (json_array_size(nets) > 0)
+        printf("  [subnets %s%s]", json_string_value(json_array_get(nets, 0)),
+               json_array_size(nets) > 1 ? ",..." : "");
+    json_t *places = json_object_get(e, "regions");
+    if (json_array_size(places) > 0)
+        printf("  [regions %s%s]", json_string_value(json_array_get(places, 0)),
+               json_array_size(places) > 1 ? ",..." : "");
+    if (json_is_true(json_object_get(e, "default")))
+        printf("  [default]");
 }
 
 static void print_endpoint(json_t *e)
@@ -245,6 +276,7 @@ static void print_endpoint(json_t *e)
     }
     if (json_is_true(json_object_get(e, "held")))
         printf("  [held down: flapping]");
+    print_routing(e);
     printf("\n");
 }
 

@@ -27,6 +27,7 @@
 #include "sb_state.h"
 #include "sb_zonedir.h"
 
+#include <urcu/urcu-memb.h>
 #include <ares.h>
 #include <curl/curl.h>
 #include <signal.h>
@@ -100,7 +101,7 @@ static int load_config(int argc, char **argv, sb_options_t *o, sb_gen_t **gen, s
         return -ENOMEM;
     int rc = sb_options_parse(o, argc, argv, diag);
     if (rc == 0)
-        rc = sb_zonedir_load(gen, o->zones_dir, diag);
+        rc = sb_zonedir_load(gen, o->zones_dir, o->geo_database, diag);
     if (sb_diag_count(diag) > 0) {
         sb_diag_print(diag, stderr);
         fprintf(stderr, "%zu error%s in the configuration\n", sb_diag_count(diag),
@@ -210,6 +211,7 @@ static int bind_listeners(sb_options_t *o, sb_net_t **net)
                 .version_string = o->version_string,
                 .identity = o->identity,
                 .cookie_key = o->cookie_key,
+                .ecs_prefix_max = {o->ecs_prefix_max[0], o->ecs_prefix_max[1]},
             },
     };
     if (!o->cookie_secret_set && sb_cookie_key_random(&cfg.answer.cookie_key) < 0) {
@@ -504,6 +506,7 @@ static int start_reloader(server_t *s, control_t *control)
 {
     sb_reload_config_t cfg = {
         .zones_dir = s->o->zones_dir,
+        .geo_database = s->o->geo_database,
         .probe_cfg = s->probe_cfg,
         .first_round_slack_ms = FIRST_ROUND_SLACK_MS,
         .serving = {.current = &current_gen,
@@ -807,6 +810,9 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     stop_serving(&s, net, &control);
     free(s.state_text);
     sb_gen_free(s.gen);
+    /* Routing decisions replaced while serving are freed by call_rcu's
+     * thread: let it finish before the process ends. */
+    urcu_memb_barrier();
     uv_mutex_destroy(&s.prober_lock);
     uv_mutex_destroy(&s.fleet_lock);
     if (rc == 0)

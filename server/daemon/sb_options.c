@@ -23,6 +23,8 @@ void sb_options_init(sb_options_t *o)
     memset(o, 0, sizeof(*o));
     o->threads = 0; /* one per CPU, decided in sb_options_parse */
     o->udp_max = 1232;
+    o->ecs_prefix_max[0] = SB_ECS_DEFAULT_V4;
+    o->ecs_prefix_max[1] = SB_ECS_DEFAULT_V6;
     o->tcp_idle_ms = 10000;
     o->tcp_clients = 1000;
     o->tcp_per_client = 100;
@@ -43,6 +45,7 @@ void sb_options_free(sb_options_t *o)
 {
     free(o->config_file);
     free(o->zones_dir);
+    free(o->geo_database);
     free(o->nsid);
     free(o->control_socket);
     free(o->state_file);
@@ -60,6 +63,7 @@ void sb_options_free(sb_options_t *o)
     free(o->fleet_password_file);
     free(o->fleet_token_file);
     o->fleet_password_file = o->fleet_token_file = NULL;
+    o->geo_database = NULL;
     o->config_file = o->zones_dir = o->nsid = o->version_string = o->identity = NULL;
 }
 

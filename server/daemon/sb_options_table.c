@@ -84,6 +84,29 @@ static int set_zones(sb_options_t *o, const char *value, const char *base, char 
     return set_path(&o->zones_dir, value, base);
 }
 
+static int set_geo_database(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)why;
+    return set_path(&o->geo_database, value, base);
+}
+
+/* ecs-prefix=V4,V6: the most of a client's address routing uses. */
+static int set_ecs_prefix(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    unsigned v4, v6;
+    char end;
+    if (sscanf(value, "%u,%u%c", &v4, &v6, &end) != 2 || v4 < 8 || v4 > 32 || v6 < 16 ||
+        v6 > 128) {
+        snprintf(why, SB_WHY_MAX,
+                 "must be an IPv4 (8-32) and an IPv6 (16-128) prefix length, as in 24,56");
+        return -EINVAL;
+    }
+    o->ecs_prefix_max[0] = (uint8_t)v4;
+    o->ecs_prefix_max[1] = (uint8_t)v6;
+    return 0;
+}
+
 /* Append an address (the port defaults to 53) to a list of at most `max`. */
 static int add_address(sb_listen_addr_t *list, size_t *count, size_t max, const char *value,
                        const char *what, char *why)
@@ -470,6 +493,14 @@ const sb_option_def_t sb_options_table[] = {
      set_probe_source, true},
     {"nsid", 0, "TEXT", "name server identifier sent to clients that ask (RFC 5001; default none)",
      set_nsid, false},
+    {"geo-database", 0, "PATH",
+     "MaxMind DB file (GeoIP2/GeoLite2 City or Country format) geo and closest profiles route "
+     "with; read again at each reload (default none)",
+     set_geo_database, false},
+    {"ecs-prefix", 0, "V4,V6",
+     "most leading bits of a client's address (or EDNS Client Subnet) routing uses, IPv4 and "
+     "IPv6 (default 24,56)",
+     set_ecs_prefix, false},
     {"version-string", 0, "TEXT",
      "answer to CHAOS TXT version.bind and version.server (default: REFUSED)", set_version_string,
      false},

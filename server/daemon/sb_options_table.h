@@ -27,6 +27,8 @@
 typedef struct {
     char *config_file;
     char *zones_dir;
+    char *geo_database;        /* --geo-database; NULL: none */
+    uint8_t ecs_prefix_max[2]; /* client bits routing may use: IPv4, IPv6 */
     sb_listen_addr_t listen[SB_MAX_LISTEN];
     size_t listen_count;
     bool listen_is_default; /* no listen given: 0.0.0.0:53 and [::]:53 */

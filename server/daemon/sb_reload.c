@@ -57,7 +57,7 @@ static void build(uv_work_t *w)
     run_t *run = w->data;
     const sb_reload_config_t *cfg = &run->r->cfg;
     sb_reload_result_t *res = &run->res;
-    int rc = sb_zonedir_load(&res->gen, cfg->zones_dir, run->diag);
+    int rc = sb_zonedir_load(&res->gen, cfg->zones_dir, cfg->geo_database, run->diag);
     if (rc == 0 && cancelled(run))
         rc = -ECANCELED;
     if (rc < 0) {

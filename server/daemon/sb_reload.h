@@ -86,6 +86,7 @@ typedef void (*sb_reload_reply_fn)(void *waiter, int rc, const char *message);
 
 typedef struct {
     const char *zones_dir;
+    const char *geo_database; /* NULL: none */
     sb_prober_config_t probe_cfg;
     uint32_t first_round_slack_ms; /* beyond the largest probe timeout */
     sb_reload_serving_t serving;

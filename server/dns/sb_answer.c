@@ -47,6 +47,7 @@ typedef struct {
     const sb_zone_t *negative;  /* the zone whose SOA a negative answer carries */
     const sb_node_t *wildcard;  /* the wildcard that answered the question's name */
     const sb_node_t *dname;     /* the DNAME the question's name was below */
+    uint8_t ecs_scope;          /* ECS scope: client bits the answers depended on */
     uint8_t dname_count;
     const sb_rrset_t *dnames[MAX_CHAIN + 1]; /* written already: a DNAME appears once */
 } answer_t;
@@ -124,16 +125,23 @@ static void queue_targets(answer_t *a, const sb_rrset_t *set)
     }
 }
 
-static void negative(answer_t *a, const sb_zone_t *zone)
+static void negative_capped(answer_t *a, const sb_zone_t *zone, uint32_t cap)
 {
     a->negative = zone;
     const sb_rrset_t *soa = sb_zone_soa(zone);
     const sb_rdata_t *rd = &soa->rdata[0];
     uint32_t minimum = sb_get32(rd->data + rd->len - 4);
     uint32_t ttl = soa->ttl < minimum ? soa->ttl : minimum; /* RFC 2308 §3 */
+    if (ttl > cap)
+        ttl = cap;
     if (!sb_writer_rr(&a->w, SB_SECTION_AUTHORITY, sb_zone_apex(zone), 0, SB_TYPE_SOA, ttl,
                       rd->data, rd->len, rd->name_off, rd->name_count))
         truncate_all(a);
+}
+
+static void negative(answer_t *a, const sb_zone_t *zone)
+{
+    negative_capped(a, zone, UINT32_MAX);
 }
 
 /* A referral: the delegation's NS records, then their glue. Glue for name
@@ -171,39 +179,76 @@ static bool write_one(answer_t *a, const uint8_t *owner, uint16_t owner_off, uin
     return false;
 }
 
-static void write_address(answer_t *a, const uint8_t *owner, uint16_t owner_off,
-                          const sb_endpoint_t *ep, uint32_t ttl, sb_section_t section)
-{
-    bool v4 = ep->kind == SB_TARGET_V4;
-    if (!sb_writer_rr(&a->w, section, owner, owner_off, v4 ? SB_TYPE_A : SB_TYPE_AAAA, ttl,
-                      ep->addr.bytes, v4 ? 4 : 16, NULL, 0) &&
-        section == SB_SECTION_ANSWER)
-        truncate_all(a);
-}
-
-/* Each name looked up in a chain (MAX_CHAIN CNAMEs followed, and the name
- * they lead to) answers from at most one profile. */
-static_assert(SB_ANSWER_ENDPOINTS_MAX >= MAX_CHAIN + 1, "room for a profile answer per step");
-
 /* Note an answer given with `ep` in the info, for the caller's counters:
- * the generation is shared by every DNS worker and stays unwritten. */
+ * the generation is shared by every DNS worker and stays unwritten. A
+ * profile's fallback is not one of its endpoints: not counted. */
 static void count_answer(answer_t *a, const sb_endpoint_t *ep)
 {
     sb_answer_info_t *info = a->info;
-    if (info->endpoint_count < SB_ANSWER_ENDPOINTS_MAX)
+    if (ep->index != SB_PICK_NONE && info->endpoint_count < SB_ANSWER_ENDPOINTS_MAX)
         info->endpoints[info->endpoint_count++] = ep;
 }
 
-/* Who asked, as routing methods see it: made only when a profile answers,
- * so that other answers pay nothing for it. */
-static sb_route_client_t route_client(const answer_t *a)
+/* The addresses a profile answers with, one RRset: all of it or none. */
+static void write_addresses(answer_t *a, const uint8_t *owner, uint16_t owner_off,
+                            const sb_route_answer_t *r, uint32_t ttl, sb_section_t section)
 {
-    sb_route_client_t who = {
-        .addr = a->client->addr_len > 0 ? a->client->addr : NULL,
-        .addr_len = a->client->addr_len,
-        .ecs = a->q->has_ecs ? &a->q->ecs : NULL,
-    };
-    return who;
+    sb_writer_mark_t m = sb_writer_mark(&a->w);
+    for (uint8_t i = 0; i < r->count; i++) {
+        const sb_endpoint_t *ep = r->endpoints[i];
+        bool v4 = ep->kind == SB_TARGET_V4;
+        if (!sb_writer_rr(&a->w, section, owner, owner_off, v4 ? SB_TYPE_A : SB_TYPE_AAAA, ttl,
+                          ep->addr.bytes, v4 ? 4 : 16, NULL, 0)) {
+            sb_writer_rollback(&a->w, m);
+            if (section == SB_SECTION_ANSWER)
+                truncate_all(a);
+            return;
+        }
+    }
+    for (uint8_t i = 0; i < r->count; i++)
+        count_answer(a, r->endpoints[i]);
+}
+
+/* Each name looked up in a chain (MAX_CHAIN CNAMEs followed, and the name
+ * they lead to) answers from at most one profile; only the last can answer
+ * with addresses, several of them. */
+static_assert(SB_ANSWER_ENDPOINTS_MAX >= MAX_CHAIN + SB_ROUTE_ANSWER_MAX,
+              "room for a profile answer per step");
+
+/* Who asked, as routing methods see it: the client's subnet from EDNS
+ * Client Subnet (a source prefix of 0 asks that it not be used), else its
+ * source address; either cut to the server's limit. Returns whether it came
+ * from ECS (the answer's ECS option then carries the scope). */
+static bool route_client(const answer_t *a, sb_route_client_t *who)
+{
+    const sb_query_t *q = a->q;
+    bool ecs = q->has_ecs && q->ecs.source_prefix > 0;
+    memset(who, 0, sizeof(*who));
+    if (!ecs && a->client->addr_len == 0)
+        return false;
+    who->family = ecs ? (q->ecs.family == 1 ? 4 : 6) : (a->client->addr_len == 4 ? 4 : 6);
+    uint8_t limit = a->cfg->ecs_prefix_max[who->family == 6];
+    if (limit == 0)
+        limit = who->family == 4 ? SB_ECS_DEFAULT_V4 : SB_ECS_DEFAULT_V6;
+    uint8_t prefix = ecs && q->ecs.source_prefix < limit ? q->ecs.source_prefix : limit;
+    const uint8_t *src = ecs ? q->ecs.addr : a->client->addr;
+    size_t whole = prefix / 8u;
+    memcpy(who->addr, src, whole);
+    if (prefix % 8u)
+        who->addr[whole] = (uint8_t)(src[whole] & (0xff00u >> (prefix % 8u)));
+    who->prefix = prefix;
+    return ecs;
+}
+
+/* The endpoints `p` answers `qtype` with for this client; the ECS scope
+ * of the response is the widest any of its choices needed. */
+static void route(answer_t *a, const sb_profile_t *p, uint16_t qtype, sb_route_answer_t *r)
+{
+    sb_route_client_t who = {0};
+    bool ecs = p->route->routes_on_client && route_client(a, &who);
+    sb_route_answer(p, qtype, &who, r);
+    if (ecs && r->scope > a->ecs_scope)
+        a->ecs_scope = r->scope;
 }
 
 /* A traffic-managed name. Returns NODE_FOLLOW with *target set when a CNAME
@@ -214,50 +259,34 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
                                     const uint8_t **target, bool *handled)
 {
     uint16_t qtype = a->q->qtype;
-    sb_route_client_t who = route_client(a);
+    bool any = qtype == SB_TYPE_ANY;
     *handled = true;
-    if (!p->addresses) {
-        const sb_endpoint_t *ep = sb_route_answer(p, qtype, &who);
-        if (ep == NULL) {
-            /* Nothing eligible: the worker never publishes this, but a
-             * query must not depend on that. NODATA, as an address
-             * profile without the family answers. */
-            negative(a, zone);
-            return NODE_DONE;
-        }
-        write_one(a, owner, owner_off, SB_TYPE_CNAME, p->ttl, ep->target, ep->target_len, 1);
-        count_answer(a, ep);
-        if (qtype == SB_TYPE_CNAME || qtype == SB_TYPE_ANY)
-            return NODE_DONE;
-        *target = ep->target;
-        return NODE_FOLLOW;
-    }
-    if (qtype == SB_TYPE_ANY) {
-        /* RFC 8482: one RRset; the profile's, if it has one, else the
-         * name's other records. Never NODATA at a name that has data. */
-        const sb_endpoint_t *ep = sb_route_answer(p, SB_TYPE_A, &who);
-        if (ep == NULL)
-            ep = sb_route_answer(p, SB_TYPE_AAAA, &who);
-        if (ep == NULL) {
-            *handled = false;
-            return NODE_DONE;
-        }
-        write_address(a, owner, owner_off, ep, p->ttl, SB_SECTION_ANSWER);
-        count_answer(a, ep);
+    if (p->addresses && !any && sb_route_family_of(p, qtype) < 0) {
+        *handled = false; /* the name's static records answer */
         return NODE_DONE;
     }
-    if (qtype != SB_TYPE_A && qtype != SB_TYPE_AAAA) {
-        *handled = false;
+    sb_route_answer_t r;
+    route(a, p, any ? SB_TYPE_A : qtype, &r);
+    if (any && p->addresses && r.count == 0)
+        route(a, p, SB_TYPE_AAAA, &r); /* RFC 8482: one RRset, the profile's if it has one */
+    if (r.count == 0) {
+        if (any && p->addresses)
+            *handled = false; /* never NODATA at a name that has data */
+        else /* nothing usable and failing closed, or nothing eligible */
+            negative_capped(a, zone, p->ttl);
         return NODE_DONE;
     }
-    const sb_endpoint_t *ep = sb_route_answer(p, qtype, &who);
-    if (ep != NULL) {
-        write_address(a, owner, owner_off, ep, p->ttl, SB_SECTION_ANSWER);
-        count_answer(a, ep);
-    } else {
-        negative(a, zone);
+    if (p->addresses) {
+        write_addresses(a, owner, owner_off, &r, p->ttl, SB_SECTION_ANSWER);
+        return NODE_DONE;
     }
-    return NODE_DONE;
+    const sb_endpoint_t *ep = r.endpoints[0];
+    write_one(a, owner, owner_off, SB_TYPE_CNAME, p->ttl, ep->target, ep->target_len, 1);
+    count_answer(a, ep);
+    if (qtype == SB_TYPE_CNAME || any)
+        return NODE_DONE;
+    *target = ep->target;
+    return NODE_FOLLOW;
 }
 
 /* RFC 8482: answer ANY with one RRset rather than all of them. */
@@ -443,10 +472,9 @@ static void write_extra(answer_t *a, const uint8_t *name, extra_kind_t kind)
         if (set != NULL)
             ok = write_rrset(a, SB_SECTION_ADDITIONAL, name, 0, set);
         else if (node->profile != NULL && node->profile->addresses) {
-            sb_route_client_t who = route_client(a);
-            const sb_endpoint_t *ep = sb_route_answer(node->profile, types[i], &who);
-            if (ep != NULL)
-                write_address(a, name, 0, ep, node->profile->ttl, SB_SECTION_ADDITIONAL);
+            sb_route_answer_t r;
+            route(a, node->profile, types[i], &r);
+            write_addresses(a, name, 0, &r, node->profile->ttl, SB_SECTION_ADDITIONAL);
         }
     }
     if (!ok) {
@@ -572,14 +600,14 @@ static uint8_t *put_cookie(const answer_t *a, uint8_t *p)
     return p + SB_COOKIE_SERVER_LEN;
 }
 
-/* RFC 7871 §7.2.1: the option as received, with scope 0 (the answer is the
- * same for every subnet). */
+/* RFC 7871 §7.2.1: the option as received, with scope 0 for now: the
+ * answer fills in the scope its choices needed (sb_answer()). */
 static uint8_t *put_ecs(const sb_query_ecs_t *ecs, uint8_t *p)
 {
     p = put_option(p, SB_EDNS_OPT_ECS, (uint16_t)(4 + ecs->addr_len));
     sb_put16(p, ecs->family);
     p[2] = ecs->source_prefix;
-    p[3] = 0;
+    p[3] = 0; /* scope */
     memcpy(p + 4, ecs->addr, ecs->addr_len);
     return p + 4 + ecs->addr_len;
 }
@@ -587,7 +615,8 @@ static uint8_t *put_ecs(const sb_query_ecs_t *ecs, uint8_t *p)
 /* Our OPT record, into `opt` (OPT_MAX bytes); returns its length. Its
  * extended rcode is filled in by write_opt(). Options answer only queries
  * that were understood: never with FORMERR or BADVERS. */
-static size_t build_opt(const answer_t *a, sb_query_status_t status, uint8_t *opt)
+static size_t build_opt(const answer_t *a, sb_query_status_t status, uint8_t *opt,
+                        uint16_t *ecs_scope_at)
 {
     const sb_query_t *q = a->q;
     opt[0] = 0; /* root owner */
@@ -603,8 +632,10 @@ static size_t build_opt(const answer_t *a, sb_query_status_t status, uint8_t *op
         }
         if (q->cookie != NULL)
             p = put_cookie(a, p);
-        if (q->has_ecs)
+        if (q->has_ecs) {
+            *ecs_scope_at = (uint16_t)(p - opt + OPTION_HEADER_LEN + 3);
             p = put_ecs(&q->ecs, p);
+        }
     }
     sb_put16(opt + 9, (uint16_t)(p - opt - OPT_LEN));
     return (size_t)(p - opt);
@@ -705,7 +736,8 @@ size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_cl
     answer_t a = {.gen = gen, .cfg = cfg, .info = info, .client = client, .q = &q};
     size_t limit = response_limit(cfg, client->transport, &q, resp_cap);
     uint8_t opt[OPT_MAX];
-    size_t opt_len = q.edns ? build_opt(&a, status, opt) : 0;
+    uint16_t ecs_scope_at = 0; /* where the ECS option's scope is in opt, if any */
+    size_t opt_len = q.edns ? build_opt(&a, status, opt, &ecs_scope_at) : 0;
     sb_writer_init(&a.w, resp, limit - opt_len);
     a.w.len = SB_DNS_HEADER_LEN;
     if (q.have_question) {
@@ -722,6 +754,8 @@ size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_cl
         answer_query(&a);
     classify(&a, req, info);
     if (q.edns) {
+        if (ecs_scope_at != 0)
+            opt[ecs_scope_at] = a.ecs_scope;
         sb_writer_set_limit(&a.w, limit);
         size_t before = a.w.len;
         write_opt(&a, opt, opt_len);

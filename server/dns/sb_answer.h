@@ -11,8 +11,10 @@
  * EDNS is echoed with our payload size; an answer that does not fit the
  * client's limit is cut back to the question with TC set. The EDNS options
  * Switchboard speaks are answered: NSID (RFC 5001), DNS Cookies (RFC 7873,
- * RFC 9018 server cookies; never required) and Client Subnet (RFC 7871,
- * echoed with scope 0: no answer depends on it yet). CHAOS TXT queries for
+ * RFC 9018 server cookies; never required) and Client Subnet (RFC 7871:
+ * routing methods that choose by client see the subnet, cut to the
+ * configured limit, and the response's scope is the prefix the choice
+ * depended on; 0 when nothing did). CHAOS TXT queries for
  * version.bind, version.server, hostname.bind and id.server answer the
  * configured strings, or REFUSED.
  *
@@ -52,7 +54,12 @@ typedef struct {
     const char *version_string; /* version.bind, version.server; NULL: REFUSED */
     const char *identity;       /* hostname.bind, id.server; NULL: REFUSED */
     sb_cookie_key_t cookie_key;
+    uint8_t ecs_prefix_max[2]; /* client bits routing may use: IPv4, IPv6 (0: the default) */
 } sb_answer_config_t;
+
+/* The default limits of ecs_prefix_max (as public resolvers send). */
+#define SB_ECS_DEFAULT_V4 24
+#define SB_ECS_DEFAULT_V6 56
 
 /* Where a query came from, and when. */
 typedef struct {
@@ -62,9 +69,9 @@ typedef struct {
     uint32_t now; /* Unix seconds, for DNS Cookies */
 } sb_client_t;
 
-/* Profile answers one response can hold: one per name of its CNAME chain
- * (8 CNAMEs followed, and the name they lead to). */
-#define SB_ANSWER_ENDPOINTS_MAX 9
+/* Profile answers one response can hold: one per CNAME of its chain (8
+ * followed), and the records of the address profile it may end at (16). */
+#define SB_ANSWER_ENDPOINTS_MAX 24
 
 /* What kind of response it is, for response rate limiting (sb_rrl): each
  * kind is counted under its own name, so that a flood of one kind of

@@ -3,6 +3,8 @@
 #include "sb_arena.h"
 #include "sb_dns.h"
 #include "sb_error.h"
+#include "sb_geo.h"
+#include "sb_route.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@ struct sb_gen {
     uint64_t seed;
     sb_profile_t **profiles;
     size_t profile_count;
+    sb_geo_t *geo;
     size_t endpoint_count;
 };
 
@@ -25,6 +28,9 @@ void sb_gen_free(sb_gen_t *gen)
     if (gen == NULL)
         return;
     sb_arena_t *arena = gen->arena;
+    for (size_t i = 0; i < sb_gen_profile_count(gen); i++)
+        sb_route_release(sb_gen_profile(gen, i));
+    sb_geo_close(gen->geo);
     free(gen->zones);
     free(gen);
     sb_arena_destroy(arena);
@@ -111,6 +117,7 @@ static int collect_profiles(sb_gen_t *gen)
     for (size_t i = 0; i < gen->zone_count; i++) {
         for (size_t j = 0; j < sb_zone_profile_count(gen->zones[i]); j++) {
             sb_profile_t *p = sb_zone_profile(gen->zones[i], j);
+            p->id = (uint32_t)gen->profile_count;
             gen->profiles[gen->profile_count++] = p;
             for (uint16_t k = 0; k < p->count; k++)
                 p->endpoints[k].id = (uint32_t)gen->endpoint_count++;
@@ -171,4 +178,15 @@ size_t sb_gen_endpoint_count(const sb_gen_t *gen)
 size_t sb_gen_footprint(const sb_gen_t *gen)
 {
     return sb_arena_footprint(gen->arena) + sizeof(*gen) + gen->zone_count * sizeof(void *);
+}
+
+void sb_gen_set_geo(sb_gen_t *gen, sb_geo_t *geo)
+{
+    sb_geo_close(gen->geo);
+    gen->geo = geo;
+}
+
+const sb_geo_t *sb_gen_geo(const sb_gen_t *gen)
+{
+    return gen->geo;
 }

@@ -55,6 +55,11 @@ sb_profile_t *sb_gen_profile(const sb_gen_t *gen, size_t i);
  * `id` (0 to this count - 1), so that per-endpoint counters can be arrays. */
 size_t sb_gen_endpoint_count(const sb_gen_t *gen);
 
+/* Hand the generation the location database its profiles route with; it
+ * is closed with the generation. */
+void sb_gen_set_geo(sb_gen_t *gen, struct sb_geo *geo);
+const struct sb_geo *sb_gen_geo(const sb_gen_t *gen);
+
 /* Memory held by the generation, for reports. */
 size_t sb_gen_footprint(const sb_gen_t *gen);
 

@@ -2,16 +2,19 @@
  * sb_profile — a traffic-managed name: its endpoints in priority order, its
  * routing method, and the method's decision published for the DNS side.
  *
- * A profile answers with a CNAME to an endpoint (name endpoints) or with an
- * A/AAAA record (address endpoints). Which endpoints are usable is decided
- * by the probe worker; the profile's routing method (sb_route) turns that
+ * A profile answers with a CNAME to an endpoint (name endpoints, and
+ * nested profiles) or with A/AAAA records (address endpoints). Which
+ * endpoints are usable is decided by the probe worker; sb_route turns that
  * into a decision, published with one atomic store, which the DNS side
- * reads with one atomic load — no locks, no waiting on probes. Before the
- * first round of probes the decision is the method's default (every
- * endpoint usable).
+ * reads with one atomic load — no locks, no waiting on probes — and from
+ * which the profile's routing method picks per query. Before the first
+ * round of probes the decision is the default (every endpoint usable).
  *
  * Ownership: profiles and endpoints live in their configuration generation's
  * arena and are freed with it.
+ * The decision published is the profile's (malloc'd, not in the arena):
+ * sb_route frees a replaced one after an RCU grace period, and
+ * sb_gen_free() the last one.
  * Thread: fields other than `published` are immutable after the generation
  * is built; `published` is written through sb_route_publish() and read
  * through sb_route_published().
@@ -34,6 +37,19 @@ typedef enum {
 } sb_target_kind_t;
 
 struct sb_profile;
+struct sb_route_decision;
+struct sb_geo;
+
+/* What a profile answers when none of its endpoints is usable. */
+typedef enum {
+    SB_ALL_DOWN_OPEN = 0, /* the method's choice among eligible endpoints anyway */
+    SB_ALL_DOWN_CLOSED,   /* nothing: NODATA with the SOA */
+    SB_ALL_DOWN_FALLBACK, /* the profile's fallback target */
+} sb_all_down_t;
+
+/* A geographic code an endpoint serves: a continent, a country or a
+ * subdivision (sb_geo_code_parse()). */
+typedef uint64_t sb_geo_code_t;
 
 typedef struct sb_endpoint {
     const char *name; /* the endpoint's label within its profile, e.g. "east" */
@@ -57,12 +73,29 @@ typedef struct sb_endpoint {
     uint8_t probe_zone_addr_count;
     struct sb_profile *profile;
     sb_pos_t pos;
+    bool monitor_given; /* monitor settings of its own on its line */
+    /* Routing settings; each method reads the ones it takes. */
+    uint16_t weight;           /* weighted: 0-1000 */
+    bool in_default;           /* subnet, geo: in the default list */
+    const sb_prefix_t *subnets; /* subnet: the client networks it serves */
+    uint16_t subnet_count;
+    const sb_geo_code_t *regions; /* geo: the places it serves */
+    uint16_t region_count;
+    bool has_location; /* closest: where it is (given, or from the database) */
+    float lat, lon;
+    float unit[3];     /* closest: the location on the unit sphere */
+    sb_pos_t route_pos; /* where its routing settings were written */
+    /* A nested endpoint leads to another profile (a CNAME to its name) and
+     * is usable while at least `min_usable` of that profile's endpoints are. */
+    struct sb_profile *child;
+    uint16_t min_usable;
 } sb_endpoint_t;
 
 #define SB_PICK_NONE 0xffffu
 
 typedef struct sb_profile {
     const uint8_t *owner; /* lower-case wire name */
+    uint32_t id;          /* position among every profile of its generation (sb_gen) */
     uint8_t owner_len;
     const char *owner_text;
     uint32_t ttl;
@@ -71,7 +104,15 @@ typedef struct sb_profile {
     uint16_t count;
     sb_pos_t pos;
     const struct sb_route_method *route; /* how it chooses (sb_route) */
-    _Atomic uint64_t published;          /* the route's decision, for the DNS side */
+    sb_all_down_t all_down;
+    const sb_endpoint_t *fallback[2]; /* all-down=fallback: names or IPv4, and IPv6 */
+    uint16_t max_answers;             /* address records in one answer */
+    bool sticky;                      /* weighted: per client subnet rather than per query */
+    uint8_t sticky_prefix[2];         /* weighted sticky: IPv4, IPv6 prefix hashed */
+    bool random_order;                /* all: shuffled rather than rotated */
+    const void *method_data;          /* built by the method at load (sb_route) */
+    const struct sb_geo *geo;         /* geo, closest: the location database */
+    _Atomic(struct sb_route_decision *) published; /* for the DNS side */
 } sb_profile_t;
 
 #endif

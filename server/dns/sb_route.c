@@ -1,41 +1,329 @@
 #include "sb_route.h"
 
-#include <stdatomic.h>
-#include <stddef.h>
+#include "sb_dns.h"
 
-uint64_t sb_route_default(const sb_profile_t *profile)
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int family_of_endpoint(const sb_endpoint_t *e)
+{
+    return e->kind == SB_TARGET_V6 ? SB_FAMILY_V6 : SB_FAMILY_PRIMARY;
+}
+
+/* One allocation (from `arena`, else malloc): the header, then per family
+ * cum[] and order[], then live[] (sized for every endpoint). */
+static sb_route_decision_t *decision_new(uint16_t count, sb_arena_t *arena)
+{
+    size_t n = count ? count : 1;
+    size_t size = sizeof(sb_route_decision_t) + SB_FAMILIES * n * (sizeof(uint32_t) * 2) + n;
+    sb_route_decision_t *d = arena != NULL ? sb_arena_alloc(arena, size) : malloc(size);
+    if (d == NULL)
+        return NULL;
+    memset(d, 0, size);
+    d->in_arena = arena != NULL;
+    uint32_t *cum = (uint32_t *)(d + 1);
+    uint16_t *order = (uint16_t *)(cum + SB_FAMILIES * n);
+    for (int f = 0; f < SB_FAMILIES; f++) {
+        d->family[f].cum = cum + (size_t)f * n;
+        d->family[f].order = order + (size_t)f * n;
+        d->family[f].pinned = SB_PICK_NONE;
+    }
+    d->live = (uint8_t *)(order + SB_FAMILIES * n);
+    d->count = count;
+    return d;
+}
+
+static bool flag(const bool *set, uint16_t i)
+{
+    return set == NULL || set[i];
+}
+
+/* order[]: the family's eligible endpoints that are usable (or, with
+ * `any`, every eligible one), in priority order. */
+static void collect(const sb_profile_t *p, const sb_route_input_t *in, int fam, bool any,
+                    sb_route_family_t *f)
+{
+    f->count = 0;
+    for (uint16_t i = 0; i < p->count; i++) {
+        if (family_of_endpoint(&p->endpoints[i]) != fam || !flag(in->eligible, i))
+            continue;
+        if (any || flag(in->usable, i))
+            f->order[f->count++] = i;
+    }
+}
+
+/* Running sums of weight; when every weight in order[] is 0, each counts
+ * as 1 (weight 0 answers only when nothing else can). */
+static void weigh(const sb_profile_t *p, sb_route_family_t *f)
+{
+    uint32_t total = 0;
+    for (uint16_t k = 0; k < f->count; k++)
+        total += p->endpoints[f->order[k]].weight;
+    bool even = total == 0;
+    total = 0;
+    for (uint16_t k = 0; k < f->count; k++) {
+        total += even ? 1 : p->endpoints[f->order[k]].weight;
+        f->cum[k] = total;
+    }
+    f->total = total;
+}
+
+static void decide_family(const sb_profile_t *p, const sb_route_input_t *in, int fam,
+                          sb_route_decision_t *d)
+{
+    sb_route_family_t *f = &d->family[fam];
+    collect(p, in, fam, false, f);
+    f->status = SB_ROUTE_ANSWERING;
+    if (f->count == 0) {
+        collect(p, in, fam, true, f);
+        if (f->count == 0)
+            f->status = SB_ROUTE_NONE;
+        else if (p->all_down == SB_ALL_DOWN_CLOSED)
+            f->status = SB_ROUTE_CLOSED;
+        else if (p->all_down == SB_ALL_DOWN_FALLBACK && p->fallback[fam] != NULL)
+            f->status = SB_ROUTE_FALLBACK;
+        else
+            f->status = SB_ROUTE_FAIL_OPEN;
+        if (f->status == SB_ROUTE_CLOSED || f->status == SB_ROUTE_FALLBACK)
+            f->count = 0;
+    }
+    for (uint16_t k = 0; k < f->count; k++)
+        d->live[f->order[k]] = 1;
+    uint16_t pre = in->preferred;
+    if (pre != SB_PICK_NONE && pre < p->count && d->live[pre] &&
+        family_of_endpoint(&p->endpoints[pre]) == fam)
+        f->pinned = pre;
+    weigh(p, f);
+}
+
+static sb_route_decision_t *decide(const sb_profile_t *profile, const sb_route_input_t *in,
+                                   sb_arena_t *arena)
 {
     sb_route_input_t all = {.usable = NULL, .eligible = NULL, .preferred = SB_PICK_NONE};
-    return profile->route->decide(profile, &all);
+    sb_route_decision_t *d = decision_new(profile->count, arena);
+    if (d == NULL)
+        return NULL;
+    for (int fam = 0; fam < SB_FAMILIES; fam++)
+        decide_family(profile, in != NULL ? in : &all, fam, d);
+    return d;
 }
 
-uint64_t sb_route_decide(const sb_profile_t *profile, const sb_route_input_t *in)
+sb_route_decision_t *sb_route_decide(const sb_profile_t *profile, const sb_route_input_t *in)
 {
-    return profile->route->decide(profile, in);
+    return decide(profile, in, NULL);
 }
 
-void sb_route_publish(sb_profile_t *profile, uint64_t word)
+sb_route_decision_t *sb_route_first(const sb_profile_t *profile, sb_arena_t *arena)
 {
-    atomic_store_explicit(&profile->published, word, memory_order_release);
+    return decide(profile, NULL, arena);
 }
 
-uint64_t sb_route_published(const sb_profile_t *profile)
+static bool same_family(const sb_route_family_t *a, const sb_route_family_t *b)
+{
+    return a->status == b->status && a->pinned == b->pinned && a->count == b->count &&
+           memcmp(a->order, b->order, a->count * sizeof(a->order[0])) == 0;
+}
+
+bool sb_route_same(const sb_route_decision_t *a, const sb_route_decision_t *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    if (a->count != b->count)
+        return false;
+    for (int f = 0; f < SB_FAMILIES; f++) {
+        if (!same_family(&a->family[f], &b->family[f]))
+            return false;
+    }
+    return true;
+}
+
+static void free_decision(struct rcu_head *head)
+{
+    free(caa_container_of(head, sb_route_decision_t, rcu));
+}
+
+void sb_route_publish(sb_profile_t *profile, sb_route_decision_t *d)
+{
+    sb_route_decision_t *old = atomic_exchange_explicit(&profile->published, d,
+                                                        memory_order_acq_rel);
+    if (old != NULL && !old->in_arena)
+        urcu_memb_call_rcu(&old->rcu, free_decision);
+}
+
+void sb_route_discard(sb_route_decision_t *d)
+{
+    if (d != NULL && !d->in_arena)
+        free(d);
+}
+
+void sb_route_release(sb_profile_t *profile)
+{
+    sb_route_discard(atomic_exchange_explicit(&profile->published, NULL, memory_order_acq_rel));
+}
+
+const sb_route_decision_t *sb_route_published(const sb_profile_t *profile)
 {
     return atomic_load_explicit(&profile->published, memory_order_acquire);
 }
 
-sb_choice_t sb_route_current(const sb_profile_t *profile)
+int sb_route_family_of(const sb_profile_t *profile, uint16_t qtype)
 {
-    return profile->route->describe(profile, sb_route_published(profile));
+    if (!profile->addresses || qtype == SB_TYPE_A)
+        return SB_FAMILY_PRIMARY;
+    return qtype == SB_TYPE_AAAA ? SB_FAMILY_V6 : -1;
 }
 
-sb_choice_t sb_route_describe(const sb_profile_t *profile, uint64_t word)
+void sb_route_answer(const sb_profile_t *profile, uint16_t qtype, const sb_route_client_t *client,
+                     sb_route_answer_t *out)
 {
-    return profile->route->describe(profile, word);
+    out->count = 0;
+    out->scope = 0;
+    const sb_route_decision_t *d = sb_route_published(profile);
+    int fam = sb_route_family_of(profile, qtype);
+    if (d == NULL || fam < 0)
+        return;
+    const sb_route_family_t *f = &d->family[fam];
+    switch (f->status) {
+    case SB_ROUTE_ANSWERING:
+    case SB_ROUTE_FAIL_OPEN:
+        if (f->pinned != SB_PICK_NONE)
+            sb_route_put(profile, f->pinned, out);
+        else
+            profile->route->answer(profile, d, f, client, out);
+        return;
+    case SB_ROUTE_FALLBACK:
+        out->endpoints[out->count++] = profile->fallback[fam];
+        return;
+    case SB_ROUTE_CLOSED:
+    case SB_ROUTE_NONE:
+        return;
+    }
 }
 
-const sb_endpoint_t *sb_route_answer(const sb_profile_t *profile, uint16_t qtype,
-                                     const sb_route_client_t *client)
+uint16_t sb_route_lead(const sb_route_decision_t *d, int family)
 {
-    return profile->route->answer(profile, sb_route_published(profile), qtype, client);
+    const sb_route_family_t *f = &d->family[family];
+    if (f->pinned != SB_PICK_NONE)
+        return f->pinned;
+    return f->count > 0 ? f->order[0] : SB_PICK_NONE;
+}
+
+const char *sb_route_status_name(sb_route_status_t status)
+{
+    static const char *const names[] = {
+        [SB_ROUTE_ANSWERING] = "answering", [SB_ROUTE_FAIL_OPEN] = "fail-open",
+        [SB_ROUTE_CLOSED] = "fail-closed",  [SB_ROUTE_FALLBACK] = "fallback",
+        [SB_ROUTE_NONE] = "none",
+    };
+    return names[status];
+}
+
+bool sb_route_may_answer(const sb_profile_t *profile, const sb_route_decision_t *d, uint16_t i)
+{
+    if (d == NULL || i >= d->count || !d->live[i])
+        return false;
+    const sb_route_family_t *f = &d->family[family_of_endpoint(&profile->endpoints[i])];
+    if (f->pinned != SB_PICK_NONE)
+        return f->pinned == i;
+    if (!profile->route->top_only)
+        return true;
+    sb_route_answer_t top = {0};
+    sb_route_put_top(profile, f, &top);
+    for (uint8_t k = 0; k < top.count; k++) {
+        if (top.endpoints[k]->index == i)
+            return true;
+    }
+    return false;
+}
+
+static void family_text(const sb_profile_t *profile, const sb_route_decision_t *d, int fam,
+                        char *buf, size_t cap)
+{
+    const sb_route_family_t *f = &d->family[fam];
+    buf[0] = '\0';
+    if (f->status == SB_ROUTE_FALLBACK || f->count == 0) {
+        snprintf(buf, cap, "%s", f->status == SB_ROUTE_FALLBACK ? "fallback" : "none");
+        return;
+    }
+    size_t used = 0;
+    for (uint16_t k = 0; k < f->count; k++) {
+        uint16_t i = f->order[k];
+        if (!sb_route_may_answer(profile, d, i))
+            continue;
+        const char *name = profile->endpoints[i].name;
+        if (used + strlen(name) + 5 >= cap) {
+            snprintf(buf + used, cap - used, ",...");
+            return;
+        }
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s", used ? "," : "", name);
+    }
+}
+
+void sb_route_view(const sb_profile_t *profile, const sb_route_decision_t *d,
+                   sb_route_view_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (int fam = 0; fam < SB_FAMILIES; fam++) {
+        if (d == NULL) {
+            out->status[fam] = SB_ROUTE_NONE;
+            snprintf(out->answering[fam], SB_ROUTE_TEXT_MAX, "none");
+            continue;
+        }
+        out->status[fam] = d->family[fam].status;
+        family_text(profile, d, fam, out->answering[fam], SB_ROUTE_TEXT_MAX);
+    }
+}
+
+bool sb_route_status_down(sb_route_status_t status)
+{
+    return status == SB_ROUTE_FAIL_OPEN || status == SB_ROUTE_CLOSED ||
+           status == SB_ROUTE_FALLBACK;
+}
+
+void sb_route_put(const sb_profile_t *profile, uint16_t i, sb_route_answer_t *out)
+{
+    if (out->count < SB_ROUTE_ANSWER_MAX)
+        out->endpoints[out->count++] = &profile->endpoints[i];
+}
+
+void sb_route_put_top(const sb_profile_t *profile, const sb_route_family_t *f,
+                      sb_route_answer_t *out)
+{
+    if (f->count == 0)
+        return;
+    uint32_t top = profile->endpoints[f->order[0]].priority;
+    uint16_t max = profile->addresses ? profile->max_answers : 1;
+    for (uint16_t k = 0; k < f->count && out->count < max; k++) {
+        if (profile->endpoints[f->order[k]].priority != top)
+            break;
+        sb_route_put(profile, f->order[k], out);
+    }
+}
+
+uint16_t sb_route_by_weight(const sb_route_family_t *f, uint32_t point)
+{
+    uint16_t lo = 0, hi = (uint16_t)(f->count - 1);
+    while (lo < hi) {
+        uint16_t mid = (uint16_t)((lo + hi) / 2);
+        if (f->cum[mid] > point)
+            hi = mid;
+        else
+            lo = (uint16_t)(mid + 1);
+    }
+    return f->order[lo];
+}
+
+uint32_t sb_route_random(void)
+{
+    /* splitmix64 over a per-thread counter, seeded from the thread's own
+     * address so that workers draw different sequences. */
+    static _Thread_local uint64_t state;
+    if (state == 0)
+        state = (uint64_t)(uintptr_t)&state * 0x9e3779b97f4a7c15ull | 1;
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return (uint32_t)((z ^ (z >> 31)) >> 32);
 }

@@ -19,4 +19,7 @@ const sb_route_method_t *sb_route_methods_find(const char *name);
 /* "priority, ...": every method's name, for error messages. */
 void sb_route_methods_list(char *buf, size_t cap);
 
+/* "weighted": the methods that take a setting (SB_ROUTE_SET_*). */
+void sb_route_methods_taking(unsigned setting, char *buf, size_t cap);
+
 #endif

@@ -1,14 +1,11 @@
 /*
  * sb_route_priority — the `priority` routing method: the first usable
  * endpoint in priority order answers, per address family (an address
- * profile chooses its IPv4 and its IPv6 endpoint separately, so that both
- * kinds of client get the best endpoint they can reach). A preferred
- * endpoint (a switchover) is tried before the priority order. With no
- * usable endpoint in a family, the first eligible one answers anyway (fail
- * open); with no eligible one (all drained), none does.
- *
- * The published word holds both choices and their fail-open flags; the
- * client is not looked at.
+ * profile chooses its IPv4 and its IPv6 endpoints apart, so that both kinds
+ * of client get the best endpoint they can reach). Address endpoints that
+ * share the top usable priority are all answered, one RRset, so that equal
+ * primaries share the load (up to max-answers). The client is not looked
+ * at: scope 0.
  *
  * Thread: pure functions; any thread.
  */

@@ -62,7 +62,7 @@ int main(int argc, char **argv)
         return 1;
     sb_diag_t *diag = sb_diag_new();
     sb_gen_t *gen;
-    if (sb_zonedir_load(&gen, argv[1], diag) != 0) {
+    if (sb_zonedir_load(&gen, argv[1], NULL, diag) != 0) {
         sb_diag_print(diag, stderr);
         return 1;
     }

@@ -257,6 +257,7 @@ static void publish_choices(unsigned mask)
         for (uint16_t i = 0; i < profile->count; i++)
             usable[i] = (mask >> (i % 4) & 1) != 0;
         sb_route_input_t in = {.usable = usable, .preferred = SB_PICK_NONE};
+        sb_route_release(profile); /* no reader: freed at once, not through call_rcu */
         sb_route_publish(profile, sb_route_decide(profile, &in));
     }
 }

@@ -107,6 +107,7 @@ static void publish_all(const sb_gen_t *gen, bool up)
         for (uint16_t i = 0; i < profile->count; i++)
             usable[i] = up;
         sb_route_input_t in = {.usable = usable, .preferred = SB_PICK_NONE};
+        sb_route_release(profile); /* no reader: freed at once, not through call_rcu */
         sb_route_publish(profile, sb_route_decide(profile, &in));
     }
 }

@@ -78,7 +78,9 @@ class Control(ScenarioCase):
         self.assertEqual(www["zone"], "example.com.")
         self.assertEqual(www["kind"], "names")
         self.assertEqual(www["ttl"], 5)
-        self.assertEqual(www["answering"], {"endpoint": "east", "fail_open": False})
+        self.assertEqual(www["answering"],
+                         {"endpoint": "east", "fail_open": False, "status": "answering"})
+        self.assertEqual((www["method"], www["all_down"]), ("priority", "fail-open"))
         self.assertIsNone(www["switchover"])
         east, west = www["endpoints"]
         self.assertEqual((east["name"], east["priority"], east["state"]), ("east", 1, "up"))

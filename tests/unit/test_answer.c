@@ -220,13 +220,14 @@ static sb_profile_t *www_profile(void)
 }
 
 /* Publish what the profile's method decides with these endpoints usable;
- * returns what it means. */
-static sb_choice_t publish(sb_profile_t *profile, const bool *usable, const bool *eligible)
+ * returns the status of its first family. */
+static sb_route_status_t publish(sb_profile_t *profile, const bool *usable, const bool *eligible)
 {
     sb_route_input_t in = {.usable = usable, .eligible = eligible, .preferred = SB_PICK_NONE};
-    uint64_t word = sb_route_decide(profile, &in);
-    sb_route_publish(profile, word);
-    return sb_route_describe(profile, word);
+    sb_route_decision_t *d = sb_route_decide(profile, &in);
+    assert_non_null(d);
+    sb_route_publish(profile, d);
+    return d->family[SB_FAMILY_PRIMARY].status;
 }
 
 static void profile_follows_published_choice(void **state)
@@ -242,28 +243,31 @@ static void profile_follows_published_choice(void **state)
     ldns_pkt_free(p);
     /* Every endpoint down: the highest priority answers (fail open). */
     usable[1] = false;
-    assert_true(publish(www, usable, NULL).primary_fail_open);
+    assert_int_equal(publish(www, usable, NULL), SB_ROUTE_FAIL_OPEN);
     p = ask("www.example.com.", SB_TYPE_A);
     assert_string_equal(section(ldns_pkt_answer(p)),
                         "www.example.com. 30 IN CNAME east.example.com.|"
                         "east.example.com. 3600 IN A 127.0.0.10");
     ldns_pkt_free(p);
-    sb_route_publish(www, sb_route_default(www));
+    sb_route_publish(www, sb_route_decide(www, NULL));
 }
 
 /* A name profile with no endpoint chosen (no published choice should ever
- * say so, but the query path must not trust that): NODATA, not a crash. */
+ * say so, but the query path must not trust that): NODATA, not a crash;
+ * cached no longer than the profile's answers (its ttl, 30). */
 static void profile_with_no_choice_answers_nodata(void **state)
 {
     (void)state;
     sb_profile_t *www = www_profile();
     bool drained[2] = {false, false}; /* nothing eligible: no endpoint at all */
-    assert_int_equal(publish(www, NULL, drained).primary, SB_PICK_NONE);
+    assert_int_equal(publish(www, NULL, drained), SB_ROUTE_NONE);
     ldns_pkt *p = ask("www.example.com.", SB_TYPE_A);
     expect_header(p, LDNS_RCODE_NOERROR, true, 0, 1, 0);
-    assert_string_equal(section(ldns_pkt_authority(p)), SOA_NEG);
+    assert_string_equal(section(ldns_pkt_authority(p)),
+                        "example.com. 30 IN SOA ns1.example.com. hostmaster.example.com. 1 "
+                        "7200 900 1209600 60");
     ldns_pkt_free(p);
-    sb_route_publish(www, sb_route_default(www));
+    sb_route_publish(www, sb_route_decide(www, NULL));
 }
 
 static void profile_cname_other_types(void **state)

@@ -8,6 +8,7 @@
  * endpoint carry by name; a drain that would now leave a family without an
  * answer, and overrides whose profile or endpoint are gone, are dropped
  * and logged; a NULL carry changes nothing. */
+#include "sb_test_route.h"
 #include "sb_test.h"
 #include "sb_test_log.h"
 
@@ -323,14 +324,15 @@ static void switchover_and_answer_carry_by_name(void **state)
     assert_true(www->reloaded);
     assert_int_equal(www->switchover, 3); /* north: third before, fourth now */
     assert_string_equal(www->switchover_by, "uid=3");
-    assert_int_equal(www->choice.primary, 3);
-    assert_false(www->choice.primary_fail_open);
-    assert_int_equal(www->choice.v6, SB_PICK_NONE);
+    assert_string_equal(www->view.answering[SB_FAMILY_PRIMARY], "north");
+    assert_int_equal(www->view.status[SB_FAMILY_PRIMARY], SB_ROUTE_ANSWERING);
+    assert_string_equal(www->view.answering[SB_FAMILY_V6], "none");
     sb_profile_state_t *api = sb_probe_state_find_profile(&after, API);
     assert_true(api->reloaded);
     assert_int_equal(api->switchover, SB_PICK_NONE); /* a4 is gone */
-    assert_int_equal(api->choice.primary, SB_PICK_NONE);
-    assert_int_equal(api->choice.v6, 1); /* a6 */
+    /* What answered before the reload, a4, whatever has become of it. */
+    assert_string_equal(api->view.answering[SB_FAMILY_PRIMARY], "a4");
+    assert_string_equal(api->view.answering[SB_FAMILY_V6], "a6");
 }
 
 static void the_first_decision_after_a_reload_keeps_the_answer_quiet(void **state)
@@ -341,8 +343,7 @@ static void the_first_decision_after_a_reload_keeps_the_answer_quiet(void **stat
     assert_false(www->decided); /* south is still checking */
     report(endpoint(&after, WWW, "south"), true);
     assert_true(www->decided);
-    sb_route_client_t nobody = {0};
-    assert_string_equal(sb_route_answer(www->profile, SB_TYPE_A, &nobody)->name, "north");
+    assert_string_equal(sb_test_answer(www->profile, SB_TYPE_A)->name, "north");
     /* North answered before the reload and still does: no news. */
     assert_int_equal(sb_test_times_logged("event=answer-change"), 0);
 }
@@ -412,8 +413,8 @@ static void a_null_carry_changes_nothing(void **state)
     for (size_t i = 0; i < built.profile_count; i++) {
         assert_false(built.profiles[i].reloaded);
         assert_int_equal(built.profiles[i].switchover, SB_PICK_NONE);
-        assert_memory_equal(&built.profiles[i].choice, &plain.profiles[i].choice,
-                            sizeof(sb_choice_t));
+        assert_memory_equal(&built.profiles[i].view, &plain.profiles[i].view,
+                            sizeof(sb_route_view_t));
     }
     sb_histogram_t waits = {.count = 42};
     sb_carry_queue_wait(NULL, &waits);
@@ -445,7 +446,8 @@ static void an_unprobed_endpoint_keeps_its_overrides(void **state)
     assert_string_equal(east->drain_by, "uid=1");
     assert_int_equal(east->health.state, SB_HEALTH_UP); /* never probed: up, not carried */
     assert_false(east->carried);
-    assert_int_equal(now.profiles[0].choice.primary, 1); /* west was answering */
+    assert_string_equal(now.profiles[0].view.answering[SB_FAMILY_PRIMARY],
+                        "west"); /* west was answering */
     sb_carry_free(c);
     sb_probe_state_free(&now);
     sb_gen_free(gen);

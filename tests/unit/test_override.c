@@ -6,6 +6,7 @@
  * words; profile names match with or without the final dot, in any case;
  * forced states end when their time is up (sb_override_expire); and the
  * list the state file keeps matches what is in force (sb_override_list). */
+#include "sb_test_route.h"
 #include "sb_test.h"
 #include "sb_test_log.h"
 
@@ -123,8 +124,7 @@ static json_t *force_entry(const char *name, const char *forced, int64_t until_m
 /* The name of the endpoint a query of `qtype` for `profile_name` gets. */
 static const char *answering(const char *profile_name, uint16_t qtype)
 {
-    sb_route_client_t nobody = {0};
-    const sb_endpoint_t *ep = sb_route_answer(profile(profile_name)->profile, qtype, &nobody);
+    const sb_endpoint_t *ep = sb_test_answer(profile(profile_name)->profile, qtype);
     return ep != NULL ? ep->name : "none";
 }
 

@@ -4,6 +4,7 @@
  * (and the node says it is alone), unknown endpoints and this node's own
  * name are ignored, changed verdicts are told together at the end of a
  * loop turn and every verdict in a summary, and a carry keeps the views across a reload. */
+#include "sb_test_route.h"
 #include "sb_test.h"
 #include "sb_test_log.h"
 
@@ -86,8 +87,7 @@ static void report(const char *prof, const char *ep, bool ok)
 
 static const char *answering(const char *prof)
 {
-    sb_route_client_t nobody = {0};
-    const sb_endpoint_t *ep = sb_route_answer(profile(prof)->profile, SB_TYPE_A, &nobody);
+    const sb_endpoint_t *ep = sb_test_answer(profile(prof)->profile, SB_TYPE_A);
     return ep != NULL ? ep->name : "none";
 }
 

@@ -389,9 +389,10 @@ static bool keep_waiting(uint64_t deadline)
 static uint16_t wait_primary(const sb_profile_t *profile, uint16_t want)
 {
     uint64_t until = deadline_in(WAIT_MS);
-    while (sb_route_current(profile).primary != want && keep_waiting(until))
+    while (sb_route_lead(sb_route_published(profile), SB_FAMILY_PRIMARY) != want &&
+           keep_waiting(until))
         ;
-    return sb_route_current(profile).primary;
+    return sb_route_lead(sb_route_published(profile), SB_FAMILY_PRIMARY);
 }
 
 static unsigned wait_counted(counter_t which, unsigned want)

@@ -7,6 +7,7 @@
  * decided apart, forced states over probes, drained and held-down
  * endpoints, a switchover; an unchanged decision stores and logs nothing;
  * every answer-change carries its cause. */
+#include "sb_test_route.h"
 #include "sb_test.h"
 #include "sb_test_log.h"
 
@@ -114,9 +115,13 @@ static void all_pass(sb_profile_state_t *ps)
 /* The name of the endpoint a query of `qtype` gets now, or "none". */
 static const char *answering(const sb_profile_state_t *ps, uint16_t qtype)
 {
-    sb_route_client_t nobody = {0};
-    const sb_endpoint_t *ep = sb_route_answer(ps->profile, qtype, &nobody);
+    const sb_endpoint_t *ep = sb_test_answer(ps->profile, qtype);
     return ep != NULL ? ep->name : "none";
+}
+
+static bool failing_open(const sb_profile_state_t *ps, int fam)
+{
+    return sb_test_status(ps->profile, fam) == SB_ROUTE_FAIL_OPEN;
 }
 
 /* ---- the tests ----------------------------------------------------------- */
@@ -125,20 +130,22 @@ static void the_default_stands_until_every_endpoint_has_a_result(void **state)
 {
     (void)state;
     sb_profile_state_t *ps = load(NAMES);
-    uint64_t before = sb_route_published(ps->profile);
-    assert_int_equal(before, sb_route_default(ps->profile));
+    const sb_route_decision_t *before = sb_route_published(ps->profile);
+    sb_route_decision_t *dflt = sb_route_decide(ps->profile, NULL);
+    assert_true(sb_route_same(before, dflt));
+    sb_route_discard(dflt);
     /* East is down and west up, but north has not been heard from. */
     report(ps, "east", false);
     report(ps, "west", true);
     assert_false(ps->decided);
-    assert_int_equal(sb_route_published(ps->profile), before);
+    assert_ptr_equal(sb_route_published(ps->profile), before);
     assert_string_equal(answering(ps, SB_TYPE_A), "east");
     assert_int_equal(sb_test_times_logged("event=answer-change"), 0);
     /* North's first result completes the round: the decision is made. */
     report(ps, "north", true);
     assert_true(ps->decided);
     assert_string_equal(answering(ps, SB_TYPE_A), "west");
-    assert_int_equal(ps->choice.primary, 1);
+    assert_string_equal(ps->view.answering[SB_FAMILY_PRIMARY], "west");
     assert_int_equal(sb_test_times_logged("event=answer-change"), 1);
     assert_int_equal(sb_test_times_logged("level=info event=answer-change profile=www.example.com. "
                                           "from=none to=west cause=first-round\n"),
@@ -149,16 +156,13 @@ static void the_first_decision_is_published_even_when_it_is_the_default(void **s
 {
     (void)state;
     sb_profile_state_t *ps = load(UNPROBED);
-    uint64_t dflt = sb_route_published(ps->profile);
-    assert_int_equal(ps->word, dflt);
+    const sb_route_decision_t *dflt = sb_route_published(ps->profile);
     assert_false(ps->decided);
-    /* A marker in place of the default: only a store brings it back. */
-    sb_route_publish(ps->profile, dflt ^ 0x5a5a5a5a5a5a5a5aull);
-    /* As the worker does at start: endpoints with no monitor are known. */
+    /* As the worker does at start: endpoints with no monitor are known.
+     * The decision is the default's, but published all the same. */
     sb_publish_profile(ps, "probe");
     assert_true(ps->decided);
-    assert_int_equal(sb_route_published(ps->profile), dflt);
-    assert_int_equal(ps->word, dflt);
+    assert_ptr_not_equal(sb_route_published(ps->profile), dflt);
     assert_string_equal(answering(ps, SB_TYPE_A), "east");
     assert_int_equal(sb_test_times_logged("level=info event=answer-change profile=www.example.com. "
                                           "from=none to=east cause=first-round\n"),
@@ -173,7 +177,8 @@ static void a_reloaded_profile_first_decides_with_cause_reload(void **state)
     (void)state;
     sb_profile_state_t *ps = load(UNPROBED);
     ps->reloaded = true;
-    ps->choice.primary = 1; /* west was answering before the reload */
+    snprintf(ps->view.answering[SB_FAMILY_PRIMARY], SB_ROUTE_TEXT_MAX,
+             "west"); /* west was answering before the reload */
     sb_publish_profile(ps, "probe");
     assert_int_equal(sb_test_times_logged("level=info event=answer-change profile=www.example.com. "
                                           "from=west to=east cause=reload\n"),
@@ -193,7 +198,7 @@ static void a_primary_down_hands_over_in_priority_order(void **state)
                      1);
     report(ps, "west", false);
     assert_string_equal(answering(ps, SB_TYPE_A), "north");
-    assert_false(ps->choice.primary_fail_open);
+    assert_false(failing_open(ps, SB_FAMILY_PRIMARY));
     /* The highest priority takes over again as soon as it is back. */
     report(ps, "east", true);
     assert_string_equal(answering(ps, SB_TYPE_A), "east");
@@ -212,13 +217,11 @@ static void everything_down_fails_open_to_the_highest_priority(void **state)
     report(ps, "west", false);
     report(ps, "north", false);
     assert_string_equal(answering(ps, SB_TYPE_A), "east");
-    sb_choice_t now = sb_route_current(ps->profile);
-    assert_int_equal(now.primary, 0);
-    assert_true(now.primary_fail_open);
+    assert_true(failing_open(ps, SB_FAMILY_PRIMARY));
     assert_int_equal(
         sb_test_times_logged("level=warning event=all-down profile=www.example.com. "
-                             "answering=east reason=\"every endpoint is down; failing open "
-                             "to the highest priority\"\n"),
+                             "answering=east policy=fail-open reason=\"every endpoint is down; "
+                             "failing open\"\n"),
         1);
     /* Staying down is not news. */
     report(ps, "east", false);
@@ -228,7 +231,7 @@ static void everything_down_fails_open_to_the_highest_priority(void **state)
     /* One back: it answers, and failing open ends. */
     report(ps, "west", true);
     assert_string_equal(answering(ps, SB_TYPE_A), "west");
-    assert_false(sb_route_current(ps->profile).primary_fail_open);
+    assert_false(failing_open(ps, SB_FAMILY_PRIMARY));
     assert_int_equal(sb_test_times_logged("level=info event=all-down-end profile=www.example.com. "
                                           "answering=west\n"),
                      1);
@@ -246,11 +249,8 @@ static void address_families_are_decided_apart(void **state)
     report(ps, "a6", false);
     assert_string_equal(answering(ps, SB_TYPE_AAAA), "b6");
     report(ps, "b6", false);
-    sb_choice_t now = sb_route_current(ps->profile);
-    assert_int_equal(now.primary, 0);
-    assert_false(now.primary_fail_open);
-    assert_int_equal(now.v6, 1);
-    assert_true(now.v6_fail_open);
+    assert_false(failing_open(ps, SB_FAMILY_PRIMARY));
+    assert_true(failing_open(ps, SB_FAMILY_V6));
     assert_string_equal(answering(ps, SB_TYPE_A), "a4");
     assert_string_equal(answering(ps, SB_TYPE_AAAA), "a6");
     assert_int_equal(sb_test_times_logged("level=info event=answer-change profile=api.example.com. "
@@ -262,10 +262,9 @@ static void address_families_are_decided_apart(void **state)
     assert_int_equal(sb_test_times_logged("family=ipv4 answering="), 0);
     /* IPv4 moves on its own while IPv6 still fails open. */
     report(ps, "a4", false);
-    now = sb_route_current(ps->profile);
     assert_string_equal(answering(ps, SB_TYPE_A), "b4");
-    assert_false(now.primary_fail_open);
-    assert_true(now.v6_fail_open);
+    assert_false(failing_open(ps, SB_FAMILY_PRIMARY));
+    assert_true(failing_open(ps, SB_FAMILY_V6));
     assert_int_equal(sb_test_times_logged("family=ipv4 from=a4 to=b4 cause=probe\n"), 1);
     /* Names of neither family are answered by an address profile. */
     assert_string_equal(answering(ps, SB_TYPE_TXT), "none");
@@ -286,7 +285,7 @@ static void a_forced_state_beats_the_probes(void **state)
     endpoint(ps, "west")->forced = 1; /* down by its probes */
     sb_publish_profile(ps, "override");
     assert_string_equal(answering(ps, SB_TYPE_A), "west");
-    assert_false(sb_route_current(ps->profile).primary_fail_open);
+    assert_false(failing_open(ps, SB_FAMILY_PRIMARY));
 }
 
 static void a_forced_endpoint_needs_no_first_result(void **state)
@@ -315,13 +314,13 @@ static void a_drained_endpoint_is_never_chosen(void **state)
     report(ps, "west", false);
     report(ps, "north", false);
     assert_string_equal(answering(ps, SB_TYPE_A), "west");
-    assert_true(sb_route_current(ps->profile).primary_fail_open);
+    assert_true(failing_open(ps, SB_FAMILY_PRIMARY));
     assert_int_equal(
         sb_test_times_logged("event=all-down profile=www.example.com. answering=west "), 1);
     /* Up by its probes changes nothing either. */
     report(ps, "east", true);
     assert_string_equal(answering(ps, SB_TYPE_A), "west");
-    assert_true(sb_route_current(ps->profile).primary_fail_open);
+    assert_true(failing_open(ps, SB_FAMILY_PRIMARY));
 }
 
 static void a_switchover_answers_first_while_usable(void **state)
@@ -387,19 +386,18 @@ static void an_unchanged_decision_publishes_nothing(void **state)
     (void)state;
     sb_profile_state_t *ps = load(NAMES);
     all_pass(ps);
-    uint64_t word = sb_route_published(ps->profile);
+    const sb_route_decision_t *before = sb_route_published(ps->profile);
     sb_test_log_forget();
-    /* A marker in place of the word: a store, even of the same word, would
-     * overwrite it. */
-    uint64_t marker = word ^ 0x5a5a5a5a5a5a5a5aull;
-    sb_route_publish(ps->profile, marker);
-    report(ps, "west", false); /* not answering: the decision is the same */
+    /* Nothing changed: the decision in place stays. */
     sb_publish_profile(ps, "override");
-    assert_int_equal(sb_route_published(ps->profile), marker);
-    assert_int_equal(ps->word, word);
+    assert_ptr_equal(sb_route_published(ps->profile), before);
+    /* West going down changes what answers could fall back to, but not
+     * the answer: a new decision, and no answer-change. */
+    report(ps, "west", false);
+    assert_ptr_not_equal(sb_route_published(ps->profile), before);
+    assert_string_equal(answering(ps, SB_TYPE_A), "east");
     assert_int_equal(sb_test_times_logged("event=answer-change"), 0);
     assert_int_equal(sb_test_times_logged("event=endpoint-state"), 1); /* west's change is logged */
-    sb_route_publish(ps->profile, word);
 }
 
 static void the_cause_given_is_logged(void **state)

@@ -1,7 +1,8 @@
 /* The routing seam: a method registered only here (it routes on the
- * client) is decided, published and described through sb_route, and
- * sb_answer hands it each query's type and client — source address, and
- * EDNS Client Subnet when the query has one. */
+ * client) answers from decisions made by sb_route; sb_answer hands it each
+ * query's family and client — its subnet from EDNS Client Subnet, else
+ * its source address, cut to the server's limit — and writes the scope it
+ * reports into the response's ECS option. */
 #include "sb_test.h"
 
 #include "sb_answer.h"
@@ -19,57 +20,33 @@ static const char *ZONE = SB_TEST_HEADER "www profile priority ttl=30 {\n"
                                          "}\n";
 
 /* ---- a method that routes on the client ----------------------------------
- * The word is the set of usable endpoints (bit i: endpoint i); a query is
- * answered by endpoint (last byte of the client's subnet, else of its
- * address) modulo the endpoint count, when that one is usable; else none. */
+ * A query is answered by endpoint (last byte the client may use) modulo
+ * the endpoint count, when that one may answer; else none. Its scope is
+ * the client's prefix. */
 
-static unsigned decided, described;
+static unsigned answered;
 /* What the last answer was given (copied: the client is the caller's). */
-static uint16_t last_qtype;
-static uint8_t last_addr[16], last_addr_len;
-static bool last_had_ecs;
-static uint8_t last_ecs_prefix;
+static uint16_t last_family;
+static sb_route_client_t last_client;
 
-static uint64_t by_client_decide(const sb_profile_t *p, const sb_route_input_t *in)
+static void by_client_answer(const sb_profile_t *p, const sb_route_decision_t *d,
+                             const sb_route_family_t *f, const sb_route_client_t *client,
+                             sb_route_answer_t *out)
 {
-    decided++;
-    uint64_t word = 0;
-    for (uint16_t i = 0; i < p->count && i < 64; i++)
-        if (in->usable == NULL || in->usable[i])
-            word |= 1ull << i;
-    return word;
-}
-
-static const sb_endpoint_t *by_client_answer(const sb_profile_t *p, uint64_t word, uint16_t qtype,
-                                             const sb_route_client_t *client)
-{
-    last_qtype = qtype;
-    last_addr_len = client->addr_len;
-    memcpy(last_addr, client->addr, client->addr_len);
-    last_had_ecs = client->ecs != NULL;
-    last_ecs_prefix = last_had_ecs ? client->ecs->source_prefix : 0;
-    uint8_t key = 0;
-    if (client->ecs != NULL && client->ecs->addr_len > 0)
-        key = client->ecs->addr[client->ecs->addr_len - 1];
-    else if (client->addr_len > 0)
-        key = client->addr[client->addr_len - 1];
+    answered++;
+    last_family = (uint16_t)(f - d->family);
+    last_client = *client;
+    uint8_t key = client->prefix > 0 ? client->addr[(client->prefix - 1) / 8] : 0;
     uint16_t i = (uint16_t)(key % p->count);
-    return word >> i & 1 ? &p->endpoints[i] : NULL;
-}
-
-static sb_choice_t by_client_describe(const sb_profile_t *p, uint64_t word)
-{
-    (void)p;
-    described++;
-    sb_choice_t c = {.primary = word & 1 ? 0 : SB_PICK_NONE, .v6 = SB_PICK_NONE};
-    return c;
+    if (d->live[i])
+        sb_route_put(p, i, out);
+    out->scope = client->prefix;
 }
 
 static const sb_route_method_t by_client = {
     .name = "by-client",
-    .decide = by_client_decide,
+    .routes_on_client = true,
     .answer = by_client_answer,
-    .describe = by_client_describe,
 };
 
 /* ---- asking -------------------------------------------------------------- */
@@ -79,8 +56,8 @@ static sb_profile_t *www;
 static sb_answer_config_t cfg = {.udp_max = 1232};
 
 /* A query for www.example.com of `qtype`, with an ECS option for `subnet`
- * (an IPv4 /24) when `subnet` is not NULL. */
-static size_t query(uint8_t *buf, uint16_t qtype, const uint8_t *subnet)
+ * (an IPv4 network of `prefix` bits) when `subnet` is not NULL. */
+static size_t query(uint8_t *buf, uint16_t qtype, const uint8_t *subnet, uint8_t prefix)
 {
     memset(buf, 0, 12);
     sb_put16(buf, 0x1234);
@@ -91,27 +68,29 @@ static size_t query(uint8_t *buf, uint16_t qtype, const uint8_t *subnet)
     n += 4;
     if (subnet == NULL)
         return n;
+    uint8_t bytes = (uint8_t)((prefix + 7) / 8);
     sb_put16(buf + 10, 1); /* ARCOUNT: the OPT */
     buf[n] = 0;
     sb_put16(buf + n + 1, SB_TYPE_OPT);
     sb_put16(buf + n + 3, 1232);
     sb_put32(buf + n + 5, 0);
-    sb_put16(buf + n + 9, 4 + 4 + 3);
+    sb_put16(buf + n + 9, (uint16_t)(4 + 4 + bytes));
     sb_put16(buf + n + 11, SB_EDNS_OPT_ECS);
-    sb_put16(buf + n + 13, 4 + 3);
+    sb_put16(buf + n + 13, (uint16_t)(4 + bytes));
     sb_put16(buf + n + 15, 1); /* family: IPv4 */
-    buf[n + 17] = 24;          /* source prefix */
+    buf[n + 17] = prefix;      /* source prefix */
     buf[n + 18] = 0;           /* scope prefix */
-    memcpy(buf + n + 19, subnet, 3);
-    return n + 22;
+    memcpy(buf + n + 19, subnet, bytes);
+    return n + 19 + bytes;
 }
 
-/* The CNAME target www answers with, asked from `from`; "" for none. */
-static const char *asked_from(const uint8_t from[4], const uint8_t *subnet)
+/* The CNAME target www answers with, asked from `from`; "" for none; the
+ * scope of the response's ECS option in *scope (-1: none). */
+static const char *asked(const uint8_t from[4], const uint8_t *subnet, uint8_t prefix, int *scope)
 {
     static char target[SB_NAME_TEXT_MAX];
     uint8_t q[512], resp[1232];
-    size_t qlen = query(q, SB_TYPE_A, subnet);
+    size_t qlen = query(q, SB_TYPE_A, subnet, prefix);
     sb_client_t client = {.transport = SB_TRANSPORT_UDP, .addr_len = 4, .now = 1700000000u};
     memcpy(client.addr, from, 4);
     sb_answer_info_t info;
@@ -130,7 +109,22 @@ static const char *asked_from(const uint8_t from[4], const uint8_t *subnet)
         }
     }
     ldns_pkt_free(pkt);
+    /* The ECS option is the response's last bytes: its scope is 4 + 3 bytes
+     * into the option data. */
+    *scope = subnet != NULL ? resp[len - ((prefix + 7) / 8) - 1] : -1;
     return target;
+}
+
+static const char *asked_from(const uint8_t from[4], const uint8_t *subnet)
+{
+    int scope;
+    return asked(from, subnet, 24, &scope);
+}
+
+static void republish(const bool *usable, const bool *eligible, uint16_t preferred)
+{
+    sb_route_input_t in = {.usable = usable, .eligible = eligible, .preferred = preferred};
+    sb_route_publish(www, sb_route_decide(www, &in));
 }
 
 static int setup(void **state)
@@ -157,77 +151,105 @@ static void zone_files_name_methods_from_the_table(void **state)
     assert_null(sb_route_methods_find("by-client"));
     char names[64];
     sb_route_methods_list(names, sizeof(names));
-    assert_string_equal(names, "priority");
+    assert_string_equal(names, "priority, weighted, all, subnet, geo, closest");
+    sb_route_methods_taking(SB_ROUTE_SET_WEIGHT, names, sizeof(names));
+    assert_string_equal(names, "weighted");
     sb_diag_t *diag = sb_diag_new();
     sb_gen_t *bad = NULL;
-    const char *text = SB_TEST_HEADER "www profile closest {\n"
+    const char *text = SB_TEST_HEADER "www profile nearest {\n"
                                       "    monitor none\n"
                                       "    endpoint east east priority=1\n"
                                       "}\n";
     const char *files[2] = {"example.com.zone", text};
     assert_int_equal(sb_zonedir_load_texts(&bad, files, 1, diag), SB_ECONFIG);
     assert_string_equal(sb_diag_message(diag, 0),
-                        "example.com.zone:8:13: unknown routing method 'closest' (supported: "
-                        "priority)");
+                        "example.com.zone:8:13: unknown routing method 'nearest' (supported: "
+                        "priority, weighted, all, subnet, geo, closest)");
     sb_diag_free(diag);
 }
 
-static void decide_publish_describe_go_through_the_method(void **state)
+static void the_answer_path_hands_over_family_and_client(void **state)
 {
     (void)state;
     const sb_route_method_t *was = www->route;
     www->route = &by_client;
-    decided = described = 0;
-    uint64_t all = sb_route_default(www);
-    assert_int_equal(decided, 1);
-    assert_int_equal(all, 3); /* both usable */
-    bool usable[2] = {false, true};
-    sb_route_input_t in = {.usable = usable, .preferred = SB_PICK_NONE};
-    sb_route_publish(www, sb_route_decide(www, &in));
-    assert_int_equal(sb_route_published(www), 2);
-    assert_int_equal(sb_route_current(www).primary, SB_PICK_NONE); /* bit 0 clear */
-    assert_int_equal(described, 1);
-    sb_route_publish(www, all);
-    assert_int_equal(sb_route_describe(www, all).primary, 0);
-    www->route = was;
-    sb_route_publish(www, sb_route_default(www));
-}
-
-static void the_answer_path_hands_over_type_and_client(void **state)
-{
-    (void)state;
-    const sb_route_method_t *was = www->route;
-    www->route = &by_client;
-    sb_route_publish(www, sb_route_default(www));
-    const uint8_t even[4] = {192, 0, 2, 2}, odd[4] = {192, 0, 2, 3};
+    answered = 0;
+    const uint8_t even[4] = {192, 0, 2, 2}, odd[4] = {192, 0, 3, 3};
+    /* From the source address, cut to /24: 192.0.2.0 (last byte 2). */
     assert_string_equal(asked_from(even, NULL), "east.example.com.");
-    assert_int_equal(last_qtype, SB_TYPE_A);
-    assert_int_equal(last_addr_len, 4);
-    assert_memory_equal(last_addr, even, 4);
-    assert_false(last_had_ecs);
+    assert_int_equal(answered, 1);
+    assert_int_equal(last_family, SB_FAMILY_PRIMARY);
+    assert_int_equal(last_client.family, 4);
+    assert_int_equal(last_client.prefix, 24);
+    const uint8_t cut[4] = {192, 0, 2, 0};
+    assert_memory_equal(last_client.addr, cut, 4);
     assert_string_equal(asked_from(odd, NULL), "west.example.com.");
-    /* The client's subnet, when it sends one, is what the method sees too:
-     * 198.51.100.0/24 (last byte 100: even) from an odd address. */
+    /* The client's subnet, when it sends one, is what the method sees:
+     * 198.51.100.0/24 (100: even) from an odd address. */
     const uint8_t subnet[3] = {198, 51, 100};
-    assert_string_equal(asked_from(odd, subnet), "east.example.com.");
-    assert_true(last_had_ecs);
-    assert_int_equal(last_ecs_prefix, 24);
+    int scope;
+    assert_string_equal(asked(odd, subnet, 24, &scope), "east.example.com.");
+    assert_int_equal(last_client.prefix, 24);
+    assert_int_equal(scope, 24); /* the choice depended on 24 bits */
+    /* A longer prefix is cut to the server's limit (here /20): bits past it
+     * are not seen, and the scope says so. */
+    cfg.ecs_prefix_max[0] = 20;
+    assert_string_equal(asked(odd, subnet, 24, &scope), "east.example.com.");
+    assert_int_equal(last_client.prefix, 20);
+    assert_int_equal(last_client.addr[2], 96); /* 100 & 0xf0 */
+    assert_int_equal(scope, 20);
+    cfg.ecs_prefix_max[0] = 0;
+    /* Source prefix 0 asks that the subnet not be used: the source address
+     * is, and the scope stays 0. */
+    assert_string_equal(asked(even, subnet, 0, &scope), "east.example.com.");
+    assert_int_equal(scope, 0);
     /* What the method leaves out is not answered: west unusable. */
     bool usable[2] = {true, false};
-    sb_route_input_t in = {.usable = usable, .preferred = SB_PICK_NONE};
-    sb_route_publish(www, sb_route_decide(www, &in));
+    republish(usable, NULL, SB_PICK_NONE);
     assert_string_equal(asked_from(odd, NULL), "");
     www->route = was;
-    sb_route_publish(www, sb_route_default(www));
+    republish(NULL, NULL, SB_PICK_NONE);
     assert_string_equal(asked_from(odd, NULL), "east.example.com.");
+}
+
+/* What is common to every method: a switchover pins every client to one
+ * endpoint, all-down policies, nothing eligible; the method is not asked
+ * then, and the scope is 0. */
+static void the_common_part_answers_before_the_method(void **state)
+{
+    (void)state;
+    const sb_route_method_t *was = www->route;
+    www->route = &by_client;
+    const uint8_t even[4] = {192, 0, 2, 2};
+    const uint8_t subnet[3] = {198, 51, 100};
+    int scope;
+    republish(NULL, NULL, 1); /* switchover to west */
+    answered = 0;
+    assert_string_equal(asked(even, subnet, 24, &scope), "west.example.com.");
+    assert_int_equal(answered, 0);
+    assert_int_equal(scope, 0);
+    bool none[2] = {false, false};
+    republish(none, none, SB_PICK_NONE); /* everything drained */
+    assert_string_equal(asked_from(even, NULL), "");
+    www->all_down = SB_ALL_DOWN_CLOSED;
+    republish(none, NULL, SB_PICK_NONE);
+    assert_int_equal(sb_route_published(www)->family[0].status, SB_ROUTE_CLOSED);
+    assert_string_equal(asked_from(even, NULL), "");
+    www->all_down = SB_ALL_DOWN_OPEN;
+    republish(none, NULL, SB_PICK_NONE);
+    assert_int_equal(sb_route_published(www)->family[0].status, SB_ROUTE_FAIL_OPEN);
+    assert_string_equal(asked_from(even, NULL), "east.example.com."); /* the method, over all */
+    assert_int_equal(answered, 1);
+    www->route = was;
+    republish(NULL, NULL, SB_PICK_NONE);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(zone_files_name_methods_from_the_table),
-        cmocka_unit_test(decide_publish_describe_go_through_the_method),
-        cmocka_unit_test(the_answer_path_hands_over_type_and_client),
+        cmocka_unit_test(the_answer_path_hands_over_family_and_client),
+        cmocka_unit_test(the_common_part_answers_before_the_method),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

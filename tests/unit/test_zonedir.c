@@ -38,7 +38,7 @@ static void directory_rules(void **state)
     assert_non_null(mkdtemp(dir));
     sb_diag_t *diag = sb_diag_new();
     sb_gen_t *gen;
-    assert_int_equal(sb_zonedir_load(&gen, dir, diag), SB_ECONFIG);
+    assert_int_equal(sb_zonedir_load(&gen, dir, NULL, diag), SB_ECONFIG);
     char expect[300];
     snprintf(expect, sizeof(expect), "%s: no zone files (NAME.zone) in the zones directory", dir);
     assert_string_equal(sb_diag_message(diag, 0), expect);
@@ -49,7 +49,7 @@ static void directory_rules(void **state)
     write_file(dir, "notes.txt", "garbage");
     write_file(dir, "example.com.zone~", "garbage");
     diag = sb_diag_new();
-    assert_int_equal(sb_zonedir_load(&gen, dir, diag), 0);
+    assert_int_equal(sb_zonedir_load(&gen, dir, NULL, diag), 0);
     assert_int_equal(sb_gen_zone_count(gen), 1);
     sb_gen_free(gen);
     sb_diag_free(diag);
@@ -57,7 +57,7 @@ static void directory_rules(void **state)
     write_file(dir, "Example.COM.zone", SB_TEST_HEADER);
     write_file(dir, "bad..name.zone", SB_TEST_HEADER);
     diag = sb_diag_new();
-    assert_int_equal(sb_zonedir_load(&gen, dir, diag), SB_ECONFIG);
+    assert_int_equal(sb_zonedir_load(&gen, dir, NULL, diag), SB_ECONFIG);
     assert_int_equal(sb_diag_count(diag), 2);
     snprintf(expect, sizeof(expect),
              "%s/bad..name.zone: file name does not name a zone (expected NAME.zone, as in "
@@ -79,7 +79,7 @@ static void missing_directory(void **state)
     (void)state;
     sb_diag_t *diag = sb_diag_new();
     sb_gen_t *gen;
-    assert_int_equal(sb_zonedir_load(&gen, "/nonexistent-zones", diag), SB_ECONFIG);
+    assert_int_equal(sb_zonedir_load(&gen, "/nonexistent-zones", NULL, diag), SB_ECONFIG);
     assert_string_equal(sb_diag_message(diag, 0),
                         "/nonexistent-zones: cannot open the zones directory: No such file or "
                         "directory");

@@ -230,7 +230,7 @@ static void include_directive(void **state)
     fclose(f);
     sb_diag_t *diag = sb_diag_new();
     sb_gen_t *gen = NULL;
-    assert_int_equal(sb_zonedir_load(&gen, dir, diag), SB_ECONFIG);
+    assert_int_equal(sb_zonedir_load(&gen, dir, NULL, diag), SB_ECONFIG);
     assert_int_equal(sb_diag_count(diag), 1);
     char expect[512];
     snprintf(expect, sizeof(expect), "%s/part.inc:2:5: unknown record type 'AAA'", dir);
@@ -242,7 +242,7 @@ static void include_directive(void **state)
     fputs("inner A 192.0.2.8\n", f);
     fclose(f);
     diag = sb_diag_new();
-    assert_int_equal(sb_zonedir_load(&gen, dir, diag), 0);
+    assert_int_equal(sb_zonedir_load(&gen, dir, NULL, diag), 0);
     const sb_zone_t *z = only_zone(gen);
     assert_non_null(rrset(z, "inner.sub.example.com.", SB_TYPE_A));
     assert_non_null(rrset(z, "after.example.com.", SB_TYPE_A));
@@ -406,7 +406,7 @@ static void profile_structure_errors(void **state)
                             "  endpoint east east priority=1\n}\n",
                           1,
                           "example.com.zone:8:13: unknown routing method 'roundrobin' "
-                          "(supported: priority)");
+                          "(supported: priority, weighted, all, subnet, geo, closest)");
     sb_test_expect_errors(H "www profile {\n  monitor none\n  endpoint east east priority=1\n}\n",
                           1,
                           "example.com.zone:8:12: profile needs a routing method, as in 'www "
@@ -447,7 +447,8 @@ static void monitor_errors(void **state)
                             "  monitor http port=8001 intervall=2s\n"
                             "  endpoint east east priority=1\n}\n",
                           2,
-                          "example.com.zone:8:29: unknown profile setting 'foo' (supported: ttl)",
+                          "example.com.zone:8:29: unknown profile setting 'foo' (supported: ttl, all-down, "
+                          "fallback, max-answers, order, sticky, sticky-prefix)",
                           "example.com.zone:9:26: unknown monitor setting 'intervall' (known: "
                           "port, path, host, interval, timeout, fall, rise, expect, method, "
                           "header, body, body-kib, tls-verify, ca-file, client-cert, client-key, "
@@ -518,7 +519,8 @@ static void endpoint_errors(void **state)
                             "  endpoint north east\n}\n",
                           3,
                           "example.com.zone:11:22: priority 1 of endpoint 'west' is already "
-                          "used by endpoint 'east'; each endpoint needs its own priority",
+                          "used by endpoint 'east'; endpoints that are names each need their "
+                          "own priority (a name answers with one CNAME)",
                           "example.com.zone:12:3: endpoint 'east' is already defined in this "
                           "profile (line 10)",
                           "example.com.zone:13:3: endpoint 'north' needs a priority (add "
@@ -550,7 +552,8 @@ static void endpoint_errors(void **state)
                           "example.com.zone:12:43: bad priority 'x': priority must be a whole "
                           "number from 1 to 65535",
                           "example.com.zone:12:45: unknown endpoint setting 'color' (an "
-                          "endpoint takes priority=N, monitor=PROTOCOL and any monitor setting)");
+                          "endpoint takes priority=N, monitor=PROTOCOL, its routing method's "
+                          "settings and any monitor setting)");
     sb_test_expect_errors(H "www profile priority {\n  monitor none\n"
                             "  endpoint self www priority=1\n}\n",
                           1,
@@ -599,15 +602,41 @@ static void endpoint_target_errors(void **state)
                             "  endpoint c www2 priority=3\n}\n"
                             "www2 profile priority {\n  monitor none\n"
                             "  endpoint x 192.0.2.1 priority=1\n}\n",
-                          3,
+                          2,
                           "example.com.zone:11:3: endpoint 'a': target nowhere.example.com. is "
                           "in the served zone example.com. but does not exist there",
                           "example.com.zone:12:3: endpoint 'b': target alias.example.com. is in "
                           "the served zone example.com. but is a CNAME; point the endpoint at "
-                          "the CNAME's target instead",
-                          "example.com.zone:13:3: endpoint 'c': target www2.example.com. is in "
-                          "the served zone example.com. but is itself a traffic-managed name; "
-                          "endpoints must be names with A or AAAA records");
+                          "the CNAME's target instead");
+}
+
+/* An endpoint whose target is a profile is nested: not probed, no loops,
+ * no deeper than 8, min-usable within the child's endpoints and only on
+ * nested endpoints. */
+static void nested_profile_errors(void **state)
+{
+    (void)state;
+    sb_test_expect_errors(H "a profile priority {\n  monitor none\n"
+                            "  endpoint b b priority=1\n"
+                            "  endpoint c c priority=2 min-usable=3\n"
+                            "  endpoint d 192.0.2.1 priority=3\n}\n"
+                            "b profile priority {\n  monitor http\n"
+                            "  endpoint a a priority=1 port=81\n}\n"
+                            "c profile priority {\n  monitor none\n"
+                            "  endpoint x 192.0.2.1 priority=1 min-usable=1\n}\n",
+                          5,
+                          "example.com.zone:11:27: endpoint 'c' needs min-usable=3 of the "
+                          "profile c.example.com., which has 1 endpoints",
+                          "example.com.zone:12:3: endpoint 'd' is an address but endpoint 'b' is "
+                          "a name; a profile's endpoints are all names (answered with CNAME) or "
+                          "all addresses (answered with A/AAAA)",
+                          "example.com.zone:16:3: endpoint 'a' leads to the profile a.example.com. "
+                          "and is not probed: its health is that profile's (set min-usable=N); "
+                          "remove its monitor settings",
+                          "example.com.zone:16:3: endpoint 'a' leads back to the profile "
+                          "a.example.com. through nested profiles: a loop",
+                          "example.com.zone:20:35: endpoint 'x': min-usable= is for endpoints "
+                          "that lead to another profile");
 }
 
 static void one_mistake_one_error(void **state)
@@ -692,7 +721,7 @@ static void hostile_files(void **state)
     fclose(f);
     sb_diag_t *diag = sb_diag_new();
     sb_gen_t *gen = NULL;
-    assert_int_equal(sb_zonedir_load(&gen, dir, diag), SB_ECONFIG);
+    assert_int_equal(sb_zonedir_load(&gen, dir, NULL, diag), SB_ECONFIG);
     char expect[3][1024];
     snprintf(expect[0], sizeof(expect[0]), "%s:10:9: NUL byte in zone file (is it a text file?)",
              path);
@@ -704,7 +733,7 @@ static void hostile_files(void **state)
     fputs(H "$INCLUDE loop.inc\n$INCLUDE /dev/zero\n", f);
     fclose(f);
     diag = sb_diag_new();
-    assert_int_equal(sb_zonedir_load(&gen, dir, diag), SB_ECONFIG);
+    assert_int_equal(sb_zonedir_load(&gen, dir, NULL, diag), SB_ECONFIG);
     snprintf(expect[0], sizeof(expect[0]), "%s:9:10: cannot read '/dev/zero': not a regular file",
              path);
     snprintf(expect[1], sizeof(expect[1]),
@@ -782,6 +811,7 @@ int main(void)
         cmocka_unit_test(endpoint_errors),
         cmocka_unit_test(profile_placement_errors),
         cmocka_unit_test(endpoint_target_errors),
+        cmocka_unit_test(nested_profile_errors),
         cmocka_unit_test(one_mistake_one_error),
         cmocka_unit_test(brace_on_the_next_line),
         cmocka_unit_test(hostile_files),
