@@ -81,7 +81,7 @@ typedef struct sb_probe_states {
     sb_profile_state_t *profiles; /* in generation order: profiles[p->id] is p's */
     size_t profile_count;
     sb_profile_state_t **parent_links; /* storage of every profile's parents[] */
-    sb_ep_state_t *eps; /* every profile's, profile by profile */
+    sb_ep_state_t *eps;                /* every profile's, profile by profile */
     size_t ep_count;
 } sb_probe_states_t;
 

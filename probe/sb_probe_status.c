@@ -158,8 +158,7 @@ static void routing_json(json_t *o, const sb_endpoint_t *ep)
     unsigned set = p->route->settings;
     if (set & SB_ROUTE_SET_WEIGHT) {
         json_object_set_new(o, "weight", json_integer(ep->weight));
-        json_object_set_new(o, "share_percent",
-                            json_real(share(p, sb_route_published(p), ep)));
+        json_object_set_new(o, "share_percent", json_real(share(p, sb_route_published(p), ep)));
     }
     if (set & SB_ROUTE_SET_SUBNETS)
         json_object_set_new(o, "subnets", list_json(ep->subnet_count, subnet_text, ep));

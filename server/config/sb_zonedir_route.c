@@ -38,8 +38,8 @@ bool sb_zonedir_route_nest(sb_gen_t *gen, sb_endpoint_t *ep, const sb_profile_t 
 }
 
 typedef struct {
-    uint8_t *mark;     /* per profile id: 0 unseen, 1 on the path walked, 2 done */
-    uint8_t *height;   /* per profile id, once done: 1 + the deepest nesting below */
+    uint8_t *mark;   /* per profile id: 0 unseen, 1 on the path walked, 2 done */
+    uint8_t *height; /* per profile id, once done: 1 + the deepest nesting below */
     sb_diag_t *diag;
 } walk_t;
 
@@ -68,8 +68,8 @@ static void walk(walk_t *w, const sb_profile_t *p)
     w->height[p->id] = (uint8_t)(height > 250 ? 250 : height);
     w->mark[p->id] = 2;
     if (height == SB_NEST_MAX + 1)
-        sb_diag_error(w->diag, p->pos, "profile %s nests profiles more than %d deep",
-                      p->owner_text, SB_NEST_MAX);
+        sb_diag_error(w->diag, p->pos, "profile %s nests profiles more than %d deep", p->owner_text,
+                      SB_NEST_MAX);
 }
 
 static int check_nesting(sb_gen_t *gen, sb_diag_t *diag)

@@ -113,8 +113,8 @@ void sb_zonefile_profile_open(sb_zparse_t *zp, const sb_entry_t *e, const sb_zpa
                 if (!sb_zonefile_route_profile_setting(zp, &d->route_settings, route, key, value,
                                                        t->pos, vpos))
                     sb_zparse_error(zp, t->pos,
-                                    "unknown profile setting '%s' (supported: ttl, "
-                                    SB_ZONEFILE_ROUTE_PROFILE_KEYS ")",
+                                    "unknown profile setting '%s' (supported: "
+                                    "ttl, " SB_ZONEFILE_ROUTE_PROFILE_KEYS ")",
                                     key);
             } else if (!sb_zparse_ttl(value, &d->ttl))
                 sb_zparse_error(

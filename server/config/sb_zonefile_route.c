@@ -18,8 +18,8 @@
 
 /* Whether `method` takes the setting (`bit` 0: every method does); says
  * which methods do when it does not. */
-static bool applies(sb_zparse_t *zp, const sb_route_method_t *method, unsigned bit,
-                    const char *key, sb_pos_t kpos)
+static bool applies(sb_zparse_t *zp, const sb_route_method_t *method, unsigned bit, const char *key,
+                    sb_pos_t kpos)
 {
     if (method == NULL || bit == 0 || (method->settings & bit))
         return true;
@@ -32,8 +32,8 @@ static bool applies(sb_zparse_t *zp, const sb_route_method_t *method, unsigned b
 
 /* ---- profile line ------------------------------------------------------- */
 
-static void all_down(sb_zparse_t *zp, sb_route_profile_draft_t *r, const char *value,
-                     sb_pos_t kpos, sb_pos_t vpos)
+static void all_down(sb_zparse_t *zp, sb_route_profile_draft_t *r, const char *value, sb_pos_t kpos,
+                     sb_pos_t vpos)
 {
     if (strcmp(value, "fail-open") == 0)
         r->all_down = SB_ALL_DOWN_OPEN;
@@ -66,7 +66,8 @@ static void fallback_one(sb_zparse_t *zp, sb_route_profile_draft_t *r, const cha
         snprintf(r->fallback_addr[r->fallback_count], SB_ADDR_TEXT_MAX, "%s", text);
     } else {
         sb_token_t t = {.text = text, .len = strlen(text), .pos = vpos, .quoted = false};
-        size_t len = sb_zparse_name(zp, &t, "fallback target", r->fallback_target[r->fallback_count]);
+        size_t len =
+            sb_zparse_name(zp, &t, "fallback target", r->fallback_target[r->fallback_count]);
         if (len == 0)
             return;
         f->kind = SB_TARGET_NAME;
@@ -75,8 +76,8 @@ static void fallback_one(sb_zparse_t *zp, sb_route_profile_draft_t *r, const cha
     r->fallback_count++;
 }
 
-static void fallback(sb_zparse_t *zp, sb_route_profile_draft_t *r, const char *value,
-                     sb_pos_t kpos, sb_pos_t vpos)
+static void fallback(sb_zparse_t *zp, sb_route_profile_draft_t *r, const char *value, sb_pos_t kpos,
+                     sb_pos_t vpos)
 {
     char copy[256];
     snprintf(copy, sizeof(copy), "%s", value);
@@ -86,8 +87,8 @@ static void fallback(sb_zparse_t *zp, sb_route_profile_draft_t *r, const char *v
         fallback_one(zp, r, item, vpos);
 }
 
-static void sticky(sb_zparse_t *zp, sb_route_profile_draft_t *r, const char *value,
-                   sb_pos_t kpos, sb_pos_t vpos)
+static void sticky(sb_zparse_t *zp, sb_route_profile_draft_t *r, const char *value, sb_pos_t kpos,
+                   sb_pos_t vpos)
 {
     if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
         sb_zparse_error(zp, vpos, "bad sticky '%s' (yes or no)", value);
@@ -103,11 +104,9 @@ static void sticky_prefix(sb_zparse_t *zp, sb_route_profile_draft_t *r, const ch
 {
     unsigned v4, v6;
     char end;
-    if (sscanf(value, "%u,%u%c", &v4, &v6, &end) != 2 || v4 < 1 || v4 > 32 || v6 < 1 ||
-        v6 > 128) {
-        sb_zparse_error(zp, vpos,
-                        "bad sticky-prefix '%s' (IPv4 and IPv6 prefix lengths, as in 24,56)",
-                        value);
+    if (sscanf(value, "%u,%u%c", &v4, &v6, &end) != 2 || v4 < 1 || v4 > 32 || v6 < 1 || v6 > 128) {
+        sb_zparse_error(
+            zp, vpos, "bad sticky-prefix '%s' (IPv4 and IPv6 prefix lengths, as in 24,56)", value);
         return;
     }
     r->sticky_prefix[0] = (uint8_t)v4;
@@ -224,8 +223,7 @@ static void each_item(sb_zparse_t *zp, sb_route_ep_draft_t *r, const char *value
     char *save = NULL;
     for (char *item = strtok_r(copy, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
         if (r->subnet_count + r->region_count >= ROUTE_LIST_MAX) {
-            sb_zparse_error(zp, vpos, "at most %d networks or places per endpoint",
-                            ROUTE_LIST_MAX);
+            sb_zparse_error(zp, vpos, "at most %d networks or places per endpoint", ROUTE_LIST_MAX);
             return;
         }
         one(zp, r, item, vpos);
@@ -238,9 +236,8 @@ static void location(sb_zparse_t *zp, sb_route_ep_draft_t *r, const char *value,
     char end;
     if (sscanf(value, "%lf,%lf%c", &lat, &lon, &end) != 2 || !isfinite(lat) || !isfinite(lon) ||
         lat < -90 || lat > 90 || lon < -180 || lon > 180) {
-        sb_zparse_error(zp, vpos,
-                        "bad location '%s' (latitude,longitude in degrees, as in 50.11,8.68)",
-                        value);
+        sb_zparse_error(
+            zp, vpos, "bad location '%s' (latitude,longitude in degrees, as in 50.11,8.68)", value);
         return;
     }
     r->has_location = true;
@@ -248,8 +245,8 @@ static void location(sb_zparse_t *zp, sb_route_ep_draft_t *r, const char *value,
     r->lon = (float)lon;
 }
 
-static void number(sb_zparse_t *zp, const char *key, const char *value, uint64_t min,
-                   uint64_t max, sb_pos_t vpos, uint16_t *out)
+static void number(sb_zparse_t *zp, const char *key, const char *value, uint64_t min, uint64_t max,
+                   sb_pos_t vpos, uint16_t *out)
 {
     uint64_t v;
     char why[SB_WHY_MAX];
@@ -267,8 +264,10 @@ bool sb_zonefile_route_endpoint_setting(sb_zparse_t *zp, sb_route_ep_draft_t *r,
         const char *key;
         unsigned bit;
     } keys[] = {
-        {"weight", SB_ROUTE_SET_WEIGHT},     {"subnets", SB_ROUTE_SET_SUBNETS},
-        {"regions", SB_ROUTE_SET_REGIONS},   {"location", SB_ROUTE_SET_LOCATION},
+        {"weight", SB_ROUTE_SET_WEIGHT},
+        {"subnets", SB_ROUTE_SET_SUBNETS},
+        {"regions", SB_ROUTE_SET_REGIONS},
+        {"location", SB_ROUTE_SET_LOCATION},
         {"min-usable", 0},
     };
     size_t k = 0;

@@ -41,9 +41,9 @@ typedef struct {
     bool all_down_set;
     sb_pos_t all_down_pos;
     uint8_t fallback_count;
-    sb_endpoint_t fallback[2]; /* kind, target or addr, target_text */
+    sb_endpoint_t fallback[2];               /* kind, target or addr, target_text */
     uint8_t fallback_target[2][SB_NAME_MAX]; /* names, in wire form */
-    char fallback_addr[2][SB_ADDR_TEXT_MAX];  /* addresses, as written */
+    char fallback_addr[2][SB_ADDR_TEXT_MAX]; /* addresses, as written */
     sb_pos_t fallback_pos;
     uint16_t max_answers; /* 0: not given */
     bool random_order;
@@ -65,7 +65,8 @@ bool sb_zonefile_route_endpoint_setting(sb_zparse_t *zp, sb_route_ep_draft_t *r,
                                         const char *value, sb_pos_t kpos, sb_pos_t vpos);
 
 /* The profile-line settings this parser takes, for "supported:" lists. */
-#define SB_ZONEFILE_ROUTE_PROFILE_KEYS "all-down, fallback, max-answers, order, sticky, sticky-prefix"
+#define SB_ZONEFILE_ROUTE_PROFILE_KEYS                                                             \
+    "all-down, fallback, max-answers, order, sticky, sticky-prefix"
 
 /* Checks that need the whole block (its kind of endpoints, all weights):
  * `addresses` is whether the endpoints are addresses. */

@@ -96,8 +96,7 @@ static int set_ecs_prefix(sb_options_t *o, const char *value, const char *base, 
     (void)base;
     unsigned v4, v6;
     char end;
-    if (sscanf(value, "%u,%u%c", &v4, &v6, &end) != 2 || v4 < 8 || v4 > 32 || v6 < 16 ||
-        v6 > 128) {
+    if (sscanf(value, "%u,%u%c", &v4, &v6, &end) != 2 || v4 < 8 || v4 > 32 || v6 < 16 || v6 > 128) {
         snprintf(why, SB_WHY_MAX,
                  "must be an IPv4 (8-32) and an IPv6 (16-128) prefix length, as in 24,56");
         return -EINVAL;

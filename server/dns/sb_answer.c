@@ -272,7 +272,7 @@ static node_result_t answer_profile(answer_t *a, const sb_zone_t *zone, const sb
     if (r.count == 0) {
         if (any && p->addresses)
             *handled = false; /* never NODATA at a name that has data */
-        else /* nothing usable and failing closed, or nothing eligible */
+        else                  /* nothing usable and failing closed, or nothing eligible */
             negative_capped(a, zone, p->ttl);
         return NODE_DONE;
     }

@@ -21,9 +21,8 @@ int sb_geo_open(const char *path, sb_geo_t **out, char *why)
     }
     int rc = MMDB_open(path, MMDB_MODE_MMAP, &g->db);
     if (rc != MMDB_SUCCESS) {
-        snprintf(why, 256, "cannot read the location database %s: %s%s%s", path,
-                 MMDB_strerror(rc), rc == MMDB_IO_ERROR ? ": " : "",
-                 rc == MMDB_IO_ERROR ? strerror(errno) : "");
+        snprintf(why, 256, "cannot read the location database %s: %s%s%s", path, MMDB_strerror(rc),
+                 rc == MMDB_IO_ERROR ? ": " : "", rc == MMDB_IO_ERROR ? strerror(errno) : "");
         free(g);
         return -EINVAL;
     }

@@ -61,8 +61,9 @@ static int subdivision(const char *text, sb_geo_code_t *out, char *why)
     for (size_t i = 0; ok && i < n; i++)
         ok = (sub[i] >= 'A' && sub[i] <= 'Z') || (sub[i] >= '0' && sub[i] <= '9');
     if (!ok) {
-        snprintf(why, SB_WHY_MAX, "a subdivision is CC-XXX: 1-3 capital letters or digits after "
-                                  "the country and '-', as in US-CA");
+        snprintf(why, SB_WHY_MAX,
+                 "a subdivision is CC-XXX: 1-3 capital letters or digits after "
+                 "the country and '-', as in US-CA");
         return -EINVAL;
     }
     *out = sb_geo_code_make(SB_GEO_SUBDIVISION, text, 2, sub, n);

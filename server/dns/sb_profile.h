@@ -75,15 +75,15 @@ typedef struct sb_endpoint {
     sb_pos_t pos;
     bool monitor_given; /* monitor settings of its own on its line */
     /* Routing settings; each method reads the ones it takes. */
-    uint16_t weight;           /* weighted: 0-1000 */
-    bool in_default;           /* subnet, geo: in the default list */
+    uint16_t weight;            /* weighted: 0-1000 */
+    bool in_default;            /* subnet, geo: in the default list */
     const sb_prefix_t *subnets; /* subnet: the client networks it serves */
     uint16_t subnet_count;
     const sb_geo_code_t *regions; /* geo: the places it serves */
     uint16_t region_count;
     bool has_location; /* closest: where it is (given, or from the database) */
     float lat, lon;
-    float unit[3];     /* closest: the location on the unit sphere */
+    float unit[3];      /* closest: the location on the unit sphere */
     sb_pos_t route_pos; /* where its routing settings were written */
     /* A nested endpoint leads to another profile (a CNAME to its name) and
      * is usable while at least `min_usable` of that profile's endpoints are. */

@@ -146,8 +146,8 @@ static void free_decision(struct rcu_head *head)
 
 void sb_route_publish(sb_profile_t *profile, sb_route_decision_t *d)
 {
-    sb_route_decision_t *old = atomic_exchange_explicit(&profile->published, d,
-                                                        memory_order_acq_rel);
+    sb_route_decision_t *old =
+        atomic_exchange_explicit(&profile->published, d, memory_order_acq_rel);
     if (old != NULL && !old->in_arena)
         urcu_memb_call_rcu(&old->rcu, free_decision);
 }
@@ -261,8 +261,7 @@ static void family_text(const sb_profile_t *profile, const sb_route_decision_t *
     }
 }
 
-void sb_route_view(const sb_profile_t *profile, const sb_route_decision_t *d,
-                   sb_route_view_t *out)
+void sb_route_view(const sb_profile_t *profile, const sb_route_decision_t *d, sb_route_view_t *out)
 {
     memset(out, 0, sizeof(*out));
     for (int fam = 0; fam < SB_FAMILIES; fam++) {
@@ -278,8 +277,7 @@ void sb_route_view(const sb_profile_t *profile, const sb_route_decision_t *d,
 
 bool sb_route_status_down(sb_route_status_t status)
 {
-    return status == SB_ROUTE_FAIL_OPEN || status == SB_ROUTE_CLOSED ||
-           status == SB_ROUTE_FALLBACK;
+    return status == SB_ROUTE_FAIL_OPEN || status == SB_ROUTE_CLOSED || status == SB_ROUTE_FALLBACK;
 }
 
 void sb_route_put(const sb_profile_t *profile, uint16_t i, sb_route_answer_t *out)
@@ -300,6 +298,18 @@ void sb_route_put_top(const sb_profile_t *profile, const sb_route_family_t *f,
             break;
         sb_route_put(profile, f->order[k], out);
     }
+}
+
+void sb_route_put_default(const sb_profile_t *profile, const sb_route_family_t *f,
+                          sb_route_answer_t *out)
+{
+    for (uint16_t k = 0; k < f->count; k++) {
+        if (profile->endpoints[f->order[k]].in_default) {
+            sb_route_put(profile, f->order[k], out);
+            return;
+        }
+    }
+    sb_route_put(profile, f->order[0], out);
 }
 
 uint16_t sb_route_by_weight(const sb_route_family_t *f, uint32_t point)

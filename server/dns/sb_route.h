@@ -58,11 +58,11 @@ typedef enum {
 /* One family of a decision. */
 typedef struct {
     sb_route_status_t status;
-    uint16_t pinned;  /* a switchover: answers every client, or SB_PICK_NONE */
-    uint16_t count;   /* endpoints in order[] */
-    uint16_t *order;  /* what answers choose from, in priority order */
-    uint32_t *cum;    /* running sums of weight along order[] */
-    uint32_t total;   /* the sum of their weights */
+    uint16_t pinned; /* a switchover: answers every client, or SB_PICK_NONE */
+    uint16_t count;  /* endpoints in order[] */
+    uint16_t *order; /* what answers choose from, in priority order */
+    uint32_t *cum;   /* running sums of weight along order[] */
+    uint32_t total;  /* the sum of their weights */
 } sb_route_family_t;
 
 typedef struct sb_route_decision {
@@ -179,8 +179,7 @@ typedef struct {
     char answering[SB_FAMILIES][SB_ROUTE_TEXT_MAX];
 } sb_route_view_t;
 
-void sb_route_view(const sb_profile_t *profile, const sb_route_decision_t *d,
-                   sb_route_view_t *out);
+void sb_route_view(const sb_profile_t *profile, const sb_route_decision_t *d, sb_route_view_t *out);
 
 /* Whether a status means nothing usable (failing open, closed, fallback). */
 bool sb_route_status_down(sb_route_status_t status);
@@ -197,6 +196,11 @@ void sb_route_put(const sb_profile_t *profile, uint16_t i, sb_route_answer_t *ou
  * (an RRset of equal primaries; names: the first only). */
 void sb_route_put_top(const sb_profile_t *profile, const sb_route_family_t *f,
                       sb_route_answer_t *out);
+
+/* The first endpoint of f->order marked `default` (subnet, geo), else the
+ * first of f->order. */
+void sb_route_put_default(const sb_profile_t *profile, const sb_route_family_t *f,
+                          sb_route_answer_t *out);
 
 /* The entry of f->order whose weight range holds `point` (0 to
  * f->total - 1); f->total must not be 0. */

@@ -41,8 +41,8 @@ static void check_clashes(const sb_profile_t *p, const table_t *t, sb_diag_t *di
             sb_geo_code_text(b->code, text, sizeof(text));
             const sb_endpoint_t *later = &p->endpoints[b->endpoint];
             if (a->endpoint == b->endpoint)
-                sb_diag_error(diag, later->route_pos, "endpoint '%s' lists %s twice",
-                              later->name, text);
+                sb_diag_error(diag, later->route_pos, "endpoint '%s' lists %s twice", later->name,
+                              text);
             else
                 sb_diag_error(diag, later->route_pos,
                               "endpoint '%s' lists %s, which endpoint '%s' serves already; a "
@@ -139,13 +139,7 @@ static void answer(const sb_profile_t *profile, const sb_route_decision_t *d,
             }
         }
     }
-    for (uint16_t k = 0; k < f->count; k++) {
-        if (profile->endpoints[f->order[k]].in_default) {
-            sb_route_put(profile, f->order[k], out);
-            return;
-        }
-    }
-    sb_route_put(profile, f->order[0], out);
+    sb_route_put_default(profile, f, out);
 }
 
 const sb_route_method_t sb_route_geo = {

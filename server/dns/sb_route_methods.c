@@ -11,12 +11,8 @@
 #include <string.h>
 
 static const sb_route_method_t *const methods[] = {
-    &sb_route_priority,
-    &sb_route_weighted,
-    &sb_route_all,
-    &sb_route_subnet,
-    &sb_route_geo,
-    &sb_route_closest,
+    &sb_route_priority, &sb_route_weighted, &sb_route_all,
+    &sb_route_subnet,   &sb_route_geo,      &sb_route_closest,
 };
 
 #define METHOD_COUNT (sizeof(methods) / sizeof(methods[0]))

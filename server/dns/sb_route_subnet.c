@@ -160,13 +160,7 @@ static void answer(const sb_profile_t *profile, const sb_route_decision_t *d,
         sb_route_put(profile, match, out);
         return;
     }
-    for (uint16_t k = 0; k < f->count; k++) {
-        if (profile->endpoints[f->order[k]].in_default) {
-            sb_route_put(profile, f->order[k], out);
-            return;
-        }
-    }
-    sb_route_put(profile, f->order[0], out);
+    sb_route_put_default(profile, f, out);
 }
 
 const sb_route_method_t sb_route_subnet = {

@@ -31,8 +31,7 @@ static void answer(const sb_profile_t *profile, const sb_route_decision_t *d,
     if (profile->sticky && client->family != 0) {
         uint8_t want = profile->sticky_prefix[client->family == 6];
         uint8_t prefix = client->prefix < want ? client->prefix : want;
-        point = (uint32_t)(sb_route_weighted_hash(client->addr, client->family, prefix) %
-                           f->total);
+        point = (uint32_t)(sb_route_weighted_hash(client->addr, client->family, prefix) % f->total);
         out->scope = prefix;
     } else {
         point = (uint32_t)(((uint64_t)sb_route_random() * f->total) >> 32);

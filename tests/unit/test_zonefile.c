@@ -443,17 +443,18 @@ static void profile_structure_errors(void **state)
 static void monitor_errors(void **state)
 {
     (void)state;
-    sb_test_expect_errors(H "www profile priority ttl=30 foo=1 {\n"
-                            "  monitor http port=8001 intervall=2s\n"
-                            "  endpoint east east priority=1\n}\n",
-                          2,
-                          "example.com.zone:8:29: unknown profile setting 'foo' (supported: ttl, all-down, "
-                          "fallback, max-answers, order, sticky, sticky-prefix)",
-                          "example.com.zone:9:26: unknown monitor setting 'intervall' (known: "
-                          "port, path, host, interval, timeout, fall, rise, expect, method, "
-                          "header, body, body-kib, tls-verify, ca-file, client-cert, client-key, "
-                          "send, receive, family, probe-target, flap-limit, flap-window, "
-                          "hold-down, fleet, source)");
+    sb_test_expect_errors(
+        H "www profile priority ttl=30 foo=1 {\n"
+          "  monitor http port=8001 intervall=2s\n"
+          "  endpoint east east priority=1\n}\n",
+        2,
+        "example.com.zone:8:29: unknown profile setting 'foo' (supported: ttl, all-down, "
+        "fallback, max-answers, order, sticky, sticky-prefix)",
+        "example.com.zone:9:26: unknown monitor setting 'intervall' (known: "
+        "port, path, host, interval, timeout, fall, rise, expect, method, "
+        "header, body, body-kib, tls-verify, ca-file, client-cert, client-key, "
+        "send, receive, family, probe-target, flap-limit, flap-window, "
+        "hold-down, fleet, source)");
     sb_test_expect_errors(H "www profile priority {\n"
                             "  monitor tcp port=25 probe-target=10.0.0.1\n"
                             "  endpoint east east priority=1 probe-target=health.east.internal\n"
