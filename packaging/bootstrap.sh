@@ -87,7 +87,8 @@ serve)
     build build -DSB_BUILD_TESTS=OFF
     ensure_user
     say "serving zones/ on 127.0.0.1:5353 as user switchboard (Ctrl-C stops it)"
-    exec ./build/switchboard serve --zones zones --listen 127.0.0.1:5353 --user switchboard
+    exec ./build/switchboard serve --zones zones --geo-database build/demo-geo.mmdb \
+        --listen 127.0.0.1:5353 --user switchboard
     ;;
 test)
     # shellcheck disable=SC2086

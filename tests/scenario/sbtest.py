@@ -28,6 +28,9 @@ import dns.rcode
 import dns.rdatatype
 
 BINARY = os.environ.get("SB_BINARY", "build/switchboard")
+# The demo location database the shipped zone's geo profile needs: written
+# by the build beside the binary (packaging/demo_geo.py).
+DEMO_GEO = os.path.join(os.path.dirname(os.path.abspath(BINARY)), "demo-geo.mmdb")
 HERE = os.path.dirname(os.path.abspath(__file__))
 READY_TIMEOUT = 15.0
 

@@ -30,7 +30,7 @@ class Cli(unittest.TestCase):
         return path
 
     def test_check_ok_on_the_shipped_zones(self):
-        r = run("check", "--zones", REPO_ZONES)
+        r = run("check", "--zones", REPO_ZONES, "--geo-database", sbtest.DEMO_GEO)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout.splitlines()[0], "configuration OK")
         self.assertEqual(r.stderr, "")
