@@ -160,8 +160,6 @@ static const char *json_problem(const json_error_t *jerr, char *buf, size_t cap)
     return buf;
 }
 
-/* One entry of the "overrides" list into `e`; false, logged, when it cannot
- * be read. */
 /* A force's state, "up" or "down"; anything else (or none) is a damaged
  * entry: guessing "up" would answer an endpoint whatever its probes say. */
 static bool read_force_state(const char *state, sb_override_t *o)
