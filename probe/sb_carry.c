@@ -39,6 +39,7 @@ typedef struct {
 typedef struct {
     char *name;
     char *switchover; /* endpoint name, or NULL */
+    int64_t switchover_until_ms;
     char switchover_by[SB_OVERRIDE_BY_MAX];
     char *primary; /* answering endpoint names, or NULL */
     char *v6;
@@ -111,6 +112,7 @@ static bool copy_profile(carried_profile_t *c, const sb_profile_state_t *ps)
     const sb_profile_t *p = ps->profile;
     c->name = strdup(p->owner_text);
     c->switchover = dup_or_null(pick_name(p, ps->switchover));
+    c->switchover_until_ms = ps->switchover_until_ms;
     memcpy(c->switchover_by, ps->switchover_by, sizeof(c->switchover_by));
     c->primary = dup_or_null(pick_name(p, ps->choice.primary));
     c->v6 = dup_or_null(pick_name(p, ps->choice.v6));
@@ -188,6 +190,7 @@ void sb_carry_profile(const sb_carry_t *carry, sb_profile_state_t *ps)
     ps->choice.primary_fail_open = c->primary_fail_open;
     ps->choice.v6_fail_open = c->v6_fail_open;
     ps->switchover = index_of(ps->profile, c->switchover);
+    ps->switchover_until_ms = ps->switchover != SB_PICK_NONE ? c->switchover_until_ms : 0;
     memcpy(ps->switchover_by, c->switchover_by, sizeof(ps->switchover_by));
 }
 

@@ -71,6 +71,8 @@ struct sb_profile_state {
     uint16_t switchover;    /* answered first (ctl switchover), or SB_PICK_NONE */
     struct sb_peers *peers; /* the fleet's views (sb_peers); NULL without a fleet */
     char switchover_by[112];
+    /* When the switchover ends by itself (wall clock); 0: at failback. */
+    int64_t switchover_until_ms;
 };
 
 /* Every profile and endpoint of one generation. */
