@@ -246,7 +246,7 @@ static bool restore(const sb_state_entry_t *e, void *arg)
 {
     const restore_to_t *to = arg;
     const sb_override_t *o = &e->override;
-    if (o->op == SB_OVERRIDE_FORCE && o->until_ms > 0 && o->until_ms <= now_ms()) {
+    if (sb_override_ended(o, now_ms())) {
         log_dropped(to->path, e->action, o->profile, o->endpoint, "expired", SB_LOG_INFO);
         return false;
     }
