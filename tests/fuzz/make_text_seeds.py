@@ -135,6 +135,8 @@ def request_seeds():
         "force": {"command": "force", "profile": "www", "endpoint": "e", "state": "up"},
         "unforce": {"command": "unforce", "profile": "www", "endpoint": "e"},
         "switchover": {"command": "switchover", "profile": "www", "endpoint": "west"},
+        "switchover-for": {"command": "switchover", "profile": "www", "endpoint": "west",
+                           "for_seconds": 7200},
         "failback": {"command": "failback", "profile": "www"},
     }
     for name, req in requests.items():
