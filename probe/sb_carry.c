@@ -39,6 +39,7 @@ typedef struct {
 typedef struct {
     char *name;
     char *switchover; /* endpoint name, or NULL */
+    int64_t switchover_until_ms;
     char switchover_by[SB_OVERRIDE_BY_MAX];
     sb_route_view_t view; /* what was answering: not news after the reload */
 } carried_profile_t;
@@ -108,6 +109,7 @@ static bool copy_profile(carried_profile_t *c, const sb_profile_state_t *ps)
     const sb_profile_t *p = ps->profile;
     c->name = strdup(p->owner_text);
     c->switchover = dup_or_null(pick_name(p, ps->switchover));
+    c->switchover_until_ms = ps->switchover_until_ms;
     memcpy(c->switchover_by, ps->switchover_by, sizeof(c->switchover_by));
     c->view = ps->view;
     return c->name != NULL;
@@ -177,6 +179,7 @@ void sb_carry_profile(const sb_carry_t *carry, sb_profile_state_t *ps)
     /* What was answering: the reload's answer-change log compares with it. */
     ps->view = c->view;
     ps->switchover = index_of(ps->profile, c->switchover);
+    ps->switchover_until_ms = ps->switchover != SB_PICK_NONE ? c->switchover_until_ms : 0;
     memcpy(ps->switchover_by, c->switchover_by, sizeof(ps->switchover_by));
 }
 

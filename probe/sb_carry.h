@@ -36,8 +36,9 @@ void sb_carry_free(sb_carry_t *carry);
  * carry, nothing. */
 void sb_carry_endpoint(const sb_carry_t *carry, sb_ep_state_t *es, const char *probe_key);
 
-/* ... and about a profile: its switchover, and the endpoint it was
- * answering with (the reload's answer-change log compares with it). */
+/* ... and about a profile: its switchover (with its setter and end), and
+ * the endpoint it was answering with (the reload's answer-change log
+ * compares with it). */
 void sb_carry_profile(const sb_carry_t *carry, sb_profile_state_t *ps);
 
 /* ... and the worker's queue-wait histogram. */

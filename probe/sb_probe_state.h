@@ -70,6 +70,8 @@ struct sb_profile_state {
     uint16_t switchover;    /* answered first (ctl switchover), or SB_PICK_NONE */
     struct sb_peers *peers; /* the fleet's views (sb_peers); NULL without a fleet */
     char switchover_by[112];
+    /* When the switchover ends by itself (wall clock); 0: at failback. */
+    int64_t switchover_until_ms;
     /* Profiles with a nested endpoint leading here: they decide again
      * when this one's decision changes. */
     sb_profile_state_t **parents;

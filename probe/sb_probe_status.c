@@ -196,6 +196,7 @@ static json_t *profile_json(const sb_gen_t *gen, const sb_profile_state_t *ps)
     }
     if (ps->switchover != SB_PICK_NONE) {
         json_object_set_new(o, "switchover", json_string(prof->endpoints[ps->switchover].name));
+        json_object_set_new(o, "switchover_until", time_or_null(ps->switchover_until_ms));
         json_object_set_new(o, "switchover_by", json_string(ps->switchover_by));
     } else {
         json_object_set_new(o, "switchover", json_null());

@@ -1,8 +1,8 @@
 /*
  * sb_probe_status — what `ctl status` shows, as JSON: the probes in flight
  * and waiting, every zone, and every profile with its routing decision,
- * switchover and endpoints (state, reason, since when, latency, overrides,
- * the last results).
+ * switchover (who set it, and its end) and endpoints (state, reason, since
+ * when, latency, overrides, the last results).
  *
  * Thread: the probe worker's (sb_prober_status runs it there).
  */

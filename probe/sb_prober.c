@@ -39,7 +39,7 @@ struct sb_prober {
     /* Calls from other threads (overrides, status, carry), one at a time. */
     uv_async_t call_async;
     struct call *call;
-    uv_timer_t expiry; /* ends forced states that were given a duration */
+    uv_timer_t expiry; /* ends forces and switchovers that were given an end */
     /* In a fleet: the other nodes' views, and this node's told every period. */
     const char *fleet_node;
     sb_peers_t peers;
@@ -140,8 +140,8 @@ static void decide_all(sb_prober_t *p)
         sb_publish_profile(&p->st.profiles[i], "fleet");
 }
 
-/* Forced states given a duration end by themselves, and other nodes' views
- * grow stale (checked every second). */
+/* Forces and switchovers whose end has come are undone, and other nodes'
+ * views grow stale (checked every second). */
 static void on_expiry(uv_timer_t *t)
 {
     sb_prober_t *p = t->data;

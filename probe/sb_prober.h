@@ -66,7 +66,7 @@ typedef struct {
     void (*tell)(void *arg, char *text);
     void *tell_arg;
     /* Called on the worker's thread when the overrides changed by
-     * themselves (a forced state reached its end), so that the state file
+     * themselves (a force or a switchover reached its end), so that the state file
      * is saved again. It must only hand the news to another thread (as
      * uv_async_send does). NULL: nobody is told. */
     void (*overrides_changed)(void *arg);

@@ -36,10 +36,14 @@ static void ctl_usage(FILE *out)
             "  force PROFILE ENDPOINT up|down [--for DURATION]\n"
             "                                  treat ENDPOINT as up or down, whatever its probes\n"
             "  unforce PROFILE ENDPOINT\n"
-            "  switchover PROFILE ENDPOINT     answer ENDPOINT first, even while the primary is\n"
+            "  switchover PROFILE ENDPOINT [--for DURATION]\n"
+            "                                  answer ENDPOINT first, even while the primary is\n"
             "                                  healthy (a DR drill or a planned move)\n"
             "  failback PROFILE                undo a switchover\n"
             "  reload                          re-read the configuration (as SIGHUP)\n"
+            "\n"
+            "With --for (30m, 2h; from 1s to 8760h), a force or a switchover ends by\n"
+            "itself, as unforce or failback would.\n"
             "\n"
             "In a fleet, an override is stored in the fleet and every nameserver applies\n"
             "it. --local applies it to this nameserver only, and only while the fleet\n"
@@ -76,19 +80,19 @@ static int parse_args(int argc, char **argv, ctl_args_t *a)
 }
 
 /* `--for DURATION` as the request's for_seconds: a whole number of seconds
- * (rounded up) in the range the server accepts. 0 after printing why not. */
-static json_int_t for_seconds(const char *cmd, const char *text)
+ * (rounded up) in the range the server accepts, for an override that may
+ * end by itself. 0 after printing why not. */
+static json_int_t for_seconds(const sb_request_command_t *cmd, const char *text)
 {
     uint64_t ms;
     char why[SB_WHY_MAX];
-    if (strcmp(cmd, "force") != 0) {
-        snprintf(why, sizeof(why), "only force takes --for");
+    if (cmd->kind != SB_REQUEST_OVERRIDE || !sb_override_timed(cmd->op)) {
+        snprintf(why, sizeof(why), "only force and switchover take --for");
     } else if (sb_value_duration_ms(text, &ms, why) == 0) {
         if (ms >= 1000 && ms <= (uint64_t)SB_REQUEST_FOR_MAX_SECONDS * 1000)
             return (json_int_t)((ms + 999) / 1000);
-        snprintf(why, sizeof(why),
-                 "must be from 1s to %dh (leave --for out for a force without end)",
-                 SB_REQUEST_FOR_MAX_SECONDS / 3600);
+        snprintf(why, sizeof(why), "must be from 1s to %dh (leave --for out for a %s without end)",
+                 SB_REQUEST_FOR_MAX_SECONDS / 3600, cmd->name);
     }
     fprintf(stderr, "switchboard ctl: --for %s: %s\n", text, why);
     return 0;
@@ -113,7 +117,7 @@ static json_t *build_request(const ctl_args_t *a)
     for (int i = 0; req != NULL && i < cmd->words; i++)
         json_object_set_new(req, keys[i], json_string(a->words[i + 1]));
     if (req != NULL && a->for_text != NULL) {
-        json_int_t seconds = for_seconds(name, a->for_text);
+        json_int_t seconds = for_seconds(cmd, a->for_text);
         if (seconds == 0) {
             json_decref(req);
             return NULL;
@@ -253,6 +257,13 @@ static void print_routing(json_t *e)
         printf("  [default]");
 }
 
+/* " until TIME" for an override with an end (`key` a time or null). */
+static void print_until(json_t *o, const char *key)
+{
+    if (json_is_string(json_object_get(o, key)))
+        printf(" until %s", str(o, key));
+}
+
 static void print_endpoint(json_t *e)
 {
     char latency[32] = "-";
@@ -270,8 +281,7 @@ static void print_endpoint(json_t *e)
         printf("  [drained by %s]", str(e, "drained_by"));
     if (json_is_string(json_object_get(e, "forced"))) {
         printf("  [forced %s by %s", str(e, "forced"), str(e, "forced_by"));
-        if (json_is_string(json_object_get(e, "forced_until")))
-            printf(" until %s", str(e, "forced_until"));
+        print_until(e, "forced_until");
         printf("]");
     }
     if (json_is_true(json_object_get(e, "held")))
@@ -335,8 +345,11 @@ static void print_status(json_t *status)
                str(p, "zone"), str(p, "kind")[0] == 'n' ? "name" : "address",
                (long long)json_integer_value(json_object_get(p, "ttl")));
         print_answering(p);
-        if (json_is_string(json_object_get(p, "switchover")))
-            printf("  switchover: %s (by %s)\n", str(p, "switchover"), str(p, "switchover_by"));
+        if (json_is_string(json_object_get(p, "switchover"))) {
+            printf("  switchover: %s (by %s", str(p, "switchover"), str(p, "switchover_by"));
+            print_until(p, "switchover_until");
+            printf(")\n");
+        }
         json_array_foreach(json_object_get(p, "endpoints"), k, e) print_endpoint(e);
     }
 }

@@ -7,13 +7,17 @@
  *     undrain PROFILE ENDPOINT
  *     force PROFILE ENDPOINT up|down [--for DURATION]
  *     unforce PROFILE ENDPOINT
- *     switchover PROFILE ENDPOINT    answer ENDPOINT first, as if it had the top priority
+ *     switchover PROFILE ENDPOINT [--for DURATION]
+ *                                    answer ENDPOINT first, as if it had the top priority
  *     failback PROFILE               undo a switchover
  *     reload                         re-read the configuration, as SIGHUP does
  *
+ * With --for, a force or a switchover ends by itself (the server undoes it).
+ *
  * Prints the reply as text (or the server's JSON with --json) and exits 0 on
  * success, 1 when the server refused, 2 for a usage error or when the
- * server could not be reached.
+ * server could not be reached, 3 when an override is in force but the
+ * state file could not be written.
  *
  * Thread: a process of its own; blocking I/O.
  */

@@ -35,20 +35,33 @@ __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, 
     return -EINVAL;
 }
 
-/* A force's state and optional duration into `o`. */
-static int read_force(json_t *doc, const char *state, json_int_t for_seconds, int64_t now_ms,
-                      sb_override_t *o, char *err, size_t errlen)
+/* A force's state into `o`. */
+static int read_force(const char *state, sb_override_t *o, char *err, size_t errlen)
 {
     if (state == NULL || (strcmp(state, "up") != 0 && strcmp(state, "down") != 0))
         return fail(err, errlen, "force needs a state: up or down");
-    /* Present, it must be a real duration: 0 would mean "forever". */
-    bool timed = json_object_get(doc, "for_seconds") != NULL;
-    if (timed && (for_seconds < 1 || for_seconds > SB_REQUEST_FOR_MAX_SECONDS))
-        return fail(err, errlen,
-                    "for_seconds must be from 1 to %d (leave it out for a force without end)",
-                    SB_REQUEST_FOR_MAX_SECONDS);
     o->force_up = strcmp(state, "up") == 0;
-    o->until_ms = timed ? now_ms + for_seconds * 1000 : 0;
+    return 0;
+}
+
+/* The optional for_seconds into o->until_ms: only an override that may end
+ * by itself (sb_override_timed) takes one. */
+static int read_end(json_t *doc, const sb_request_command_t *cmd, json_int_t for_seconds,
+                    int64_t now_ms, sb_override_t *o, char *err, size_t errlen)
+{
+    if (json_object_get(doc, "for_seconds") == NULL)
+        return 0;
+    if (!sb_override_timed(cmd->op))
+        return fail(err, errlen,
+                    "%s takes no for_seconds (only force and switchover end by "
+                    "themselves)",
+                    cmd->name);
+    /* Present, it must be a real duration: 0 would mean "forever". */
+    if (for_seconds < 1 || for_seconds > SB_REQUEST_FOR_MAX_SECONDS)
+        return fail(err, errlen,
+                    "for_seconds must be from 1 to %d (leave it out for a %s without end)",
+                    SB_REQUEST_FOR_MAX_SECONDS, cmd->name);
+    o->until_ms = now_ms + for_seconds * 1000;
     return 0;
 }
 
@@ -69,9 +82,9 @@ static int read_override(json_t *doc, const sb_request_command_t *cmd, int64_t n
     if (cmd->op != SB_OVERRIDE_FAILBACK && o->endpoint == NULL)
         return fail(err, errlen, "%s needs an endpoint", cmd->name);
     o->local = local != 0;
-    if (cmd->op != SB_OVERRIDE_FORCE)
-        return 0;
-    return read_force(doc, state, for_seconds, now_ms, o, err, errlen);
+    if (cmd->op == SB_OVERRIDE_FORCE && read_force(state, o, err, errlen) < 0)
+        return -EINVAL;
+    return read_end(doc, cmd, for_seconds, now_ms, o, err, errlen);
 }
 
 static int parse_doc(json_t *doc, int64_t now_ms, sb_request_t *out, char *err, size_t errlen)

@@ -6,10 +6,12 @@
  * The protocol is one line of JSON each way, over a Unix stream socket
  * (sb_control serves it; sb_ctl is its client):
  *   {"command": "status"}
- *   {"command": "drain" | "undrain" | "unforce" | "switchover",
+ *   {"command": "drain" | "undrain" | "unforce",
  *    "profile": "www.example.com.", "endpoint": "east"}
  *   {"command": "force", "profile": ..., "endpoint": ..., "state": "up" | "down",
  *    "for_seconds": N (optional, 1 to SB_REQUEST_FOR_MAX_SECONDS; absent: no end)}
+ *   {"command": "switchover", "profile": ..., "endpoint": ...,
+ *    "for_seconds": N (optional, as for force)}
  *   {"command": "failback", "profile": ...}
  *   any override may add "local": true (in a fleet: this nameserver only)
  *   {"command": "reload"}
@@ -38,8 +40,8 @@
 #define SB_REQUEST_DEFAULT_SOCKET "/run/switchboard/control.sock"
 #define SB_REQUEST_MAX_BYTES      65536
 
-/* The longest `force --for`: a year (8760 h). Zero would mean "forever", so
- * the shortest is one second. */
+/* The longest `--for` of a force or a switchover: a year (8760 h). Zero
+ * would mean "forever", so the shortest is one second. */
 #define SB_REQUEST_FOR_MAX_SECONDS (8760 * 3600)
 
 typedef enum {
@@ -66,7 +68,8 @@ typedef struct {
 } sb_request_t;
 
 /* Parse one request of `len` bytes (no NUL needed). `now_ms` (Unix ms)
- * turns a force's for_seconds into its end. Returns 0, or -EINVAL with the
+ * turns a force's or a switchover's for_seconds into its end; any other
+ * command given for_seconds is refused. Returns 0, or -EINVAL with the
  * client's error in `err`; out->doc is NULL then. */
 int sb_request_parse(const char *text, size_t len, int64_t now_ms, sb_request_t *out, char *err,
                      size_t errlen);

@@ -246,7 +246,7 @@ static void log_listening(const sb_net_t *net, size_t count)
 typedef struct {
     uv_loop_t loop;
     uv_signal_t sigs[3];
-    uv_async_t overrides_changed; /* the probe worker ended a force by itself */
+    uv_async_t overrides_changed; /* the probe worker ended an override by itself */
 } control_t;
 
 static void save_overrides(server_t *s);

@@ -80,9 +80,10 @@ static int apply_value(sb_fleet_sync_t *s, const sb_fleet_event_t *ev)
         json_object_del(s->local, ev->key);
     }
     sb_override_t o = ev->record.override;
-    /* A force that ended while this node was away ends here too. */
-    if (o.op == SB_OVERRIDE_FORCE && o.until_ms != 0 && o.until_ms <= now_ms())
-        o.op = SB_OVERRIDE_UNFORCE;
+    /* A force or a switchover that ended while this node was away ends
+     * here too. */
+    if (sb_override_ended(&o, now_ms()))
+        o.op = sb_override_undo(o.op);
     char why[512];
     int rc = sb_prober_override(s->prober, &o, why, sizeof(why));
     if (rc < 0 && rc != -EALREADY) {
@@ -104,11 +105,7 @@ static sb_override_t undo_of(json_t *v)
     sb_override_t o = {.by = "fleet-returned"};
     o.profile = json_string_value(json_object_get(v, "profile"));
     o.endpoint = json_string_value(json_object_get(v, "endpoint"));
-    sb_override_op_t op = (sb_override_op_t)json_integer_value(json_object_get(v, "op"));
-    o.op = op == SB_OVERRIDE_DRAIN        ? SB_OVERRIDE_UNDRAIN
-           : op == SB_OVERRIDE_FORCE      ? SB_OVERRIDE_UNFORCE
-           : op == SB_OVERRIDE_SWITCHOVER ? SB_OVERRIDE_FAILBACK
-                                          : op;
+    o.op = sb_override_undo((sb_override_op_t)json_integer_value(json_object_get(v, "op")));
     return o;
 }
 

@@ -160,8 +160,6 @@ static const char *json_problem(const json_error_t *jerr, char *buf, size_t cap)
     return buf;
 }
 
-/* One entry of the "overrides" list into `e`; false, logged, when it cannot
- * be read. */
 /* A force's state, "up" or "down"; anything else (or none) is a damaged
  * entry: guessing "up" would answer an endpoint whatever its probes say. */
 static bool read_force_state(const char *state, sb_override_t *o)
@@ -248,7 +246,7 @@ static bool restore(const sb_state_entry_t *e, void *arg)
 {
     const restore_to_t *to = arg;
     const sb_override_t *o = &e->override;
-    if (o->op == SB_OVERRIDE_FORCE && o->until_ms > 0 && o->until_ms <= now_ms()) {
+    if (sb_override_ended(o, now_ms())) {
         log_dropped(to->path, e->action, o->profile, o->endpoint, "expired", SB_LOG_INFO);
         return false;
     }

@@ -14,7 +14,9 @@
  *
  * The format is JSON: {"version": 1, "overrides": [ {"action": "drain",
  * "profile": "...", "endpoint": "...", "by": "..."}, ... ]}, the array
- * being what sb_prober_overrides() returns.
+ * being what sb_prober_overrides() returns: a force adds "state", and a
+ * force or a switchover adds its end, "until_ms" (Unix ms; 0 or absent:
+ * none).
  *
  * Thread: the controlling thread; blocking file I/O, never on the query
  * path or the probe worker. sb_state_parse() is pure and reentrant.
@@ -73,8 +75,8 @@ int sb_state_parse(const char *path, const char *text, size_t len, sb_state_visi
 int sb_state_read(const char *path, char **text, size_t *len, char *err, size_t errlen);
 
 /* Apply each override in `text` (read from `path`) to the prober;
- * overrides that no longer fit the configuration, or that have expired,
- * are logged, dropped and counted in `*dropped` (the caller saves the file
+ * overrides that no longer fit the configuration, or whose end has come
+ * (sb_override_ended), are logged, dropped and counted in `*dropped` (the caller saves the file
  * again then). Returns the number applied, or -EINVAL with `err` when the
  * file is not a state file. */
 int sb_state_restore(const char *path, const char *text, size_t len, sb_prober_t *prober,

@@ -109,10 +109,10 @@ char *sb_fleet_record_encode(const sb_override_t *o, const char *node, int64_t n
         return NULL;
     if (o->op != SB_OVERRIDE_FAILBACK && o->endpoint != NULL)
         json_object_set_new(v, "endpoint", json_string(o->endpoint));
-    if (o->op == SB_OVERRIDE_FORCE) {
+    if (o->op == SB_OVERRIDE_FORCE)
         json_object_set_new(v, "state", json_string(o->force_up ? "up" : "down"));
+    if (sb_override_timed(o->op))
         json_object_set_new(v, "until_ms", json_integer((json_int_t)o->until_ms));
-    }
     char *text = json_dumps(v, JSON_COMPACT);
     json_decref(v);
     return text;
@@ -152,15 +152,19 @@ static int64_t number_field(json_t *doc, const char *name, bool *bad)
     return (int64_t)json_integer_value(v);
 }
 
-static int read_force(json_t *doc, sb_override_t *o, bool *bad)
+/* What a force or a switchover adds: a force's state, and the end of
+ * either (absent, as in values written before switchovers had one: none). */
+static int read_timed(json_t *doc, sb_override_t *o)
 {
-    bool state_bad = false;
-    const char *state = text_field(doc, "state", 4, true, &state_bad);
-    if (state_bad || (strcmp(state, "up") != 0 && strcmp(state, "down") != 0))
-        return -EINVAL;
-    o->force_up = strcmp(state, "up") == 0;
-    o->until_ms = number_field(doc, "until_ms", bad);
-    return *bad ? -EINVAL : 0;
+    bool bad = false;
+    if (o->op == SB_OVERRIDE_FORCE) {
+        const char *state = text_field(doc, "state", 4, true, &bad);
+        if (bad || (strcmp(state, "up") != 0 && strcmp(state, "down") != 0))
+            return -EINVAL;
+        o->force_up = strcmp(state, "up") == 0;
+    }
+    o->until_ms = number_field(doc, "until_ms", &bad);
+    return bad ? -EINVAL : 0;
 }
 
 static int read_record(json_t *doc, sb_fleet_record_t *out, char *err, size_t errlen)
@@ -190,8 +194,9 @@ static int read_record(json_t *doc, sb_fleet_record_t *out, char *err, size_t er
         return -EINVAL;
     }
     out->asked_by = by;
-    if (a->op == SB_OVERRIDE_FORCE && read_force(doc, o, &bad) < 0) {
-        snprintf(err, errlen, "a force record needs state up or down and a whole until_ms");
+    if (sb_override_timed(a->op) && read_timed(doc, o) < 0) {
+        snprintf(err, errlen, "a %s record needs %sa whole until_ms", a->name,
+                 a->op == SB_OVERRIDE_FORCE ? "state up or down and " : "");
         return -EINVAL;
     }
     /* Kept in the document, so that copies of the record stay valid. */

@@ -7,14 +7,15 @@
  * slot is its state and undoing is a write too (it records who undid it):
  *   drain.<profile>.<endpoint>       drain / undrain
  *   force.<profile>.<endpoint>       force (up or down, an end) / unforce
- *   switchover.<profile>             switchover (to an endpoint) / failback
+ *   switchover.<profile>             switchover (to an endpoint, an end) / failback
  * Names are lower-cased (profiles; endpoint names are compared exactly) and
  * escaped to the key alphabet: A-Z a-z 0-9 - _ stay, any other byte
  * (the dots of a profile name included) is =XX in hex.
  *
  * Value: one JSON object,
  *   {"action": "drain", "profile": "www.example.com.", "endpoint": "east",
- *    "state": "up"|"down" (force), "until_ms": N (force; 0 or absent: no end),
+ *    "state": "up"|"down" (force),
+ *    "until_ms": N (force, switchover: Unix ms; 0 or absent: no end),
  *    "by": "uid=1000", "node": "ns1", "at_ms": N}
  * Values come from the network: decoding checks every field and takes
  * nothing on trust (fuzzed: tests/fuzz/fuzz_fleet_record.c).

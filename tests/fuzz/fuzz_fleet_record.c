@@ -5,8 +5,8 @@
  *
  * Checked, aborting on a violation:
  *   - a value that decodes has a known action, a profile, an endpoint
- *     unless it is a failback, a valid node name, and a setter that names
- *     the node;
+ *     unless it is a failback, a valid node name, a setter that names
+ *     the node, and no end unless it is a force or a switchover;
  *     encoding it again and decoding that gives the same override, and its
  *     slot key can be made;
  *   - one that does not has words and no document.
@@ -66,6 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(o->profile != NULL && r.node != NULL && o->by != NULL && r.asked_by != NULL);
     CHECK(sb_fleet_config_name_ok(r.node));
     CHECK(o->endpoint != NULL || o->op == SB_OVERRIDE_FAILBACK);
+    CHECK(o->until_ms >= 0 && (o->until_ms == 0 || sb_override_timed(o->op)));
     const char *at = strrchr(o->by, '@');
     CHECK(at != NULL && strcmp(at + 1, r.node) == 0);
     char key[SB_FLEET_KEY_MAX];

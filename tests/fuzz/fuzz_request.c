@@ -4,8 +4,9 @@
  *
  * Checked, aborting on a violation:
  *   - a request that parses has a command from the table; an override has
- *     a profile, and an endpoint unless it is a failback; a force ends
- *     never, or from 1 s to a year after now;
+ *     a profile, and an endpoint unless it is a failback; a force or a
+ *     switchover ends never, or from 1 s to a year after now; no other
+ *     override has an end;
  *   - one that does not has words for the client and no document.
  * ASan, UBSan and LeakSanitizer catch the rest.
  *
@@ -34,7 +35,8 @@ static void check_override(const sb_request_t *r)
     CHECK(o->profile != NULL);
     CHECK(o->endpoint != NULL || o->op == SB_OVERRIDE_FAILBACK);
     CHECK(o->by == NULL);
-    if (o->op == SB_OVERRIDE_FORCE && o->until_ms != 0) {
+    CHECK(o->until_ms == 0 || sb_override_timed(o->op));
+    if (o->until_ms != 0) {
         CHECK(o->until_ms >= NOW + 1000);
         CHECK(o->until_ms <= NOW + (int64_t)SB_REQUEST_FOR_MAX_SECONDS * 1000);
     }

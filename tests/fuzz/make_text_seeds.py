@@ -116,6 +116,8 @@ def state_seeds():
              override("force", "east", state="down", until_ms=1700000000000),
              override("force", "west", state="up")]
     write("state", "every-action", json.dumps({"version": 1, "overrides": every}, indent=2))
+    write("state", "switchover-with-end", json.dumps({"version": 1, "overrides": [
+        override("switchover", "west", until_ms=1700000000000)]}, indent=2))
     write("state", "empty", json.dumps({"version": 1, "overrides": []}))
     write("state", "unreadable-entries", json.dumps({"version": 1, "overrides": [
         {"action": "explode", "profile": "p", "endpoint": "e"}, {"profile": "p"}, 7, None]}))
@@ -133,6 +135,8 @@ def request_seeds():
         "force": {"command": "force", "profile": "www", "endpoint": "e", "state": "up"},
         "unforce": {"command": "unforce", "profile": "www", "endpoint": "e"},
         "switchover": {"command": "switchover", "profile": "www", "endpoint": "west"},
+        "switchover-for": {"command": "switchover", "profile": "www", "endpoint": "west",
+                           "for_seconds": 7200},
         "failback": {"command": "failback", "profile": "www"},
     }
     for name, req in requests.items():

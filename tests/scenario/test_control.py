@@ -1,9 +1,11 @@
 """`switchboard ctl` against a running server: every command in text and
 JSON, drain and undrain, force (with an expiry), switchover and failback
-for a DR drill, refusals with clear errors, overrides logged with the
-caller's uid, the socket's mode and a second server refused on it, and
+for a DR drill, a switchover with an expiry ending by itself (and its end
+kept across a restart), refusals with clear errors, overrides logged with
+the caller's uid, the socket's mode and a second server refused on it, and
 overrides kept across a restart in the state file (those that no longer
-fit dropped)."""
+fit, or whose end has come, dropped)."""
+import datetime
 import json
 import os
 import re
@@ -40,6 +42,18 @@ def saved_overrides(srv):
         return [(o["action"], o["endpoint"]) for o in json.load(f)["overrides"]]
 
 
+def saved_entries(srv):
+    """Every override in the server's state file, whole."""
+    with open(srv.state_file) as f:
+        return json.load(f)["overrides"]
+
+
+def status_time(ms):
+    """Unix ms as `ctl status` shows a time: 2026-11-21T22:54:00.123Z."""
+    t = datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}Z"
+
+
 def overrides_logged(srv, start, until):
     """The actions of the override lines from `start` up to the first that
     contains `until` (waited for): a line that should not be there shows up
@@ -61,6 +75,12 @@ class Control(ScenarioCase):
 
     def answer(self, srv):
         return cname_target(srv.query("www.example.com"))
+
+    def new_state_file(self):
+        """A state file's path, in a directory of its own removed at the end."""
+        state_dir = sbtest.tempdir(prefix="sb-state-")
+        self.addCleanup(shutil.rmtree, state_dir, True)
+        return os.path.join(state_dir, "state.json")
 
     def status(self, srv):
         rc, out, _ = srv.ctl("--json", "status")
@@ -174,13 +194,101 @@ class Control(ScenarioCase):
         rc, out, _ = srv.ctl("failback", "www.example.com.")
         self.assertEqual(out, "failback: nothing to change\n")
 
+    def pinned_until(self, srv, until_ms, answer):
+        """Every answer is `answer` until shortly before `until_ms`."""
+        while time.time() * 1000 < until_ms - 300:
+            self.assertEqual(self.answer(srv), answer)
+            time.sleep(0.1)
+
+    def ends_by_itself(self, srv, until_ms, start):
+        """The switchover to west ending at `until_ms`: east answers again
+        (polled, not before its end), the failback is logged by expiry, and
+        the state file is written again without it."""
+        wait_until(lambda: self.answer(srv) == "east.example.com.",
+                   max(until_ms / 1000 - time.time(), 0) + 3.0, "east again once it ended")
+        self.assertGreaterEqual(time.time() * 1000, until_ms)
+        srv.wait_log(r"level=info event=override action=failback profile=www\.example\.com\. "
+                     r"endpoint=- by=expiry$", 1.0, start=start)
+        srv.wait_log(r"event=answer-change profile=www\.example\.com\. from=west to=east "
+                     r"cause=override-expired$", 1.0, start=start)
+        self.assertIsNone(self.status(srv)["www.example.com."]["switchover"])
+        wait_until(lambda: saved_entries(srv) == [], 2.0, "the state file without it")
+
+    def test_switchover_for_ends_by_itself(self):
+        srv = self.server({"example.com.zone": zone(self.east, self.west)})
+        uid = os.getuid()
+        self.assertEqual(self.answer(srv), "east.example.com.")
+        mark = len(srv.lines)
+        before = int(time.time() * 1000)
+        self.assertEqual(srv.ctl("switchover", "www.example.com", "west", "--for", "2s"),
+                         (0, "switchover: done\n", ""))
+        after = int(time.time() * 1000)
+        self.assertEqual(self.answer(srv), "west.example.com.")
+        line = srv.wait_log(r"event=override action=switchover profile=www\.example\.com\. "
+                            rf"endpoint=west until_ms=\d+ by=uid={uid}$", 1.0, start=mark)
+        until_ms = int(sbtest.log_fields(line)["until_ms"])
+        self.assertTrue(before + 2000 <= until_ms <= after + 2000, (before, until_ms, after))
+        # Shown with its end, as a force's is; saved with it.
+        www = self.status(srv)["www.example.com."]
+        self.assertEqual((www["switchover"], www["switchover_by"], www["switchover_until"]),
+                         ("west", f"uid={uid}", status_time(until_ms)))
+        self.assertIn(f"  switchover: west (by uid={uid} until {status_time(until_ms)})\n",
+                      srv.ctl("status")[1])
+        self.assertEqual(saved_entries(srv), [
+            {"action": "switchover", "profile": "www.example.com.", "endpoint": "west",
+             "until_ms": until_ms, "by": f"uid={uid}"}])
+        self.pinned_until(srv, until_ms, "west.example.com.")
+        self.ends_by_itself(srv, until_ms, mark)
+        # Without --for it has no end, as before.
+        srv.ctl("switchover", "www.example.com", "west")
+        self.assertIsNone(self.status(srv)["www.example.com."]["switchover_until"])
+        self.assertEqual(saved_entries(srv)[0]["until_ms"], 0)
+
+    def test_a_switchover_end_survives_a_restart(self):
+        state_file = self.new_state_file()
+        zones = {"example.com.zone": zone(self.east, self.west)}
+        srv = self.server(zones, state_file=state_file)
+        srv.ctl("switchover", "www.example.com.", "west", "--for", "5s")
+        [saved] = saved_entries(srv)
+        until_ms = saved["until_ms"]
+        srv.stop()
+
+        srv = self.server(zones, state_file=state_file)
+        uid = os.getuid()
+        srv.wait_log(r"event=state-restored file=.* overrides=1 dropped=0$", 1.0)
+        srv.wait_log(r"event=override action=switchover profile=www\.example\.com\. endpoint=west "
+                     rf'until_ms={until_ms} by=state-file set_by="uid={uid}"$', 1.0)
+        self.assertEqual(self.answer(srv), "west.example.com.")
+        www = self.status(srv)["www.example.com."]
+        self.assertEqual((www["switchover"], www["switchover_until"]),
+                         ("west", status_time(until_ms)))
+        # It ends when it was told to before the restart, by itself.
+        self.ends_by_itself(srv, until_ms, 0)
+
+    def test_overrides_whose_end_has_come_are_not_restored(self):
+        now = int(time.time() * 1000)
+        ended = {"profile": "www.example.com.", "until_ms": now - 1000, "by": "uid=0"}
+        srv, state_file = self.serve_with_state(json.dumps({"version": 1, "overrides": [
+            {"action": "switchover", "endpoint": "west", **ended},
+            {"action": "force", "endpoint": "east", "state": "down", **ended},
+            {"action": "force", "profile": "www.example.com.", "endpoint": "west", "state": "up",
+             "until_ms": now + 3600 * 1000, "by": "uid=0"},
+        ]}))
+        for action, endpoint in (("switchover", "west"), ("force", "east")):
+            srv.wait_log(rf"level=info event=override-dropped file={state_file} action={action} "
+                         rf'profile=www\.example\.com\. endpoint={endpoint} reason="expired"$', 1.0)
+        srv.wait_log(rf"event=state-restored file={state_file} overrides=1 dropped=2$", 1.0)
+        self.assertEqual(self.answer(srv), "east.example.com.")
+        self.assertEqual(saved_overrides(srv), [("force", "west")])
+
     def test_every_command_in_text_and_json(self):
         srv = self.server({"example.com.zone": zone(self.east, self.west)})
         www, done = "www.example.com", {"ok": True, "message": "done"}
         pairs = [(("drain", www, "east"), ("undrain", www, "east")),
                  (("force", www, "east", "down"), ("unforce", www, "east")),
                  (("force", www, "east", "up", "--for", "1h"), ("unforce", www, "east")),
-                 (("switchover", www, "west"), ("failback", www))]
+                 (("switchover", www, "west"), ("failback", www)),
+                 (("switchover", www, "west", "--for", "1h"), ("failback", www))]
         # Each command and its undoing as text, then with --json: the exact
         # output, stderr and exit status of each.
         for do, undo in pairs:
@@ -209,28 +317,43 @@ class Control(ScenarioCase):
              "force needs a state: up or down"),
             (("switchover", "www.example.com"), 2, "switchover takes 2 arguments"),
             (("launch",), 2, "unknown command 'launch'"),
-            (("drain", "www.example.com", "east", "--for", "1s"), 2, "only force takes --for"),
+            (("drain", "www.example.com", "east", "--for", "1s"), 2,
+             "only force and switchover take --for"),
+            (("failback", "www.example.com", "--for", "1s"), 2,
+             "only force and switchover take --for"),
         ]
         for args, want_rc, words in cases:
             rc, out, err = srv.ctl(*args, check=False)
             self.assertEqual(rc, want_rc, f"{args}: {err}")
             self.assertIn(words, err, args)
-        # A force --for must end: 0s would mean never (a permanent force).
-        for text in ("0s", "0ms", "500ms", "8761h"):
-            rc, out, err = srv.ctl("force", "www.example.com", "east", "down", "--for", text,
-                                   check=False)
-            self.assertEqual((rc, out, err), (2, "", (
-                f"switchboard ctl: --for {text}: must be from 1s to 8760h (leave --for out "
-                "for a force without end)\n")))
+        # A force or switchover --for must end: 0s would mean never (a
+        # permanent override).
+        for cmd in (("force", "www.example.com", "east", "down"),
+                    ("switchover", "www.example.com", "west")):
+            for text in ("0s", "0ms", "500ms", "8761h"):
+                rc, out, err = srv.ctl(*cmd, "--for", text, check=False)
+                self.assertEqual((rc, out, err), (2, "", (
+                    f"switchboard ctl: --for {text}: must be from 1s to 8760h (leave --for out "
+                    f"for a {cmd[0]} without end)\n")))
         # The same on the socket, for tools that speak its protocol.
-        for seconds in (0, -5, 8760 * 3600 + 1):
-            reply = sbtest.control_request(srv.control_socket, {
-                "command": "force", "profile": "www.example.com", "endpoint": "east",
-                "state": "down", "for_seconds": seconds})
-            self.assertEqual(reply, {"ok": False, "error": (
-                "for_seconds must be from 1 to 31536000 (leave it out for a force without "
-                "end)")})
-        self.assertIsNone(self.status(srv)["www.example.com."]["endpoints"][0]["forced"])
+        for request in ({"command": "force", "state": "down", "endpoint": "east"},
+                        {"command": "switchover", "endpoint": "west"}):
+            for seconds in (0, -5, 8760 * 3600 + 1):
+                reply = sbtest.control_request(srv.control_socket, {
+                    **request, "profile": "www.example.com", "for_seconds": seconds})
+                self.assertEqual(reply, {"ok": False, "error": (
+                    f"for_seconds must be from 1 to 31536000 (leave it out for a "
+                    f"{request['command']} without end)")})
+        # An end for an override that cannot have one is refused, not lost.
+        reply = sbtest.control_request(srv.control_socket, {
+            "command": "drain", "profile": "www.example.com", "endpoint": "east",
+            "for_seconds": 60})
+        self.assertEqual(reply, {"ok": False, "error": (
+            "drain takes no for_seconds (only force and switchover end by themselves)")})
+        www = self.status(srv)["www.example.com."]
+        self.assertIsNone(www["endpoints"][0]["forced"])
+        self.assertIsNone(www["switchover"])
+        self.assertFalse(www["endpoints"][0]["drained"])
         self.assertEqual(srv.log_count("event=override "), 0)
         # Only the owner may connect.
         mode = stat.S_IMODE(os.stat(srv.control_socket).st_mode)
@@ -243,9 +366,7 @@ class Control(ScenarioCase):
         self.assertIn("cannot connect to", r.stderr)
 
     def test_overrides_survive_a_restart(self):
-        state_dir = sbtest.tempdir(prefix="sb-state-")
-        self.addCleanup(shutil.rmtree, state_dir, True)
-        state_file = os.path.join(state_dir, "state.json")
+        state_file = self.new_state_file()
         zones = {"example.com.zone": zone(self.east, self.west)}
         srv = self.server(zones, state_file=state_file)
         srv.ctl("switchover", "www.example.com.", "west")
@@ -301,9 +422,7 @@ class Control(ScenarioCase):
         self.assertEqual(srv.ctl("status")[0], 0)
 
     def test_restart_with_overrides_that_no_longer_fit(self):
-        state_dir = sbtest.tempdir(prefix="sb-state-")
-        self.addCleanup(shutil.rmtree, state_dir, True)
-        state_file = os.path.join(state_dir, "state.json")
+        state_file = self.new_state_file()
         overrides = [
             {"action": "drain", "profile": "gone.example.com.", "endpoint": "x", "by": "uid=0"},
             {"action": "force", "profile": "www.example.com.", "endpoint": "north",
@@ -328,9 +447,7 @@ class Control(ScenarioCase):
 
     def serve_with_state(self, text):
         """A server started with a state file holding `text`; (server, path)."""
-        state_dir = sbtest.tempdir(prefix="sb-state-")
-        self.addCleanup(shutil.rmtree, state_dir, True)
-        state_file = os.path.join(state_dir, "state.json")
+        state_file = self.new_state_file()
         with open(state_file, "w") as f:
             f.write(text)
         srv = self.server({"example.com.zone": zone(self.east, self.west)},

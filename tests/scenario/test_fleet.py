@@ -1,7 +1,8 @@
 """A fleet of three nameservers over a three-server NATS JetStream cluster
 (started and stopped by the test, on loopback): overrides set with ctl on
-one node change every node's answers; expiries fire everywhere; a node
-restarted comes back with the fleet's overrides; NATS servers lost one and
+one node change every node's answers; a force's and a switchover's ends
+fire everywhere, and a node away meanwhile does not take up one that has
+ended; a node restarted comes back with the fleet's overrides; NATS servers lost one and
 then all: overrides still work, then nodes keep answering and ctl refuses
 clearly (or applies --local), and converge when NATS returns; credentials
 and unreachable servers at start give clear errors and a node that serves
@@ -89,6 +90,23 @@ class Fleet(FleetCase):
         self.everywhere((a, b, c), "127.0.0.10", "the end of the forced state")
         for srv in (a, b, c):
             srv.wait_log(r"event=override action=unforce .*by=expiry", SPREAD)
+        # So does a switchover's end, set on c: every node fails back.
+        c.ctl("switchover", "www.example.com", "west", "--for", "2s")
+        self.everywhere((a, b, c), "127.0.0.11", "the switchover with an end")
+        self.everywhere((a, b, c), "127.0.0.10", "the end of the switchover")
+        for srv in (a, b, c):
+            srv.wait_log(r"event=override action=failback profile=www\.example\.com\. "
+                         r"endpoint=- by=expiry$", SPREAD)
+
+        # A node away while a switchover began and ended does not take it
+        # up when it comes back: the fleet's value has ended.
+        c.stop()
+        a.ctl("switchover", "www.example.com", "west", "--for", "2s")
+        self.everywhere((a, b), "127.0.0.11", "the switchover while c is away")
+        self.everywhere((a, b), "127.0.0.10", "its end while c is away")
+        c = self.node(nats, "c", state_dir)
+        self.assertEqual(answer(c), ["127.0.0.10"])
+        self.assertEqual(c.log_count(r"event=override action=switchover"), 0)
 
         # A node restarted comes back with the fleet's overrides, changed
         # while it was away, from its first answer.

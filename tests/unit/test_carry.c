@@ -4,10 +4,10 @@
  * the way the worker's builder does. An endpoint whose probe is unchanged
  * keeps its health, since, flap state and is marked carried, under the new
  * fall/rise; one whose probe changed starts checking but keeps overrides,
- * history and counters; a new one starts fresh; switchover and answering
- * endpoint carry by name; a drain that would now leave a family without an
- * answer, and overrides whose profile or endpoint are gone, are dropped
- * and logged; a NULL carry changes nothing. */
+ * history and counters; a new one starts fresh; switchover (with its end)
+ * and answering endpoint carry by name; a drain that would now leave a
+ * family without an answer, and overrides whose profile or endpoint are
+ * gone, are dropped and logged; a NULL carry changes nothing. */
 #include "sb_test_route.h"
 #include "sb_test.h"
 #include "sb_test_log.h"
@@ -80,7 +80,7 @@ static const char *UNPROBED = SB_TEST_HEADER "www profile priority {\n"
 #define WWW   "www.example.com."
 #define API   "api.example.com."
 #define OLD   "old.example.com."
-#define LATER 4102444800000LL /* 2100-01-01: a force's end */
+#define LATER 4102444800000LL /* 2100-01-01: a force's or a switchover's end */
 
 /* ---- the log, captured in a temporary file ------------------------------ */
 
@@ -180,11 +180,19 @@ static void live_a_while(sb_probe_states_t *st)
     report(west, true);
     force_www(st, "west", false, LATER, "uid=2");
     operator_did(st, SB_OVERRIDE_DRAIN, WWW, "south", "uid=1");
-    operator_did(st, SB_OVERRIDE_SWITCHOVER, WWW, "north", "uid=3");
+    override(st, (sb_override_t){.op = SB_OVERRIDE_SWITCHOVER,
+                                 .profile = WWW,
+                                 .endpoint = "north",
+                                 .until_ms = LATER,
+                                 .by = "uid=3"});
     operator_did(st, SB_OVERRIDE_DRAIN, WWW, "gone", "uid=4");
     force_www(st, "gone", true, 0, "uid=5");
     operator_did(st, SB_OVERRIDE_DRAIN, API, "b4", "uid=6");
-    operator_did(st, SB_OVERRIDE_SWITCHOVER, API, "a4", "uid=7");
+    override(st, (sb_override_t){.op = SB_OVERRIDE_SWITCHOVER,
+                                 .profile = API,
+                                 .endpoint = "a4",
+                                 .until_ms = LATER,
+                                 .by = "uid=7"});
     operator_did(st, SB_OVERRIDE_DRAIN, OLD, "east", "uid=8");
     operator_did(st, SB_OVERRIDE_SWITCHOVER, OLD, "west", "uid=9");
 }
@@ -324,12 +332,14 @@ static void switchover_and_answer_carry_by_name(void **state)
     assert_true(www->reloaded);
     assert_int_equal(www->switchover, 3); /* north: third before, fourth now */
     assert_string_equal(www->switchover_by, "uid=3");
+    assert_int_equal(www->switchover_until_ms, LATER); /* its end with it */
     assert_string_equal(www->view.answering[SB_FAMILY_PRIMARY], "north");
     assert_int_equal(www->view.status[SB_FAMILY_PRIMARY], SB_ROUTE_ANSWERING);
     assert_string_equal(www->view.answering[SB_FAMILY_V6], "none");
     sb_profile_state_t *api = sb_probe_state_find_profile(&after, API);
     assert_true(api->reloaded);
     assert_int_equal(api->switchover, SB_PICK_NONE); /* a4 is gone */
+    assert_int_equal(api->switchover_until_ms, 0);   /* and so is its end */
     /* What answered before the reload, a4, whatever has become of it. */
     assert_string_equal(api->view.answering[SB_FAMILY_PRIMARY], "a4");
     assert_string_equal(api->view.answering[SB_FAMILY_V6], "a6");

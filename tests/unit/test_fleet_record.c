@@ -1,6 +1,8 @@
 /* The fleet's override records: each override's slot key (escaped names,
  * one slot per drain, force and switchover), values written and read back
- * field for field, and every way a value from the network can be wrong. */
+ * field for field (a force's and a switchover's end among them, and values
+ * written before a switchover had one), and every way a value from the
+ * network can be wrong. */
 #include "sb_test.h"
 
 #include "sb_fleet_record.h"
@@ -78,6 +80,23 @@ static void values_round_trip(void **state)
     assert_int_equal(r.at_ms, 1700000000000LL);
     sb_fleet_record_free(&r);
 
+    /* A switchover carries its end too. */
+    o = (sb_override_t){.op = SB_OVERRIDE_SWITCHOVER,
+                        .profile = "www.example.com.",
+                        .endpoint = "west",
+                        .until_ms = 1700000007200LL,
+                        .by = "uid=0"};
+    text = sb_fleet_record_encode(&o, "ns3", 1700000000000LL);
+    assert_non_null(strstr(text, "\"until_ms\":1700000007200"));
+    r = decode_ok(text);
+    free(text);
+    assert_int_equal(r.override.op, SB_OVERRIDE_SWITCHOVER);
+    assert_string_equal(r.override.endpoint, "west");
+    assert_int_equal(r.override.until_ms, 1700000007200LL);
+    assert_int_equal(
+        sb_fleet_record_check_key(&r, "switchover.www=2Eexample=2Ecom", err, sizeof(err)), 0);
+    sb_fleet_record_free(&r);
+
     o = (sb_override_t){.op = SB_OVERRIDE_FAILBACK, .profile = "www.example.com.", .by = "u"};
     text = sb_fleet_record_encode(&o, "ns2", 5);
     r = decode_ok(text);
@@ -86,6 +105,31 @@ static void values_round_trip(void **state)
     assert_null(r.override.endpoint);
     assert_string_equal(r.override.by, "u@ns2");
     sb_fleet_record_free(&r);
+}
+
+/* Values written before a switchover could end have no until_ms: no end.
+ * Only a force and a switchover have one; elsewhere it is not read. */
+static void values_without_an_end_still_read(void **state)
+{
+    (void)state;
+    sb_fleet_record_t r = decode_ok("{\"action\":\"switchover\",\"profile\":\"app.example.org.\","
+                                    "\"endpoint\":\"west\",\"by\":\"uid=0\",\"node\":\"a\","
+                                    "\"at_ms\":2}");
+    assert_int_equal(r.override.op, SB_OVERRIDE_SWITCHOVER);
+    assert_int_equal(r.override.until_ms, 0);
+    sb_fleet_record_free(&r);
+    r = decode_ok("{\"action\":\"switchover\",\"profile\":\"p\",\"endpoint\":\"w\","
+                  "\"until_ms\":0,\"by\":\"u\",\"node\":\"a\",\"at_ms\":2}");
+    assert_int_equal(r.override.until_ms, 0);
+    sb_fleet_record_free(&r);
+    r = decode_ok("{\"action\":\"drain\",\"profile\":\"p\",\"endpoint\":\"e\","
+                  "\"until_ms\":99,\"by\":\"u\",\"node\":\"a\",\"at_ms\":2}");
+    assert_int_equal(r.override.until_ms, 0);
+    sb_fleet_record_free(&r);
+    sb_override_t o = {.op = SB_OVERRIDE_DRAIN, .profile = "p", .endpoint = "e", .until_ms = 99};
+    char *text = sb_fleet_record_encode(&o, "a", 2);
+    assert_null(strstr(text, "until_ms"));
+    free(text);
 }
 
 static void bad_values_are_refused_with_reasons(void **state)
@@ -111,6 +155,12 @@ static void bad_values_are_refused_with_reasons(void **state)
                     "\"by\": \"u\", \"node\": \"n\", \"at_ms\": 1, \"state\": \"up\", "
                     "\"until_ms\": 1.5}",
                     "a force record needs state up or down and a whole until_ms");
+    expect_rejected("{\"action\": \"switchover\", \"profile\": \"p\", \"endpoint\": \"w\", "
+                    "\"by\": \"u\", \"node\": \"n\", \"at_ms\": 1, \"until_ms\": -1}",
+                    "a switchover record needs a whole until_ms");
+    expect_rejected("{\"action\": \"switchover\", \"profile\": \"p\", \"endpoint\": \"w\", "
+                    "\"by\": \"u\", \"node\": \"n\", \"at_ms\": 1, \"until_ms\": \"soon\"}",
+                    "a switchover record needs a whole until_ms");
     expect_rejected("{\"action\": \"drain\", \"action\": \"undrain\"}", "not a JSON object");
     expect_rejected("{\"action\": \"failback\", \"profile\": \"p\", \"by\": \"u\", "
                     "\"node\": \"n{\", \"at_ms\": 1}",
@@ -126,6 +176,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keys_name_one_slot_per_kind),
         cmocka_unit_test(values_round_trip),
+        cmocka_unit_test(values_without_an_end_still_read),
         cmocka_unit_test(bad_values_are_refused_with_reasons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

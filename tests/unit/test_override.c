@@ -1,10 +1,12 @@
 /* Operator overrides on the probe worker's state (sb_override): drain,
- * undrain, force (with and without an end), unforce, switchover and
- * failback each change the answer at once and are logged with who asked
- * (a restored one as from the state file); unknown names, draining the
- * last endpoint of an address family and repeats are refused with their
- * words; profile names match with or without the final dot, in any case;
- * forced states end when their time is up (sb_override_expire); and the
+ * undrain, force and switchover (each with and without an end), unforce
+ * and failback each change the answer at once and are logged with who
+ * asked (a restored one as from the state file); unknown names, draining
+ * the last endpoint of an address family and repeats are refused with
+ * their words; profile names match with or without the final dot, in any
+ * case; forces and switchovers end when their time is up
+ * (sb_override_expire), as unforce and failback would, and so does one
+ * read back after its end (sb_override_ended, sb_override_undo); and the
  * list the state file keeps matches what is in force (sb_override_list). */
 #include "sb_test_route.h"
 #include "sb_test.h"
@@ -113,6 +115,13 @@ static json_t *entry(const char *action, const char *profile_name, const char *n
 {
     return json_pack("{s:s, s:s, s:s, s:s}", "action", action, "profile", profile_name, "endpoint",
                      name, "by", by);
+}
+
+static json_t *switchover_entry(const char *name, int64_t until_ms, const char *by)
+{
+    json_t *e = entry("switchover", WWW, name, by);
+    json_object_set_new(e, "until_ms", json_integer((json_int_t)until_ms));
+    return e;
 }
 
 static json_t *force_entry(const char *name, const char *forced, int64_t until_ms, const char *by)
@@ -235,6 +244,42 @@ static void switchover_and_failback(void **state)
     assert_int_equal(sb_test_times_logged("event=override action=failback profile=" WWW
                                           " endpoint=- by=uid=1003\n"),
                      1);
+}
+
+static void switchover_with_an_end(void **state)
+{
+    (void)state;
+    sb_override_t over = {.op = SB_OVERRIDE_SWITCHOVER,
+                          .profile = WWW,
+                          .endpoint = "north",
+                          .until_ms = LATER,
+                          .by = "uid=1000"};
+    assert_int_equal(apply(over), 0);
+    sb_profile_state_t *ps = profile(WWW);
+    assert_int_equal(ps->switchover, 2);
+    assert_int_equal(ps->switchover_until_ms, LATER);
+    assert_string_equal(answering(WWW, SB_TYPE_A), "north");
+    assert_int_equal(sb_test_times_logged("level=info event=override action=switchover profile=" WWW
+                                          " endpoint=north until_ms=4102444800000 by=uid=1000\n"),
+                     1);
+    /* As with a force, the same again is news only when the end changes:
+     * a new end, or none. */
+    assert_int_equal(apply(over), -EALREADY);
+    over.until_ms = LATER + 1;
+    assert_int_equal(apply(over), 0);
+    assert_int_equal(ps->switchover_until_ms, LATER + 1);
+    over.until_ms = 0;
+    assert_int_equal(apply(over), 0);
+    assert_int_equal(ps->switchover_until_ms, 0);
+    assert_int_equal(sb_test_times_logged("action=switchover profile=" WWW " endpoint=north by="),
+                     1);
+    /* Failback forgets the end with the switchover. */
+    over.until_ms = LATER;
+    assert_int_equal(apply(over), 0);
+    assert_int_equal(apply((sb_override_t){.op = SB_OVERRIDE_FAILBACK, .profile = WWW}), 0);
+    assert_int_equal(ps->switchover, SB_PICK_NONE);
+    assert_int_equal(ps->switchover_until_ms, 0);
+    assert_string_equal(answering(WWW, SB_TYPE_A), "east");
 }
 
 static void a_restored_override_names_the_state_file(void **state)
@@ -425,6 +470,85 @@ static void an_ended_force_is_undone(void **state)
     assert_int_equal(sb_test_times_logged("by=expiry"), 2);
 }
 
+static void an_ended_switchover_fails_back(void **state)
+{
+    (void)state;
+    done((sb_override_t){.op = SB_OVERRIDE_SWITCHOVER,
+                         .profile = WWW,
+                         .endpoint = "north",
+                         .until_ms = 1000,
+                         .by = "uid=0"});
+    done((sb_override_t){
+        .op = SB_OVERRIDE_SWITCHOVER, .profile = API, .endpoint = "b4", .by = "uid=0"});
+    assert_string_equal(answering(WWW, SB_TYPE_A), "north");
+    sb_test_log_forget();
+    assert_false(sb_override_expire(&st, 999));
+    assert_int_equal(profile(WWW)->switchover, 2);
+    assert_string_equal(sb_test_logged(), "");
+    /* At its end exactly: priority order again, logged as a failback by
+     * expiry, the way an ended force is logged as an unforce. */
+    assert_true(sb_override_expire(&st, 1000));
+    assert_int_equal(profile(WWW)->switchover, SB_PICK_NONE);
+    assert_int_equal(profile(WWW)->switchover_until_ms, 0);
+    assert_string_equal(answering(WWW, SB_TYPE_A), "east");
+    assert_int_equal(sb_test_times_logged("level=info event=override action=failback profile=" WWW
+                                          " endpoint=- by=expiry\n"),
+                     1);
+    assert_int_equal(sb_test_times_logged("event=answer-change profile=" WWW
+                                          " from=north to=east cause=override-expired\n"),
+                     1);
+    /* One with no end stays. */
+    assert_false(sb_override_expire(&st, INT64_MAX));
+    assert_string_equal(answering(API, SB_TYPE_A), "b4");
+    assert_int_equal(sb_test_times_logged("by=expiry"), 1);
+}
+
+static void a_switchover_and_a_force_end_in_one_pass(void **state)
+{
+    (void)state;
+    done((sb_override_t){.op = SB_OVERRIDE_SWITCHOVER,
+                         .profile = WWW,
+                         .endpoint = "west",
+                         .until_ms = 500,
+                         .by = "uid=0"});
+    done((sb_override_t){
+        .op = SB_OVERRIDE_FORCE, .profile = WWW, .endpoint = "east", .until_ms = 700, .by = "u"});
+    assert_string_equal(answering(WWW, SB_TYPE_A), "west");
+    sb_test_log_forget();
+    assert_true(sb_override_expire(&st, 800));
+    assert_string_equal(answering(WWW, SB_TYPE_A), "east");
+    assert_int_equal(sb_test_times_logged("action=failback profile=" WWW " endpoint=- by=expiry\n"),
+                     1);
+    assert_int_equal(
+        sb_test_times_logged("action=unforce profile=" WWW " endpoint=east by=expiry\n"), 1);
+    assert_false(sb_override_expire(&st, 900));
+}
+
+/* What a restart or a fleet value read back after its end is: ended, and
+ * undone by the undoing kind. Only a force and a switchover have ends. */
+static void ended_and_undone_read_back(void **state)
+{
+    (void)state;
+    sb_override_t o = {.op = SB_OVERRIDE_SWITCHOVER, .until_ms = 1000};
+    assert_false(sb_override_ended(&o, 999));
+    assert_true(sb_override_ended(&o, 1000));
+    o.until_ms = 0; /* no end */
+    assert_false(sb_override_ended(&o, INT64_MAX));
+    o = (sb_override_t){.op = SB_OVERRIDE_FORCE, .until_ms = 5};
+    assert_true(sb_override_ended(&o, 5));
+    o.op = SB_OVERRIDE_DRAIN; /* an end means nothing to a drain */
+    assert_false(sb_override_ended(&o, 5));
+    assert_true(sb_override_timed(SB_OVERRIDE_FORCE));
+    assert_true(sb_override_timed(SB_OVERRIDE_SWITCHOVER));
+    assert_false(sb_override_timed(SB_OVERRIDE_DRAIN));
+    assert_false(sb_override_timed(SB_OVERRIDE_FAILBACK));
+    assert_int_equal(sb_override_undo(SB_OVERRIDE_DRAIN), SB_OVERRIDE_UNDRAIN);
+    assert_int_equal(sb_override_undo(SB_OVERRIDE_FORCE), SB_OVERRIDE_UNFORCE);
+    assert_int_equal(sb_override_undo(SB_OVERRIDE_SWITCHOVER), SB_OVERRIDE_FAILBACK);
+    assert_int_equal(sb_override_undo(SB_OVERRIDE_FAILBACK), SB_OVERRIDE_FAILBACK);
+    assert_int_equal(sb_override_undo(SB_OVERRIDE_UNFORCE), SB_OVERRIDE_UNFORCE);
+}
+
 /* ---- what the state file keeps -------------------------------------------- */
 
 static void the_list_is_what_is_in_force(void **state)
@@ -444,12 +568,16 @@ static void the_list_is_what_is_in_force(void **state)
                          .force_up = true,
                          .until_ms = LATER,
                          .by = "uid=3"});
-    done((sb_override_t){
-        .op = SB_OVERRIDE_SWITCHOVER, .profile = WWW, .endpoint = "north", .by = "uid=4"});
+    done((sb_override_t){.op = SB_OVERRIDE_SWITCHOVER,
+                         .profile = WWW,
+                         .endpoint = "north",
+                         .until_ms = LATER,
+                         .by = "uid=4"});
     done((sb_override_t){.op = SB_OVERRIDE_DRAIN, .profile = API, .endpoint = "a4", .by = "uid=5"});
-    /* Per profile: its switchover, then each endpoint's drain and force. */
+    /* Per profile: its switchover, then each endpoint's drain and force;
+     * the end of a force and of a switchover, 0 for none. */
     json_t *expected = json_array();
-    json_array_append_new(expected, entry("switchover", WWW, "north", "uid=4"));
+    json_array_append_new(expected, switchover_entry("north", LATER, "uid=4"));
     json_array_append_new(expected, force_entry("east", "up", LATER, "uid=3"));
     json_array_append_new(expected, entry("drain", WWW, "west", "uid=1"));
     json_array_append_new(expected, force_entry("west", "down", 0, "uid=2"));
@@ -462,6 +590,12 @@ static void the_list_is_what_is_in_force(void **state)
         free(text);
     }
     assert_true(json_equal(list, expected));
+    json_decref(list);
+    json_decref(expected);
+    done((sb_override_t){.op = SB_OVERRIDE_SWITCHOVER, .profile = WWW, .endpoint = "west"});
+    list = sb_override_list(&st);
+    expected = switchover_entry("west", 0, "unknown");
+    assert_true(json_equal(json_array_get(list, 0), expected));
     json_decref(list);
     json_decref(expected);
     /* Undone, they are gone. */
@@ -483,12 +617,16 @@ int main(void)
         TEST(force_down_until_undone),
         TEST(force_up_with_an_end),
         TEST(switchover_and_failback),
+        TEST(switchover_with_an_end),
         TEST(a_restored_override_names_the_state_file),
         TEST(unknown_names_are_not_found),
         TEST(the_last_of_a_family_cannot_be_drained),
         TEST(a_repeat_is_already_so),
         TEST(profile_names_match_with_or_without_the_dot_in_any_case),
         TEST(an_ended_force_is_undone),
+        TEST(an_ended_switchover_fails_back),
+        TEST(a_switchover_and_a_force_end_in_one_pass),
+        TEST(ended_and_undone_read_back),
         TEST(the_list_is_what_is_in_force),
     };
 #undef TEST

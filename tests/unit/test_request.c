@@ -54,6 +54,15 @@ static void commands_and_their_arguments(void **state)
     assert_true(r.override.force_up);
     assert_int_equal(r.override.until_ms, 0);
     sb_request_free(&r);
+    r = parse_ok("{\"command\": \"switchover\", \"profile\": \"p\", \"endpoint\": \"w\", "
+                 "\"for_seconds\": 7200}");
+    assert_int_equal(r.override.op, SB_OVERRIDE_SWITCHOVER);
+    assert_string_equal(r.override.endpoint, "w");
+    assert_int_equal(r.override.until_ms, NOW + 7200000);
+    sb_request_free(&r);
+    r = parse_ok("{\"command\": \"switchover\", \"profile\": \"p\", \"endpoint\": \"w\"}");
+    assert_int_equal(r.override.until_ms, 0);
+    sb_request_free(&r);
     r = parse_ok("{\"command\": \"failback\", \"profile\": \"p\"}");
     assert_int_equal(r.override.op, SB_OVERRIDE_FAILBACK);
     assert_null(r.override.endpoint);
@@ -99,6 +108,21 @@ static void bad_requests(void **state)
     expect_error("{\"command\": \"force\", \"profile\": \"p\", \"endpoint\": \"e\", "
                  "\"state\": \"up\", \"for_seconds\": \"10\"}",
                  "bad request: Expected integer, got string");
+    /* A switchover's end has the same limits, in its own words. */
+    expect_error("{\"command\": \"switchover\", \"profile\": \"p\", \"endpoint\": \"w\", "
+                 "\"for_seconds\": 0}",
+                 "for_seconds must be from 1 to 31536000 (leave it out for a switchover without "
+                 "end)");
+    expect_error("{\"command\": \"switchover\", \"profile\": \"p\", \"endpoint\": \"w\", "
+                 "\"for_seconds\": 31536001}",
+                 "for_seconds must be from 1 to 31536000 (leave it out for a switchover without "
+                 "end)");
+    /* Nothing else ends by itself: an end there would be silently lost. */
+    expect_error("{\"command\": \"drain\", \"profile\": \"p\", \"endpoint\": \"e\", "
+                 "\"for_seconds\": 60}",
+                 "drain takes no for_seconds (only force and switchover end by themselves)");
+    expect_error("{\"command\": \"failback\", \"profile\": \"p\", \"for_seconds\": 60}",
+                 "failback takes no for_seconds (only force and switchover end by themselves)");
 }
 
 int main(void)

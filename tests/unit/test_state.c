@@ -1,9 +1,14 @@
 /* The state file: its atomic write (contents, mode, no temporary left, a
  * directory that cannot be written reported with its path, planted
- * symlinks never followed), and its parsing (entries read or dropped, and
- * reports that never quote the file's text). */
+ * symlinks never followed), its parsing (entries read or dropped, and
+ * reports that never quote the file's text), and overrides taken through
+ * it the way a restart does: a force's and a switchover's end kept, and one
+ * whose end has come not restored. */
 #include "sb_test.h"
+#include "sb_test_log.h"
 
+#include "sb_override.h"
+#include "sb_probe_state.h"
 #include "sb_state.h"
 
 #include <dirent.h>
@@ -206,6 +211,101 @@ static void read_refuses_what_is_not_a_file(void **state)
     free(text);
 }
 
+/* ---- overrides through the file, as across a restart --------------------- */
+
+#define WWW "www.example.com."
+
+static const char *ZONE = SB_TEST_HEADER "www profile priority {\n"
+                                         "    monitor none\n"
+                                         "    endpoint east east priority=1\n"
+                                         "    endpoint west west priority=2\n"
+                                         "}\n";
+
+typedef struct {
+    sb_probe_states_t *st;
+    int64_t now;
+} restore_to_t;
+
+/* As the server restores (sb_state_restore): what has ended stays out. */
+static bool apply_unless_ended(const sb_state_entry_t *e, void *arg)
+{
+    restore_to_t *to = arg;
+    char why[256];
+    if (sb_override_ended(&e->override, to->now))
+        return false;
+    return sb_override_apply(to->st, &e->override, why, sizeof(why)) == 0;
+}
+
+/* The worker's overrides now, saved to `path` and read back into a fresh
+ * state for `gen` at `now`; returns how many were restored. */
+static int through_the_file(const char *path, sb_probe_states_t *from, sb_gen_t *gen,
+                            sb_probe_states_t *to, int64_t now)
+{
+    char err[256], *text;
+    size_t len, dropped;
+    json_t *list = sb_override_list(from);
+    assert_int_equal(sb_state_save(path, list, err, sizeof(err)), 0);
+    json_decref(list);
+    assert_int_equal(sb_state_read(path, &text, &len, err, sizeof(err)), 0);
+    assert_int_equal(sb_probe_state_init(to, gen), 0);
+    restore_to_t arg = {to, now};
+    int kept =
+        sb_state_parse(path, text, len, apply_unless_ended, &arg, &dropped, err, sizeof(err));
+    free(text);
+    return kept;
+}
+
+static void ends_survive_a_restart(void **state)
+{
+    (void)state;
+    sb_test_log_start();
+    char dir[] = "/tmp/sb-state-XXXXXX", path[256], why[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/state.json", dir);
+    sb_gen_t *gen = sb_test_load_ok(ZONE);
+    sb_probe_states_t before, after;
+    assert_int_equal(sb_probe_state_init(&before, gen), 0);
+    sb_override_t over = {.op = SB_OVERRIDE_SWITCHOVER,
+                          .profile = WWW,
+                          .endpoint = "west",
+                          .until_ms = 5000,
+                          .by = "uid=7"};
+    sb_override_t force = {.op = SB_OVERRIDE_FORCE,
+                           .profile = WWW,
+                           .endpoint = "east",
+                           .force_up = true,
+                           .until_ms = 9000,
+                           .by = "uid=8"};
+    assert_int_equal(sb_override_apply(&before, &over, why, sizeof(why)), 0);
+    assert_int_equal(sb_override_apply(&before, &force, why, sizeof(why)), 0);
+    /* Before either end: both back, with their ends and setters. */
+    assert_int_equal(through_the_file(path, &before, gen, &after, 4999), 2);
+    sb_profile_state_t *ps = sb_probe_state_find_profile(&after, WWW);
+    assert_int_equal(ps->switchover, 1);
+    assert_int_equal(ps->switchover_until_ms, 5000);
+    assert_string_equal(ps->switchover_by, "uid=7");
+    assert_int_equal(ps->eps[0].forced, 1);
+    assert_int_equal(ps->eps[0].force_until_ms, 9000);
+    assert_int_equal(sb_test_times_logged("action=switchover profile=" WWW " endpoint=west "
+                                          "until_ms=5000 by=state-file set_by=\"uid=7\"\n"),
+                     1);
+    /* ... and the restored switchover still ends by itself. */
+    assert_true(sb_override_expire(&after, 5000));
+    assert_int_equal(ps->switchover, SB_PICK_NONE);
+    sb_probe_state_free(&after);
+    /* After the switchover's end: it is not restored; the force is. */
+    assert_int_equal(through_the_file(path, &before, gen, &after, 5000), 1);
+    ps = sb_probe_state_find_profile(&after, WWW);
+    assert_int_equal(ps->switchover, SB_PICK_NONE);
+    assert_int_equal(ps->eps[0].force_until_ms, 9000);
+    sb_probe_state_free(&after);
+    sb_probe_state_free(&before);
+    sb_gen_free(gen);
+    unlink(path);
+    rmdir(dir);
+    sb_test_log_stop();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +315,7 @@ int main(void)
         cmocka_unit_test(parses_entries_and_drops_the_unreadable),
         cmocka_unit_test(reports_never_quote_the_file),
         cmocka_unit_test(read_refuses_what_is_not_a_file),
+        cmocka_unit_test(ends_survive_a_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
