@@ -71,6 +71,8 @@ static json_t *endpoint_json(const sb_ep_state_t *es)
     json_object_set_new(o, "latency_ms",
                         last != NULL ? json_integer(last->latency_ms) : json_null());
     json_object_set_new(o, "queued_ms", last != NULL ? json_integer(last->queued_ms) : json_null());
+    if (es->ep->priority > 65535) /* none given: ordered as written (sb_zonefile_profile) */
+        json_object_set_new(o, "priority", json_null());
     routing_json(o, es->ep);
     if (es->drained)
         json_object_set_new(o, "drained_by", json_string(es->drain_by));

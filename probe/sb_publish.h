@@ -4,10 +4,13 @@
  *
  * An endpoint is usable when it is up by its probes and not held down, or
  * forced up; eligible when it is not drained; a switchover names the
- * endpoint preferred. The profile's routing method (sb_route) decides from
- * that; a new decision is published with one atomic store and logged once:
- * the endpoint answering per family (event=answer-change, with its cause),
- * and the start and end of failing open (event=all-down, all-down-end).
+ * endpoint preferred; a nested endpoint is usable while enough of its
+ * profile's endpoints are. sb_route decides from that; a decision that
+ * differs from the one published is published with one atomic store and
+ * logged once: per family, the endpoints that may answer (event=
+ * answer-change, with its cause), and the start and end of having nothing
+ * usable (event=all-down with the policy applied, all-down-end). Then the
+ * profiles with a nested endpoint leading here decide again (cause nested).
  *
  * Until every endpoint has had its first result the default decision
  * stands, so that the first round does not move answers back and forth;

@@ -107,7 +107,7 @@ static void locate(const sb_geo_t *geo, sb_endpoint_t *ep, sb_diag_t *diag)
                             : ep->zone_addr_count > 0  ? &ep->zone_addrs[0]
                                                        : NULL;
     sb_geo_place_t where;
-    if (addr != NULL && sb_geo_lookup(geo, addr->family, addr->bytes, &where) &&
+    if (addr != NULL && sb_geo_lookup(geo, addr->family, addr->bytes, SB_GEO_LOCATION, &where) &&
         where.has_location) {
         ep->has_location = true;
         ep->lat = where.lat;

@@ -245,15 +245,18 @@ static void location(sb_zparse_t *zp, sb_route_ep_draft_t *r, const char *value,
     r->lon = (float)lon;
 }
 
-static void number(sb_zparse_t *zp, const char *key, const char *value, uint64_t min, uint64_t max,
+/* Returns whether `value` was a number in range (else reported). */
+static bool number(sb_zparse_t *zp, const char *key, const char *value, uint64_t min, uint64_t max,
                    sb_pos_t vpos, uint16_t *out)
 {
     uint64_t v;
     char why[SB_WHY_MAX];
-    if (sb_value_uint(value, min, max, &v, why) < 0)
+    if (sb_value_uint(value, min, max, &v, why) < 0) {
         sb_zparse_error(zp, vpos, "bad %s '%s': %s %s", key, value, key, why);
-    else
-        *out = (uint16_t)v;
+        return false;
+    }
+    *out = (uint16_t)v;
+    return true;
 }
 
 bool sb_zonefile_route_endpoint_setting(sb_zparse_t *zp, sb_route_ep_draft_t *r,
@@ -281,8 +284,8 @@ bool sb_zonefile_route_endpoint_setting(sb_zparse_t *zp, sb_route_ep_draft_t *r,
         r->pos = kpos;
     r->given = true;
     if (keys[k].bit == SB_ROUTE_SET_WEIGHT) {
-        number(zp, key, value, 0, 1000, vpos, &r->weight);
-        r->weight_set = true;
+        /* A bad weight is not a weight of 0 (the all-zero check). */
+        r->weight_set = number(zp, key, value, 0, 1000, vpos, &r->weight);
     } else if (keys[k].bit == SB_ROUTE_SET_SUBNETS)
         each_item(zp, r, value, vpos, subnet_one);
     else if (keys[k].bit == SB_ROUTE_SET_REGIONS)

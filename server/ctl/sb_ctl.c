@@ -270,10 +270,12 @@ static void print_endpoint(json_t *e)
     json_t *l = json_object_get(e, "latency_ms");
     if (json_is_integer(l))
         snprintf(latency, sizeof(latency), "%lld ms", (long long)json_integer_value(l));
-    printf("  %-12s %-9s %-6s prio %-3lld %-34s since %s  latency %s", str(e, "name"),
-           str(e, "state"), str(e, "monitor"),
-           (long long)json_integer_value(json_object_get(e, "priority")), str(e, "reason"),
-           str(e, "since"), latency);
+    char prio[16] = "-";
+    if (json_is_integer(json_object_get(e, "priority")))
+        snprintf(prio, sizeof(prio), "%lld",
+                 (long long)json_integer_value(json_object_get(e, "priority")));
+    printf("  %-12s %-9s %-6s prio %-3s %-34s since %s  latency %s", str(e, "name"),
+           str(e, "state"), str(e, "monitor"), prio, str(e, "reason"), str(e, "since"), latency);
     json_int_t queued = json_integer_value(json_object_get(e, "queued_ms"));
     if (queued > 0)
         printf(" (after %lld ms waiting for a probe slot)", (long long)queued);

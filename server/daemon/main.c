@@ -14,6 +14,7 @@
 #include "sb_fleet_sync.h"
 #include "sb_fleet_talk.h"
 #include "sb_gen.h"
+#include "sb_geo.h"
 #include "sb_health.h"
 #include "sb_log.h"
 #include "sb_metrics_http.h"
@@ -401,8 +402,15 @@ static void log_loaded(const sb_gen_t *gen)
         for (uint16_t k = 0; k < p->count && used < sizeof(names); k++)
             used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", k ? "," : "",
                                      p->endpoints[k].name);
-        sb_log(SB_LOG_INFO, "profile-loaded", "profile=%s endpoints=%s monitor=%s", p->owner_text,
-               names, sb_monitor_proto_name(p->endpoints[0].monitor->proto));
+        sb_log(SB_LOG_INFO, "profile-loaded", "profile=%s method=%s endpoints=%s monitor=%s",
+               p->owner_text, p->route->name, names,
+               sb_monitor_proto_name(p->endpoints[0].monitor->proto));
+    }
+    if (sb_gen_geo(gen) != NULL) {
+        char what[256], q[SB_LOG_QUOTE_MAX];
+        sb_log(
+            SB_LOG_INFO, "geo-database", "database=%s",
+            sb_log_quote(q, sizeof(q), sb_geo_describe(sb_gen_geo(gen), what, sizeof(what)), true));
     }
 }
 

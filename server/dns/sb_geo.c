@@ -1,6 +1,7 @@
 #include "sb_geo.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <maxminddb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -10,7 +11,38 @@
 
 struct sb_geo {
     MMDB_s db;
+    uint64_t serial; /* unique per open: what a thread's cache is keyed by */
 };
+
+/* Each DNS worker remembers what it looked up last, per thread (nothing
+ * shared is written on the query path), keyed by the database's serial:
+ *   - by client address (cut to the routing prefix by the caller): the
+ *     same resolvers and subnets ask again and again, and a hit skips the
+ *     tree walk;
+ *   - by the database record a place came from (far fewer records than
+ *     networks: every network of a city shares one): a hit skips decoding.
+ * Both are direct-mapped; a miss costs what a lookup without them costs. */
+#define ADDR_CACHE  512
+#define PLACE_CACHE 1024
+typedef struct {
+    uint64_t serial;
+    uint8_t family;
+    uint8_t fields;
+    bool found;
+    uint8_t addr[16];
+    sb_geo_place_t place;
+} cached_addr_t;
+
+typedef struct {
+    uint64_t serial;
+    uint32_t offset;
+    uint8_t fields;
+    sb_geo_place_t place;
+} cached_place_t;
+
+static _Thread_local cached_addr_t addr_cache[ADDR_CACHE];
+static _Thread_local cached_place_t place_cache[PLACE_CACHE];
+static _Atomic uint64_t serials;
 
 int sb_geo_open(const char *path, sb_geo_t **out, char *why)
 {
@@ -19,10 +51,14 @@ int sb_geo_open(const char *path, sb_geo_t **out, char *why)
         snprintf(why, 256, "out of memory");
         return -ENOMEM;
     }
+    g->serial = atomic_fetch_add(&serials, 1) + 1;
     int rc = MMDB_open(path, MMDB_MODE_MMAP, &g->db);
     if (rc != MMDB_SUCCESS) {
+        /* libmaxminddb keeps open()'s errno for a file it cannot open: say
+         * why (missing, or not readable by the user the server runs as). */
+        bool sys = rc == MMDB_IO_ERROR || rc == MMDB_FILE_OPEN_ERROR;
         snprintf(why, 256, "cannot read the location database %s: %s%s%s", path, MMDB_strerror(rc),
-                 rc == MMDB_IO_ERROR ? ": " : "", rc == MMDB_IO_ERROR ? strerror(errno) : "");
+                 sys ? ": " : "", sys ? strerror(errno) : "");
         free(g);
         return -EINVAL;
     }
@@ -74,7 +110,7 @@ static bool number_at(MMDB_entry_s *entry, const char *const *path, float *out)
     return true;
 }
 
-static void read_place(MMDB_entry_s *entry, sb_geo_place_t *out)
+static void read_place(MMDB_entry_s *entry, sb_geo_fields_t fields, sb_geo_place_t *out)
 {
     static const char *const continent[] = {"continent", "code", NULL};
     static const char *const country[] = {"country", "iso_code", NULL};
@@ -82,17 +118,21 @@ static void read_place(MMDB_entry_s *entry, sb_geo_place_t *out)
     static const char *const subdivision[] = {"subdivisions", "0", "iso_code", NULL};
     static const char *const lat[] = {"location", "latitude", NULL};
     static const char *const lon[] = {"location", "longitude", NULL};
-    out->continent = code_at(entry, continent, SB_GEO_CONTINENT, 0);
-    out->country = code_at(entry, country, SB_GEO_COUNTRY, 0);
-    if (out->country == 0)
-        out->country = code_at(entry, registered, SB_GEO_COUNTRY, 0);
-    out->subdivision = code_at(entry, subdivision, SB_GEO_SUBDIVISION, out->country);
-    out->has_location = number_at(entry, lat, &out->lat) && number_at(entry, lon, &out->lon);
+    memset(out, 0, sizeof(*out));
+    if (fields & SB_GEO_CODES) {
+        out->continent = code_at(entry, continent, SB_GEO_CONTINENT, 0);
+        out->country = code_at(entry, country, SB_GEO_COUNTRY, 0);
+        if (out->country == 0)
+            out->country = code_at(entry, registered, SB_GEO_COUNTRY, 0);
+        out->subdivision = code_at(entry, subdivision, SB_GEO_SUBDIVISION, out->country);
+    }
+    if (fields & SB_GEO_LOCATION)
+        out->has_location = number_at(entry, lat, &out->lat) && number_at(entry, lon, &out->lon);
 }
 
-bool sb_geo_lookup(const sb_geo_t *geo, uint8_t family, const uint8_t *addr, sb_geo_place_t *out)
+static bool lookup_db(const sb_geo_t *geo, uint8_t family, const uint8_t *addr,
+                      sb_geo_fields_t fields, sb_geo_place_t *out)
 {
-    memset(out, 0, sizeof(*out));
     struct sockaddr_in in4 = {.sin_family = AF_INET};
     struct sockaddr_in6 in6 = {.sin6_family = AF_INET6};
     const struct sockaddr *sa = (const struct sockaddr *)&in6;
@@ -107,16 +147,60 @@ bool sb_geo_lookup(const sb_geo_t *geo, uint8_t family, const uint8_t *addr, sb_
      * non-const, but is documented as safe from many threads at once. */
     MMDB_s *db = (MMDB_s *)&geo->db;
     MMDB_lookup_result_s r = MMDB_lookup_sockaddr(db, sa, &error);
-    if (error != MMDB_SUCCESS)
+    if (error != MMDB_SUCCESS) {
+        memset(out, 0, sizeof(*out));
         return false;
+    }
     /* An IPv4 address in an IPv6 database: the network's length counts the
      * 96 bits of the ::/96 it lives under. */
     unsigned v4_base = family == 4 ? geo->db.ipv4_start_node.netmask : 0;
-    out->prefix = (uint8_t)(r.netmask >= v4_base ? r.netmask - v4_base : 0);
-    if (!r.found_entry)
+    uint8_t prefix = (uint8_t)(r.netmask >= v4_base ? r.netmask - v4_base : 0);
+    if (!r.found_entry) {
+        memset(out, 0, sizeof(*out));
+        out->prefix = prefix;
         return false;
-    read_place(&r.entry, out);
+    }
+    cached_place_t *c = &place_cache[(r.entry.offset ^ fields) % PLACE_CACHE];
+    if (c->serial != geo->serial || c->offset != r.entry.offset || c->fields != fields) {
+        read_place(&r.entry, fields, &c->place);
+        c->serial = geo->serial;
+        c->offset = r.entry.offset;
+        c->fields = (uint8_t)fields;
+    }
+    *out = c->place;
+    out->prefix = prefix;
     return true;
+}
+
+static cached_addr_t *addr_slot(uint8_t family, const uint8_t *addr)
+{
+    uint64_t w0, w1 = 0;
+    memcpy(&w0, addr, 8);
+    if (family == 6)
+        memcpy(&w1, addr + 8, 8);
+    uint64_t h = (w0 * 0x9e3779b97f4a7c15ull) ^ (w1 * 0xc2b2ae3d27d4eb4full) ^ family;
+    return &addr_cache[(h >> 40) % ADDR_CACHE];
+}
+
+bool sb_geo_lookup(const sb_geo_t *geo, uint8_t family, const uint8_t *addr, sb_geo_fields_t fields,
+                   sb_geo_place_t *out)
+{
+    uint8_t key[16] = {0};
+    memcpy(key, addr, family == 4 ? 4 : 16);
+    cached_addr_t *c = addr_slot(family, key);
+    if (c->serial == geo->serial && c->family == family && c->fields == fields &&
+        memcmp(c->addr, key, 16) == 0) {
+        *out = c->place;
+        return c->found;
+    }
+    bool found = lookup_db(geo, family, key, fields, out);
+    c->serial = geo->serial;
+    c->family = family;
+    c->fields = (uint8_t)fields;
+    c->found = found;
+    memcpy(c->addr, key, 16);
+    c->place = *out;
+    return found;
 }
 
 const char *sb_geo_describe(const sb_geo_t *geo, char *buf, size_t cap)

@@ -39,9 +39,18 @@ int sb_geo_open(const char *path, sb_geo_t **out, char *why);
 
 void sb_geo_close(sb_geo_t *geo);
 
-/* The place of `addr` (4 or 16 bytes by `family` 4 or 6). False when the
- * database has nothing for it; out->prefix is set either way. */
-bool sb_geo_lookup(const sb_geo_t *geo, uint8_t family, const uint8_t *addr, sb_geo_place_t *out);
+/* What a lookup decodes: each field read costs (geo reads the codes,
+ * closest the location). */
+typedef enum {
+    SB_GEO_CODES = 1,    /* continent, country, subdivision */
+    SB_GEO_LOCATION = 2, /* latitude, longitude */
+} sb_geo_fields_t;
+
+/* The place of `addr` (4 or 16 bytes by `family` 4 or 6), with `fields`
+ * decoded (the others are 0). False when the database has nothing for it;
+ * out->prefix is set either way. */
+bool sb_geo_lookup(const sb_geo_t *geo, uint8_t family, const uint8_t *addr, sb_geo_fields_t fields,
+                   sb_geo_place_t *out);
 
 /* What the database is, for logs: "GeoLite2-City, built 2026-11-28". */
 const char *sb_geo_describe(const sb_geo_t *geo, char *buf, size_t cap);

@@ -12,9 +12,9 @@
  *
  * Ownership: profiles and endpoints live in their configuration generation's
  * arena and are freed with it.
- * The decision published is the profile's (malloc'd, not in the arena):
- * sb_route frees a replaced one after an RCU grace period, and
- * sb_gen_free() the last one.
+ * The decision published is the profile's: the first lives in the arena,
+ * later ones are malloc'd; sb_route frees a replaced one after an RCU
+ * grace period, and sb_gen_free() the last one.
  * Thread: fields other than `published` are immutable after the generation
  * is built; `published` is written through sb_route_publish() and read
  * through sb_route_published().

@@ -17,7 +17,8 @@ static int family_of_endpoint(const sb_endpoint_t *e)
 static sb_route_decision_t *decision_new(uint16_t count, sb_arena_t *arena)
 {
     size_t n = count ? count : 1;
-    size_t size = sizeof(sb_route_decision_t) + SB_FAMILIES * n * (sizeof(uint32_t) * 2) + n;
+    size_t size =
+        sizeof(sb_route_decision_t) + SB_FAMILIES * n * (sizeof(uint32_t) + sizeof(uint16_t)) + n;
     sb_route_decision_t *d = arena != NULL ? sb_arena_alloc(arena, size) : malloc(size);
     if (d == NULL)
         return NULL;
@@ -220,6 +221,17 @@ const char *sb_route_status_name(sb_route_status_t status)
     return names[status];
 }
 
+/* Whether an endpoint of weight 0 in f->order is never drawn: another
+ * there weighs more (weigh()). */
+static bool outweighed(const sb_profile_t *profile, const sb_route_family_t *f)
+{
+    for (uint16_t k = 0; k < f->count; k++) {
+        if (profile->endpoints[f->order[k]].weight > 0)
+            return true;
+    }
+    return false;
+}
+
 bool sb_route_may_answer(const sb_profile_t *profile, const sb_route_decision_t *d, uint16_t i)
 {
     if (d == NULL || i >= d->count || !d->live[i])
@@ -227,6 +239,9 @@ bool sb_route_may_answer(const sb_profile_t *profile, const sb_route_decision_t 
     const sb_route_family_t *f = &d->family[family_of_endpoint(&profile->endpoints[i])];
     if (f->pinned != SB_PICK_NONE)
         return f->pinned == i;
+    if ((profile->route->settings & SB_ROUTE_SET_WEIGHT) && profile->endpoints[i].weight == 0 &&
+        outweighed(profile, f))
+        return false;
     if (!profile->route->top_only)
         return true;
     sb_route_answer_t top = {0};

@@ -50,7 +50,8 @@ static void answer(const sb_profile_t *profile, const sb_route_decision_t *d,
         return;
     sb_geo_place_t where;
     if (client->family != 0 && profile->geo != NULL) {
-        bool found = sb_geo_lookup(profile->geo, client->family, client->addr, &where);
+        bool found =
+            sb_geo_lookup(profile->geo, client->family, client->addr, SB_GEO_LOCATION, &where);
         out->scope = where.prefix;
         if (found && where.has_location) {
             float unit[3];

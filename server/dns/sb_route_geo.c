@@ -128,7 +128,8 @@ static void answer(const sb_profile_t *profile, const sb_route_decision_t *d,
     int fam = (int)(f - d->family);
     sb_geo_place_t where;
     if (client->family != 0 && profile->geo != NULL) {
-        bool found = sb_geo_lookup(profile->geo, client->family, client->addr, &where);
+        bool found =
+            sb_geo_lookup(profile->geo, client->family, client->addr, SB_GEO_CODES, &where);
         out->scope = where.prefix;
         const sb_geo_code_t tries[3] = {where.subdivision, where.country, where.continent};
         for (int k = 0; found && k < 3; k++) {

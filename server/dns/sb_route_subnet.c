@@ -123,14 +123,18 @@ static int build(sb_profile_t *p, sb_arena_t *arena, sb_diag_t *diag)
 }
 
 /* The endpoint whose listed network is the longest match for the client
- * (SB_PICK_NONE: none), and the bits the answer holds for in *scope. */
+ * (SB_PICK_NONE: none), and the bits the answer holds for in *scope. The
+ * walk goes past the client's prefix while listed networks go deeper:
+ * the bits there are zero (the address as cut), and the scope then says,
+ * longer than the client's prefix, that the answer is for that address
+ * only (RFC 7871 §7.2.1). */
 static uint16_t lookup(const trie_t *t, int fam, const sb_route_client_t *c, uint8_t *scope)
 {
     const node_t *n = &t->nodes[t->root[fam][c->family == 6]];
     uint16_t best = n->endpoint;
-    unsigned depth = 0;
+    unsigned depth = 0, bits = c->family == 6 ? 128 : 32;
     bool stopped = false;
-    while (depth < c->prefix) {
+    while (depth < bits) {
         uint32_t next = n->child[bit_at(c->addr, depth)];
         if (next == 0) {
             stopped = true;

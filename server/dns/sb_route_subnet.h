@@ -10,7 +10,8 @@
  *
  * The ECS scope is the number of leading bits the answer holds for: the
  * matched prefix's length, or more when more specific networks of the
- * profile lie inside it.
+ * profile lie inside it (longer than the client's prefix when they go
+ * deeper than it: the client's address is then taken as cut, zero-filled).
  *
  * At load: two endpoints of one family cannot list the same network; a
  * profile needs a `default` endpoint unless it covers 0.0.0.0/0 and ::/0.
