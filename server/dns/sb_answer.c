@@ -237,6 +237,7 @@ static bool route_client(const answer_t *a, sb_route_client_t *who)
     if (prefix % 8u)
         who->addr[whole] = (uint8_t)(src[whole] & (0xff00u >> (prefix % 8u)));
     who->prefix = prefix;
+    who->cut = limit;
     return ecs;
 }
 

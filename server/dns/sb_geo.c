@@ -1,13 +1,16 @@
 #include "sb_geo.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <maxminddb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 struct sb_geo {
     MMDB_s db;
@@ -44,6 +47,66 @@ static _Thread_local cached_addr_t addr_cache[ADDR_CACHE];
 static _Thread_local cached_place_t place_cache[PLACE_CACHE];
 static _Atomic uint64_t serials;
 
+/* A private, sealed copy of the file in memory (a memfd), named by its
+ * /proc path into `name`: libmaxminddb maps the file it opens, and a file
+ * rewritten or truncated in place under a mapping changes answers or kills
+ * the process (SIGBUS). With the copy, only a reload reads the file again.
+ * Returns the memfd, or -1 (errno set) when there is no copy to be had;
+ * *readable is false when the file itself could not be read. */
+static int private_copy(const char *path, char *name, size_t cap, bool *readable)
+{
+    *readable = false;
+    int in = open(path, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return -1;
+    *readable = true;
+    int fd = memfd_create("switchboard-geo", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    char buf[65536];
+    ssize_t n = 0;
+    while (fd >= 0 && (n = read(in, buf, sizeof(buf))) > 0) {
+        for (ssize_t off = 0, w; off < n; off += w) {
+            if ((w = write(fd, buf + off, (size_t)(n - off))) < 0) {
+                n = -1;
+                break;
+            }
+        }
+        if (n < 0)
+            break;
+    }
+    int saved = errno;
+    close(in);
+    if (fd >= 0 && (n < 0 || fcntl(fd, F_ADD_SEALS,
+                                   F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)) {
+        saved = errno;
+        close(fd);
+        fd = -1;
+    }
+    errno = saved;
+    if (fd >= 0)
+        snprintf(name, cap, "/proc/self/fd/%d", fd);
+    return fd;
+}
+
+/* Open `path` through a private copy when one can be made (no /proc, no
+ * memfd: the file itself). */
+static int open_db(const char *path, MMDB_s *db, int *sys_errno)
+{
+    char name[64];
+    bool readable;
+    int fd = private_copy(path, name, sizeof(name), &readable);
+    *sys_errno = errno;
+    if (!readable)
+        return MMDB_FILE_OPEN_ERROR;
+    int rc = fd >= 0 ? MMDB_open(name, MMDB_MODE_MMAP, db) : MMDB_FILE_OPEN_ERROR;
+    if (fd >= 0)
+        close(fd); /* the mapping keeps the copy */
+    if (fd < 0 || rc == MMDB_FILE_OPEN_ERROR) {
+        rc = MMDB_open(path, MMDB_MODE_MMAP, db);
+        *sys_errno = errno;
+    }
+    return rc;
+}
+
 int sb_geo_open(const char *path, sb_geo_t **out, char *why)
 {
     sb_geo_t *g = calloc(1, sizeof(*g));
@@ -52,13 +115,14 @@ int sb_geo_open(const char *path, sb_geo_t **out, char *why)
         return -ENOMEM;
     }
     g->serial = atomic_fetch_add(&serials, 1) + 1;
-    int rc = MMDB_open(path, MMDB_MODE_MMAP, &g->db);
+    int sys_errno;
+    int rc = open_db(path, &g->db, &sys_errno);
     if (rc != MMDB_SUCCESS) {
-        /* libmaxminddb keeps open()'s errno for a file it cannot open: say
-         * why (missing, or not readable by the user the server runs as). */
+        /* Say why the file could not be read (missing, or not readable by
+         * the user the server runs as). */
         bool sys = rc == MMDB_IO_ERROR || rc == MMDB_FILE_OPEN_ERROR;
         snprintf(why, 256, "cannot read the location database %s: %s%s%s", path, MMDB_strerror(rc),
-                 sys ? ": " : "", sys ? strerror(errno) : "");
+                 sys ? ": " : "", sys ? strerror(sys_errno) : "");
         free(g);
         return -EINVAL;
     }

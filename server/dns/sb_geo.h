@@ -10,6 +10,11 @@
  * registered_country.iso_code), subdivisions.0.iso_code, location.latitude,
  * location.longitude.
  *
+ * The file is copied into a sealed memfd when it is opened, and the copy
+ * is what is mapped: rewriting or truncating the file in place cannot
+ * change a running generation's answers or crash it; a reload reads it
+ * again. The copy costs memory the size of the file (two during a reload).
+ *
  * Ownership: a generation opens one (sb_zonedir) and closes it when it is
  * freed. Thread: lookups from any thread at once (libmaxminddb reads the
  * mapped file only); no allocation, no lock, no system call.

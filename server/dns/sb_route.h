@@ -85,7 +85,8 @@ typedef struct {
  * Client Subnet, else its source address, cut to the server's limit. */
 typedef struct {
     uint8_t family;   /* 4 or 6; 0: unknown (methods then answer as for anyone) */
-    uint8_t prefix;   /* leading bits of addr that may be used */
+    uint8_t prefix;   /* leading bits of addr known: the client's, cut to `cut` */
+    uint8_t cut;      /* the server's limit (--ecs-prefix) for the family */
     uint8_t addr[16]; /* zero past prefix */
 } sb_route_client_t;
 

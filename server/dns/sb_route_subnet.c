@@ -123,16 +123,16 @@ static int build(sb_profile_t *p, sb_arena_t *arena, sb_diag_t *diag)
 }
 
 /* The endpoint whose listed network is the longest match for the client
- * (SB_PICK_NONE: none), and the bits the answer holds for in *scope. The
- * walk goes past the client's prefix while listed networks go deeper:
- * the bits there are zero (the address as cut), and the scope then says,
- * longer than the client's prefix, that the answer is for that address
- * only (RFC 7871 §7.2.1). */
+ * (SB_PICK_NONE: none), and the bits the answer holds for in *scope. A
+ * client that sent a shorter subnet than the server's limit is walked on
+ * past it, on zero bits, while listed networks go deeper: the scope then
+ * says, longer than its prefix, that the answer is for that address only
+ * (RFC 7871 §7.2.1). Past the limit nothing is known or walked. */
 static uint16_t lookup(const trie_t *t, int fam, const sb_route_client_t *c, uint8_t *scope)
 {
     const node_t *n = &t->nodes[t->root[fam][c->family == 6]];
     uint16_t best = n->endpoint;
-    unsigned depth = 0, bits = c->family == 6 ? 128 : 32;
+    unsigned depth = 0, bits = c->cut;
     bool stopped = false;
     while (depth < bits) {
         uint32_t next = n->child[bit_at(c->addr, depth)];

@@ -11,7 +11,9 @@
  * The ECS scope is the number of leading bits the answer holds for: the
  * matched prefix's length, or more when more specific networks of the
  * profile lie inside it (longer than the client's prefix when they go
- * deeper than it: the client's address is then taken as cut, zero-filled).
+ * deeper than it, up to the server's limit: the client's address is then
+ * taken zero-filled). Networks longer than the limit (--ecs-prefix) never
+ * match: the server does not look that far into an address.
  *
  * At load: two endpoints of one family cannot list the same network; a
  * profile needs a `default` endpoint unless it covers 0.0.0.0/0 and ::/0.

@@ -3,10 +3,12 @@
  * per answer, chosen in proportion to its weight (0-1000; weight 0 answers
  * only when no endpoint of weight above 0 is usable). Per query at random,
  * or, with sticky=yes, by a hash of the client's subnet (its first
- * sticky-prefix bits), so that a client keeps its endpoint while the usable
- * set stays the same, and every nameserver of a fleet picks the same one
- * (the hash has no per-process seed). A sticky answer's ECS scope is the
- * prefix hashed; a random one's is 0.
+ * sticky-prefix bits) over every endpoint of the family as if all were
+ * usable (a table built at load): a client keeps that endpoint while it may
+ * answer, and only the clients of one that may not move, spread over those
+ * that may by a second hash and weight; every nameserver of a fleet picks
+ * the same one (the hash has no per-process seed). A sticky answer's ECS
+ * scope is the prefix hashed; a random one's is 0.
  *
  * Thread: pure functions (the random source is per thread); any thread.
  */
