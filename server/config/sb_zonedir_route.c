@@ -116,7 +116,12 @@ static void locate(const sb_geo_t *geo, sb_endpoint_t *ep, sb_diag_t *diag)
         return;
     }
     char text[SB_ADDR_TEXT_MAX];
-    if (addr != NULL)
+    if (ep->child != NULL)
+        sb_diag_error(diag, ep->pos,
+                      "endpoint '%s' leads to the profile %s, which has no one place; give it "
+                      "location=LAT,LON",
+                      ep->name, ep->child->owner_text);
+    else if (addr != NULL)
         sb_diag_error(diag, ep->pos,
                       "endpoint '%s' has no location=LAT,LON and the location database has no "
                       "coordinates for its address %s; give it one",

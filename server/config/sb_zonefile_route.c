@@ -214,7 +214,7 @@ static void region_one(sb_zparse_t *zp, sb_route_ep_draft_t *r, const char *item
     r->regions = grown;
 }
 
-/* A comma-separated list, each item through `one`. */
+/* A comma-separated list, each item through `one`, at its own column. */
 static void each_item(sb_zparse_t *zp, sb_route_ep_draft_t *r, const char *value, sb_pos_t vpos,
                       void (*one)(sb_zparse_t *, sb_route_ep_draft_t *, const char *, sb_pos_t))
 {
@@ -226,7 +226,7 @@ static void each_item(sb_zparse_t *zp, sb_route_ep_draft_t *r, const char *value
             sb_zparse_error(zp, vpos, "at most %d networks or places per endpoint", ROUTE_LIST_MAX);
             return;
         }
-        one(zp, r, item, vpos);
+        one(zp, r, item, sb_zparse_pos_plus(vpos, (size_t)(item - copy)));
     }
 }
 

@@ -121,7 +121,7 @@ int sb_geo_open(const char *path, sb_geo_t **out, char *why)
         /* Say why the file could not be read (missing, or not readable by
          * the user the server runs as). */
         bool sys = rc == MMDB_IO_ERROR || rc == MMDB_FILE_OPEN_ERROR;
-        snprintf(why, 256, "cannot read the location database %s: %s%s%s", path, MMDB_strerror(rc),
+        snprintf(why, 256, "cannot read the location database: %s%s%s", MMDB_strerror(rc),
                  sys ? ": " : "", sys ? strerror(sys_errno) : "");
         free(g);
         return -EINVAL;

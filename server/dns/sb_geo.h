@@ -39,7 +39,7 @@ typedef struct {
 } sb_geo_place_t;
 
 /* Open the database at `path`. Returns 0, or -EINVAL with the reason in
- * `why` (at least 256 bytes). */
+ * `why` (at least 256 bytes; the path is the caller's to name). */
 int sb_geo_open(const char *path, sb_geo_t **out, char *why);
 
 void sb_geo_close(sb_geo_t *geo);

@@ -533,7 +533,7 @@ class ConfigErrors(GeoCase):
                                                     "regions=DE,XX"))
         self.assertEqual(rc, 1)
         self.assertEqual(err, [
-            f"{path}:8:35: bad region 'XX': XX is not an ISO 3166-1 country code",
+            f"{path}:8:38: bad region 'XX': XX is not an ISO 3166-1 country code",
             "1 error in the configuration"])
 
     def test_a_place_on_two_endpoints(self):
@@ -590,7 +590,7 @@ b profile priority {
         rc, err, path = self.check(self.GEO, db=missing)
         self.assertEqual(rc, 1)
         self.assertEqual(err, [
-            f"{missing}: cannot read the location database {missing}: Error opening the "
+            f"{missing}: cannot read the location database: Error opening the "
             "specified MaxMind DB file: No such file or directory",
             "1 error in the configuration"])
 
@@ -601,7 +601,7 @@ b profile priority {
         rc, err, _ = self.check(self.GEO, db=bad)
         self.assertEqual(rc, 1)
         self.assertEqual(err, [
-            f"{bad}: cannot read the location database {bad}: The MaxMind DB file contains "
+            f"{bad}: cannot read the location database: The MaxMind DB file contains "
             "invalid metadata",
             "1 error in the configuration"])
 
@@ -668,7 +668,7 @@ class Reload(GeoCase):
         mark = len(srv.lines)
         rc, _, err = srv.ctl("reload", check=False)
         self.assertEqual(rc, 1)
-        self.assertIn(f"cannot read the location database {db}: The MaxMind DB file contains "
+        self.assertIn(f"cannot read the location database: The MaxMind DB file contains "
                       "invalid metadata", err)
         srv.wait_log(r"event=reload-failed errors=1 generation=3", 1.0, start=mark)
         self.assertEqual(answer(("10.8.1.0", 24)), (["127.0.0.52"], 17))
@@ -680,7 +680,7 @@ class Reload(GeoCase):
         mark = len(srv.lines)
         rc, _, err = srv.ctl("reload", check=False)
         self.assertEqual(rc, 1)
-        self.assertIn(f"cannot read the location database {db}: Error opening the specified "
+        self.assertIn(f"cannot read the location database: Error opening the specified "
                       "MaxMind DB file: Permission denied", err)
         srv.wait_log(r"event=reload-failed errors=1 generation=3", 1.0, start=mark)
         self.assertEqual(answer(("10.8.1.0", 24)), (["127.0.0.52"], 17))
