@@ -2,6 +2,7 @@
 
 #include "sb_monitor.h"
 #include "sb_peers.h"
+#include "sb_publish.h"
 
 #include "sb_geo_code.h"
 
@@ -38,7 +39,20 @@ static json_t *history_json(const sb_history_t *h)
 
 static const char *probe_name(const sb_ep_state_t *es)
 {
-    return sb_monitor_proto_name(es->ep->monitor->proto);
+    return es->ep->child != NULL ? "nested" : sb_monitor_proto_name(es->ep->monitor->proto);
+}
+
+/* A nested endpoint's state is its profile's: up while enough of that
+ * profile's endpoints are usable, and why, in place of a probe's. */
+static void nested_json(json_t *o, const sb_endpoint_t *ep)
+{
+    unsigned usable;
+    bool up = sb_publish_nested_usable(ep, &usable);
+    char why[160];
+    snprintf(why, sizeof(why), "%u of %u usable in %s (needs %u)", usable, ep->child->count,
+             ep->child->owner_text, ep->min_usable);
+    json_object_set_new(o, "state", json_string(up ? "up" : "down"));
+    json_object_set_new(o, "reason", json_string(why));
 }
 
 /* In a fleet, with a vote: the fleet's verdict and how it was reached. */
@@ -73,6 +87,8 @@ static json_t *endpoint_json(const sb_ep_state_t *es)
     json_object_set_new(o, "queued_ms", last != NULL ? json_integer(last->queued_ms) : json_null());
     if (es->ep->priority > 65535) /* none given: ordered as written (sb_zonefile_profile) */
         json_object_set_new(o, "priority", json_null());
+    if (es->ep->child != NULL)
+        nested_json(o, es->ep);
     routing_json(o, es->ep);
     if (es->drained)
         json_object_set_new(o, "drained_by", json_string(es->drain_by));

@@ -55,17 +55,17 @@ static void tell_changes(sb_profile_state_t *ps)
     }
 }
 
-/* A nested endpoint is usable while enough of its profile's endpoints are:
- * those its decision answers from without failing open. */
-static bool nested_usable(const sb_endpoint_t *ep)
+bool sb_publish_nested_usable(const sb_endpoint_t *ep, unsigned *usable)
 {
     const sb_route_decision_t *d = sb_route_published(ep->child);
-    unsigned usable = 0;
+    unsigned n = 0;
     for (int fam = 0; d != NULL && fam < SB_FAMILIES; fam++) {
         if (d->family[fam].status == SB_ROUTE_ANSWERING)
-            usable += d->family[fam].count;
+            n += d->family[fam].count;
     }
-    return usable >= ep->min_usable;
+    if (usable != NULL)
+        *usable = n;
+    return n >= ep->min_usable;
 }
 
 /* Whether endpoint `i` is usable, into usable[]; false while an endpoint
@@ -79,7 +79,7 @@ static bool endpoint_usable(sb_profile_state_t *ps, uint16_t i, int64_t now, boo
     if (es->forced != 0)
         *usable = es->forced > 0;
     else if (es->ep->child != NULL)
-        *usable = nested_usable(es->ep);
+        *usable = sb_publish_nested_usable(es->ep, NULL);
     else
         *usable = sb_peers_verdict(ps->peers, es, local_verdict(es), now, &up, &reporting);
     return true;

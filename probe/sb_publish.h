@@ -23,6 +23,11 @@
 
 #include "sb_probe_state.h"
 
+/* Whether nested endpoint `ep` is usable: at least ep->min_usable of its
+ * profile's endpoints are, those its published decision answers from
+ * without failing open (their number into *usable, if not NULL). */
+bool sb_publish_nested_usable(const sb_endpoint_t *ep, unsigned *usable);
+
 /* Decide and, when the decision changed, publish and log; `why` names the
  * cause in the log ("probe", "override", "hold-down", ...). */
 void sb_publish_profile(sb_profile_state_t *ps, const char *why);
