@@ -2,15 +2,20 @@
 
 #include "sb_monitor.h"
 #include "sb_peers.h"
+#include "sb_publish.h"
 
 static void endpoint_metrics(sb_metrics_buf_t *out, const sb_ep_state_t *es, int part)
 {
     const char *profile = es->ps->profile->owner_text, *name = es->ep->name;
     const sb_probe_stats_t *st = &es->stats;
     switch (part) {
-    case 0:
+    case 0: /* a nested endpoint is up while enough of its profile is */
         sb_metrics_sample(out, "switchboard_endpoint_up", "profile=%s,endpoint=%s",
-                          es->health.state == SB_HEALTH_UP ? 1.0 : 0.0, profile, name);
+                          (es->ep->child != NULL ? sb_publish_nested_usable(es->ep, NULL)
+                                                 : es->health.state == SB_HEALTH_UP)
+                              ? 1.0
+                              : 0.0,
+                          profile, name);
         break;
     case 1:
         sb_metrics_sample(out, "switchboard_endpoint_state_changes_total", "profile=%s,endpoint=%s",
