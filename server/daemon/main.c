@@ -468,7 +468,7 @@ static void announce_digest(server_t *s)
     char hex[SB_DIGEST_HEX], why[512], q[SB_LOG_QUOTE_MAX];
     if (s->fleet == NULL)
         return;
-    if (sb_digest_zones(s->o->zones_dir, hex, why, sizeof(why)) < 0) {
+    if (sb_digest_zones(s->o->zones_dir, s->o->geo_database, hex, why, sizeof(why)) < 0) {
         sb_log(SB_LOG_WARNING, "fleet-digest-failed", "reason=%s",
                sb_log_quote(q, sizeof(q), why, true));
         return;

@@ -17,15 +17,18 @@ static int is_zone_file(const struct dirent *e)
     return e->d_name[0] != '.' && n > 5 && strcmp(e->d_name + n - 5, ".zone") == 0;
 }
 
-/* Add one file: its name, its length, its bytes. */
+/* Add one file: its name, its length, its bytes. A file outside `dir`
+ * (NULL) counts under a name of its own, not its path, which may differ
+ * from node to node. */
 static int add_file(crypto_generichash_state *h, const char *dir, const char *name)
 {
     char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    snprintf(path, sizeof(path), "%s%s%s", dir != NULL ? dir : "", dir != NULL ? "/" : "", name);
     FILE *f = fopen(path, "re");
     if (f == NULL)
         return -errno;
-    crypto_generichash_update(h, (const unsigned char *)name, strlen(name) + 1);
+    const char *as = dir != NULL ? name : "(geo-database)";
+    crypto_generichash_update(h, (const unsigned char *)as, strlen(as) + 1);
     unsigned char buf[65536];
     uint64_t total = 0;
     size_t n;
@@ -42,7 +45,8 @@ static int add_file(crypto_generichash_state *h, const char *dir, const char *na
     return rc;
 }
 
-int sb_digest_zones(const char *dir, char hex[SB_DIGEST_HEX], char *why, size_t why_len)
+int sb_digest_zones(const char *dir, const char *geo_database, char hex[SB_DIGEST_HEX], char *why,
+                    size_t why_len)
 {
     struct dirent **list = NULL;
     int n = scandir(dir, &list, is_zone_file, alphasort);
@@ -59,6 +63,8 @@ int sb_digest_zones(const char *dir, char hex[SB_DIGEST_HEX], char *why, size_t 
         free(list[i]);
     }
     free(list);
+    if (rc == 0 && geo_database != NULL && (rc = add_file(&h, NULL, geo_database)) < 0)
+        snprintf(why, why_len, "%s: %s", geo_database, strerror(-rc));
     unsigned char out[32];
     crypto_generichash_final(&h, out, sizeof(out));
     sodium_bin2hex(hex, SB_DIGEST_HEX, out, sizeof(out));
