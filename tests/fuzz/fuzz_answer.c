@@ -3,12 +3,17 @@
  * to sb_answer() over a generation that has one of everything the answer
  * code handles (static RRsets large and small, CNAME chains and loops,
  * wildcards, empty non-terminals, a delegation with glue, DNAMEs including
- * one that points at its own zone, traffic-managed names of both kinds,
- * nested and sibling zones).
+ * one that points at its own zone, traffic-managed names of both kinds
+ * with every routing method, nested and sibling zones).
  *
  * The first input byte (the high byte of the query ID) also picks the
- * transport, the configured UDP limit and which endpoints count as usable,
- * so that one input always gets the same answer.
+ * transport, the configured UDP limit and which endpoints count as usable;
+ * the second (the ID's low byte) the client's address (bits 0-1: the
+ * seeds' 192.0.2.99, 10.1.2.3, an IPv6 address, none) and an override
+ * (bits 2-3: a switchover or a drain), so that one input always meets the
+ * same state (the methods that draw at random still draw). Every routing method that needs no
+ * location database has a profile here, routing on that address or on the query's EDNS Client
+ * Subnet.
  *
  * Checked after every call, aborting on a violation:
  *   - the response fits the buffer it was given;
@@ -138,7 +143,80 @@ static const char COM_ZONE[] =
     "@ profile priority ttl=20 {\n"
     "    monitor none\n"
     "    endpoint v4 192.0.2.80 priority=1\n"
-    "}\n";
+    "}\n"
+    /* Every routing method that needs no location database: weighted at
+     * random (a weight of 0 among them) and sticky, all rotating and
+     * shuffled (more endpoints than an answer takes), subnet for both
+     * families of client and answer, names and addresses; nested profiles
+     * (an endpoint leading to another profile, two levels deep); and the
+     * all-down policies, fail-closed and fallback. */
+    "wtd profile weighted ttl=10 {\n"
+    "    monitor none\n"
+    "    endpoint w1 192.0.2.21 weight=1\n"
+    "    endpoint w3 192.0.2.23 weight=3\n"
+    "    endpoint w0 192.0.2.20 weight=0\n"
+    "    endpoint w6 2001:db8::26 weight=6\n"
+    "}\n"
+    "sticky profile weighted sticky=yes sticky-prefix=20,40 {\n"
+    "    monitor none\n"
+    "    endpoint s1 east weight=2\n"
+    "    endpoint s2 west weight=5\n"
+    "    endpoint s3 www.example.org. weight=1\n"
+    "    endpoint s0 mail weight=0\n"
+    "}\n"
+    "pool profile all max-answers=3 {\n"
+    "    monitor none\n"
+    "    endpoint p1 192.0.2.31\n"
+    "    endpoint p2 192.0.2.32\n"
+    "    endpoint p3 192.0.2.33\n"
+    "    endpoint p4 192.0.2.34\n"
+    "    endpoint p5 192.0.2.35\n"
+    "    endpoint p6 2001:db8::36\n"
+    "    endpoint p7 2001:db8::37\n"
+    "}\n"
+    "net profile subnet {\n"
+    "    monitor none\n"
+    "    endpoint n1 192.0.2.41 subnets=10.0.0.0/8,2001:db8::/32\n"
+    "    endpoint n2 192.0.2.42 subnets=10.1.0.0/16,192.0.2.0/24\n"
+    "    endpoint n3 192.0.2.43 subnets=default\n"
+    "    endpoint n6 2001:db8::41 subnets=::/0,10.0.0.0/8\n"
+    "    endpoint n7 2001:db8::42 subnets=0.0.0.0/0,2001:db8:1::/48\n"
+    "}\n"
+    "netnames profile subnet {\n"
+    "    monitor none\n"
+    "    endpoint a east subnets=192.0.2.0/25,2001:db8::/33\n"
+    "    endpoint b west subnets=default,2001:db8:1::/48\n"
+    "}\n"
+    "nest profile priority {\n"
+    "    monitor none\n"
+    "    endpoint inner sticky priority=1 min-usable=2\n"
+    "    endpoint addrs wtd priority=2\n"
+    "    endpoint last west priority=3\n"
+    "}\n"
+    "nest2 profile weighted sticky=yes {\n"
+    "    monitor none\n"
+    "    endpoint deep nest weight=1\n"
+    "    endpoint bysubnet netnames.example.com. weight=1\n"
+    "}\n"
+    "closed profile priority all-down=fail-closed {\n"
+    "    monitor none\n"
+    "    endpoint c1 192.0.2.51 priority=1\n"
+    "    endpoint c6 2001:db8::51 priority=2\n"
+    "}\n"
+    "fb profile weighted fallback=host.example.net. {\n"
+    "    monitor none\n"
+    "    endpoint f1 east\n"
+    "    endpoint f2 west\n"
+    "}\n"
+    "fbaddr profile all fallback=192.0.2.99,2001:db8::99 {\n"
+    "    monitor none\n"
+    "    endpoint a1 192.0.2.61\n"
+    "    endpoint a6 2001:db8::61\n"
+    "}\n"
+    /* Routed profiles as additional-section targets. */
+    "mxroute MX 10 pool\n"
+    "mxroute MX 20 net\n"
+    "mxroute MX 30 sticky\n";
 
 static const char NET_ZONE[] = "$ORIGIN example.net.\n"
                                "$TTL 300\n"
@@ -209,6 +287,15 @@ static char *com_zone_text(void)
         snprintf(line, sizeof(line), "many MX %d m%d\nm%d A 192.0.2.%d\n", i, i, i, 100 + i);
         append(&text, &len, &cap, line);
     }
+    /* An `all` profile shuffling more endpoints than an answer holds. */
+    append(&text, &len, &cap,
+           "wide-all profile all order=random max-answers=16 {\n"
+           "    monitor none\n");
+    for (int i = 0; i < 20; i++) {
+        snprintf(line, sizeof(line), "    endpoint e%d 192.0.2.%d\n", i, 150 + i);
+        append(&text, &len, &cap, line);
+    }
+    append(&text, &len, &cap, "}\n");
     /* A delegation with more glue than a small UDP response holds. */
     for (int i = 0; i < 24; i++) {
         snprintf(line, sizeof(line),
@@ -246,20 +333,40 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* Publish a choice per profile: endpoint i is usable when bit i % 4 of
- * `mask` is set (0: every endpoint down, so the answers fail open). */
-static void publish_choices(unsigned mask)
+/* Publish a decision per profile: endpoint i is usable when bit i % 4 of
+ * `mask` is set (0: every endpoint down, so the answers fail open, fail
+ * closed or fall back); `override` 2 switches over to the last endpoint,
+ * 3 drains the first (0 and 1: neither). */
+static void publish_choices(unsigned mask, unsigned override)
 {
-    bool usable[16];
+    bool usable[32], eligible[32];
     for (size_t p = 0; p < sb_gen_profile_count(gen); p++) {
         sb_profile_t *profile = sb_gen_profile(gen, p);
-        CHECK(profile->count <= 16);
-        for (uint16_t i = 0; i < profile->count; i++)
+        CHECK(profile->count <= 32);
+        for (uint16_t i = 0; i < profile->count; i++) {
             usable[i] = (mask >> (i % 4) & 1) != 0;
-        sb_route_input_t in = {.usable = usable, .preferred = SB_PICK_NONE};
+            eligible[i] = !(override == 3 && i == 0);
+        }
+        uint16_t last = (uint16_t)(profile->count - 1);
+        sb_route_input_t in = {.usable = usable,
+                               .eligible = eligible,
+                               .preferred = override == 2 ? last : SB_PICK_NONE};
         sb_route_release(profile); /* no reader: freed at once, not through call_rcu */
         sb_route_publish(profile, sb_route_decide(profile, &in));
     }
+}
+
+/* Who asks, by `pick`: the address the seeds' cookies were made for, one
+ * inside the subnet profiles' networks, an IPv6 one, or none known. */
+static void pick_client(unsigned pick, sb_client_t *client)
+{
+    static const uint8_t v4[4] = {10, 1, 2, 3};
+    static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 5};
+    client->addr_len = pick == 2 ? 16 : pick == 3 ? 0 : 4;
+    if (pick == 1)
+        memcpy(client->addr, v4, 4);
+    else if (pick == 2)
+        memcpy(client->addr, v6, 16);
 }
 
 /* The most a UDP client may receive for this query (RFC 1035 §4.2.1,
@@ -280,10 +387,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t sel = size > 0 ? data[0] : 0;
     sb_transport_t transport = (sel & 1) ? SB_TRANSPORT_TCP : SB_TRANSPORT_UDP;
     cfg.udp_max = udp_max_choices[sel >> 1 & 7];
-    publish_choices(sel >> 4);
+    uint8_t sel2 = size > 1 ? data[1] : 0;
+    publish_choices(sel >> 4, sel2 >> 2 & 3);
     size_t cap = transport == SB_TRANSPORT_TCP ? SB_DNS_TCP_MAX : cfg.udp_max;
     sb_client_t client = {
         .transport = transport, .addr_len = 4, .addr = {192, 0, 2, 99}, .now = 1700000000u};
+    pick_client(sel2 & 3, &client);
 
     /* Exactly `cap` bytes, so that ASan sees a write past the end. */
     uint8_t *resp = malloc(cap);

@@ -11,8 +11,9 @@
  *     SB_DIAG_NO_POSITION, and has the shape "file:line:col: message" or
  *     "file: message";
  *   - a generation that loaded answers a set of queries (every profile's
- *     choice published with its endpoints up, then down), each response
- *     parsing with ldns.
+ *     decision published with its endpoints down, then up, then switched
+ *     over; from IPv4 and IPv6 clients, for the methods that route on
+ *     them), each response parsing with ldns.
  * ASan, UBSan and LeakSanitizer catch the rest (a leak on an error path
  * too). $INCLUDE works: the harness runs in a directory of its own that
  * holds one small file, inc.zone.
@@ -47,9 +48,9 @@ static const char INC_ZONE[] = "inc TXT \"included\"\n"
 
 /* Names worth asking for in whatever zone the input makes. */
 static const char *const QNAMES[] = {
-    "example.com.",     "www.example.com.",   "api.example.com.",
-    "ns1.example.com.", "x.www.example.com.", "nowhere.example.com.",
-    "a.b.example.com.", "*.example.com.",     "host.example.net.",
+    "example.com.",       "www.example.com.",     "api.example.com.", "ns1.example.com.",
+    "x.www.example.com.", "nowhere.example.com.", "a.b.example.com.", "*.example.com.",
+    "host.example.net.",  "pool.example.com.",    "net.example.com.", "eu.example.com.",
 };
 static const uint16_t QTYPES[] = {SB_TYPE_A,  SB_TYPE_AAAA, SB_TYPE_CNAME, SB_TYPE_SOA,
                                   SB_TYPE_NS, SB_TYPE_MX,   SB_TYPE_TXT,   SB_TYPE_ANY};
@@ -98,29 +99,44 @@ static void check_message(const char *msg)
     CHECK(colon != NULL && colon > msg);
 }
 
-static void publish_all(const sb_gen_t *gen, bool up)
+/* Round 0: every endpoint down; 1: every one up; 2: up, and a switchover
+ * to each profile's last endpoint. */
+static void publish_all(const sb_gen_t *gen, int round)
 {
     bool usable[1000];
     for (size_t p = 0; p < sb_gen_profile_count(gen); p++) {
         sb_profile_t *profile = sb_gen_profile(gen, p);
         CHECK(profile->count > 0 && profile->count <= 1000);
         for (uint16_t i = 0; i < profile->count; i++)
-            usable[i] = up;
-        sb_route_input_t in = {.usable = usable, .preferred = SB_PICK_NONE};
+            usable[i] = round > 0;
+        uint16_t last = (uint16_t)(profile->count - 1);
+        sb_route_input_t in = {.usable = usable, .preferred = round == 2 ? last : SB_PICK_NONE};
         sb_route_release(profile); /* no reader: freed at once, not through call_rcu */
         sb_route_publish(profile, sb_route_decide(profile, &in));
     }
+}
+
+/* The client of query k: IPv4 inside and outside the networks seeds list,
+ * and IPv6 (routing methods that look at the client see each). */
+static void pick_client(size_t k, sb_client_t *client)
+{
+    static const uint8_t addrs[3][16] = {
+        {192, 0, 2, 1}, {10, 1, 2, 3}, {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 5}};
+    size_t which = k / 2 % 3;
+    client->addr_len = which == 2 ? 16 : 4;
+    memcpy(client->addr, addrs[which], 16);
 }
 
 static void answer_all(const sb_gen_t *gen)
 {
     static uint8_t resp[SB_DNS_TCP_MAX];
     sb_answer_config_t cfg = {.udp_max = 1232};
-    sb_client_t client = {.transport = SB_TRANSPORT_UDP, .addr_len = 4, .addr = {192, 0, 2, 1}};
-    for (int up = 0; up < 2; up++) {
-        publish_all(gen, up);
+    sb_client_t client = {.transport = SB_TRANSPORT_UDP};
+    for (int round = 0; round < 3; round++) {
+        publish_all(gen, round);
         for (size_t k = 0; k < NQ; k++) {
             client.transport = k & 1 ? SB_TRANSPORT_TCP : SB_TRANSPORT_UDP;
+            pick_client(k, &client);
             size_t cap = client.transport == SB_TRANSPORT_TCP ? sizeof(resp) : cfg.udp_max;
             sb_answer_info_t info;
             size_t len = sb_answer(gen, &cfg, &client, queries[k], query_len[k], resp, cap, &info);

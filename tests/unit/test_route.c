@@ -4,6 +4,7 @@
  * its source address, cut to the server's limit — and writes the scope it
  * reports into the response's ECS option. */
 #include "sb_test.h"
+#include "sb_test_route.h"
 
 #include "sb_answer.h"
 #include "sb_dns.h"
@@ -59,29 +60,10 @@ static sb_answer_config_t cfg = {.udp_max = 1232};
  * (an IPv4 network of `prefix` bits) when `subnet` is not NULL. */
 static size_t query(uint8_t *buf, uint16_t qtype, const uint8_t *subnet, uint8_t prefix)
 {
-    memset(buf, 0, 12);
-    sb_put16(buf, 0x1234);
-    sb_put16(buf + 4, 1);
-    size_t n = 12 + (size_t)sb_name_from_text("www.example.com.", buf + 12);
-    sb_put16(buf + n, qtype);
-    sb_put16(buf + n + 2, SB_CLASS_IN);
-    n += 4;
-    if (subnet == NULL)
-        return n;
-    uint8_t bytes = (uint8_t)((prefix + 7) / 8);
-    sb_put16(buf + 10, 1); /* ARCOUNT: the OPT */
-    buf[n] = 0;
-    sb_put16(buf + n + 1, SB_TYPE_OPT);
-    sb_put16(buf + n + 3, 1232);
-    sb_put32(buf + n + 5, 0);
-    sb_put16(buf + n + 9, (uint16_t)(4 + 4 + bytes));
-    sb_put16(buf + n + 11, SB_EDNS_OPT_ECS);
-    sb_put16(buf + n + 13, (uint16_t)(4 + bytes));
-    sb_put16(buf + n + 15, 1); /* family: IPv4 */
-    buf[n + 17] = prefix;      /* source prefix */
-    buf[n + 18] = 0;           /* scope prefix */
-    memcpy(buf + n + 19, subnet, bytes);
-    return n + 19 + bytes;
+    sb_prefix_t net = {.family = 4, .len = prefix};
+    if (subnet != NULL)
+        memcpy(net.addr, subnet, (prefix + 7u) / 8u);
+    return sb_test_query(buf, 0x1234, "www.example.com.", qtype, subnet != NULL ? &net : NULL);
 }
 
 /* The CNAME target www answers with, asked from `from`; "" for none; the
