@@ -27,7 +27,7 @@ typedef struct {
     double sum; /* seconds */
 } sb_histogram_t;
 
-extern const sb_buckets_t sb_histogram_latency;    /* a probe's latency: 1 ms to 1 s */
+extern const sb_buckets_t sb_histogram_latency;    /* a probe's latency: 1 ms to 60 s */
 extern const sb_buckets_t sb_histogram_queue_wait; /* a run's wait for a slot: 1 ms to 60 s */
 
 void sb_histogram_add(sb_histogram_t *h, const sb_buckets_t *b, double seconds);
