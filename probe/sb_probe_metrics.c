@@ -58,6 +58,70 @@ static void answering_metrics(sb_metrics_buf_t *out, const sb_probe_states_t *st
     }
 }
 
+/* ---- overrides -------------------------------------------------------------- */
+
+/* The kinds of override in force, as switchboard_overrides labels them. */
+enum { KIND_DRAIN, KIND_FORCE_UP, KIND_FORCE_DOWN, KIND_SWITCHOVER, KINDS };
+static const char *const kind_names[KINDS] = {"drain", "force_up", "force_down", "switchover"};
+
+/* switchboard_overrides{kind}: how many of each kind are in force, every
+ * kind written (0 when none), so that `switchboard_overrides > 0` alerts on
+ * any of them. */
+static void override_totals(sb_metrics_buf_t *out, const sb_probe_states_t *st)
+{
+    size_t n[KINDS] = {0};
+    for (size_t i = 0; i < st->ep_count; i++) {
+        const sb_ep_state_t *es = &st->eps[i];
+        n[KIND_DRAIN] += es->drained;
+        n[KIND_FORCE_UP] += es->forced > 0;
+        n[KIND_FORCE_DOWN] += es->forced < 0;
+    }
+    for (size_t i = 0; i < st->profile_count; i++)
+        n[KIND_SWITCHOVER] += st->profiles[i].switchover != SB_PICK_NONE;
+    sb_metrics_family(out, "switchboard_overrides", SB_METRICS_GAUGE,
+                      "Operator overrides in force now, by kind: drained endpoints, endpoints "
+                      "forced up or down, profiles switched over");
+    for (int k = 0; k < KINDS; k++)
+        sb_metrics_sample(out, "switchboard_overrides", "kind=%s", (double)n[k], kind_names[k]);
+}
+
+/* Which endpoint each override is on. Unlike the other per-endpoint
+ * families, a sample is written only while its override is in force (value
+ * 1) and vanishes when it is undone: overrides are few, endpoints may be
+ * tens of thousands, and a line per endpoint per family would be written
+ * at every scrape to say 0. switchboard_overrides is always there to alert
+ * on. */
+static void override_details(sb_metrics_buf_t *out, const sb_probe_states_t *st)
+{
+    sb_metrics_family(out, "switchboard_endpoint_drained", SB_METRICS_GAUGE,
+                      "1 for each endpoint drained by an operator (ctl drain); absent otherwise");
+    for (size_t i = 0; i < st->ep_count; i++) {
+        const sb_ep_state_t *es = &st->eps[i];
+        if (es->drained)
+            sb_metrics_sample(out, "switchboard_endpoint_drained", "profile=%s,endpoint=%s", 1.0,
+                              es->ps->profile->owner_text, es->ep->name);
+    }
+    sb_metrics_family(out, "switchboard_endpoint_forced", SB_METRICS_GAUGE,
+                      "1 for each endpoint forced up or down by an operator (ctl force), the "
+                      "state forced in `state`; absent otherwise");
+    for (size_t i = 0; i < st->ep_count; i++) {
+        const sb_ep_state_t *es = &st->eps[i];
+        if (es->forced != 0)
+            sb_metrics_sample(out, "switchboard_endpoint_forced", "profile=%s,endpoint=%s,state=%s",
+                              1.0, es->ps->profile->owner_text, es->ep->name,
+                              es->forced > 0 ? "up" : "down");
+    }
+    sb_metrics_family(out, "switchboard_profile_switchover", SB_METRICS_GAUGE,
+                      "1 for each profile switched over by an operator (ctl switchover), the "
+                      "endpoint it answers with in `endpoint`; absent otherwise");
+    for (size_t i = 0; i < st->profile_count; i++) {
+        const sb_profile_state_t *ps = &st->profiles[i];
+        if (ps->switchover != SB_PICK_NONE)
+            sb_metrics_sample(out, "switchboard_profile_switchover", "profile=%s,endpoint=%s", 1.0,
+                              ps->profile->owner_text, ps->eps[ps->switchover].ep->name);
+    }
+}
+
 /* The cap on probes in flight at work: how many run and wait now, and how
  * long each run waited for its slot. */
 static void queue_metrics(sb_metrics_buf_t *out, const sb_probe_load_t *load)
@@ -122,6 +186,8 @@ void sb_probe_metrics_write(sb_metrics_buf_t *out, const sb_probe_states_t *st,
             endpoint_metrics(out, &st->eps[i], part);
     }
     answering_metrics(out, st);
+    override_totals(out, st);
+    override_details(out, st);
     queue_metrics(out, load);
     fleet_metrics(out, st);
 }
