@@ -181,11 +181,11 @@ static bool write_one(answer_t *a, const uint8_t *owner, uint16_t owner_off, uin
 
 /* Note an answer given with `ep` in the info, for the caller's counters:
  * the generation is shared by every DNS worker and stays unwritten. A
- * profile's fallback is not one of its endpoints: not counted. */
+ * profile's fallback target is noted too: it has an id of its own. */
 static void count_answer(answer_t *a, const sb_endpoint_t *ep)
 {
     sb_answer_info_t *info = a->info;
-    if (ep->index != SB_PICK_NONE && info->endpoint_count < SB_ANSWER_ENDPOINTS_MAX)
+    if (info->endpoint_count < SB_ANSWER_ENDPOINTS_MAX)
         info->endpoints[info->endpoint_count++] = ep;
 }
 

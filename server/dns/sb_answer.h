@@ -105,7 +105,9 @@ typedef struct {
     uint16_t question_end; /* where the question ends in the response */
     uint16_t opt_len;      /* the OPT record's length: the response's last bytes */
     /* The profile endpoints answered with (a CNAME or an address from a
-     * profile), in the order written; borrowed from the generation. */
+     * profile), in the order written; borrowed from the generation. A
+     * profile's fallback target is among them when it answered (index
+     * SB_PICK_NONE; its `id` is the profile's fallback counter). */
     uint8_t endpoint_count;
     const sb_endpoint_t *endpoints[SB_ANSWER_ENDPOINTS_MAX];
 } sb_answer_info_t;

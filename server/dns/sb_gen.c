@@ -21,6 +21,7 @@ struct sb_gen {
     size_t profile_count;
     sb_geo_t *geo;
     size_t endpoint_count;
+    size_t fallback_count; /* profiles with a fallback target */
 };
 
 void sb_gen_free(sb_gen_t *gen)
@@ -106,6 +107,22 @@ static int index_zones(sb_gen_t *gen, sb_diag_t *diag)
     return 0;
 }
 
+/* A profile's fallback targets (one or one per family) share one id, after
+ * every endpoint's: one answer counter per profile with a fallback. */
+static void number_fallbacks(sb_gen_t *gen)
+{
+    for (size_t i = 0; i < gen->profile_count; i++) {
+        sb_profile_t *p = gen->profiles[i];
+        if (p->fallback[0] == NULL && p->fallback[1] == NULL)
+            continue;
+        uint32_t id = (uint32_t)(gen->endpoint_count + gen->fallback_count++);
+        for (int fam = 0; fam < 2; fam++) {
+            if (p->fallback[fam] != NULL)
+                p->fallback[fam]->id = id;
+        }
+    }
+}
+
 static int collect_profiles(sb_gen_t *gen)
 {
     size_t total = 0;
@@ -123,6 +140,7 @@ static int collect_profiles(sb_gen_t *gen)
                 p->endpoints[k].id = (uint32_t)gen->endpoint_count++;
         }
     }
+    number_fallbacks(gen);
     return 0;
 }
 
@@ -173,6 +191,11 @@ sb_profile_t *sb_gen_profile(const sb_gen_t *gen, size_t i)
 size_t sb_gen_endpoint_count(const sb_gen_t *gen)
 {
     return gen->endpoint_count;
+}
+
+size_t sb_gen_fallback_count(const sb_gen_t *gen)
+{
+    return gen->fallback_count;
 }
 
 size_t sb_gen_footprint(const sb_gen_t *gen)

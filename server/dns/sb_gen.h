@@ -55,6 +55,12 @@ sb_profile_t *sb_gen_profile(const sb_gen_t *gen, size_t i);
  * `id` (0 to this count - 1), so that per-endpoint counters can be arrays. */
 size_t sb_gen_endpoint_count(const sb_gen_t *gen);
 
+/* Profiles with a fallback target. Their fallback targets are numbered on
+ * from the endpoints: a profile's share one `id`, from
+ * sb_gen_endpoint_count() to it plus this count - 1, so that answer
+ * counters can count them in the same array. */
+size_t sb_gen_fallback_count(const sb_gen_t *gen);
+
 /* Hand the generation the location database its profiles route with; it
  * is closed with the generation. */
 void sb_gen_set_geo(sb_gen_t *gen, struct sb_geo *geo);

@@ -105,13 +105,17 @@ typedef struct sb_profile {
     sb_pos_t pos;
     const struct sb_route_method *route; /* how it chooses (sb_route) */
     sb_all_down_t all_down;
-    const sb_endpoint_t *fallback[2]; /* all-down=fallback: names or IPv4, and IPv6 */
-    uint16_t max_answers;             /* address records in one answer */
-    bool sticky;                      /* weighted: per client subnet rather than per query */
-    uint8_t sticky_prefix[2];         /* weighted sticky: IPv4, IPv6 prefix hashed */
-    bool random_order;                /* all: shuffled rather than rotated */
-    const void *method_data;          /* built by the method at load (sb_route) */
-    const struct sb_geo *geo;         /* geo, closest: the location database */
+    /* all-down=fallback: names or IPv4, and IPv6. Not endpoints (index
+     * SB_PICK_NONE, name "fallback"), but numbered as they are: both share
+     * the profile's one `id` after every endpoint's (sb_gen), so that
+     * answers given with them are counted too. */
+    sb_endpoint_t *fallback[2];
+    uint16_t max_answers;     /* address records in one answer */
+    bool sticky;              /* weighted: per client subnet rather than per query */
+    uint8_t sticky_prefix[2]; /* weighted sticky: IPv4, IPv6 prefix hashed */
+    bool random_order;        /* all: shuffled rather than rotated */
+    const void *method_data;  /* built by the method at load (sb_route) */
+    const struct sb_geo *geo; /* geo, closest: the location database */
     _Atomic(struct sb_route_decision *) published; /* for the DNS side */
 } sb_profile_t;
 

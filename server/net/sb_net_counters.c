@@ -102,7 +102,8 @@ const sb_answer_info_t sb_net_counters_unparsed = {.dropped = true};
 
 int sb_net_counters_track(sb_net_t *net, const sb_gen_t *gen)
 {
-    size_t lines = (sb_gen_endpoint_count(gen) + COUNTS_PER_LINE - 1) / COUNTS_PER_LINE;
+    size_t slots = sb_gen_endpoint_count(gen) + sb_gen_fallback_count(gen);
+    size_t lines = (slots + COUNTS_PER_LINE - 1) / COUNTS_PER_LINE;
     size_t stride = lines * COUNTS_PER_LINE;
     size_t size = sizeof(answer_counts_t) + net->cfg.threads * stride * sizeof(uint64_t);
     answer_counts_t *a = aligned_alloc(64, (size + 63) / 64 * 64);
@@ -131,24 +132,49 @@ void sb_net_counters_retire(sb_net_t *net)
     uv_mutex_unlock(&net->answers_lock);
 }
 
-/* switchboard_answers_total: the current counters, every worker's row added
- * up, per endpoint of the generation they count. */
+/* One counter of `a`: every worker's row added up. */
+static uint64_t answer_sum(const sb_net_t *net, const answer_counts_t *a, uint32_t id)
+{
+    uint64_t sum = 0;
+    for (unsigned t = 0; t < net->cfg.threads; t++)
+        sum += atomic_load_explicit(&a->counts[t * a->stride + id], memory_order_relaxed);
+    return sum;
+}
+
+/* The fallback target of `p` (either family's: they share an id), or NULL. */
+static const sb_endpoint_t *fallback_of(const sb_profile_t *p)
+{
+    return p->fallback[0] != NULL ? p->fallback[0] : p->fallback[1];
+}
+
+/* switchboard_answers_total and switchboard_fallback_answers_total: the
+ * current counters, per endpoint of the generation they count, and per
+ * profile with a fallback target. The fallback is a family of its own
+ * rather than an endpoint="fallback" label: an endpoint may be named
+ * "fallback", and no other per-endpoint family lists fallbacks. */
 static void answers_metrics(sb_metrics_buf_t *out, sb_net_t *net)
 {
     sb_metrics_family(out, "switchboard_answers_total", SB_METRICS_COUNTER,
                       "DNS answers given with the endpoint (since the configuration was loaded)");
     uv_mutex_lock(&net->answers_lock);
     const answer_counts_t *a = atomic_load_explicit(&net->answers, memory_order_acquire);
-    for (size_t i = 0; a != NULL && i < sb_gen_profile_count(a->gen); i++) {
+    size_t profiles = a != NULL ? sb_gen_profile_count(a->gen) : 0;
+    for (size_t i = 0; i < profiles; i++) {
         const sb_profile_t *p = sb_gen_profile(a->gen, i);
-        for (uint16_t k = 0; k < p->count; k++) {
-            uint64_t sum = 0;
-            for (unsigned t = 0; t < net->cfg.threads; t++)
-                sum += atomic_load_explicit(&a->counts[t * a->stride + p->endpoints[k].id],
-                                            memory_order_relaxed);
+        for (uint16_t k = 0; k < p->count; k++)
             sb_metrics_sample(out, "switchboard_answers_total", "profile=%s,endpoint=%s",
-                              (double)sum, p->owner_text, p->endpoints[k].name);
-        }
+                              (double)answer_sum(net, a, p->endpoints[k].id), p->owner_text,
+                              p->endpoints[k].name);
+    }
+    sb_metrics_family(out, "switchboard_fallback_answers_total", SB_METRICS_COUNTER,
+                      "DNS answers given with the profile's fallback target, every endpoint "
+                      "being down (since the configuration was loaded)");
+    for (size_t i = 0; i < profiles; i++) {
+        const sb_profile_t *p = sb_gen_profile(a->gen, i);
+        const sb_endpoint_t *f = fallback_of(p);
+        if (f != NULL)
+            sb_metrics_sample(out, "switchboard_fallback_answers_total", "profile=%s",
+                              (double)answer_sum(net, a, f->id), p->owner_text);
     }
     uv_mutex_unlock(&net->answers_lock);
 }

@@ -17,8 +17,9 @@
 typedef struct sb_net sb_net_t;
 struct worker;
 
-/* Count answers per endpoint of `gen` from now on, in fresh counters at 0:
- * a row per worker, so that no two workers write the same cache line. Call
+/* Count answers per endpoint of `gen` (and per fallback target) from now
+ * on, in fresh counters at 0: a row per worker, so that no two workers
+ * write the same cache line. Call
  * just before storing `gen` in *current (at start, before sb_net_start());
  * workers count only answers from the generation the counters are for.
  * Then, once urcu_memb_synchronize_rcu() has returned (no worker still
@@ -48,6 +49,8 @@ void sb_net_counters_retire(sb_net_t *net);
  *       as truncated
  *   switchboard_answers_total{profile,endpoint}      answers given with each
  *       endpoint of the generation being served (sb_net_counters_track)
+ *   switchboard_fallback_answers_total{profile}      answers given with the
+ *       fallback target of each profile that has one
  * A query is counted before its answer is sent. A sb_metrics_source_fn:
  * `net` is the sb_net_t, which must outlive the metrics listener.
  * Thread: any (the metrics thread), between sb_net_bind() and sb_net_stop(). */

@@ -46,6 +46,10 @@ static const char *ZONE = H "www profile priority ttl=30 {\n"
                             "    monitor none\n"
                             "    endpoint only6 2001:db8::6 priority=1\n"
                             "}\n"
+                            "sorry profile priority ttl=10 fallback=sorry.example.net. {\n"
+                            "    monitor none\n"
+                            "    endpoint s east priority=1\n"
+                            "}\n"
                             "big TXT \"" /* eight 100-byte strings: 800+ bytes of data */
                             "0123456789012345678901234567890123456789012345678901234567890123456789"
                             "012345678901234567890123456789\"\n";
@@ -210,13 +214,18 @@ static void profile_cname_with_target_address(void **state)
     ldns_pkt_free(p);
 }
 
-static sb_profile_t *www_profile(void)
+static sb_profile_t *find_profile(const char *name)
 {
     for (size_t i = 0; i < sb_gen_profile_count(gen); i++)
-        if (strcmp(sb_gen_profile(gen, i)->owner_text, "www.example.com.") == 0)
+        if (strcmp(sb_gen_profile(gen, i)->owner_text, name) == 0)
             return sb_gen_profile(gen, i);
-    fail_msg("no profile www.example.com.");
+    fail_msg("no profile %s", name);
     return NULL;
+}
+
+static sb_profile_t *www_profile(void)
+{
+    return find_profile("www.example.com.");
 }
 
 /* Publish what the profile's method decides with these endpoints usable;
@@ -297,7 +306,10 @@ static void expect_endpoints(const char *qname, uint16_t qtype, const char *want
         const sb_endpoint_t *ep = info.endpoints[i];
         snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s/%s", i ? " " : "",
                  ep->profile->owner_text, ep->name);
-        assert_ptr_equal(ep, &ep->profile->endpoints[ep->index]);
+        if (ep->index == SB_PICK_NONE) /* a fallback target */
+            assert_true(ep == ep->profile->fallback[0] || ep == ep->profile->fallback[1]);
+        else
+            assert_ptr_equal(ep, &ep->profile->endpoints[ep->index]);
     }
     assert_string_equal(got, want);
 }
@@ -315,6 +327,26 @@ static void answers_report_their_endpoints(void **state)
     expect_endpoints("v6only.example.com.", SB_TYPE_A, "");
     expect_endpoints("mail.example.com.", SB_TYPE_A, "");
     expect_endpoints("nothing.example.com.", SB_TYPE_A, "");
+}
+
+/* A profile's fallback target answers when nothing is usable, and the info
+ * reports it too (switchboard_fallback_answers_total counts it). */
+static void fallback_answers_report_the_fallback(void **state)
+{
+    (void)state;
+    sb_profile_t *sorry = find_profile("sorry.example.com.");
+    bool usable[1] = {false};
+    assert_int_equal(publish(sorry, usable, NULL), SB_ROUTE_FALLBACK);
+    ldns_pkt *p = ask("sorry.example.com.", SB_TYPE_CNAME);
+    assert_string_equal(section(ldns_pkt_answer(p)),
+                        "sorry.example.com. 10 IN CNAME sorry.example.net.");
+    ldns_pkt_free(p);
+    expect_endpoints("sorry.example.com.", SB_TYPE_A, "sorry.example.com./fallback");
+    assert_int_equal(info.endpoints[0]->id, sorry->fallback[0]->id);
+    assert_true(info.endpoints[0]->id >= sb_gen_endpoint_count(gen));
+    usable[0] = true;
+    publish(sorry, usable, NULL);
+    expect_endpoints("sorry.example.com.", SB_TYPE_A, "sorry.example.com./s");
 }
 
 static void address_profile_and_static_data_at_apex(void **state)
@@ -969,6 +1001,7 @@ int main(void)
         cmocka_unit_test(profile_with_no_choice_answers_nodata),
         cmocka_unit_test(profile_cname_other_types),
         cmocka_unit_test(answers_report_their_endpoints),
+        cmocka_unit_test(fallback_answers_report_the_fallback),
         cmocka_unit_test(address_profile_and_static_data_at_apex),
         cmocka_unit_test(cname_chains),
         cmocka_unit_test(wildcards),
