@@ -48,6 +48,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The port metrics are served on when --metrics-listen names an address
+ * alone. Not in the Prometheus exporters' list of default ports
+ * (github.com/prometheus/prometheus/wiki/Default-port-allocations), whose
+ * range 9100-9999 is taken in full (9153, which our examples used before, is CoreDNS's)
+ * and goes on from 10000; not a port another DNS server's tools use, nor
+ * one in /etc/services; below the ephemeral ports. 7923 spells SWBD on a
+ * phone keypad. docs/running.md#metrics says why at more length. */
+#define SB_METRICS_DEFAULT_PORT 7923
+
 typedef struct sb_metrics_http sb_metrics_http_t;
 
 /* Create, recording now as the start time. Returns 0 or -ENOMEM. */

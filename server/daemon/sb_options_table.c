@@ -4,6 +4,7 @@
 #include "sb_options_table.h"
 
 #include "sb_error.h"
+#include "sb_metrics_http.h"
 #include "sb_prober.h"
 #include "sb_request.h"
 #include "sb_state.h"
@@ -31,21 +32,40 @@
                    }),                                                                             \
                lo, hi}
 
-/* Unlike --listen, the port is required: there is no standard one. A port
- * alone means loopback, the safe place for an unauthenticated endpoint. */
+#define TEXT_OF_(x)       #x
+#define TEXT_OF(x)        TEXT_OF_(x)
+#define METRICS_PORT_TEXT TEXT_OF(SB_METRICS_DEFAULT_PORT)
+
+/* With its port made explicit: a port alone means loopback, the safe place
+ * for an unauthenticated endpoint; an address alone, the default port (an
+ * IPv6 address alone may go without brackets). Returns whether it fit. */
+static bool metrics_address(const char *value, char *text, size_t cap)
+{
+    const char *colon = strchr(value, ':');
+    int n;
+    if (value[0] != '\0' && strspn(value, "0123456789") == strlen(value))
+        n = snprintf(text, cap, "127.0.0.1:%s", value);
+    else if (value[0] == '[' ? strstr(value, "]:") != NULL
+                             : colon != NULL && !strchr(colon + 1, ':'))
+        n = snprintf(text, cap, "%s", value); /* an address and a port */
+    else if (value[0] != '[' && colon != NULL)
+        n = snprintf(text, cap, "[%s]:%u", value, SB_METRICS_DEFAULT_PORT);
+    else
+        n = snprintf(text, cap, "%s:%u", value, SB_METRICS_DEFAULT_PORT);
+    return n >= 0 && (size_t)n < cap;
+}
+
 static int set_metrics_listen(sb_options_t *o, const char *value, const char *base, char *why)
 {
     (void)base;
-    char loopback[32];
-    bool port_only = value[0] != '\0' && strspn(value, "0123456789") == strlen(value);
-    if (port_only &&
-        snprintf(loopback, sizeof(loopback), "127.0.0.1:%s", value) < (int)sizeof(loopback))
-        value = loopback;
-    bool has_port = value[0] == '[' ? strstr(value, "]:") != NULL : strchr(value, ':') != NULL;
-    if (!has_port || sb_listen_addr_parse(value, &o->metrics_listen) < 0) {
+    char text[96];
+    if (!metrics_address(value, text, sizeof(text)) ||
+        sb_listen_addr_parse(text, &o->metrics_listen) < 0) {
         snprintf(why, SB_WHY_MAX,
-                 "must be a port (on 127.0.0.1) or an IP address and port, as in 9153, "
-                 "127.0.0.1:9153 or [::1]:9153");
+                 "must be a port (on 127.0.0.1), an IP address (on port %u) or both, as in "
+                 "%u, 127.0.0.1, 127.0.0.1:%u or [::1]:%u",
+                 SB_METRICS_DEFAULT_PORT, SB_METRICS_DEFAULT_PORT, SB_METRICS_DEFAULT_PORT,
+                 SB_METRICS_DEFAULT_PORT);
         return -EINVAL;
     }
     o->metrics_set = true;
@@ -517,9 +537,9 @@ const sb_option_def_t sb_options_table[] = {
      "run as NAME once the sockets are open; required when started as root ('root' keeps root)",
      set_user, false},
     {"group", 'g', "NAME", "run with group NAME (default: NAME's own group)", set_group, false},
-    {"metrics-listen", 0, "[ADDR:]PORT",
-     "serve Prometheus metrics over HTTP at /metrics, on 127.0.0.1 unless ADDR is given; port 0 "
-     "picks a free port (default: off)",
+    {"metrics-listen", 0, "ADDR[:PORT]",
+     "serve Prometheus metrics over HTTP at /metrics; a PORT alone means 127.0.0.1, an ADDR alone "
+     "port " METRICS_PORT_TEXT "; port 0 picks a free port (default: off)",
      set_metrics_listen, false},
     {"fleet-server", 0, "URL",
      "a NATS server of the fleet, nats://HOST:PORT or tls://HOST:PORT; repeatable; given, this "

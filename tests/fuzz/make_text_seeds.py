@@ -176,7 +176,7 @@ identity ns1.example
 cookie-secret 000102030405060708090a0b0c0d0e0f
 user root
 group root
-metrics-listen 9153
+metrics-listen 127.0.0.1
 """
 
 OPTION_ERRORS = """cookie-secret not-hex-but-secret-words

@@ -450,26 +450,44 @@ static void metrics_listen(void **state)
     assert_false(o.metrics_set); /* off by default */
     sb_options_free(&o);
     sb_diag_free(diag);
-    char *v6[] = {"--metrics-listen", "[::1]:9153"};
-    expect_metrics_address(2, v6, "[::1]:9153");
+    char *v6[] = {"--metrics-listen", "[::1]:9100"};
+    expect_metrics_address(2, v6, "[::1]:9100");
     char *v4[] = {"--metrics-listen=127.0.0.1:0"};
     expect_metrics_address(1, v4, "127.0.0.1:0");
     /* A port alone: loopback, as the metrics endpoint has no authentication. */
-    char *port[] = {"--metrics-listen", "9153"};
-    expect_metrics_address(2, port, "127.0.0.1:9153");
+    char *port[] = {"--metrics-listen", "9100"};
+    expect_metrics_address(2, port, "127.0.0.1:9100");
     char *port0[] = {"--metrics-listen=0"};
     expect_metrics_address(1, port0, "127.0.0.1:0");
-    char *bad[] = {"--metrics-listen", "127.0.0.1", "--metrics-listen", "[::1]"};
-    assert_int_equal(parse(&o, &diag, 4, bad), SB_ECONFIG);
+    /* An address alone: the default port, SB_METRICS_DEFAULT_PORT. */
+    char *addr4[] = {"--metrics-listen", "192.0.2.1"};
+    expect_metrics_address(2, addr4, "192.0.2.1:7923");
+    char *addr6[] = {"--metrics-listen", "[2001:db8::1]"};
+    expect_metrics_address(2, addr6, "[2001:db8::1]:7923");
+    char *bare6[] = {"--metrics-listen", "::1"};
+    expect_metrics_address(2, bare6, "[::1]:7923");
+    char *twice[] = {"--metrics-listen", "nowhere", "--metrics-listen", "127.0.0.1"};
+    assert_int_equal(parse(&o, &diag, 4, twice), SB_ECONFIG);
     assert_int_equal(sb_diag_count(diag), 2);
     assert_string_equal(sb_diag_message(diag, 0),
                         "command line: option '--metrics-listen' is given twice");
     assert_string_equal(sb_diag_message(diag, 1),
-                        "command line: metrics-listen '127.0.0.1' must be a port (on 127.0.0.1) "
-                        "or an IP address and port, as in 9153, 127.0.0.1:9153 or [::1]:9153");
+                        "command line: metrics-listen 'nowhere' must be a port (on 127.0.0.1), an "
+                        "IP address (on port 7923) or both, as in 7923, 127.0.0.1, 127.0.0.1:7923 "
+                        "or [::1]:7923");
     sb_options_free(&o);
     sb_diag_free(diag);
-    const char *wrong[] = {"65536", "12345678901234567890123456789", "", "-1", ":9153", "[::1]"};
+    const char *wrong[] = {"65536",
+                           "12345678901234567890123456789",
+                           "",
+                           "-1",
+                           ":9100",
+                           "[::1",
+                           "[::1]:",
+                           "127.0.0.1:x",
+                           "[::1]x",
+                           "::1]:9100",
+                           "2001:db8:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:1"};
     for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
         char *argv[] = {"--metrics-listen", (char *)wrong[i]};
         assert_int_equal(parse(&o, &diag, 2, argv), SB_ECONFIG);
