@@ -31,6 +31,11 @@ RCODES = ["noerror", "formerr", "servfail", "nxdomain", "notimp", "refused", "yx
 QTYPES = ["A", "AAAA", "CNAME", "MX", "NS", "SOA", "TXT", "SRV", "PTR", "CAA", "HTTPS", "SVCB",
           "DS", "DNSKEY", "ANY", "AXFR", "IXFR", "other"]
 # The reason keys of docs/health-checks.md.
+# The probe-latency histogram's bounds: a fixed ladder to a minute.
+LATENCY_BOUNDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+                  math.inf]
+NO_OVERRIDES = {"drain": 0, "force_up": 0, "force_down": 0, "switchover": 0}
+DEFAULT_METRICS_PORT = 7923
 REASONS = ["ok", "timeout", "refused", "unreachable", "connect_failed", "reset", "closed",
            "http_status", "bad_response", "resolve_failed", "no_address", "tls", "body_mismatch",
            "local_error"]
@@ -401,6 +406,14 @@ class ProbeAndReloadMetrics(MetricsCase):
                 out[d["reason"]] = v
         return out
 
+    def bucket_bounds(self, s, profile, endpoint):
+        """The `le` bounds of one endpoint's probe-latency histogram, in order."""
+        fam = s.families["switchboard_probe_duration_seconds"]["samples"]
+        bounds = [float(d["le"]) for d in (dict(k[1]) for k in fam
+                                           if k[0].endswith("_bucket"))
+                  if (d["profile"], d["endpoint"]) == (profile, endpoint)]
+        return sorted(bounds)
+
     def check_start(self, s, www, api):
         """Every label combination is there from the first scrape."""
         self.assert_types(s, [("switchboard_endpoint_up", "gauge"),
@@ -408,7 +421,15 @@ class ProbeAndReloadMetrics(MetricsCase):
                               ("switchboard_probe_results_total", "counter"),
                               ("switchboard_probe_duration_seconds", "histogram"),
                               ("switchboard_answers_total", "counter"),
-                              ("switchboard_profile_answering", "gauge")])
+                              ("switchboard_fallback_answers_total", "counter"),
+                              ("switchboard_profile_answering", "gauge"),
+                              ("switchboard_overrides", "gauge"),
+                              ("switchboard_endpoint_drained", "gauge"),
+                              ("switchboard_endpoint_forced", "gauge"),
+                              ("switchboard_profile_switchover", "gauge")])
+        # No profile here has a fallback target, and no override is in force.
+        self.assertEqual(s.families["switchboard_fallback_answers_total"]["samples"], {})
+        self.assertEqual(s.by("switchboard_overrides", "kind"), NO_OVERRIDES)
         self.assertEqual(self.answering(s), {
             (www, "any", "east"): 1, (www, "any", "west"): 0,
             (api, "ipv4", "a4"): 1, (api, "ipv4", "b4"): 0, (api, "ipv6", "a6"): 1})
@@ -482,6 +503,7 @@ api   profile priority ttl=5 {{
                       le="+Inf")
         self.assertGreaterEqual(count, 1)
         self.assertEqual(count, inf)
+        self.assertEqual(self.bucket_bounds(s, www, "west"), LATENCY_BOUNDS)
         # One good reload, one broken: generation 2, one of each.
         srv.ctl("reload")
         path = os.path.join(srv.zones_dir, "example.com.zone")
@@ -504,6 +526,134 @@ api   profile priority ttl=5 {{
         # Health survived the reload: the state changes carried over.
         self.assertEqual(s.value("switchboard_endpoint_state_changes_total",
                                  profile=www, endpoint="east"), 2)
+
+
+class Overrides(MetricsCase):
+    """ctl drain, force and switchover show in the metrics while in force,
+    by kind and by endpoint, and clear when undone; a profile's fallback
+    target counts its answers."""
+
+    ZONE = sbtest.ZONE_HEADER + """east  A  127.0.0.10
+west  A  127.0.0.11
+www   profile priority ttl=5 fallback=sorry.example.net. {
+          monitor none
+          endpoint east east.example.com. priority=1
+          endpoint west west.example.com. priority=2
+      }
+api   profile priority ttl=5 {
+          monitor none
+          endpoint a4 192.0.2.1 priority=1
+          endpoint b4 192.0.2.2 priority=2
+      }
+"""
+
+    def setUp(self):
+        self.srv = self.server({"example.com.zone": self.ZONE},
+                               args=["--metrics-listen", "0"])
+        self.url = metrics_url(self.srv)
+
+    def details(self, s):
+        """Every override detail sample: {(family, profile, endpoint[, state]): value}."""
+        out = {}
+        for fam in ("switchboard_endpoint_drained", "switchboard_endpoint_forced",
+                    "switchboard_profile_switchover"):
+            for k, v in s.families[fam]["samples"].items():
+                d = dict(k[1])
+                out[(fam, d["profile"], d["endpoint"], *([d["state"]] if "state" in d else []))] = v
+        return out
+
+    def test_overrides_show_and_clear(self):
+        www, api = "www.example.com.", "api.example.com."
+        s = self.scrape()
+        self.assertEqual(s.by("switchboard_overrides", "kind"), NO_OVERRIDES)
+        self.assertEqual(self.details(s), {})
+        # ctl returns once the probe worker applied the override, and the
+        # scrape runs on that worker too: no waiting needed.
+        self.srv.ctl("drain", www, "east")
+        self.srv.ctl("force", api, "a4", "down")
+        self.srv.ctl("force", www, "west", "up", "--for", "1h")
+        self.srv.ctl("switchover", api, "b4")
+        s = self.scrape()
+        self.assertEqual(s.by("switchboard_overrides", "kind"),
+                         {"drain": 1, "force_up": 1, "force_down": 1, "switchover": 1})
+        self.assertEqual(self.details(s), {
+            ("switchboard_endpoint_drained", www, "east"): 1,
+            ("switchboard_endpoint_forced", api, "a4", "down"): 1,
+            ("switchboard_endpoint_forced", www, "west", "up"): 1,
+            ("switchboard_profile_switchover", api, "b4"): 1})
+        # A switchover moved to another endpoint names that one only.
+        self.srv.ctl("switchover", api, "a4")
+        self.assertEqual(self.details(self.scrape())[("switchboard_profile_switchover", api,
+                                                      "a4")], 1)
+        self.assertNotIn(("switchboard_profile_switchover", api, "b4"),
+                         self.details(self.scrape()))
+        self.srv.ctl("undrain", www, "east")
+        self.srv.ctl("unforce", api, "a4")
+        self.srv.ctl("unforce", www, "west")
+        self.srv.ctl("failback", api)
+        s = self.scrape()
+        self.assertEqual(s.by("switchboard_overrides", "kind"), NO_OVERRIDES)
+        self.assertEqual(self.details(s), {})
+        # The families stay declared, so that a dashboard finds them.
+        for fam in ("switchboard_endpoint_drained", "switchboard_endpoint_forced",
+                    "switchboard_profile_switchover"):
+            self.assertEqual(s.families[fam]["type"], "gauge")
+
+    def test_fallback_answers_are_counted(self):
+        www = "www.example.com."
+        fallback = "switchboard_fallback_answers_total"
+        s = self.scrape()
+        self.assertEqual(s.families[fallback]["type"], "counter")
+        self.assertEqual(s.by(fallback, "profile"), {www: 0})  # only profiles with one
+        self.assertEqual(sbtest.cname_target(self.srv.query("www.example.com")),
+                         "east.example.com.")
+        # Both endpoints forced down: the fallback target answers.
+        self.srv.ctl("force", www, "east", "down")
+        self.srv.ctl("force", www, "west", "down")
+        for i in range(4):
+            self.assertEqual(sbtest.cname_target(self.srv.query("www.example.com", tcp=i == 0)),
+                             "sorry.example.net.")
+        last = {}
+
+        def counted():  # each DNS worker's counter is read with a relaxed load
+            s = last["s"] = self.scrape()
+            return s.by(fallback, "profile") == {www: 4}
+        try:
+            wait_until(counted, 5, "four fallback answers counted")
+        except AssertionError:
+            self.assertEqual(last["s"].by(fallback, "profile"), {www: 4})
+            raise
+        answers = {dict(k[1])["endpoint"]: v for k, v in
+                   last["s"].families["switchboard_answers_total"]["samples"].items()
+                   if dict(k[1])["profile"] == www}
+        self.assertEqual(answers, {"east": 1, "west": 0})
+        self.srv.stop()
+
+
+class DefaultPort(MetricsCase):
+    """An address alone serves on the default port, 7923: not CoreDNS's
+    9153 or any other of the Prometheus list's ports."""
+
+    ADDRESS = "127.0.0.79"  # a loopback address of its own, so as to meet no other test
+
+    def test_address_alone_takes_the_default_port(self):
+        # As the server binds (SO_REUSEADDR: a connection of an earlier run
+        # in TIME_WAIT does not count), but nothing may listen there.
+        probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((self.ADDRESS, DEFAULT_METRICS_PORT))
+            probe.listen(1)
+        except OSError as e:
+            self.skipTest(f"{self.ADDRESS}:{DEFAULT_METRICS_PORT} is taken on this host: {e}")
+        finally:
+            probe.close()
+        srv = self.server({"example.com.zone": ZONE}, args=["--metrics-listen", self.ADDRESS])
+        srv.wait_log(rf"event=metrics-listening address={re.escape(self.ADDRESS)}:"
+                     rf"{DEFAULT_METRICS_PORT}$", sbtest.READY_TIMEOUT)
+        s = self.scrape(f"http://{self.ADDRESS}:{DEFAULT_METRICS_PORT}/metrics")
+        self.assertEqual(s.value("switchboard_config_generation"), 1)
+        srv.stop()
 
 
 class ProbeQueue(MetricsCase):
