@@ -10,7 +10,7 @@
 #
 # In: SB_SRC (packaging/), SB_OUT (where to write), SB_PREFIX, and the
 # GNUInstallDirs directories SB_SBINDIR, SB_SYSCONFDIR, SB_LOCALSTATEDIR,
-# SB_DATADIR, SB_DOCDIR as configured (relative ones are under SB_PREFIX).
+# SB_DATADIR as configured (relative ones are under SB_PREFIX).
 
 function(sb_full_path out dir)
   if(IS_ABSOLUTE "${dir}")
@@ -24,7 +24,6 @@ sb_full_path(SB_SBINDIR "${SB_SBINDIR}")
 sb_full_path(SB_CONFDIR "${SB_SYSCONFDIR}/switchboard")
 sb_full_path(SB_STATEDIR "${SB_LOCALSTATEDIR}/lib/switchboard")
 sb_full_path(SB_DATADIR "${SB_DATADIR}/switchboard")
-sb_full_path(SB_DOCDIR "${SB_DOCDIR}")
 
 # systemd makes /var/lib/switchboard itself (StateDirectory=) and gives it to
 # User=; a state directory elsewhere (a prefix install) is the install's, and
