@@ -44,6 +44,14 @@ bool sb_log_detect_journal(void)
     return is;
 }
 
+const char *sb_log_journal_prefix(int fd, sb_log_level_t level)
+{
+    static const char *const prefixes[] = {"<7>", "<6>", "<4>", "<3>"};
+    if (!atomic_load(&log_journal) || fd != atomic_load(&log_fd))
+        return "";
+    return prefixes[level];
+}
+
 void sb_log_use_syslog(const char *ident)
 {
     openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);

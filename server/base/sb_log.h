@@ -55,6 +55,11 @@ void sb_log_set_fd(int fd);
  * after sb_log_set_fd(). */
 bool sb_log_detect_journal(void);
 
+/* For other lines written to `fd` that the journal should file at
+ * `level` (configuration errors, say): "<3>" and the like when `fd` is the
+ * log's descriptor and that is the journal's stream, else "". */
+const char *sb_log_journal_prefix(int fd, sb_log_level_t level);
+
 /* Send lines to syslog instead, as `ident` (start-up only). */
 void sb_log_use_syslog(const char *ident);
 

@@ -112,12 +112,13 @@ static int load_config(int argc, char **argv, sb_options_t *o, sb_gen_t **gen, s
     int rc = sb_options_parse(o, argc, argv, diag);
     if (rc == 0)
         rc = sb_zonedir_load(gen, o->zones_dir, o->geo_database, diag);
+    const char *prio = sb_log_journal_prefix(fileno(stderr), SB_LOG_ERROR);
     if (sb_diag_count(diag) > 0) {
         sb_diag_print(diag, stderr);
-        fprintf(stderr, "%zu error%s in the configuration\n", sb_diag_count(diag),
+        fprintf(stderr, "%s%zu error%s in the configuration\n", prio, sb_diag_count(diag),
                 sb_diag_count(diag) == 1 ? "" : "s");
     } else if (rc < 0) {
-        fprintf(stderr, "switchboard: %s\n", sb_strerror(rc));
+        fprintf(stderr, "%sswitchboard: %s\n", prio, sb_strerror(rc));
     }
     return rc;
 }
@@ -951,7 +952,6 @@ static int cmd_serve(int argc, char **argv)
     sb_options_t o;
     sb_gen_t *gen = NULL;
     sb_diag_t *diag;
-    sb_log_detect_journal(); /* under systemd: "<N>" priorities on every line */
     int rc = load_config(argc, argv, &o, &gen, &diag);
     if (rc == 0) {
         sb_log_set_level(o.log_level);
@@ -1001,6 +1001,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "switchboard: cannot initialise libcurl or c-ares\n");
         return 1;
     }
+    sb_log_detect_journal(); /* under systemd: "<N>" priorities on every line */
     int status;
     if (strcmp(cmd, "serve") == 0)
         status = cmd_serve(argc - 2, argv + 2);

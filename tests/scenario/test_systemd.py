@@ -214,6 +214,32 @@ class JournalPriorities(sbtest.ScenarioCase):
         self.assertEqual(seen, {"info", "warning"}, lines)  # a config-warning, an endpoint down
         self.assertTrue(any(re.match(r"<4>.*event=endpoint-state .*to=down", x) for x in lines))
 
+    def test_configuration_errors_have_their_priority_too(self):
+        """`check` as the unit's ExecStartPre= runs it, and `serve` refusing
+        a broken configuration: every line of either on the journal's
+        stream has a priority, errors <3> and warnings <4>."""
+        tmp = sbtest.tempdir()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        with open(os.path.join(tmp, "example.com.zone"), "w") as f:
+            f.write(sbtest.ZONE_HEADER + WARNED + "bad  A  not-an-address\n")
+        for command in ("check", "serve"):
+            r, w = os.pipe()
+            st = os.fstat(w)
+            proc = subprocess.run(
+                [sbtest.BINARY, command, "--zones", tmp, "--listen", "127.0.0.1:0",
+                 *sbtest.user_args([])], stdout=subprocess.DEVNULL, stderr=w, timeout=30,
+                env={**os.environ, "JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"})
+            os.close(w)
+            with os.fdopen(r) as f:
+                lines = f.read().splitlines()
+            self.assertEqual(proc.returncode, 1)
+            self.assertTrue(any(re.match(r"<3>.*example\.com\.zone:\d+:\d+: ", x)
+                                for x in lines), lines)
+            self.assertTrue(any(re.match(r"<4>.*warning: profile long", x) for x in lines)
+                            or command == "serve", lines)  # serve logs no warning then
+            for line in lines:
+                self.assertRegex(line, r"^<[34]>", f"{command}: {lines}")
+
     def test_no_prefix_when_stderr_is_not_the_journal(self):
         lines = self.run_daemon(lambda st: f"{st.st_dev}:{st.st_ino + 1}")
         self.assertTrue(lines)
