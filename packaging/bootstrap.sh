@@ -17,11 +17,12 @@ cd "$(dirname "$0")/.."
 
 BUILD_DEPS="build-essential cmake pkg-config libldns-dev libuv1-dev libcurl4-openssl-dev
             libc-ares-dev libsodium-dev libjansson-dev liburcu-dev
-            libmicrohttpd-dev libcap-dev libnats-dev libmaxminddb-dev ca-certificates"
+            libmicrohttpd-dev libcap-dev libnats-dev libmaxminddb-dev libsystemd-dev
+            pandoc ca-certificates"
 WALKTHROUGH_DEPS="bind9-dnsutils python3"
 TEST_DEPS="libcmocka-dev python3 python3-dnspython clang-format unbound openssl
            libcap2-bin strace systemd nsd nats-server clang libclang-rt-14-dev
-           python3-maxminddb mmdb-bin"
+           python3-maxminddb mmdb-bin man-db debhelper lintian"
 
 say() { printf '\n==> %s\n' "$*"; }
 

@@ -1,5 +1,7 @@
 #include "sb_diag.h"
 
+#include "sb_log.h"
+
 #include <assert.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -151,21 +153,25 @@ const char *sb_diag_warning_message(sb_diag_t *diag, size_t i)
     return message(&diag->warnings, i);
 }
 
-static void print(list_t *l, const char *what, FILE *out)
+/* Each line with the journal's priority for `level` when `out` is the
+ * journal's stream (sb_log_journal_prefix), so that journalctl -p finds a
+ * configuration error that stopped a start. */
+static void print(list_t *l, const char *what, FILE *out, sb_log_level_t level)
 {
+    const char *prio = sb_log_journal_prefix(fileno(out), level);
     sort(l);
     for (size_t i = 0; i < l->kept; i++)
-        fprintf(out, "%s\n", l->messages[i].text);
+        fprintf(out, "%s%s\n", prio, l->messages[i].text);
     if (l->total > l->kept)
-        fprintf(out, "... and %zu more %s\n", l->total - l->kept, what);
+        fprintf(out, "%s... and %zu more %s\n", prio, l->total - l->kept, what);
 }
 
 void sb_diag_print(sb_diag_t *diag, FILE *out)
 {
-    print(&diag->errors, "errors", out);
+    print(&diag->errors, "errors", out, SB_LOG_ERROR);
 }
 
 void sb_diag_print_warnings(sb_diag_t *diag, FILE *out)
 {
-    print(&diag->warnings, "warnings", out);
+    print(&diag->warnings, "warnings", out, SB_LOG_WARNING);
 }

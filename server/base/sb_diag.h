@@ -61,7 +61,9 @@ size_t sb_diag_warning_count(const sb_diag_t *diag);
 const char *sb_diag_warning_message(sb_diag_t *diag, size_t i);
 
 /* Write every kept error (or warning) in that order, one per line, and a
- * summary line when some were dropped. */
+ * summary line when some were dropped. When `out` is the journal's stream
+ * (sb_log_detect_journal()), each line starts with its priority, <3> for
+ * errors and <4> for warnings. */
 void sb_diag_print(sb_diag_t *diag, FILE *out);
 void sb_diag_print_warnings(sb_diag_t *diag, FILE *out);
 

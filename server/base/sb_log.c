@@ -4,7 +4,10 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,8 +15,11 @@
 static atomic_int log_level = SB_LOG_INFO;
 static atomic_int log_fd = 2;
 static atomic_bool log_syslog = false;
+static atomic_bool log_journal = false; /* prefix lines with "<N>" */
 
 static const char *const level_names[] = {"debug", "info", "warning", "error"};
+/* Each level's syslog priority: syslog(3)'s, and the journal's "<N>". */
+static const int priorities[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
 
 void sb_log_set_level(sb_log_level_t level)
 {
@@ -23,6 +29,27 @@ void sb_log_set_level(sb_log_level_t level)
 void sb_log_set_fd(int fd)
 {
     atomic_store(&log_fd, fd);
+}
+
+bool sb_log_detect_journal(void)
+{
+    const char *env = getenv("JOURNAL_STREAM");
+    uintmax_t dev, ino;
+    struct stat st;
+    char end;
+    bool is = env != NULL && sscanf(env, "%ju:%ju%c", &dev, &ino, &end) == 2 &&
+              fstat(atomic_load(&log_fd), &st) == 0 && (uintmax_t)st.st_dev == dev &&
+              (uintmax_t)st.st_ino == ino;
+    atomic_store(&log_journal, is);
+    return is;
+}
+
+const char *sb_log_journal_prefix(int fd, sb_log_level_t level)
+{
+    static const char *const prefixes[] = {"<7>", "<6>", "<4>", "<3>"};
+    if (!atomic_load(&log_journal) || fd != atomic_load(&log_fd))
+        return "";
+    return prefixes[level];
 }
 
 void sb_log_use_syslog(const char *ident)
@@ -133,9 +160,11 @@ void sb_log(sb_log_level_t level, const char *event, const char *fmt, ...)
         return;
     char line[4096];
     size_t cap = sizeof(line) - 1; /* room for the newline */
-    char ts[40];
+    char ts[40], prio[8] = "";
     format_timestamp(ts, sizeof(ts));
-    int n = snprintf(line, cap, "ts=%s level=%s event=%s", ts, level_names[level], event);
+    if (atomic_load_explicit(&log_journal, memory_order_relaxed))
+        snprintf(prio, sizeof(prio), "<%d>", priorities[level]);
+    int n = snprintf(line, cap, "%sts=%s level=%s event=%s", prio, ts, level_names[level], event);
     size_t len = n < 0 ? 0 : ((size_t)n < cap ? (size_t)n : cap);
     if (fmt != NULL && len + 1 < cap) {
         line[len++] = ' ';
@@ -148,7 +177,6 @@ void sb_log(sb_log_level_t level, const char *event, const char *fmt, ...)
     }
     if (atomic_load_explicit(&log_syslog, memory_order_relaxed)) {
         /* syslog stamps its own time; the rest of the line is the same. */
-        static const int priorities[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
         line[len] = '\0';
         const char *rest = strstr(line, " level=");
         syslog(priorities[level], "%s", rest != NULL ? rest + 1 : line);

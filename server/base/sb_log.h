@@ -15,7 +15,11 @@
  * Output goes to standard error by default (journald-friendly: one event
  * per line), or to syslog (facility daemon, the level as its priority, the
  * ts= field left to syslog). Each line is emitted with a single write(2) or
- * syslog(3) call, so lines from different threads never interleave.
+ * syslog(3) call, so lines from different threads never interleave. When
+ * standard error is the journal's stream (sb_log_detect_journal()), each
+ * line starts with its syslog priority, "<4>" for a warning, which journald
+ * takes as the line's priority and removes: `journalctl -p warning` then
+ * finds every warning.
  *
  * Thread: sb_log() may be called from any thread. sb_log_set_level() and
  * sb_log_set_fd() are meant for start-up, before other threads run; the level
@@ -42,6 +46,19 @@ void sb_log_set_level(sb_log_level_t level);
 
 /* Redirect output to `fd` (which the caller keeps open). Default: 2. */
 void sb_log_set_fd(int fd);
+
+/* Whether the log's descriptor is the journal's stream: systemd sets
+ * $JOURNAL_STREAM to "DEVICE:INODE" of the stream it gives a service as
+ * standard error, and the descriptor's fstat() must match it (a child
+ * that inherited the variable but writes elsewhere does not prefix). When
+ * it is, lines carry the "<N>" priority prefix from now on. Start-up only,
+ * after sb_log_set_fd(). */
+bool sb_log_detect_journal(void);
+
+/* For other lines written to `fd` that the journal should file at
+ * `level` (configuration errors, say): "<3>" and the like when `fd` is the
+ * log's descriptor and that is the journal's stream, else "". */
+const char *sb_log_journal_prefix(int fd, sb_log_level_t level);
 
 /* Send lines to syslog instead, as `ident` (start-up only). */
 void sb_log_use_syslog(const char *ident);

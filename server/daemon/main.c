@@ -5,7 +5,9 @@
  * round of probes, and only then starts answering, so that the first answer
  * is already right. SIGHUP (and `ctl reload`) reloads the zones without
  * blocking the control loop (sb_reload). SIGTERM and SIGINT stop it
- * gracefully, abandoning a reload in progress.
+ * gracefully, abandoning a reload in progress. Under systemd it says so
+ * (sb_notify): ready once answering, reloading, stopping, and a status
+ * line kept current from the control loop.
  */
 #include "sb_control.h"
 #include "sb_ctl.h"
@@ -21,6 +23,7 @@
 #include "sb_monitor.h"
 #include "sb_net.h"
 #include "sb_net_counters.h"
+#include "sb_notify.h"
 #include "sb_options.h"
 #include "sb_privileges.h"
 #include "sb_prober.h"
@@ -76,6 +79,8 @@ const char *__tsan_default_suppressions(void)
  * resolution and scheduling. */
 #define FIRST_ROUND_SLACK_MS 1000
 #define SHUTDOWN_DRAIN_MS    1000
+/* How often the STATUS= line systemd shows is brought up to date. */
+#define NOTIFY_STATUS_MS 2000
 
 static const sb_gen_t *_Atomic current_gen;
 
@@ -107,12 +112,13 @@ static int load_config(int argc, char **argv, sb_options_t *o, sb_gen_t **gen, s
     int rc = sb_options_parse(o, argc, argv, diag);
     if (rc == 0)
         rc = sb_zonedir_load(gen, o->zones_dir, o->geo_database, diag);
+    const char *prio = sb_log_journal_prefix(fileno(stderr), SB_LOG_ERROR);
     if (sb_diag_count(diag) > 0) {
         sb_diag_print(diag, stderr);
-        fprintf(stderr, "%zu error%s in the configuration\n", sb_diag_count(diag),
+        fprintf(stderr, "%s%zu error%s in the configuration\n", prio, sb_diag_count(diag),
                 sb_diag_count(diag) == 1 ? "" : "s");
     } else if (rc < 0) {
-        fprintf(stderr, "switchboard: %s\n", sb_strerror(rc));
+        fprintf(stderr, "%sswitchboard: %s\n", prio, sb_strerror(rc));
     }
     return rc;
 }
@@ -179,7 +185,35 @@ typedef struct {
     sb_privileges_t privileges;
     char *state_text; /* the state file, read before dropping root; NULL: none */
     size_t state_len;
+    char status[160]; /* the STATUS= line systemd was last sent */
 } server_t;
+
+/* What systemd shows for the service (STATUS=): what is served, and how
+ * many endpoints are up. On the control loop, which alone replaces the
+ * probe worker (a reload's swap), so `prober` needs no lock here. */
+static void status_text(server_t *s, const char *doing, char *buf, size_t cap)
+{
+    size_t states[3] = {0, 0, 0};
+    if (s->prober != NULL)
+        sb_prober_count_states(s->prober, states);
+    size_t zones = sb_gen_zone_count(s->gen), profiles = sb_gen_profile_count(s->gen);
+    snprintf(buf, cap, "%sserving %zu zone%s, %zu profile%s; %zu of %zu endpoints up", doing, zones,
+             zones == 1 ? "" : "s", profiles, profiles == 1 ? "" : "s", states[SB_HEALTH_UP],
+             states[0] + states[1] + states[2]);
+}
+
+/* The STATUS= line again, when it changed (a probe moved an endpoint). */
+static void notify_status(server_t *s)
+{
+    char text[sizeof(s->status)];
+    if (!sb_notify_enabled() || s->prober == NULL)
+        return;
+    status_text(s, "", text, sizeof(text));
+    if (strcmp(text, s->status) != 0) {
+        memcpy(s->status, text, sizeof(text));
+        sb_notify_status(text);
+    }
+}
 
 static void on_signal(uv_signal_t *h, int signum)
 {
@@ -192,6 +226,7 @@ static void on_signal(uv_signal_t *h, int signum)
     if (s->stopping) /* a second signal while a reload is abandoned */
         return;
     s->stopping = true;
+    sb_notify_stopping();
     sb_log(SB_LOG_INFO, "stopping", "signal=%s", signum == SIGTERM ? "SIGTERM" : "SIGINT");
     uv_stop(h->loop);
 }
@@ -252,6 +287,8 @@ typedef struct {
     uv_loop_t loop;
     uv_signal_t sigs[3];
     uv_async_t overrides_changed; /* the probe worker ended an override by itself */
+    uv_timer_t status_timer;      /* keeps systemd's STATUS= line current */
+    sb_notify_watchdog_t watchdog;
 } control_t;
 
 static void save_overrides(server_t *s);
@@ -282,13 +319,37 @@ static int control_open(control_t *c, server_t *s)
     }
     uv_async_init(&c->loop, &c->overrides_changed, on_overrides_changed);
     c->overrides_changed.data = s;
+    uv_timer_init(&c->loop, &c->status_timer);
+    c->status_timer.data = s;
+    c->watchdog.running = false;
     s->probe_cfg.overrides_changed = notify_overrides_changed;
     s->probe_cfg.overrides_changed_arg = &c->overrides_changed;
     return 0;
 }
 
+static void on_status_timer(uv_timer_t *t)
+{
+    notify_status(t->data);
+}
+
+/* Serve until a stop signal: the control loop, with systemd's keep-alives
+ * (when the unit has a watchdog) and status line. */
+static void run_control(control_t *c)
+{
+    char q[SB_LOG_QUOTE_MAX];
+    int rc = sb_notify_watchdog_start(&c->watchdog, &c->loop);
+    if (rc < 0) /* systemd will restart the server: say why */
+        sb_log(SB_LOG_ERROR, "watchdog-failed", "reason=%s",
+               sb_log_quote(q, sizeof(q), uv_strerror(rc), true));
+    if (sb_notify_enabled())
+        uv_timer_start(&c->status_timer, on_status_timer, NOTIFY_STATUS_MS, NOTIFY_STATUS_MS);
+    uv_run(&c->loop, UV_RUN_DEFAULT);
+}
+
 static void control_close(control_t *c)
 {
+    sb_notify_watchdog_close(&c->watchdog);
+    uv_close((uv_handle_t *)&c->status_timer, NULL);
     uv_close((uv_handle_t *)&c->overrides_changed, NULL);
     for (int i = 0; i < 3; i++)
         uv_close((uv_handle_t *)&c->sigs[i], NULL);
@@ -512,6 +573,20 @@ static void finish_reload(void *arg, const sb_reload_result_t *res, char *err, s
         reload_failed(s, res, err, errlen);
     else
         reload_done(s, res);
+    if (sb_notify_enabled()) { /* serving again, the new configuration or the old */
+        status_text(s, res->rc < 0 ? "reload failed; " : "", s->status, sizeof(s->status));
+        sb_notify_ready(s->status);
+    }
+}
+
+static void begin_reload(void *arg)
+{
+    server_t *s = arg;
+    char text[sizeof(s->status)];
+    if (!sb_notify_enabled())
+        return;
+    status_text(s, "reloading; ", text, sizeof(text));
+    sb_notify_reloading(text);
 }
 
 static int start_reloader(server_t *s, control_t *control)
@@ -526,6 +601,7 @@ static int start_reloader(server_t *s, control_t *control)
                     .gen = &s->gen,
                     .prober = &s->prober,
                     .prober_lock = &s->prober_lock},
+        .begin = begin_reload,
         .finish = finish_reload,
         .arg = s,
     };
@@ -739,6 +815,10 @@ static int start_answering(server_t *s, sb_net_t *net)
     }
     log_listening(net, s->o->listen_count);
     sb_log(SB_LOG_INFO, "ready", "generation=%u", s->generation);
+    if (sb_notify_enabled()) {
+        status_text(s, "", s->status, sizeof(s->status));
+        sb_notify_ready(s->status);
+    }
     return 0;
 }
 
@@ -818,7 +898,7 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     if (rc == 0)
         rc = start_answering(&s, net);
     if (rc == 0)
-        uv_run(&control.loop, UV_RUN_DEFAULT);
+        run_control(&control);
     stop_serving(&s, net, &control);
     free(s.state_text);
     sb_gen_free(s.gen);
@@ -921,6 +1001,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "switchboard: cannot initialise libcurl or c-ares\n");
         return 1;
     }
+    sb_log_detect_journal(); /* under systemd: "<N>" priorities on every line */
     int status;
     if (strcmp(cmd, "serve") == 0)
         status = cmd_serve(argc - 2, argv + 2);

@@ -404,8 +404,10 @@ static void make_parent(const sb_control_config_t *cfg)
     char copy[sizeof(((struct sockaddr_un *)0)->sun_path)];
     snprintf(copy, sizeof(copy), "%s", cfg->path);
     const char *dir = dirname(copy);
-    if (mkdir(dir, 0755) == 0 && cfg->chown)
-        (void)lchown(dir, cfg->uid, cfg->gid);
+    /* A failed chown leaves the directory root's: the socket, chowned on
+     * its own, still works; only its removal at the end fails. */
+    if (mkdir(dir, 0755) == 0 && cfg->chown && lchown(dir, cfg->uid, cfg->gid) != 0)
+        return;
 }
 
 /* The new socket's owner and mode. */

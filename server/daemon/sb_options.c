@@ -316,13 +316,17 @@ static void finish_secret(sb_options_t *o, const seen_at_t *at, sb_diag_t *diag)
 }
 
 /* A fleet secret from its file into *dst, warned about where the file was
- * named when others may read it. */
+ * named when others may read it. Without a file, under systemd, from the
+ * credential `credential` (LoadCredential=), as the cookie secret. */
 static void read_fleet_secret(sb_options_t *o, const seen_at_t *at, const char *option,
-                              const char *path, char **dst, sb_diag_t *diag)
+                              const char *credential, const char *path, char **dst, sb_diag_t *diag)
 {
-    char why[SB_WHY_MAX + 256];
+    char why[SB_WHY_MAX + 256], cred[4096];
     struct stat st;
     sb_pos_t pos = given_at(at, option);
+    if (path == NULL && sb_fleet_config_enabled(&o->fleet) &&
+        (path = sb_secret_credential(credential, cred, sizeof(cred))) != NULL)
+        pos = (sb_pos_t){path, 0, 0};
     if (path == NULL)
         return;
     int rc = sb_secret_read_text(path, dst, &st, why, sizeof(why));
@@ -330,16 +334,35 @@ static void read_fleet_secret(sb_options_t *o, const seen_at_t *at, const char *
         sb_diag_error(diag, pos, "%s: %s", option, rc == -ENOMEM ? "out of memory" : why);
         return;
     }
-    warn_exposed(&st, o->run_gid, pos, option, path, "chmod 0600 (or 0640 with the server's group)",
-                 diag);
+    if (path != cred)
+        warn_exposed(&st, o->run_gid, pos, option, path,
+                     "chmod 0600 (or 0640 with the server's group)", diag);
+}
+
+/* The fleet's key files the NATS library reads itself: without a file
+ * named, under systemd, the credential of that name (systemd keeps it, the
+ * server's user's, for as long as the service runs). */
+static void fleet_key_credentials(sb_options_t *o, sb_diag_t *diag)
+{
+    char **slots[] = {&o->fleet.nkey_seed_file, &o->fleet.key_file};
+    static const char *const names[] = {"fleet-nkey-seed", "fleet-key"};
+    char cred[4096];
+    for (size_t i = 0; i < 2 && sb_fleet_config_enabled(&o->fleet); i++) {
+        if (*slots[i] != NULL || sb_secret_credential(names[i], cred, sizeof(cred)) == NULL)
+            continue;
+        if ((*slots[i] = strdup(cred)) == NULL)
+            sb_diag_error(diag, (sb_pos_t){cred, 0, 0}, "%s: out of memory", names[i]);
+    }
 }
 
 /* The fleet's secrets, defaults and combination, once every option is in. */
 static void finish_fleet(sb_options_t *o, const seen_at_t *at, sb_diag_t *diag)
 {
-    read_fleet_secret(o, at, "fleet-password-file", o->fleet_password_file, &o->fleet.password,
-                      diag);
-    read_fleet_secret(o, at, "fleet-token-file", o->fleet_token_file, &o->fleet.token, diag);
+    read_fleet_secret(o, at, "fleet-password-file", "fleet-password", o->fleet_password_file,
+                      &o->fleet.password, diag);
+    read_fleet_secret(o, at, "fleet-token-file", "fleet-token", o->fleet_token_file,
+                      &o->fleet.token, diag);
+    fleet_key_credentials(o, diag);
     char why[256];
     if (sb_fleet_config_check(&o->fleet, why, sizeof(why)) < 0)
         sb_diag_error(diag, given_at(at, "fleet-server"), "%s", why);

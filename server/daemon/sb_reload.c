@@ -141,6 +141,8 @@ static int start_run(sb_reload_t *r)
         return rc;
     }
     r->run = run;
+    if (r->cfg.begin != NULL)
+        r->cfg.begin(r->cfg.arg);
     return 0;
 }
 

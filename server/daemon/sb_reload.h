@@ -70,6 +70,10 @@ typedef struct {
 typedef void (*sb_reload_finish_fn)(void *arg, const sb_reload_result_t *res, char *err,
                                     size_t errlen);
 
+/* On the control loop when a run starts, the first of a request or one
+ * more for requests that waited: the server says it is reloading. */
+typedef void (*sb_reload_begin_fn)(void *arg);
+
 /* What a successful run replaces: the server's own. */
 typedef struct {
     const sb_gen_t *_Atomic *current; /* the generation the DNS workers read */
@@ -90,8 +94,9 @@ typedef struct {
     sb_prober_config_t probe_cfg;
     uint32_t first_round_slack_ms; /* beyond the largest probe timeout */
     sb_reload_serving_t serving;
+    sb_reload_begin_fn begin; /* NULL: nobody to tell */
     sb_reload_finish_fn finish;
-    void *arg;
+    void *arg; /* for `begin` and `finish` */
 } sb_reload_config_t;
 
 typedef struct sb_reload sb_reload_t;

@@ -315,8 +315,10 @@ void sb_state_prepare_dir(const char *path, uid_t uid, gid_t gid)
 {
     char buf[4200];
     const char *dir = dir_of(path, buf, sizeof(buf));
-    if (mkdir(dir, 0750) == 0)
-        (void)lchown(dir, uid, gid);
+    /* A failed chown is reported after the drop of root, by
+     * sb_state_unwritable() (event=state-not-writable). */
+    if (mkdir(dir, 0750) == 0 && lchown(dir, uid, gid) != 0)
+        return;
 }
 
 const char *sb_state_unwritable(const char *path, char *buf, size_t cap)

@@ -188,8 +188,14 @@ listen nowhere
 
 
 def options_seeds():
-    with open(os.path.join(ROOT, "packaging", "switchboard.conf")) as f:
-        write("options", "shipped", f.read())
+    # The shipped file's source, with the paths the Debian package gives it.
+    paths = {"@SB_CONFDIR@": "/etc/switchboard", "@SB_DATADIR@": "/usr/share/switchboard",
+             "@SB_STATEDIR@": "/var/lib/switchboard"}
+    with open(os.path.join(ROOT, "packaging", "switchboard.conf.in")) as f:
+        text = f.read()
+    for key, value in paths.items():
+        text = text.replace(key, value)
+    write("options", "shipped", text)
     write("options", "every-option", EVERY_OPTION)
     write("options", "secret-file", "cookie-secret-file /nonexistent/cookie\n")
     write("options", "errors", OPTION_ERRORS)

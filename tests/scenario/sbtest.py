@@ -152,7 +152,11 @@ class Endpoint:
 class Server:
     """A switchboard daemon serving `zones` ({file name: text})."""
 
-    def __init__(self, zones, args=(), zones_dir=None, state_file=None, threads=2):
+    def __init__(self, zones, args=(), zones_dir=None, state_file=None, threads=2, env=None,
+                 stderr=None):
+        """`env`: variables added to the daemon's environment. `stderr`: a
+        descriptor to give the daemon as its standard error instead of a
+        pipe this object reads (wait_log() then sees nothing)."""
         self.tmp = tempdir()
         self.control_socket = os.path.join(self.tmp, "control.sock")
         self.state_file = state_file or os.path.join(self.tmp, "state.json")
@@ -168,8 +172,11 @@ class Server:
         cmd = [BINARY, "serve", "--zones", zones_dir, "--listen", "127.0.0.1:0",
                "--threads", str(threads), "--control-socket", self.control_socket,
                "--state-file", self.state_file, *server_args(args)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     text=True)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE if stderr is None else stderr,
+                                     text=True, env=None if env is None else {**os.environ, **env})
+        if stderr is not None:
+            return
         threading.Thread(target=self._read, daemon=True).start()
         line = self.wait_log(r"event=listening address=127\.0\.0\.1:(\d+)", READY_TIMEOUT)
         self.port = int(re.search(r":(\d+) ", line).group(1))

@@ -4,7 +4,7 @@ unit runs it — an unprivileged user with CAP_NET_BIND_SERVICE in its ambient
 set — under strace, through a workload that touches every part of it (UDP
 and TCP queries, HTTP and TCP probes, every ctl command, SIGHUP and ctl
 reloads, a metrics scrape, SIGTERM), and every system call it made is held
-against what packaging/switchboard.service allows:
+against what the unit (packaging/switchboard.service.in) allows:
 
   - SystemCallFilter= (expanded with `systemd-analyze syscall-filter`), with
     the few calls the unit knowingly denies (they fail with EPERM, by
@@ -22,6 +22,7 @@ import pwd
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import unittest
@@ -33,8 +34,10 @@ import dns.query
 import sbtest
 from sbtest import wait_until
 
-ROOT = os.path.dirname(os.path.dirname(sbtest.HERE))
-UNIT = os.path.join(ROOT, "packaging", "switchboard.service")
+# The unit as the build writes it from packaging/switchboard.service.in,
+# with the configured install's paths.
+UNIT = os.path.join(os.path.dirname(os.path.abspath(sbtest.BINARY)), "packaging",
+                    "switchboard.service")
 
 # Denied by the unit on purpose; the daemon copes with EPERM.
 KNOWINGLY_DENIED = {
@@ -118,12 +121,16 @@ class Unit(sbtest.ScenarioCase):
     def test_unit_file_is_valid(self):
         tmp = tempfile.mkdtemp(prefix="sb-unit-")
         self.addCleanup(shutil.rmtree, tmp, True)
-        with open(UNIT) as f:
-            text = f.read().replace("/usr/sbin/switchboard", os.path.abspath(sbtest.BINARY))
+        with open(UNIT) as f:  # the daemon is not installed: the one built
+            text = re.sub(r"/\S*/switchboard(?= )", os.path.abspath(sbtest.BINARY), f.read())
+        self.assertIn(f"ExecReload={os.path.abspath(sbtest.BINARY)} ctl reload", text)
         path = os.path.join(tmp, "switchboard.service")
         with open(path, "w") as f:
             f.write(text)
-        r = subprocess.run(["systemd-analyze", "verify", path], capture_output=True, text=True)
+        # Documentation= names the man pages: the build's, not installed.
+        man = os.path.join(os.path.dirname(os.path.abspath(sbtest.BINARY)), "man")
+        r = subprocess.run(["systemd-analyze", "verify", path], capture_output=True, text=True,
+                           env={**os.environ, "MANPATH": man + ":"})
         self.assertEqual((r.returncode, r.stderr), (0, ""))
 
     def run_under_strace(self, tmp, trace):
@@ -141,13 +148,20 @@ class Unit(sbtest.ScenarioCase):
                         "--listen", "127.0.0.1:0", "--metrics-listen", "0",
                         "--control-socket", os.path.join(tmp, "c.sock"),
                         "--state-file", os.path.join(tmp, "state.json")])
+        # systemd's notification socket, as the unit has it (Type=notify,
+        # WatchdogSec=): sd_notify's calls are traced too.
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(self.notify.close)
+        name = f"sb-unit-notify-{os.getpid()}"
+        self.notify.bind("\0" + name)
+        env = {**os.environ, "NOTIFY_SOCKET": "@" + name, "WATCHDOG_USEC": "1000000"}
         proc = subprocess.Popen(
             ["strace", "-f", "-qq", "-o", trace, "capsh",
              "--caps=cap_net_bind_service+eip cap_setpcap,cap_setuid,cap_setgid+ep",
              "--keep=1", "--user=nobody", "--addamb=cap_net_bind_service", "--", "-c",
              "exec " + cmd],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            start_new_session=True)
+            start_new_session=True, env=env)
         # Killing strace alone detaches the daemon and leaves it running:
         # on a failure, kill its whole process group.
         self.addCleanup(lambda: proc.poll() is None and (os.killpg(proc.pid, signal.SIGKILL),
@@ -232,6 +246,8 @@ class Unit(sbtest.ScenarioCase):
         self.addCleanup(shutil.rmtree, os.path.dirname(trace), True)
         proc, port, metrics, http = self.run_under_strace(tmp, trace)
         self.workload(proc, port, metrics, http, tmp)
+        self.notify.settimeout(1)
+        self.assertIn(b"READY=1", self.notify.recv(4096).split(b"\n"))
         calls = self.daemon_calls(trace)
         used = {name for name, _ in calls}
         outside = used - allowed_syscalls(self.settings) - set(KNOWINGLY_DENIED)

@@ -4,6 +4,9 @@
 
 #include "sb_log.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *quote(const char *text, bool always)
@@ -87,13 +90,59 @@ static void whole_line(void **state)
                         "saved overrides\"\n");
 }
 
+/* What one sb_log() line at `level` looks like on a fresh pipe, with
+ * $JOURNAL_STREAM naming that pipe (`match`) or something else. */
+static void journal_line(sb_log_level_t level, bool match, char *line, size_t cap)
+{
+    int fds[2];
+    struct stat st;
+    char env[64];
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(fstat(fds[1], &st), 0);
+    snprintf(env, sizeof(env), "%ju:%ju", (uintmax_t)st.st_dev,
+             (uintmax_t)st.st_ino + (match ? 0 : 1));
+    setenv("JOURNAL_STREAM", env, 1);
+    sb_log_set_fd(fds[1]);
+    assert_int_equal(sb_log_detect_journal(), match);
+    sb_log(level, "endpoint-state", "to=down");
+    sb_log_set_fd(2);
+    sb_log_detect_journal(); /* no longer: stderr is not that pipe */
+    unsetenv("JOURNAL_STREAM");
+    close(fds[1]);
+    ssize_t n = read(fds[0], line, cap - 1);
+    close(fds[0]);
+    assert_true(n > 0);
+    line[n] = '\0';
+}
+
+/* journald takes "<N>" at a line's start as its priority (and strips it):
+ * there only when standard error is the journal's stream. */
+static void journal_priorities(void **state)
+{
+    (void)state;
+    static const struct {
+        sb_log_level_t level;
+        const char *prefix;
+    } cases[] = {{SB_LOG_ERROR, "<3>ts="}, {SB_LOG_WARNING, "<4>ts="}, {SB_LOG_INFO, "<6>ts="}};
+    char line[512];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        journal_line(cases[i].level, true, line, sizeof(line));
+        assert_memory_equal(line, cases[i].prefix, strlen(cases[i].prefix));
+        journal_line(cases[i].level, false, line, sizeof(line));
+        assert_memory_equal(line, "ts=", 3);
+    }
+    setenv("JOURNAL_STREAM", "garbage", 1);
+    assert_false(sb_log_detect_journal());
+    unsetenv("JOURNAL_STREAM");
+    assert_false(sb_log_detect_journal());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(plain_values),
-        cmocka_unit_test(escapes),
-        cmocka_unit_test(cut_to_fit),
-        cmocka_unit_test(whole_line),
+        cmocka_unit_test(plain_values),       cmocka_unit_test(escapes),
+        cmocka_unit_test(cut_to_fit),         cmocka_unit_test(whole_line),
+        cmocka_unit_test(journal_priorities),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -254,6 +254,49 @@ static void cookie_secret_credential(void **state)
     rmdir(dir);
 }
 
+/* Under systemd the fleet's secrets come from credentials of their own
+ * names when no option names a file: the password and token are read,
+ * the key files the NATS library reads are named by their paths. Without
+ * a fleet, credentials are not looked at. */
+static void fleet_credentials(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sb-creds-XXXXXX", path[128];
+    assert_non_null(mkdtemp(dir));
+    const char *names[] = {"fleet-password", "fleet-nkey-seed", "fleet-key"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "w");
+        fputs(i == 0 ? "s3cret\n" : "x\n", f);
+        fclose(f);
+    }
+    setenv("CREDENTIALS_DIRECTORY", dir, 1);
+    sb_options_t o;
+    sb_diag_t *diag;
+    assert_int_equal(parse(&o, &diag, 0, NULL), 0);
+    assert_null(o.fleet.password);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    char *argv[] = {
+        "--fleet-server", "nats://127.0.0.1:4222", "--fleet-user",         "ns1", "--fleet-nkey",
+        "UABC",           "--fleet-cert",          "/nonexistent/cert.pem"};
+    parse(&o, &diag, 8, argv); /* the certificate cannot be read: that is not checked here */
+    assert_non_null(o.fleet.password);
+    assert_string_equal(o.fleet.password, "s3cret");
+    snprintf(path, sizeof(path), "%s/fleet-nkey-seed", dir);
+    assert_string_equal(o.fleet.nkey_seed_file, path);
+    snprintf(path, sizeof(path), "%s/fleet-key", dir);
+    assert_string_equal(o.fleet.key_file, path);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    unsetenv("CREDENTIALS_DIRECTORY");
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 static void rate_limiting(void **state)
 {
     (void)state;
@@ -590,6 +633,7 @@ int main(void)
         cmocka_unit_test(identity_strings),
         cmocka_unit_test(cookie_secret_sources),
         cmocka_unit_test(cookie_secret_credential),
+        cmocka_unit_test(fleet_credentials),
         cmocka_unit_test(user_and_group),
         cmocka_unit_test(rate_limiting),
         cmocka_unit_test(config_file),
