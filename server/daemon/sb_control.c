@@ -1,6 +1,7 @@
 #include "sb_control.h"
 
 #include "sb_error.h"
+#include "sb_fleet_record.h"
 #include "sb_log.h"
 #include "sb_reply.h"
 #include "sb_request.h"
@@ -17,6 +18,10 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+/* Who asked goes into fleet records as it is. */
+_Static_assert(SB_CONTROL_BY_MAX == SB_FLEET_ASKED_BY_MAX + 1,
+               "a caller's name fits a fleet record's by");
 
 typedef struct client client_t;
 
@@ -37,7 +42,7 @@ struct sb_control {
     char *state_file;
     client_t *clients; /* every connection not yet closed */
     unsigned client_count;
-    unsigned calls; /* sb_control_run() calls not yet answered */
+    unsigned calls;  /* sb_control_run() calls not yet answered */
     uv_pipe_t spare; /* takes a connection there is no memory for, to close it */
     bool spare_busy, spare_waiting;
     bool closing; /* sb_control_close() was called: no request runs */
