@@ -69,7 +69,8 @@ static int body_to_request(const char *command, const char *body, size_t len, ch
                            char *err, size_t errlen)
 {
     json_error_t jerr;
-    json_t *doc = len == 0 ? json_object() : json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = len == 0 ? json_object()
+                           : json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (doc == NULL)
         return fail(400, err, errlen, "the body is not JSON: %s", len ? jerr.text : "no memory");
     int status = 200;
