@@ -346,19 +346,22 @@ static enum MHD_Result job_handle(sb_http_api_t *h, job_t *j, const char *url, c
     sb_api_request_t r;
     char err[512];
     const char *allow, *why;
+    j->state = JOB_DONE; /* unless queued below */
+    /* Every POST is an action (or no resource at all): the token is
+     * checked before the body is read, so that a client without it learns
+     * nothing from the answer. */
+    unsigned refused =
+        strcmp(method, MHD_HTTP_METHOD_POST) == 0 ? check_token(h, j->conn, &why) : 0;
+    if (refused != 0) {
+        log_refused(h, j, refused, why);
+        return send_error(j->conn, refused, why, NULL);
+    }
     int status =
         sb_api_request_parse(method, url, j->body, j->len, now_ms(), &r, err, sizeof(err), &allow);
-    j->state = JOB_DONE; /* unless queued below */
     if (status != MHD_HTTP_OK)
         return send_error(j->conn, (unsigned)status, err, allow);
     if (r.kind == SB_API_PAGE)
         return send_page(h, j->conn);
-    unsigned refused = r.action ? check_token(h, j->conn, &why) : 0;
-    if (refused != 0) {
-        sb_api_request_free(&r);
-        log_refused(h, j, refused, why);
-        return send_error(j->conn, refused, why, NULL);
-    }
     j->req = r.req;
     if (!job_queue(h, j)) {
         sb_request_free(&j->req);

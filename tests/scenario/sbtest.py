@@ -152,7 +152,7 @@ class Endpoint:
 class Server:
     """A switchboard daemon serving `zones` ({file name: text})."""
 
-    def __init__(self, zones, args=(), zones_dir=None, state_file=None, threads=2):
+    def __init__(self, zones, args=(), zones_dir=None, state_file=None, threads=2, env=None):
         self.tmp = tempdir()
         self.control_socket = os.path.join(self.tmp, "control.sock")
         self.state_file = state_file or os.path.join(self.tmp, "state.json")
@@ -169,7 +169,7 @@ class Server:
                "--threads", str(threads), "--control-socket", self.control_socket,
                "--state-file", self.state_file, *server_args(args)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     text=True)
+                                     text=True, env=env)
         threading.Thread(target=self._read, daemon=True).start()
         line = self.wait_log(r"event=listening address=127\.0\.0\.1:(\d+)", READY_TIMEOUT)
         self.port = int(re.search(r":(\d+) ", line).group(1))
