@@ -615,6 +615,20 @@ static int start_http(server_t *s)
     return 0;
 }
 
+/* Metrics and the HTTP API, each when asked for: bound as root, right
+ * after the DNS listeners; served once root is dropped. */
+static int bind_http_listeners(server_t *s, sb_net_t *net, control_t *control)
+{
+    int rc = bind_metrics(s, net);
+    return rc == 0 ? bind_http(s, control) : rc;
+}
+
+static int start_http_listeners(server_t *s)
+{
+    int rc = start_metrics(s);
+    return rc == 0 ? start_http(s) : rc;
+}
+
 /* Everything that needed root is done: sockets bound, secrets and the state
  * file read. Give up root and every capability before any thread starts. */
 static int drop_privileges(server_t *s)
@@ -837,9 +851,7 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     int rc = bind_listeners(o, &net);
     s.net = net;
     if (rc == 0)
-        rc = bind_metrics(&s, net);
-    if (rc == 0)
-        rc = bind_http(&s, &control);
+        rc = bind_http_listeners(&s, net, &control);
     if (rc == 0)
         rc = open_control(&s, &control);
     if (rc == 0) {
@@ -849,9 +861,7 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
         rc = drop_privileges(&s);
     }
     if (rc == 0)
-        rc = start_metrics(&s);
-    if (rc == 0)
-        rc = start_http(&s);
+        rc = start_http_listeners(&s);
     if (rc == 0)
         rc = start_probing(&s, &control);
     if (rc == 0)

@@ -298,9 +298,11 @@ static unsigned check_token(sb_http_api_t *h, struct MHD_Connection *conn, const
     return 0;
 }
 
-/* The first call for a request: its job. A body declared too large is
- * refused before it is read. */
-static enum MHD_Result job_begin(sb_http_api_t *h, struct MHD_Connection *conn, void **req_cls)
+/* The first call for a request: its job. A POST without the token, or
+ * with a body declared too large, is refused before the body is read:
+ * a client without the token learns nothing from the answer. */
+static enum MHD_Result job_begin(sb_http_api_t *h, struct MHD_Connection *conn, const char *method,
+                                 void **req_cls)
 {
     job_t *j = calloc(1, sizeof(*j));
     if (j == NULL)
@@ -310,6 +312,13 @@ static enum MHD_Result job_begin(sb_http_api_t *h, struct MHD_Connection *conn, 
     atomic_init(&j->refs, 1);
     peer_name(conn, j->by, sizeof(j->by));
     *req_cls = j;
+    const char *why;
+    unsigned refused = strcmp(method, MHD_HTTP_METHOD_POST) == 0 ? check_token(h, conn, &why) : 0;
+    if (refused != 0) {
+        j->state = JOB_DONE;
+        log_refused(h, j, refused, why);
+        return send_error(conn, refused, why, NULL);
+    }
     const char *length =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length != NULL && strtoull(length, NULL, 10) > SB_API_BODY_MAX) {
@@ -345,23 +354,15 @@ static enum MHD_Result job_handle(sb_http_api_t *h, job_t *j, const char *url, c
 {
     sb_api_request_t r;
     char err[512];
-    const char *allow, *why;
+    const char *allow;
     j->state = JOB_DONE; /* unless queued below */
-    /* Every POST is an action (or no resource at all): the token is
-     * checked before the body is read, so that a client without it learns
-     * nothing from the answer. */
-    unsigned refused =
-        strcmp(method, MHD_HTTP_METHOD_POST) == 0 ? check_token(h, j->conn, &why) : 0;
-    if (refused != 0) {
-        log_refused(h, j, refused, why);
-        return send_error(j->conn, refused, why, NULL);
-    }
     int status =
         sb_api_request_parse(method, url, j->body, j->len, now_ms(), &r, err, sizeof(err), &allow);
     if (status != MHD_HTTP_OK)
         return send_error(j->conn, (unsigned)status, err, allow);
     if (r.kind == SB_API_PAGE)
         return send_page(h, j->conn);
+    /* An action came by POST, whose token job_begin() checked. */
     j->req = r.req;
     if (!job_queue(h, j)) {
         sb_request_free(&j->req);
@@ -378,7 +379,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     sb_http_api_t *h = cls;
     job_t *j = *req_cls;
     if (j == NULL)
-        return job_begin(h, conn, req_cls);
+        return job_begin(h, conn, method, req_cls);
     if (*upload_data_size > 0)
         return job_read(j, upload_data, upload_data_size);
     if (j->state == JOB_DONE && j->text != NULL) { /* the loop's reply */

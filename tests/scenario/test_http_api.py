@@ -16,19 +16,9 @@ import ssl
 import sbtest
 import tlsca
 from sbtest import ScenarioCase, cname_target, wait_until
+from test_control import zone  # www: east (priority 1) and west, probed by HTTP
 
 TOKEN = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
-
-
-def zone(east, west):
-    return sbtest.ZONE_HEADER + f"""east  A  127.0.0.10
-west  A  127.0.0.11
-www   profile priority ttl=5 {{
-          monitor http interval=300ms timeout=250ms fall=2 rise=1
-          endpoint east east.example.com. priority=1 port={east.port}
-          endpoint west west.example.com. priority=2 port={west.port}
-      }}
-"""
 
 
 def write_secret(directory, name, text):

@@ -20,6 +20,7 @@ import urllib.request
 
 import sbtest
 from sbtest import ScenarioCase, cname_target, wait_until
+from test_control import zone  # www: east (priority 1) and west, probed by HTTP
 
 try:
     import websocket  # python3-websocket (websocket-client)
@@ -28,16 +29,6 @@ except ImportError:
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 BROWSER_START = 15.0
-
-ZONE = sbtest.ZONE_HEADER + """east  A  127.0.0.10
-west  A  127.0.0.11
-www   profile priority ttl=5 {{
-          monitor http interval=300ms timeout=250ms fall=2 rise=1
-          endpoint east east.example.com. priority=1 port={east}
-          endpoint west west.example.com. priority=2 port={west}
-      }}
-"""
-
 
 class Browser:
     """A headless chromium with one page, spoken to over the DevTools
@@ -148,7 +139,7 @@ class StatusPage(ScenarioCase):
         started = time.monotonic()
         east = self.endpoint("http", bind="127.0.0.10")
         west = self.endpoint("http", bind="127.0.0.11")
-        srv = self.server({"example.com.zone": ZONE.format(east=east.port, west=west.port)},
+        srv = self.server({"example.com.zone": zone(east, west)},
                           ["--http-listen", "127.0.0.1:0"])
         line = srv.wait_log(r"event=http-listening address=127\.0\.0\.1:(\d+)", 5)
         port = re.search(r":(\d+) ", line).group(1)
