@@ -24,6 +24,7 @@
 #define JSON_TYPE         "application/json"
 #define AUTH_CHALLENGE    "Bearer realm=\"switchboard\""
 #define AUTH_LOG_EVERY_MS 1000 /* refused tokens are logged at most this often */
+#define STOP_DRAIN_MS     1000 /* how long the stop lets pending replies go out */
 
 typedef enum {
     JOB_READING, /* the request is coming in */
@@ -40,6 +41,7 @@ typedef struct job {
     _Atomic int refs;
     job_state_t state;
     bool abandoned; /* answered by sb_http_api_stop(); sb_control's answer is dropped */
+    bool at_stop;   /* answered by sb_http_api_stop(): counted in stop_waiting */
     char *body;
     size_t len;
     bool too_large;
@@ -66,6 +68,7 @@ struct sb_http_api {
     sb_listen_addr_t bound;
     sb_api_page_t page;
     _Atomic int64_t auth_logged_ms;
+    _Atomic int stop_waiting; /* answered at the stop, not yet sent */
 };
 
 static int64_t now_ms(void)
@@ -211,6 +214,8 @@ static enum MHD_Result send_json_text(struct MHD_Connection *conn, unsigned stat
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
     if (challenge)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, AUTH_CHALLENGE);
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE) /* stopping: no next request */
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result rc = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return rc;
@@ -395,9 +400,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)conn, (void)toe;
-    if (*req_cls != NULL)
-        job_release(*req_cls);
+    (void)conn, (void)toe;
+    job_t *j = *req_cls;
+    if (j != NULL && j->at_stop)
+        atomic_fetch_sub(&((sb_http_api_t *)cls)->stop_waiting, 1);
+    if (j != NULL)
+        job_release(j);
     *req_cls = NULL;
 }
 
@@ -539,8 +547,23 @@ static void on_async_closed(uv_handle_t *handle)
  * resumed so that it can be closed. */
 static void answer_stopping(job_t *j)
 {
+    j->at_stop = true;
+    atomic_fetch_add(&j->api->stop_waiting, 1);
     job_set_reply(j, MHD_HTTP_SERVICE_UNAVAILABLE, sb_reply_failure("the server is stopping"));
     MHD_resume_connection(j->conn);
+}
+
+/* No new connection; the replies just made go out (each closes its
+ * connection), for at most STOP_DRAIN_MS, as the DNS side drains; then
+ * every connection is closed and the thread joined. */
+static void stop_daemon(sb_http_api_t *h)
+{
+    int listen_fd = MHD_quiesce_daemon(h->daemon);
+    for (int waited = 0; waited < STOP_DRAIN_MS && atomic_load(&h->stop_waiting) > 0; waited += 10)
+        usleep(10000);
+    MHD_stop_daemon(h->daemon); /* resumes what is suspended, closes every connection */
+    if (listen_fd >= 0)
+        close(listen_fd); /* a quiesced socket is ours (libmicrohttpd's manual) */
 }
 
 void sb_http_api_stop(sb_http_api_t *h)
@@ -566,8 +589,8 @@ void sb_http_api_stop(sb_http_api_t *h)
         answer_stopping(j);
     }
     h->running = NULL;
-    if (h->daemon != NULL) /* resumes what is suspended, closes every connection */
-        MHD_stop_daemon(h->daemon);
+    if (h->daemon != NULL)
+        stop_daemon(h);
     if (h->fd >= 0)
         close(h->fd);
     uv_close((uv_handle_t *)&h->async, on_async_closed);

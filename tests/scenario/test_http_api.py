@@ -12,6 +12,8 @@ import os
 import re
 import socket
 import ssl
+import threading
+import time
 
 import sbtest
 import tlsca
@@ -304,6 +306,48 @@ class HttpApiTest(ScenarioCase):
             status = Api(srv).request("GET", "/")[0]
             raise AssertionError(f"plain HTTP answered {status}")
         srv.stop()
+
+    def test_stopping_with_requests_pending(self):
+        """A reload waiting for a slow first round, and an override waiting
+        for that reload, hold their connections; status is answered
+        meanwhile; SIGTERM answers both with 503 and the server exits 0 at
+        once."""
+        srv = self.start()
+        api = Api(srv)
+        hang = self.endpoint("hang", bind="127.0.0.14")
+        with open(os.path.join(srv.zones_dir, "example.com.zone"), "a") as f:
+            f.write(f"""slow  profile priority ttl=5 {{
+          monitor http interval=12s timeout=11s port={hang.port}
+          endpoint c 127.0.0.14 priority=1
+      }}
+""")
+        results = {}
+
+        def call(name, command, **body):
+            try:
+                results[name] = api.act(command, **body)[::2]
+            except (ConnectionError, http.client.HTTPException) as e:
+                results[name] = e
+
+        threads = [threading.Thread(target=call, args=("reload", "reload"))]
+        threads[0].start()
+        srv.wait_log(r"event=reload-requested by=api@127\.0\.0\.1$", 5)
+        wait_until(lambda: hang.requests > 0, 5, "the slow probe to start")
+        threads.append(threading.Thread(target=call, args=("drain", "drain"),
+                                        kwargs={"profile": "www.example.com", "endpoint": "east"}))
+        threads[1].start()
+        started = time.monotonic()
+        self.assertEqual(api.request("GET", "/api/v1/status")[0], 200)
+        self.assertLess(time.monotonic() - started, 2.0)
+        self.assertEqual(results, {})
+        srv.stop()
+        for t in threads:
+            t.join(10)
+            self.assertFalse(t.is_alive())
+        for name in ("reload", "drain"):
+            self.assertEqual(results[name], (503, {"ok": False, "error": "the server is stopping"}),
+                             name)
+        self.assertEqual(srv.log_count(r"event=override"), 0)
 
     def test_fleet_refusals_are_ctls(self):
         """With the fleet out of reach an override is refused unless it says
