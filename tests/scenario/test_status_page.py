@@ -1,9 +1,10 @@
 """The status page in a real browser: Debian's chromium, headless, driven
 over the DevTools protocol (python3-websocket). The page loads with no
 console error, exception or Content-Security-Policy violation, shows who
-answers and each endpoint's state, follows a failover (the primary killed)
-within a refresh, and fits a phone's width. Bounded: every wait has a
-deadline, and the whole test takes well under 30 s.
+answers and each endpoint's state, an override with who set it, follows a
+failover (the primary killed) within a refresh, fits a phone's width, says
+so when the server is gone, and shows the fleet's part when there is one.
+Bounded: every wait has a deadline, and each test takes well under 30 s.
 
 Skipped, saying why, only when chromium or python3-websocket is not
 installed (packaging/bootstrap.sh installs both)."""
@@ -19,6 +20,7 @@ import unittest
 import urllib.request
 
 import sbtest
+from test_http_api import TOKEN, Api, write_secret
 from sbtest import ScenarioCase, cname_target, wait_until
 from test_control import zone  # www: east (priority 1) and west, probed by HTTP
 
@@ -125,6 +127,14 @@ STATUS = ("(() => { const e = document.querySelector("
           " return e ? e.dataset.status : null; })()")
 
 
+PROBLEM = ("(() => { const e = document.getElementById('problem');"
+           " return e.hidden ? null : e.textContent; })()")
+FLEET = ("(() => { const e = document.getElementById('fleet');"
+         " return e.hidden ? null : e.textContent; })()")
+OVERRIDES = ("Array.from(document.querySelectorAll("
+             "'[data-profile=\"www.example.com.\"] [data-override]')).map(e => e.textContent)")
+
+
 def endpoint_state(name):
     return ("(() => { const e = document.querySelector("
             f"'[data-profile=\"www.example.com.\"] tr[data-endpoint=\"{name}\"]');"
@@ -135,20 +145,26 @@ def endpoint_state(name):
 @unittest.skipIf(websocket is None, "python3-websocket is not installed "
                                     "(apt-get install python3-websocket)")
 class StatusPage(ScenarioCase):
+    def open_page(self, srv):
+        line = srv.wait_log(r"event=http-listening address=127\.0\.0\.1:(\d+)", 5)
+        port = re.search(r":(\d+) ", line).group(1)
+        browser = Browser()
+        self.addCleanup(browser.close)
+        browser.call("Page.navigate", url=f"http://127.0.0.1:{port}/")
+        return browser
+
     def test_page_follows_a_failover(self):
         started = time.monotonic()
         east = self.endpoint("http", bind="127.0.0.10")
         west = self.endpoint("http", bind="127.0.0.11")
+        tmp = sbtest.tempdir()
+        self.addCleanup(shutil.rmtree, tmp, True)
         srv = self.server({"example.com.zone": zone(east, west)},
-                          ["--http-listen", "127.0.0.1:0"])
-        line = srv.wait_log(r"event=http-listening address=127\.0\.0\.1:(\d+)", 5)
-        port = re.search(r":(\d+) ", line).group(1)
-        url = f"http://127.0.0.1:{port}/"
+                          ["--http-listen", "127.0.0.1:0",
+                           "--http-token-file", write_secret(tmp, "token", TOKEN)])
         wait_until(lambda: cname_target(srv.query("www.example.com")) == "east.example.com.",
                    10, "east to answer")
-        browser = Browser()
-        self.addCleanup(browser.close)
-        browser.call("Page.navigate", url=url)
+        browser = self.open_page(srv)
 
         # The right state: east answers, both endpoints up.
         wait_until(lambda: browser.evaluate(ANSWERING) == "east", 10, "the page to show east")
@@ -156,6 +172,14 @@ class StatusPage(ScenarioCase):
         wait_until(lambda: browser.evaluate(endpoint_state("east")) == "up"
                    and browser.evaluate(endpoint_state("west")) == "up", 5, "both up")
         self.assertEqual(browser.evaluate("document.title"), "Switchboard status")
+
+        # An override, with who set it, within a refresh.
+        api = Api(srv)
+        self.assertEqual(api.act("drain", profile="www.example.com", endpoint="west")[0], 200)
+        wait_until(lambda: browser.evaluate(OVERRIDES) == ["west drained by api@127.0.0.1"], 5,
+                   "the drain to show")
+        self.assertEqual(api.act("undrain", profile="www.example.com", endpoint="west")[0], 200)
+        wait_until(lambda: browser.evaluate(OVERRIDES) == [], 5, "the undrain to show")
 
         # A failover, and the page follows it within a refresh (2 s) of the
         # server's own change (2 failed probes, 300 ms apart).
@@ -175,7 +199,38 @@ class StatusPage(ScenarioCase):
             "the page to fit 390 px")
 
         self.assertEqual(browser.problems(), [])
+        self.assertEqual(browser.evaluate(PROBLEM), None)
+
+        # The server gone: the page says so, and keeps what it last had.
+        srv.stop()
+        wait_until(lambda: (browser.evaluate(PROBLEM) or "").startswith(
+            "Cannot get the status: "), 5, "the page to say the server is gone")
+        self.assertEqual(browser.evaluate(ANSWERING), "west")
         self.assertLess(time.monotonic() - started, 30.0)
+
+    def test_fleet_part(self):
+        """With a fleet configured (here out of reach), the page shows this
+        node, the link's state and the local-only overrides."""
+        east = self.endpoint("http", bind="127.0.0.10")
+        west = self.endpoint("http", bind="127.0.0.11")
+        tmp = sbtest.tempdir()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        srv = self.server({"example.com.zone": zone(east, west)},
+                          ["--http-listen", "127.0.0.1:0",
+                           "--http-token-file", write_secret(tmp, "token", TOKEN),
+                           "--fleet-server", f"nats://127.0.0.1:{sbtest.free_port()}",
+                           "--fleet-node", "ns1", "--fleet-timeout", "200ms"])
+        status, _, r = Api(srv).act("drain", profile="www.example.com", endpoint="east",
+                                    local=True)
+        self.assertEqual(status, 200, r)
+        browser = self.open_page(srv)
+        wait_until(lambda: browser.evaluate(FLEET) is not None, 10, "the fleet part")
+        fleet = browser.evaluate(FLEET)
+        self.assertIn("Fleet switchboard — this node: ns1", fleet)
+        self.assertIn("not connected", fleet)
+        self.assertIn("local-only overrides drain.www=2Eexample=2Ecom.east", fleet)
+        self.assertEqual(browser.evaluate(OVERRIDES), ["east drained by api@127.0.0.1@ns1"])
+        self.assertEqual(browser.problems(), [])
         srv.stop()
 
 
