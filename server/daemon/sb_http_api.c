@@ -27,7 +27,7 @@
 #define STOP_DRAIN_MS     1000 /* how long the stop lets pending replies go out */
 
 typedef enum {
-    JOB_READING, /* the request is coming in */
+    JOB_READING, /* the request is coming in (calloc's zero) */
     JOB_QUEUED,  /* suspended, waiting for the loop */
     JOB_RUNNING, /* suspended, given to sb_control */
     JOB_DONE,    /* the reply is in `status`/`text` */
@@ -44,7 +44,6 @@ typedef struct job {
     bool at_stop;   /* answered by sb_http_api_stop(): counted in stop_waiting */
     char *body;
     size_t len;
-    bool too_large;
     sb_request_t req;
     unsigned status;
     char *text; /* the reply's JSON */
@@ -54,8 +53,7 @@ typedef struct job {
 } job_t;
 
 struct sb_http_api {
-    sb_http_api_config_t cfg;
-    char *token, *tls_cert, *tls_key; /* cfg's, copied */
+    char *token, *tls_cert, *tls_key; /* the settings', copied */
     uint8_t token_hash[crypto_generichash_BYTES];
     uv_async_t async;
     uv_mutex_t lock; /* queue, closing */
@@ -442,7 +440,6 @@ static void api_free(sb_http_api_t *h)
 
 static int copy_config(sb_http_api_t *h, const sb_http_api_config_t *cfg)
 {
-    h->cfg = *cfg;
     if ((cfg->token != NULL && (h->token = strdup(cfg->token)) == NULL) ||
         (cfg->tls_cert != NULL && (h->tls_cert = strdup(cfg->tls_cert)) == NULL) ||
         (cfg->tls_key != NULL && (h->tls_key = strdup(cfg->tls_key)) == NULL))

@@ -128,9 +128,9 @@ STATUS = ("(() => { const e = document.querySelector("
 
 
 PROBLEM = ("(() => { const e = document.getElementById('problem');"
-           " return e.hidden ? null : e.textContent; })()")
+           " return !e || e.hidden ? null : e.textContent; })()")
 FLEET = ("(() => { const e = document.getElementById('fleet');"
-         " return e.hidden ? null : e.textContent; })()")
+         " return !e || e.hidden ? null : e.textContent; })()")
 OVERRIDES = ("Array.from(document.querySelectorAll("
              "'[data-profile=\"www.example.com.\"] [data-override]')).map(e => e.textContent)")
 
@@ -150,7 +150,10 @@ class StatusPage(ScenarioCase):
         port = re.search(r":(\d+) ", line).group(1)
         browser = Browser()
         self.addCleanup(browser.close)
-        browser.call("Page.navigate", url=f"http://127.0.0.1:{port}/")
+        url = f"http://127.0.0.1:{port}/"
+        browser.call("Page.navigate", url=url)
+        wait_until(lambda: browser.evaluate("location.href + ' ' + document.readyState")
+                   == url + " complete", 10, "the page to load")
         return browser
 
     def test_page_follows_a_failover(self):
