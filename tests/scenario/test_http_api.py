@@ -10,8 +10,10 @@ import http.client
 import json
 import os
 import re
+import shutil
 import socket
 import ssl
+import subprocess
 import threading
 import time
 
@@ -75,7 +77,7 @@ class HttpApiTest(ScenarioCase):
         self.east = self.endpoint("http", bind="127.0.0.10")
         self.west = self.endpoint("http", bind="127.0.0.11")
         tmp = sbtest.tempdir()
-        self.addCleanup(lambda: __import__("shutil").rmtree(tmp, ignore_errors=True))
+        self.addCleanup(shutil.rmtree, tmp, True)
         extra = ["--http-listen", "127.0.0.1:0", *args]
         if token:
             extra += ["--http-token-file", write_secret(tmp, "token", TOKEN)]
@@ -262,7 +264,7 @@ class HttpApiTest(ScenarioCase):
 
     def test_token_from_a_credential(self):
         creds = sbtest.tempdir()
-        self.addCleanup(lambda: __import__("shutil").rmtree(creds, ignore_errors=True))
+        self.addCleanup(shutil.rmtree, creds, True)
         write_secret(creds, "http-token", TOKEN)
         srv = self.start(env={**os.environ, "CREDENTIALS_DIRECTORY": creds}, token=False)
         srv.wait_log(r"event=http-listening .* actions=on token=credential", 5)
@@ -274,13 +276,13 @@ class HttpApiTest(ScenarioCase):
 
     def test_a_short_token_is_a_configuration_error(self):
         tmp = sbtest.tempdir()
-        self.addCleanup(lambda: __import__("shutil").rmtree(tmp, ignore_errors=True))
+        self.addCleanup(shutil.rmtree, tmp, True)
         zones = os.path.join(tmp, "zones")
         os.mkdir(zones)
         with open(os.path.join(zones, "example.com.zone"), "w") as f:
             f.write(sbtest.ZONE_HEADER)
         path = write_secret(tmp, "token", "short")
-        r = __import__("subprocess").run(
+        r = subprocess.run(
             [sbtest.BINARY, "check", "--zones", zones, "--http-listen", "8053",
              "--http-token-file", path], capture_output=True, text=True, timeout=10)
         self.assertEqual(r.returncode, 1)

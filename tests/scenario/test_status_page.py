@@ -156,15 +156,21 @@ class StatusPage(ScenarioCase):
                    == url + " complete", 10, "the page to load")
         return browser
 
-    def test_page_follows_a_failover(self):
-        started = time.monotonic()
+    def start(self, *args):
+        """The server with east and west up, its page and API on, and the
+        endpoints (east, west)."""
         east = self.endpoint("http", bind="127.0.0.10")
         west = self.endpoint("http", bind="127.0.0.11")
         tmp = sbtest.tempdir()
         self.addCleanup(shutil.rmtree, tmp, True)
         srv = self.server({"example.com.zone": zone(east, west)},
                           ["--http-listen", "127.0.0.1:0",
-                           "--http-token-file", write_secret(tmp, "token", TOKEN)])
+                           "--http-token-file", write_secret(tmp, "token", TOKEN), *args])
+        return srv, east, west
+
+    def test_page_follows_a_failover(self):
+        started = time.monotonic()
+        srv, east, _ = self.start()
         wait_until(lambda: cname_target(srv.query("www.example.com")) == "east.example.com.",
                    10, "east to answer")
         browser = self.open_page(srv)
@@ -214,15 +220,8 @@ class StatusPage(ScenarioCase):
     def test_fleet_part(self):
         """With a fleet configured (here out of reach), the page shows this
         node, the link's state and the local-only overrides."""
-        east = self.endpoint("http", bind="127.0.0.10")
-        west = self.endpoint("http", bind="127.0.0.11")
-        tmp = sbtest.tempdir()
-        self.addCleanup(shutil.rmtree, tmp, True)
-        srv = self.server({"example.com.zone": zone(east, west)},
-                          ["--http-listen", "127.0.0.1:0",
-                           "--http-token-file", write_secret(tmp, "token", TOKEN),
-                           "--fleet-server", f"nats://127.0.0.1:{sbtest.free_port()}",
-                           "--fleet-node", "ns1", "--fleet-timeout", "200ms"])
+        srv, _, _ = self.start("--fleet-server", f"nats://127.0.0.1:{sbtest.free_port()}",
+                               "--fleet-node", "ns1", "--fleet-timeout", "200ms")
         status, _, r = Api(srv).act("drain", profile="www.example.com", endpoint="east",
                                     local=True)
         self.assertEqual(status, 200, r)
