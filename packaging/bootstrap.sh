@@ -22,7 +22,8 @@ BUILD_DEPS="build-essential cmake pkg-config libldns-dev libuv1-dev libcurl4-ope
 WALKTHROUGH_DEPS="bind9-dnsutils python3"
 TEST_DEPS="libcmocka-dev python3 python3-dnspython clang-format unbound openssl
            libcap2-bin strace systemd nsd nats-server clang libclang-rt-14-dev
-           python3-maxminddb mmdb-bin man-db debhelper lintian"
+           python3-maxminddb mmdb-bin man-db debhelper lintian
+           chromium python3-websocket"
 
 say() { printf '\n==> %s\n' "$*"; }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int parse_port(const char *text, uint16_t *port)
 {
@@ -89,4 +90,26 @@ bool sb_listen_addr_is_wildcard(const sb_listen_addr_t *a)
         return ((const struct sockaddr_in *)&a->addr)->sin_addr.s_addr == htonl(INADDR_ANY);
     const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&a->addr;
     return memcmp(&v6->sin6_addr, &in6addr_any, sizeof(in6addr_any)) == 0;
+}
+
+int sb_listen_addr_tcp(const sb_listen_addr_t *a, int backlog, sb_listen_addr_t *bound)
+{
+    int one = 1;
+    int fd = socket(a->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    int rc = 0;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+        (a->addr.ss_family == AF_INET6 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+        bind(fd, (const struct sockaddr *)&a->addr, a->len) < 0 || listen(fd, backlog) < 0)
+        rc = -errno;
+    bound->len = sizeof(bound->addr);
+    if (rc == 0 && getsockname(fd, (struct sockaddr *)&bound->addr, &bound->len) < 0)
+        rc = -errno;
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    return fd;
 }

@@ -3,7 +3,7 @@
  * address and a port, parsed from and written as "127.0.0.1:5353" or
  * "[::1]:5353".
  *
- * Thread: pure; any thread.
+ * Thread: pure, but for sb_listen_addr_tcp() (a socket); any thread.
  */
 #ifndef SB_LISTEN_ADDR_H
 #define SB_LISTEN_ADDR_H
@@ -29,5 +29,11 @@ uint16_t sb_listen_addr_port(const sb_listen_addr_t *a);
 
 /* True for 0.0.0.0 and ::, which receive on every local address. */
 bool sb_listen_addr_is_wildcard(const sb_listen_addr_t *a);
+
+/* A non-blocking TCP socket listening on `a` (SO_REUSEADDR; IPv6 only for
+ * an IPv6 address), for a server that takes it over (libmicrohttpd): the
+ * descriptor, with the address actually bound (port 0 resolved) in
+ * *bound; or a negative errno. */
+int sb_listen_addr_tcp(const sb_listen_addr_t *a, int backlog, sb_listen_addr_t *bound);
 
 #endif

@@ -18,6 +18,7 @@
 #include "sb_gen.h"
 #include "sb_geo.h"
 #include "sb_health.h"
+#include "sb_http_api.h"
 #include "sb_log.h"
 #include "sb_metrics_http.h"
 #include "sb_monitor.h"
@@ -175,6 +176,7 @@ typedef struct {
     sb_reload_t *reload; /* NULL until serving, and again once stopping */
     unsigned generation;
     sb_metrics_http_t *metrics;
+    sb_http_api_t *http;    /* NULL: no --http-listen */
     sb_fleet_sync_t *fleet; /* NULL: no fleet */
     /* The fleet link the probe worker's verdicts go to: set while it runs,
      * under its lock (the worker's thread reads it). */
@@ -654,6 +656,55 @@ static int start_metrics(server_t *s)
     return 0;
 }
 
+/* The status page and HTTP API, when --http-listen is given: bound as root
+ * with the other listeners, served once root is dropped. */
+static int bind_http(server_t *s, control_t *control)
+{
+    const sb_options_t *o = s->o;
+    char err[256], q[SB_LOG_QUOTE_MAX];
+    if (!o->http_set)
+        return 0;
+    sb_http_api_config_t cfg = {.addr = o->http_listen,
+                                .token = o->http_token,
+                                .tls_cert = o->http_tls_cert,
+                                .tls_key = o->http_tls_key};
+    int rc = sb_http_api_bind(&s->http, &control->loop, &cfg, err, sizeof(err));
+    if (rc < 0)
+        sb_log(SB_LOG_ERROR, "http-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
+    return rc;
+}
+
+static int start_http(server_t *s)
+{
+    char err[256], text[80], q[SB_LOG_QUOTE_MAX];
+    if (s->http == NULL)
+        return 0;
+    int rc = sb_http_api_start(s->http, s->ctl, err, sizeof(err));
+    if (rc < 0) {
+        sb_log(SB_LOG_ERROR, "http-failed", "reason=%s", sb_log_quote(q, sizeof(q), err, true));
+        return rc;
+    }
+    sb_listen_addr_format(sb_http_api_bound(s->http), text, sizeof(text));
+    sb_log(SB_LOG_INFO, "http-listening", "address=%s tls=%s actions=%s token=%s", text,
+           s->o->http_tls_cert != NULL ? "yes" : "no", s->o->http_token != NULL ? "on" : "off",
+           s->o->http_token_from != NULL ? s->o->http_token_from : "none");
+    return 0;
+}
+
+/* Metrics and the HTTP API, each when asked for: bound as root, right
+ * after the DNS listeners; served once root is dropped. */
+static int bind_http_listeners(server_t *s, sb_net_t *net, control_t *control)
+{
+    int rc = bind_metrics(s, net);
+    return rc == 0 ? bind_http(s, control) : rc;
+}
+
+static int start_http_listeners(server_t *s)
+{
+    int rc = start_metrics(s);
+    return rc == 0 ? start_http(s) : rc;
+}
+
 /* Everything that needed root is done: sockets bound, secrets and the state
  * file read. Give up root and every capability before any thread starts. */
 static int drop_privileges(server_t *s)
@@ -827,6 +878,8 @@ static int start_answering(server_t *s, sb_net_t *net)
  * worker), and only then do metrics, DNS and probing stop. */
 static void stop_serving(server_t *s, sb_net_t *net, control_t *control)
 {
+    sb_http_api_stop(s->http); /* its requests not yet answered get 503 */
+    s->http = NULL;
     sb_control_close(s->ctl);
     sb_reload_t *reload = s->reload;
     s->reload = NULL; /* SIGHUP is ignored from here on */
@@ -878,7 +931,7 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     int rc = bind_listeners(o, &net);
     s.net = net;
     if (rc == 0)
-        rc = bind_metrics(&s, net);
+        rc = bind_http_listeners(&s, net, &control);
     if (rc == 0)
         rc = open_control(&s, &control);
     if (rc == 0) {
@@ -888,7 +941,7 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
         rc = drop_privileges(&s);
     }
     if (rc == 0)
-        rc = start_metrics(&s);
+        rc = start_http_listeners(&s);
     if (rc == 0)
         rc = start_probing(&s, &control);
     if (rc == 0)

@@ -1,6 +1,7 @@
 #include "sb_control.h"
 
 #include "sb_error.h"
+#include "sb_fleet_record.h"
 #include "sb_log.h"
 #include "sb_reply.h"
 #include "sb_request.h"
@@ -18,7 +19,21 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* Who asked goes into fleet records as it is. */
+_Static_assert(SB_CONTROL_BY_MAX == SB_FLEET_ASKED_BY_MAX + 1,
+               "a caller's name fits a fleet record's by");
+
 typedef struct client client_t;
+
+/* One request being run, from either transport: the socket's clients embed
+ * one; sb_control_run() allocates one. */
+typedef struct {
+    sb_control_t *ctl;
+    sb_control_done_fn done; /* the reply goes here, once */
+    void *waiter;
+    sb_request_t req; /* an override waiting for a reload to end */
+    char by[SB_CONTROL_BY_MAX];
+} call_t;
 
 struct sb_control {
     uv_pipe_t server;
@@ -27,6 +42,7 @@ struct sb_control {
     char *state_file;
     client_t *clients; /* every connection not yet closed */
     unsigned client_count;
+    unsigned calls;  /* sb_control_run() calls not yet answered */
     uv_pipe_t spare; /* takes a connection there is no memory for, to close it */
     bool spare_busy, spare_waiting;
     bool closing; /* sb_control_close() was called: no request runs */
@@ -42,17 +58,17 @@ struct client {
     char *in;
     size_t in_len;
     char *out;
-    bool replying;    /* the request was read; its reply comes or is on its way */
-    sb_request_t req; /* an override waiting for a reload to end */
+    bool replying; /* the request was read; its reply comes or is on its way */
+    call_t call;
     uv_write_t write;
-    char by[32];
 };
 
 /* The control object goes once its socket and every client are closed:
- * a reply still being written keeps it. */
+ * a reply still being written, or a call of another transport not yet
+ * answered, keeps it. */
 static void maybe_free(sb_control_t *ctl)
 {
-    if (!ctl->server_closed || ctl->clients != NULL || ctl->spare_busy)
+    if (!ctl->server_closed || ctl->clients != NULL || ctl->spare_busy || ctl->calls > 0)
         return;
     free(ctl->path);
     free(ctl->state_file);
@@ -74,7 +90,7 @@ static void on_client_closed(uv_handle_t *h)
     if (c->next != NULL)
         c->next->prev = c->prev;
     ctl->client_count--;
-    sb_request_free(&c->req);
+    sb_request_free(&c->call.req);
     free(c->in);
     free(c->out);
     free(c);
@@ -120,6 +136,12 @@ static void reply(client_t *c, json_t *reply)
         client_close(c);
 }
 
+/* The socket's way of answering a call. */
+static void reply_to_client(void *waiter, json_t *answer)
+{
+    reply(waiter, answer);
+}
+
 /* ---- commands ------------------------------------------------------------------ */
 
 static int64_t now_ms(void)
@@ -136,23 +158,29 @@ static const char *save_state(sb_control_t *ctl, char *err, size_t errlen)
     return sb_state_save_from(ctl->state_file, ctl->cfg.prober, err, errlen) == 0 ? NULL : err;
 }
 
-static void on_fleet_done(void *waiter, json_t *answer)
+static void call_answer(call_t *call, json_t *answer)
 {
-    reply(waiter, answer);
+    call->done(call->waiter, answer);
 }
 
-static json_t *run_override(client_t *c, const sb_override_t *o)
+static void on_fleet_done(void *waiter, json_t *answer)
 {
-    if (c->ctl->cfg.fleet != NULL) { /* it replies when the fleet has answered */
-        sb_fleet_sync_override(c->ctl->cfg.fleet, o, on_fleet_done, c);
+    call_answer(waiter, answer);
+}
+
+static json_t *run_override(call_t *call, const sb_override_t *o)
+{
+    sb_control_t *ctl = call->ctl;
+    if (ctl->cfg.fleet != NULL) { /* it replies when the fleet has answered */
+        sb_fleet_sync_override(ctl->cfg.fleet, o, on_fleet_done, call);
         return NULL;
     }
     char why[512];
-    int rc = sb_prober_override(c->ctl->cfg.prober, o, why, sizeof(why));
+    int rc = sb_prober_override(ctl->cfg.prober, o, why, sizeof(why));
     if (rc < 0 && rc != -EALREADY)
         return sb_reply_failure("%s", why);
     char err[512];
-    const char *save_error = rc == 0 ? save_state(c->ctl, err, sizeof(err)) : NULL;
+    const char *save_error = rc == 0 ? save_state(ctl, err, sizeof(err)) : NULL;
     json_t *ok = sb_reply_ok(rc == -EALREADY ? "nothing to change" : "done");
     if (save_error != NULL) {
         json_object_set_new(ok, "saved", json_false());
@@ -161,10 +189,10 @@ static json_t *run_override(client_t *c, const sb_override_t *o)
     return ok;
 }
 
-static void reply_unless_later(client_t *c, json_t *answer)
+static void answer_unless_later(call_t *call, json_t *answer)
 {
     if (answer != NULL)
-        reply(c, answer);
+        call_answer(call, answer);
 }
 
 /* An override held back while a reload ran: it applies to the
@@ -173,43 +201,50 @@ static void reply_unless_later(client_t *c, json_t *answer)
 static void on_reload_ended(void *waiter, int rc, const char *message)
 {
     (void)message;
-    client_t *c = waiter;
-    if (rc == -ECANCELED || c->ctl->closing)
-        reply(c, sb_reply_failure("the server is stopping"));
+    call_t *call = waiter;
+    sb_request_t req = call->req; /* the answer may free the call */
+    call->req = (sb_request_t){0};
+    if (rc == -ECANCELED || call->ctl->closing)
+        call_answer(call, sb_reply_failure("the server is stopping"));
     else
-        reply_unless_later(c, run_override(c, &c->req.override));
-    sb_request_free(&c->req);
+        answer_unless_later(call, run_override(call, &req.override));
+    sb_request_free(&req);
 }
 
 static void on_reloaded(void *waiter, int rc, const char *message)
 {
-    client_t *c = waiter;
+    call_t *call = waiter;
     if (rc == 0)
-        reply(c, sb_reply_ok("reloaded"));
+        call_answer(call, sb_reply_ok("reloaded"));
     else if (rc == -ECANCELED)
-        reply(c, sb_reply_failure("%s", message));
+        call_answer(call, sb_reply_failure("%s", message));
     else
-        reply(c, sb_reply_failure("reload failed: %s", message));
+        call_answer(call, sb_reply_failure("reload failed: %s", message));
+}
+
+static json_t *status_reply(sb_control_t *ctl)
+{
+    json_t *status = sb_prober_status(ctl->cfg.prober);
+    if (status != NULL && ctl->cfg.fleet != NULL)
+        json_object_set_new(status, "fleet", sb_fleet_sync_status(ctl->cfg.fleet));
+    return status != NULL ? json_pack("{s:b, s:o}", "ok", 1, "status", status)
+                          : sb_reply_failure("out of memory");
 }
 
 /* The reply, or NULL when it comes later (a reload; an override waiting
  * for one). Takes the request. */
-static json_t *run_command(client_t *c, sb_request_t *req)
+static json_t *run_command(call_t *call, sb_request_t *req)
 {
-    sb_control_t *ctl = c->ctl;
+    sb_control_t *ctl = call->ctl;
     json_t *answer = NULL;
     switch (req->command->kind) {
-    case SB_REQUEST_STATUS: { /* at once, even during a reload */
-        json_t *status = sb_prober_status(ctl->cfg.prober);
-        if (status != NULL && ctl->cfg.fleet != NULL)
-            json_object_set_new(status, "fleet", sb_fleet_sync_status(ctl->cfg.fleet));
-        answer = status != NULL ? json_pack("{s:b, s:o}", "ok", 1, "status", status)
-                                : sb_reply_failure("out of memory");
+    case SB_REQUEST_STATUS: /* at once, even during a reload */
+        answer = status_reply(ctl);
         break;
-    }
     case SB_REQUEST_RELOAD: {
-        int rc = ctl->cfg.reload != NULL ? sb_reload_request(ctl->cfg.reload, c->by, on_reloaded, c)
-                                         : SB_ESTATE;
+        int rc = ctl->cfg.reload != NULL
+                     ? sb_reload_request(ctl->cfg.reload, call->by, on_reloaded, call)
+                     : SB_ESTATE;
         if (rc < 0)
             answer = sb_reply_failure("%s", rc == SB_ESTATE    ? "reload is not available"
                                             : rc == -ECANCELED ? "the server is stopping"
@@ -217,16 +252,62 @@ static json_t *run_command(client_t *c, sb_request_t *req)
         break;
     }
     case SB_REQUEST_OVERRIDE:
-        req->override.by = c->by;
-        if (sb_reload_after(ctl->cfg.reload, on_reload_ended, c)) {
-            c->req = *req; /* kept until the reload ends */
+        req->override.by = call->by;
+        if (sb_reload_after(ctl->cfg.reload, on_reload_ended, call)) {
+            call->req = *req; /* kept until the reload ends */
             return NULL;
         }
-        answer = run_override(c, &req->override);
+        answer = run_override(call, &req->override);
         break;
     }
     sb_request_free(req);
     return answer;
+}
+
+/* Run `req` for `call`: answered now, or later by a callback. */
+static void call_run(call_t *call, sb_request_t *req)
+{
+    if (call->ctl->closing) { /* the probe worker may be gone already */
+        sb_request_free(req);
+        call_answer(call, sb_reply_failure("the server is stopping"));
+        return;
+    }
+    answer_unless_later(call, run_command(call, req));
+}
+
+/* ---- calls from another transport ---------------------------------------------- */
+
+typedef struct {
+    call_t call;
+    sb_control_done_fn done;
+    void *waiter;
+} outside_call_t;
+
+static void outside_done(void *waiter, json_t *answer)
+{
+    outside_call_t *oc = waiter;
+    sb_control_t *ctl = oc->call.ctl;
+    oc->done(oc->waiter, answer);
+    free(oc);
+    ctl->calls--;
+    maybe_free(ctl);
+}
+
+void sb_control_run(sb_control_t *ctl, sb_request_t *req, const char *by, sb_control_done_fn done,
+                    void *waiter)
+{
+    outside_call_t *oc = calloc(1, sizeof(*oc));
+    if (oc == NULL) {
+        sb_request_free(req);
+        done(waiter, sb_reply_failure("out of memory"));
+        return;
+    }
+    oc->done = done;
+    oc->waiter = waiter;
+    oc->call = (call_t){.ctl = ctl, .done = outside_done, .waiter = oc};
+    snprintf(oc->call.by, sizeof(oc->call.by), "%s", by);
+    ctl->calls++;
+    call_run(&oc->call, req);
 }
 
 /* ---- reading a request ---------------------------------------------------------- */
@@ -236,10 +317,10 @@ static void peer_identity(client_t *c)
     uv_os_fd_t fd;
     struct ucred cred;
     socklen_t len = sizeof(cred);
-    snprintf(c->by, sizeof(c->by), "uid=unknown");
+    snprintf(c->call.by, sizeof(c->call.by), "uid=unknown");
     if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 &&
         getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
-        snprintf(c->by, sizeof(c->by), "uid=%u", (unsigned)cred.uid);
+        snprintf(c->call.by, sizeof(c->call.by), "uid=%u", (unsigned)cred.uid);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -267,9 +348,7 @@ static void handle(client_t *c)
         reply(c, sb_reply_failure("%s", err));
         return;
     }
-    json_t *answer = run_command(c, &req);
-    if (answer != NULL)
-        reply(c, answer);
+    call_run(&c->call, &req);
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
@@ -346,6 +425,7 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     c->ctl = ctl;
+    c->call = (call_t){.ctl = ctl, .done = reply_to_client, .waiter = c};
     c->next = ctl->clients;
     if (c->next != NULL)
         c->next->prev = c;

@@ -18,6 +18,11 @@
  * SB_CONTROL_REQUEST_TIMEOUT_MS to send its request. Requests are parsed
  * by sb_request.
  *
+ * Other transports (the HTTP API, sb_http_api) hand their parsed requests
+ * to sb_control_run(): they run exactly as the socket's do — the same
+ * commands, refusals, fleet path, waits for a reload and audit trail —
+ * with the caller named by the transport instead of by SO_PEERCRED.
+ *
  * The socket is created with mode 0600 (no other user may even connect;
  * the mode is configurable) in a directory created if missing, owned by
  * the user the server runs as. A stale
@@ -40,6 +45,7 @@
 #include "sb_reload.h"
 #include "sb_request.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -52,6 +58,14 @@
 /* A connection must send its whole request within this; then it is told
  * so and closed. (Waiting for the reply — a reload — has no such limit.) */
 #define SB_CONTROL_REQUEST_TIMEOUT_MS 10000
+/* Who asked, as logged and kept with an override ("uid=1000",
+ * "api@192.0.2.1"), with its NUL: what a fleet record carries
+ * (sb_fleet_record) and sb_fleet_sync keeps. */
+#define SB_CONTROL_BY_MAX 48
+
+/* A reply ({"ok": true, ...} or {"ok": false, "error": ...}), which the
+ * callee takes; called on the controlling thread's loop. */
+typedef void (*sb_control_done_fn)(void *waiter, json_t *reply);
 
 typedef struct {
     const char *path;
@@ -86,6 +100,17 @@ void sb_control_set_reload(sb_control_t *c, sb_reload_t *reload);
 /* In a fleet, overrides go through `fleet` (written to the fleet, then
  * applied here) and `status` shows the link; NULL: no fleet. */
 void sb_control_set_fleet(sb_control_t *c, sb_fleet_sync_t *fleet);
+
+/* Run `req` (taken) for another transport's client, named `by` (printable,
+ * shorter than SB_CONTROL_BY_MAX; longer is cut) in the log and the
+ * override it sets. done() is called exactly once, on the loop: before
+ * this returns (status, a refusal, a closed control) or later (a reload;
+ * an override in a fleet or waiting for a reload). A call not yet answered
+ * when sb_control_close() runs is answered as a socket client would be
+ * (the server is stopping, or when the reload or fleet write ends); the
+ * control object lives until it is. */
+void sb_control_run(sb_control_t *c, sb_request_t *req, const char *by, sb_control_done_fn done,
+                    void *waiter);
 
 void sb_control_close(sb_control_t *c);
 

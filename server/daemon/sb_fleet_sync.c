@@ -36,7 +36,7 @@ typedef struct {
     sb_fleet_sync_t *s;
     sb_override_t o;
     char profile[256], endpoint[256];
-    char asked_by[48];        /* ctl's: "uid=1000", as the fleet stores it */
+    char asked_by[SB_FLEET_ASKED_BY_MAX + 1]; /* ctl's: "uid=1000", as the fleet stores it */
     char by[SB_FLEET_BY_MAX]; /* and with this node: "uid=1000@ns1", as logged here */
     char key[SB_FLEET_KEY_MAX];
     uint64_t revision;

@@ -183,36 +183,14 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
     sb_log(SB_LOG_DEBUG, "metrics-http", "message=%s", sb_log_quote(q, sizeof(q), text, true));
 }
 
-/* The listening socket is ours, not libmicrohttpd's, so that a failure can
- * be reported with its reason and port 0 resolved with getsockname(). */
-static int open_listener(const sb_listen_addr_t *a, sb_listen_addr_t *bound)
-{
-    int one = 1;
-    int fd = socket(a->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    int rc = 0;
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-        (a->addr.ss_family == AF_INET6 &&
-         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
-        bind(fd, (const struct sockaddr *)&a->addr, a->len) < 0 || listen(fd, HTTP_BACKLOG) < 0)
-        rc = -errno;
-    bound->len = sizeof(bound->addr);
-    if (rc == 0 && getsockname(fd, (struct sockaddr *)&bound->addr, &bound->len) < 0)
-        rc = -errno;
-    if (rc < 0) {
-        close(fd);
-        return rc;
-    }
-    return fd;
-}
-
 int sb_metrics_http_bind(sb_metrics_http_t *m, const sb_listen_addr_t *addr, char *err,
                          size_t errlen)
 {
     char text[80];
     sb_listen_addr_format(addr, text, sizeof(text));
-    int fd = open_listener(addr, &m->bound);
+    /* The listening socket is ours, not libmicrohttpd's, so that a failure
+     * can be reported with its reason and port 0 resolved. */
+    int fd = sb_listen_addr_tcp(addr, HTTP_BACKLOG, &m->bound);
     if (fd < 0) {
         snprintf(err, errlen, "cannot listen on %s for metrics: %s", text, strerror(-fd));
         return fd;

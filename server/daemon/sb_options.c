@@ -1,7 +1,9 @@
 #include "sb_options.h"
 
-#include "sb_request.h"
+#include "sb_api_request.h"
 #include "sb_error.h"
+#include "sb_http_api.h"
+#include "sb_request.h"
 #include "sb_kvfile.h"
 #include "sb_state.h"
 #include "sb_prober.h"
@@ -41,6 +43,14 @@ void sb_options_init(sb_options_t *o)
     sb_fleet_config_init(&o->fleet);
 }
 
+static void free_secret(char **s)
+{
+    if (*s != NULL)
+        explicit_bzero(*s, strlen(*s));
+    free(*s);
+    *s = NULL;
+}
+
 void sb_options_free(sb_options_t *o)
 {
     free(o->config_file);
@@ -63,6 +73,13 @@ void sb_options_free(sb_options_t *o)
     free(o->fleet_password_file);
     free(o->fleet_token_file);
     o->fleet_password_file = o->fleet_token_file = NULL;
+    free(o->http_token_file);
+    free(o->http_tls_cert_file);
+    free(o->http_tls_key_file);
+    free(o->http_tls_cert);
+    o->http_token_file = o->http_tls_cert_file = o->http_tls_key_file = o->http_tls_cert = NULL;
+    free_secret(&o->http_token);
+    free_secret(&o->http_tls_key);
     o->geo_database = NULL;
     o->config_file = o->zones_dir = o->nsid = o->version_string = o->identity = NULL;
 }
@@ -368,6 +385,80 @@ static void finish_fleet(sb_options_t *o, const seen_at_t *at, sb_diag_t *diag)
         sb_diag_error(diag, given_at(at, "fleet-server"), "%s", why);
 }
 
+/* ---- the HTTP API --------------------------------------------------------- */
+
+/* The API's token from its file or the systemd credential http-token: one
+ * line of RFC 6750 token characters, long enough not to be guessed. */
+static void read_http_token(sb_options_t *o, const seen_at_t *at, sb_diag_t *diag)
+{
+    char why[SB_WHY_MAX + 256], cred[4096];
+    struct stat st;
+    sb_pos_t pos = given_at(at, "http-token-file");
+    const char *path = o->http_token_file;
+    if (path == NULL && (path = sb_secret_credential("http-token", cred, sizeof(cred))) != NULL)
+        pos = (sb_pos_t){path, 0, 0};
+    if (path == NULL)
+        return;
+    int rc = sb_secret_read_text(path, &o->http_token, &st, why, sizeof(why));
+    if (rc < 0) {
+        sb_diag_error(diag, pos, "http-token-file: %s", rc == -ENOMEM ? "out of memory" : why);
+        return;
+    }
+    size_t n = strlen(o->http_token);
+    if (n < SB_HTTP_API_TOKEN_MIN || !sb_api_request_token_ok(o->http_token, n)) {
+        sb_diag_error(diag, pos,
+                      "http-token-file: %s must hold one token of at least %d characters of "
+                      "A-Z a-z 0-9 - . _ ~ + / (as `openssl rand -hex 32` makes)",
+                      path, SB_HTTP_API_TOKEN_MIN);
+        free_secret(&o->http_token);
+        return;
+    }
+    o->http_token_from = path == cred ? "credential" : "file";
+    if (path != cred)
+        warn_exposed(&st, o->run_gid, pos, "http-token-file", path,
+                     "chmod 0600 (or 0640 with the server's group)", diag);
+}
+
+/* The certificate and key of the API's TLS, read now (as root). */
+static void read_http_tls(sb_options_t *o, const seen_at_t *at, sb_diag_t *diag)
+{
+    char why[SB_WHY_MAX + 256];
+    struct stat st;
+    sb_pos_t pos = given_at(at, o->http_tls_cert_file != NULL ? "http-tls-cert" : "http-tls-key");
+    if (o->http_tls_cert_file == NULL && o->http_tls_key_file == NULL)
+        return;
+    if (o->http_tls_cert_file == NULL || o->http_tls_key_file == NULL) {
+        sb_diag_error(diag, pos, "give http-tls-cert and http-tls-key together");
+        return;
+    }
+    if (!sb_http_api_tls_available()) {
+        sb_diag_error(diag, pos, "this libmicrohttpd was built without TLS");
+        return;
+    }
+    if (sb_secret_read_pem(o->http_tls_cert_file, &o->http_tls_cert, &st, why, sizeof(why)) < 0)
+        sb_diag_error(diag, given_at(at, "http-tls-cert"), "http-tls-cert: %s", why);
+    pos = given_at(at, "http-tls-key");
+    if (sb_secret_read_pem(o->http_tls_key_file, &o->http_tls_key, &st, why, sizeof(why)) < 0)
+        sb_diag_error(diag, pos, "http-tls-key: %s", why);
+    else
+        warn_exposed(&st, o->run_gid, pos, "http-tls-key", o->http_tls_key_file,
+                     "chmod 0600 (or 0640 with the server's group)", diag);
+}
+
+static void finish_http(sb_options_t *o, const seen_at_t *at, sb_diag_t *diag)
+{
+    if (!o->http_set) {
+        if (o->http_token_file != NULL || o->http_tls_cert_file != NULL ||
+            o->http_tls_key_file != NULL)
+            sb_diag_warning(diag,
+                            given_at(at, o->http_token_file ? "http-token-file" : "http-tls-cert"),
+                            "the HTTP API's token and TLS files do nothing without http-listen");
+        return;
+    }
+    read_http_token(o, at, diag);
+    read_http_tls(o, at, diag);
+}
+
 int sb_options_parse(sb_options_t *o, int argc, char **argv, sb_diag_t *diag)
 {
     size_t errors_before = sb_diag_count(diag);
@@ -419,6 +510,7 @@ int sb_options_parse(sb_options_t *o, int argc, char **argv, sb_diag_t *diag)
     finish_identity(o, &at, diag);
     finish_secret(o, &at, diag);
     finish_fleet(o, &at, diag);
+    finish_http(o, &at, diag);
     return sb_diag_count(diag) > errors_before ? SB_ECONFIG : 0;
 }
 

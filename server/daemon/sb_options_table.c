@@ -72,6 +72,36 @@ static int set_metrics_listen(sb_options_t *o, const char *value, const char *ba
     return 0;
 }
 
+/* The status page and API's address. Unlike --listen and --metrics-listen,
+ * the port is required: there is no standard one. A port alone means
+ * loopback.
+ * `example` is the port the error's examples show. */
+static int set_http_addr(sb_listen_addr_t *dst, bool *set, const char *value, const char *example,
+                         char *why)
+{
+    char loopback[32];
+    bool port_only = value[0] != '\0' && strspn(value, "0123456789") == strlen(value);
+    if (port_only &&
+        snprintf(loopback, sizeof(loopback), "127.0.0.1:%s", value) < (int)sizeof(loopback))
+        value = loopback;
+    bool has_port = value[0] == '[' ? strstr(value, "]:") != NULL : strchr(value, ':') != NULL;
+    if (!has_port || sb_listen_addr_parse(value, dst) < 0) {
+        snprintf(why, SB_WHY_MAX,
+                 "must be a port (on 127.0.0.1) or an IP address and port, as in %s, "
+                 "127.0.0.1:%s or [::1]:%s",
+                 example, example, example);
+        return -EINVAL;
+    }
+    *set = true;
+    return 0;
+}
+
+static int set_http_listen(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    return set_http_addr(&o->http_listen, &o->http_set, value, "8053", why);
+}
+
 static int set_config(sb_options_t *o, const char *value, const char *base, char *why)
 {
     (void)o, (void)value, (void)base;
@@ -422,6 +452,9 @@ FLEET_PATH_SETTER(set_fleet_nkey_seed_file, fleet.nkey_seed_file)
 FLEET_PATH_SETTER(set_fleet_ca, fleet.ca_file)
 FLEET_PATH_SETTER(set_fleet_cert, fleet.cert_file)
 FLEET_PATH_SETTER(set_fleet_key, fleet.key_file)
+FLEET_PATH_SETTER(set_http_token_file, http_token_file)
+FLEET_PATH_SETTER(set_http_tls_cert, http_tls_cert_file)
+FLEET_PATH_SETTER(set_http_tls_key, http_tls_key_file)
 
 const sb_option_def_t sb_options_table[] = {
     {"config", 'c', "FILE", "read options from FILE, one 'name value' per line", set_config, false},
@@ -541,6 +574,18 @@ const sb_option_def_t sb_options_table[] = {
      "serve Prometheus metrics over HTTP at /metrics; a PORT alone means 127.0.0.1, an ADDR alone "
      "port " METRICS_PORT_TEXT "; port 0 picks a free port (default: off)",
      set_metrics_listen, false},
+    {"http-listen", 0, "[ADDR:]PORT",
+     "serve the status page and the HTTP API, on 127.0.0.1 unless ADDR is given; port 0 picks a "
+     "free port (default: off)",
+     set_http_listen, false},
+    {"http-token-file", 0, "FILE",
+     "the HTTP API's bearer token, for its actions, from FILE (readable by root only) (default: "
+     "the systemd credential http-token, else actions are refused)",
+     set_http_token_file, false},
+    {"http-tls-cert", 0, "FILE", "serve the HTTP API over TLS with this certificate (PEM chain)",
+     set_http_tls_cert, false},
+    {"http-tls-key", 0, "FILE", "the TLS certificate's private key (PEM; readable by root only)",
+     set_http_tls_key, false},
     {"fleet-server", 0, "URL",
      "a NATS server of the fleet, nats://HOST:PORT or tls://HOST:PORT; repeatable; given, this "
      "nameserver joins the fleet (docs/fleet.md) (default: no fleet)",

@@ -62,6 +62,15 @@ typedef struct {
     gid_t run_gid;                  /* the group the server will run as */
     bool metrics_set;               /* --metrics-listen given */
     sb_listen_addr_t metrics_listen;
+    bool http_set; /* --http-listen given: the status page and HTTP API */
+    sb_listen_addr_t http_listen;
+    char *http_token_file;       /* --http-token-file; NULL: the credential http-token */
+    char *http_token;            /* read when parsing ends (wiped on free); NULL: none */
+    const char *http_token_from; /* "file", "credential"; NULL: no token */
+    char *http_tls_cert_file;    /* --http-tls-cert; with http_tls_key_file */
+    char *http_tls_key_file;
+    char *http_tls_cert; /* their PEM text, read when parsing ends (the key wiped on free) */
+    char *http_tls_key;
     sb_fleet_config_t fleet;   /* no fleet-server: no fleet */
     char *fleet_password_file; /* read into fleet.password when parsing ends */
     char *fleet_token_file;    /* read into fleet.token when parsing ends */

@@ -89,6 +89,23 @@ int sb_secret_read_text(const char *path, char **out, struct stat *st, char *why
     return *out != NULL ? 0 : -ENOMEM;
 }
 
+int sb_secret_read_pem(const char *path, char **out, struct stat *st, char *why, size_t whylen)
+{
+    char *text = malloc(SB_SECRET_PEM_MAX_BYTES);
+    if (text == NULL)
+        return -ENOMEM;
+    int rc = read_small(path, text, SB_SECRET_PEM_MAX_BYTES, st, why, whylen);
+    if (rc == 0 && strstr(text, "-----BEGIN ") == NULL) {
+        snprintf(why, whylen, "%s is not in PEM format (no -----BEGIN line)", path);
+        rc = -EINVAL;
+    }
+    if (rc == 0 && (*out = strdup(text)) == NULL)
+        rc = -ENOMEM;
+    explicit_bzero(text, SB_SECRET_PEM_MAX_BYTES);
+    free(text);
+    return rc;
+}
+
 const char *sb_secret_exposure(const struct stat *st, gid_t server_gid, char *buf, size_t cap)
 {
     unsigned mode = st->st_mode & 07777;

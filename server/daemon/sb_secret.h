@@ -4,6 +4,8 @@
  * credential; the fleet's password or token; and who else could read the
  * file each came from.
  *
+ * Also the HTTP API's TLS certificate and key (PEM, read whole).
+ *
  * A secret on the command line is visible to every user of the host (ps,
  * /proc/PID/cmdline), so options refuse it there (sb_options); one in a file
  * that others may read is a warning. "Others" means anyone but the owner
@@ -41,6 +43,14 @@ int sb_secret_read_cookie(const char *path, sb_cookie_key_t *key, struct stat *s
  * token), white space around it dropped, into *out (the caller wipes and
  * frees it). Errors as for sb_secret_read_cookie(). */
 int sb_secret_read_text(const char *path, char **out, struct stat *st, char *why, size_t whylen);
+
+/* The largest PEM file read: a certificate chain or a private key. */
+#define SB_SECRET_PEM_MAX_BYTES 65536
+
+/* Read a PEM file (a certificate chain, a private key) whole into *out
+ * (the caller wipes and frees it): it must hold a "-----BEGIN " line.
+ * Errors as for sb_secret_read_cookie(). */
+int sb_secret_read_pem(const char *path, char **out, struct stat *st, char *why, size_t whylen);
 
 /* Who besides its owner and the server (running with group `server_gid`)
  * may read a file with status `st`: NULL for nobody, else words for a

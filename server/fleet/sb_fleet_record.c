@@ -180,7 +180,7 @@ static int read_record(json_t *doc, sb_fleet_record_t *out, char *err, size_t er
     o->op = a->op;
     o->profile = text_field(doc, "profile", 255, true, &bad);
     o->endpoint = text_field(doc, "endpoint", 255, a->op != SB_OVERRIDE_FAILBACK, &bad);
-    const char *by = text_field(doc, "by", 40, true, &bad);
+    const char *by = text_field(doc, "by", SB_FLEET_ASKED_BY_MAX, true, &bad);
     out->node = text_field(doc, "node", SB_FLEET_NAME_MAX, true, &bad);
     out->at_ms = number_field(doc, "at_ms", &bad);
     if (bad) {

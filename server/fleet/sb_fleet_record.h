@@ -37,6 +37,9 @@
 #define SB_FLEET_KEY_MAX    1024 /* a slot's key, with its NUL */
 #define SB_FLEET_RECORD_MAX 4096 /* the largest value read */
 #define SB_FLEET_BY_MAX     SB_OVERRIDE_BY_MAX
+/* The longest `by` a record carries, without its NUL: "uid=4294967295",
+ * or the HTTP API's "api@" and an IPv6 address (39 characters). */
+#define SB_FLEET_ASKED_BY_MAX 47
 
 typedef struct {
     sb_override_t override; /* its `by` is "<by>@<node>" */

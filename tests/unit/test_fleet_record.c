@@ -105,6 +105,16 @@ static void values_round_trip(void **state)
     assert_null(r.override.endpoint);
     assert_string_equal(r.override.by, "u@ns2");
     sb_fleet_record_free(&r);
+
+    /* The HTTP API's longest caller: "api@" and a full IPv6 address. */
+    const char *api = "api@2001:db8:1111:2222:3333:4444:5555:6666";
+    o = (sb_override_t){.op = SB_OVERRIDE_DRAIN, .profile = "p.", .endpoint = "e", .by = api};
+    text = sb_fleet_record_encode(&o, "ns1", 5);
+    r = decode_ok(text);
+    free(text);
+    assert_string_equal(r.asked_by, api);
+    assert_string_equal(r.override.by, "api@2001:db8:1111:2222:3333:4444:5555:6666@ns1");
+    sb_fleet_record_free(&r);
 }
 
 /* Values written before a switchover could end have no until_ms: no end.
@@ -162,6 +172,12 @@ static void bad_values_are_refused_with_reasons(void **state)
                     "\"by\": \"u\", \"node\": \"n\", \"at_ms\": 1, \"until_ms\": \"soon\"}",
                     "a switchover record needs a whole until_ms");
     expect_rejected("{\"action\": \"drain\", \"action\": \"undrain\"}", "not a JSON object");
+    /* A by longer than any caller's: 48 characters (at most SB_FLEET_ASKED_BY_MAX, 47). */
+    expect_rejected(
+        "{\"action\": \"failback\", \"profile\": \"p\", "
+        "\"by\": \"api@2001:db8:1111:2222:3333:4444:5555:6666:77778\", \"node\": \"n\", "
+        "\"at_ms\": 1}",
+        "a failback record needs profile, by, node and at_ms, as text");
     expect_rejected("{\"action\": \"failback\", \"profile\": \"p\", \"by\": \"u\", "
                     "\"node\": \"n{\", \"at_ms\": 1}",
                     "a record's node must be 1 to 63 of A-Z a-z 0-9 - _");

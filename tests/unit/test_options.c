@@ -541,6 +541,89 @@ static void metrics_listen(void **state)
     }
 }
 
+/* The HTTP API: its address as metrics-listen's, its token and TLS files
+ * read when parsing ends, and each way they can be wrong. */
+static void http_api(void **state)
+{
+    (void)state;
+    char token[64], cert[64], key[64], config[64], text[512];
+    temp_file(token, "  0123456789abcdef0123456789abcdef-._~+/==\n", 0600);
+    temp_file(cert, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", 0644);
+    temp_file(key, "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n", 0600);
+    snprintf(text, sizeof(text),
+             "http-listen 8053\nhttp-token-file %s\nhttp-tls-cert %s\n"
+             "http-tls-key %s\n",
+             token, cert, key);
+    temp_file(config, text, 0600);
+    char *argv[] = {"--config", config};
+    sb_options_t o;
+    sb_diag_t *diag;
+    assert_int_equal(parse(&o, &diag, 2, argv), 0);
+    char addr[80];
+    sb_listen_addr_format(&o.http_listen, addr, sizeof(addr));
+    assert_string_equal(addr, "127.0.0.1:8053");
+    assert_string_equal(o.http_token, "0123456789abcdef0123456789abcdef-._~+/==");
+    assert_string_equal(o.http_token_from, "file");
+    assert_non_null(strstr(o.http_tls_cert, "BEGIN CERTIFICATE"));
+    assert_non_null(strstr(o.http_tls_key, "BEGIN PRIVATE KEY"));
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    const char *files[] = {token, cert, key, config};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+        unlink(files[i]);
+}
+
+/* A short token, one with a space, a key without its certificate, a
+ * certificate that is not PEM, files without the listener, an address
+ * without a port. */
+static void http_api_errors(void **state)
+{
+    (void)state;
+    char key[64], text[512], weak[64], notpem[64];
+    sb_options_t o;
+    sb_diag_t *diag;
+    temp_file(key, "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n", 0600);
+    temp_file(weak, "0123456789abcdef 0123456789abcdef\n", 0600);
+    temp_file(notpem, "MIIB\n", 0600);
+    char *bad[] = {"--http-listen=[::1]:0", "--http-token-file", weak, "--http-tls-key", key};
+    assert_int_equal(parse(&o, &diag, 5, bad), SB_ECONFIG);
+    assert_int_equal(sb_diag_count(diag), 2);
+    snprintf(text, sizeof(text),
+             "command line: http-token-file: %s must hold one token of at least 32 characters of "
+             "A-Z a-z 0-9 - . _ ~ + / (as `openssl rand -hex 32` makes)",
+             weak);
+    assert_string_equal(sb_diag_message(diag, 0), text);
+    assert_string_equal(sb_diag_message(diag, 1),
+                        "command line: give http-tls-cert and http-tls-key together");
+    assert_null(o.http_token);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    char *bad_pem[] = {"--http-listen=0", "--http-tls-cert", notpem, "--http-tls-key", key};
+    assert_int_equal(parse(&o, &diag, 5, bad_pem), SB_ECONFIG);
+    snprintf(text, sizeof(text),
+             "command line: http-tls-cert: %s is not in PEM format (no -----BEGIN line)", notpem);
+    assert_string_equal(sb_diag_message(diag, 0), text);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    /* Files without the listener do nothing: a warning, not an error. */
+    char *unused[] = {"--http-token-file", weak};
+    assert_int_equal(parse(&o, &diag, 2, unused), 0);
+    assert_null(o.http_token);
+    assert_int_equal(sb_diag_warning_count(diag), 1);
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    char *wrong[] = {"--http-listen", "127.0.0.1"};
+    assert_int_equal(parse(&o, &diag, 2, wrong), SB_ECONFIG);
+    assert_string_equal(sb_diag_message(diag, 0),
+                        "command line: http-listen '127.0.0.1' must be a port (on 127.0.0.1) or an "
+                        "IP address and port, as in 8053, 127.0.0.1:8053 or [::1]:8053");
+    sb_options_free(&o);
+    sb_diag_free(diag);
+    const char *files[] = {key, weak, notpem};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+        unlink(files[i]);
+}
+
 /* The fleet: servers, names, secrets read from files at the end, and
  * every combination refused with its reason. */
 static void fleet(void **state)
@@ -640,6 +723,8 @@ int main(void)
         cmocka_unit_test(repeats_and_unreadable_files),
         cmocka_unit_test(listen_addresses),
         cmocka_unit_test(metrics_listen),
+        cmocka_unit_test(http_api),
+        cmocka_unit_test(http_api_errors),
         cmocka_unit_test(probe_resolvers),
         cmocka_unit_test(fleet),
         cmocka_unit_test(probe_source),
