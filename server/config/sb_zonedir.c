@@ -9,6 +9,7 @@
 #include "sb_error.h"
 #include "sb_monitor.h"
 #include "sb_zonedir_route.h"
+#include "sb_zonedir_targets.h"
 #include "sb_zonefile.h"
 
 #include <dirent.h>
@@ -148,6 +149,8 @@ static int conclude(sb_gen_t *gen, int rc, const char *geo_database, sb_diag_t *
         rc = sb_gen_seal(gen, diag);
     if (rc == 0)
         rc = resolve_endpoints(gen, diag);
+    if (rc == 0)
+        sb_zonedir_targets_check(gen, diag);
     if (rc == 0)
         rc = sb_zonedir_route_finish(gen, geo_database, diag);
     if (rc == 0 && sb_diag_count(diag) > errors_before)
