@@ -51,10 +51,8 @@ size_t sb_suggest_distance(const char *a, size_t alen, const char *b, size_t ble
 
 void sb_suggest_init(sb_suggest_t *s, const char *typed)
 {
-    size_t third = strlen(typed) / 3;
     memset(s, 0, sizeof(*s));
     s->typed = typed;
-    s->limit = third < 1 ? 1 : third > 3 ? 3 : third;
     s->distance = SIZE_MAX;
 }
 
@@ -67,10 +65,27 @@ static int kept(const sb_suggest_t *s, const char *shown)
     return 0;
 }
 
+/* Edits allowed for a difference of `len` typed characters. */
+static size_t limit_for(size_t len)
+{
+    size_t third = len / 3;
+    return third < 1 ? 1 : third > 3 ? 3 : third;
+}
+
 void sb_suggest_consider(sb_suggest_t *s, const char *compare, size_t len, const char *shown)
 {
-    size_t d = sb_suggest_distance(s->typed, strlen(s->typed), compare, len, s->limit);
-    if (d > s->limit || d > s->distance)
+    const char *a = s->typed;
+    size_t alen = strlen(a), pre = 0, post = 0;
+    /* What the two share at their start and end costs nothing and says
+     * nothing about how close they are: only the rest is weighed. */
+    while (pre < alen && pre < len && same(a[pre], compare[pre]))
+        pre++;
+    while (post < alen - pre && post < len - pre &&
+           same(a[alen - 1 - post], compare[len - 1 - post]))
+        post++;
+    size_t core = alen - pre - post, limit = limit_for(core);
+    size_t d = sb_suggest_distance(a + pre, core, compare + pre, len - pre - post, limit);
+    if (d > limit || d >= alen || d > s->distance)
         return;
     if (d < s->distance) {
         s->distance = d;

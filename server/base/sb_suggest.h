@@ -6,9 +6,12 @@
  * regard to ASCII case.
  *
  * A suggestion is made only when it is close enough to be a slip of the
- * finger rather than another name: at most a third of the typed length
- * (at least 1, at most 3 edits). Every candidate at the smallest distance
- * is kept, up to SB_SUGGEST_MAX, in the order considered.
+ * finger rather than another name: past what the two share at their start
+ * and end, at most a third of what is left of the typed text in edits (at
+ * least 1, at most 3), and fewer edits than the typed text has characters
+ * (so `nope.example.com` does not suggest app.example.com, but `ww` does
+ * suggest www). Every candidate at the smallest distance is kept, up to
+ * SB_SUGGEST_MAX, in the order considered.
  *
  * Ownership: the collector borrows the typed text and every shown name; they
  * must outlive it. Thread: any; no shared state, no allocation.
@@ -22,7 +25,6 @@
 
 typedef struct {
     const char *typed;
-    size_t limit;    /* the most edits a suggestion may be away */
     size_t distance; /* of those kept (SIZE_MAX: none yet) */
     const char *shown[SB_SUGGEST_MAX];
     size_t count;

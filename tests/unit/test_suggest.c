@@ -1,8 +1,8 @@
 /* "Did you mean" (sb_suggest): the edit distance (a swap of neighbours is
  * one edit, case does not count, and the cap cuts a long comparison
- * short), what counts as close (a third of the typed length, 1 to 3
- * edits), every candidate at the smallest distance kept once, and the
- * words. */
+ * short), what counts as close (a third of what differs, 1 to 3 edits,
+ * fewer than the typed text's length), every candidate at the smallest
+ * distance kept once, and the words. */
 #include "sb_test.h"
 
 #include "sb_suggest.h"
@@ -54,6 +54,10 @@ static void suggestions(void **state)
     /* Too far to be a slip: nothing. */
     assert_string_equal(suggest("launch", commands, 8), "");
     assert_string_equal(suggest("x", commands, 8), "");
+    assert_string_equal(suggest("unfo", commands, 8), ""); /* a prefix, not a slip */
+    static const char *const short_names[] = {"a", "b", "ab"};
+    assert_string_equal(suggest("c", short_names, 3), ""); /* every character changed */
+    assert_string_equal(suggest("cb", short_names, 3), "; did you mean 'b' or 'ab'?");
     /* Every one at the smallest distance, in the order given, once. */
     static const char *const regions[] = {"east", "west", "east", "north", "easy", "eas1"};
     assert_string_equal(suggest("eas", regions, 6), "; did you mean 'east', 'easy' or 'eas1'?");
