@@ -852,10 +852,8 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        if (argc > 2 && strcmp(argv[2], "ctl") == 0) {
-            char *ctl_help[] = {"--help", NULL};
-            return sb_ctl_main(1, ctl_help);
-        }
+        if (argc > 2 && strcmp(argv[2], "ctl") == 0)
+            return sb_ctl_help(argc > 3 ? argv[3] : NULL);
         if (argc > 2)
             return sb_cli_help(argv[2]);
         sb_cli_usage(stdout);

@@ -42,8 +42,9 @@ struct client {
     char *in;
     size_t in_len;
     char *out;
-    bool replying;    /* the request was read; its reply comes or is on its way */
-    sb_request_t req; /* an override waiting for a reload to end */
+    bool replying;           /* the request was read; its reply comes or is on its way */
+    sb_request_t req;        /* an override waiting for a reload to end */
+    sb_prober_names_t names; /* its profile and endpoint, as configured */
     uv_write_t write;
     char by[32];
 };
@@ -136,24 +137,55 @@ static const char *save_state(sb_control_t *ctl, char *err, size_t errlen)
     return sb_state_save_from(ctl->state_file, ctl->cfg.prober, err, errlen) == 0 ? NULL : err;
 }
 
-static void on_fleet_done(void *waiter, json_t *answer)
+/* A successful override's reply names what it applied to: the names
+ * typed may have been short (sb_probe_state_resolve_profile). */
+static json_t *named(client_t *c, json_t *answer)
 {
-    reply(waiter, answer);
+    if (json_is_true(json_object_get(answer, "ok"))) {
+        json_object_set_new(answer, "profile", json_string(c->names.profile));
+        if (c->names.endpoint[0] != '\0')
+            json_object_set_new(answer, "endpoint", json_string(c->names.endpoint));
+    }
+    return answer;
 }
 
-static json_t *run_override(client_t *c, const sb_override_t *o)
+static void on_fleet_done(void *waiter, json_t *answer)
 {
+    reply(waiter, named(waiter, answer));
+}
+
+/* The override asked for, with its names as the configuration spells them
+ * (into c->names), or an error reply. */
+static json_t *resolve(client_t *c, const sb_override_t *asked, sb_override_t *o)
+{
+    char why[1024];
+    bool failback = asked->op == SB_OVERRIDE_FAILBACK;
+    if (sb_prober_resolve(c->ctl->cfg.prober, asked->profile, failback ? NULL : asked->endpoint,
+                          &c->names, why, sizeof(why)) < 0)
+        return sb_reply_failure("%s", why);
+    *o = *asked;
+    o->profile = c->names.profile;
+    o->endpoint = failback ? asked->endpoint : c->names.endpoint;
+    return NULL;
+}
+
+static json_t *run_override(client_t *c, const sb_override_t *asked)
+{
+    sb_override_t o;
+    json_t *refused = resolve(c, asked, &o);
+    if (refused != NULL)
+        return refused;
     if (c->ctl->cfg.fleet != NULL) { /* it replies when the fleet has answered */
-        sb_fleet_sync_override(c->ctl->cfg.fleet, o, on_fleet_done, c);
+        sb_fleet_sync_override(c->ctl->cfg.fleet, &o, on_fleet_done, c);
         return NULL;
     }
     char why[512];
-    int rc = sb_prober_override(c->ctl->cfg.prober, o, why, sizeof(why));
+    int rc = sb_prober_override(c->ctl->cfg.prober, &o, why, sizeof(why));
     if (rc < 0 && rc != -EALREADY)
         return sb_reply_failure("%s", why);
     char err[512];
     const char *save_error = rc == 0 ? save_state(c->ctl, err, sizeof(err)) : NULL;
-    json_t *ok = sb_reply_ok(rc == -EALREADY ? "nothing to change" : "done");
+    json_t *ok = named(c, sb_reply_ok(rc == -EALREADY ? "nothing to change" : "done"));
     if (save_error != NULL) {
         json_object_set_new(ok, "saved", json_false());
         json_object_set_new(ok, "warning", json_string(save_error));
@@ -200,11 +232,12 @@ static json_t *run_command(client_t *c, sb_request_t *req)
     json_t *answer = NULL;
     switch (req->command->kind) {
     case SB_REQUEST_STATUS: { /* at once, even during a reload */
-        json_t *status = sb_prober_status(ctl->cfg.prober);
+        char why[1024];
+        json_t *status = sb_prober_status_of(ctl->cfg.prober, req->profiles, why, sizeof(why));
         if (status != NULL && ctl->cfg.fleet != NULL)
             json_object_set_new(status, "fleet", sb_fleet_sync_status(ctl->cfg.fleet));
         answer = status != NULL ? json_pack("{s:b, s:o}", "ok", 1, "status", status)
-                                : sb_reply_failure("out of memory");
+                                : sb_reply_failure("%s", why);
         break;
     }
     case SB_REQUEST_RELOAD: {
