@@ -16,6 +16,7 @@ static void init_endpoint(sb_ep_state_t *es, sb_endpoint_t *ep, sb_profile_state
     es->ep = ep;
     es->ps = ps;
     es->since_ms = sb_probe_state_wall_ms();
+    es->before = SB_EP_NEW;
     sb_health_init(&es->health, m->fall, m->rise);
     sb_flap_init(&es->flap, m->flap_limit, m->flap_window_ms, m->hold_down_ms);
     if (m->proto == SB_MONITOR_NONE)

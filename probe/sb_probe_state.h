@@ -38,6 +38,10 @@ typedef struct {
 
 typedef struct sb_profile_state sb_profile_state_t;
 
+/* sb_ep_state_t.before of an endpoint the previous configuration did not
+ * have. */
+#define SB_EP_NEW (-1)
+
 typedef struct sb_ep_state {
     sb_endpoint_t *ep;
     sb_profile_state_t *ps;
@@ -54,6 +58,9 @@ typedef struct sb_ep_state {
     char force_by[112];     /* SB_OVERRIDE_BY_MAX (sb_override.c checks) */
     char drain_by[112];
     bool carried; /* health came from the previous configuration (reload) */
+    /* Its health in the previous configuration (a sb_health_state_t), or
+     * SB_EP_NEW: not in it (or no reload). A reload's report compares. */
+    int8_t before;
     sb_probe_stats_t stats;
     /* In a fleet (sb_peers): the other nodes' views of it, and this node's
      * verdict as last told to them (-1: not yet). NULL without a fleet. */
@@ -67,6 +74,7 @@ struct sb_profile_state {
     sb_route_view_t view;   /* what the decision published last means (logs, carry) */
     bool decided;           /* every endpoint has had a first result */
     bool reloaded;          /* carried from the previous configuration */
+    sb_route_view_t before; /* reloaded: what answered in it (the report compares) */
     uint16_t switchover;    /* answered first (ctl switchover), or SB_PICK_NONE */
     struct sb_peers *peers; /* the fleet's views (sb_peers); NULL without a fleet */
     char switchover_by[112];

@@ -10,6 +10,7 @@
 #include "sb_monitor.h"
 #include "sb_probe_build.h"
 #include "sb_probe_metrics.h"
+#include "sb_probe_report.h"
 #include "sb_peers.h"
 #include "sb_probe_sched.h"
 #include "sb_probe_state.h"
@@ -30,6 +31,7 @@ struct sb_prober {
     sb_gen_t *gen;
     const sb_carry_t *carry; /* during build only */
     size_t carried;
+    json_t *removed; /* a reload's: the previous configuration's profiles gone */
     sb_probe_states_t st;
     sb_probe_sched_t sched;
     bool sched_open;
@@ -302,6 +304,17 @@ json_t *sb_prober_overrides(sb_prober_t *p)
     return call_for_json(p, run_overrides);
 }
 
+static void run_report(sb_prober_t *p, call_t *call)
+{
+    call->json = sb_probe_report_json(&p->st, p->removed);
+    call->rc = call->json != NULL ? 0 : -ENOMEM;
+}
+
+json_t *sb_prober_reload_report(sb_prober_t *p)
+{
+    return call_for_json(p, run_report);
+}
+
 static void run_metrics(sb_prober_t *p, call_t *call)
 {
     sb_probe_load_t load = sb_probe_sched_load(&p->sched);
@@ -407,6 +420,8 @@ static int thread_setup(sb_prober_t *p)
         return rc;
     if ((rc = sb_probe_build(&p->st, &p->sched, p->gen, p->carry, &p->carried)) < 0)
         return rc;
+    if (p->carry != NULL) /* out of memory: the report lists none */
+        p->removed = sb_carry_removed(p->carry, &p->st);
     if ((rc = open_peers(p)) < 0)
         return rc;
     for (size_t i = 0; i < p->st.profile_count; i++)
@@ -453,6 +468,7 @@ static void prober_free(sb_prober_t *p)
     sb_probe_sched_free(&p->sched);
     sb_peers_free(&p->peers);
     sb_probe_state_free(&p->st);
+    json_decref(p->removed);
     uv_mutex_destroy(&p->lock);
     uv_cond_destroy(&p->cond);
     free(p);

@@ -150,6 +150,11 @@ typedef struct {
 int sb_prober_resolve(sb_prober_t *p, const char *profile, const char *endpoint,
                       sb_prober_names_t *out, char *why, size_t why_len);
 
+/* What a reload changed (sb_probe_report): for a worker started with a
+ * carry, once its first round is in. The caller owns it; NULL when out of
+ * memory. */
+json_t *sb_prober_reload_report(sb_prober_t *p);
+
 /* The overrides in force, as the state file keeps them (an array of
  * {"profile", "endpoint", "action", ...}). The caller owns the array. */
 json_t *sb_prober_overrides(sb_prober_t *p);

@@ -17,12 +17,14 @@
 #define EXIT_REFUSED   1
 #define EXIT_USAGE     2
 #define EXIT_NOT_SAVED 3 /* in force, but the state file could not be written */
+#define EXIT_MOVED     4 /* reload --fail-if-moved: an answer moved */
 
 typedef struct {
     const char *socket;
     bool json;
     bool local;
     bool help;          /* --help or -h: the command's help, whatever else is there */
+    bool fail_if_moved; /* reload: exit EXIT_MOVED when an answer moved */
     const char *for_text;
     char **words; /* the command and its arguments */
     int nwords;
@@ -57,6 +59,7 @@ static void ctl_usage(FILE *out)
                  "  --local           an override, in a fleet: apply it to this nameserver\n"
                  "                    only, and only while the fleet cannot be reached (an\n"
                  "                    emergency; the fleet's state wins when it returns)\n"
+                 "  --fail-if-moved   reload: exit 4 when a profile's answer moved\n"
                  "  -h, --help        this list; after a COMMAND, its help\n"
                  "\n"
                  "PROFILE is a profile's name (www.example.com), or the start of it (www)\n"
@@ -65,7 +68,8 @@ static void ctl_usage(FILE *out)
                  "\n"
                  "Exit status: 0 done (or nothing to change), 1 refused by the server, 2 a\n"
                  "usage error or no server on the socket, 3 an override in force but not\n"
-                 "saved (it will not survive a restart).\n");
+                 "saved (it will not survive a restart), 4 reload moved an answer\n"
+                 "(--fail-if-moved).\n");
 }
 
 /* "unknown command 'stauts'; did you mean status?" on standard error. */
@@ -113,6 +117,8 @@ static bool parse_option(int argc, char **argv, int *i, ctl_args_t *a)
         a->json = true;
     else if (strcmp(s, "--local") == 0)
         a->local = true;
+    else if (strcmp(s, "--fail-if-moved") == 0)
+        a->fail_if_moved = true;
     else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0)
         a->help = true;
     else if ((strcmp(s, "--socket") == 0 || strcmp(s, "--for") == 0) && *i + 1 < argc)
@@ -166,6 +172,10 @@ static bool flags_fit(const ctl_args_t *a, const sb_request_command_t *cmd)
 {
     if (a->local && cmd->kind != SB_REQUEST_OVERRIDE) {
         fprintf(stderr, "switchboard ctl: only overrides take --local\n");
+        return false;
+    }
+    if (a->fail_if_moved && cmd->kind != SB_REQUEST_RELOAD) {
+        fprintf(stderr, "switchboard ctl: only reload takes --fail-if-moved\n");
         return false;
     }
     if (!cmd->any_words && a->nwords - 1 != cmd->words) {
@@ -464,20 +474,57 @@ static void print_done(const ctl_args_t *a, json_t *r)
     printf("\n");
 }
 
+/* What a reload changed, a line each; returns how many answers moved. */
+static size_t print_changes(json_t *changes)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(changes, "answers_moved"), i, c)
+    {
+        printf("  answer moved: %s%s%s from %s to %s\n", str(c, "profile"),
+               json_is_string(json_object_get(c, "family")) ? " " : "",
+               json_is_string(json_object_get(c, "family")) ? str(c, "family") : "", str(c, "from"),
+               str(c, "to"));
+    }
+    json_array_foreach(json_object_get(changes, "endpoints_down"), i, c)
+    {
+        printf("  endpoint down: %s %s (was %s): %s\n", str(c, "profile"), str(c, "endpoint"),
+               str(c, "was"), str(c, "reason"));
+    }
+    json_array_foreach(json_object_get(changes, "profiles_added"), i, c)
+    {
+        printf("  profile added: %s\n", json_string_value(c));
+    }
+    json_array_foreach(json_object_get(changes, "profiles_removed"), i, c)
+    {
+        printf("  profile removed: %s\n", json_string_value(c));
+    }
+    json_array_foreach(json_object_get(changes, "pending"), i, c)
+    {
+        printf("  no first probe result yet: %s (its answer may still move)\n",
+               json_string_value(c));
+    }
+    return json_array_size(json_object_get(changes, "answers_moved"));
+}
+
 /* A success, as text. */
 static void print_ok(const ctl_args_t *a, json_t *r)
 {
     if (json_object_get(r, "status") != NULL) {
         print_status(json_object_get(r, "status"));
+    } else if (json_object_get(r, "changes") != NULL) {
+        printf("%s: %s\n", a->words[0], str(r, "message"));
+        print_changes(json_object_get(r, "changes"));
     } else {
         print_done(a, r);
     }
 }
 
-/* The exit status of a reply that succeeded: an override not saved says
- * so. */
-static int success_status(json_t *r)
+/* The exit status of a reply that succeeded: an override not saved, or a
+ * reload that moved an answer when told to fail then, say so. */
+static int success_status(const ctl_args_t *a, json_t *r)
 {
+    size_t moved = json_array_size(json_object_get(json_object_get(r, "changes"), "answers_moved"));
     /* The override applies, but a restart would lose it: that is not the
      * success a script may take for granted. */
     if (json_is_false(json_object_get(r, "saved"))) {
@@ -486,6 +533,13 @@ static int success_status(json_t *r)
                 "survive a restart: %s\n",
                 str(r, "warning"));
         return EXIT_NOT_SAVED;
+    }
+    if (a->fail_if_moved && moved > 0) {
+        fprintf(stderr,
+                "switchboard ctl: reloaded, but %zu answer%s moved (--fail-if-moved); the new "
+                "configuration is answering\n",
+                moved, moved == 1 ? "" : "s");
+        return EXIT_MOVED;
     }
     return 0;
 }
@@ -508,7 +562,7 @@ static int print_reply(const ctl_args_t *a, const char *text)
     } else {
         print_ok(a, r);
     }
-    int rc = ok ? success_status(r) : EXIT_REFUSED;
+    int rc = ok ? success_status(a, r) : EXIT_REFUSED;
     json_decref(r);
     return rc;
 }

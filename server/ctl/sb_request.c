@@ -52,9 +52,15 @@ static const sb_request_command_t commands[] = {
      "failback.\n" FLEET NAMES},
     {"failback", SB_REQUEST_OVERRIDE, SB_OVERRIDE_FAILBACK, 1, false, "PROFILE",
      "undo a switchover", "The routing method chooses PROFILE's answers again.\n" FLEET NAMES},
-    {"reload", SB_REQUEST_RELOAD, 0, 0, false, "", "re-read the zone files (as SIGHUP does)",
+    {"reload", SB_REQUEST_RELOAD, 0, 0, false, "[--fail-if-moved]",
+     "re-read the zone files (as SIGHUP) and say what changed",
      "Reads every zone file again; on any error the old configuration stays\n"
-     "and the errors are printed (exit 1).\n"},
+     "and the errors are printed (exit 1). Otherwise the new configuration\n"
+     "answers, and once its first probes are in (or their time is up) the\n"
+     "reply lists what changed: profiles whose answer moved, endpoints that\n"
+     "went down, profiles added and removed, and profiles still waiting for\n"
+     "their first probe. With --fail-if-moved, ctl exits 4 when an answer\n"
+     "moved (the new configuration answers all the same).\n"},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))

@@ -19,7 +19,8 @@
  * and back {"ok": true, "message": "...", "status": {...}} or
  * {"ok": false, "error": "..."}. An override's reply names the profile and
  * endpoint it applied to ("profile", "endpoint": the configuration's
- * spelling of names typed short).
+ * spelling of names typed short); a reload's lists what it changed
+ * ("changes": sb_prober_reload_report).
  *
  * The table also holds each command's words for `switchboard ctl help`, so
  * that a command and its help cannot part.

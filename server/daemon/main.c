@@ -442,11 +442,13 @@ static void reload_done(server_t *s, const sb_reload_result_t *res)
     save_overrides(s); /* overrides dropped by the reload are gone from it */
     sb_log(SB_LOG_INFO, "reload-done",
            "generation=%u zones=%zu profiles=%zu endpoints=%zu carried=%zu first_round=%s "
-           "elapsed_ms=%llu",
+           "elapsed_ms=%llu answers_moved=%zu endpoints_down=%zu",
            s->generation, sb_gen_zone_count(s->gen), sb_gen_profile_count(s->gen),
            endpoint_total(s->gen), sb_prober_carried_count(s->prober),
            res->first_round_complete ? "complete" : "incomplete",
-           (unsigned long long)((uv_hrtime() - res->started_ns) / 1000000));
+           (unsigned long long)((uv_hrtime() - res->started_ns) / 1000000),
+           json_array_size(json_object_get(res->changes, "answers_moved")),
+           json_array_size(json_object_get(res->changes, "endpoints_down")));
 }
 
 static void finish_reload(void *arg, const sb_reload_result_t *res, char *err, size_t errlen)

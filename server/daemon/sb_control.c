@@ -202,9 +202,9 @@ static void reply_unless_later(client_t *c, json_t *answer)
 /* An override held back while a reload ran: it applies to the
  * configuration that reload installed (the old worker, and anything given
  * to it, is gone). */
-static void on_reload_ended(void *waiter, int rc, const char *message)
+static void on_reload_ended(void *waiter, int rc, const char *message, json_t *changes)
 {
-    (void)message;
+    (void)message, (void)changes;
     client_t *c = waiter;
     if (rc == -ECANCELED || c->ctl->closing)
         reply(c, sb_reply_failure("the server is stopping"));
@@ -213,12 +213,15 @@ static void on_reload_ended(void *waiter, int rc, const char *message)
     sb_request_free(&c->req);
 }
 
-static void on_reloaded(void *waiter, int rc, const char *message)
+/* A reload's outcome; a success lists what it changed (sb_reload). */
+static void on_reloaded(void *waiter, int rc, const char *message, json_t *changes)
 {
     client_t *c = waiter;
-    if (rc == 0)
-        reply(c, sb_reply_ok("reloaded"));
-    else if (rc == -ECANCELED)
+    if (rc == 0) {
+        json_t *ok = sb_reply_ok("reloaded");
+        json_object_set(ok, "changes", changes != NULL ? changes : json_null());
+        reply(c, ok);
+    } else if (rc == -ECANCELED)
         reply(c, sb_reply_failure("%s", message));
     else
         reply(c, sb_reply_failure("reload failed: %s", message));

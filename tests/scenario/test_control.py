@@ -307,7 +307,10 @@ class Control(ScenarioCase):
                 self.assertEqual(ctl_json(srv, *args), (0, done, ""), args)
         self.assertEqual(saved_overrides(srv), [])
         self.assertEqual(srv.ctl("reload"), (0, "reload: reloaded\n", ""))
-        self.assertEqual(ctl_json(srv, "reload"), (0, {"ok": True, "message": "reloaded"}, ""))
+        no_changes = {"answers_moved": [], "endpoints_down": [], "profiles_added": [],
+                      "profiles_removed": [], "pending": []}
+        self.assertEqual(ctl_json(srv, "reload"),
+                         (0, {"ok": True, "message": "reloaded", "changes": no_changes}, ""))
         path = os.path.join(srv.zones_dir, "example.com.zone")
         with open(path, "a") as f:
             f.write("bad  A  nope\n")
@@ -679,6 +682,7 @@ class Help(ScenarioCase):
             self.assertTrue(out.startswith("usage: switchboard ctl [OPTIONS] COMMAND [ARGS]\n"))
             self.assertEqual(re.findall(r"^  ([a-z]+)(?: |$)", out, re.M)[:len(commands)],
                              commands)
+            self.assertIn("--fail-if-moved", out)
         for command in commands:
             extra = [(command, "www", "--json", "--help")] if command != "help" else []
             for args in [("help", command), (command, "--help"), (command, "-h"), *extra]:
@@ -703,6 +707,8 @@ class Help(ScenarioCase):
         rc, out, err = self.ctl("status", "--bogus")
         self.assertEqual((rc, out), (2, ""))
         self.assertIn("unknown or incomplete option '--bogus'", err)
+        rc, _, err = self.ctl("status", "--fail-if-moved")
+        self.assertEqual((rc, err), (2, "switchboard ctl: only reload takes --fail-if-moved\n"))
 
 
 if __name__ == "__main__":
