@@ -6,6 +6,7 @@
  * before, or new), the profiles added, removed, and still waiting for a
  * first result — and nothing at all for a reload that changed nothing. */
 #include "sb_test.h"
+#include "sb_test_carry.h"
 #include "sb_test_log.h"
 
 #include "sb_carry.h"
@@ -67,23 +68,11 @@ static void result(sb_probe_states_t *st, const char *profile, const char *name,
     sb_probe_result_apply(es, ok ? &passed : &refused, 0, loop_ms += 1000);
 }
 
-/* As the worker's builder does (sb_probe_build), checks aside; then each
- * profile decides, as the worker's start does. */
+/* A generation's states with `carry` applied; then each profile decides,
+ * as the worker's start does. */
 static void build(sb_probe_states_t *st, sb_gen_t *gen, const sb_carry_t *carry)
 {
-    assert_int_equal(sb_probe_state_init(st, gen), 0);
-    for (size_t i = 0; i < st->profile_count; i++) {
-        sb_profile_state_t *ps = &st->profiles[i];
-        sb_carry_profile(carry, ps);
-        for (uint16_t k = 0; k < ps->profile->count; k++) {
-            sb_ep_state_t *es = &ps->eps[k];
-            char *key = es->ep->monitor->proto == SB_MONITOR_NONE
-                            ? NULL
-                            : sb_probe_key(es->ep, sb_check_types_builtin);
-            sb_carry_endpoint(carry, es, key);
-            free(key);
-        }
-    }
+    sb_test_carry_build(st, gen, carry);
     for (size_t i = 0; i < st->profile_count; i++)
         sb_publish_profile(&st->profiles[i], "probe");
 }
