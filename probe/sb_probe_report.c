@@ -75,12 +75,13 @@ static int profile_into(const sb_profile_state_t *ps, json_t *report)
     return ps->reloaded ? moved_json(ps, json_object_get(report, "answers_moved")) : 0;
 }
 
-json_t *sb_probe_report_json(const sb_probe_states_t *st, json_t *removed)
+json_t *sb_probe_report_json(const sb_probe_states_t *st, const json_t *removed)
 {
     json_t *report = json_pack("{s:[], s:[], s:[], s:[], s:[]}", "answers_moved", "endpoints_down",
                                "profiles_added", "profiles_removed", "pending");
+    /* A copy: the report goes to another thread, the list stays here. */
     if (report != NULL && removed != NULL)
-        json_object_set(report, "profiles_removed", removed);
+        json_object_set_new(report, "profiles_removed", json_deep_copy(removed));
     for (size_t i = 0; report != NULL && i < st->profile_count; i++) {
         if (profile_into(&st->profiles[i], report) < 0) {
             json_decref(report);

@@ -26,9 +26,9 @@
 #include <jansson.h>
 
 /* The report of `st`, a worker's state built with a reload's carry;
- * `removed` (an array of names, may be NULL; the report takes a reference)
- * lists the profiles the carry had that `st` has not. The caller owns the
- * report; NULL when out of memory. */
-json_t *sb_probe_report_json(const sb_probe_states_t *st, json_t *removed);
+ * `removed` (an array of names, may be NULL; copied) lists the profiles
+ * the carry had that `st` has not. The caller owns the report, which
+ * shares nothing with `st` or `removed`; NULL when out of memory. */
+json_t *sb_probe_report_json(const sb_probe_states_t *st, const json_t *removed);
 
 #endif
