@@ -151,7 +151,15 @@ typedef struct {
     const char **files;
     size_t file_count;
     const char *origin;
+    bool zones_given; /* --zones on the command line */
 } check_args_t;
+
+/* Whether `arg` is the --zones option (-z DIR, --zones DIR, --zones=DIR). */
+static bool is_zones(const char *arg)
+{
+    return strcmp(arg, "-z") == 0 || strcmp(arg, "--zones") == 0 ||
+           strncmp(arg, "--zones=", 8) == 0;
+}
 
 /* Whether the option `arg` takes the next argument as its value. */
 static bool takes_next(const char *arg)
@@ -194,15 +202,18 @@ static int split_check_args(int argc, char **argv, check_args_t *a, sb_diag_t *d
         else if (files_only || s[0] != '-' || s[1] == '\0')
             a->files[a->file_count++] = s;
         else if (!origin_arg(argc, argv, &i, a, diag)) {
+            a->zones_given |= is_zones(s);
             a->opts[a->opt_count++] = argv[i];
             if (takes_next(s) && i + 1 < argc)
                 a->opts[a->opt_count++] = argv[++i];
         }
     }
-    if (a->origin != NULL && a->file_count != 1) {
-        sb_pos_t cl = {"command line", 0, 0};
+    sb_pos_t cl = {"command line", 0, 0};
+    if (a->origin != NULL && a->file_count != 1)
         sb_diag_error(diag, cl, "--origin names the zone of one FILE: give exactly one with it");
-    }
+    if (a->zones_given && a->file_count > 0)
+        sb_diag_error(diag, cl,
+                      "give --zones DIR or zone files, not both (files are checked on their own)");
     return 0;
 }
 

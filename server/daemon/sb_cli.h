@@ -9,6 +9,8 @@
  *   switchboard check [OPTIONS] FILE.zone...      those zone files alone
  *   switchboard check [OPTIONS] --origin NAME FILE
  *
+ * Files are checked on their own: --zones on the command line with them
+ * is an error (one in a config file is left unused).
  * Everything is printed here: help on standard output, errors (and a
  * configuration's errors and warnings, as file:line:col: message) on
  * standard error. Exit statuses: 0 done, 1 a configuration error, 2 a

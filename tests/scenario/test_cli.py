@@ -211,6 +211,13 @@ x AAA 1.2.3.4
         r = run("check", path, "--origin")
         self.assertEqual(r.returncode, 1)
         self.assertIn("command line: option '--origin' needs a value (NAME)", r.stderr)
+        # Files are checked on their own: a zones directory as well is a
+        # mistake, not silently left out.
+        r = run("check", "--zones", self.dir, "--origin", "example.org", path)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr.splitlines(), [
+            "command line: give --zones DIR or zone files, not both (files are checked on their "
+            "own)", "1 error in the configuration"])
 
     def test_check_a_missing_brace_is_one_error(self):
         """The issue's reproducer: a profile whose '}' is missing, followed
