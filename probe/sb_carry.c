@@ -176,8 +176,10 @@ void sb_carry_profile(const sb_carry_t *carry, sb_profile_state_t *ps)
     if (c == NULL)
         return;
     ps->reloaded = true;
-    /* What was answering: the reload's answer-change log compares with it. */
+    /* What was answering: the reload's answer-change log (and its report
+     * to ctl) compares with it. */
     ps->view = c->view;
+    ps->before = c->view;
     ps->switchover = index_of(ps->profile, c->switchover);
     ps->switchover_until_ms = ps->switchover != SB_PICK_NONE ? c->switchover_until_ms : 0;
     memcpy(ps->switchover_by, c->switchover_by, sizeof(ps->switchover_by));
@@ -207,6 +209,7 @@ void sb_carry_endpoint(const sb_carry_t *carry, sb_ep_state_t *es, const char *p
     memcpy(es->drain_by, c->drain_by, sizeof(es->drain_by));
     es->history = c->history;
     es->stats = c->stats;
+    es->before = (int8_t)c->health.state;
     bool same_probe = probe_key != NULL && c->probe_key != NULL &&
                       strcmp(probe_key, c->probe_key) == 0 && c->health.state != SB_HEALTH_CHECKING;
     if (!same_probe)
@@ -282,6 +285,20 @@ static void report_endpoint(const carried_ep_t *c, const sb_probe_states_t *st)
         log_dropped("drain", profile, sep + 1, ps == NULL);
     if (c->forced != 0)
         log_dropped("force", profile, sep + 1, ps == NULL);
+}
+
+json_t *sb_carry_removed(const sb_carry_t *carry, const sb_probe_states_t *st)
+{
+    json_t *out = json_array();
+    for (size_t i = 0; carry != NULL && out != NULL && i < carry->profile_count; i++) {
+        const char *name = carry->profiles[i].name;
+        if (sb_probe_state_find_profile(st, name) == NULL &&
+            json_array_append_new(out, json_string(name)) < 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
 }
 
 void sb_carry_report_dropped(const sb_carry_t *carry, const sb_probe_states_t *st)

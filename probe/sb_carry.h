@@ -21,6 +21,8 @@
 #include "sb_peers.h"
 #include "sb_probe_state.h"
 
+#include <jansson.h>
+
 typedef struct sb_carry sb_carry_t;
 
 /* A copy of `st` and the queue-wait histogram, with each endpoint's probe
@@ -58,5 +60,10 @@ void sb_carry_check_drains(sb_profile_state_t *ps);
  * endpoint the new configuration no longer has (event=override-dropped);
  * it is not carried, so the next save of the state file leaves it out. */
 void sb_carry_report_dropped(const sb_carry_t *carry, const sb_probe_states_t *st);
+
+/* The names of the previous configuration's profiles that `st` no longer
+ * has, in name order (an array of strings; empty with a NULL carry); NULL
+ * when out of memory. The caller owns it. */
+json_t *sb_carry_removed(const sb_carry_t *carry, const sb_probe_states_t *st);
 
 #endif

@@ -1,6 +1,7 @@
 #include "sb_probe_state.h"
 
 #include "sb_monitor.h"
+#include "sb_suggest.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@ static void init_endpoint(sb_ep_state_t *es, sb_endpoint_t *ep, sb_profile_state
     es->ep = ep;
     es->ps = ps;
     es->since_ms = sb_probe_state_wall_ms();
+    es->before = SB_EP_NEW;
     sb_health_init(&es->health, m->fall, m->rise);
     sb_flap_init(&es->flap, m->flap_limit, m->flap_window_ms, m->hold_down_ms);
     if (m->proto == SB_MONITOR_NONE)
@@ -125,6 +127,168 @@ sb_ep_state_t *sb_probe_state_find_endpoint(const sb_profile_state_t *ps, const 
     }
     return NULL;
 }
+
+/* ---- names an operator typed ---------------------------------------------- */
+
+#define SHOWN_MAX 6 /* candidates named in an error; "and N more" after them */
+
+typedef struct {
+    size_t count;
+    const char *names[SHOWN_MAX];
+} candidates_t;
+
+static void candidate(candidates_t *c, const char *name)
+{
+    if (c->count < SHOWN_MAX)
+        c->names[c->count] = name;
+    c->count++;
+}
+
+/* "a, b or c" (each in `quote`), or "a, b, ... and 3 more". */
+static void list_candidates(const candidates_t *c, const char *quote, char *out, size_t cap)
+{
+    size_t shown = c->count < SHOWN_MAX ? c->count : SHOWN_MAX, used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < shown && used < cap; i++) {
+        const char *sep = i == 0 ? "" : (i + 1 == shown && shown == c->count) ? " or " : ", ";
+        int n = snprintf(out + used, cap - used, "%s%s%s%s", sep, quote, c->names[i], quote);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (c->count > shown && used < cap)
+        snprintf(out + used, cap - used, " and %zu more", c->count - shown);
+}
+
+static size_t without_dot(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && s[n - 1] == '.' ? n - 1 : n;
+}
+
+/* The length of the first `labels` labels of `name` (no escapes inside
+ * labels are looked at: this is for suggestions only); 0 when it has no
+ * more labels than that. */
+static size_t first_labels(const char *name, size_t labels)
+{
+    size_t n = 0;
+    for (size_t k = 0; name[n] != '\0'; n++) {
+        if (name[n] == '.' && ++k == labels)
+            return name[n + 1] != '\0' ? n : 0;
+    }
+    return 0;
+}
+
+/* "; did you mean www.example.com.?" for a profile name that matches none:
+ * compared with each profile's whole name, and with as many of its first
+ * labels as `typed` has (so that `ww` suggests www.example.com.). */
+static void suggest_profiles(const sb_probe_states_t *st, const char *typed, char *out, size_t cap)
+{
+    size_t labels = 1;
+    for (const char *p = typed; *p != '\0'; p++)
+        labels += *p == '.';
+    sb_suggest_t s;
+    sb_suggest_init(&s, typed);
+    for (size_t i = 0; i < st->profile_count; i++) {
+        const char *owner = st->profiles[i].profile->owner_text;
+        sb_suggest_consider(&s, owner, without_dot(owner), owner);
+        size_t k = first_labels(owner, labels);
+        if (k > 0)
+            sb_suggest_consider(&s, owner, k, owner);
+    }
+    sb_suggest_text(&s, "", out, cap);
+}
+
+/* Whether `owner` begins with the labels `typed` (n bytes, no final dot)
+ * and has more after them. */
+static bool relative_match(const char *owner, const char *typed, size_t n)
+{
+    return strncasecmp(owner, typed, n) == 0 && owner[n] == '.' && owner[n + 1] != '\0';
+}
+
+int sb_probe_state_resolve_profile(const sb_probe_states_t *st, const char *name,
+                                   sb_profile_state_t **out, char *why, size_t why_len)
+{
+    if ((*out = sb_probe_state_find_profile(st, name)) != NULL)
+        return 0;
+    size_t n = strlen(name);
+    candidates_t c = {0};
+    for (size_t i = 0; n > 0 && name[n - 1] != '.' && i < st->profile_count; i++) {
+        if (relative_match(st->profiles[i].profile->owner_text, name, n)) {
+            *out = c.count == 0 ? &st->profiles[i] : NULL;
+            candidate(&c, st->profiles[i].profile->owner_text);
+        }
+    }
+    if (c.count == 1)
+        return 0;
+    char text[SB_NAME_TEXT_MAX + 1], more[512];
+    if (c.count > 1) {
+        list_candidates(&c, "", more, sizeof(more));
+        snprintf(why, why_len, "profile name %s could be %s; give more of the name", name, more);
+        return -EINVAL;
+    }
+    snprintf(text, sizeof(text), "%.*s", (int)without_dot(name), name);
+    suggest_profiles(st, text, more, sizeof(more));
+    snprintf(why, why_len, "no profile named %s%s", name, more);
+    return -ENOENT;
+}
+
+/* Whether `typed` (n bytes) is a whole word at the start or the end of
+ * endpoint name `ep`, words being split at '-' and '_'. */
+static bool word_match(const char *ep, const char *typed, size_t n)
+{
+    size_t m = strlen(ep);
+    if (n == 0 || m <= n)
+        return false;
+    bool starts = strncasecmp(ep, typed, n) == 0 && (ep[n] == '-' || ep[n] == '_');
+    bool ends =
+        strncasecmp(ep + m - n, typed, n) == 0 && (ep[m - n - 1] == '-' || ep[m - n - 1] == '_');
+    return starts || ends;
+}
+
+/* The endpoints of `ps` that `name` matches, in any case (`words`: as a
+ * whole word of theirs); *out is the only one, or NULL. */
+static void match_endpoints(const sb_profile_state_t *ps, const char *name, bool words,
+                            sb_ep_state_t **out, candidates_t *c)
+{
+    size_t n = strlen(name);
+    *out = NULL;
+    for (uint16_t i = 0; i < ps->profile->count; i++) {
+        const char *ep = ps->eps[i].ep->name;
+        if (words ? word_match(ep, name, n) : strcasecmp(ep, name) == 0) {
+            *out = c->count == 0 ? &ps->eps[i] : NULL;
+            candidate(c, ep);
+        }
+    }
+}
+
+int sb_probe_state_resolve_endpoint(const sb_profile_state_t *ps, const char *name,
+                                    sb_ep_state_t **out, char *why, size_t why_len)
+{
+    if ((*out = sb_probe_state_find_endpoint(ps, name)) != NULL)
+        return 0;
+    candidates_t c = {0};
+    match_endpoints(ps, name, false, out, &c);
+    if (c.count == 0)
+        match_endpoints(ps, name, true, out, &c);
+    if (c.count == 1)
+        return 0;
+    char more[512];
+    if (c.count > 1) {
+        list_candidates(&c, "'", more, sizeof(more));
+        snprintf(why, why_len, "endpoint '%s' of profile %s could be %s; give its whole name", name,
+                 ps->profile->owner_text, more);
+        return -EINVAL;
+    }
+    sb_suggest_t s;
+    sb_suggest_init(&s, name);
+    for (uint16_t i = 0; i < ps->profile->count; i++)
+        sb_suggest_consider(&s, ps->eps[i].ep->name, strlen(ps->eps[i].ep->name),
+                            ps->eps[i].ep->name);
+    snprintf(why, why_len, "profile %s has no endpoint named '%s'%s", ps->profile->owner_text, name,
+             sb_suggest_text(&s, "'", more, sizeof(more)));
+    return -ENOENT;
+}
+
+/* ---- draining -------------------------------------------------------------- */
 
 static bool same_family(const sb_endpoint_t *a, const sb_endpoint_t *b)
 {

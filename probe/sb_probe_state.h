@@ -38,6 +38,10 @@ typedef struct {
 
 typedef struct sb_profile_state sb_profile_state_t;
 
+/* sb_ep_state_t.before of an endpoint the previous configuration did not
+ * have. */
+#define SB_EP_NEW (-1)
+
 typedef struct sb_ep_state {
     sb_endpoint_t *ep;
     sb_profile_state_t *ps;
@@ -54,6 +58,9 @@ typedef struct sb_ep_state {
     char force_by[112];     /* SB_OVERRIDE_BY_MAX (sb_override.c checks) */
     char drain_by[112];
     bool carried; /* health came from the previous configuration (reload) */
+    /* Its health in the previous configuration (a sb_health_state_t), or
+     * SB_EP_NEW: not in it (or no reload). A reload's report compares. */
+    int8_t before;
     sb_probe_stats_t stats;
     /* In a fleet (sb_peers): the other nodes' views of it, and this node's
      * verdict as last told to them (-1: not yet). NULL without a fleet. */
@@ -67,6 +74,7 @@ struct sb_profile_state {
     sb_route_view_t view;   /* what the decision published last means (logs, carry) */
     bool decided;           /* every endpoint has had a first result */
     bool reloaded;          /* carried from the previous configuration */
+    sb_route_view_t before; /* reloaded: what answered in it (the report compares) */
     uint16_t switchover;    /* answered first (ctl switchover), or SB_PICK_NONE */
     struct sb_peers *peers; /* the fleet's views (sb_peers); NULL without a fleet */
     char switchover_by[112];
@@ -112,9 +120,28 @@ int64_t sb_probe_state_wall_ms(void);
 void sb_probe_state_count(sb_ep_state_t *es, const sb_result_t *r);
 
 /* A profile by name, with or without the final dot; an endpoint of it by
- * name. NULL when there is none. */
+ * name. NULL when there is none. Exact: for names the server wrote itself
+ * (the state file, a reload's carry, the fleet's records). */
 sb_profile_state_t *sb_probe_state_find_profile(const sb_probe_states_t *st, const char *name);
 sb_ep_state_t *sb_probe_state_find_endpoint(const sb_profile_state_t *ps, const char *name);
+
+/* A profile by the name an operator typed (every ctl command goes through
+ * this): its whole name, with or without the final dot, in any case; or,
+ * for a name without the final dot, a relative one — its first labels
+ * (`www` or `www.example` for www.example.com.) — when one profile only
+ * has them. Returns 0 with *out set; -ENOENT when no profile has that name
+ * (the words add "did you mean www.example.com.?" when one is a slip of the
+ * finger away, sb_suggest), or -EINVAL when several have it (the words
+ * name them). Words in `why` either way. */
+int sb_probe_state_resolve_profile(const sb_probe_states_t *st, const char *name,
+                                   sb_profile_state_t **out, char *why, size_t why_len);
+
+/* An endpoint of `ps` by the name an operator typed: its name, in any case;
+ * or a whole word of it at its start or end, words being split at '-' and
+ * '_' (`east` or `us` for us-east), when one endpoint only has it. Returns
+ * as sb_probe_state_resolve_profile() does. */
+int sb_probe_state_resolve_endpoint(const sb_profile_state_t *ps, const char *name,
+                                    sb_ep_state_t **out, char *why, size_t why_len);
 
 /* Whether `es` is the only endpoint of its address family in the profile
  * that is not drained: draining it would leave that family's queries

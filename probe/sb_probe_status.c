@@ -234,20 +234,37 @@ static json_t *queue_json(const sb_probe_load_t *load)
                      (json_int_t)load->waiting, "oldest_wait_ms", (json_int_t)load->oldest_wait_ms);
 }
 
+/* Whether zone `z` holds a profile of those selected. */
+static bool zone_selected(const sb_probe_states_t *st, const sb_gen_t *gen, const sb_zone_t *z,
+                          const bool *selected)
+{
+    for (size_t i = 0; i < st->profile_count; i++) {
+        sb_lname_t owner;
+        sb_name_to_lname(&owner, st->profiles[i].profile->owner);
+        if (selected[i] && sb_gen_find_zone(gen, &owner) == z)
+            return true;
+    }
+    return false;
+}
+
 json_t *sb_probe_status_json(const sb_probe_states_t *st, const sb_gen_t *gen,
-                             const sb_probe_load_t *load)
+                             const sb_probe_load_t *load, const bool *selected)
 {
     json_t *zones = json_array();
     for (size_t i = 0; i < sb_gen_zone_count(gen); i++) {
         const sb_zone_t *z = sb_gen_zone(gen, i);
+        if (selected != NULL && !zone_selected(st, gen, z, selected))
+            continue;
         json_array_append_new(zones, json_pack("{s:s, s:s, s:I, s:I}", "name", sb_zone_apex_text(z),
                                                "file", sb_zone_file(z), "names",
                                                (json_int_t)sb_zone_node_count(z), "profiles",
                                                (json_int_t)sb_zone_profile_count(z)));
     }
     json_t *profiles = json_array();
-    for (size_t i = 0; i < st->profile_count; i++)
-        json_array_append_new(profiles, profile_json(gen, &st->profiles[i]));
+    for (size_t i = 0; i < st->profile_count; i++) {
+        if (selected == NULL || selected[i])
+            json_array_append_new(profiles, profile_json(gen, &st->profiles[i]));
+    }
     return json_pack("{s:o, s:o, s:o}", "probes", queue_json(load), "zones", zones, "profiles",
                      profiles);
 }

@@ -14,9 +14,11 @@
 
 #include <jansson.h>
 
-/* The status of `st`, a worker's state for `gen`. The caller owns it; NULL
+/* The status of `st`, a worker's state for `gen`: of the profiles whose
+ * `selected[i]` is true (indexed as st->profiles) and the zones they are
+ * in, or of everything when `selected` is NULL. The caller owns it; NULL
  * when out of memory. */
 json_t *sb_probe_status_json(const sb_probe_states_t *st, const sb_gen_t *gen,
-                             const sb_probe_load_t *load);
+                             const sb_probe_load_t *load, const bool *selected);
 
 #endif

@@ -10,6 +10,7 @@
 #include "sb_monitor.h"
 #include "sb_probe_build.h"
 #include "sb_probe_metrics.h"
+#include "sb_probe_report.h"
 #include "sb_peers.h"
 #include "sb_probe_sched.h"
 #include "sb_probe_state.h"
@@ -18,6 +19,7 @@
 
 #include <urcu/urcu-memb.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -29,6 +31,7 @@ struct sb_prober {
     sb_gen_t *gen;
     const sb_carry_t *carry; /* during build only */
     size_t carried;
+    json_t *removed; /* a reload's: the previous configuration's profiles gone */
     sb_probe_states_t st;
     sb_probe_sched_t sched;
     bool sched_open;
@@ -202,11 +205,45 @@ static int open_peers(sb_prober_t *p)
     return 0;
 }
 
+/* The profiles `names` (call->result) selects, into selected[] (a profile
+ * named twice is shown once). */
+static int select_profiles(sb_prober_t *p, const json_t *names, bool *selected, call_t *call)
+{
+    size_t i;
+    const json_t *name;
+    json_array_foreach(names, i, name)
+    {
+        sb_profile_state_t *ps;
+        int rc = sb_probe_state_resolve_profile(&p->st, json_string_value(name), &ps, call->why,
+                                                call->why_len);
+        if (rc < 0)
+            return rc;
+        selected[ps - p->st.profiles] = true;
+    }
+    return 0;
+}
+
 static void run_status(sb_prober_t *p, call_t *call)
 {
+    const json_t *names = call->result;
+    bool *selected = NULL;
     sb_probe_load_t load = sb_probe_sched_load(&p->sched);
-    call->json = sb_probe_status_json(&p->st, p->gen, &load);
+    if (json_array_size(names) > 0) {
+        if ((selected = calloc(p->st.profile_count + 1, sizeof(*selected))) == NULL) {
+            snprintf(call->why, call->why_len, "out of memory");
+            call->rc = -ENOMEM;
+            return;
+        }
+        if ((call->rc = select_profiles(p, names, selected, call)) < 0) {
+            free(selected);
+            return;
+        }
+    }
+    call->json = sb_probe_status_json(&p->st, p->gen, &load, selected);
+    free(selected);
     call->rc = call->json != NULL ? 0 : -ENOMEM;
+    if (call->json == NULL)
+        snprintf(call->why, call->why_len, "out of memory");
 }
 
 /* Run `run` on the worker and hand over the JSON it made. */
@@ -219,7 +256,41 @@ static json_t *call_for_json(sb_prober_t *p, void (*run)(sb_prober_t *p, call_t 
 
 json_t *sb_prober_status(sb_prober_t *p)
 {
-    return call_for_json(p, run_status);
+    char why[64];
+    return sb_prober_status_of(p, NULL, why, sizeof(why));
+}
+
+json_t *sb_prober_status_of(sb_prober_t *p, const json_t *names, char *why, size_t why_len)
+{
+    why[0] = '\0';
+    call_t call = {.run = run_status, .result = (void *)names, .why = why, .why_len = why_len};
+    call_on_worker(p, &call);
+    return call.json;
+}
+
+static void run_resolve(sb_prober_t *p, call_t *call)
+{
+    const sb_override_t *o = call->override; /* the names asked for */
+    sb_prober_names_t *out = call->result;
+    sb_profile_state_t *ps;
+    sb_ep_state_t *es = NULL;
+    call->rc = sb_probe_state_resolve_profile(&p->st, o->profile, &ps, call->why, call->why_len);
+    if (call->rc == 0 && o->endpoint != NULL)
+        call->rc = sb_probe_state_resolve_endpoint(ps, o->endpoint, &es, call->why, call->why_len);
+    if (call->rc < 0)
+        return;
+    snprintf(out->profile, sizeof(out->profile), "%s", ps->profile->owner_text);
+    snprintf(out->endpoint, sizeof(out->endpoint), "%s", es != NULL ? es->ep->name : "");
+}
+
+int sb_prober_resolve(sb_prober_t *p, const char *profile, const char *endpoint,
+                      sb_prober_names_t *out, char *why, size_t why_len)
+{
+    sb_override_t asked = {.profile = profile, .endpoint = endpoint};
+    why[0] = '\0';
+    call_t call = {
+        .run = run_resolve, .override = &asked, .result = out, .why = why, .why_len = why_len};
+    return call_on_worker(p, &call);
 }
 
 static void run_overrides(sb_prober_t *p, call_t *call)
@@ -231,6 +302,17 @@ static void run_overrides(sb_prober_t *p, call_t *call)
 json_t *sb_prober_overrides(sb_prober_t *p)
 {
     return call_for_json(p, run_overrides);
+}
+
+static void run_report(sb_prober_t *p, call_t *call)
+{
+    call->json = sb_probe_report_json(&p->st, p->removed);
+    call->rc = call->json != NULL ? 0 : -ENOMEM;
+}
+
+json_t *sb_prober_reload_report(sb_prober_t *p)
+{
+    return call_for_json(p, run_report);
 }
 
 static void run_metrics(sb_prober_t *p, call_t *call)
@@ -338,6 +420,8 @@ static int thread_setup(sb_prober_t *p)
         return rc;
     if ((rc = sb_probe_build(&p->st, &p->sched, p->gen, p->carry, &p->carried)) < 0)
         return rc;
+    if (p->carry != NULL) /* out of memory: the report lists none */
+        p->removed = sb_carry_removed(p->carry, &p->st);
     if ((rc = open_peers(p)) < 0)
         return rc;
     for (size_t i = 0; i < p->st.profile_count; i++)
@@ -384,6 +468,7 @@ static void prober_free(sb_prober_t *p)
     sb_probe_sched_free(&p->sched);
     sb_peers_free(&p->peers);
     sb_probe_state_free(&p->st);
+    json_decref(p->removed);
     uv_mutex_destroy(&p->lock);
     uv_cond_destroy(&p->cond);
     free(p);

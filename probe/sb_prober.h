@@ -37,6 +37,7 @@
 #include "sb_check.h"
 #include "sb_gen.h"
 #include "sb_metrics.h"
+#include "sb_name.h"
 #include "sb_override.h"
 #include "sb_verdicts.h"
 
@@ -127,6 +128,32 @@ void sb_prober_peer_message(sb_prober_t *p, const sb_verdicts_t *m);
 /* Every profile and endpoint: state, reason, since when, last latency,
  * overrides, and the endpoint answering now. The caller owns the object. */
 json_t *sb_prober_status(sb_prober_t *p);
+
+/* The same for the profiles an operator named (`names`, an array of
+ * strings, each resolved as sb_probe_state_resolve_profile() does; NULL or
+ * empty: every profile), and the zones they are in. NULL with words in
+ * `why` when a name resolves to no profile, or to several, or when out of
+ * memory. */
+json_t *sb_prober_status_of(sb_prober_t *p, const json_t *names, char *why, size_t why_len);
+
+/* A profile and an endpoint as an operator typed them (endpoint NULL for
+ * none: a failback), as the configuration spells them: ctl's overrides are
+ * resolved so before they are applied or given to the fleet. */
+typedef struct {
+    char profile[SB_NAME_TEXT_MAX + 1];
+    char endpoint[64]; /* "" when none was asked for */
+} sb_prober_names_t;
+
+/* Resolve `profile` (and `endpoint`, unless NULL) with
+ * sb_probe_state_resolve_profile() and _endpoint() into `out`. Returns 0,
+ * or their error with words in `why`. */
+int sb_prober_resolve(sb_prober_t *p, const char *profile, const char *endpoint,
+                      sb_prober_names_t *out, char *why, size_t why_len);
+
+/* What a reload changed (sb_probe_report): for a worker started with a
+ * carry, once its first round is in. The caller owns it; NULL when out of
+ * memory. */
+json_t *sb_prober_reload_report(sb_prober_t *p);
 
 /* The overrides in force, as the state file keeps them (an array of
  * {"profile", "endpoint", "action", ...}). The caller owns the array. */

@@ -9,6 +9,7 @@
 #include "sb_error.h"
 #include "sb_monitor.h"
 #include "sb_zonedir_route.h"
+#include "sb_zonedir_targets.h"
 #include "sb_zonefile.h"
 
 #include <dirent.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char ZONE_SUFFIX[] = ".zone";
 
@@ -24,7 +26,7 @@ static int apex_from_file_name(const char *base, uint8_t apex[SB_NAME_MAX])
 {
     size_t len = strlen(base), slen = sizeof(ZONE_SUFFIX) - 1;
     char text[SB_NAME_TEXT_MAX];
-    if (len <= slen || len - slen >= sizeof(text))
+    if (len <= slen || len - slen >= sizeof(text) || strcmp(base + len - slen, ZONE_SUFFIX) != 0)
         return -EINVAL;
     memcpy(text, base, len - slen);
     text[len - slen] = '\0';
@@ -149,6 +151,8 @@ static int conclude(sb_gen_t *gen, int rc, const char *geo_database, sb_diag_t *
     if (rc == 0)
         rc = resolve_endpoints(gen, diag);
     if (rc == 0)
+        sb_zonedir_targets_check(gen, diag);
+    if (rc == 0)
         rc = sb_zonedir_route_finish(gen, geo_database, diag);
     if (rc == 0 && sb_diag_count(diag) > errors_before)
         rc = SB_ECONFIG;
@@ -205,23 +209,73 @@ static int list_zone_files(const char *dir, char ***out, size_t *count, sb_diag_
     return rc;
 }
 
-static int load_one(sb_gen_t *gen, const char *dir, const char *base, sb_diag_t *diag)
+/* The zone file at `path` as the zone `apex`, into `gen`. */
+static int load_zone(sb_gen_t *gen, const char *path, const uint8_t *apex, sb_diag_t *diag)
 {
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, base);
-    uint8_t apex[SB_NAME_MAX];
-    if (apex_from_file_name(base, apex) < 0) {
-        sb_pos_t at = {path, 0, 0};
-        sb_diag_error(diag, at,
-                      "file name does not name a zone (expected NAME.zone, as in "
-                      "example.com.zone)");
-        return 0;
-    }
     sb_zone_t *zone;
     int rc = sb_zonefile_load(path, apex, sb_gen_arena(gen), diag, &zone);
     if (rc == -ENOMEM)
         return rc;
     return zone != NULL ? sb_gen_add_zone(gen, zone) : 0;
+}
+
+/* The zone file at `path`, the zone its base name names (`for_check`: a
+ * file given on its own, which --origin may name instead). */
+static int load_named(sb_gen_t *gen, const char *path, const char *base, bool for_check,
+                      sb_diag_t *diag)
+{
+    uint8_t apex[SB_NAME_MAX];
+    if (apex_from_file_name(base, apex) < 0) {
+        sb_pos_t at = {path, 0, 0};
+        sb_diag_error(diag, at,
+                      "file name does not name a zone (expected NAME.zone, as in "
+                      "example.com.zone%s)",
+                      for_check ? "; or give --origin NAME" : "");
+        return 0;
+    }
+    return load_zone(gen, path, apex, diag);
+}
+
+static int load_one(sb_gen_t *gen, const char *dir, const char *base, sb_diag_t *diag)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, base);
+    return load_named(gen, path, base, false, diag);
+}
+
+/* One file given on its own: the zone `origin` names, else its name's. */
+static int load_file(sb_gen_t *gen, const char *path, const char *origin, sb_diag_t *diag)
+{
+    const char *slash = strrchr(path, '/');
+    uint8_t apex[SB_NAME_MAX];
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        sb_pos_t at = {path, 0, 0};
+        sb_diag_error(diag, at, "is a directory; check a zones directory with --zones DIR");
+        return 0;
+    }
+    if (origin == NULL)
+        return load_named(gen, path, slash != NULL ? slash + 1 : path, true, diag);
+    if (sb_name_from_text(origin, apex) <= 1) {
+        sb_pos_t at = {"command line", 0, 0};
+        sb_diag_error(diag, at, "--origin '%s' is not a zone's name (as in example.com)", origin);
+        return 0;
+    }
+    return load_zone(gen, path, apex, diag);
+}
+
+int sb_zonedir_load_files(sb_gen_t **out, const char *const *paths, size_t count,
+                          const char *origin, const char *geo_database, sb_diag_t *diag)
+{
+    *out = NULL;
+    size_t errors_before = sb_diag_count(diag);
+    sb_gen_t *gen = sb_gen_new();
+    if (gen == NULL)
+        return -ENOMEM;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < count; i++)
+        rc = load_file(gen, paths[i], origin, diag);
+    return conclude(gen, rc, geo_database, diag, errors_before, out);
 }
 
 int sb_zonedir_load(sb_gen_t **out, const char *zones_dir, const char *geo_database,

@@ -31,6 +31,15 @@
 int sb_zonedir_load(sb_gen_t **out, const char *zones_dir, const char *geo_database,
                     sb_diag_t *diag);
 
+/* Load the zone files `paths` (`count` of them, in any directory) as one
+ * generation, as `switchboard check FILE...` does: each file holds the zone
+ * its name names (NAME.zone), or, when `origin` is not NULL, the zone
+ * `origin` (for one file; the caller sees to that). The checks across zones
+ * see these zones alone: a target in a zone not given is taken as outside.
+ * Returns as sb_zonedir_load() does. */
+int sb_zonedir_load_files(sb_gen_t **out, const char *const *paths, size_t count,
+                          const char *origin, const char *geo_database, sb_diag_t *diag);
+
 /* Build a generation from zone texts in memory (tests): `files` holds `count`
  * pairs of file name and text, the file name naming the zone as above. */
 int sb_zonedir_load_texts(sb_gen_t **out, const char *const *files, size_t count, sb_diag_t *diag);

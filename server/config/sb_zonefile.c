@@ -145,7 +145,7 @@ static void directive(sb_zparse_t *zp, const sb_entry_t *e, const char *file)
 
 static void entry(sb_zparse_t *zp, const sb_entry_t *e, const char *file)
 {
-    if (zp->profile != NULL && sb_zonefile_profile_line(zp, e))
+    if (zp->profile != NULL ? sb_zonefile_profile_line(zp, e) : sb_zonefile_profile_stray(zp, e))
         return;
     if (e->tokens[0].text[0] == '$' && !e->tokens[0].quoted) {
         directive(zp, e, file);

@@ -9,11 +9,13 @@
 #include "sb_monitor.h"
 #include "sb_route_methods.h"
 #include "sb_zonefile_route.h"
+#include "sb_zonefile_rr.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct {
     const char *name;
@@ -587,11 +589,57 @@ static bool brace_check(sb_zparse_t *zp, const sb_entry_t *e)
     return true;
 }
 
+/* A line that cannot belong to a block: no block statement (monitor,
+ * endpoint, a setting, a brace) and no directive (reported as misplaced
+ * instead), but a record or a profile line, which the zone reads. */
+static bool zone_entry(const sb_entry_t *e)
+{
+    const sb_token_t *t = &e->tokens[0];
+    if (block_like(e) || sb_zparse_is_word(t, "{") || (t->text[0] == '$' && !t->quoted))
+        return false;
+    size_t i = sb_zparse_type_index(e);
+    if (i >= e->count || e->tokens[i].quoted)
+        return false;
+    return strcasecmp(e->tokens[i].text, "profile") == 0 ||
+           sb_zonefile_rr_known_type(e->tokens[i].text);
+}
+
+/* The open block meets a line of the zone: its '}' is missing. Say so
+ * once, close the block (so that its own statements are checked as
+ * written), and skip what is left of it. */
+static void never_closed(sb_zparse_t *zp, const sb_entry_t *e)
+{
+    profile_draft_t *d = zp->profile;
+    char owner[SB_NAME_TEXT_MAX];
+    sb_name_to_text(d->owner, owner, sizeof(owner));
+    sb_zparse_error(zp, d->pos, "profile %s is never closed (missing '}' before line %u)", owner,
+                    e->tokens[0].pos.line);
+    profile_close(zp);
+    zp->block_unclosed = true;
+}
+
+bool sb_zonefile_profile_stray(sb_zparse_t *zp, const sb_entry_t *e)
+{
+    if (!zp->block_unclosed)
+        return false;
+    if (!block_like(e)) {
+        zp->block_unclosed = false;
+        return false;
+    }
+    if (sb_zparse_is_word(&e->tokens[e->count - 1], "}"))
+        zp->block_unclosed = false;
+    return true;
+}
+
 /* Returns false when the entry turned out not to belong to the block. */
 bool sb_zonefile_profile_line(sb_zparse_t *zp, const sb_entry_t *e)
 {
     if (!brace_check(zp, e))
         return false;
+    if (zp->profile != NULL && !zp->profile->brace_missing && zone_entry(e)) {
+        never_closed(zp, e);
+        return false;
+    }
     profile_draft_t *d = zp->profile;
     if (d == NULL || (e->count == 1 && sb_zparse_is_word(&e->tokens[0], "{") &&
                       d->last == STMT_NONE && d->count == 0 && !d->have_monitor))

@@ -27,8 +27,16 @@ void sb_zonefile_profile_open(sb_zparse_t *zp, const sb_entry_t *e, const sb_zpa
 
 /* An entry while a block is open: taken as part of the block (true), or
  * not (false: the block was closed or never opened with its brace, and
- * the entry is the zone's). */
+ * the entry is the zone's). A record or profile line met while the block
+ * is open means its '}' is missing: that is one error ("profile X is never
+ * closed (missing '}' before line N)"), the block is closed there, and the
+ * line is the zone's. */
 bool sb_zonefile_profile_line(sb_zparse_t *zp, const sb_entry_t *e);
+
+/* An entry while no block is open: true when it is left over from a block
+ * closed for want of its '}' (a block statement, or that block's late
+ * '}'), and is skipped, the block having been reported once. */
+bool sb_zonefile_profile_stray(sb_zparse_t *zp, const sb_entry_t *e);
 
 /* The file ended with the block open: report it and drop the block. */
 void sb_zonefile_profile_unclosed(sb_zparse_t *zp);

@@ -31,6 +31,12 @@ static bool lookup_type(const char *text, uint16_t *type)
     return true;
 }
 
+bool sb_zonefile_rr_known_type(const char *text)
+{
+    uint16_t type;
+    return lookup_type(text, &type);
+}
+
 static void type_text(uint16_t type, char *buf, size_t cap)
 {
     char *name = ldns_rr_type2str((ldns_rr_type)type);

@@ -12,8 +12,13 @@
 #include "sb_lexer.h"
 #include "sb_zparse.h"
 
+#include <stdbool.h>
+
 /* The record on the entry `e`, whose head is `h`. Errors go to the parse's
  * diagnostics; running out of memory sets zp->oom. */
 void sb_zonefile_rr_parse(sb_zparse_t *zp, const sb_entry_t *e, const sb_zparse_head_t *h);
+
+/* Whether `text` names a record type: one ldns knows, or TYPEnnn. */
+bool sb_zonefile_rr_known_type(const char *text);
 
 #endif

@@ -297,3 +297,19 @@ bool sb_zparse_head(sb_zparse_t *zp, const sb_entry_t *e, sb_zparse_head_t *h)
     h->type_index = i;
     return true;
 }
+
+size_t sb_zparse_type_index(const sb_entry_t *e)
+{
+    size_t i = e->blank_owner ? 0 : 1;
+    bool ttl_seen = false, class_seen = false;
+    for (; i < e->count; i++) {
+        const char *text = e->tokens[i].text;
+        if (!ttl_seen && sb_zparse_looks_numeric(text))
+            ttl_seen = true;
+        else if (!class_seen && is_class(text))
+            class_seen = true;
+        else
+            break;
+    }
+    return i;
+}

@@ -51,6 +51,9 @@ typedef struct sb_zparse {
     } open_files[SB_ZPARSE_MAX_INCLUDE_DEPTH + 1]; /* the files being read, outermost first */
     int include_count;
     struct sb_profile_draft *profile; /* open profile block (sb_zonefile_profile), or NULL */
+    /* A block was closed for want of its '}' (reported once): the block's
+     * own lines that follow are skipped, up to a '}' or a zone entry. */
+    bool block_unclosed;
     int oom;
 } sb_zparse_t;
 
@@ -98,5 +101,10 @@ bool sb_zparse_is_word(const sb_token_t *t, const char *word);
 /* Owner, then TTL and class in either order (RFC 1035 §5.1), then the type.
  * False after an error. */
 bool sb_zparse_head(sb_zparse_t *zp, const sb_entry_t *e, sb_zparse_head_t *h);
+
+/* Where the type of the entry would be, read as sb_zparse_head() reads it
+ * but quietly (nothing is checked or reported): after the owner (unless the
+ * line starts blank), a TTL and a class. e->count when there is none. */
+size_t sb_zparse_type_index(const sb_entry_t *e);
 
 #endif

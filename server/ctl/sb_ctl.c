@@ -1,6 +1,7 @@
 #include "sb_ctl.h"
 
 #include "sb_request.h"
+#include "sb_suggest.h"
 #include "sb_value.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -15,68 +17,135 @@
 #define EXIT_REFUSED   1
 #define EXIT_USAGE     2
 #define EXIT_NOT_SAVED 3 /* in force, but the state file could not be written */
+#define EXIT_MOVED     4 /* reload --fail-if-moved: an answer moved */
 
 typedef struct {
     const char *socket;
     bool json;
     bool local;
+    bool help;          /* --help or -h: the command's help, whatever else is there */
+    bool fail_if_moved; /* reload: exit EXIT_MOVED when an answer moved */
     const char *for_text;
-    char *words[4];
+    char **words; /* the command and its arguments */
     int nwords;
 } ctl_args_t;
 
-static void ctl_usage(FILE *out)
+/* One line of the list of commands: "  drain PROFILE ENDPOINT   summary". */
+static void command_line(FILE *out, const char *name, const char *args, const char *summary)
 {
-    fprintf(out,
-            "usage: switchboard ctl [--socket PATH] [--json] COMMAND [ARGS]\n"
-            "\n"
-            "  status                          every profile and endpoint, and who answers\n"
-            "  drain PROFILE ENDPOINT          never answer ENDPOINT (it is still probed)\n"
-            "  undrain PROFILE ENDPOINT\n"
-            "  force PROFILE ENDPOINT up|down [--for DURATION]\n"
-            "                                  treat ENDPOINT as up or down, whatever its probes\n"
-            "  unforce PROFILE ENDPOINT\n"
-            "  switchover PROFILE ENDPOINT [--for DURATION]\n"
-            "                                  answer ENDPOINT first, even while the primary is\n"
-            "                                  healthy (a DR drill or a planned move)\n"
-            "  failback PROFILE                undo a switchover\n"
-            "  reload                          re-read the configuration (as SIGHUP)\n"
-            "\n"
-            "With --for (30m, 2h; from 1s to 8760h), a force or a switchover ends by\n"
-            "itself, as unforce or failback would.\n"
-            "\n"
-            "In a fleet, an override is stored in the fleet and every nameserver applies\n"
-            "it. --local applies it to this nameserver only, and only while the fleet\n"
-            "cannot be reached (an emergency; the fleet's state wins when it returns).\n"
-            "\n"
-            "The socket defaults to " SB_REQUEST_DEFAULT_SOCKET ".\n");
+    char left[64];
+    snprintf(left, sizeof(left), "%s%s%s", name, args[0] ? " " : "", args);
+    if (strlen(left) <= 30)
+        fprintf(out, "  %-32s%s\n", left, summary);
+    else
+        fprintf(out, "  %s\n  %-32s%s\n", left, "", summary);
 }
 
+static void ctl_usage(FILE *out)
+{
+    size_t n;
+    const sb_request_command_t *cmds = sb_request_commands(&n);
+    fprintf(out, "usage: switchboard ctl [OPTIONS] COMMAND [ARGS]\n"
+                 "       switchboard ctl help [COMMAND]\n\nCommands:\n");
+    for (size_t i = 0; i < n; i++)
+        command_line(out, cmds[i].name, cmds[i].args, cmds[i].summary);
+    command_line(out, "help", "[COMMAND]", "list the commands, or say more of one");
+    fprintf(out, "\nOptions:\n"
+                 "  --socket PATH     the server's control socket (default\n"
+                 "                    " SB_REQUEST_DEFAULT_SOCKET ")\n"
+                 "  --json            print the server's reply as JSON, for scripts\n"
+                 "  --for DURATION    force, switchover: end by itself after DURATION (30m,\n"
+                 "                    2h; from 1s to 8760h), as unforce or failback would\n"
+                 "  --local           an override, in a fleet: apply it to this nameserver\n"
+                 "                    only, and only while the fleet cannot be reached (an\n"
+                 "                    emergency; the fleet's state wins when it returns)\n"
+                 "  --fail-if-moved   reload: exit 4 when a profile's answer moved\n"
+                 "  -h, --help        this list; after a COMMAND, its help\n"
+                 "\n"
+                 "PROFILE is a profile's name (www.example.com), or the start of it (www)\n"
+                 "when only one profile starts so; ENDPOINT is an endpoint's name, or a\n"
+                 "whole word of it (east for us-east) when only one endpoint has it.\n"
+                 "\n"
+                 "Exit status: 0 done (or nothing to change), 1 refused by the server, 2 a\n"
+                 "usage error or no server on the socket, 3 an override in force but not\n"
+                 "saved (it will not survive a restart), 4 reload moved an answer\n"
+                 "(--fail-if-moved).\n");
+}
+
+/* "unknown command 'stauts'; did you mean status?" on standard error. */
+static int unknown_command(const char *name)
+{
+    size_t n;
+    const sb_request_command_t *cmds = sb_request_commands(&n);
+    sb_suggest_t s;
+    char hint[256];
+    sb_suggest_init(&s, name);
+    for (size_t i = 0; i < n; i++)
+        sb_suggest_consider(&s, cmds[i].name, strlen(cmds[i].name), cmds[i].name);
+    sb_suggest_consider(&s, "help", 4, "help");
+    fprintf(stderr, "switchboard ctl: unknown command '%s'%s (see switchboard ctl help)\n", name,
+            sb_suggest_text(&s, "", hint, sizeof(hint)));
+    return EXIT_USAGE;
+}
+
+int sb_ctl_help(const char *command)
+{
+    if (command == NULL) {
+        ctl_usage(stdout);
+        return 0;
+    }
+    if (strcmp(command, "help") == 0) {
+        printf("usage: switchboard ctl help [COMMAND]\n\n"
+               "Lists the commands and the options, or says how COMMAND is used (as\n"
+               "'switchboard ctl COMMAND --help' does).\n");
+        return 0;
+    }
+    const sb_request_command_t *cmd = sb_request_command(command);
+    if (cmd == NULL)
+        return unknown_command(command);
+    printf("usage: switchboard ctl [OPTIONS] %s%s%s\n\n%s: %s.\n\n%s", cmd->name,
+           cmd->args[0] ? " " : "", cmd->args, cmd->name, cmd->summary, cmd->help);
+    return 0;
+}
+
+/* One option at argv[*i] into `a`; false for one that is unknown or lacks
+ * its value. */
+static bool parse_option(int argc, char **argv, int *i, ctl_args_t *a)
+{
+    const char *s = argv[*i];
+    if (strcmp(s, "--json") == 0)
+        a->json = true;
+    else if (strcmp(s, "--local") == 0)
+        a->local = true;
+    else if (strcmp(s, "--fail-if-moved") == 0)
+        a->fail_if_moved = true;
+    else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0)
+        a->help = true;
+    else if ((strcmp(s, "--socket") == 0 || strcmp(s, "--for") == 0) && *i + 1 < argc)
+        *(strcmp(s, "--socket") == 0 ? &a->socket : &a->for_text) = argv[++*i];
+    else
+        return false;
+    return true;
+}
+
+/* Returns 0, -EINVAL after saying why (every argument is read all the
+ * same, so that --help anywhere is seen), or -ENOMEM. */
 static int parse_args(int argc, char **argv, ctl_args_t *a)
 {
+    int rc = 0;
     a->socket = SB_REQUEST_DEFAULT_SOCKET;
+    if ((a->words = calloc((size_t)argc + 1, sizeof(*a->words))) == NULL)
+        return -ENOMEM;
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
-        if (strcmp(s, "--json") == 0) {
-            a->json = true;
-        } else if (strcmp(s, "--local") == 0) {
-            a->local = true;
-        } else if ((strcmp(s, "--socket") == 0 || strcmp(s, "--for") == 0) && i + 1 < argc) {
-            *(strcmp(s, "--socket") == 0 ? &a->socket : &a->for_text) = argv[++i];
-        } else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
-            ctl_usage(stdout);
-            exit(0);
-        } else if (s[0] == '-' && s[1] == '-') {
-            fprintf(stderr, "switchboard ctl: unknown or incomplete option '%s'\n", s);
-            return -EINVAL;
-        } else if (a->nwords < 4) {
+        if (s[0] != '-' || s[1] == '\0') {
             a->words[a->nwords++] = argv[i];
-        } else {
-            fprintf(stderr, "switchboard ctl: too many arguments\n");
-            return -EINVAL;
+        } else if (!parse_option(argc, argv, &i, a)) {
+            fprintf(stderr, "switchboard ctl: unknown or incomplete option '%s'\n", s);
+            rc = -EINVAL;
         }
     }
-    return a->nwords > 0 ? 0 : -EINVAL;
+    return rc == 0 && a->nwords == 0 ? -EINVAL : rc;
 }
 
 /* `--for DURATION` as the request's for_seconds: a whole number of seconds
@@ -98,24 +167,54 @@ static json_int_t for_seconds(const sb_request_command_t *cmd, const char *text)
     return 0;
 }
 
+/* Whether the flags given fit `cmd`; says why not. */
+static bool flags_fit(const ctl_args_t *a, const sb_request_command_t *cmd)
+{
+    if (a->local && cmd->kind != SB_REQUEST_OVERRIDE) {
+        fprintf(stderr, "switchboard ctl: only overrides take --local\n");
+        return false;
+    }
+    if (a->fail_if_moved && cmd->kind != SB_REQUEST_RELOAD) {
+        fprintf(stderr, "switchboard ctl: only reload takes --fail-if-moved\n");
+        return false;
+    }
+    if (!cmd->any_words && a->nwords - 1 != cmd->words) {
+        fprintf(stderr, "switchboard ctl: %s takes %d argument%s (see switchboard ctl %s --help)\n",
+                cmd->name, cmd->words, cmd->words == 1 ? "" : "s", cmd->name);
+        return false;
+    }
+    return true;
+}
+
+/* The words after the command: a status's profiles, or an override's
+ * profile, endpoint and state. */
+static void add_words(json_t *req, const ctl_args_t *a, const sb_request_command_t *cmd)
+{
+    static const char *const keys[3] = {"profile", "endpoint", "state"};
+    if (cmd->any_words && a->nwords > 1) {
+        json_t *list = json_array();
+        for (int i = 1; i < a->nwords; i++)
+            json_array_append_new(list, json_string(a->words[i]));
+        json_object_set_new(req, "profiles", list);
+    }
+    for (int i = 0; !cmd->any_words && i < cmd->words; i++)
+        json_object_set_new(req, keys[i], json_string(a->words[i + 1]));
+}
+
 /* The request for the command line; NULL after printing why not. */
 static json_t *build_request(const ctl_args_t *a)
 {
-    static const char *const keys[3] = {"profile", "endpoint", "state"};
     const char *name = a->words[0];
     const sb_request_command_t *cmd = sb_request_command(name);
     if (cmd == NULL) {
-        fprintf(stderr, "switchboard ctl: unknown command '%s' (see --help)\n", name);
+        unknown_command(name);
         return NULL;
     }
-    if (a->nwords - 1 != cmd->words) {
-        fprintf(stderr, "switchboard ctl: %s takes %d argument%s (see --help)\n", name, cmd->words,
-                cmd->words == 1 ? "" : "s");
+    if (!flags_fit(a, cmd))
         return NULL;
-    }
     json_t *req = json_pack("{s:s}", "command", name);
-    for (int i = 0; req != NULL && i < cmd->words; i++)
-        json_object_set_new(req, keys[i], json_string(a->words[i + 1]));
+    if (req != NULL)
+        add_words(req, a, cmd);
     if (req != NULL && a->for_text != NULL) {
         json_int_t seconds = for_seconds(cmd, a->for_text);
         if (seconds == 0) {
@@ -124,14 +223,8 @@ static json_t *build_request(const ctl_args_t *a)
         }
         json_object_set_new(req, "for_seconds", json_integer(seconds));
     }
-    if (req != NULL && a->local) {
-        if (cmd->kind != SB_REQUEST_OVERRIDE) {
-            fprintf(stderr, "switchboard ctl: only overrides take --local\n");
-            json_decref(req);
-            return NULL;
-        }
+    if (req != NULL && a->local)
         json_object_set_new(req, "local", json_true());
-    }
     return req;
 }
 
@@ -356,6 +449,101 @@ static void print_status(json_t *status)
     }
 }
 
+/* Whether the profile typed names `configured` as written (case and the
+ * final dot aside), rather than by the start of it. */
+static bool as_typed(const char *typed, const char *configured)
+{
+    size_t n = strlen(typed), m = strlen(configured);
+    n -= n > 0 && typed[n - 1] == '.';
+    m -= m > 0 && configured[m - 1] == '.';
+    return n == m && strncasecmp(typed, configured, n) == 0;
+}
+
+/* An override's outcome; the names it applied to when they were typed
+ * short ("drain: done (profile app.example.com., endpoint us-east)"). */
+static void print_done(const ctl_args_t *a, json_t *r)
+{
+    const char *profile = json_string_value(json_object_get(r, "profile"));
+    const char *endpoint = json_string_value(json_object_get(r, "endpoint"));
+    bool short_profile = profile != NULL && a->nwords > 1 && !as_typed(a->words[1], profile);
+    bool short_endpoint = endpoint != NULL && a->nwords > 2 && strcmp(a->words[2], endpoint) != 0;
+    printf("%s: %s", a->words[0], str(r, "message"));
+    if (short_profile || short_endpoint)
+        printf(" (profile %s%s%s)", profile, endpoint != NULL ? ", endpoint " : "",
+               endpoint != NULL ? endpoint : "");
+    printf("\n");
+}
+
+/* What a reload changed, a line each; returns how many answers moved. */
+static size_t print_changes(json_t *changes)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(changes, "answers_moved"), i, c)
+    {
+        printf("  answer moved: %s%s%s from %s to %s\n", str(c, "profile"),
+               json_is_string(json_object_get(c, "family")) ? " " : "",
+               json_is_string(json_object_get(c, "family")) ? str(c, "family") : "", str(c, "from"),
+               str(c, "to"));
+    }
+    json_array_foreach(json_object_get(changes, "endpoints_down"), i, c)
+    {
+        printf("  endpoint down: %s %s (was %s): %s\n", str(c, "profile"), str(c, "endpoint"),
+               str(c, "was"), str(c, "reason"));
+    }
+    json_array_foreach(json_object_get(changes, "profiles_added"), i, c)
+    {
+        printf("  profile added: %s\n", json_string_value(c));
+    }
+    json_array_foreach(json_object_get(changes, "profiles_removed"), i, c)
+    {
+        printf("  profile removed: %s\n", json_string_value(c));
+    }
+    json_array_foreach(json_object_get(changes, "pending"), i, c)
+    {
+        printf("  no first probe result yet: %s (its answer may still move)\n",
+               json_string_value(c));
+    }
+    return json_array_size(json_object_get(changes, "answers_moved"));
+}
+
+/* A success, as text. */
+static void print_ok(const ctl_args_t *a, json_t *r)
+{
+    if (json_object_get(r, "status") != NULL) {
+        print_status(json_object_get(r, "status"));
+    } else if (json_object_get(r, "changes") != NULL) {
+        printf("%s: %s\n", a->words[0], str(r, "message"));
+        print_changes(json_object_get(r, "changes"));
+    } else {
+        print_done(a, r);
+    }
+}
+
+/* The exit status of a reply that succeeded: an override not saved, or a
+ * reload that moved an answer when told to fail then, say so. */
+static int success_status(const ctl_args_t *a, json_t *r)
+{
+    size_t moved = json_array_size(json_object_get(json_object_get(r, "changes"), "answers_moved"));
+    /* The override applies, but a restart would lose it: that is not the
+     * success a script may take for granted. */
+    if (json_is_false(json_object_get(r, "saved"))) {
+        fprintf(stderr,
+                "switchboard ctl: the override is in force, but was not saved and will not "
+                "survive a restart: %s\n",
+                str(r, "warning"));
+        return EXIT_NOT_SAVED;
+    }
+    if (a->fail_if_moved && moved > 0) {
+        fprintf(stderr,
+                "switchboard ctl: reloaded, but %zu answer%s moved (--fail-if-moved); the new "
+                "configuration is answering\n",
+                moved, moved == 1 ? "" : "s");
+        return EXIT_MOVED;
+    }
+    return 0;
+}
+
 static int print_reply(const ctl_args_t *a, const char *text)
 {
     json_error_t jerr;
@@ -371,31 +559,18 @@ static int print_reply(const ctl_args_t *a, const char *text)
         free(out);
     } else if (!ok) {
         fprintf(stderr, "switchboard ctl: %s\n", str(r, "error"));
-    } else if (json_object_get(r, "status") != NULL) {
-        print_status(json_object_get(r, "status"));
     } else {
-        printf("%s: %s\n", a->words[0], str(r, "message"));
+        print_ok(a, r);
     }
-    /* The override applies, but a restart would lose it: that is not the
-     * success a script may take for granted. */
-    bool unsaved = ok && json_is_false(json_object_get(r, "saved"));
-    if (unsaved)
-        fprintf(stderr,
-                "switchboard ctl: the override is in force, but was not saved and will not "
-                "survive a restart: %s\n",
-                str(r, "warning"));
+    int rc = ok ? success_status(a, r) : EXIT_REFUSED;
     json_decref(r);
-    return !ok ? EXIT_REFUSED : unsaved ? EXIT_NOT_SAVED : 0;
+    return rc;
 }
 
-int sb_ctl_main(int argc, char **argv)
+/* Send the request the arguments make; print the reply. */
+static int run(const ctl_args_t *a)
 {
-    ctl_args_t a = {0};
-    if (parse_args(argc, argv, &a) < 0) {
-        ctl_usage(stderr);
-        return EXIT_USAGE;
-    }
-    json_t *req = build_request(&a);
+    json_t *req = build_request(a);
     if (req == NULL)
         return EXIT_USAGE;
     char *line = json_dumps(req, JSON_COMPACT);
@@ -407,11 +582,31 @@ int sb_ctl_main(int argc, char **argv)
         return EXIT_USAGE;
     }
     memcpy(framed + n, "\n", 2);
-    char *reply = exchange(a.socket, framed);
+    char *reply = exchange(a->socket, framed);
     free(framed);
     if (reply == NULL)
         return EXIT_USAGE;
-    int rc = print_reply(&a, reply);
+    int rc = print_reply(a, reply);
     free(reply);
+    return rc;
+}
+
+int sb_ctl_main(int argc, char **argv)
+{
+    ctl_args_t a = {0};
+    int rc = parse_args(argc, argv, &a);
+    bool help_word = a.nwords > 0 && strcmp(a.words[0], "help") == 0;
+    if (a.help || help_word) {
+        /* `ctl --help`, `ctl drain --help`, `ctl help`, `ctl help drain` */
+        const char *of = !help_word ? a.words[0] : a.nwords > 1 ? a.words[1] : NULL;
+        rc = sb_ctl_help(of == NULL && a.help && help_word ? "help" : of);
+    } else if (rc < 0) {
+        if (rc == -EINVAL && a.nwords == 0)
+            ctl_usage(stderr);
+        rc = EXIT_USAGE;
+    } else {
+        rc = run(&a);
+    }
+    free(a.words);
     return rc;
 }

@@ -5,24 +5,79 @@
 #include <stdio.h>
 #include <string.h>
 
+/* How ctl takes names; each command's help ends with it. */
+#define NAMES                                                                                      \
+    "\n"                                                                                           \
+    "PROFILE is the profile's name (www.example.com), or the start of it\n"                        \
+    "(www) when only one profile starts so; ENDPOINT is the endpoint's name\n"                     \
+    "(east), or a whole word of it (east for us-east) when only one endpoint\n"                    \
+    "has it. A name that matches nothing gets a suggestion.\n"
+
+/* What a fleet does with an override; each override's help ends with it. */
+#define FLEET                                                                                      \
+    "\n"                                                                                           \
+    "In a fleet, it is stored in the fleet and every nameserver applies it;\n"                     \
+    "--local applies it to this nameserver only, while the fleet cannot be\n"                      \
+    "reached.\n"
+
 static const sb_request_command_t commands[] = {
-    {"status", SB_REQUEST_STATUS, 0, 0},
-    {"reload", SB_REQUEST_RELOAD, 0, 0},
-    {"drain", SB_REQUEST_OVERRIDE, SB_OVERRIDE_DRAIN, 2},
-    {"undrain", SB_REQUEST_OVERRIDE, SB_OVERRIDE_UNDRAIN, 2},
-    {"force", SB_REQUEST_OVERRIDE, SB_OVERRIDE_FORCE, 3},
-    {"unforce", SB_REQUEST_OVERRIDE, SB_OVERRIDE_UNFORCE, 2},
-    {"switchover", SB_REQUEST_OVERRIDE, SB_OVERRIDE_SWITCHOVER, 2},
-    {"failback", SB_REQUEST_OVERRIDE, SB_OVERRIDE_FAILBACK, 1},
+    {"status", SB_REQUEST_STATUS, 0, 0, true, "[PROFILE...]",
+     "every profile and endpoint, and who answers (or only PROFILEs)",
+     "Every zone, profile and endpoint: each endpoint's state, the reason, since\n"
+     "when, the last probe's latency, its overrides (who set each, and when one\n"
+     "given --for ends), and which endpoints answer now; the probes in flight,\n"
+     "and in a fleet the fleet's link and nodes. Given PROFILEs, only those\n"
+     "profiles and their zones. --json prints the server's JSON.\n" NAMES},
+    {"drain", SB_REQUEST_OVERRIDE, SB_OVERRIDE_DRAIN, 2, false, "PROFILE ENDPOINT",
+     "never answer ENDPOINT (it is still probed)",
+     "ENDPOINT is taken out of PROFILE's answers, even when every other endpoint\n"
+     "is down; it is still probed and shown. Draining the last endpoint of a\n"
+     "profile (or of an address family) is refused. Undo it with undrain.\n" FLEET NAMES},
+    {"undrain", SB_REQUEST_OVERRIDE, SB_OVERRIDE_UNDRAIN, 2, false, "PROFILE ENDPOINT",
+     "undo drain", "ENDPOINT may answer again, as its probes say.\n" FLEET NAMES},
+    {"force", SB_REQUEST_OVERRIDE, SB_OVERRIDE_FORCE, 3, false,
+     "PROFILE ENDPOINT up|down [--for DURATION]",
+     "treat ENDPOINT as up or down, whatever its probes",
+     "The probes keep running and status shows their verdict beside the forced\n"
+     "one. With --for (30m, 2h; from 1s to 8760h) it ends by itself, as\n"
+     "unforce would. Undo it with unforce.\n" FLEET NAMES},
+    {"unforce", SB_REQUEST_OVERRIDE, SB_OVERRIDE_UNFORCE, 2, false, "PROFILE ENDPOINT",
+     "undo force", "ENDPOINT is judged by its probes again.\n" FLEET NAMES},
+    {"switchover", SB_REQUEST_OVERRIDE, SB_OVERRIDE_SWITCHOVER, 2, false,
+     "PROFILE ENDPOINT [--for DURATION]",
+     "answer ENDPOINT first, even while the primary is healthy",
+     "Every client of PROFILE is sent to ENDPOINT while it is usable, whatever\n"
+     "the routing method would choose: a DR drill or a planned move. With --for\n"
+     "(30m, 2h; from 1s to 8760h) it fails back by itself. Undo it with\n"
+     "failback.\n" FLEET NAMES},
+    {"failback", SB_REQUEST_OVERRIDE, SB_OVERRIDE_FAILBACK, 1, false, "PROFILE",
+     "undo a switchover", "The routing method chooses PROFILE's answers again.\n" FLEET NAMES},
+    {"reload", SB_REQUEST_RELOAD, 0, 0, false, "[--fail-if-moved]",
+     "re-read the zone files (as SIGHUP) and say what changed",
+     "Reads every zone file again; on any error the old configuration stays\n"
+     "and the errors are printed (exit 1). Otherwise the new configuration\n"
+     "answers, and once its first probes are in (or their time is up) the\n"
+     "reply lists what changed: profiles whose answer moved, endpoints that\n"
+     "went down, profiles added and removed, and profiles still waiting for\n"
+     "their first probe. With --fail-if-moved, ctl exits 4 when an answer\n"
+     "moved (the new configuration answers all the same).\n"},
 };
+
+#define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
 
 const sb_request_command_t *sb_request_command(const char *name)
 {
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+    for (size_t i = 0; i < COMMAND_COUNT; i++) {
         if (strcmp(name, commands[i].name) == 0)
             return &commands[i];
     }
     return NULL;
+}
+
+const sb_request_command_t *sb_request_commands(size_t *count)
+{
+    *count = COMMAND_COUNT;
+    return commands;
 }
 
 __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
@@ -87,6 +142,27 @@ static int read_override(json_t *doc, const sb_request_command_t *cmd, int64_t n
     return read_end(doc, cmd, for_seconds, now_ms, o, err, errlen);
 }
 
+/* A status's optional list of profile names. */
+static int read_profiles(json_t *doc, const json_t **out, char *err, size_t errlen)
+{
+    const json_t *list = json_object_get(doc, "profiles"), *name;
+    size_t i;
+    *out = NULL;
+    if (list == NULL)
+        return 0;
+    if (!json_is_array(list))
+        return fail(err, errlen, "bad request: \"profiles\" is not a list");
+    if (json_array_size(list) > SB_REQUEST_MAX_PROFILES)
+        return fail(err, errlen, "status takes at most %d profiles", SB_REQUEST_MAX_PROFILES);
+    json_array_foreach(list, i, name)
+    {
+        if (!json_is_string(name) || json_string_length(name) == 0)
+            return fail(err, errlen, "bad request: \"profiles\" holds something not a name");
+    }
+    *out = list;
+    return 0;
+}
+
 static int parse_doc(json_t *doc, int64_t now_ms, sb_request_t *out, char *err, size_t errlen)
 {
     if (!json_is_object(doc))
@@ -99,6 +175,8 @@ static int parse_doc(json_t *doc, int64_t now_ms, sb_request_t *out, char *err, 
     out->command = sb_request_command(json_string_value(command));
     if (out->command == NULL)
         return fail(err, errlen, "unknown command '%s'", json_string_value(command));
+    if (out->command->kind == SB_REQUEST_STATUS)
+        return read_profiles(doc, &out->profiles, err, errlen);
     if (out->command->kind != SB_REQUEST_OVERRIDE)
         return 0;
     return read_override(doc, out->command, now_ms, &out->override, err, errlen);

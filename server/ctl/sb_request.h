@@ -5,7 +5,8 @@
  *
  * The protocol is one line of JSON each way, over a Unix stream socket
  * (sb_control serves it; sb_ctl is its client):
- *   {"command": "status"}
+ *   {"command": "status", "profiles": ["www", ...] (optional: only these;
+ *    each resolved by sb_probe_state_resolve_profile)}
  *   {"command": "drain" | "undrain" | "unforce",
  *    "profile": "www.example.com.", "endpoint": "east"}
  *   {"command": "force", "profile": ..., "endpoint": ..., "state": "up" | "down",
@@ -16,7 +17,13 @@
  *   any override may add "local": true (in a fleet: this nameserver only)
  *   {"command": "reload"}
  * and back {"ok": true, "message": "...", "status": {...}} or
- * {"ok": false, "error": "..."}.
+ * {"ok": false, "error": "..."}. An override's reply names the profile and
+ * endpoint it applied to ("profile", "endpoint": the configuration's
+ * spelling of names typed short); a reload's lists what it changed
+ * ("changes": sb_prober_reload_report).
+ *
+ * The table also holds each command's words for `switchboard ctl help`, so
+ * that a command and its help cannot part.
  *
  * A request is read whole (at most SB_REQUEST_MAX_BYTES). Parsing
  * reads it whole and checks every argument its command needs; it applies
@@ -34,6 +41,7 @@
 #include "sb_override.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,20 +58,32 @@ typedef enum {
     SB_REQUEST_OVERRIDE,
 } sb_request_kind_t;
 
+/* Profiles one `status` may name. */
+#define SB_REQUEST_MAX_PROFILES 256
+
 typedef struct {
     const char *name; /* as typed and as sent: "drain" */
     sb_request_kind_t kind;
     sb_override_op_t op; /* SB_REQUEST_OVERRIDE only */
     int words;           /* arguments after the name: profile, endpoint, state */
+    bool any_words;      /* status: any number of profile names instead */
+    const char *args;    /* as usage writes them: "PROFILE ENDPOINT up|down" */
+    const char *summary; /* one line for the list of commands */
+    const char *help;    /* the rest of `ctl help COMMAND`, lines of at most 76 */
 } sb_request_command_t;
 
 /* The command called `name`, or NULL. */
 const sb_request_command_t *sb_request_command(const char *name);
 
+/* Every command, in the order ctl lists them; `*count` of them. */
+const sb_request_command_t *sb_request_commands(size_t *count);
+
 typedef struct {
     const sb_request_command_t *command;
     sb_override_t override; /* SB_REQUEST_OVERRIDE: op, profile, endpoint,
                                force_up, until_ms; `by` is the caller's to set */
+    const json_t *profiles; /* SB_REQUEST_STATUS: the names asked for (an array
+                               of strings), or NULL for all; in `doc` */
     json_t *doc;
 } sb_request_t;
 

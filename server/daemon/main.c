@@ -1,5 +1,6 @@
 /*
- * switchboard — the command-line entry point: `serve`, `check`, `version`.
+ * switchboard — the command-line entry point: `serve` here; `check`,
+ * `version` and every command's help in sb_cli; `ctl` in sb_ctl.
  *
  * `serve` loads and checks every zone, binds the listeners, runs the first
  * round of probes, and only then starts answering, so that the first answer
@@ -9,6 +10,7 @@
  * (sb_notify): ready once answering, reloading, stopping, and a status
  * line kept current from the control loop.
  */
+#include "sb_cli.h"
 #include "sb_control.h"
 #include "sb_ctl.h"
 #include "sb_digest.h"
@@ -85,45 +87,6 @@ const char *__tsan_default_suppressions(void)
 
 static const sb_gen_t *_Atomic current_gen;
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: switchboard COMMAND [OPTIONS]\n"
-            "\n"
-            "Commands:\n"
-            "  serve     answer DNS queries for the zones (runs in the foreground)\n"
-            "  check     validate the configuration: prints 'configuration OK' or every error\n"
-            "  ctl       control a running server (switchboard ctl --help)\n"
-            "  version   print the version\n"
-            "\n"
-            "Options:\n");
-    sb_options_usage(out);
-    fprintf(out, "\nThe zone file format is described in docs/zone-format.md.\n");
-}
-
-/* Parse options and load every zone; prints every error on stderr. The
- * caller gets the diagnostics, to report the warnings its own way, and
- * frees them (NULL when out of memory). */
-static int load_config(int argc, char **argv, sb_options_t *o, sb_gen_t **gen, sb_diag_t **out)
-{
-    sb_diag_t *diag = *out = sb_diag_new();
-    sb_options_init(o);
-    if (diag == NULL)
-        return -ENOMEM;
-    int rc = sb_options_parse(o, argc, argv, diag);
-    if (rc == 0)
-        rc = sb_zonedir_load(gen, o->zones_dir, o->geo_database, diag);
-    const char *prio = sb_log_journal_prefix(fileno(stderr), SB_LOG_ERROR);
-    if (sb_diag_count(diag) > 0) {
-        sb_diag_print(diag, stderr);
-        fprintf(stderr, "%s%zu error%s in the configuration\n", prio, sb_diag_count(diag),
-                sb_diag_count(diag) == 1 ? "" : "s");
-    } else if (rc < 0) {
-        fprintf(stderr, "%sswitchboard: %s\n", prio, sb_strerror(rc));
-    }
-    return rc;
-}
-
 /* A running server's configuration warnings go to its log, one line each. */
 static void log_warnings(sb_diag_t *diag)
 {
@@ -141,25 +104,6 @@ static size_t endpoint_total(const sb_gen_t *gen)
     for (size_t i = 0; i < sb_gen_profile_count(gen); i++)
         n += sb_gen_profile(gen, i)->count;
     return n;
-}
-
-static int cmd_check(int argc, char **argv)
-{
-    sb_options_t o;
-    sb_gen_t *gen = NULL;
-    sb_diag_t *diag;
-    int rc = load_config(argc, argv, &o, &gen, &diag);
-    if (diag != NULL)
-        sb_diag_print_warnings(diag, stderr);
-    sb_diag_free(diag);
-    if (rc == 0) {
-        printf("configuration OK\n");
-        printf("zones: %zu, profiles: %zu, endpoints: %zu\n", sb_gen_zone_count(gen),
-               sb_gen_profile_count(gen), endpoint_total(gen));
-    }
-    sb_gen_free(gen);
-    sb_options_free(&o);
-    return rc == 0 ? 0 : 1;
 }
 
 /* ---- serve --------------------------------------------------------------- */
@@ -560,11 +504,13 @@ static void reload_done(server_t *s, const sb_reload_result_t *res)
     save_overrides(s); /* overrides dropped by the reload are gone from it */
     sb_log(SB_LOG_INFO, "reload-done",
            "generation=%u zones=%zu profiles=%zu endpoints=%zu carried=%zu first_round=%s "
-           "elapsed_ms=%llu",
+           "elapsed_ms=%llu answers_moved=%zu endpoints_down=%zu",
            s->generation, sb_gen_zone_count(s->gen), sb_gen_profile_count(s->gen),
            endpoint_total(s->gen), sb_prober_carried_count(s->prober),
            res->first_round_complete ? "complete" : "incomplete",
-           (unsigned long long)((uv_hrtime() - res->started_ns) / 1000000));
+           (unsigned long long)((uv_hrtime() - res->started_ns) / 1000000),
+           json_array_size(json_object_get(res->changes, "answers_moved")),
+           json_array_size(json_object_get(res->changes, "endpoints_down")));
 }
 
 static void finish_reload(void *arg, const sb_reload_result_t *res, char *err, size_t errlen)
@@ -1005,7 +951,7 @@ static int cmd_serve(int argc, char **argv)
     sb_options_t o;
     sb_gen_t *gen = NULL;
     sb_diag_t *diag;
-    int rc = load_config(argc, argv, &o, &gen, &diag);
+    int rc = sb_cli_load(argc, argv, &o, &gen, &diag);
     if (rc == 0) {
         sb_log_set_level(o.log_level);
         if (o.log_syslog)
@@ -1035,36 +981,38 @@ int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
-        usage(stderr);
+        sb_cli_usage(stderr);
         return 2;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        if (argc > 2 && strcmp(argv[2], "ctl") == 0)
+            return sb_ctl_help(argc > 3 ? argv[3] : NULL);
+        if (argc > 2)
+            return sb_cli_help(argv[2]);
+        sb_cli_usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0)
+        cmd = "version";
+    if (!sb_cli_is_command(cmd))
+        return sb_cli_unknown(cmd);
+    if (strcmp(cmd, "ctl") == 0)
+        return sb_ctl_main(argc - 2, argv + 2);
+    if (sb_cli_wants_help(argc - 2, argv + 2))
+        return sb_cli_help(cmd);
+    if (strcmp(cmd, "version") == 0) {
         printf("switchboard %s\n", SB_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    if (strcmp(cmd, "ctl") == 0)
-        return sb_ctl_main(argc - 2, argv + 2);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
         ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
         fprintf(stderr, "switchboard: cannot initialise libcurl or c-ares\n");
         return 1;
     }
     sb_log_detect_journal(); /* under systemd: "<N>" priorities on every line */
-    int status;
-    if (strcmp(cmd, "serve") == 0)
-        status = cmd_serve(argc - 2, argv + 2);
-    else if (strcmp(cmd, "check") == 0)
-        status = cmd_check(argc - 2, argv + 2);
-    else {
-        fprintf(stderr, "switchboard: unknown command '%s'\n\n", cmd);
-        usage(stderr);
-        status = 2;
-    }
+    int status = strcmp(cmd, "serve") == 0 ? cmd_serve(argc - 2, argv + 2)
+                                           : sb_cli_check(argc - 2, argv + 2);
     ares_library_cleanup();
     curl_global_cleanup();
     return status;

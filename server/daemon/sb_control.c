@@ -31,7 +31,8 @@ typedef struct {
     sb_control_t *ctl;
     sb_control_done_fn done; /* the reply goes here, once */
     void *waiter;
-    sb_request_t req; /* an override waiting for a reload to end */
+    sb_request_t req;        /* an override waiting for a reload to end */
+    sb_prober_names_t names; /* its profile and endpoint, as configured */
     char by[SB_CONTROL_BY_MAX];
 } call_t;
 
@@ -163,25 +164,56 @@ static void call_answer(call_t *call, json_t *answer)
     call->done(call->waiter, answer);
 }
 
-static void on_fleet_done(void *waiter, json_t *answer)
+/* A successful override's reply names what it applied to: the names
+ * typed may have been short (sb_probe_state_resolve_profile). */
+static json_t *named(call_t *call, json_t *answer)
 {
-    call_answer(waiter, answer);
+    if (json_is_true(json_object_get(answer, "ok"))) {
+        json_object_set_new(answer, "profile", json_string(call->names.profile));
+        if (call->names.endpoint[0] != '\0')
+            json_object_set_new(answer, "endpoint", json_string(call->names.endpoint));
+    }
+    return answer;
 }
 
-static json_t *run_override(call_t *call, const sb_override_t *o)
+static void on_fleet_done(void *waiter, json_t *answer)
+{
+    call_answer(waiter, named(waiter, answer));
+}
+
+/* The override asked for, with its names as the configuration spells them
+ * (into call->names), or an error reply. */
+static json_t *resolve(call_t *call, const sb_override_t *asked, sb_override_t *o)
+{
+    char why[1024];
+    bool failback = asked->op == SB_OVERRIDE_FAILBACK;
+    if (sb_prober_resolve(call->ctl->cfg.prober, asked->profile, failback ? NULL : asked->endpoint,
+                          &call->names, why, sizeof(why)) < 0)
+        return sb_reply_failure("%s", why);
+    *o = *asked;
+    o->profile = call->names.profile;
+    o->endpoint = failback ? asked->endpoint : call->names.endpoint;
+    return NULL;
+}
+
+static json_t *run_override(call_t *call, const sb_override_t *asked)
 {
     sb_control_t *ctl = call->ctl;
+    sb_override_t o;
+    json_t *refused = resolve(call, asked, &o);
+    if (refused != NULL)
+        return refused;
     if (ctl->cfg.fleet != NULL) { /* it replies when the fleet has answered */
-        sb_fleet_sync_override(ctl->cfg.fleet, o, on_fleet_done, call);
+        sb_fleet_sync_override(ctl->cfg.fleet, &o, on_fleet_done, call);
         return NULL;
     }
     char why[512];
-    int rc = sb_prober_override(ctl->cfg.prober, o, why, sizeof(why));
+    int rc = sb_prober_override(ctl->cfg.prober, &o, why, sizeof(why));
     if (rc < 0 && rc != -EALREADY)
         return sb_reply_failure("%s", why);
     char err[512];
     const char *save_error = rc == 0 ? save_state(ctl, err, sizeof(err)) : NULL;
-    json_t *ok = sb_reply_ok(rc == -EALREADY ? "nothing to change" : "done");
+    json_t *ok = named(call, sb_reply_ok(rc == -EALREADY ? "nothing to change" : "done"));
     if (save_error != NULL) {
         json_object_set_new(ok, "saved", json_false());
         json_object_set_new(ok, "warning", json_string(save_error));
@@ -198,9 +230,9 @@ static void answer_unless_later(call_t *call, json_t *answer)
 /* An override held back while a reload ran: it applies to the
  * configuration that reload installed (the old worker, and anything given
  * to it, is gone). */
-static void on_reload_ended(void *waiter, int rc, const char *message)
+static void on_reload_ended(void *waiter, int rc, const char *message, json_t *changes)
 {
-    (void)message;
+    (void)message, (void)changes;
     call_t *call = waiter;
     sb_request_t req = call->req; /* the answer may free the call */
     call->req = (sb_request_t){0};
@@ -211,24 +243,29 @@ static void on_reload_ended(void *waiter, int rc, const char *message)
     sb_request_free(&req);
 }
 
-static void on_reloaded(void *waiter, int rc, const char *message)
+/* A reload's outcome; a success lists what it changed (sb_reload). */
+static void on_reloaded(void *waiter, int rc, const char *message, json_t *changes)
 {
     call_t *call = waiter;
-    if (rc == 0)
-        call_answer(call, sb_reply_ok("reloaded"));
-    else if (rc == -ECANCELED)
+    if (rc == 0) {
+        json_t *ok = sb_reply_ok("reloaded");
+        json_object_set(ok, "changes", changes != NULL ? changes : json_null());
+        call_answer(call, ok);
+    } else if (rc == -ECANCELED)
         call_answer(call, sb_reply_failure("%s", message));
     else
         call_answer(call, sb_reply_failure("reload failed: %s", message));
 }
 
-static json_t *status_reply(sb_control_t *ctl)
+/* Status of every profile, or of those `profiles` names (NULL: all). */
+static json_t *status_reply(sb_control_t *ctl, const json_t *profiles)
 {
-    json_t *status = sb_prober_status(ctl->cfg.prober);
+    char why[1024];
+    json_t *status = sb_prober_status_of(ctl->cfg.prober, profiles, why, sizeof(why));
     if (status != NULL && ctl->cfg.fleet != NULL)
         json_object_set_new(status, "fleet", sb_fleet_sync_status(ctl->cfg.fleet));
     return status != NULL ? json_pack("{s:b, s:o}", "ok", 1, "status", status)
-                          : sb_reply_failure("out of memory");
+                          : sb_reply_failure("%s", why);
 }
 
 /* The reply, or NULL when it comes later (a reload; an override waiting
@@ -239,7 +276,7 @@ static json_t *run_command(call_t *call, sb_request_t *req)
     json_t *answer = NULL;
     switch (req->command->kind) {
     case SB_REQUEST_STATUS: /* at once, even during a reload */
-        answer = status_reply(ctl);
+        answer = status_reply(ctl, req->profiles);
         break;
     case SB_REQUEST_RELOAD: {
         int rc = ctl->cfg.reload != NULL

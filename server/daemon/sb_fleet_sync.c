@@ -233,9 +233,9 @@ static bool retry_unapplied(sb_fleet_sync_t *s)
     return changed;
 }
 
-static void on_reload_ended(void *waiter, int rc, const char *message)
+static void on_reload_ended(void *waiter, int rc, const char *message, json_t *changes)
 {
-    (void)rc, (void)message;
+    (void)rc, (void)message, (void)changes;
     sb_fleet_sync_t *s = waiter;
     s->waiting_reload = false;
     take_events(s);
@@ -333,9 +333,9 @@ static void finish_write(write_t *w, json_t *reply)
     write_free(w);
 }
 
-static void on_reload_then_apply(void *waiter, int rc, const char *message)
+static void on_reload_then_apply(void *waiter, int rc, const char *message, json_t *changes)
 {
-    (void)message;
+    (void)message, (void)changes;
     write_t *w = waiter;
     if (rc == -ECANCELED || w->s->closing || w->s->prober == NULL)
         finish_write(w, sb_reply_failure("the server is stopping"));

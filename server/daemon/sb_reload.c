@@ -81,6 +81,8 @@ static void build(uv_work_t *w)
     uint32_t bound = sb_prober_first_round_bound(res->gen, cfg->probe_cfg.max_in_flight) +
                      cfg->first_round_slack_ms;
     res->first_round_complete = sb_prober_wait_first_round(prober, bound);
+    if (!cancelled(run))
+        res->changes = sb_prober_reload_report(prober);
 }
 
 /* ---- the control loop -------------------------------------------------------- */
@@ -92,15 +94,15 @@ static void append(waiter_t **list, waiter_t *w)
     *list = w;
 }
 
-static void tell(waiter_t *list, int rc, const char *message)
+static void tell(waiter_t *list, int rc, const char *message, json_t *changes)
 {
     while (list != NULL) {
         waiter_t *w = list;
         list = w->next;
         if (w->fn != NULL && w->after)
-            w->fn(w->arg, rc == -ECANCELED ? rc : 0, rc == -ECANCELED ? message : NULL);
+            w->fn(w->arg, rc == -ECANCELED ? rc : 0, rc == -ECANCELED ? message : NULL, NULL);
         else if (w->fn != NULL)
-            w->fn(w->arg, rc, message);
+            w->fn(w->arg, rc, message, rc == 0 ? changes : NULL);
         free(w);
     }
 }
@@ -114,6 +116,7 @@ static void run_free(run_t *run, bool taken)
         sb_gen_free(run->res.gen);
     }
     sb_diag_free(run->diag);
+    json_decref(run->res.changes);
     uv_mutex_destroy(&run->lock);
     free(run);
 }
@@ -159,7 +162,7 @@ static void start_queued(sb_reload_t *r)
         r->waiting = NULL;
         sb_log(SB_LOG_ERROR, "reload-failed", "reason=\"cannot start a reload: %s\"",
                uv_strerror(rc));
-        tell(told, rc, "cannot start a reload: out of memory");
+        tell(told, rc, "cannot start a reload: out of memory", NULL);
     }
 }
 
@@ -168,10 +171,10 @@ static void abandon(sb_reload_t *r, run_t *run, waiter_t *told)
     sb_log(SB_LOG_INFO, "reload-abandoned", "reason=\"the server is stopping\" elapsed_ms=%llu",
            (unsigned long long)((uv_hrtime() - run->res.started_ns) / 1000000));
     run_free(run, false);
-    tell(told, -ECANCELED, ABANDONED);
+    tell(told, -ECANCELED, ABANDONED, NULL);
     told = r->queued;
     r->queued = NULL;
-    tell(told, -ECANCELED, ABANDONED);
+    tell(told, -ECANCELED, ABANDONED, NULL);
 }
 
 /* Serve what the run built. Returns 0, or a negative code with words in
@@ -220,9 +223,8 @@ static void on_built(uv_work_t *w, int status)
         sb_prober_stop(old_prober);
         sb_gen_free(old_gen);
     }
-    int rc = res->rc;
+    tell(told, res->rc, res->rc == 0 ? "reloaded" : err, res->changes);
     run_free(run, swapped);
-    tell(told, rc, rc == 0 ? "reloaded" : err);
     start_queued(r);
 }
 

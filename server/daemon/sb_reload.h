@@ -4,8 +4,10 @@
  * A run reads every zone file, takes what the serving probe worker knows
  * (sb_prober_carry_take: health, history, overrides), starts a worker for
  * the new generation and waits for its first round (bounded, as at
- * start-up). All of that happens on a thread of libuv's pool, so the
- * control loop goes on answering `ctl status` and signals meanwhile.
+ * start-up), then takes the new worker's report of what changed (answers
+ * moved, endpoints down: sb_prober_reload_report), which every `ctl reload`
+ * it covers is told. All of that happens on a thread of libuv's pool, so
+ * the control loop goes on answering `ctl status` and signals meanwhile.
  *
  * Back on the control loop, a run that built is swapped in: the new
  * generation's answers are counted from then on (sb_net_counters), the DNS
@@ -45,6 +47,7 @@
 #include "sb_net.h"
 #include "sb_prober.h"
 
+#include <jansson.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,6 +64,10 @@ typedef struct {
     sb_prober_t *prober; /* its worker, first round over */
     bool first_round_complete;
     uint64_t started_ns; /* uv_hrtime() when the run began */
+    /* What changed (sb_prober_reload_report), taken once the first round
+     * was in or its time was up; NULL when the run failed (or out of
+     * memory). The run's: borrowed by `finish` and the waiters. */
+    json_t *changes;
 } sb_reload_result_t;
 
 /* On the control loop once a run has ended, swapped in (rc 0) or not:
@@ -83,10 +90,13 @@ typedef struct {
     uv_mutex_t *prober_lock;          /* held while *prober changes (a scrape reads it) */
 } sb_reload_serving_t;
 
-/* A waiter's callback: rc 0 and "reloaded" after a successful run, a
- * negative code and the reason after a failed one; -ECANCELED when the
- * reload was abandoned because the server is stopping. */
-typedef void (*sb_reload_reply_fn)(void *waiter, int rc, const char *message);
+/* A waiter's callback: rc 0 and "reloaded" after a successful run, with
+ * what it changed (`changes`, sb_prober_reload_report; borrowed: take a
+ * reference to keep it; NULL when out of memory); a negative code and the
+ * reason after a failed one; -ECANCELED when the reload was abandoned
+ * because the server is stopping. `changes` is NULL but after a success,
+ * and for sb_reload_after()'s waiters. */
+typedef void (*sb_reload_reply_fn)(void *waiter, int rc, const char *message, json_t *changes);
 
 typedef struct {
     const char *zones_dir;

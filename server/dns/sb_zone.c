@@ -213,6 +213,12 @@ static bool same_rr(const pending_rr_t *a, const pending_rr_t *b)
 
 static const char *type_name(uint16_t type, char *buf, size_t cap);
 
+/* The types whose sets keep each record's position (sb_rrset_t). */
+static bool keeps_positions(uint16_t type)
+{
+    return type == SB_TYPE_NS || type == SB_TYPE_MX || type == SB_TYPE_SRV;
+}
+
 /* Builds one RRset from pending[first..end) (same owner and type). */
 static int build_rrset(sb_zone_t *z, sb_node_t *node, size_t first, size_t end, sb_diag_t *diag)
 {
@@ -222,13 +228,17 @@ static int build_rrset(sb_zone_t *z, sb_node_t *node, size_t first, size_t end, 
         unique += (i == first || !same_rr(&z->pending[i - 1], &z->pending[i]));
     sb_rrset_t *set = sb_arena_alloc(z->arena, sizeof(*set));
     sb_rdata_t *rd = sb_arena_alloc(z->arena, unique * sizeof(*rd));
-    if (set == NULL || rd == NULL)
+    sb_pos_t *rd_pos =
+        keeps_positions(head->type) ? sb_arena_alloc(z->arena, unique * sizeof(*rd_pos)) : NULL;
+    if (set == NULL || rd == NULL || (keeps_positions(head->type) && rd_pos == NULL))
         return -ENOMEM;
     size_t n = 0;
     for (size_t i = first; i < end; i++) {
         const pending_rr_t *p = &z->pending[i];
         if (i != first && same_rr(&z->pending[i - 1], p))
             continue;
+        if (rd_pos != NULL)
+            rd_pos[n] = p->pos;
         if (p->ttl != head->ttl) {
             char buf[24];
             const char *tn = type_name(p->type, buf, sizeof(buf));
@@ -243,6 +253,7 @@ static int build_rrset(sb_zone_t *z, sb_node_t *node, size_t first, size_t end, 
     set->count = (uint16_t)(unique > 65535 ? 65535 : unique);
     set->ttl = head->ttl;
     set->rdata = rd;
+    set->rdata_pos = rd_pos;
     set->pos = head->pos;
     set->next = node->rrsets;
     node->rrsets = set;
@@ -574,6 +585,15 @@ const sb_rrset_t *sb_zone_node_rrset(const sb_node_t *node, uint16_t type)
             return s;
     }
     return NULL;
+}
+
+void sb_zone_foreach_node(const sb_zone_t *z, void (*fn)(const sb_node_t *node, void *arg),
+                          void *arg)
+{
+    for (size_t i = 0; z->table != NULL && i <= z->mask; i++) {
+        if (z->table[i] != NULL)
+            fn(z->table[i], arg);
+    }
 }
 
 /* ---- lookup ------------------------------------------------------------- */

@@ -45,6 +45,9 @@ typedef struct sb_rrset {
     const sb_rdata_t *rdata;
     const struct sb_rrset *next;
     sb_pos_t pos; /* where the first record of the set was written */
+    /* NS, MX and SRV sets (whose targets the configuration's checks look
+     * at): where each record of rdata[] was written; NULL for others. */
+    const sb_pos_t *rdata_pos;
 } sb_rrset_t;
 
 enum {
@@ -97,6 +100,11 @@ sb_profile_t *sb_zone_profile(const sb_zone_t *zone, size_t i);
 const sb_node_t *sb_zone_find(const sb_zone_t *zone, const uint8_t *lc_name, size_t len);
 
 const sb_rrset_t *sb_zone_node_rrset(const sb_node_t *node, uint16_t type);
+
+/* Call fn(node, arg) for every name of the finished zone (empty
+ * non-terminals included), in no particular order. */
+void sb_zone_foreach_node(const sb_zone_t *zone, void (*fn)(const sb_node_t *node, void *arg),
+                          void *arg);
 
 typedef enum {
     SB_MATCH_EXACT,    /* node is the name itself */

@@ -6,7 +6,8 @@
  *   - a request that parses has a command from the table; an override has
  *     a profile, and an endpoint unless it is a failback; a force or a
  *     switchover ends never, or from 1 s to a year after now; no other
- *     override has an end;
+ *     override has an end; a status's profiles, when given, are at most
+ *     SB_REQUEST_MAX_PROFILES names, none empty;
  *   - one that does not has words for the client and no document.
  * ASan, UBSan and LeakSanitizer catch the rest.
  *
@@ -57,6 +58,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(sb_request_command(r.command->name) == r.command);
     if (r.command->kind == SB_REQUEST_OVERRIDE)
         check_override(&r);
+    /* status's profiles, when given, are a list of names within bounds. */
+    CHECK(r.profiles == NULL || r.command->kind == SB_REQUEST_STATUS);
+    for (size_t i = 0; i < json_array_size(r.profiles); i++)
+        CHECK(json_string_length(json_array_get(r.profiles, i)) > 0);
+    CHECK(json_array_size(r.profiles) <= SB_REQUEST_MAX_PROFILES);
     sb_request_free(&r);
     return 0;
 }

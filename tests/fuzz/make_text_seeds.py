@@ -127,6 +127,7 @@ def state_seeds():
 def request_seeds():
     requests = {
         "status": {"command": "status"},
+        "status-of": {"command": "status", "profiles": ["www", "app.example.com."]},
         "reload": {"command": "reload"},
         "drain": {"command": "drain", "profile": "www.example.com.", "endpoint": "east"},
         "undrain": {"command": "undrain", "profile": "www.example.com", "endpoint": "east"},

@@ -2,9 +2,11 @@
 JSON, drain and undrain, force (with an expiry), switchover and failback
 for a DR drill, a switchover with an expiry ending by itself (and its end
 kept across a restart), refusals with clear errors, overrides logged with
-the caller's uid, the socket's mode and a second server refused on it, and
+the caller's uid, the socket's mode and a second server refused on it,
 overrides kept across a restart in the state file (those that no longer
-fit, or whose end has come, dropped)."""
+fit, or whose end has come, dropped), names typed short (and suggestions
+for those that match nothing), status of some profiles, and the help of
+every command."""
 import datetime
 import json
 import os
@@ -12,6 +14,7 @@ import re
 import shutil
 import socket
 import stat
+import subprocess
 import tempfile
 import time
 
@@ -142,7 +145,8 @@ class Control(ScenarioCase):
         self.assertEqual(rc, 1)
         self.assertIn("endpoint 'west' is the last one of www.example.com. left to answer", err)
         rc, out, _ = srv.ctl("--json", "undrain", "www.example.com.", "east")
-        self.assertEqual(json.loads(out), {"ok": True, "message": "done"})
+        self.assertEqual(json.loads(out), {"ok": True, "message": "done",
+                                           "profile": "www.example.com.", "endpoint": "east"})
         self.assertEqual(self.answer(srv), "east.example.com.")
         rc, out, _ = srv.ctl("--json", "drain", "www.example.com.", "nobody", check=False)
         self.assertEqual(rc, 1)
@@ -157,7 +161,8 @@ class Control(ScenarioCase):
         rc, out, _ = srv.ctl("force", "www.example.com.", "east", "down")
         self.assertEqual(out, "force: nothing to change\n")
         rc, out, _ = srv.ctl("--json", "force", "www.example.com.", "east", "down")
-        self.assertEqual(json.loads(out), {"ok": True, "message": "nothing to change"})
+        self.assertEqual(json.loads(out), {"ok": True, "message": "nothing to change",
+                                           "profile": "www.example.com.", "endpoint": "east"})
         srv.ctl("unforce", "www.example.com.", "east")
         self.assertEqual(self.answer(srv), "east.example.com.")
         self.assertEqual(overrides_logged(srv, mark, "action=unforce"), ["unforce"])
@@ -179,7 +184,8 @@ class Control(ScenarioCase):
         rc, out, _ = srv.ctl("switchover", "www.example.com.", "west")
         self.assertEqual(out, "switchover: nothing to change\n")
         rc, out, _ = srv.ctl("--json", "switchover", "www.example.com.", "west")
-        self.assertEqual(json.loads(out), {"ok": True, "message": "nothing to change"})
+        self.assertEqual(json.loads(out), {"ok": True, "message": "nothing to change",
+                                           "profile": "www.example.com.", "endpoint": "west"})
         www = self.status(srv)["www.example.com."]
         self.assertEqual(www["switchover"], "west")
         self.assertEqual(www["answering"]["endpoint"], "west")
@@ -283,7 +289,7 @@ class Control(ScenarioCase):
 
     def test_every_command_in_text_and_json(self):
         srv = self.server({"example.com.zone": zone(self.east, self.west)})
-        www, done = "www.example.com", {"ok": True, "message": "done"}
+        www = "www.example.com"
         pairs = [(("drain", www, "east"), ("undrain", www, "east")),
                  (("force", www, "east", "down"), ("unforce", www, "east")),
                  (("force", www, "east", "up", "--for", "1h"), ("unforce", www, "east")),
@@ -295,10 +301,16 @@ class Control(ScenarioCase):
             for args in (do, undo):
                 self.assertEqual(srv.ctl(*args), (0, f"{args[0]}: done\n", ""), args)
             for args in (do, undo):
+                done = {"ok": True, "message": "done", "profile": "www.example.com."}
+                if args[0] != "failback":
+                    done["endpoint"] = args[2]
                 self.assertEqual(ctl_json(srv, *args), (0, done, ""), args)
         self.assertEqual(saved_overrides(srv), [])
         self.assertEqual(srv.ctl("reload"), (0, "reload: reloaded\n", ""))
-        self.assertEqual(ctl_json(srv, "reload"), (0, {"ok": True, "message": "reloaded"}, ""))
+        no_changes = {"answers_moved": [], "endpoints_down": [], "profiles_added": [],
+                      "profiles_removed": [], "pending": []}
+        self.assertEqual(ctl_json(srv, "reload"),
+                         (0, {"ok": True, "message": "reloaded", "changes": no_changes}, ""))
         path = os.path.join(srv.zones_dir, "example.com.zone")
         with open(path, "a") as f:
             f.write("bad  A  nope\n")
@@ -548,6 +560,155 @@ class Control(ScenarioCase):
         self.assertEqual(fields["reason"], reason)
         self.assertEqual(fields["action"], "starting without saved overrides")
         self.assertEqual(self.answer(srv), "east.example.com.")
+
+
+
+def regions_zones(east, west):
+    """Two zones: example.com with www (endpoints us-east and us-west) and
+    app.globex, and example.net with a www of its own."""
+    com = sbtest.ZONE_HEADER + f"""east  A  127.0.0.10
+west  A  127.0.0.11
+www   profile priority ttl=5 {{
+          monitor http interval=300ms timeout=250ms fall=2 rise=1
+          endpoint us-east east.example.com. priority=1 port={east.port}
+          endpoint us-west west.example.com. priority=2 port={west.port}
+      }}
+app.globex profile priority {{
+          monitor none
+          endpoint us 192.0.2.1 priority=1
+          endpoint eu 192.0.2.2 priority=2
+      }}
+"""
+    net = sbtest.ZONE_HEADER.replace("example.com.", "example.net.") + """www profile priority {
+          monitor none
+          endpoint a 192.0.2.9 priority=1
+      }
+"""
+    return {"example.com.zone": com, "example.net.zone": net}
+
+
+class Names(ScenarioCase):
+    """Names an operator types: the start of a profile's name, a word of an
+    endpoint's; ambiguity and misspellings refused with what would do."""
+
+    def setUp(self):
+        self.east = self.endpoint("http", bind="127.0.0.10")
+        self.west = self.endpoint("http", bind="127.0.0.11")
+        self.srv = self.server(regions_zones(self.east, self.west))
+
+    def test_overrides_take_names_typed_short(self):
+        srv = self.srv
+        # The issue's reproducer: `ctl drain app us` was "no profile named app".
+        self.assertEqual(srv.ctl("drain", "app", "us"),
+                         (0, "drain: done (profile app.globex.example.com., endpoint us)\n", ""))
+        srv.wait_log(r"event=override action=drain profile=app\.globex\.example\.com\. "
+                     r"endpoint=us by=uid=\d+$", 1.0)
+        self.assertEqual(saved_overrides(srv), [("drain", "us")])
+        self.assertEqual(ctl_json(srv, "undrain", "APP.globex", "us"),
+                         (0, {"ok": True, "message": "done",
+                              "profile": "app.globex.example.com.", "endpoint": "us"}, ""))
+        # An endpoint by a word of its name; the whole name says nothing more.
+        self.assertEqual(srv.ctl("switchover", "www.example.com", "west"),
+                         (0, "switchover: done (profile www.example.com., endpoint us-west)\n",
+                          ""))
+        self.assertEqual(cname_target(srv.query("www.example.com")), "west.example.com.")
+        self.assertEqual(srv.ctl("failback", "www.example.com."), (0, "failback: done\n", ""))
+        self.assertEqual(srv.ctl("force", "www.example.com", "us-east", "up"),
+                         (0, "force: done\n", ""))
+        self.assertEqual(srv.ctl("unforce", "www.example.com", "US-EAST"),
+                         (0, "unforce: done (profile www.example.com., endpoint us-east)\n", ""))
+
+    def test_ambiguous_and_misspelt_names_are_refused(self):
+        srv = self.srv
+        cases = [
+            (("drain", "www", "a"), "switchboard ctl: profile name www could be "
+             "www.example.com. or www.example.net.; give more of the name\n"),
+            (("drain", "www.example.com", "us"), "switchboard ctl: endpoint 'us' of profile "
+             "www.example.com. could be 'us-east' or 'us-west'; give its whole name\n"),
+            (("drain", "ap", "us"), "switchboard ctl: no profile named ap; did you mean "
+             "app.globex.example.com.?\n"),
+            (("drain", "www.exmaple.com", "us-east"), "switchboard ctl: no profile named "
+             "www.exmaple.com; did you mean www.example.com.?\n"),
+            (("drain", "www.example.com", "us-esat"), "switchboard ctl: profile "
+             "www.example.com. has no endpoint named 'us-esat'; did you mean 'us-east'?\n"),
+            (("failback", "nope.example.com"), "switchboard ctl: no profile named "
+             "nope.example.com\n"),
+        ]
+        for args, err in cases:
+            self.assertEqual(srv.ctl(*args, check=False), (1, "", err), args)
+        self.assertEqual(srv.log_count(r"event=override "), 0)
+
+    def test_status_of_some_profiles(self):
+        srv = self.srv
+        rc, out, err = srv.ctl("--json", "status", "app", "www.example.net")
+        status = json.loads(out)["status"]
+        self.assertEqual([p["name"] for p in status["profiles"]],
+                         ["app.globex.example.com.", "www.example.net."])
+        self.assertEqual([z["name"] for z in status["zones"]], ["example.com.", "example.net."])
+        rc, out, err = srv.ctl("--json", "status", "www.example.com", "www.example.com.")
+        status = json.loads(out)["status"]
+        self.assertEqual([p["name"] for p in status["profiles"]], ["www.example.com."])
+        self.assertEqual([z["name"] for z in status["zones"]], ["example.com."])
+        rc, out, err = srv.ctl("status", "app")
+        self.assertEqual((rc, err), (0, ""))
+        self.assertIn("app.globex.example.com. (zone example.com., address endpoints", out)
+        self.assertNotIn("www.example", out.split("\n\n", 1)[1])
+        self.assertEqual(srv.ctl("status", "www", check=False),
+                         (1, "", "switchboard ctl: profile name www could be www.example.com. "
+                          "or www.example.net.; give more of the name\n"))
+        self.assertEqual(srv.ctl("status", "aap", check=False),
+                         (1, "", "switchboard ctl: no profile named aap; did you mean "
+                          "app.globex.example.com.?\n"))
+        # Without names, every profile.
+        rc, out, _ = srv.ctl("--json", "status")
+        self.assertEqual(len(json.loads(out)["status"]["profiles"]), 3)
+
+
+class Help(ScenarioCase):
+    """`ctl help`, `ctl help COMMAND` and `ctl COMMAND --help`: on standard
+    output, exit 0, without a server; an unknown command gets a suggestion."""
+
+    def ctl(self, *args):
+        r = subprocess.run([sbtest.BINARY, "ctl", "--socket", "/nonexistent.sock", *args],
+                           capture_output=True, text=True, timeout=10)
+        return r.returncode, r.stdout, r.stderr
+
+    def test_help(self):
+        commands = ["status", "drain", "undrain", "force", "unforce", "switchover", "failback",
+                    "reload", "help"]
+        for args in (("help",), ("--help",), ("-h",)):
+            rc, out, err = self.ctl(*args)
+            self.assertEqual((rc, err), (0, ""), args)
+            self.assertTrue(out.startswith("usage: switchboard ctl [OPTIONS] COMMAND [ARGS]\n"))
+            self.assertEqual(re.findall(r"^  ([a-z]+)(?: |$)", out, re.M)[:len(commands)],
+                             commands)
+            self.assertIn("--fail-if-moved", out)
+        for command in commands:
+            extra = [(command, "www", "--json", "--help")] if command != "help" else []
+            for args in [("help", command), (command, "--help"), (command, "-h"), *extra]:
+                rc, out, err = self.ctl(*args)
+                self.assertEqual((rc, err), (0, ""), args)
+                self.assertRegex(out, rf"^usage: switchboard ctl (\[OPTIONS\] )?{command}\b",
+                                 args)
+        rc, out, _ = self.ctl("drain", "--help")
+        self.assertTrue(out.startswith("usage: switchboard ctl [OPTIONS] drain PROFILE "
+                                       "ENDPOINT\n\ndrain: never answer ENDPOINT (it is still "
+                                       "probed).\n"), out)
+        rc, out, _ = self.ctl("help", "status")
+        self.assertIn("status [PROFILE...]", out)
+        self.assertIn("only those\nprofiles and their zones", out)
+
+    def test_unknown_commands(self):
+        self.assertEqual(self.ctl("stauts"), (2, "", "switchboard ctl: unknown command 'stauts'; "
+                                              "did you mean status? (see switchboard ctl help)\n"))
+        self.assertEqual(self.ctl("help", "drian"),
+                         (2, "", "switchboard ctl: unknown command 'drian'; did you mean drain? "
+                          "(see switchboard ctl help)\n"))
+        rc, out, err = self.ctl("status", "--bogus")
+        self.assertEqual((rc, out), (2, ""))
+        self.assertIn("unknown or incomplete option '--bogus'", err)
+        rc, _, err = self.ctl("status", "--fail-if-moved")
+        self.assertEqual((rc, err), (2, "switchboard ctl: only reload takes --fail-if-moved\n"))
 
 
 if __name__ == "__main__":

@@ -100,13 +100,17 @@ class HttpApiTest(ScenarioCase):
         self.assertEqual(reply["status"]["profiles"][0]["answering"],
                          ctl["status"]["profiles"][0]["answering"])
 
-        self.assertEqual(api.act("drain", profile="www.example.com", endpoint="east")[::2],
-                         (200, {"ok": True, "message": "done"}))
+        # The reply names what was drained as configured (the name may be
+        # typed short, as with ctl).
+        self.assertEqual(api.act("drain", profile="www", endpoint="east")[::2],
+                         (200, {"ok": True, "message": "done", "profile": "www.example.com.",
+                                "endpoint": "east"}))
         srv.wait_log(r"event=override action=drain profile=www\.example\.com\. endpoint=east "
                      + by, 5)
         wait_until(lambda: answer(srv) == "west.example.com.", 5, "the drain to answer west")
         _, _, again = api.act("drain", profile="www.example.com", endpoint="east")
-        self.assertEqual(again, {"ok": True, "message": "nothing to change"})
+        self.assertEqual(again, {"ok": True, "message": "nothing to change",
+                                 "profile": "www.example.com.", "endpoint": "east"})
         # ctl sees who drained it, and the state file keeps it.
         _, out, _ = srv.ctl("--json", "status")
         east = json.loads(out)["status"]["profiles"][0]["endpoints"][0]
@@ -126,7 +130,8 @@ class HttpApiTest(ScenarioCase):
 
         status, _, r = api.act("switchover", profile="www.example.com.", endpoint="west",
                                for_seconds=7200)
-        self.assertEqual((status, r), (200, {"ok": True, "message": "done"}))
+        self.assertEqual((status, r), (200, {"ok": True, "message": "done",
+                                             "profile": "www.example.com.", "endpoint": "west"}))
         srv.wait_log(r"event=override action=switchover profile=www\.example\.com\. "
                      r"endpoint=west until_ms=\d+ " + by, 5)
         wait_until(lambda: answer(srv) == "west.example.com.", 5, "the switchover")
@@ -134,7 +139,11 @@ class HttpApiTest(ScenarioCase):
         srv.wait_log(r"event=override action=failback profile=www\.example\.com\. endpoint=- " + by, 5)
         wait_until(lambda: answer(srv) == "east.example.com.", 5, "the failback")
 
-        self.assertEqual(api.act("reload")[::2], (200, {"ok": True, "message": "reloaded"}))
+        # A reload replies with what it changed, as ctl reload --json does:
+        # nothing here.
+        status, _, r = api.act("reload")
+        self.assertEqual((status, r["ok"], r["message"]), (200, True, "reloaded"))
+        self.assertEqual(r["changes"]["answers_moved"], [])
         srv.wait_log(r"event=reload-requested by=api@127\.0\.0\.1", 5)
 
         # Refusals are ctl's, word for word, as 409.

@@ -2,8 +2,10 @@
 the old one keeps serving; a broken file is reported with file:line:col and
 changes nothing; health carries over for unchanged probes, new endpoints
 are probed before they answer, removed ones stop being probed; overrides
-survive; and under a steady query load, 50 reloads lose no query and
-answer none wrongly."""
+survive; `ctl reload` says what changed (answers moved, endpoints down,
+profiles added and removed) and with --fail-if-moved fails when an answer
+moved; and under a steady query load, 50 reloads lose no query and answer
+none wrongly."""
 import json
 import os
 import signal
@@ -47,10 +49,28 @@ def slow(hang, name="slow"):
 """
 
 
+# What `ctl reload` says of a reload that added `slow` (its probe times out).
+SLOW_ADDED = ("reload: reloaded\n"
+              "  endpoint down: slow.example.com. c (was new): timeout after 3000 ms\n"
+              "  profile added: slow.example.com.\n")
+
+NO_CHANGES = {"answers_moved": [], "endpoints_down": [], "profiles_added": [],
+              "profiles_removed": [], "pending": []}
+
+
 def finished(proc):
     """(exit status, stdout, stderr) of a `ctl_start` process."""
     out, err = proc.communicate(timeout=20)
     return proc.returncode, out, err
+
+
+class Port:
+    """An endpoint's port with nothing behind it."""
+
+    def __init__(self, avoid):
+        self.port = sbtest.free_port()
+        while self.port == avoid:
+            self.port = sbtest.free_port()
 
 
 class Reload(ScenarioCase):
@@ -177,6 +197,64 @@ class Reload(ScenarioCase):
         wait_until(lambda: time.monotonic() >= end, 3.0, "a second to pass")
         self.assertLessEqual(gone.requests, before + 1)
 
+    def test_ctl_reload_says_what_changed(self):
+        """The issue's reproducer: a reload that took an endpoint down at
+        once and moved the answer said only `reloaded`. It waits for the new
+        configuration's first decisions and lists them; with
+        --fail-if-moved, an answer moved is exit 4 (the new configuration
+        answers all the same)."""
+        extra = """old   profile priority {
+          monitor none
+          endpoint a 192.0.2.10 priority=1
+      }
+"""
+        srv = self.server({"example.com.zone": zone(self.east, self.west, extra=extra)})
+        self.assertEqual(cname_target(srv.query("www.example.com")), "east.example.com.")
+        dead = Port(self.east.port)  # east's probe to a port nobody listens on
+        mark = len(srv.lines)
+        self.write(srv, zone(dead, self.west, extra="""new   profile priority {
+          monitor none
+          endpoint a 192.0.2.11 priority=1
+      }
+"""))
+        self.assertEqual(srv.ctl("reload"), (0, "reload: reloaded\n"
+                         "  answer moved: www.example.com. from east to west\n"
+                         "  endpoint down: www.example.com. east (was up): connect refused\n"
+                         "  profile added: new.example.com.\n"
+                         "  profile removed: old.example.com.\n", ""))
+        # The reply came after the decision it reports, which is served.
+        srv.wait_log(r"event=answer-change profile=www\.example\.com\. from=east to=west "
+                     r"cause=reload$", 1.0, start=mark)
+        srv.wait_log(r"event=reload-done generation=2 .* answers_moved=1 endpoints_down=1$", 1.0,
+                     start=mark)
+        self.assertEqual(cname_target(srv.query("www.example.com")), "west.example.com.")
+        # Back, as JSON, with --fail-if-moved: exit 4, and it is in force.
+        self.write(srv, zone(self.east, self.west))
+        rc, out, err = srv.ctl("--json", "reload", "--fail-if-moved", check=False)
+        self.assertEqual((rc, err), (4, "switchboard ctl: reloaded, but 1 answer moved "
+                                        "(--fail-if-moved); the new configuration is answering\n"))
+        self.assertEqual(json.loads(out), {"ok": True, "message": "reloaded", "changes": {
+            "answers_moved": [{"profile": "www.example.com.", "from": "west", "to": "east"}],
+            "endpoints_down": [], "profiles_added": [], "profiles_removed": ["new.example.com."],
+            "pending": []}})
+        self.assertEqual(cname_target(srv.query("www.example.com")), "east.example.com.")
+        # Nothing moves: exit 0, and nothing more to say.
+        self.write(srv, zone(self.east, self.west, version="v2"))
+        self.assertEqual(srv.ctl("reload", "--fail-if-moved"), (0, "reload: reloaded\n", ""))
+
+    def test_an_address_profile_reports_each_family(self):
+        text = lambda first: sbtest.ZONE_HEADER + f"""api   profile priority {{
+          monitor none
+          endpoint a4 192.0.2.1 priority={1 if first == "a4" else 2}
+          endpoint b4 192.0.2.2 priority={2 if first == "a4" else 1}
+          endpoint a6 2001:db8::1 priority=3
+      }}
+"""
+        srv = self.server({"example.com.zone": text("a4")})
+        self.write(srv, text("b4"))
+        self.assertEqual(srv.ctl("reload"), (0, "reload: reloaded\n"
+                         "  answer moved: api.example.com. ipv4 from a4 to b4\n", ""))
+
     def test_reload_drops_a_drain_that_would_leave_nothing_to_answer(self):
         # Drained east, then a reload removes west: east is all that is
         # left, so its drain cannot stand (as `ctl drain` and a restart
@@ -293,7 +371,7 @@ www   profile priority ttl=5 {{
         reload = self.ask_reload(srv, zone(self.east, self.west, version="v2", extra=slow_11s))
         wait_until(lambda: hang.requests > 0, 5.0, "the slow probe to start")
         drain = srv.ctl_start("drain", "www.example.com", "west")
-        self.assertEqual(finished(reload), (0, "reload: reloaded\n", ""))
+        self.assertEqual(finished(reload), (0, SLOW_ADDED.replace("3000 ms", "11000 ms"), ""))
         self.assertEqual(finished(drain), (0, "drain: done\n", ""))
         srv.wait_log(r"event=reload-done generation=2 ", 1.0)
 
@@ -313,7 +391,7 @@ www   profile priority ttl=5 {{
         self.assertEqual([p["name"] for p in json.loads(out)["status"]["profiles"]],
                          ["www.example.com."])
         print(f"ctl status during a reload: {took * 1000:.0f} ms")
-        self.assertEqual(finished(reload), (0, "reload: reloaded\n", ""))
+        self.assertEqual(finished(reload), (0, SLOW_ADDED, ""))
         srv.wait_log(r"event=reload-done generation=2 .*first_round=complete", 1.0)
         self.assertEqual(sbtest.answer_texts(srv.query("slow.example.com", "A")),
                          ["slow.example.com. 5 A 127.0.0.14"])
@@ -328,9 +406,11 @@ www   profile priority ttl=5 {{
                                            extra=slow(self.hang)), "--json", queued=True)
         srv.proc.send_signal(signal.SIGHUP)  # joins the same queued run
         srv.wait_log(r"event=reload-requested by=SIGHUP queued=yes$", 5.0, start=mark)
-        self.assertEqual(finished(first), (0, "reload: reloaded\n", ""))
+        self.assertEqual(finished(first), (0, SLOW_ADDED, ""))
         rc, out, err = finished(second)
-        self.assertEqual((rc, json.loads(out), err), (0, {"ok": True, "message": "reloaded"}, ""))
+        # slow was the first run's: by the second, nothing new.
+        self.assertEqual((rc, json.loads(out), err),
+                         (0, {"ok": True, "message": "reloaded", "changes": NO_CHANGES}, ""))
         srv.wait_log(r"event=reload-done generation=3 ", 1.0)
         self.assertEqual(srv.log_count(r"event=reload-done"), 2)
         self.assertEqual(sbtest.answer_texts(srv.query("ver.example.com", "TXT")),
@@ -342,7 +422,7 @@ www   profile priority ttl=5 {{
         second = self.ask_reload(srv, zone(self.east, self.west, extra=slow(self.hang)) +
                                  "bad  A  nope\n", queued=True)
         # Each caller hears how the run that covered its request went.
-        self.assertEqual(finished(first), (0, "reload: reloaded\n", ""))
+        self.assertEqual(finished(first), (0, SLOW_ADDED, ""))
         rc, out, err = finished(second)
         self.assertEqual((rc, out), (1, ""))
         self.assertRegex(err, r"^switchboard ctl: reload failed: \S+example\.com\.zone:\d+:\d+: ")
@@ -355,7 +435,7 @@ www   profile priority ttl=5 {{
         reload = self.start_slow_reload(srv)
         drain = srv.ctl_start("drain", "www.example.com", "east")
         self.addCleanup(drain.kill)
-        self.assertEqual(finished(reload), (0, "reload: reloaded\n", ""))
+        self.assertEqual(finished(reload), (0, SLOW_ADDED, ""))
         self.assertEqual(finished(drain), (0, "drain: done\n", ""))
         done = srv.wait_log(r"event=reload-done generation=2 ", 1.0)
         drained = srv.wait_log(r"event=override action=drain ", 1.0)

@@ -10,6 +10,7 @@
  * gone, are dropped and logged; a NULL carry changes nothing. */
 #include "sb_test_route.h"
 #include "sb_test.h"
+#include "sb_test_carry.h"
 #include "sb_test_log.h"
 
 #include "sb_carry.h"
@@ -143,26 +144,6 @@ static void force_www(sb_probe_states_t *st, const char *name, bool up, int64_t 
                                  .by = by});
 }
 
-/* As the worker's builder does (sb_probe_build), checks aside. */
-static void build(sb_probe_states_t *st, sb_gen_t *gen, const sb_carry_t *carry)
-{
-    assert_int_equal(sb_probe_state_init(st, gen), 0);
-    for (size_t i = 0; i < st->profile_count; i++) {
-        sb_profile_state_t *ps = &st->profiles[i];
-        sb_carry_profile(carry, ps);
-        for (uint16_t k = 0; k < ps->profile->count; k++) {
-            sb_ep_state_t *es = &ps->eps[k];
-            char *key = es->ep->monitor->proto == SB_MONITOR_NONE
-                            ? NULL
-                            : sb_probe_key(es->ep, sb_check_types_builtin);
-            sb_carry_endpoint(carry, es, key);
-            free(key);
-        }
-        sb_carry_check_drains(ps);
-    }
-    sb_carry_report_dropped(carry, st);
-}
-
 /* The first round, then what an operator and the probes did since. */
 static void live_a_while(sb_probe_states_t *st)
 {
@@ -228,7 +209,7 @@ static int reload(void **state)
     sb_gen_free(gen);
     sb_test_log_forget();
     after_gen = sb_test_load_ok(AFTER);
-    build(&after, after_gen, carry);
+    sb_test_carry_build(&after, after_gen, carry);
     snprintf(reload_log, sizeof(reload_log), "%s", sb_test_logged());
     sb_test_log_forget();
     return 0;
@@ -411,7 +392,7 @@ static void a_null_carry_changes_nothing(void **state)
     sb_gen_t *gen = sb_test_load_ok(AFTER);
     sb_probe_states_t plain, built;
     assert_int_equal(sb_probe_state_init(&plain, gen), 0);
-    build(&built, gen, NULL);
+    sb_test_carry_build(&built, gen, NULL);
     assert_int_equal(built.ep_count, plain.ep_count);
     for (size_t i = 0; i < built.ep_count; i++) {
         sb_ep_state_t *es = &built.eps[i];
@@ -450,7 +431,7 @@ static void an_unprobed_endpoint_keeps_its_overrides(void **state)
     sb_probe_state_free(&before);
     sb_gen_free(gen);
     gen = sb_test_load_ok(UNPROBED);
-    build(&now, gen, c);
+    sb_test_carry_build(&now, gen, c);
     sb_ep_state_t *east = endpoint(&now, WWW, "east");
     assert_true(east->drained);
     assert_string_equal(east->drain_by, "uid=1");

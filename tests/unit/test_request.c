@@ -79,6 +79,51 @@ static void the_table_ctl_builds_from(void **state)
     assert_null(sb_request_command("explode"));
 }
 
+/* status may name profiles: only those are shown. */
+static void status_of_some_profiles(void **state)
+{
+    (void)state;
+    sb_request_t r = parse_ok("{\"command\": \"status\"}");
+    assert_null(r.profiles);
+    sb_request_free(&r);
+    r = parse_ok("{\"command\": \"status\", \"profiles\": [\"www\", \"app.example.com.\"]}");
+    assert_int_equal(json_array_size(r.profiles), 2);
+    assert_string_equal(json_string_value(json_array_get(r.profiles, 0)), "www");
+    sb_request_free(&r);
+    r = parse_ok("{\"command\": \"status\", \"profiles\": []}");
+    assert_int_equal(json_array_size(r.profiles), 0);
+    sb_request_free(&r);
+    expect_error("{\"command\": \"status\", \"profiles\": \"www\"}",
+                 "bad request: \"profiles\" is not a list");
+    expect_error("{\"command\": \"status\", \"profiles\": [\"www\", 1]}",
+                 "bad request: \"profiles\" holds something not a name");
+    expect_error("{\"command\": \"status\", \"profiles\": [\"\"]}",
+                 "bad request: \"profiles\" holds something not a name");
+    char big[16 + (SB_REQUEST_MAX_PROFILES + 1) * 4 + 32] =
+        "{\"command\": \"status\", \"profiles\": [";
+    for (int i = 0; i <= SB_REQUEST_MAX_PROFILES; i++)
+        strcat(big, i ? ",\"p\"" : "\"p\"");
+    strcat(big, "]}");
+    expect_error(big, "status takes at most 256 profiles");
+}
+
+/* Every command has its words for `ctl help`, and only status takes any
+ * number of them. */
+static void every_command_has_help(void **state)
+{
+    (void)state;
+    size_t n;
+    const sb_request_command_t *cmds = sb_request_commands(&n);
+    assert_int_equal(n, 8);
+    for (size_t i = 0; i < n; i++) {
+        assert_ptr_equal(sb_request_command(cmds[i].name), &cmds[i]);
+        assert_non_null(cmds[i].args);
+        assert_true(strlen(cmds[i].summary) > 0);
+        assert_true(strlen(cmds[i].help) > 0 && cmds[i].help[strlen(cmds[i].help) - 1] == '\n');
+        assert_int_equal(cmds[i].any_words, cmds[i].kind == SB_REQUEST_STATUS);
+    }
+}
+
 static void bad_requests(void **state)
 {
     (void)state;
@@ -130,6 +175,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(commands_and_their_arguments),
         cmocka_unit_test(the_table_ctl_builds_from),
+        cmocka_unit_test(status_of_some_profiles),
+        cmocka_unit_test(every_command_has_help),
         cmocka_unit_test(bad_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

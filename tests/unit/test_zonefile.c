@@ -694,6 +694,92 @@ static void one_mistake_one_error(void **state)
                           "interval=1s");
 }
 
+/* A profile whose '}' is missing: the first line that cannot belong to a
+ * block (a record, another profile) is one error naming the profile and
+ * the line the '}' should have come before, and is read as the zone's;
+ * what follows loads as if the '}' had been there. */
+static void missing_close_brace_is_one_error(void **state)
+{
+    (void)state;
+    /* Followed by another profile: the cascade this replaces was "expected
+     * 'monitor', 'endpoint' or '}' but found 'api'", "the profile already
+     * has a monitor", "endpoint 'east' is already defined", ... */
+    sb_test_expect_errors(H "www profile priority {\n  monitor http\n"
+                            "  endpoint east east priority=1\n"
+                            "  endpoint west west priority=2\n\n"
+                            "api profile priority {\n  monitor http\n"
+                            "  endpoint east east priority=1\n}\n"
+                            "x A 192.0.2.5\n",
+                          1,
+                          "example.com.zone:8:1: profile www.example.com. is never closed "
+                          "(missing '}' before line 13)");
+    /* Followed by records: each is read (a bad one is its own error). */
+    sb_test_expect_errors(H "www profile priority {\n  monitor http\n"
+                            "  endpoint east east priority=1\n"
+                            "mail A 192.0.2.25\n"
+                            "@ MX 10 mail\n"
+                            "bad A 300.1.1.1\n",
+                          2,
+                          "example.com.zone:8:1: profile www.example.com. is never closed "
+                          "(missing '}' before line 11)",
+                          "example.com.zone:13:7: bad A data '300.1.1.1': expected an IPv4 "
+                          "address");
+    /* The block's own statements are still checked as written. */
+    sb_test_expect_errors(H "www profile priority {\n  monitor http\n"
+                            "  endpoint east east\n"
+                            "x 60 IN A 192.0.2.5\n",
+                          2,
+                          "example.com.zone:8:1: profile www.example.com. is never closed "
+                          "(missing '}' before line 11)",
+                          "example.com.zone:10:3: endpoint 'east' needs a priority (add "
+                          "priority=N; 1 is the first)");
+    /* A record written into the middle of a block: the rest of the block,
+     * up to its '}', is skipped rather than read as records. */
+    sb_test_expect_errors(H "www profile priority {\n  monitor http\n"
+                            "  endpoint east east priority=1\n"
+                            "x A 192.0.2.5\n"
+                            "  endpoint west west priority=2\n"
+                            "    port=8080\n"
+                            "}\n"
+                            "y A 192.0.2.6\n"
+                            "y A 300.1.1.1\n",
+                          2,
+                          "example.com.zone:8:1: profile www.example.com. is never closed "
+                          "(missing '}' before line 11)",
+                          "example.com.zone:16:5: bad A data '300.1.1.1': expected an IPv4 "
+                          "address");
+    /* A misspelt statement is not a zone's line: the block goes on. */
+    sb_test_expect_errors(H "www profile priority {\n  monitor http\n"
+                            "  endpont east east priority=1\n"
+                            "  endpoint west west priority=2\n}\n",
+                          1,
+                          "example.com.zone:10:3: expected 'monitor', 'endpoint' or '}' but "
+                          "found 'endpont'");
+}
+
+/* The zone after a missing '}' is whole: records and the next profile. */
+static void missing_close_brace_keeps_what_follows(void **state)
+{
+    (void)state;
+    sb_gen_t *gen;
+    sb_diag_t *diag;
+    assert_int_equal(sb_test_load(H "www profile priority {\n  monitor none\n"
+                                    "  endpoint east east priority=1\n"
+                                    "api profile priority {\n  monitor none\n"
+                                    "  endpoint a 192.0.2.1 priority=1\n}\n",
+                                  &gen, &diag),
+                     SB_ECONFIG);
+    assert_int_equal(sb_diag_count(diag), 1);
+    sb_diag_free(diag);
+    /* With the '}' put back, the same zone loads: both profiles. */
+    gen = sb_test_load_ok(H "www profile priority {\n  monitor none\n"
+                            "  endpoint east east priority=1\n}\n"
+                            "api profile priority {\n  monitor none\n"
+                            "  endpoint a 192.0.2.1 priority=1\n}\n");
+    assert_int_equal(sb_gen_profile_count(gen), 2);
+    sb_gen_free(gen);
+}
+
 static void brace_on_the_next_line(void **state)
 {
     (void)state;
@@ -814,6 +900,8 @@ int main(void)
         cmocka_unit_test(endpoint_target_errors),
         cmocka_unit_test(nested_profile_errors),
         cmocka_unit_test(one_mistake_one_error),
+        cmocka_unit_test(missing_close_brace_is_one_error),
+        cmocka_unit_test(missing_close_brace_keeps_what_follows),
         cmocka_unit_test(brace_on_the_next_line),
         cmocka_unit_test(hostile_files),
         cmocka_unit_test(errors_are_all_reported),
