@@ -154,21 +154,6 @@ static const char *region_text(const sb_endpoint_t *ep, size_t i, char *buf)
     return sb_geo_code_text(ep->regions[i], buf, 64);
 }
 
-/* The share of answers an endpoint gets now under `weighted`, in percent. */
-static double share(const sb_profile_t *p, const sb_route_decision_t *d, const sb_endpoint_t *ep)
-{
-    const sb_route_family_t *f = &d->family[ep->kind == SB_TARGET_V6];
-    if (!sb_route_may_answer(p, d, ep->index) || f->total == 0)
-        return 0;
-    if (f->pinned != SB_PICK_NONE)
-        return 100;
-    for (uint16_t k = 0; k < f->count; k++) {
-        if (f->order[k] == ep->index)
-            return 100.0 * (f->cum[k] - (k ? f->cum[k - 1] : 0)) / f->total;
-    }
-    return 0;
-}
-
 /* The routing method's settings of an endpoint, and what they mean now. */
 static void routing_json(json_t *o, const sb_endpoint_t *ep)
 {
@@ -176,7 +161,8 @@ static void routing_json(json_t *o, const sb_endpoint_t *ep)
     unsigned set = p->route->settings;
     if (set & SB_ROUTE_SET_WEIGHT) {
         json_object_set_new(o, "weight", json_integer(ep->weight));
-        json_object_set_new(o, "share_percent", json_real(share(p, sb_route_published(p), ep)));
+        json_object_set_new(o, "share_percent",
+                            json_real(sb_route_share(p, sb_route_published(p), ep->index)));
     }
     if (set & SB_ROUTE_SET_SUBNETS)
         json_object_set_new(o, "subnets", list_json(ep->subnet_count, subnet_text, ep));

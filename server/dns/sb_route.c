@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int family_of_endpoint(const sb_endpoint_t *e)
+int sb_route_family_of_endpoint(const sb_endpoint_t *e)
 {
     return e->kind == SB_TARGET_V6 ? SB_FAMILY_V6 : SB_FAMILY_PRIMARY;
 }
@@ -48,7 +48,7 @@ static void collect(const sb_profile_t *p, const sb_route_input_t *in, int fam, 
 {
     f->count = 0;
     for (uint16_t i = 0; i < p->count; i++) {
-        if (family_of_endpoint(&p->endpoints[i]) != fam || !flag(in->eligible, i))
+        if (sb_route_family_of_endpoint(&p->endpoints[i]) != fam || !flag(in->eligible, i))
             continue;
         if (any || flag(in->usable, i))
             f->order[f->count++] = i;
@@ -94,7 +94,7 @@ static void decide_family(const sb_profile_t *p, const sb_route_input_t *in, int
         d->live[f->order[k]] = 1;
     uint16_t pre = in->preferred;
     if (pre != SB_PICK_NONE && pre < p->count && d->live[pre] &&
-        family_of_endpoint(&p->endpoints[pre]) == fam)
+        sb_route_family_of_endpoint(&p->endpoints[pre]) == fam)
         f->pinned = pre;
     weigh(p, f);
 }
@@ -221,27 +221,15 @@ const char *sb_route_status_name(sb_route_status_t status)
     return names[status];
 }
 
-/* Whether an endpoint of weight 0 in f->order is never drawn: another
- * there weighs more (weigh()). */
-static bool outweighed(const sb_profile_t *profile, const sb_route_family_t *f)
-{
-    for (uint16_t k = 0; k < f->count; k++) {
-        if (profile->endpoints[f->order[k]].weight > 0)
-            return true;
-    }
-    return false;
-}
-
 bool sb_route_may_answer(const sb_profile_t *profile, const sb_route_decision_t *d, uint16_t i)
 {
     if (d == NULL || i >= d->count || !d->live[i])
         return false;
-    const sb_route_family_t *f = &d->family[family_of_endpoint(&profile->endpoints[i])];
+    const sb_route_family_t *f = &d->family[sb_route_family_of_endpoint(&profile->endpoints[i])];
     if (f->pinned != SB_PICK_NONE)
         return f->pinned == i;
-    if ((profile->route->settings & SB_ROUTE_SET_WEIGHT) && profile->endpoints[i].weight == 0 &&
-        outweighed(profile, f))
-        return false;
+    if ((profile->route->settings & SB_ROUTE_SET_WEIGHT) && sb_route_share(profile, d, i) == 0)
+        return false; /* weight 0 while another weighs more: never drawn */
     if (!profile->route->top_only)
         return true;
     sb_route_answer_t top = {0};
@@ -327,17 +315,36 @@ void sb_route_put_default(const sb_profile_t *profile, const sb_route_family_t *
     sb_route_put(profile, f->order[0], out);
 }
 
-uint16_t sb_route_by_weight(const sb_route_family_t *f, uint32_t point)
+uint16_t sb_route_weight_index(const uint32_t *cum, uint16_t count, uint32_t point)
 {
-    uint16_t lo = 0, hi = (uint16_t)(f->count - 1);
+    uint16_t lo = 0, hi = (uint16_t)(count - 1);
     while (lo < hi) {
         uint16_t mid = (uint16_t)((lo + hi) / 2);
-        if (f->cum[mid] > point)
+        if (cum[mid] > point)
             hi = mid;
         else
             lo = (uint16_t)(mid + 1);
     }
-    return f->order[lo];
+    return lo;
+}
+
+uint16_t sb_route_by_weight(const sb_route_family_t *f, uint32_t point)
+{
+    return f->order[sb_route_weight_index(f->cum, f->count, point)];
+}
+
+double sb_route_share(const sb_profile_t *profile, const sb_route_decision_t *d, uint16_t i)
+{
+    if (d == NULL || i >= d->count || !d->live[i])
+        return 0;
+    const sb_route_family_t *f = &d->family[sb_route_family_of_endpoint(&profile->endpoints[i])];
+    if (f->pinned != SB_PICK_NONE)
+        return f->pinned == i ? 100 : 0;
+    for (uint16_t k = 0; f->total > 0 && k < f->count; k++) {
+        if (f->order[k] == i)
+            return 100.0 * (f->cum[k] - (k ? f->cum[k - 1] : 0)) / f->total;
+    }
+    return 0;
 }
 
 uint32_t sb_route_random(void)

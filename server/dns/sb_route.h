@@ -154,6 +154,9 @@ void sb_route_release(sb_profile_t *profile);
 /* The decision published now (acquire load). */
 const sb_route_decision_t *sb_route_published(const sb_profile_t *profile);
 
+/* The family an endpoint answers for (names and IPv4: primary). */
+int sb_route_family_of_endpoint(const sb_endpoint_t *endpoint);
+
 /* The family a query type is answered from, or -1 when the profile has
  * nothing of that type (an address profile asked for MX). */
 int sb_route_family_of(const sb_profile_t *profile, uint16_t qtype);
@@ -203,9 +206,18 @@ void sb_route_put_top(const sb_profile_t *profile, const sb_route_family_t *f,
 void sb_route_put_default(const sb_profile_t *profile, const sb_route_family_t *f,
                           sb_route_answer_t *out);
 
+/* The position in running sums `cum` (of `count` entries, the last the
+ * total) of the range that holds `point` (0 to the total - 1). */
+uint16_t sb_route_weight_index(const uint32_t *cum, uint16_t count, uint32_t point);
+
 /* The entry of f->order whose weight range holds `point` (0 to
  * f->total - 1); f->total must not be 0. */
 uint16_t sb_route_by_weight(const sb_route_family_t *f, uint32_t point);
+
+/* The share of a family's answers endpoint `i` gets now by weight, in
+ * percent (100 when pinned; 0 when it may not answer, or weighs 0 while
+ * another endpoint weighs more). For methods that take weights. */
+double sb_route_share(const sb_profile_t *profile, const sb_route_decision_t *d, uint16_t i);
 
 /* A fast per-thread pseudo-random number (not for secrets). */
 uint32_t sb_route_random(void);

@@ -16,11 +16,6 @@ typedef struct {
     uint32_t count[SB_FAMILIES];
 } table_t;
 
-static int family_of(const sb_endpoint_t *e)
-{
-    return e->kind == SB_TARGET_V6 ? SB_FAMILY_V6 : SB_FAMILY_PRIMARY;
-}
-
 static int cmp_place(const void *a, const void *b)
 {
     const place_t *x = a, *y = b;
@@ -60,7 +55,7 @@ static void check_default(const sb_profile_t *p, const table_t *t, sb_diag_t *di
     for (int f = 0; f < SB_FAMILIES; f++) {
         bool has = false, dflt = false;
         for (uint16_t i = 0; i < p->count; i++) {
-            if (family_of(&p->endpoints[i]) == f) {
+            if (sb_route_family_of_endpoint(&p->endpoints[i]) == f) {
                 has = true;
                 dflt |= p->endpoints[i].in_default;
             }
@@ -84,7 +79,7 @@ static int build(sb_profile_t *p, sb_arena_t *arena, sb_diag_t *diag)
         return -ENOMEM;
     uint32_t n[SB_FAMILIES] = {0, 0};
     for (uint16_t i = 0; i < p->count; i++)
-        n[family_of(&p->endpoints[i])] += p->endpoints[i].region_count;
+        n[sb_route_family_of_endpoint(&p->endpoints[i])] += p->endpoints[i].region_count;
     for (int f = 0; f < SB_FAMILIES; f++) {
         t->places[f] = sb_arena_alloc(arena, (n[f] + 1) * sizeof(place_t));
         if (t->places[f] == NULL)
@@ -93,7 +88,7 @@ static int build(sb_profile_t *p, sb_arena_t *arena, sb_diag_t *diag)
     }
     for (uint16_t i = 0; i < p->count; i++) {
         const sb_endpoint_t *ep = &p->endpoints[i];
-        int f = family_of(ep);
+        int f = sb_route_family_of_endpoint(ep);
         for (uint16_t k = 0; k < ep->region_count; k++)
             t->places[f][t->count[f]++] = (place_t){.code = ep->regions[k], .endpoint = i};
     }

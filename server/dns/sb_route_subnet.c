@@ -20,11 +20,6 @@ typedef struct {
     uint32_t root[SB_FAMILIES][CLIENT_FAMILIES];
 } trie_t;
 
-static int answer_family(const sb_endpoint_t *e)
-{
-    return e->kind == SB_TARGET_V6 ? SB_FAMILY_V6 : SB_FAMILY_PRIMARY;
-}
-
 static uint32_t new_node(trie_t *t)
 {
     node_t *n = &t->nodes[t->used];
@@ -58,7 +53,7 @@ static void report_clash(const sb_profile_t *p, const sb_endpoint_t *ep, const s
 static void insert(trie_t *t, const sb_profile_t *p, const sb_endpoint_t *ep,
                    const sb_prefix_t *net, sb_diag_t *diag)
 {
-    uint32_t at = t->root[answer_family(ep)][net->family == 6];
+    uint32_t at = t->root[sb_route_family_of_endpoint(ep)][net->family == 6];
     for (unsigned i = 0; i < net->len; i++) {
         int b = bit_at(net->addr, i);
         if (t->nodes[at].child[b] == 0) {
@@ -79,8 +74,8 @@ static void check_default(const sb_profile_t *p, const trie_t *t, sb_diag_t *dia
 {
     bool has[SB_FAMILIES] = {false, false}, dflt[SB_FAMILIES] = {false, false};
     for (uint16_t i = 0; i < p->count; i++) {
-        has[answer_family(&p->endpoints[i])] = true;
-        dflt[answer_family(&p->endpoints[i])] |= p->endpoints[i].in_default;
+        has[sb_route_family_of_endpoint(&p->endpoints[i])] = true;
+        dflt[sb_route_family_of_endpoint(&p->endpoints[i])] |= p->endpoints[i].in_default;
     }
     for (int f = 0; f < SB_FAMILIES; f++) {
         if (!has[f] || dflt[f])

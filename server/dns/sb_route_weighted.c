@@ -30,11 +30,6 @@ uint64_t sb_route_weighted_hash(const uint8_t addr[16], uint8_t family, uint8_t 
     return h ^ (h >> 33);
 }
 
-static int family_of(const sb_endpoint_t *e)
-{
-    return e->kind == SB_TARGET_V6 ? SB_FAMILY_V6 : SB_FAMILY_PRIMARY;
-}
-
 static int build(sb_profile_t *p, sb_arena_t *arena, sb_diag_t *diag)
 {
     (void)diag;
@@ -50,7 +45,7 @@ static int build(sb_profile_t *p, sb_arena_t *arena, sb_diag_t *diag)
             return -ENOMEM;
     }
     for (uint16_t i = 0; i < p->count; i++) {
-        int f = family_of(&p->endpoints[i]);
+        int f = sb_route_family_of_endpoint(&p->endpoints[i]);
         if (p->endpoints[i].weight == 0)
             continue;
         h->total[f] += p->endpoints[i].weight;
@@ -64,15 +59,7 @@ static int build(sb_profile_t *p, sb_arena_t *arena, sb_diag_t *diag)
 /* The endpoint of family `f` whose weight range holds `point`. */
 static uint16_t home_of(const homes_t *h, int f, uint32_t point)
 {
-    uint16_t lo = 0, hi = (uint16_t)(h->count[f] - 1);
-    while (lo < hi) {
-        uint16_t mid = (uint16_t)((lo + hi) / 2);
-        if (h->cum[f][mid] > point)
-            hi = mid;
-        else
-            lo = (uint16_t)(mid + 1);
-    }
-    return h->index[f][lo];
+    return h->index[f][sb_route_weight_index(h->cum[f], h->count[f], point)];
 }
 
 /* The next value of a client's fixed sequence of draws (splitmix64). */
