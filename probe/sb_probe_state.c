@@ -55,6 +55,7 @@ static int link_parents(sb_probe_states_t *st)
 
 int sb_probe_state_init(sb_probe_states_t *st, sb_gen_t *gen)
 {
+    size_t scratch_size = sb_route_decision_size(0);
     size_t n_profiles = sb_gen_profile_count(gen);
     memset(st, 0, sizeof(*st));
     st->profiles = calloc(n_profiles + 1, sizeof(*st->profiles));
@@ -67,9 +68,16 @@ int sb_probe_state_init(sb_probe_states_t *st, sb_gen_t *gen)
         ps->eps = &st->eps[st->ep_count];
         sb_route_view(ps->profile, sb_route_published(ps->profile), &ps->view);
         ps->switchover = SB_PICK_NONE;
+        size_t need = sb_route_decision_size(ps->profile->count);
+        if (need > scratch_size)
+            scratch_size = need;
         for (uint16_t k = 0; k < ps->profile->count; k++)
             init_endpoint(&st->eps[st->ep_count++], &ps->profile->endpoints[k], ps);
     }
+    if ((st->scratch = malloc(scratch_size)) == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < st->profile_count; i++)
+        st->profiles[i].scratch = st->scratch;
     return link_parents(st);
 }
 
@@ -78,7 +86,9 @@ void sb_probe_state_free(sb_probe_states_t *st)
     free(st->profiles);
     free(st->eps);
     free(st->parent_links);
+    free(st->scratch);
     st->parent_links = NULL;
+    st->scratch = NULL;
     st->profiles = NULL;
     st->eps = NULL;
     st->profile_count = st->ep_count = 0;

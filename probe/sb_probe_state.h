@@ -84,6 +84,10 @@ struct sb_profile_state {
      * when this one's decision changes. */
     sb_profile_state_t **parents;
     uint16_t parent_count;
+    /* Room to decide into before knowing whether anything changed
+     * (sb_route_decide_scratch), shared by every profile of the worker:
+     * sized for the largest. NULL: decide by allocating. */
+    void *scratch;
 };
 
 /* Every profile and endpoint of one generation. */
@@ -91,6 +95,7 @@ typedef struct sb_probe_states {
     sb_profile_state_t *profiles; /* in generation order: profiles[p->id] is p's */
     size_t profile_count;
     sb_profile_state_t **parent_links; /* storage of every profile's parents[] */
+    void *scratch;                     /* every profile's scratch (above) */
     sb_ep_state_t *eps;                /* every profile's, profile by profile */
     size_t ep_count;
 } sb_probe_states_t;

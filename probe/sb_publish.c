@@ -111,15 +111,19 @@ void sb_publish_profile(sb_profile_state_t *ps, const char *why)
     const char *cause = !first ? why : ps->reloaded ? "reload" : "first-round";
     ps->decided = true;
     sb_route_input_t in = {.usable = usable, .eligible = eligible, .preferred = ps->switchover};
+    /* Most results change nothing: decide in the scratch first, and
+     * allocate only a decision to publish. The first decision is always
+     * published: a new profile starts at its default. */
+    if (!first && ps->scratch != NULL &&
+        sb_route_same(sb_route_decide_scratch(p, &in, ps->scratch), sb_route_published(p)))
+        return;
     sb_route_decision_t *d = sb_route_decide(p, &in);
     if (d == NULL) {
         sb_log(SB_LOG_ERROR, "out-of-memory", "profile=%s what=\"routing decision\"",
                p->owner_text);
         return;
     }
-    /* The first decision is always published: a new profile starts at
-     * its default. */
-    if (!first && sb_route_same(d, sb_route_published(p))) {
+    if (!first && sb_route_same(d, sb_route_published(p))) { /* no scratch */
         sb_route_discard(d);
         return;
     }

@@ -12,18 +12,21 @@ int sb_route_family_of_endpoint(const sb_endpoint_t *e)
     return e->kind == SB_TARGET_V6 ? SB_FAMILY_V6 : SB_FAMILY_PRIMARY;
 }
 
-/* One allocation (from `arena`, else malloc): the header, then per family
- * cum[] and order[], then live[] (sized for every endpoint). */
-static sb_route_decision_t *decision_new(uint16_t count, sb_arena_t *arena)
+size_t sb_route_decision_size(uint16_t count)
 {
     size_t n = count ? count : 1;
-    size_t size =
-        sizeof(sb_route_decision_t) + SB_FAMILIES * n * (sizeof(uint32_t) + sizeof(uint16_t)) + n;
-    sb_route_decision_t *d = arena != NULL ? sb_arena_alloc(arena, size) : malloc(size);
-    if (d == NULL)
-        return NULL;
-    memset(d, 0, size);
-    d->in_arena = arena != NULL;
+    return sizeof(sb_route_decision_t) + SB_FAMILIES * n * (sizeof(uint32_t) + sizeof(uint16_t)) +
+           n;
+}
+
+/* One block of sb_route_decision_size(): the header, then per family cum[]
+ * and order[], then live[] (sized for every endpoint). */
+static sb_route_decision_t *decision_init(void *mem, uint16_t count, bool in_arena)
+{
+    size_t n = count ? count : 1;
+    sb_route_decision_t *d = mem;
+    memset(d, 0, sb_route_decision_size(count));
+    d->in_arena = in_arena;
     uint32_t *cum = (uint32_t *)(d + 1);
     uint16_t *order = (uint16_t *)(cum + SB_FAMILIES * n);
     for (int f = 0; f < SB_FAMILIES; f++) {
@@ -99,16 +102,31 @@ static void decide_family(const sb_profile_t *p, const sb_route_input_t *in, int
     weigh(p, f);
 }
 
-static sb_route_decision_t *decide(const sb_profile_t *profile, const sb_route_input_t *in,
-                                   sb_arena_t *arena)
+/* Decide into `mem` (sb_route_decision_size() bytes; NULL: none). */
+static sb_route_decision_t *decide_into(const sb_profile_t *profile, const sb_route_input_t *in,
+                                        void *mem, bool in_arena)
 {
     sb_route_input_t all = {.usable = NULL, .eligible = NULL, .preferred = SB_PICK_NONE};
-    sb_route_decision_t *d = decision_new(profile->count, arena);
-    if (d == NULL)
+    if (mem == NULL)
         return NULL;
+    sb_route_decision_t *d = decision_init(mem, profile->count, in_arena);
     for (int fam = 0; fam < SB_FAMILIES; fam++)
         decide_family(profile, in != NULL ? in : &all, fam, d);
     return d;
+}
+
+static sb_route_decision_t *decide(const sb_profile_t *profile, const sb_route_input_t *in,
+                                   sb_arena_t *arena)
+{
+    size_t size = sb_route_decision_size(profile->count);
+    void *mem = arena != NULL ? sb_arena_alloc(arena, size) : malloc(size);
+    return decide_into(profile, in, mem, arena != NULL);
+}
+
+const sb_route_decision_t *sb_route_decide_scratch(const sb_profile_t *profile,
+                                                   const sb_route_input_t *in, void *buf)
+{
+    return decide_into(profile, in, buf, true); /* never freed on its own */
 }
 
 sb_route_decision_t *sb_route_decide(const sb_profile_t *profile, const sb_route_input_t *in)

@@ -133,6 +133,15 @@ typedef struct sb_route_method {
  * out of memory. */
 sb_route_decision_t *sb_route_decide(const sb_profile_t *profile, const sb_route_input_t *in);
 
+/* The bytes a decision for `count` endpoints takes. */
+size_t sb_route_decision_size(uint16_t count);
+
+/* Decide into `buf` (sb_route_decision_size() bytes, aligned as malloc's),
+ * to compare with the one published before allocating one to publish: a
+ * decision that did not change costs no allocation. Never published. */
+const sb_route_decision_t *sb_route_decide_scratch(const sb_profile_t *profile,
+                                                   const sb_route_input_t *in, void *buf);
+
 /* The default decision (every endpoint usable and eligible), in the
  * generation's arena: a profile's first. NULL when out of memory. */
 sb_route_decision_t *sb_route_first(const sb_profile_t *profile, sb_arena_t *arena);
