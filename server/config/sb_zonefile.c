@@ -4,6 +4,7 @@
 #include "sb_error.h"
 #include "sb_lexer.h"
 #include "sb_zonefile_profile.h"
+#include "sb_zonefile_rdata.h"
 #include "sb_zonefile_rr.h"
 #include "sb_zparse.h"
 
@@ -179,6 +180,9 @@ static int load(sb_lexer_t *lx, const char *file, const uint8_t *apex, sb_arena_
                 sb_diag_t *diag, sb_zone_t **out)
 {
     sb_zparse_t zp = {.arena = arena, .diag = diag, .apex = apex};
+    zp.rdata = malloc(sizeof(*zp.rdata));
+    if (zp.rdata == NULL)
+        return -ENOMEM;
     struct stat st;
     if (stat(file, &st) == 0) {
         zp.open_files[0].dev = st.st_dev;
@@ -199,6 +203,7 @@ static int load(sb_lexer_t *lx, const char *file, const uint8_t *apex, sb_arena_
         sb_zonefile_profile_discard(&zp);
     if (zp.origin_rdf != NULL)
         ldns_rdf_deep_free(zp.origin_rdf);
+    free(zp.rdata);
     if (rc == 0 && sb_diag_count(diag) > errors_before)
         rc = SB_ECONFIG;
     *out = rc == 0 || rc == SB_ECONFIG ? zp.zone : NULL;
