@@ -4,6 +4,8 @@
 #include "sb_dns.h"
 #include "sb_zone.h"
 
+#include <stdlib.h>
+
 static sb_gen_t *gen;
 static const sb_zone_t *zone;
 
@@ -72,11 +74,43 @@ static void counts(void **state)
     assert_int_equal(sb_zone_apex_labels(zone), 2);
 }
 
+/* The name index is sized from the owners; names that exist only as the
+ * ancestors of deep owners (five each here) outgrow it, and it grows. */
+static void index_grows_for_ancestors(void **state)
+{
+    (void)state;
+    enum { OWNERS = 300 };
+    char *text = malloc(OWNERS * 64 + 1024);
+    size_t o = (size_t)sprintf(text, SB_TEST_HEADER);
+    for (int i = 0; i < OWNERS; i++)
+        o += (size_t)sprintf(text + o, "a.b.c.d.e.n%d A 192.0.2.%d\n", i, i % 250 + 1);
+    sb_gen_t *deep = sb_test_load_ok(text);
+    free(text);
+    const sb_zone_t *z = sb_gen_zone(deep, 0);
+    /* apex ns1 east west, and six names under each n<i> (n<i> itself too) */
+    assert_int_equal(sb_zone_node_count(z), 4 + OWNERS * 6);
+    for (int i = 0; i < OWNERS; i++) {
+        char name[64];
+        uint8_t w[SB_NAME_MAX];
+        snprintf(name, sizeof(name), "a.b.c.d.e.n%d.example.com.", i);
+        int n = sb_name_from_text(name, w);
+        for (int k = 0; k < 6; k++) {
+            const sb_node_t *found = sb_zone_find(z, w, (size_t)n);
+            assert_non_null(found);
+            assert_true((k == 0) == (found->rrsets != NULL));
+            n -= w[0] + 1;
+            memmove(w, w + w[0] + 1, (size_t)n);
+        }
+    }
+    sb_gen_free(deep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(kinds),
         cmocka_unit_test(counts),
+        cmocka_unit_test(index_grows_for_ancestors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
