@@ -357,25 +357,33 @@ static void check_apex(const sb_zone_t *z, sb_diag_t *diag)
         sb_diag_error(diag, file_pos, "zone %s has no NS records at its apex", z->apex_text);
 }
 
+/* The node's name as text, into `buf` (SB_NAME_TEXT_MAX): made only for a
+ * message, never for every name of a large zone. */
+static const char *node_text(const sb_node_t *n, char *buf)
+{
+    sb_name_to_text(n->name, buf, SB_NAME_TEXT_MAX);
+    return buf;
+}
+
 static void check_cname(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *diag)
 {
     const sb_rrset_t *cname = sb_zone_node_rrset(n, SB_TYPE_CNAME);
     char text[SB_NAME_TEXT_MAX];
-    sb_name_to_text(n->name, text, sizeof(text));
     if (n == z->apex_node) {
         sb_diag_error(diag, cname->pos,
-                      "CNAME at the zone apex %s is not allowed (the apex has SOA and NS)", text);
+                      "CNAME at the zone apex %s is not allowed (the apex has SOA and NS)",
+                      node_text(n, text));
         return;
     }
     if (cname->count > 1)
-        sb_diag_error(diag, cname->pos, "%s has %u CNAME records; a name has at most one", text,
-                      cname->count);
+        sb_diag_error(diag, cname->pos, "%s has %u CNAME records; a name has at most one",
+                      node_text(n, text), cname->count);
     for (const sb_rrset_t *s = n->rrsets; s != NULL; s = s->next) {
         if (s->type != SB_TYPE_CNAME) {
             char tn[24];
             sb_diag_error(diag, s->pos,
                           "%s record at %s, which has a CNAME; a CNAME cannot have other data",
-                          type_name(s->type, tn, sizeof(tn)), text);
+                          type_name(s->type, tn, sizeof(tn)), node_text(n, text));
         }
     }
 }
@@ -412,27 +420,26 @@ static void check_occlusion(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *d
     const sb_node_t *cut, *dname;
     flagged_above(z, n, &cut, &dname);
     char text[SB_NAME_TEXT_MAX], cut_text[SB_NAME_TEXT_MAX];
-    sb_name_to_text(n->name, text, sizeof(text));
     for (const sb_rrset_t *s = n->rrsets; s != NULL; s = s->next) {
         char tn[24];
         if (dname != NULL) {
-            sb_name_to_text(dname->name, cut_text, sizeof(cut_text));
             sb_diag_error(diag, s->pos,
                           "%s record at %s is below the DNAME at %s and would never be served "
                           "(RFC 6672 section 2.3)",
-                          type_name(s->type, tn, sizeof(tn)), text, cut_text);
+                          type_name(s->type, tn, sizeof(tn)), node_text(n, text),
+                          node_text(dname, cut_text));
         } else if (cut != NULL && !is_address(s->type)) {
-            sb_name_to_text(cut->name, cut_text, sizeof(cut_text));
             sb_diag_error(diag, s->pos,
                           "%s record at %s is below the delegation to %s and would never be "
                           "served; only glue A and AAAA records belong there",
-                          type_name(s->type, tn, sizeof(tn)), text, cut_text);
+                          type_name(s->type, tn, sizeof(tn)), node_text(n, text),
+                          node_text(cut, cut_text));
         } else if (cut == NULL && (n->flags & SB_NODE_CUT) && s->type != SB_TYPE_NS &&
                    s->type != SB_TYPE_DS && !is_address(s->type)) {
             sb_diag_error(diag, s->pos,
                           "%s record at the delegation point %s would never be served; only NS, "
                           "DS and glue records belong there",
-                          type_name(s->type, tn, sizeof(tn)), text);
+                          type_name(s->type, tn, sizeof(tn)), node_text(n, text));
         }
     }
 }
