@@ -120,6 +120,11 @@ static void taken_as_ldns_takes_them(void **state)
         "TXT one two three",
         "TXT \"a;b\" \"(c)\"",
         "TXT \"mixed\" bare",
+        "TXT \"two  spaces\"",
+        "TXT \"=;{}[]<>!#$%&'*+,-./:?@^_`|~\"",
+        "PTR 0/25.2.0.192.in-addr.arpa.",
+        "CNAME a-b_c.D",
+        "CNAME x",
     };
     for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++)
         same_as_ldns(records[i]);
