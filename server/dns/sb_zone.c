@@ -2,6 +2,7 @@
 
 #include "sb_dns.h"
 #include "sb_error.h"
+#include "sb_mapbuf.h"
 
 #include <errno.h>
 #include <ldns/ldns.h>
@@ -31,9 +32,9 @@ struct sb_zone {
     size_t mask;
     size_t node_count;
     uint64_t seed;
-    pending_rr_t *pending;
+    pending_rr_t *pending; /* in pending_buf: a zone's worth is large */
     size_t pending_count;
-    size_t pending_cap;
+    sb_mapbuf_t pending_buf;
     const uint8_t *last_owner; /* of the record added last, shared by the next ones */
     uint8_t flags_seen;        /* every SB_NODE_* flag some node has */
     sb_profile_t **profiles;
@@ -79,8 +80,9 @@ int sb_zone_add_rr(sb_zone_t *z, const uint8_t *owner, uint16_t type, uint32_t t
                    const uint8_t *rdata, uint16_t rdlen, const uint16_t *name_off,
                    uint8_t name_count, sb_pos_t pos)
 {
-    if (grow((void **)&z->pending, &z->pending_cap, z->pending_count, sizeof(pending_rr_t)) < 0)
+    if (sb_mapbuf_reserve(&z->pending_buf, (z->pending_count + 1) * sizeof(pending_rr_t)) < 0)
         return -ENOMEM;
+    z->pending = z->pending_buf.data;
     size_t olen = sb_name_len(owner);
     uint8_t lc[SB_NAME_MAX];
     sb_name_lower(lc, owner, olen);
@@ -244,6 +246,47 @@ static int cmp_pending(const void *va, const void *vb)
     if (a->pos.file != b->pos.file)
         return a->pos.file < b->pos.file ? -1 : 1;
     return a->pos.line != b->pos.line ? (a->pos.line < b->pos.line ? -1 : 1) : 0;
+}
+
+static void merge(const pending_rr_t *src, size_t lo, size_t mid, size_t hi, pending_rr_t *dst)
+{
+    size_t i = lo, j = mid, k = lo;
+    while (i < mid && j < hi)
+        dst[k++] = cmp_pending(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
+    while (i < mid)
+        dst[k++] = src[i++];
+    while (j < hi)
+        dst[k++] = src[j++];
+}
+
+/* The records in cmp_pending() order: a merge sort through a mapped buffer
+ * as large as the records. glibc's qsort would malloc its own, which raises
+ * malloc's thresholds for good (sb_mapbuf.h); this one is unmapped at once,
+ * and is made before the RRsets are, below the load's peak. Returns 0 or
+ * -ENOMEM. */
+static int sort_pending(sb_zone_t *z)
+{
+    size_t n = z->pending_count;
+    sb_mapbuf_t tmp = {0};
+    if (n < 2)
+        return 0;
+    if (sb_mapbuf_reserve(&tmp, n * sizeof(pending_rr_t)) < 0)
+        return -ENOMEM;
+    pending_rr_t *from = z->pending, *to = tmp.data;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            merge(from, lo, mid, hi, to);
+        }
+        pending_rr_t *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != z->pending)
+        memcpy(z->pending, from, n * sizeof(pending_rr_t));
+    sb_mapbuf_free(&tmp);
+    return 0;
 }
 
 static bool same_rr(const pending_rr_t *a, const pending_rr_t *b)
@@ -526,9 +569,9 @@ static int attach_profile(sb_zone_t *z, sb_profile_t *p, sb_diag_t *diag)
 
 static void release_build_state(sb_zone_t *z)
 {
-    free(z->pending);
+    sb_mapbuf_free(&z->pending_buf);
     z->pending = NULL;
-    z->pending_count = z->pending_cap = 0;
+    z->pending_count = 0;
     free(z->profiles);
     z->profiles = NULL;
     z->profile_cap = 0;
@@ -537,12 +580,12 @@ static void release_build_state(sb_zone_t *z)
 int sb_zone_finish(sb_zone_t *z, sb_diag_t *diag)
 {
     size_t errors_before = sb_diag_count(diag);
-    if (z->pending_count > 1)
-        qsort(z->pending, z->pending_count, sizeof(pending_rr_t), cmp_pending);
-    size_t cap = table_capacity(z);
     int rc = -ENOMEM;
-    z->table = sb_arena_alloc(z->arena, cap * sizeof(sb_node_t *));
     sb_profile_t **kept = NULL;
+    if (sort_pending(z) < 0)
+        goto out;
+    size_t cap = table_capacity(z);
+    z->table = sb_arena_alloc(z->arena, cap * sizeof(sb_node_t *));
     if (z->table == NULL)
         goto out;
     z->mask = cap - 1;
