@@ -127,13 +127,17 @@ def query(name, qtype=1):
     return qid, struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0) + wire + struct.pack("!HH", qtype, 1)
 
 
+class Exited(RuntimeError):
+    """The server exited before answering."""
+
+
 def wait_answer(proc, port, name, started):
     """Seconds from `started` to an authoritative NOERROR answer with records."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.settimeout(0.005)
         while time.monotonic() - started < DEADLINE_S:
             if proc.poll() is not None:
-                raise RuntimeError(f"exited with {proc.returncode} before answering")
+                raise Exited(f"exited with {proc.returncode} before answering")
             qid, q = query(name)
             try:
                 s.sendto(q, ("127.0.0.1", port))
@@ -204,7 +208,8 @@ class Switchboard:
 
     def start(self, port):
         self.sock = os.path.join(self.tmp, "control.sock")
-        log = open(os.path.join(self.tmp, "switchboard.log"), "w")
+        self.log = os.path.join(self.tmp, "switchboard.log")
+        log = open(self.log, "w")
         return subprocess.Popen(
             [self.binary, "serve", "--zones", self.zones, "--listen", f"127.0.0.1:{port}",
              "--threads", "2", "--control-socket", self.sock,
@@ -321,18 +326,35 @@ class Peer:
         conf = os.path.join(t, self.name + ".conf")
         with open(conf, "w") as f:
             f.write(self.conf(t, port, self.zonefile))
+        self.log = os.path.join(t, "output")
+        out = open(self.log, "w")
         return subprocess.Popen([self.binary] + self.argv + [conf], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=out, stderr=out)
 
 
 # ---- running ----------------------------------------------------------------------
 
+def start_answering(server, last_name):
+    """The server started and answering, with the seconds that took. A
+    server that exits at once (the free port taken meanwhile by another
+    program) is started again on another port, twice at most."""
+    for attempt in range(3):
+        port = free_port()
+        started = time.monotonic()
+        proc = server.start(port)
+        try:
+            return proc, wait_answer(proc, port, last_name, started)
+        except RuntimeError as e:
+            stop(proc)
+            with open(server.log, errors="replace") as f:
+                tail = f.read()[-2000:]
+            if attempt == 2 or not isinstance(e, Exited):
+                raise RuntimeError(f"{server.name}: {e}; its output:\n{tail}") from None
+
+
 def measure_load(server, last_name, records, want_reload):
-    port = free_port()
-    started = time.monotonic()
-    proc = server.start(port)
+    proc, seconds = start_answering(server, last_name)
     try:
-        seconds = wait_answer(proc, port, last_name, started)
         load = {"seconds": seconds, "records_per_s": records / seconds,
                 "hwm_kib": tree_kib(proc.pid, "VmHWM"),
                 "rss_kib": tree_kib(proc.pid, "VmRSS")}
