@@ -74,12 +74,12 @@ static bool put_u16(const sb_token_t *t, sb_zonefile_rdata_t *out)
     return true;
 }
 
-/* A domain name as written, relative ones completed with `origin`. `@` and
- * escapes are ldns's to read. */
+/* A domain name as written, relative ones completed with `origin`. Escapes
+ * and any `@` are ldns's to read (it takes "@." for the origin, too). */
 static bool put_name(const sb_token_t *t, const uint8_t *origin, bool compressible,
                      sb_zonefile_rdata_t *out)
 {
-    if (t->quoted || !plain_bytes(t->text, t->len) || strcmp(t->text, "@") == 0)
+    if (t->quoted || !plain_bytes(t->text, t->len) || memchr(t->text, '@', t->len) != NULL)
         return false;
     uint8_t wire[SB_NAME_MAX];
     int n = sb_name_from_text(t->text, wire);

@@ -140,6 +140,8 @@ static void unusual_writing_declined(void **state)
         "A \"192.0.2.1\"",    /* quoted */
         "AAAA 192.0.2.1",     /* the wrong family */
         "NS @",               /* the origin, ldns's to read */
+        "PTR @.",             /* the origin too, to ldns (found by fuzz_rdata) */
+        "CNAME a@b",          /* any @ */
         "NS a\\.b",           /* an escape */
         "NS a..b",            /* an empty label */
         "NS \"quoted\"",      /* quoted name */
