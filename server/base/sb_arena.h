@@ -6,7 +6,9 @@
  * teardown is a single call and nothing can leak piecemeal (NSD's region).
  *
  * Ownership: memory returned by sb_arena_alloc() and friends belongs to the
- * arena and is released only by sb_arena_destroy().
+ * arena and is released only by sb_arena_destroy(), which gives its pages
+ * back to the system at once (the chunks are mapped, not malloc'd): a
+ * generation dropped after a reload leaves no heap behind.
  * Thread: an arena is not thread-safe while being filled. Once filled and
  * published, its memory may be read from any thread.
  */
@@ -24,9 +26,15 @@ void sb_arena_destroy(sb_arena_t *arena);
 /* Zeroed memory aligned for any type; NULL when out of memory. */
 void *sb_arena_alloc(sb_arena_t *arena, size_t size);
 void *sb_arena_memdup(sb_arena_t *arena, const void *src, size_t size);
+
+/* The same without alignment, for bytes (names, record data, strings):
+ * a zone's many short ones then take their length, not 16 bytes each. */
+void *sb_arena_alloc_bytes(sb_arena_t *arena, size_t size);
+void *sb_arena_memdup_bytes(sb_arena_t *arena, const void *src, size_t size);
 char *sb_arena_strdup(sb_arena_t *arena, const char *src);
 
-/* Bytes obtained from the system, for memory reports. */
+/* Bytes mapped from the system (the unused end of the newest chunk
+ * included, which is not resident), for memory reports. */
 size_t sb_arena_footprint(const sb_arena_t *arena);
 
 #endif

@@ -1,5 +1,7 @@
 #include "sb_lexer.h"
 
+#include "sb_mapbuf.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -9,9 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The file's text and the tokens' text are mapped (sb_mapbuf), not
+ * malloc'd: a large zone's would otherwise move malloc's thresholds. */
 struct sb_lexer {
     const char *file;
-    char *src;
+    sb_mapbuf_t src_buf;
+    sb_mapbuf_t text_buf;
+    const char *src;
     size_t len;
     size_t off;
     unsigned line;
@@ -45,26 +51,27 @@ static int refuse_nul(const char *name, const char *src, size_t len, sb_diag_t *
     return -EINVAL;
 }
 
-static int lexer_init(sb_lexer_t **out, const char *name, char *src, size_t len, sb_diag_t *diag)
+/* Takes `src` (the text, NUL-terminated, `len` bytes before the NUL). */
+static int lexer_init(sb_lexer_t **out, const char *name, sb_mapbuf_t *src, size_t len,
+                      sb_diag_t *diag)
 {
-    if (refuse_nul(name, src, len, diag) < 0) {
-        free(src);
+    if (refuse_nul(name, src->data, len, diag) < 0) {
+        sb_mapbuf_free(src);
         return -EINVAL;
     }
     sb_lexer_t *lx = calloc(1, sizeof(*lx));
     /* Every token's text plus its NUL fits in twice the source length. */
-    char *text = malloc(2 * len + 2);
-    if (lx == NULL || text == NULL) {
+    if (lx == NULL || sb_mapbuf_reserve(&lx->text_buf, 2 * len + 2) < 0) {
         free(lx);
-        free(text);
-        free(src);
+        sb_mapbuf_free(src);
         return -ENOMEM;
     }
     lx->file = name;
-    lx->src = src;
+    lx->src_buf = *src;
+    lx->src = src->data;
     lx->len = len;
     lx->line = 1;
-    lx->text = text;
+    lx->text = lx->text_buf.data;
     lx->diag = diag;
     *out = lx;
     return 0;
@@ -78,23 +85,22 @@ static void open_error(const char *path, sb_pos_t where, sb_diag_t *diag, const 
         sb_diag_error(diag, where, "cannot read '%s': %s", path, why);
 }
 
-/* Read a whole regular file; NULL with *err set on failure. */
-static char *read_file(int fd, size_t size, size_t *len, int *err)
+/* Read a whole regular file into `buf`, NUL-terminated; 0 or a negative
+ * code (the buffer freed). */
+static int read_file(int fd, size_t size, sb_mapbuf_t *buf, size_t *len)
 {
-    char *src = malloc(size + 1);
-    if (src == NULL) {
-        *err = -ENOMEM;
-        return NULL;
-    }
+    if (sb_mapbuf_reserve(buf, size + 1) < 0)
+        return -ENOMEM;
+    char *src = buf->data;
     size_t n = 0;
     while (n < size) {
         ssize_t r = read(fd, src + n, size - n);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            *err = -errno;
-            free(src);
-            return NULL;
+            int err = -errno;
+            sb_mapbuf_free(buf);
+            return err;
         }
         if (r == 0)
             break; /* the file shrank meanwhile: take what is there */
@@ -102,7 +108,7 @@ static char *read_file(int fd, size_t size, size_t *len, int *err)
     }
     src[n] = '\0';
     *len = n;
-    return src;
+    return 0;
 }
 
 /* Open `path` and check that it is a regular file of acceptable size.
@@ -141,34 +147,33 @@ int sb_lexer_open(sb_lexer_t **out, const char *path, sb_pos_t where, sb_diag_t 
     int fd = open_regular(path, where, diag, &size);
     if (fd < 0)
         return fd;
-    int err = 0;
-    char *src = read_file(fd, size, &len, &err);
+    sb_mapbuf_t src = {0};
+    int err = read_file(fd, size, &src, &len);
     close(fd);
-    if (src == NULL) {
+    if (err < 0) {
         if (err != -ENOMEM)
             open_error(path, where, diag, strerror(-err));
         return err;
     }
-    return lexer_init(out, path, src, len, diag);
+    return lexer_init(out, path, &src, len, diag);
 }
 
 int sb_lexer_open_text(sb_lexer_t **out, const char *name, const char *text, size_t len,
                        sb_diag_t *diag)
 {
-    char *src = malloc(len + 1);
-    if (src == NULL)
+    sb_mapbuf_t src = {0};
+    if (sb_mapbuf_reserve(&src, len + 1) < 0)
         return -ENOMEM;
-    memcpy(src, text, len);
-    src[len] = '\0';
-    return lexer_init(out, name, src, len, diag);
+    memcpy(src.data, text, len); /* the NUL after it: new bytes are zero */
+    return lexer_init(out, name, &src, len, diag);
 }
 
 void sb_lexer_close(sb_lexer_t *lx)
 {
     if (lx == NULL)
         return;
-    free(lx->src);
-    free(lx->text);
+    sb_mapbuf_free(&lx->src_buf);
+    sb_mapbuf_free(&lx->text_buf);
     free(lx->tokens);
     free(lx);
 }

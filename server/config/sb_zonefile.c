@@ -4,6 +4,7 @@
 #include "sb_error.h"
 #include "sb_lexer.h"
 #include "sb_zonefile_profile.h"
+#include "sb_zonefile_rdata.h"
 #include "sb_zonefile_rr.h"
 #include "sb_zparse.h"
 
@@ -175,10 +176,17 @@ static int parse_lexer(sb_zparse_t *zp, sb_lexer_t *lx)
     return rc < 0 ? rc : 0;
 }
 
+/* Takes `lx` and closes it once read, so that the file's text is no longer
+ * resident while the zone is put together (the peak of a load). */
 static int load(sb_lexer_t *lx, const char *file, const uint8_t *apex, sb_arena_t *arena,
                 sb_diag_t *diag, sb_zone_t **out)
 {
     sb_zparse_t zp = {.arena = arena, .diag = diag, .apex = apex};
+    zp.rdata = malloc(sizeof(*zp.rdata));
+    if (zp.rdata == NULL) {
+        sb_lexer_close(lx);
+        return -ENOMEM;
+    }
     struct stat st;
     if (stat(file, &st) == 0) {
         zp.open_files[0].dev = st.st_dev;
@@ -190,6 +198,7 @@ static int load(sb_lexer_t *lx, const char *file, const uint8_t *apex, sb_arena_
         rc = sb_zparse_set_origin(&zp, apex);
     if (rc == 0)
         rc = parse_lexer(&zp, lx);
+    sb_lexer_close(lx);
     if (zp.zone != NULL) {
         int frc = sb_zone_finish(zp.zone, diag);
         if (rc == 0 && frc == -ENOMEM)
@@ -199,6 +208,7 @@ static int load(sb_lexer_t *lx, const char *file, const uint8_t *apex, sb_arena_
         sb_zonefile_profile_discard(&zp);
     if (zp.origin_rdf != NULL)
         ldns_rdf_deep_free(zp.origin_rdf);
+    free(zp.rdata);
     if (rc == 0 && sb_diag_count(diag) > errors_before)
         rc = SB_ECONFIG;
     *out = rc == 0 || rc == SB_ECONFIG ? zp.zone : NULL;
@@ -217,9 +227,7 @@ int sb_zonefile_load(const char *path, const uint8_t *apex, sb_arena_t *arena, s
     int rc = sb_lexer_open(&lx, file, whole, diag);
     if (rc < 0)
         return rc == -ENOMEM ? rc : SB_ECONFIG;
-    rc = load(lx, file, apex, arena, diag, out);
-    sb_lexer_close(lx);
-    return rc;
+    return load(lx, file, apex, arena, diag, out);
 }
 
 int sb_zonefile_load_text(const char *name, const char *text, const uint8_t *apex,
@@ -233,7 +241,5 @@ int sb_zonefile_load_text(const char *name, const char *text, const uint8_t *ape
     int rc = sb_lexer_open_text(&lx, file, text, strlen(text), diag);
     if (rc < 0)
         return rc;
-    rc = load(lx, file, apex, arena, diag, out);
-    sb_lexer_close(lx);
-    return rc;
+    return load(lx, file, apex, arena, diag, out);
 }

@@ -6,6 +6,7 @@
 
 #include "sb_dns.h"
 #include "sb_error.h"
+#include "sb_zonefile_rdata.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 
 static bool lookup_type(const char *text, uint16_t *type)
 {
+    if ((*type = sb_zonefile_rdata_type(text)) != 0)
+        return true; /* the common ones, before ldns's long list */
     if (strncasecmp(text, "TYPE", 4) == 0 && text[4] >= '0' && text[4] <= '9') {
         unsigned long v = 0;
         for (const char *p = text + 4; *p != '\0'; p++) {
@@ -232,28 +235,23 @@ static int add_ldns_rr(sb_zparse_t *zp, const ldns_rr *rr, const uint8_t *owner,
     size_t total = 0;
     for (size_t i = 0; i < ldns_rr_rd_count(rr); i++)
         total += ldns_rdf_size(ldns_rr_rdf(rr, i));
-    if (total > 65535)
+    if (total > SB_ZONEFILE_RDATA_MAX)
         return SB_ETOOBIG;
-    uint8_t *wire = malloc(total + 1);
-    if (wire == NULL)
-        return -ENOMEM;
-    uint16_t name_off[2];
-    uint8_t names = 0;
-    size_t o = 0;
+    sb_zonefile_rdata_t *rd = zp->rdata;
+    rd->len = 0;
+    rd->name_count = 0;
     bool compress = is_compressible_type(type);
     for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
         const ldns_rdf *rdf = ldns_rr_rdf(rr, i);
-        if (compress && names < 2 && ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_DNAME)
-            name_off[names++] = (uint16_t)o;
+        if (compress && rd->name_count < 2 && ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_DNAME)
+            rd->name_off[rd->name_count++] = rd->len;
         if (ldns_rdf_size(rdf) == 0)
             continue; /* ldns gives an empty field (CAA 0 issue "") no data at all */
-        memcpy(wire + o, ldns_rdf_data(rdf), ldns_rdf_size(rdf));
-        o += ldns_rdf_size(rdf);
+        memcpy(rd->wire + rd->len, ldns_rdf_data(rdf), ldns_rdf_size(rdf));
+        rd->len = (uint16_t)(rd->len + ldns_rdf_size(rdf));
     }
-    int rc =
-        sb_zone_add_rr(zp->zone, owner, type, ttl, wire, (uint16_t)total, name_off, names, pos);
-    free(wire);
-    return rc;
+    return sb_zone_add_rr(zp->zone, owner, type, ttl, rd->wire, rd->len, rd->name_off,
+                          rd->name_count, pos);
 }
 
 static bool record_ttl(sb_zparse_t *zp, const sb_entry_t *e, const sb_zparse_head_t *h,
@@ -290,23 +288,14 @@ static bool complete(sb_zparse_t *zp, const ldns_rr *rr, const sb_token_t *tt, c
     return false;
 }
 
-void sb_zonefile_rr_parse(sb_zparse_t *zp, const sb_entry_t *e, const sb_zparse_head_t *h)
+/* The record through ldns: every type, and the errors at their positions. */
+static void parse_by_ldns(sb_zparse_t *zp, const sb_entry_t *e, const sb_zparse_head_t *h,
+                          uint16_t type, uint32_t ttl)
 {
     const sb_token_t *tt = &e->tokens[h->type_index];
-    uint16_t type;
-    if (!lookup_type(tt->text, &type)) {
-        sb_zparse_error(zp, tt->pos, "unknown record type '%s'", tt->text);
-        return;
-    }
     char tname[16];
     type_text(type, tname, sizeof(tname));
-    if (is_meta_type(type)) {
-        sb_zparse_error(zp, tt->pos, "%s is a query or meta type and cannot be stored in a zone",
-                        tname);
-        return;
-    }
-    uint32_t ttl;
-    if (!record_ttl(zp, e, h, &ttl) || !check_fields(zp, e, h->type_index + 1, type, tname))
+    if (!check_fields(zp, e, h->type_index + 1, type, tname))
         return;
     char *text = record_text(e, h->type_index, h->owner, ttl);
     if (text == NULL) {
@@ -329,5 +318,34 @@ void sb_zonefile_rr_parse(sb_zparse_t *zp, const sb_entry_t *e, const sb_zparse_
     if (rc == SB_ETOOBIG)
         sb_zparse_error(zp, tt->pos, "%s record data is longer than 65535 bytes", tname);
     else if (rc < 0)
+        zp->oom = 1;
+}
+
+void sb_zonefile_rr_parse(sb_zparse_t *zp, const sb_entry_t *e, const sb_zparse_head_t *h)
+{
+    const sb_token_t *tt = &e->tokens[h->type_index];
+    uint16_t type;
+    if (!lookup_type(tt->text, &type)) {
+        sb_zparse_error(zp, tt->pos, "unknown record type '%s'", tt->text);
+        return;
+    }
+    if (is_meta_type(type)) {
+        char tname[16];
+        type_text(type, tname, sizeof(tname));
+        sb_zparse_error(zp, tt->pos, "%s is a query or meta type and cannot be stored in a zone",
+                        tname);
+        return;
+    }
+    uint32_t ttl;
+    if (!record_ttl(zp, e, h, &ttl))
+        return;
+    size_t first = h->type_index + 1;
+    sb_zonefile_rdata_t *rd = zp->rdata;
+    if (!sb_zonefile_rdata_encode(type, e->tokens + first, e->count - first, zp->origin, rd)) {
+        parse_by_ldns(zp, e, h, type, ttl);
+        return;
+    }
+    if (sb_zone_add_rr(zp->zone, h->owner, type, ttl, rd->wire, rd->len, rd->name_off,
+                       rd->name_count, e->pos) < 0)
         zp->oom = 1;
 }

@@ -1,8 +1,9 @@
 /*
  * sb_zonefile_rr — one resource record of a zone file: its type known, its
- * fields checked (a clear error for a field ldns would misread), parsed by
- * ldns (every type, RFC 3597 for unknown ones) and added to the zone in
- * wire form, with the positions of its compressible names.
+ * data put into wire form — the common types written plainly by
+ * sb_zonefile_rdata, everything else (and every error) by ldns, after its
+ * fields are checked (a clear error for a field ldns would misread) — and
+ * added to the zone, with the positions of its compressible names.
  *
  * Internal to config/. Thread: one parse, one thread.
  */

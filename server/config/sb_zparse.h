@@ -29,6 +29,7 @@
 #define SB_ZPARSE_MAX_INCLUDE_DEPTH 8
 
 struct sb_profile_draft;
+struct sb_zonefile_rdata;
 
 typedef struct sb_zparse {
     sb_arena_t *arena;
@@ -50,6 +51,9 @@ typedef struct sb_zparse {
         ino_t ino;
     } open_files[SB_ZPARSE_MAX_INCLUDE_DEPTH + 1]; /* the files being read, outermost first */
     int include_count;
+    /* One record's data, reused for every record: a buffer per record made
+     * the heap grow and shrink each time. */
+    struct sb_zonefile_rdata *rdata;
     struct sb_profile_draft *profile; /* open profile block (sb_zonefile_profile), or NULL */
     /* A block was closed for want of its '}' (reported once): the block's
      * own lines that follow are skipped, up to a '}' or a zone entry. */

@@ -6,6 +6,7 @@
 #include "sb_zonedir.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <urcu/urcu-memb.h>
@@ -223,6 +224,11 @@ static void on_built(uv_work_t *w, int status)
         sb_prober_stop(old_prober);
         sb_gen_free(old_gen);
     }
+    /* Building left free memory in the pool thread's malloc arena (the
+     * load's scratch, a failed generation), which glibc keeps once a large
+     * block has raised its thresholds: hand it back, so that RSS returns
+     * to what the generation serving needs. */
+    malloc_trim(0);
     tell(told, res->rc, res->rc == 0 ? "reloaded" : err, res->changes);
     run_free(run, swapped);
     start_queued(r);

@@ -2,6 +2,7 @@
 
 #include "sb_dns.h"
 #include "sb_error.h"
+#include "sb_mapbuf.h"
 
 #include <errno.h>
 #include <ldns/ldns.h>
@@ -31,9 +32,11 @@ struct sb_zone {
     size_t mask;
     size_t node_count;
     uint64_t seed;
-    pending_rr_t *pending;
+    pending_rr_t *pending; /* in pending_buf: a zone's worth is large */
     size_t pending_count;
-    size_t pending_cap;
+    sb_mapbuf_t pending_buf;
+    const uint8_t *last_owner; /* of the record added last, shared by the next ones */
+    uint8_t flags_seen;        /* every SB_NODE_* flag some node has */
     sb_profile_t **profiles;
     size_t profile_count;
     size_t profile_cap;
@@ -77,16 +80,22 @@ int sb_zone_add_rr(sb_zone_t *z, const uint8_t *owner, uint16_t type, uint32_t t
                    const uint8_t *rdata, uint16_t rdlen, const uint16_t *name_off,
                    uint8_t name_count, sb_pos_t pos)
 {
-    if (grow((void **)&z->pending, &z->pending_cap, z->pending_count, sizeof(pending_rr_t)) < 0)
+    if (sb_mapbuf_reserve(&z->pending_buf, (z->pending_count + 1) * sizeof(pending_rr_t)) < 0)
         return -ENOMEM;
+    z->pending = z->pending_buf.data;
     size_t olen = sb_name_len(owner);
-    uint8_t *lc = sb_arena_alloc(z->arena, olen);
-    uint8_t *data = sb_arena_memdup(z->arena, rdata, rdlen);
-    if (lc == NULL || (data == NULL && rdlen > 0))
-        return -ENOMEM;
+    uint8_t lc[SB_NAME_MAX];
     sb_name_lower(lc, owner, olen);
+    /* Records of one name mostly come together: they share one copy. */
+    const uint8_t *kept = z->last_owner;
+    if (kept == NULL || sb_name_len(kept) != olen || memcmp(kept, lc, olen) != 0)
+        kept = sb_arena_memdup_bytes(z->arena, lc, olen);
+    uint8_t *data = sb_arena_memdup_bytes(z->arena, rdata, rdlen);
+    if (kept == NULL || (data == NULL && rdlen > 0))
+        return -ENOMEM;
+    z->last_owner = kept;
     pending_rr_t *p = &z->pending[z->pending_count++];
-    p->owner = lc;
+    p->owner = kept;
     p->owner_len = (uint8_t)olen;
     p->type = type;
     p->ttl = ttl;
@@ -127,8 +136,41 @@ const sb_node_t *sb_zone_find(const sb_zone_t *z, const uint8_t *lc, size_t len)
     }
 }
 
+static size_t free_slot(const sb_zone_t *z, const uint8_t *lc, size_t len)
+{
+    size_t i = slot_of(z, lc, len);
+    while (z->table[i] != NULL)
+        i = (i + 1) & z->mask;
+    return i;
+}
+
+/* Room for one more name: the table is kept at most half full. Its size
+ * is guessed from the owners (table_capacity()); names that exist only as
+ * ancestors of others may outgrow it, and then it doubles. */
+static int table_reserve(sb_zone_t *z)
+{
+    size_t cap = z->mask + 1;
+    if ((z->node_count + 1) * 2 <= cap)
+        return 0;
+    sb_node_t **old = z->table;
+    sb_node_t **grown = sb_arena_alloc(z->arena, 2 * cap * sizeof(*grown));
+    if (grown == NULL)
+        return -ENOMEM;
+    z->table = grown;
+    z->mask = 2 * cap - 1;
+    for (size_t i = 0; i < cap; i++) {
+        if (old[i] != NULL)
+            z->table[free_slot(z, old[i]->name, old[i]->name_len)] = old[i];
+    }
+    return 0;
+}
+
+/* The node of `lc`, made if new. `lc` must live in the zone's arena, lower
+ * case: the node keeps it as its name rather than a copy. */
 static sb_node_t *node_get(sb_zone_t *z, const uint8_t *lc, size_t len)
 {
+    if (table_reserve(z) < 0)
+        return NULL;
     size_t i = slot_of(z, lc, len);
     for (; z->table[i] != NULL; i = (i + 1) & z->mask) {
         sb_node_t *n = z->table[i];
@@ -136,12 +178,11 @@ static sb_node_t *node_get(sb_zone_t *z, const uint8_t *lc, size_t len)
             return n;
     }
     sb_node_t *n = sb_arena_alloc(z->arena, sizeof(*n));
-    uint8_t *name = sb_arena_memdup(z->arena, lc, len);
-    if (n == NULL || name == NULL)
+    if (n == NULL)
         return NULL;
-    n->name = name;
+    n->name = lc;
     n->name_len = (uint8_t)len;
-    n->labels = (uint8_t)sb_name_labels(name);
+    n->labels = (uint8_t)sb_name_labels(lc);
     z->table[i] = n;
     z->node_count++;
     return n;
@@ -162,19 +203,20 @@ static int add_ancestors(sb_zone_t *z, const uint8_t *name)
     return 0;
 }
 
+static bool same_owner(const pending_rr_t *a, const pending_rr_t *b)
+{
+    return a->owner_len == b->owner_len && memcmp(a->owner, b->owner, a->owner_len) == 0;
+}
+
+/* Room for the apex, each owner (the records sorted) and each profile, at
+ * most half full; ancestors that own nothing grow it (table_reserve()). */
 static size_t table_capacity(const sb_zone_t *z)
 {
-    /* Every owner is within the apex (the parser refuses others), so each
-     * adds at most its labels below the apex, plus itself. */
-    size_t bound = 1 + z->profile_count;
-    for (size_t i = 0; i < z->pending_count; i++) {
-        unsigned labels = sb_name_labels(z->pending[i].owner);
-        bound += (labels > z->apex_labels ? labels - z->apex_labels : 0) + 1;
-    }
-    for (size_t i = 0; i < z->profile_count; i++)
-        bound += z->profiles[i]->owner_len;
+    size_t names = 1 + z->profile_count;
+    for (size_t i = 0; i < z->pending_count; i++)
+        names += i == 0 || !same_owner(&z->pending[i - 1], &z->pending[i]);
     size_t cap = 16;
-    while (cap < bound * 2)
+    while (cap < names * 2)
         cap <<= 1;
     return cap;
 }
@@ -204,6 +246,47 @@ static int cmp_pending(const void *va, const void *vb)
     if (a->pos.file != b->pos.file)
         return a->pos.file < b->pos.file ? -1 : 1;
     return a->pos.line != b->pos.line ? (a->pos.line < b->pos.line ? -1 : 1) : 0;
+}
+
+static void merge(const pending_rr_t *src, size_t lo, size_t mid, size_t hi, pending_rr_t *dst)
+{
+    size_t i = lo, j = mid, k = lo;
+    while (i < mid && j < hi)
+        dst[k++] = cmp_pending(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
+    while (i < mid)
+        dst[k++] = src[i++];
+    while (j < hi)
+        dst[k++] = src[j++];
+}
+
+/* The records in cmp_pending() order: a merge sort through a mapped buffer
+ * as large as the records. glibc's qsort would malloc its own, which raises
+ * malloc's thresholds for good (sb_mapbuf.h); this one is unmapped at once,
+ * and is made before the RRsets are, below the load's peak. Returns 0 or
+ * -ENOMEM. */
+static int sort_pending(sb_zone_t *z)
+{
+    size_t n = z->pending_count;
+    sb_mapbuf_t tmp = {0};
+    if (n < 2)
+        return 0;
+    if (sb_mapbuf_reserve(&tmp, n * sizeof(pending_rr_t)) < 0)
+        return -ENOMEM;
+    pending_rr_t *from = z->pending, *to = tmp.data;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            merge(from, lo, mid, hi, to);
+        }
+        pending_rr_t *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != z->pending)
+        memcpy(z->pending, from, n * sizeof(pending_rr_t));
+    sb_mapbuf_free(&tmp);
+    return 0;
 }
 
 static bool same_rr(const pending_rr_t *a, const pending_rr_t *b)
@@ -263,23 +346,25 @@ static int build_rrset(sb_zone_t *z, sb_node_t *node, size_t first, size_t end, 
         node->flags |= SB_NODE_DNAME;
     if (head->type == SB_TYPE_NS && node != z->apex_node)
         node->flags |= SB_NODE_CUT;
+    z->flags_seen |= node->flags;
     return 0;
 }
 
+/* The records sorted (cmp_pending()): each name's node made once. */
 static int build_nodes(sb_zone_t *z, sb_diag_t *diag)
 {
-    if (z->pending_count > 1)
-        qsort(z->pending, z->pending_count, sizeof(pending_rr_t), cmp_pending);
     size_t i = 0;
+    sb_node_t *node = NULL;
     while (i < z->pending_count) {
         const pending_rr_t *p = &z->pending[i];
-        sb_node_t *node = node_get(z, p->owner, p->owner_len);
-        if (node == NULL || add_ancestors(z, p->owner) < 0)
-            return -ENOMEM;
+        if (i == 0 || !same_owner(&z->pending[i - 1], p)) {
+            node = node_get(z, p->owner, p->owner_len);
+            if (node == NULL || add_ancestors(z, p->owner) < 0)
+                return -ENOMEM;
+        }
         size_t end = i;
         while (end < z->pending_count && z->pending[end].type == p->type &&
-               z->pending[end].owner_len == p->owner_len &&
-               memcmp(z->pending[end].owner, p->owner, p->owner_len) == 0)
+               same_owner(&z->pending[end], p))
             end++;
         int rc = build_rrset(z, node, i, end, diag);
         if (rc < 0)
@@ -315,56 +400,57 @@ static void check_apex(const sb_zone_t *z, sb_diag_t *diag)
         sb_diag_error(diag, file_pos, "zone %s has no NS records at its apex", z->apex_text);
 }
 
+/* The node's name as text, into `buf` (SB_NAME_TEXT_MAX): made only for a
+ * message, never for every name of a large zone. */
+static const char *node_text(const sb_node_t *n, char *buf)
+{
+    sb_name_to_text(n->name, buf, SB_NAME_TEXT_MAX);
+    return buf;
+}
+
 static void check_cname(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *diag)
 {
     const sb_rrset_t *cname = sb_zone_node_rrset(n, SB_TYPE_CNAME);
     char text[SB_NAME_TEXT_MAX];
-    sb_name_to_text(n->name, text, sizeof(text));
     if (n == z->apex_node) {
         sb_diag_error(diag, cname->pos,
-                      "CNAME at the zone apex %s is not allowed (the apex has SOA and NS)", text);
+                      "CNAME at the zone apex %s is not allowed (the apex has SOA and NS)",
+                      node_text(n, text));
         return;
     }
     if (cname->count > 1)
-        sb_diag_error(diag, cname->pos, "%s has %u CNAME records; a name has at most one", text,
-                      cname->count);
+        sb_diag_error(diag, cname->pos, "%s has %u CNAME records; a name has at most one",
+                      node_text(n, text), cname->count);
     for (const sb_rrset_t *s = n->rrsets; s != NULL; s = s->next) {
         if (s->type != SB_TYPE_CNAME) {
             char tn[24];
             sb_diag_error(diag, s->pos,
                           "%s record at %s, which has a CNAME; a CNAME cannot have other data",
-                          type_name(s->type, tn, sizeof(tn)), text);
+                          type_name(s->type, tn, sizeof(tn)), node_text(n, text));
         }
     }
 }
 
-/* The nearest node strictly above `n` with `flag`, or NULL. The apex is
- * looked at only when `with_apex` (a delegation is never at the apex; a
- * DNAME may be). */
-static const sb_node_t *flagged_above(const sb_zone_t *z, const sb_node_t *n, uint8_t flag,
-                                      bool with_apex)
+/* The nearest delegation point (never the apex) and the nearest DNAME
+ * owner (the apex too) strictly above `n`, or NULL: one walk up for both,
+ * and none in a zone that has neither. */
+static void flagged_above(const sb_zone_t *z, const sb_node_t *n, const sb_node_t **cut,
+                          const sb_node_t **dname)
 {
+    *cut = *dname = NULL;
+    if (!(z->flags_seen & (SB_NODE_CUT | SB_NODE_DNAME)))
+        return;
     const uint8_t *p = n->name;
-    unsigned lowest = z->apex_labels + (with_apex ? 0 : 1);
-    for (unsigned labels = n->labels; labels > lowest; labels--) {
+    for (unsigned labels = n->labels; labels > z->apex_labels; labels--) {
         p += *p + 1;
         const sb_node_t *a = sb_zone_find(z, p, sb_name_len(p));
-        if (a != NULL && (a->flags & flag))
-            return a;
+        if (a == NULL)
+            continue;
+        if (*cut == NULL && (a->flags & SB_NODE_CUT))
+            *cut = a;
+        if (*dname == NULL && (a->flags & SB_NODE_DNAME))
+            *dname = a;
     }
-    return NULL;
-}
-
-/* The nearest delegation point strictly above `n`, or NULL. */
-static const sb_node_t *cut_above(const sb_zone_t *z, const sb_node_t *n)
-{
-    return flagged_above(z, n, SB_NODE_CUT, false);
-}
-
-/* The nearest DNAME owner strictly above `n`, or NULL. */
-static const sb_node_t *dname_above(const sb_zone_t *z, const sb_node_t *n)
-{
-    return flagged_above(z, n, SB_NODE_DNAME, true);
 }
 
 static bool is_address(uint16_t type)
@@ -374,30 +460,29 @@ static bool is_address(uint16_t type)
 
 static void check_occlusion(const sb_zone_t *z, const sb_node_t *n, sb_diag_t *diag)
 {
-    const sb_node_t *cut = cut_above(z, n);
-    const sb_node_t *dname = dname_above(z, n);
+    const sb_node_t *cut, *dname;
+    flagged_above(z, n, &cut, &dname);
     char text[SB_NAME_TEXT_MAX], cut_text[SB_NAME_TEXT_MAX];
-    sb_name_to_text(n->name, text, sizeof(text));
     for (const sb_rrset_t *s = n->rrsets; s != NULL; s = s->next) {
         char tn[24];
         if (dname != NULL) {
-            sb_name_to_text(dname->name, cut_text, sizeof(cut_text));
             sb_diag_error(diag, s->pos,
                           "%s record at %s is below the DNAME at %s and would never be served "
                           "(RFC 6672 section 2.3)",
-                          type_name(s->type, tn, sizeof(tn)), text, cut_text);
+                          type_name(s->type, tn, sizeof(tn)), node_text(n, text),
+                          node_text(dname, cut_text));
         } else if (cut != NULL && !is_address(s->type)) {
-            sb_name_to_text(cut->name, cut_text, sizeof(cut_text));
             sb_diag_error(diag, s->pos,
                           "%s record at %s is below the delegation to %s and would never be "
                           "served; only glue A and AAAA records belong there",
-                          type_name(s->type, tn, sizeof(tn)), text, cut_text);
+                          type_name(s->type, tn, sizeof(tn)), node_text(n, text),
+                          node_text(cut, cut_text));
         } else if (cut == NULL && (n->flags & SB_NODE_CUT) && s->type != SB_TYPE_NS &&
                    s->type != SB_TYPE_DS && !is_address(s->type)) {
             sb_diag_error(diag, s->pos,
                           "%s record at the delegation point %s would never be served; only NS, "
                           "DS and glue records belong there",
-                          type_name(s->type, tn, sizeof(tn)), text);
+                          type_name(s->type, tn, sizeof(tn)), node_text(n, text));
         }
     }
 }
@@ -451,6 +536,8 @@ static int attach_profile(sb_zone_t *z, sb_profile_t *p, sb_diag_t *diag)
         return -ENOMEM;
     uint16_t type;
     char tn[24];
+    const sb_node_t *cut, *dname;
+    flagged_above(z, n, &cut, &dname);
     if (n->profile != NULL) {
         sb_diag_error(diag, p->pos, "%s already has a profile (at line %u)", p->owner_text,
                       n->profile->pos.line);
@@ -466,12 +553,12 @@ static int attach_profile(sb_zone_t *z, sb_profile_t *p, sb_diag_t *diag)
                                      "with records other than A, AAAA and CNAME"
                                    : "a profile of name endpoints answers with a CNAME, which "
                                      "cannot have other data");
-    } else if (cut_above(z, n) != NULL || (n->flags & SB_NODE_CUT)) {
+    } else if (cut != NULL || (n->flags & SB_NODE_CUT)) {
         sb_diag_error(diag, p->pos,
                       "profile %s is at or below a delegation and would never be "
                       "served",
                       p->owner_text);
-    } else if (dname_above(z, n) != NULL) {
+    } else if (dname != NULL) {
         sb_diag_error(diag, p->pos, "profile %s is below a DNAME and would never be served",
                       p->owner_text);
     }
@@ -482,9 +569,9 @@ static int attach_profile(sb_zone_t *z, sb_profile_t *p, sb_diag_t *diag)
 
 static void release_build_state(sb_zone_t *z)
 {
-    free(z->pending);
+    sb_mapbuf_free(&z->pending_buf);
     z->pending = NULL;
-    z->pending_count = z->pending_cap = 0;
+    z->pending_count = 0;
     free(z->profiles);
     z->profiles = NULL;
     z->profile_cap = 0;
@@ -493,10 +580,12 @@ static void release_build_state(sb_zone_t *z)
 int sb_zone_finish(sb_zone_t *z, sb_diag_t *diag)
 {
     size_t errors_before = sb_diag_count(diag);
-    size_t cap = table_capacity(z);
     int rc = -ENOMEM;
-    z->table = sb_arena_alloc(z->arena, cap * sizeof(sb_node_t *));
     sb_profile_t **kept = NULL;
+    if (sort_pending(z) < 0)
+        goto out;
+    size_t cap = table_capacity(z);
+    z->table = sb_arena_alloc(z->arena, cap * sizeof(sb_node_t *));
     if (z->table == NULL)
         goto out;
     z->mask = cap - 1;

@@ -87,4 +87,15 @@ static inline sb_gen_t *sb_test_load_ok(const char *text)
     return gen;
 }
 
+/* The RRset of `type` at `name` (text, absolute) in `zone`, or NULL. */
+static inline const sb_rrset_t *sb_test_rrset(const sb_zone_t *zone, const char *name,
+                                              uint16_t type)
+{
+    uint8_t wire[SB_NAME_MAX];
+    int len = sb_name_from_text(name, wire);
+    assert_true(len > 0);
+    const sb_node_t *node = sb_zone_find(zone, wire, (size_t)len);
+    return node != NULL ? sb_zone_node_rrset(node, type) : NULL;
+}
+
 #endif

@@ -30,10 +30,40 @@ static void allocations(void **state)
     sb_arena_destroy(NULL);
 }
 
+/* Bytes are packed (no rounding to the alignment), zero, and an aligned
+ * allocation after them is aligned again; chunks grow with the arena. */
+static void bytes_packed(void **state)
+{
+    (void)state;
+    sb_arena_t *a = sb_arena_new();
+    unsigned char *first = sb_arena_alloc_bytes(a, 3);
+    unsigned char *second = sb_arena_memdup_bytes(a, "\1\2\3\4\5", 5);
+    assert_ptr_equal(second, first + 3);
+    assert_memory_equal(first, "\0\0\0\1\2\3\4\5", 8);
+    void *aligned = sb_arena_alloc(a, 8);
+    assert_int_equal((uintptr_t)aligned % alignof(max_align_t), 0);
+    char *s = sb_arena_strdup(a, "odd");
+    assert_ptr_equal(s, (char *)aligned + 8);
+    size_t total = 0;
+    for (int i = 0; i < 100000; i++) { /* 3 MB of 31-byte names */
+        unsigned char *p = sb_arena_alloc_bytes(a, 31);
+        assert_non_null(p);
+        assert_int_equal(p[0] | p[30], 0);
+        p[30] = 1;
+        total += 31;
+    }
+    /* Chunks double with the arena: at most twice what was asked, plus
+     * the first chunks'. */
+    assert_true(sb_arena_footprint(a) >= total);
+    assert_true(sb_arena_footprint(a) <= 2 * total + (256 << 10));
+    sb_arena_destroy(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(allocations),
+        cmocka_unit_test(bytes_packed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
