@@ -22,9 +22,29 @@ unsigned sb_name_labels(const uint8_t *name)
     return n;
 }
 
+/* Eight bytes at once: 0x20 added to each byte from 'A' to 'Z' and to no
+ * other. Each byte is judged on its low seven bits (no carry crosses into
+ * the next byte), and bytes of 0x80 and above are left out by `ascii`. */
+static uint64_t lower_word(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
+    uint64_t ascii = ~w & (ones * 0x80);
+    uint64_t from_a = (w & low7) + ones * (0x80 - 'A');     /* high bit: >= 'A' */
+    uint64_t past_z = (w & low7) + ones * (0x80 - 'Z' - 1); /* high bit: > 'Z' */
+    uint64_t upper = from_a & ~past_z & ascii;
+    return w | (upper >> 2);
+}
+
 void sb_name_lower(uint8_t *dst, const uint8_t *src, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, src + i, 8);
+        w = lower_word(w);
+        memcpy(dst + i, &w, 8);
+    }
+    for (; i < len; i++)
         dst[i] = sb_ascii_lower(src[i]);
 }
 
@@ -176,13 +196,11 @@ void sb_name_to_lname(sb_lname_t *out, const uint8_t *wire)
     uint8_t o = 0, labels = 0;
     while (wire[o] != 0) {
         out->off[labels++] = o;
-        uint8_t n = wire[o];
-        out->lc[o] = n;
-        sb_name_lower(out->lc + o + 1, wire + o + 1, n);
-        o = (uint8_t)(o + n + 1);
+        o = (uint8_t)(o + wire[o] + 1);
     }
+    /* All at once, length bytes too: they are below 64, never letters. */
+    sb_name_lower(out->lc, wire, (size_t)o + 1);
     out->off[labels] = o;
-    out->lc[o] = 0;
     out->len = (uint8_t)(o + 1);
     out->labels = labels;
 }

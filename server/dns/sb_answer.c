@@ -6,6 +6,7 @@
 #include "sb_writer.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <string.h>
 
 #define MAX_CHAIN         8  /* CNAMEs followed inside served zones */
@@ -34,14 +35,11 @@ typedef struct {
     sb_answer_info_t *info;
     const sb_client_t *client;
     const sb_query_t *q;
-    sb_writer_t w;
     sb_writer_mark_t after_question;
     uint16_t rcode;
     bool aa;
     bool tc;
     uint8_t extra_count;
-    const uint8_t *extra[MAX_EXTRA];
-    extra_kind_t extra_kind[MAX_EXTRA];
     const sb_zone_t *referring; /* the zone of a referral, for sibling glue */
     const sb_node_t *cut;       /* the delegation referred to */
     const sb_zone_t *negative;  /* the zone whose SOA a negative answer carries */
@@ -49,6 +47,12 @@ typedef struct {
     const sb_node_t *dname;     /* the DNAME the question's name was below */
     uint8_t ecs_scope;          /* ECS scope: client bits the answers depended on */
     uint8_t dname_count;
+    /* From here on nothing needs clearing before an answer: the writer is
+     * set up by sb_writer_init(), the arrays are read only up to their
+     * counts above. */
+    sb_writer_t w;
+    const uint8_t *extra[MAX_EXTRA];
+    extra_kind_t extra_kind[MAX_EXTRA];
     const sb_rrset_t *dnames[MAX_CHAIN + 1]; /* written already: a DNAME appears once */
 } answer_t;
 
@@ -728,13 +732,19 @@ size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_cl
 {
     sb_query_t q;
     sb_query_status_t status = sb_query_parse(req, req_len, &q);
-    memset(info, 0, sizeof(*info));
+    memset(info, 0, offsetof(sb_answer_info_t, endpoints)); /* the rest: up to endpoint_count */
     info->qtype = q.qtype;
     if (status == SB_QUERY_DROP) {
         info->dropped = true;
         return 0;
     }
-    answer_t a = {.gen = gen, .cfg = cfg, .info = info, .client = client, .q = &q};
+    answer_t a;
+    memset(&a, 0, offsetof(answer_t, w));
+    a.gen = gen;
+    a.cfg = cfg;
+    a.info = info;
+    a.client = client;
+    a.q = &q;
     size_t limit = response_limit(cfg, client->transport, &q, resp_cap);
     uint8_t opt[OPT_MAX];
     uint16_t ecs_scope_at = 0; /* where the ECS option's scope is in opt, if any */

@@ -17,6 +17,7 @@ struct sb_gen {
     const sb_zone_t **table; /* apex index, open addressing */
     size_t mask;
     uint64_t seed;
+    unsigned apex_labels_min, apex_labels_max; /* of the indexed zones */
     sb_profile_t **profiles;
     size_t profile_count;
     sb_geo_t *geo;
@@ -59,14 +60,18 @@ static const sb_zone_t *find_apex(const sb_gen_t *gen, const uint8_t *lc, size_t
         if (z == NULL)
             return NULL;
         const uint8_t *apex = sb_zone_apex(z);
-        if (sb_name_len(apex) == len && memcmp(apex, lc, len) == 0)
+        if (sb_zone_apex_len(z) == len && memcmp(apex, lc, len) == 0)
             return z;
     }
 }
 
 const sb_zone_t *sb_gen_find_zone(const sb_gen_t *gen, const sb_lname_t *name)
 {
-    for (unsigned keep = name->labels; keep > 0; keep--) {
+    /* Only suffixes as long as some apex can name a zone: one hash for a
+     * name in the usual generation of zones at one depth. */
+    unsigned longest = name->labels < gen->apex_labels_max ? name->labels : gen->apex_labels_max;
+    unsigned shortest = gen->apex_labels_min > 0 ? gen->apex_labels_min : 1;
+    for (unsigned keep = longest; keep >= shortest; keep--) {
         size_t len;
         const uint8_t *suffix = sb_name_lname_suffix(name, keep, &len);
         const sb_zone_t *z = find_apex(gen, suffix, len);
@@ -99,6 +104,11 @@ static int index_zones(sb_gen_t *gen, sb_diag_t *diag)
                           sb_zone_file(dup));
             continue;
         }
+        unsigned labels = sb_zone_apex_labels(z);
+        if (gen->apex_labels_max == 0 || labels < gen->apex_labels_min)
+            gen->apex_labels_min = labels;
+        if (labels > gen->apex_labels_max)
+            gen->apex_labels_max = labels;
         size_t s = slot_of(gen, apex, len);
         while (gen->table[s] != NULL)
             s = (s + 1) & gen->mask;

@@ -538,6 +538,11 @@ const uint8_t *sb_zone_apex(const sb_zone_t *z)
     return z->apex;
 }
 
+size_t sb_zone_apex_len(const sb_zone_t *z)
+{
+    return z->apex_len;
+}
+
 unsigned sb_zone_apex_labels(const sb_zone_t *z)
 {
     return z->apex_labels;

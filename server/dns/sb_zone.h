@@ -87,6 +87,7 @@ int sb_zone_add_profile(sb_zone_t *zone, sb_profile_t *profile);
 int sb_zone_finish(sb_zone_t *zone, sb_diag_t *diag);
 
 const uint8_t *sb_zone_apex(const sb_zone_t *zone);
+size_t sb_zone_apex_len(const sb_zone_t *zone); /* bytes of the wire name */
 unsigned sb_zone_apex_labels(const sb_zone_t *zone);
 const char *sb_zone_apex_text(const sb_zone_t *zone);
 const char *sb_zone_file(const sb_zone_t *zone);
