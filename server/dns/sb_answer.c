@@ -1,6 +1,7 @@
 #include "sb_answer.h"
 
 #include "sb_dns.h"
+#include "sb_prewritten.h"
 #include "sb_query.h"
 #include "sb_route.h"
 #include "sb_writer.h"
@@ -47,6 +48,8 @@ typedef struct {
     const sb_node_t *dname;     /* the DNAME the question's name was below */
     uint8_t ecs_scope;          /* ECS scope: client bits the answers depended on */
     uint8_t dname_count;
+    const sb_zone_t *qzone; /* the zone of the question's name */
+    bool at_question;       /* answering the question's own node: its sets are prewritten */
     /* From here on nothing needs clearing before an answer: the writer is
      * set up by sb_writer_init(), the arrays are read only up to their
      * counts above. */
@@ -72,6 +75,9 @@ static void truncate_all(answer_t *a)
 static bool write_rrset(answer_t *a, sb_section_t section, const uint8_t *owner, uint16_t owner_off,
                         const sb_rrset_t *set)
 {
+    if (owner == NULL && a->at_question && section == SB_SECTION_ANSWER && set->answer != NULL &&
+        sb_prewritten_write(&a->w, set->answer, SB_DNS_HEADER_LEN))
+        return true;
     sb_writer_mark_t m = sb_writer_mark(&a->w);
     for (uint16_t i = 0; i < set->count; i++) {
         const sb_rdata_t *rd = &set->rdata[i];
@@ -129,15 +135,32 @@ static void queue_targets(answer_t *a, const sb_rrset_t *set)
     }
 }
 
+/* The prewritten SOA of a negative answer, when the zone is the
+ * question's: its apex is then a suffix of the question's name. */
+static bool negative_prewritten(answer_t *a, const sb_zone_t *zone, uint32_t ttl)
+{
+    const sb_prewritten_t *p = sb_zone_negative(zone);
+    if (p == NULL || zone != a->qzone)
+        return false;
+    const sb_lname_t *qname = &a->q->qname;
+    uint8_t apex_at = qname->off[qname->labels - sb_zone_apex_labels(zone)];
+    size_t start = a->w.len;
+    if (!sb_prewritten_write(&a->w, p, (uint16_t)(SB_DNS_HEADER_LEN + apex_at)))
+        return false;
+    if (ttl != sb_zone_negative_ttl(zone)) /* capped by a profile's */
+        sb_put32(a->w.buf + start + SB_ZONE_NEGATIVE_TTL_AT, ttl);
+    return true;
+}
+
 static void negative_capped(answer_t *a, const sb_zone_t *zone, uint32_t cap)
 {
     a->negative = zone;
-    const sb_rrset_t *soa = sb_zone_soa(zone);
-    const sb_rdata_t *rd = &soa->rdata[0];
-    uint32_t minimum = sb_get32(rd->data + rd->len - 4);
-    uint32_t ttl = soa->ttl < minimum ? soa->ttl : minimum; /* RFC 2308 §3 */
+    uint32_t ttl = sb_zone_negative_ttl(zone);
     if (ttl > cap)
         ttl = cap;
+    if (negative_prewritten(a, zone, ttl))
+        return;
+    const sb_rdata_t *rd = &sb_zone_soa(zone)->rdata[0];
     if (!sb_writer_rr(&a->w, SB_SECTION_AUTHORITY, sb_zone_apex(zone), 0, SB_TYPE_SOA, ttl,
                       rd->data, rd->len, rd->name_off, rd->name_count))
         truncate_all(a);
@@ -411,6 +434,7 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
         uint16_t owner_off = SB_DNS_HEADER_LEN;
         sb_match_t m;
         sb_zone_lookup(zone, cur, a->q->qtype, &m);
+        a->at_question = hop == 0 && m.kind == SB_MATCH_EXACT;
         if (hop == 0 && m.kind == SB_MATCH_WILDCARD)
             a->wildcard = m.node;
         if (hop == 0 && m.kind == SB_MATCH_DNAME)
@@ -553,7 +577,9 @@ static void answer_query(answer_t *a)
         a->rcode = SB_RCODE_REFUSED;
         return;
     }
+    a->qzone = zone;
     resolve(a, zone);
+    a->at_question = false;
     write_extras(a);
 }
 

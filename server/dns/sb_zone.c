@@ -2,6 +2,7 @@
 
 #include "sb_dns.h"
 #include "sb_error.h"
+#include "sb_prewritten.h"
 
 #include <errno.h>
 #include <ldns/ldns.h>
@@ -27,6 +28,7 @@ struct sb_zone {
     const char *file;
     sb_node_t *apex_node;
     const sb_rrset_t *soa;
+    const sb_prewritten_t *negative;
     sb_node_t **table;
     size_t mask;
     size_t node_count;
@@ -480,6 +482,54 @@ static int attach_profile(sb_zone_t *z, sb_profile_t *p, sb_diag_t *diag)
     return 0;
 }
 
+/* ---- prewritten pieces of answers ------------------------------------------ */
+
+static bool write_answer_set(sb_writer_t *w, void *arg)
+{
+    const sb_rrset_t *set = arg;
+    for (uint16_t i = 0; i < set->count; i++) {
+        const sb_rdata_t *rd = &set->rdata[i];
+        if (!sb_writer_rr(w, SB_SECTION_ANSWER, NULL, SB_DNS_HEADER_LEN, set->type, set->ttl,
+                          rd->data, rd->len, rd->name_off, rd->name_count))
+            return false;
+    }
+    return true;
+}
+
+uint32_t sb_zone_negative_ttl(const sb_zone_t *z)
+{
+    const sb_rdata_t *rd = &z->soa->rdata[0];
+    uint32_t minimum = sb_get32(rd->data + rd->len - 4);
+    return z->soa->ttl < minimum ? z->soa->ttl : minimum; /* RFC 2308 §3 */
+}
+
+static bool write_negative(sb_writer_t *w, void *arg)
+{
+    const sb_zone_t *z = arg;
+    const sb_rdata_t *rd = &z->soa->rdata[0];
+    size_t owner_at = w->len;
+    return sb_writer_rr(w, SB_SECTION_AUTHORITY, z->apex, 0, SB_TYPE_SOA, sb_zone_negative_ttl(z),
+                        rd->data, rd->len, rd->name_off, rd->name_count) &&
+           (w->buf[owner_at] & 0xc0) == 0xc0; /* SB_ZONE_NEGATIVE_TTL_AT counts on it */
+}
+
+/* Every RRset as an answer, and the SOA as a negative answer, written
+ * once now rather than per query. */
+static int prewrite(sb_zone_t *z)
+{
+    for (size_t i = 0; i <= z->mask; i++) {
+        sb_node_t *n = z->table[i];
+        for (sb_rrset_t *s = n != NULL ? (sb_rrset_t *)n->rrsets : NULL; s != NULL;
+             s = (sb_rrset_t *)s->next) {
+            if (sb_prewritten_build(&s->answer, z->arena, n->name, write_answer_set, s) < 0)
+                return -ENOMEM;
+        }
+    }
+    if (z->soa == NULL || z->soa->rdata[0].len < 22)
+        return 0;
+    return sb_prewritten_build(&z->negative, z->arena, z->apex, write_negative, z);
+}
+
 static void release_build_state(sb_zone_t *z)
 {
     free(z->pending);
@@ -524,7 +574,7 @@ int sb_zone_finish(sb_zone_t *z, sb_diag_t *diag)
     }
     if (z->profile_count > 0)
         memcpy(kept, z->profiles, z->profile_count * sizeof(void *));
-    rc = sb_diag_count(diag) > errors_before ? SB_ECONFIG : 0;
+    rc = sb_diag_count(diag) > errors_before ? SB_ECONFIG : prewrite(z);
 out:
     release_build_state(z);
     z->profiles = kept;
@@ -566,6 +616,11 @@ const sb_node_t *sb_zone_apex_node(const sb_zone_t *z)
 const sb_rrset_t *sb_zone_soa(const sb_zone_t *z)
 {
     return z->soa;
+}
+
+const sb_prewritten_t *sb_zone_negative(const sb_zone_t *z)
+{
+    return z->negative;
 }
 
 size_t sb_zone_node_count(const sb_zone_t *z)

@@ -15,7 +15,8 @@
  *
  * Record data is kept in wire form with the positions of the domain names
  * that RFC 3597 allows a server to compress, so that answers are copied, not
- * encoded, per query.
+ * encoded, per query; each RRset and the SOA of negative answers are also
+ * kept as they go into a response (sb_prewritten), pointers and all.
  *
  * Ownership: all memory lives in the arena passed to sb_zone_new().
  * Thread: build on one thread; after publication read from any thread.
@@ -48,6 +49,10 @@ typedef struct sb_rrset {
     /* NS, MX and SRV sets (whose targets the configuration's checks look
      * at): where each record of rdata[] was written; NULL for others. */
     const sb_pos_t *rdata_pos;
+    /* The set in the answer section, owned by the question's name, as the
+     * first thing after the question (sb_prewritten, anchored at the
+     * owner); NULL when it could not be prewritten. */
+    const struct sb_prewritten *answer;
 } sb_rrset_t;
 
 enum {
@@ -93,6 +98,14 @@ const char *sb_zone_apex_text(const sb_zone_t *zone);
 const char *sb_zone_file(const sb_zone_t *zone);
 const sb_node_t *sb_zone_apex_node(const sb_zone_t *zone);
 const sb_rrset_t *sb_zone_soa(const sb_zone_t *zone);
+/* The SOA record of a negative answer (its TTL the smaller of the SOA's and
+ * its minimum field, RFC 2308 §3) in the authority section, anchored at
+ * the apex; NULL when it could not be prewritten. Its TTL is the four bytes
+ * at SB_ZONE_NEGATIVE_TTL_AT. */
+const struct sb_prewritten *sb_zone_negative(const sb_zone_t *zone);
+#define SB_ZONE_NEGATIVE_TTL_AT 6 /* a pointer to the apex, the type, the class */
+/* The TTL of a negative answer's SOA (RFC 2308 §3). */
+uint32_t sb_zone_negative_ttl(const sb_zone_t *zone);
 size_t sb_zone_node_count(const sb_zone_t *zone);
 size_t sb_zone_profile_count(const sb_zone_t *zone);
 sb_profile_t *sb_zone_profile(const sb_zone_t *zone, size_t i);
