@@ -177,9 +177,21 @@ static void negative(answer_t *a, const sb_zone_t *zone)
  * (§3.2), or authoritative data — are optional extras. AA stays as it is:
  * clear when the question itself is delegated, set when a CNAME we are
  * authoritative for led here (RFC 1034 §4.3.2 step 3b, after 3a). */
-static void referral(answer_t *a, const sb_zone_t *zone, const sb_node_t *cut)
+static void referral(answer_t *a, const sb_zone_t *zone, const sb_node_t *cut,
+                     unsigned question_cut_labels)
 {
     const sb_rrset_t *ns = sb_zone_node_rrset(cut, SB_TYPE_NS);
+    if (question_cut_labels > 0 && ns->referral != NULL) {
+        /* The question's name is at or below the cut: the cut's name is
+         * its suffix of that many labels. */
+        const sb_lname_t *qname = &a->q->qname;
+        uint8_t cut_at = qname->off[qname->labels - question_cut_labels];
+        if (sb_prewritten_write(&a->w, ns->referral, (uint16_t)(SB_DNS_HEADER_LEN + cut_at))) {
+            a->referring = zone;
+            a->cut = cut;
+            return;
+        }
+    }
     if (!write_rrset(a, SB_SECTION_AUTHORITY, cut->name, 0, ns)) {
         truncate_all(a);
         return;
@@ -441,7 +453,7 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
             a->dname = m.node;
         if (m.kind == SB_MATCH_REFERRAL) {
             a->aa = hop > 0;
-            referral(a, zone, m.node);
+            referral(a, zone, m.node, hop == 0 ? m.cut_labels : 0);
             return;
         }
         if (m.kind == SB_MATCH_NXDOMAIN) {

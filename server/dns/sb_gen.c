@@ -4,6 +4,7 @@
 #include "sb_dns.h"
 #include "sb_error.h"
 #include "sb_geo.h"
+#include "sb_prewritten.h"
 #include "sb_route.h"
 
 #include <errno.h>
@@ -167,10 +168,77 @@ sb_gen_t *sb_gen_new(void)
     return gen;
 }
 
+/* ---- prewritten referrals ---------------------------------------------- */
+
+typedef struct {
+    const sb_gen_t *gen;
+    const sb_node_t *cut;
+} referral_build_t;
+
+/* The glue of `target` (inside the delegation) as a referral's additional
+ * section has it: its A, then its AAAA records, from whichever served zone
+ * holds the name. False when its addresses change while serving (a
+ * profile), so that they are written per query. */
+static bool write_glue(sb_writer_t *w, const sb_gen_t *gen, const uint8_t *target)
+{
+    static const uint16_t types[2] = {SB_TYPE_A, SB_TYPE_AAAA};
+    sb_lname_t ln;
+    sb_name_to_lname(&ln, target);
+    const sb_zone_t *zone = sb_gen_find_zone(gen, &ln);
+    const sb_node_t *node = zone != NULL ? sb_zone_find(zone, ln.lc, ln.len) : NULL;
+    if (node == NULL)
+        return true;
+    if (node->profile != NULL)
+        return false;
+    for (int t = 0; t < 2; t++) {
+        const sb_rrset_t *set = sb_zone_node_rrset(node, types[t]);
+        for (uint16_t i = 0; set != NULL && i < set->count; i++) {
+            const sb_rdata_t *rd = &set->rdata[i];
+            if (!sb_writer_rr(w, SB_SECTION_ADDITIONAL, target, 0, set->type, set->ttl, rd->data,
+                              rd->len, NULL, 0))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* A referral whose name servers are all inside the delegation: the NS set,
+ * then the glue of each, as sb_answer writes it. Others (a name server
+ * elsewhere, whose addresses are optional extras) are written per query. */
+static bool write_referral(sb_writer_t *w, void *arg)
+{
+    const referral_build_t *b = arg;
+    const sb_rrset_t *ns = sb_zone_node_rrset(b->cut, SB_TYPE_NS);
+    for (uint16_t i = 0; i < ns->count; i++) {
+        const sb_rdata_t *rd = &ns->rdata[i];
+        if (!sb_name_is_within(rd->data, b->cut->name) ||
+            !sb_writer_rr(w, SB_SECTION_AUTHORITY, b->cut->name, 0, SB_TYPE_NS, ns->ttl, rd->data,
+                          rd->len, rd->name_off, rd->name_count))
+            return false;
+    }
+    for (uint16_t i = 0; i < ns->count; i++) {
+        if (!write_glue(w, b->gen, ns->rdata[i].data))
+            return false;
+    }
+    return true;
+}
+
+static int build_referral(const sb_node_t *cut, const sb_prewritten_t **referral, void *arg)
+{
+    referral_build_t *b = arg;
+    b->cut = cut;
+    return sb_prewritten_build(referral, b->gen->arena, cut->name, write_referral, b);
+}
+
 int sb_gen_seal(sb_gen_t *gen, sb_diag_t *diag)
 {
     int rc = index_zones(gen, diag);
-    return rc == 0 ? collect_profiles(gen) : rc;
+    if (rc == 0)
+        rc = collect_profiles(gen);
+    referral_build_t b = {.gen = gen};
+    for (size_t i = 0; rc == 0 && i < gen->zone_count; i++)
+        rc = sb_zone_prewrite_referrals(gen->zones[i], build_referral, &b);
+    return rc;
 }
 
 sb_arena_t *sb_gen_arena(sb_gen_t *gen)

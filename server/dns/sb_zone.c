@@ -647,6 +647,23 @@ const sb_rrset_t *sb_zone_node_rrset(const sb_node_t *node, uint16_t type)
     return NULL;
 }
 
+int sb_zone_prewrite_referrals(sb_zone_t *z,
+                               int (*build)(const sb_node_t *cut, const sb_prewritten_t **referral,
+                                            void *arg),
+                               void *arg)
+{
+    for (size_t i = 0; z->table != NULL && i <= z->mask; i++) {
+        const sb_node_t *n = z->table[i];
+        if (n == NULL || !(n->flags & SB_NODE_CUT))
+            continue;
+        sb_rrset_t *ns = (sb_rrset_t *)sb_zone_node_rrset(n, SB_TYPE_NS); /* ours, in our arena */
+        int rc = build(n, &ns->referral, arg);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 void sb_zone_foreach_node(const sb_zone_t *z, void (*fn)(const sb_node_t *node, void *arg),
                           void *arg)
 {

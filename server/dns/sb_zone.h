@@ -53,6 +53,11 @@ typedef struct sb_rrset {
      * first thing after the question (sb_prewritten, anchored at the
      * owner); NULL when it could not be prewritten. */
     const struct sb_prewritten *answer;
+    /* NS sets of a delegation: the referral (the set in the authority
+     * section, the glue of its name servers), anchored at the cut; NULL
+     * when it is written per query. Set by the generation (sb_gen), which
+     * knows every zone the glue may come from. */
+    const struct sb_prewritten *referral;
 } sb_rrset_t;
 
 enum {
@@ -114,6 +119,14 @@ sb_profile_t *sb_zone_profile(const sb_zone_t *zone, size_t i);
 const sb_node_t *sb_zone_find(const sb_zone_t *zone, const uint8_t *lc_name, size_t len);
 
 const sb_rrset_t *sb_zone_node_rrset(const sb_node_t *node, uint16_t type);
+
+/* For every delegation of the finished zone: build(cut, &referral, arg),
+ * which sets the NS set's `referral`. Stops at the first negative return,
+ * and returns it; else 0. Load time only. */
+int sb_zone_prewrite_referrals(sb_zone_t *zone,
+                               int (*build)(const sb_node_t *cut,
+                                            const struct sb_prewritten **referral, void *arg),
+                               void *arg);
 
 /* Call fn(node, arg) for every name of the finished zone (empty
  * non-terminals included), in no particular order. */
