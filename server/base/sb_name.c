@@ -93,18 +93,30 @@ static inline uint64_t mix64(uint64_t h)
     return h;
 }
 
+static inline uint64_t load64(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+/* Whole words, the last one overlapping the one before it when the length
+ * is not a multiple of eight (no byte-by-byte tail, no call to memcpy);
+ * the length is in the seed, so names that share a last word differ. */
 uint64_t sb_name_hash(const uint8_t *lc_name, size_t len, uint64_t seed)
 {
     uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ULL);
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, lc_name + i, 8);
-        h = mix64(h ^ w);
+    if (len < 8) {
+        uint64_t tail = 0;
+        for (size_t i = 0; i < len; i++)
+            tail = tail << 8 | lc_name[i];
+        return mix64(h ^ tail ^ 0x2545f4914f6cdd1dULL);
     }
-    uint64_t tail = 0;
-    memcpy(&tail, lc_name + i, len - i);
-    return mix64(h ^ tail ^ 0x2545f4914f6cdd1dULL);
+    for (size_t i = 0; i + 8 < len; i += 8) {
+        h = (h ^ load64(lc_name + i)) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 29;
+    }
+    return mix64(h ^ load64(lc_name + len - 8));
 }
 
 static bool needs_escape(uint8_t c)
