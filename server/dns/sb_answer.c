@@ -228,16 +228,50 @@ static void count_answer(answer_t *a, const sb_endpoint_t *ep)
         info->endpoints[info->endpoint_count++] = ep;
 }
 
-/* The addresses a profile answers with, one RRset: all of it or none. */
-static void write_addresses(answer_t *a, const uint8_t *owner, uint16_t owner_off,
-                            const sb_route_answer_t *r, uint32_t ttl, sb_section_t section)
+/* The addresses as the answer to the question: each endpoint's prewritten
+ * record. False, writing nothing, when one has none or they do not fit. */
+static bool write_prewritten_addresses(answer_t *a, const sb_route_answer_t *r)
 {
-    sb_writer_mark_t m = sb_writer_mark(&a->w);
+    size_t total = 0;
+    for (uint8_t i = 0; i < r->count; i++) {
+        if (r->endpoints[i]->answer_rr_len == 0)
+            return false;
+        total += r->endpoints[i]->answer_rr_len;
+    }
+    sb_writer_t *w = &a->w;
+    if (w->len + total > w->limit)
+        return false;
+    for (uint8_t i = 0; i < r->count; i++) {
+        const sb_endpoint_t *ep = r->endpoints[i];
+        memcpy(w->buf + w->len, ep->answer_rr, ep->answer_rr_len);
+        w->len += ep->answer_rr_len;
+    }
+    w->counts[SB_SECTION_ANSWER] = (uint16_t)(w->counts[SB_SECTION_ANSWER] + r->count);
+    return true;
+}
+
+/* The addresses a profile answers with, one RRset: all of it or none. */
+static bool write_each_address(answer_t *a, const uint8_t *owner, uint16_t owner_off,
+                               const sb_route_answer_t *r, uint32_t ttl, sb_section_t section)
+{
     for (uint8_t i = 0; i < r->count; i++) {
         const sb_endpoint_t *ep = r->endpoints[i];
         bool v4 = ep->kind == SB_TARGET_V4;
         if (!sb_writer_rr(&a->w, section, owner, owner_off, v4 ? SB_TYPE_A : SB_TYPE_AAAA, ttl,
-                          ep->addr.bytes, v4 ? 4 : 16, NULL, 0)) {
+                          ep->addr.bytes, v4 ? 4 : 16, NULL, 0))
+            return false;
+    }
+    return true;
+}
+
+static void write_addresses(answer_t *a, const uint8_t *owner, uint16_t owner_off,
+                            const sb_route_answer_t *r, uint32_t ttl, sb_section_t section)
+{
+    bool for_question =
+        owner == NULL && owner_off == SB_DNS_HEADER_LEN && section == SB_SECTION_ANSWER;
+    if (!for_question || !write_prewritten_addresses(a, r)) {
+        sb_writer_mark_t m = sb_writer_mark(&a->w);
+        if (!write_each_address(a, owner, owner_off, r, ttl, section)) {
             sb_writer_rollback(&a->w, m);
             if (section == SB_SECTION_ANSWER)
                 truncate_all(a);
@@ -791,7 +825,8 @@ size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_cl
     a.w.len = SB_DNS_HEADER_LEN;
     if (q.have_question) {
         sb_writer_bytes(&a.w, q.question, q.question_len);
-        sb_writer_note_name(&a.w, SB_DNS_HEADER_LEN);
+        for (unsigned i = 0; i < q.qname.labels; i++) /* the parser found each label */
+            sb_writer_note(&a.w, SB_DNS_HEADER_LEN + q.qname.off[i], q.qname.labels - i);
     }
     a.after_question = sb_writer_mark(&a.w);
     info->question_end = (uint16_t)a.w.len;

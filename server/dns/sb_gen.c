@@ -134,6 +134,23 @@ static void number_fallbacks(sb_gen_t *gen)
     }
 }
 
+/* The record an address endpoint answers the question with (sb_endpoint_t
+ * answer_rr), so that a query copies it. */
+static void prewrite_address(sb_endpoint_t *ep, uint32_t ttl)
+{
+    if (ep == NULL || (ep->kind != SB_TARGET_V4 && ep->kind != SB_TARGET_V6))
+        return;
+    uint8_t *rr = ep->answer_rr;
+    uint16_t len = ep->kind == SB_TARGET_V4 ? 4 : 16;
+    sb_put16(rr, 0xc000 | SB_DNS_HEADER_LEN);
+    sb_put16(rr + 2, ep->kind == SB_TARGET_V4 ? SB_TYPE_A : SB_TYPE_AAAA);
+    sb_put16(rr + 4, SB_CLASS_IN);
+    sb_put32(rr + 6, ttl);
+    sb_put16(rr + 10, len);
+    memcpy(rr + 12, ep->addr.bytes, len);
+    ep->answer_rr_len = (uint8_t)(12 + len);
+}
+
 static int collect_profiles(sb_gen_t *gen)
 {
     size_t total = 0;
@@ -147,8 +164,12 @@ static int collect_profiles(sb_gen_t *gen)
             sb_profile_t *p = sb_zone_profile(gen->zones[i], j);
             p->id = (uint32_t)gen->profile_count;
             gen->profiles[gen->profile_count++] = p;
-            for (uint16_t k = 0; k < p->count; k++)
+            for (uint16_t k = 0; k < p->count; k++) {
                 p->endpoints[k].id = (uint32_t)gen->endpoint_count++;
+                prewrite_address(&p->endpoints[k], p->ttl);
+            }
+            prewrite_address(p->fallback[0], p->ttl);
+            prewrite_address(p->fallback[1], p->ttl);
         }
     }
     number_fallbacks(gen);
