@@ -49,7 +49,13 @@ typedef struct {
     uint8_t ecs_scope;          /* ECS scope: client bits the answers depended on */
     uint8_t dname_count;
     const sb_zone_t *qzone; /* the zone of the question's name */
-    bool at_question;       /* answering the question's own node: its sets are prewritten */
+    /* Where the name of the node answering now is in the message, when the
+     * node is that name (an exact match), so that its prewritten sets can
+     * be copied; 0 otherwise. `exact_literal`: written out in full (the
+     * question), rather than as a CNAME's compressed target. */
+    uint16_t exact_at;
+    bool exact_literal;
+    size_t cname_at; /* where the CNAME that leads on starts; 0: none written */
     /* From here on nothing needs clearing before an answer: the writer is
      * set up by sb_writer_init(), the arrays are read only up to their
      * counts above. */
@@ -75,8 +81,10 @@ static void truncate_all(answer_t *a)
 static bool write_rrset(answer_t *a, sb_section_t section, const uint8_t *owner, uint16_t owner_off,
                         const sb_rrset_t *set)
 {
-    if (owner == NULL && a->at_question && section == SB_SECTION_ANSWER && set->answer != NULL &&
-        sb_prewritten_write(&a->w, set->answer, SB_DNS_HEADER_LEN))
+    const sb_prewritten_t *p = set->answer;
+    if (owner == NULL && owner_off == a->exact_at && owner_off != 0 &&
+        section == SB_SECTION_ANSWER && p != NULL && (a->exact_literal || p->anchor_start_only) &&
+        sb_prewritten_write(&a->w, p, owner_off))
         return true;
     sb_writer_mark_t m = sb_writer_mark(&a->w);
     for (uint16_t i = 0; i < set->count; i++) {
@@ -136,11 +144,13 @@ static void queue_targets(answer_t *a, const sb_rrset_t *set)
 }
 
 /* The prewritten SOA of a negative answer, when the zone is the
- * question's: its apex is then a suffix of the question's name. */
+ * question's (its apex is then a suffix of the question's name) and
+ * nothing but the question precedes it, so that the writer could have
+ * compressed it against nothing else. */
 static bool negative_prewritten(answer_t *a, const sb_zone_t *zone, uint32_t ttl)
 {
     const sb_prewritten_t *p = sb_zone_negative(zone);
-    if (p == NULL || zone != a->qzone)
+    if (p == NULL || zone != a->qzone || a->w.len != a->after_question.len)
         return false;
     const sb_lname_t *qname = &a->q->qname;
     uint8_t apex_at = qname->off[qname->labels - sb_zone_apex_labels(zone)];
@@ -211,6 +221,8 @@ static bool write_one(answer_t *a, const uint8_t *owner, uint16_t owner_off, uin
                       uint32_t ttl, const uint8_t *rdata, uint16_t rdlen, uint8_t names)
 {
     static const uint16_t at_start[1] = {0};
+    if (type == SB_TYPE_CNAME)
+        a->cname_at = a->w.len;
     if (sb_writer_rr(&a->w, SB_SECTION_ANSWER, owner, owner_off, type, ttl, rdata, rdlen, at_start,
                      names))
         return true;
@@ -228,9 +240,10 @@ static void count_answer(answer_t *a, const sb_endpoint_t *ep)
         info->endpoints[info->endpoint_count++] = ep;
 }
 
-/* The addresses as the answer to the question: each endpoint's prewritten
- * record. False, writing nothing, when one has none or they do not fit. */
-static bool write_prewritten_addresses(answer_t *a, const sb_route_answer_t *r)
+/* The addresses in the answer section, owned by the name at `owner_off`:
+ * each endpoint's prewritten record. False, writing nothing, when one has
+ * none or they do not fit. */
+static bool write_prewritten_addresses(answer_t *a, const sb_route_answer_t *r, uint16_t owner_off)
 {
     size_t total = 0;
     for (uint8_t i = 0; i < r->count; i++) {
@@ -244,6 +257,7 @@ static bool write_prewritten_addresses(answer_t *a, const sb_route_answer_t *r)
     for (uint8_t i = 0; i < r->count; i++) {
         const sb_endpoint_t *ep = r->endpoints[i];
         memcpy(w->buf + w->len, ep->answer_rr, ep->answer_rr_len);
+        sb_put16(w->buf + w->len, (uint16_t)(0xc000 | owner_off)); /* the owner */
         w->len += ep->answer_rr_len;
     }
     w->counts[SB_SECTION_ANSWER] = (uint16_t)(w->counts[SB_SECTION_ANSWER] + r->count);
@@ -267,9 +281,8 @@ static bool write_each_address(answer_t *a, const uint8_t *owner, uint16_t owner
 static void write_addresses(answer_t *a, const uint8_t *owner, uint16_t owner_off,
                             const sb_route_answer_t *r, uint32_t ttl, sb_section_t section)
 {
-    bool for_question =
-        owner == NULL && owner_off == SB_DNS_HEADER_LEN && section == SB_SECTION_ANSWER;
-    if (!for_question || !write_prewritten_addresses(a, r)) {
+    bool by_pointer = owner == NULL && section == SB_SECTION_ANSWER;
+    if (!by_pointer || !write_prewritten_addresses(a, r, owner_off)) {
         sb_writer_mark_t m = sb_writer_mark(&a->w);
         if (!write_each_address(a, owner, owner_off, r, ttl, section)) {
             sb_writer_rollback(&a->w, m);
@@ -387,6 +400,7 @@ static node_result_t answer_node(answer_t *a, const sb_zone_t *zone, const sb_no
     }
     if ((node->flags & SB_NODE_CNAME) && qtype != SB_TYPE_CNAME) {
         const sb_rrset_t *cname = sb_zone_node_rrset(node, SB_TYPE_CNAME);
+        a->cname_at = a->w.len;
         if (!write_rrset(a, SB_SECTION_ANSWER, owner, owner_off, cname))
             truncate_all(a); /* and on: the chain decides the rcode */
         *target = cname->rdata[0].data;
@@ -465,6 +479,23 @@ static bool seen_before(const uint8_t *const *chain, unsigned n, const uint8_t *
     return false;
 }
 
+/* Where the target of the CNAME just written is in the message, for the
+ * owner of the records it leads to (as the writer would find it; a target
+ * written as one pointer is where that points); 0 when it was not written. */
+static uint16_t target_written_at(const answer_t *a)
+{
+    const uint8_t *buf = a->w.buf;
+    size_t p = a->cname_at;
+    if (p == 0 || a->tc || p >= a->w.len)
+        return 0;
+    while (buf[p] != 0 && (buf[p] & 0xc0) != 0xc0) /* the owner */
+        p += buf[p] + 1u;
+    p += (buf[p] == 0 ? 1 : 2) + 10; /* type, class, TTL, length */
+    if ((buf[p] & 0xc0) == 0xc0)
+        p = sb_get16(buf + p) & 0x3fffu;
+    return p < 0x4000 ? (uint16_t)p : 0;
+}
+
 /* Resolve the question in `zone`, following CNAMEs through served zones. */
 static void resolve(answer_t *a, const sb_zone_t *zone)
 {
@@ -474,13 +505,17 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
     uint8_t synthesized[MAX_CHAIN + 1][SB_NAME_MAX]; /* CNAME targets made from DNAMEs */
     chain[0] = cur->lc;
     a->aa = true;
+    uint16_t at = SB_DNS_HEADER_LEN; /* where cur's name is written; 0: nowhere */
     for (unsigned hop = 0;; hop++) {
-        /* The first owner is the question's name, by pointer (keeps its case). */
-        const uint8_t *owner = hop == 0 ? NULL : cur->lc;
-        uint16_t owner_off = SB_DNS_HEADER_LEN;
+        /* Owners point at the question's name (keeping its case), then at
+         * each CNAME's target as written. */
+        const uint8_t *owner = at != 0 ? NULL : cur->lc;
+        uint16_t owner_off = at;
         sb_match_t m;
         sb_zone_lookup(zone, cur, a->q->qtype, &m);
-        a->at_question = hop == 0 && m.kind == SB_MATCH_EXACT;
+        a->exact_at = m.kind == SB_MATCH_EXACT ? at : 0;
+        a->exact_literal = hop == 0;
+        a->cname_at = 0;
         if (hop == 0 && m.kind == SB_MATCH_WILDCARD)
             a->wildcard = m.node;
         if (hop == 0 && m.kind == SB_MATCH_DNAME)
@@ -506,6 +541,7 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
          * followed: the resolver goes on from there. */
         if (hop >= MAX_CHAIN || seen_before(chain, hop + 1, target))
             return;
+        at = target_written_at(a);
         sb_lname_t *next = &names[hop & 1];
         sb_name_to_lname(next, target);
         chain[hop + 1] = target;
@@ -625,7 +661,7 @@ static void answer_query(answer_t *a)
     }
     a->qzone = zone;
     resolve(a, zone);
-    a->at_question = false;
+    a->exact_at = 0;
     write_extras(a);
 }
 
@@ -825,8 +861,7 @@ size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_cl
     a.w.len = SB_DNS_HEADER_LEN;
     if (q.have_question) {
         sb_writer_bytes(&a.w, q.question, q.question_len);
-        for (unsigned i = 0; i < q.qname.labels; i++) /* the parser found each label */
-            sb_writer_note(&a.w, SB_DNS_HEADER_LEN + q.qname.off[i], q.qname.labels - i);
+        sb_writer_note_labels(&a.w, SB_DNS_HEADER_LEN, q.qname.off, q.qname.labels);
     }
     a.after_question = sb_writer_mark(&a.w);
     info->question_end = (uint16_t)a.w.len;

@@ -44,6 +44,10 @@ typedef struct sb_prewritten {
     uint16_t counts[3]; /* records per section (sb_section_t) */
     uint8_t ptr_count;
     uint8_t note_count;
+    /* Every pointer to the anchor points at its start: the anchor may then
+     * be any name written (a CNAME's target, compressed), not only one
+     * written out label by label. */
+    bool anchor_start_only;
     const sb_prewritten_ptr_t *ptrs;
     const sb_prewritten_note_t *notes;
 } sb_prewritten_t;
@@ -59,7 +63,9 @@ typedef bool (*sb_prewritten_fn)(sb_writer_t *w, void *arg);
 int sb_prewritten_build(const sb_prewritten_t **out, sb_arena_t *arena, const uint8_t *anchor,
                         sb_prewritten_fn write, void *arg);
 
-/* Append the piece, its anchor at `anchor_off` in the message. Returns
+/* Append the piece, its anchor at `anchor_off` in the message: a name
+ * written out in full, or, when the piece's `anchor_start_only`, any name.
+ * Returns
  * false, writing nothing, when it does not fit the writer's limit or would
  * need a pointer past 0x3fff; the caller then writes it the ordinary way. */
 bool sb_prewritten_write(sb_writer_t *w, const sb_prewritten_t *p, uint16_t anchor_off);

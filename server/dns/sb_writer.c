@@ -47,6 +47,19 @@ void sb_writer_note_name(sb_writer_t *w, uint16_t off)
         sb_writer_note(w, p, labels--);
 }
 
+void sb_writer_note_labels(sb_writer_t *w, size_t at, const uint8_t *label_off, unsigned labels)
+{
+    unsigned room = SB_WRITER_COMP_MAX - w->comp_count;
+    unsigned n = labels < room ? labels : room;
+    if (at + SB_NAME_MAX > 0x4000)
+        n = 0; /* never for a question, which starts at 12 */
+    for (unsigned i = 0; i < n; i++) {
+        w->comp_off[w->comp_count + i] = (uint16_t)(at + label_off[i]);
+        w->comp_labels[w->comp_count + i] = (uint8_t)(labels - i);
+    }
+    w->comp_count = (uint8_t)(w->comp_count + n);
+}
+
 /* Does the (possibly compressed) name at `off` in our own buffer equal the
  * uncompressed `name`? Pointers in the buffer were written by us and always
  * point backwards, so following them terminates. */

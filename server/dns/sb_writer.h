@@ -62,6 +62,10 @@ void sb_writer_note_name(sb_writer_t *w, uint16_t off);
  * buffer (as copied bytes), as a target for compression. */
 void sb_writer_note(sb_writer_t *w, size_t off, unsigned labels);
 
+/* Remember the uncompressed name at offset `at` whose `labels` labels start
+ * at at + label_off[i] (the question's name, as the parser found it). */
+void sb_writer_note_labels(sb_writer_t *w, size_t at, const uint8_t *label_off, unsigned labels);
+
 /* A name, compressed against what is already written. */
 bool sb_writer_name(sb_writer_t *w, const uint8_t *name);
 
