@@ -83,7 +83,7 @@ static bool write_rrset(answer_t *a, sb_section_t section, const uint8_t *owner,
 {
     const sb_prewritten_t *p = set->answer;
     if (owner == NULL && owner_off == a->exact_at && owner_off != 0 &&
-        section == SB_SECTION_ANSWER && p != NULL && (a->exact_literal || p->anchor_start_only) &&
+        section == SB_SECTION_ANSWER && p != NULL && (a->exact_literal || p->anywhere) &&
         sb_prewritten_write(&a->w, p, owner_off))
         return true;
     sb_writer_mark_t m = sb_writer_mark(&a->w);

@@ -57,9 +57,9 @@ static int keep(const sb_prewritten_t **out, sb_arena_t *arena, const sb_writer_
         return -ENOMEM;
     if (!keep_ptrs(w, start, anchor_len, ptrs))
         return 0;
-    p->anchor_start_only = true;
+    p->anywhere = notes == 0;
     for (uint16_t i = 0; i < w->ptr_count; i++)
-        p->anchor_start_only &= !ptrs[i].to_anchor || ptrs[i].to == 0;
+        p->anywhere &= !ptrs[i].to_anchor || ptrs[i].to == 0;
     for (uint8_t i = 0; i < notes; i++) {
         kept_notes[i].at = (uint16_t)(w->comp_off[first_note + i] - start);
         kept_notes[i].labels = w->comp_labels[first_note + i];

@@ -44,10 +44,12 @@ typedef struct sb_prewritten {
     uint16_t counts[3]; /* records per section (sb_section_t) */
     uint8_t ptr_count;
     uint8_t note_count;
-    /* Every pointer to the anchor points at its start: the anchor may then
-     * be any name written (a CNAME's target, compressed), not only one
-     * written out label by label. */
-    bool anchor_start_only;
+    /* No name written out (so nothing the writer could have compressed
+     * against other names in a message), and every pointer to the anchor
+     * points at its start: the piece is then what the writer writes after
+     * any message, its anchor any name written in it (a CNAME's target,
+     * compressed), not only a question written out label by label. */
+    bool anywhere;
     const sb_prewritten_ptr_t *ptrs;
     const sb_prewritten_note_t *notes;
 } sb_prewritten_t;
@@ -64,7 +66,7 @@ int sb_prewritten_build(const sb_prewritten_t **out, sb_arena_t *arena, const ui
                         sb_prewritten_fn write, void *arg);
 
 /* Append the piece, its anchor at `anchor_off` in the message: a name
- * written out in full, or, when the piece's `anchor_start_only`, any name.
+ * written out in full, or, when the piece is `anywhere`, any name.
  * Returns
  * false, writing nothing, when it does not fit the writer's limit or would
  * need a pointer past 0x3fff; the caller then writes it the ordinary way. */

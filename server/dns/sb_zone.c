@@ -664,6 +664,19 @@ int sb_zone_prewrite_referrals(sb_zone_t *z,
     return 0;
 }
 
+void sb_zone_drop_prewritten(sb_zone_t *z)
+{
+    z->negative = NULL;
+    for (size_t i = 0; z->table != NULL && i <= z->mask; i++) {
+        const sb_node_t *n = z->table[i];
+        for (const sb_rrset_t *s = n != NULL ? n->rrsets : NULL; s != NULL; s = s->next) {
+            sb_rrset_t *set = (sb_rrset_t *)s; /* ours, in our arena */
+            set->answer = NULL;
+            set->referral = NULL;
+        }
+    }
+}
+
 void sb_zone_foreach_node(const sb_zone_t *z, void (*fn)(const sb_node_t *node, void *arg),
                           void *arg)
 {

@@ -120,6 +120,11 @@ const sb_node_t *sb_zone_find(const sb_zone_t *zone, const uint8_t *lc_name, siz
 
 const sb_rrset_t *sb_zone_node_rrset(const sb_node_t *node, uint16_t type);
 
+/* Forget every prewritten piece of the zone (its sets, its negative SOA,
+ * its referrals), so that its answers are written per query: for tests
+ * that compare both ways. Before publication only. */
+void sb_zone_drop_prewritten(sb_zone_t *zone);
+
 /* For every delegation of the finished zone: build(cut, &referral, arg),
  * which sets the NS set's `referral`. Stops at the first negative return,
  * and returns it; else 0. Load time only. */
