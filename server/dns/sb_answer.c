@@ -78,9 +78,39 @@ static void truncate_all(answer_t *a)
     a->tc = true;
 }
 
+/* A plain set (no names in its data) owned by the name at `owner_off`:
+ * each record as the writer would write it, with no compression to work
+ * out. All of it or nothing (false). */
+static bool write_plain(answer_t *a, sb_section_t section, uint16_t owner_off,
+                        const sb_rrset_t *set)
+{
+    sb_writer_t *w = &a->w;
+    size_t need = 0;
+    for (uint16_t i = 0; i < set->count; i++)
+        need += 2u + 10u + set->rdata[i].len;
+    if (w->len + need > w->limit)
+        return false;
+    for (uint16_t i = 0; i < set->count; i++) {
+        const sb_rdata_t *rd = &set->rdata[i];
+        uint8_t *p = w->buf + w->len;
+        sb_put16(p, (uint16_t)(0xc000 | owner_off));
+        sb_put16(p + 2, set->type);
+        sb_put16(p + 4, w->rr_class);
+        sb_put32(p + 6, set->ttl);
+        sb_put16(p + 10, rd->len);
+        memcpy(p + 12, rd->data, rd->len);
+        w->len += 12u + rd->len;
+    }
+    w->counts[section] = (uint16_t)(w->counts[section] + set->count);
+    return true;
+}
+
 static bool write_rrset(answer_t *a, sb_section_t section, const uint8_t *owner, uint16_t owner_off,
                         const sb_rrset_t *set)
 {
+    if (owner == NULL && set->plain && owner_off < 0x4000 &&
+        write_plain(a, section, owner_off, set))
+        return true;
     const sb_prewritten_t *p = set->answer;
     if (owner == NULL && owner_off == a->exact_at && owner_off != 0 &&
         section == SB_SECTION_ANSWER && p != NULL && (a->exact_literal || p->anywhere) &&

@@ -44,17 +44,21 @@ static bool keep_ptrs(const sb_writer_t *w, size_t start, size_t anchor_len,
     return true;
 }
 
-/* Copy what the scratch message holds after `start` into the arena. */
+/* Copy what the scratch message holds after `start` into the arena: the
+ * piece, its pointers, its notes and its bytes in one allocation. */
 static int keep(const sb_prewritten_t **out, sb_arena_t *arena, const sb_writer_t *w, size_t start,
                 uint8_t first_note, size_t anchor_len)
 {
-    sb_prewritten_t *p = sb_arena_alloc(arena, sizeof(*p));
     uint8_t notes = (uint8_t)(w->comp_count - first_note);
-    sb_prewritten_ptr_t *ptrs = sb_arena_alloc(arena, (w->ptr_count + 1u) * sizeof(*ptrs));
-    sb_prewritten_note_t *kept_notes = sb_arena_alloc(arena, (notes + 1u) * sizeof(*kept_notes));
-    uint8_t *bytes = sb_arena_memdup(arena, w->buf + start, w->len - start + 1);
-    if (p == NULL || ptrs == NULL || kept_notes == NULL || bytes == NULL)
+    size_t len = w->len - start;
+    size_t ptrs_size = w->ptr_count * sizeof(sb_prewritten_ptr_t);
+    size_t notes_size = notes * sizeof(sb_prewritten_note_t);
+    sb_prewritten_t *p = sb_arena_alloc(arena, sizeof(*p) + ptrs_size + notes_size + len);
+    if (p == NULL)
         return -ENOMEM;
+    sb_prewritten_ptr_t *ptrs = (sb_prewritten_ptr_t *)(p + 1);
+    sb_prewritten_note_t *kept_notes = (sb_prewritten_note_t *)((uint8_t *)ptrs + ptrs_size);
+    uint8_t *bytes = (uint8_t *)kept_notes + notes_size;
     if (!keep_ptrs(w, start, anchor_len, ptrs))
         return 0;
     p->anywhere = notes == 0;
@@ -64,8 +68,9 @@ static int keep(const sb_prewritten_t **out, sb_arena_t *arena, const sb_writer_
         kept_notes[i].at = (uint16_t)(w->comp_off[first_note + i] - start);
         kept_notes[i].labels = w->comp_labels[first_note + i];
     }
+    memcpy(bytes, w->buf + start, len);
     p->bytes = bytes;
-    p->len = (uint16_t)(w->len - start);
+    p->len = (uint16_t)len;
     memcpy(p->counts, w->counts, sizeof(p->counts));
     p->ptr_count = (uint8_t)w->ptr_count;
     p->note_count = notes;

@@ -521,7 +521,11 @@ static int prewrite(sb_zone_t *z)
         sb_node_t *n = z->table[i];
         for (sb_rrset_t *s = n != NULL ? (sb_rrset_t *)n->rrsets : NULL; s != NULL;
              s = (sb_rrset_t *)s->next) {
-            if (sb_prewritten_build(&s->answer, z->arena, n->name, write_answer_set, s) < 0)
+            s->plain = true;
+            for (uint16_t r = 0; r < s->count; r++)
+                s->plain &= s->rdata[r].name_count == 0;
+            if (!s->plain &&
+                sb_prewritten_build(&s->answer, z->arena, n->name, write_answer_set, s) < 0)
                 return -ENOMEM;
         }
     }
@@ -673,6 +677,7 @@ void sb_zone_drop_prewritten(sb_zone_t *z)
             sb_rrset_t *set = (sb_rrset_t *)s; /* ours, in our arena */
             set->answer = NULL;
             set->referral = NULL;
+            set->plain = false;
         }
     }
 }

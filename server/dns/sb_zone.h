@@ -49,9 +49,13 @@ typedef struct sb_rrset {
     /* NS, MX and SRV sets (whose targets the configuration's checks look
      * at): where each record of rdata[] was written; NULL for others. */
     const sb_pos_t *rdata_pos;
-    /* The set in the answer section, owned by the question's name, as the
-     * first thing after the question (sb_prewritten, anchored at the
-     * owner); NULL when it could not be prewritten. */
+    /* No compressible name in any record's data: its records are written
+     * as they are, owned by a pointer, with nothing to work out. */
+    bool plain;
+    /* A set with names in its data: the set in the answer section, owned
+     * by the question's name, as the first thing after the question
+     * (sb_prewritten, anchored at the owner); NULL for a plain set and
+     * when it could not be prewritten. */
     const struct sb_prewritten *answer;
     /* NS sets of a delegation: the referral (the set in the authority
      * section, the glue of its name servers), anchored at the cut; NULL
