@@ -417,6 +417,23 @@ static const sb_rrset_t *pick_for_any(const sb_node_t *node)
     return best;
 }
 
+/* The question's own CNAME and its target's set of the type asked, when
+ * they were prewritten together (sb_cname_answer_t): the chain is then
+ * done. Not for ANY (the CNAME alone answers) nor DS (its target may be
+ * answered by a parent zone). */
+static bool cname_prewritten(answer_t *a, const sb_node_t *node, uint16_t owner_off)
+{
+    uint16_t qtype = a->q->qtype;
+    if (owner_off != SB_DNS_HEADER_LEN || a->exact_at != owner_off || !a->exact_literal ||
+        qtype == SB_TYPE_ANY || qtype == SB_TYPE_DS)
+        return false;
+    for (const sb_cname_answer_t *ca = node->cname_answers; ca != NULL; ca = ca->next) {
+        if (ca->type == qtype)
+            return sb_prewritten_write(&a->w, ca->piece, owner_off);
+    }
+    return false;
+}
+
 static node_result_t answer_node(answer_t *a, const sb_zone_t *zone, const sb_node_t *node,
                                  const uint8_t *owner, uint16_t owner_off, const uint8_t **target)
 {
@@ -429,6 +446,8 @@ static node_result_t answer_node(answer_t *a, const sb_zone_t *zone, const sb_no
             return r;
     }
     if ((node->flags & SB_NODE_CNAME) && qtype != SB_TYPE_CNAME) {
+        if (cname_prewritten(a, node, owner_off))
+            return NODE_DONE;
         const sb_rrset_t *cname = sb_zone_node_rrset(node, SB_TYPE_CNAME);
         a->cname_at = a->w.len;
         if (!write_rrset(a, SB_SECTION_ANSWER, owner, owner_off, cname))

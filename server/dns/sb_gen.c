@@ -251,6 +251,75 @@ static int build_referral(const sb_node_t *cut, const sb_prewritten_t **referral
     return sb_prewritten_build(referral, b->gen->arena, cut->name, write_referral, b);
 }
 
+/* ---- prewritten CNAME answers ----------------------------------------- */
+
+typedef struct {
+    const sb_gen_t *gen;
+    const sb_node_t *node;        /* the CNAME's owner */
+    const sb_rrset_t *target_set; /* of its target */
+    const uint8_t *target;
+} cname_build_t;
+
+/* The CNAME, then the target's set owned by the target's name, as
+ * sb_answer writes the two steps. */
+static bool write_cname_answer(sb_writer_t *w, void *arg)
+{
+    const cname_build_t *b = arg;
+    const sb_rrset_t *cname = sb_zone_node_rrset(b->node, SB_TYPE_CNAME);
+    const sb_rdata_t *rd = &cname->rdata[0];
+    if (!sb_writer_rr(w, SB_SECTION_ANSWER, NULL, SB_DNS_HEADER_LEN, SB_TYPE_CNAME, cname->ttl,
+                      rd->data, rd->len, rd->name_off, rd->name_count))
+        return false;
+    const sb_rrset_t *set = b->target_set;
+    for (uint16_t i = 0; i < set->count; i++) {
+        const sb_rdata_t *t = &set->rdata[i];
+        if (!sb_writer_rr(w, SB_SECTION_ANSWER, b->target, 0, set->type, set->ttl, t->data, t->len,
+                          NULL, 0))
+            return false;
+    }
+    return true;
+}
+
+/* The node a CNAME's target names, when its answer is static: a name of a
+ * served zone (not through a wildcard, a DNAME or a delegation), without
+ * a profile or a CNAME of its own. */
+static const sb_node_t *static_target(const sb_gen_t *gen, const uint8_t *target)
+{
+    sb_lname_t ln;
+    sb_name_to_lname(&ln, target);
+    const sb_zone_t *zone = sb_gen_find_zone(gen, &ln);
+    if (zone == NULL)
+        return NULL;
+    sb_match_t m;
+    sb_zone_lookup(zone, &ln, SB_TYPE_A, &m);
+    if (m.kind != SB_MATCH_EXACT || m.node->profile != NULL || (m.node->flags & SB_NODE_CNAME))
+        return NULL;
+    return m.node;
+}
+
+static int build_cname_answers(const sb_node_t *node, const sb_cname_answer_t **answers, void *arg)
+{
+    cname_build_t b = {.gen = arg, .node = node};
+    const sb_rrset_t *cname = sb_zone_node_rrset(node, SB_TYPE_CNAME);
+    b.target = cname->rdata[0].data;
+    const sb_node_t *target = static_target(b.gen, b.target);
+    for (const sb_rrset_t *s = target != NULL ? target->rrsets : NULL; s != NULL; s = s->next) {
+        if (!s->plain)
+            continue; /* names in it: additional data, compression: written per query */
+        sb_cname_answer_t *ca = sb_arena_alloc(b.gen->arena, sizeof(*ca));
+        if (ca == NULL)
+            return -ENOMEM;
+        b.target_set = s;
+        if (sb_prewritten_build(&ca->piece, b.gen->arena, node->name, write_cname_answer, &b) < 0)
+            return -ENOMEM;
+        ca->type = s->type;
+        ca->next = *answers;
+        if (ca->piece != NULL)
+            *answers = ca;
+    }
+    return 0;
+}
+
 int sb_gen_seal(sb_gen_t *gen, sb_diag_t *diag)
 {
     int rc = index_zones(gen, diag);
@@ -259,6 +328,8 @@ int sb_gen_seal(sb_gen_t *gen, sb_diag_t *diag)
     referral_build_t b = {.gen = gen};
     for (size_t i = 0; rc == 0 && i < gen->zone_count; i++)
         rc = sb_zone_prewrite_referrals(gen->zones[i], build_referral, &b);
+    for (size_t i = 0; rc == 0 && i < gen->zone_count; i++)
+        rc = sb_zone_prewrite_cnames(gen->zones[i], build_cname_answers, gen);
     return rc;
 }
 

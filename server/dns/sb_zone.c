@@ -651,6 +651,22 @@ const sb_rrset_t *sb_zone_node_rrset(const sb_node_t *node, uint16_t type)
     return NULL;
 }
 
+int sb_zone_prewrite_cnames(sb_zone_t *z,
+                            int (*build)(const sb_node_t *node, const sb_cname_answer_t **answers,
+                                         void *arg),
+                            void *arg)
+{
+    for (size_t i = 0; z->table != NULL && i <= z->mask; i++) {
+        sb_node_t *n = z->table[i];
+        if (n == NULL || !(n->flags & SB_NODE_CNAME))
+            continue;
+        int rc = build(n, &n->cname_answers, arg);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 int sb_zone_prewrite_referrals(sb_zone_t *z,
                                int (*build)(const sb_node_t *cut, const sb_prewritten_t **referral,
                                             void *arg),
@@ -672,7 +688,9 @@ void sb_zone_drop_prewritten(sb_zone_t *z)
 {
     z->negative = NULL;
     for (size_t i = 0; z->table != NULL && i <= z->mask; i++) {
-        const sb_node_t *n = z->table[i];
+        sb_node_t *n = z->table[i];
+        if (n != NULL)
+            n->cname_answers = NULL;
         for (const sb_rrset_t *s = n != NULL ? n->rrsets : NULL; s != NULL; s = s->next) {
             sb_rrset_t *set = (sb_rrset_t *)s; /* ours, in our arena */
             set->answer = NULL;

@@ -71,13 +71,23 @@ enum {
     SB_NODE_DNAME = 8, /* holds a DNAME: names below it are redirected */
 };
 
+/* A CNAME's whole answer for one type, prewritten (sb_gen): the CNAME and
+ * its target's set of that type, when the target is a name of a served
+ * zone with static data and no CNAME of its own. */
+typedef struct sb_cname_answer {
+    uint16_t type;
+    const struct sb_prewritten *piece; /* anchored at the CNAME's owner */
+    const struct sb_cname_answer *next;
+} sb_cname_answer_t;
+
 typedef struct sb_node {
     const uint8_t *name; /* lower-case wire name */
     uint8_t name_len;
     uint8_t labels;
     uint8_t flags;
-    const sb_rrset_t *rrsets; /* NULL for an empty non-terminal */
-    sb_profile_t *profile;    /* non-NULL for a traffic-managed name */
+    const sb_rrset_t *rrsets;               /* NULL for an empty non-terminal */
+    sb_profile_t *profile;                  /* non-NULL for a traffic-managed name */
+    const sb_cname_answer_t *cname_answers; /* a CNAME's, by type; NULL: none */
 } sb_node_t;
 
 typedef struct sb_zone sb_zone_t;
@@ -128,6 +138,14 @@ const sb_rrset_t *sb_zone_node_rrset(const sb_node_t *node, uint16_t type);
  * its referrals), so that its answers are written per query: for tests
  * that compare both ways. Before publication only. */
 void sb_zone_drop_prewritten(sb_zone_t *zone);
+
+/* For every name of the finished zone that holds a CNAME: build(node,
+ * &answers, arg), which sets the node's `cname_answers`. Stops at the
+ * first negative return, and returns it; else 0. Load time only. */
+int sb_zone_prewrite_cnames(sb_zone_t *zone,
+                            int (*build)(const sb_node_t *node, const sb_cname_answer_t **answers,
+                                         void *arg),
+                            void *arg);
 
 /* For every delegation of the finished zone: build(cut, &referral, arg),
  * which sets the NS set's `referral`. Stops at the first negative return,

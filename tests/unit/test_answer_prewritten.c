@@ -1,7 +1,8 @@
 /* Answers copied from prewritten pieces (sb_prewritten: the question's own
- * RRsets, negative SOAs, referrals, address endpoints' records) are the
- * bytes the writer writes per query: the same zones loaded twice, once with
- * every piece dropped, asked the same questions of every kind — mixed case,
+ * RRsets, negative SOAs, referrals, address endpoints' records, CNAMEs with
+ * their target's records) are the bytes the writer writes per query: the
+ * same zones loaded twice, once with every piece dropped, asked the same
+ * questions of every kind — mixed case,
  * with and without EDNS, with a cookie and a client subnet, over TCP and
  * over UDP at 512 bytes (truncation) — and every response, and what it is
  * counted as (rate limiting's kind and name, endpoints), compared. */
@@ -238,6 +239,9 @@ static void pieces_are_built(void **state)
     const sb_node_t *deleg = sb_zone_find(zone, ln.lc, ln.len);
     assert_non_null(sb_zone_node_rrset(deleg, SB_TYPE_NS)->referral);
     assert_non_null(sb_zone_node_rrset(sb_zone_apex_node(zone), SB_TYPE_MX)->answer);
+    assert_true(sb_name_from_text("b.example.com.", wire) > 0);
+    sb_name_to_lname(&ln, wire);
+    assert_non_null(sb_zone_find(zone, ln.lc, ln.len)->cname_answers);
     bool address_rr = false;
     for (size_t i = 0; i < sb_gen_profile_count(prewritten); i++)
         address_rr |= sb_gen_profile(prewritten, i)->endpoints[0].answer_rr_len > 0;
