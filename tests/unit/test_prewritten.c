@@ -73,21 +73,35 @@ static const sb_prewritten_t *piece(sb_arena_t *arena, const char *anchor_text,
     return p;
 }
 
+static uint8_t by_writer[512], prewritten[512];
+
+/* The question `qname` in two messages: `write` writes the piece into the
+ * first, `p` is copied into the second with its anchor at `anchor_off`. */
+static void write_both(sb_writer_t *w1, sb_writer_t *w2, const char *qname, sb_prewritten_fn write,
+                       const sb_prewritten_t *p, uint16_t anchor_off)
+{
+    assert_non_null(p);
+    start(w1, by_writer, sizeof(by_writer), qname);
+    start(w2, prewritten, sizeof(prewritten), qname);
+    assert_true(write(w1, NULL));
+    assert_true(sb_prewritten_write(w2, p, anchor_off));
+}
+
+static void assert_same(const sb_writer_t *w1, const sb_writer_t *w2)
+{
+    assert_int_equal(w1->len, w2->len);
+    assert_memory_equal(by_writer, prewritten, w1->len);
+    assert_memory_equal(w1->counts, w2->counts, sizeof(w1->counts));
+}
+
 static void same_as_the_writer_below_the_anchor(void **state)
 {
     (void)state;
     sb_arena_t *arena = sb_arena_new();
-    const sb_prewritten_t *p = piece(arena, "example.com.", write_soa);
-    assert_non_null(p);
-    uint8_t by_writer[512], prewritten[512];
     sb_writer_t w1, w2;
-    start(&w1, by_writer, sizeof(by_writer), "NoPe.ExAmPlE.cOm.");
-    start(&w2, prewritten, sizeof(prewritten), "NoPe.ExAmPlE.cOm.");
-    assert_true(write_soa(&w1, NULL));
-    assert_true(sb_prewritten_write(&w2, p, SB_DNS_HEADER_LEN + 5)); /* "\4NoPe" */
-    assert_int_equal(w1.len, w2.len);
-    assert_memory_equal(by_writer, prewritten, w1.len);
-    assert_memory_equal(w1.counts, w2.counts, sizeof(w1.counts));
+    write_both(&w1, &w2, "NoPe.ExAmPlE.cOm.", write_soa, piece(arena, "example.com.", write_soa),
+               SB_DNS_HEADER_LEN + 5); /* past "\4NoPe" */
+    assert_same(&w1, &w2);
     sb_arena_destroy(arena);
 }
 
@@ -97,20 +111,14 @@ static void notes_let_later_names_compress(void **state)
     sb_arena_t *arena = sb_arena_new();
     uint8_t www[SB_NAME_MAX];
     wire("www.example.com.", www);
-    const sb_prewritten_t *p = piece(arena, "alias.example.com.", write_cname);
-    assert_non_null(p);
-    uint8_t by_writer[512], prewritten[512];
     sb_writer_t w1, w2;
-    start(&w1, by_writer, sizeof(by_writer), "Alias.Example.COM.");
-    start(&w2, prewritten, sizeof(prewritten), "Alias.Example.COM.");
-    assert_true(write_cname(&w1, NULL));
-    assert_true(sb_prewritten_write(&w2, p, SB_DNS_HEADER_LEN));
+    write_both(&w1, &w2, "Alias.Example.COM.", write_cname,
+               piece(arena, "alias.example.com.", write_cname), SB_DNS_HEADER_LEN);
     /* The CNAME's target, then its address: the owner points into the CNAME. */
     static const uint8_t addr[4] = {192, 0, 2, 1};
     assert_true(sb_writer_rr(&w1, SB_SECTION_ANSWER, www, 0, SB_TYPE_A, 30, addr, 4, NULL, 0));
     assert_true(sb_writer_rr(&w2, SB_SECTION_ANSWER, www, 0, SB_TYPE_A, 30, addr, 4, NULL, 0));
-    assert_int_equal(w1.len, w2.len);
-    assert_memory_equal(by_writer, prewritten, w1.len);
+    assert_same(&w1, &w2);
     assert_int_equal(w2.counts[SB_SECTION_ANSWER], 2);
     sb_arena_destroy(arena);
 }
