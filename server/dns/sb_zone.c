@@ -29,6 +29,7 @@ struct sb_zone {
     sb_node_t *apex_node;
     const sb_rrset_t *soa;
     const sb_prewritten_t *negative;
+    bool has_wildcard; /* some name starts with "*": worth looking for one */
     sb_node_t **table;
     size_t mask;
     size_t node_count;
@@ -534,6 +535,17 @@ static int prewrite(sb_zone_t *z)
     return sb_prewritten_build(&z->negative, z->arena, z->apex, write_negative, z);
 }
 
+/* Whether any name (of a record, a profile, or between them) is a
+ * wildcard: a zone without one answers a missing name without looking. */
+static void note_wildcards(sb_zone_t *z)
+{
+    for (size_t i = 0; i <= z->mask; i++) {
+        const sb_node_t *n = z->table[i];
+        if (n != NULL && n->name[0] == 1 && n->name[1] == '*')
+            z->has_wildcard = true;
+    }
+}
+
 static void release_build_state(sb_zone_t *z)
 {
     free(z->pending);
@@ -563,13 +575,15 @@ int sb_zone_finish(sb_zone_t *z, sb_diag_t *diag)
     check_apex(z, diag);
     z->soa = sb_zone_node_rrset(z->apex_node, SB_TYPE_SOA);
     for (size_t i = 0; i <= z->mask; i++) {
-        if (z->table[i] != NULL)
-            check_node(z, z->table[i], diag);
+        const sb_node_t *n = z->table[i];
+        if (n != NULL)
+            check_node(z, n, diag);
     }
     for (size_t i = 0; i < z->profile_count; i++) {
         if ((rc = attach_profile(z, z->profiles[i], diag)) < 0)
             goto out;
     }
+    note_wildcards(z);
     /* Keep the profile list in the arena for the generation's walkers. */
     kept = sb_arena_alloc(z->arena, (z->profile_count + 1) * sizeof(void *));
     if (kept == NULL) {
@@ -745,7 +759,7 @@ void sb_zone_lookup(const sb_zone_t *z, const sb_lname_t *q, uint16_t qtype, sb_
         const uint8_t *suffix = sb_name_lname_suffix(q, k, &len);
         const sb_node_t *next = sb_zone_find(z, suffix, len);
         if (next == NULL) {
-            const sb_node_t *w = find_wildcard(z, q, k - 1);
+            const sb_node_t *w = z->has_wildcard ? find_wildcard(z, q, k - 1) : NULL;
             out->kind = w != NULL ? SB_MATCH_WILDCARD : SB_MATCH_NXDOMAIN;
             out->node = w;
             return;
