@@ -1,11 +1,13 @@
 #include "sb_answer.h"
 
 #include "sb_dns.h"
+#include "sb_prewritten.h"
 #include "sb_query.h"
 #include "sb_route.h"
 #include "sb_writer.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <string.h>
 
 #define MAX_CHAIN         8  /* CNAMEs followed inside served zones */
@@ -34,14 +36,11 @@ typedef struct {
     sb_answer_info_t *info;
     const sb_client_t *client;
     const sb_query_t *q;
-    sb_writer_t w;
     sb_writer_mark_t after_question;
     uint16_t rcode;
     bool aa;
     bool tc;
     uint8_t extra_count;
-    const uint8_t *extra[MAX_EXTRA];
-    extra_kind_t extra_kind[MAX_EXTRA];
     const sb_zone_t *referring; /* the zone of a referral, for sibling glue */
     const sb_node_t *cut;       /* the delegation referred to */
     const sb_zone_t *negative;  /* the zone whose SOA a negative answer carries */
@@ -49,6 +48,20 @@ typedef struct {
     const sb_node_t *dname;     /* the DNAME the question's name was below */
     uint8_t ecs_scope;          /* ECS scope: client bits the answers depended on */
     uint8_t dname_count;
+    const sb_zone_t *qzone; /* the zone of the question's name */
+    /* Where the name of the node answering now is in the message, when the
+     * node is that name (an exact match), so that its prewritten sets can
+     * be copied; 0 otherwise. `exact_literal`: written out in full (the
+     * question), rather than as a CNAME's compressed target. */
+    uint16_t exact_at;
+    bool exact_literal;
+    size_t cname_at; /* where the CNAME that leads on starts; 0: none written */
+    /* From here on nothing needs clearing before an answer: the writer is
+     * set up by sb_writer_init(), the arrays are read only up to their
+     * counts above. */
+    sb_writer_t w;
+    const uint8_t *extra[MAX_EXTRA];
+    extra_kind_t extra_kind[MAX_EXTRA];
     const sb_rrset_t *dnames[MAX_CHAIN + 1]; /* written already: a DNAME appears once */
 } answer_t;
 
@@ -65,9 +78,44 @@ static void truncate_all(answer_t *a)
     a->tc = true;
 }
 
+/* A plain set (no names in its data) owned by the name at `owner_off`:
+ * each record as the writer would write it, with no compression to work
+ * out. All of it or nothing (false). */
+static bool write_plain(answer_t *a, sb_section_t section, uint16_t owner_off,
+                        const sb_rrset_t *set)
+{
+    sb_writer_t *w = &a->w;
+    size_t need = 0;
+    for (uint16_t i = 0; i < set->count; i++)
+        need += 2u + 10u + set->rdata[i].len;
+    if (w->len + need > w->limit)
+        return false;
+    for (uint16_t i = 0; i < set->count; i++) {
+        const sb_rdata_t *rd = &set->rdata[i];
+        uint8_t *p = w->buf + w->len;
+        sb_put16(p, (uint16_t)(0xc000 | owner_off));
+        sb_put16(p + 2, set->type);
+        sb_put16(p + 4, w->rr_class);
+        sb_put32(p + 6, set->ttl);
+        sb_put16(p + 10, rd->len);
+        memcpy(p + 12, rd->data, rd->len);
+        w->len += 12u + rd->len;
+    }
+    w->counts[section] = (uint16_t)(w->counts[section] + set->count);
+    return true;
+}
+
 static bool write_rrset(answer_t *a, sb_section_t section, const uint8_t *owner, uint16_t owner_off,
                         const sb_rrset_t *set)
 {
+    if (owner == NULL && set->plain && owner_off < 0x4000 &&
+        write_plain(a, section, owner_off, set))
+        return true;
+    const sb_prewritten_t *p = set->answer;
+    if (owner == NULL && owner_off == a->exact_at && owner_off != 0 &&
+        section == SB_SECTION_ANSWER && p != NULL && (a->exact_literal || p->anywhere) &&
+        sb_prewritten_write(&a->w, p, owner_off))
+        return true;
     sb_writer_mark_t m = sb_writer_mark(&a->w);
     for (uint16_t i = 0; i < set->count; i++) {
         const sb_rdata_t *rd = &set->rdata[i];
@@ -125,15 +173,34 @@ static void queue_targets(answer_t *a, const sb_rrset_t *set)
     }
 }
 
+/* The prewritten SOA of a negative answer, when the zone is the
+ * question's (its apex is then a suffix of the question's name) and
+ * nothing but the question precedes it, so that the writer could have
+ * compressed it against nothing else. */
+static bool negative_prewritten(answer_t *a, const sb_zone_t *zone, uint32_t ttl)
+{
+    const sb_prewritten_t *p = sb_zone_negative(zone);
+    if (p == NULL || zone != a->qzone || a->w.len != a->after_question.len)
+        return false;
+    const sb_lname_t *qname = &a->q->qname;
+    uint8_t apex_at = qname->off[qname->labels - sb_zone_apex_labels(zone)];
+    size_t start = a->w.len;
+    if (!sb_prewritten_write(&a->w, p, (uint16_t)(SB_DNS_HEADER_LEN + apex_at)))
+        return false;
+    if (ttl != sb_zone_negative_ttl(zone)) /* capped by a profile's */
+        sb_put32(a->w.buf + start + SB_ZONE_NEGATIVE_TTL_AT, ttl);
+    return true;
+}
+
 static void negative_capped(answer_t *a, const sb_zone_t *zone, uint32_t cap)
 {
     a->negative = zone;
-    const sb_rrset_t *soa = sb_zone_soa(zone);
-    const sb_rdata_t *rd = &soa->rdata[0];
-    uint32_t minimum = sb_get32(rd->data + rd->len - 4);
-    uint32_t ttl = soa->ttl < minimum ? soa->ttl : minimum; /* RFC 2308 §3 */
+    uint32_t ttl = sb_zone_negative_ttl(zone);
     if (ttl > cap)
         ttl = cap;
+    if (negative_prewritten(a, zone, ttl))
+        return;
+    const sb_rdata_t *rd = &sb_zone_soa(zone)->rdata[0];
     if (!sb_writer_rr(&a->w, SB_SECTION_AUTHORITY, sb_zone_apex(zone), 0, SB_TYPE_SOA, ttl,
                       rd->data, rd->len, rd->name_off, rd->name_count))
         truncate_all(a);
@@ -150,9 +217,21 @@ static void negative(answer_t *a, const sb_zone_t *zone)
  * (§3.2), or authoritative data — are optional extras. AA stays as it is:
  * clear when the question itself is delegated, set when a CNAME we are
  * authoritative for led here (RFC 1034 §4.3.2 step 3b, after 3a). */
-static void referral(answer_t *a, const sb_zone_t *zone, const sb_node_t *cut)
+static void referral(answer_t *a, const sb_zone_t *zone, const sb_node_t *cut,
+                     unsigned question_cut_labels)
 {
     const sb_rrset_t *ns = sb_zone_node_rrset(cut, SB_TYPE_NS);
+    if (question_cut_labels > 0 && ns->referral != NULL) {
+        /* The question's name is at or below the cut: the cut's name is
+         * its suffix of that many labels. */
+        const sb_lname_t *qname = &a->q->qname;
+        uint8_t cut_at = qname->off[qname->labels - question_cut_labels];
+        if (sb_prewritten_write(&a->w, ns->referral, (uint16_t)(SB_DNS_HEADER_LEN + cut_at))) {
+            a->referring = zone;
+            a->cut = cut;
+            return;
+        }
+    }
     if (!write_rrset(a, SB_SECTION_AUTHORITY, cut->name, 0, ns)) {
         truncate_all(a);
         return;
@@ -172,6 +251,8 @@ static bool write_one(answer_t *a, const uint8_t *owner, uint16_t owner_off, uin
                       uint32_t ttl, const uint8_t *rdata, uint16_t rdlen, uint8_t names)
 {
     static const uint16_t at_start[1] = {0};
+    if (type == SB_TYPE_CNAME)
+        a->cname_at = a->w.len;
     if (sb_writer_rr(&a->w, SB_SECTION_ANSWER, owner, owner_off, type, ttl, rdata, rdlen, at_start,
                      names))
         return true;
@@ -189,16 +270,51 @@ static void count_answer(answer_t *a, const sb_endpoint_t *ep)
         info->endpoints[info->endpoint_count++] = ep;
 }
 
-/* The addresses a profile answers with, one RRset: all of it or none. */
-static void write_addresses(answer_t *a, const uint8_t *owner, uint16_t owner_off,
-                            const sb_route_answer_t *r, uint32_t ttl, sb_section_t section)
+/* The addresses in the answer section, owned by the name at `owner_off`:
+ * each endpoint's prewritten record. False, writing nothing, when one has
+ * none or they do not fit. */
+static bool write_prewritten_addresses(answer_t *a, const sb_route_answer_t *r, uint16_t owner_off)
 {
-    sb_writer_mark_t m = sb_writer_mark(&a->w);
+    size_t total = 0;
+    for (uint8_t i = 0; i < r->count; i++) {
+        if (r->endpoints[i]->answer_rr_len == 0)
+            return false;
+        total += r->endpoints[i]->answer_rr_len;
+    }
+    sb_writer_t *w = &a->w;
+    if (w->len + total > w->limit)
+        return false;
+    for (uint8_t i = 0; i < r->count; i++) {
+        const sb_endpoint_t *ep = r->endpoints[i];
+        memcpy(w->buf + w->len, ep->answer_rr, ep->answer_rr_len);
+        sb_put16(w->buf + w->len, (uint16_t)(0xc000 | owner_off)); /* the owner */
+        w->len += ep->answer_rr_len;
+    }
+    w->counts[SB_SECTION_ANSWER] = (uint16_t)(w->counts[SB_SECTION_ANSWER] + r->count);
+    return true;
+}
+
+/* The addresses a profile answers with, one RRset: all of it or none. */
+static bool write_each_address(answer_t *a, const uint8_t *owner, uint16_t owner_off,
+                               const sb_route_answer_t *r, uint32_t ttl, sb_section_t section)
+{
     for (uint8_t i = 0; i < r->count; i++) {
         const sb_endpoint_t *ep = r->endpoints[i];
         bool v4 = ep->kind == SB_TARGET_V4;
         if (!sb_writer_rr(&a->w, section, owner, owner_off, v4 ? SB_TYPE_A : SB_TYPE_AAAA, ttl,
-                          ep->addr.bytes, v4 ? 4 : 16, NULL, 0)) {
+                          ep->addr.bytes, v4 ? 4 : 16, NULL, 0))
+            return false;
+    }
+    return true;
+}
+
+static void write_addresses(answer_t *a, const uint8_t *owner, uint16_t owner_off,
+                            const sb_route_answer_t *r, uint32_t ttl, sb_section_t section)
+{
+    bool by_pointer = owner == NULL && section == SB_SECTION_ANSWER;
+    if (!by_pointer || !write_prewritten_addresses(a, r, owner_off)) {
+        sb_writer_mark_t m = sb_writer_mark(&a->w);
+        if (!write_each_address(a, owner, owner_off, r, ttl, section)) {
             sb_writer_rollback(&a->w, m);
             if (section == SB_SECTION_ANSWER)
                 truncate_all(a);
@@ -301,6 +417,23 @@ static const sb_rrset_t *pick_for_any(const sb_node_t *node)
     return best;
 }
 
+/* The question's own CNAME and its target's set of the type asked, when
+ * they were prewritten together (sb_cname_answer_t): the chain is then
+ * done. Not for ANY (the CNAME alone answers) nor DS (its target may be
+ * answered by a parent zone). */
+static bool cname_prewritten(answer_t *a, const sb_node_t *node, uint16_t owner_off)
+{
+    uint16_t qtype = a->q->qtype;
+    if (owner_off != SB_DNS_HEADER_LEN || a->exact_at != owner_off || !a->exact_literal ||
+        qtype == SB_TYPE_ANY || qtype == SB_TYPE_DS)
+        return false;
+    for (const sb_cname_answer_t *ca = node->cname_answers; ca != NULL; ca = ca->next) {
+        if (ca->type == qtype)
+            return sb_prewritten_write(&a->w, ca->piece, owner_off);
+    }
+    return false;
+}
+
 static node_result_t answer_node(answer_t *a, const sb_zone_t *zone, const sb_node_t *node,
                                  const uint8_t *owner, uint16_t owner_off, const uint8_t **target)
 {
@@ -313,7 +446,10 @@ static node_result_t answer_node(answer_t *a, const sb_zone_t *zone, const sb_no
             return r;
     }
     if ((node->flags & SB_NODE_CNAME) && qtype != SB_TYPE_CNAME) {
+        if (cname_prewritten(a, node, owner_off))
+            return NODE_DONE;
         const sb_rrset_t *cname = sb_zone_node_rrset(node, SB_TYPE_CNAME);
+        a->cname_at = a->w.len;
         if (!write_rrset(a, SB_SECTION_ANSWER, owner, owner_off, cname))
             truncate_all(a); /* and on: the chain decides the rcode */
         *target = cname->rdata[0].data;
@@ -392,6 +528,23 @@ static bool seen_before(const uint8_t *const *chain, unsigned n, const uint8_t *
     return false;
 }
 
+/* Where the target of the CNAME just written is in the message, for the
+ * owner of the records it leads to (as the writer would find it; a target
+ * written as one pointer is where that points); 0 when it was not written. */
+static uint16_t target_written_at(const answer_t *a)
+{
+    const uint8_t *buf = a->w.buf;
+    size_t p = a->cname_at;
+    if (p == 0 || a->tc || p >= a->w.len)
+        return 0;
+    while (buf[p] != 0 && (buf[p] & 0xc0) != 0xc0) /* the owner */
+        p += buf[p] + 1u;
+    p += (buf[p] == 0 ? 1 : 2) + 10; /* type, class, TTL, length */
+    if ((buf[p] & 0xc0) == 0xc0)
+        p = sb_get16(buf + p) & 0x3fffu;
+    return p < 0x4000 ? (uint16_t)p : 0;
+}
+
 /* Resolve the question in `zone`, following CNAMEs through served zones. */
 static void resolve(answer_t *a, const sb_zone_t *zone)
 {
@@ -401,19 +554,24 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
     uint8_t synthesized[MAX_CHAIN + 1][SB_NAME_MAX]; /* CNAME targets made from DNAMEs */
     chain[0] = cur->lc;
     a->aa = true;
+    uint16_t at = SB_DNS_HEADER_LEN; /* where cur's name is written; 0: nowhere */
     for (unsigned hop = 0;; hop++) {
-        /* The first owner is the question's name, by pointer (keeps its case). */
-        const uint8_t *owner = hop == 0 ? NULL : cur->lc;
-        uint16_t owner_off = SB_DNS_HEADER_LEN;
+        /* Owners point at the question's name (keeping its case), then at
+         * each CNAME's target as written. */
+        const uint8_t *owner = at != 0 ? NULL : cur->lc;
+        uint16_t owner_off = at;
         sb_match_t m;
         sb_zone_lookup(zone, cur, a->q->qtype, &m);
+        a->exact_at = m.kind == SB_MATCH_EXACT ? at : 0;
+        a->exact_literal = hop == 0;
+        a->cname_at = 0;
         if (hop == 0 && m.kind == SB_MATCH_WILDCARD)
             a->wildcard = m.node;
         if (hop == 0 && m.kind == SB_MATCH_DNAME)
             a->dname = m.node;
         if (m.kind == SB_MATCH_REFERRAL) {
             a->aa = hop > 0;
-            referral(a, zone, m.node);
+            referral(a, zone, m.node, hop == 0 ? m.cut_labels : 0);
             return;
         }
         if (m.kind == SB_MATCH_NXDOMAIN) {
@@ -432,6 +590,7 @@ static void resolve(answer_t *a, const sb_zone_t *zone)
          * followed: the resolver goes on from there. */
         if (hop >= MAX_CHAIN || seen_before(chain, hop + 1, target))
             return;
+        at = target_written_at(a);
         sb_lname_t *next = &names[hop & 1];
         sb_name_to_lname(next, target);
         chain[hop + 1] = target;
@@ -549,7 +708,9 @@ static void answer_query(answer_t *a)
         a->rcode = SB_RCODE_REFUSED;
         return;
     }
+    a->qzone = zone;
     resolve(a, zone);
+    a->exact_at = 0;
     write_extras(a);
 }
 
@@ -728,13 +889,19 @@ size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_cl
 {
     sb_query_t q;
     sb_query_status_t status = sb_query_parse(req, req_len, &q);
-    memset(info, 0, sizeof(*info));
+    memset(info, 0, offsetof(sb_answer_info_t, endpoints)); /* the rest: up to endpoint_count */
     info->qtype = q.qtype;
     if (status == SB_QUERY_DROP) {
         info->dropped = true;
         return 0;
     }
-    answer_t a = {.gen = gen, .cfg = cfg, .info = info, .client = client, .q = &q};
+    answer_t a;
+    memset(&a, 0, offsetof(answer_t, w));
+    a.gen = gen;
+    a.cfg = cfg;
+    a.info = info;
+    a.client = client;
+    a.q = &q;
     size_t limit = response_limit(cfg, client->transport, &q, resp_cap);
     uint8_t opt[OPT_MAX];
     uint16_t ecs_scope_at = 0; /* where the ECS option's scope is in opt, if any */
@@ -743,7 +910,7 @@ size_t sb_answer(const sb_gen_t *gen, const sb_answer_config_t *cfg, const sb_cl
     a.w.len = SB_DNS_HEADER_LEN;
     if (q.have_question) {
         sb_writer_bytes(&a.w, q.question, q.question_len);
-        sb_writer_note_name(&a.w, SB_DNS_HEADER_LEN);
+        sb_writer_note_labels(&a.w, SB_DNS_HEADER_LEN, q.qname.off, q.qname.labels);
     }
     a.after_question = sb_writer_mark(&a.w);
     info->question_end = (uint16_t)a.w.len;

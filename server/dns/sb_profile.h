@@ -51,6 +51,8 @@ typedef enum {
  * subdivision (sb_geo_code_parse()). */
 typedef uint64_t sb_geo_code_t;
 
+#define SB_ENDPOINT_RR_MAX (2 + 10 + 16) /* an AAAA record owned by a pointer */
+
 typedef struct sb_endpoint {
     const char *name; /* the endpoint's label within its profile, e.g. "east" */
     uint32_t priority;
@@ -89,6 +91,12 @@ typedef struct sb_endpoint {
      * is usable while at least `min_usable` of that profile's endpoints are. */
     struct sb_profile *child;
     uint16_t min_usable;
+    /* An address endpoint's record as it answers the question: a pointer to
+     * the question's name, the type, class IN, the profile's TTL and the
+     * address, written when the generation is sealed (sb_gen); length 0
+     * until then, and for name endpoints. */
+    uint8_t answer_rr[SB_ENDPOINT_RR_MAX];
+    uint8_t answer_rr_len;
 } sb_endpoint_t;
 
 #define SB_PICK_NONE 0xffffu

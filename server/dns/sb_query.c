@@ -21,12 +21,11 @@ static size_t parse_qname(const uint8_t *pkt, size_t len, size_t p, sb_lname_t *
         if (p + 1 + n >= len || p - start + 1 + n + 1 > SB_NAME_MAX)
             return 0;
         out->off[labels++] = (uint8_t)(p - start);
-        out->lc[p - start] = n;
-        sb_name_lower(out->lc + (p - start) + 1, pkt + p + 1, n);
         p += 1 + (size_t)n;
     }
+    /* All at once, length bytes too: they are below 64, never letters. */
+    sb_name_lower(out->lc, pkt + start, p - start + 1);
     out->off[labels] = (uint8_t)(p - start);
-    out->lc[p - start] = 0;
     out->len = (uint8_t)(p - start + 1);
     out->labels = labels;
     return p + 1;

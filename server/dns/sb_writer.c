@@ -13,6 +13,8 @@ void sb_writer_init(sb_writer_t *w, uint8_t *buf, size_t limit)
     w->counts[0] = w->counts[1] = w->counts[2] = 0;
     w->comp_count = 0;
     w->rr_class = SB_CLASS_IN;
+    w->ptrs = NULL;
+    w->ptr_count = w->ptr_cap = 0;
 }
 
 void sb_writer_set_limit(sb_writer_t *w, size_t limit)
@@ -29,7 +31,7 @@ bool sb_writer_bytes(sb_writer_t *w, const void *data, size_t len)
     return true;
 }
 
-static void note(sb_writer_t *w, size_t off, unsigned labels)
+void sb_writer_note(sb_writer_t *w, size_t off, unsigned labels)
 {
     if (off < 0x4000 && labels > 0 && w->comp_count < SB_WRITER_COMP_MAX) {
         w->comp_off[w->comp_count] = (uint16_t)off;
@@ -42,7 +44,20 @@ void sb_writer_note_name(sb_writer_t *w, uint16_t off)
 {
     unsigned labels = sb_name_labels(w->buf + off);
     for (size_t p = off; w->buf[p] != 0; p += w->buf[p] + 1)
-        note(w, p, labels--);
+        sb_writer_note(w, p, labels--);
+}
+
+void sb_writer_note_labels(sb_writer_t *w, size_t at, const uint8_t *label_off, unsigned labels)
+{
+    unsigned room = SB_WRITER_COMP_MAX - w->comp_count;
+    unsigned n = labels < room ? labels : room;
+    if (at + SB_NAME_MAX > 0x4000)
+        n = 0; /* never for a question, which starts at 12 */
+    for (unsigned i = 0; i < n; i++) {
+        w->comp_off[w->comp_count + i] = (uint16_t)(at + label_off[i]);
+        w->comp_labels[w->comp_count + i] = (uint8_t)(labels - i);
+    }
+    w->comp_count = (uint8_t)(w->comp_count + n);
 }
 
 /* Does the (possibly compressed) name at `off` in our own buffer equal the
@@ -65,6 +80,18 @@ static bool name_at_equals(const uint8_t *buf, size_t off, const uint8_t *name)
         off += n + 1;
         name += n + 1;
     }
+}
+
+/* A compression pointer to `target` at the end of the buffer (room
+ * checked by the caller), recorded when the writer records them. */
+static void put_pointer(sb_writer_t *w, size_t target)
+{
+    if (w->ptrs != NULL && w->ptr_count < w->ptr_cap)
+        w->ptrs[w->ptr_count] = (uint16_t)w->len;
+    if (w->ptrs != NULL)
+        w->ptr_count++;
+    sb_put16(w->buf + w->len, (uint16_t)(0xc000 | target));
+    w->len += 2;
 }
 
 static int find_suffix(const sb_writer_t *w, const uint8_t *suffix, unsigned labels)
@@ -92,12 +119,11 @@ bool sb_writer_name(sb_writer_t *w, const uint8_t *name)
         return false;
     unsigned remaining = labels;
     for (const uint8_t *q = name; q < p; q += *q + 1)
-        note(w, w->len + (size_t)(q - name), remaining--);
+        sb_writer_note(w, w->len + (size_t)(q - name), remaining--);
     memcpy(w->buf + w->len, name, prefix);
     w->len += prefix;
     if (target >= 0) {
-        sb_put16(w->buf + w->len, (uint16_t)(0xc000 | target));
-        w->len += 2;
+        put_pointer(w, (size_t)target);
     } else {
         w->buf[w->len++] = 0;
     }
@@ -128,10 +154,9 @@ bool sb_writer_rr(sb_writer_t *w, sb_section_t section, const uint8_t *owner, ui
         if (!sb_writer_name(w, owner))
             goto fail;
     } else {
-        uint8_t ptr[2];
-        sb_put16(ptr, (uint16_t)(0xc000 | owner_off));
-        if (!sb_writer_bytes(w, ptr, 2))
+        if (w->len + 2 > w->limit)
             goto fail;
+        put_pointer(w, owner_off);
     }
     sb_put16(fixed, type);
     sb_put16(fixed + 2, w->rr_class);
@@ -152,7 +177,8 @@ fail:
 
 sb_writer_mark_t sb_writer_mark(const sb_writer_t *w)
 {
-    sb_writer_mark_t m = {w->len, w->comp_count, {w->counts[0], w->counts[1], w->counts[2]}};
+    sb_writer_mark_t m = {
+        w->len, w->comp_count, {w->counts[0], w->counts[1], w->counts[2]}, w->ptr_count};
     return m;
 }
 
@@ -161,4 +187,5 @@ void sb_writer_rollback(sb_writer_t *w, sb_writer_mark_t m)
     w->len = m.len;
     w->comp_count = m.comp_count;
     memcpy(w->counts, m.counts, sizeof(w->counts));
+    w->ptr_count = m.ptr_count;
 }

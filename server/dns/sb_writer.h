@@ -35,12 +35,17 @@ typedef struct {
     uint8_t comp_count;
     uint16_t comp_off[SB_WRITER_COMP_MAX];   /* where a name or suffix starts */
     uint8_t comp_labels[SB_WRITER_COMP_MAX]; /* labels from there to the root */
+    /* When set (sb_prewritten, at load): where each compression pointer
+     * written starts, up to ptr_cap of them; ptr_count counts on past it. */
+    uint16_t *ptrs;
+    uint16_t ptr_count, ptr_cap;
 } sb_writer_t;
 
 typedef struct {
     size_t len;
     uint8_t comp_count;
     uint16_t counts[3];
+    uint16_t ptr_count;
 } sb_writer_mark_t;
 
 /* Start a response in `buf`; nothing may be written past `limit` bytes. */
@@ -52,6 +57,14 @@ bool sb_writer_bytes(sb_writer_t *w, const void *data, size_t len);
 /* Remember the uncompressed name at offset `off` (the question's name) as a
  * target for compression. */
 void sb_writer_note_name(sb_writer_t *w, uint16_t off);
+
+/* Remember a name or suffix of `labels` labels at `off`, already in the
+ * buffer (as copied bytes), as a target for compression. */
+void sb_writer_note(sb_writer_t *w, size_t off, unsigned labels);
+
+/* Remember the uncompressed name at offset `at` whose `labels` labels start
+ * at at + label_off[i] (the question's name, as the parser found it). */
+void sb_writer_note_labels(sb_writer_t *w, size_t at, const uint8_t *label_off, unsigned labels);
 
 /* A name, compressed against what is already written. */
 bool sb_writer_name(sb_writer_t *w, const uint8_t *name);

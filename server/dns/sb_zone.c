@@ -3,6 +3,7 @@
 #include "sb_dns.h"
 #include "sb_error.h"
 #include "sb_mapbuf.h"
+#include "sb_prewritten.h"
 
 #include <errno.h>
 #include <ldns/ldns.h>
@@ -28,6 +29,8 @@ struct sb_zone {
     const char *file;
     sb_node_t *apex_node;
     const sb_rrset_t *soa;
+    const sb_prewritten_t *negative;
+    bool has_wildcard; /* some name starts with "*": worth looking for one */
     sb_node_t **table;
     size_t mask;
     size_t node_count;
@@ -567,6 +570,69 @@ static int attach_profile(sb_zone_t *z, sb_profile_t *p, sb_diag_t *diag)
     return 0;
 }
 
+/* ---- prewritten pieces of answers ------------------------------------------ */
+
+static bool write_answer_set(sb_writer_t *w, void *arg)
+{
+    const sb_rrset_t *set = arg;
+    for (uint16_t i = 0; i < set->count; i++) {
+        const sb_rdata_t *rd = &set->rdata[i];
+        if (!sb_writer_rr(w, SB_SECTION_ANSWER, NULL, SB_DNS_HEADER_LEN, set->type, set->ttl,
+                          rd->data, rd->len, rd->name_off, rd->name_count))
+            return false;
+    }
+    return true;
+}
+
+uint32_t sb_zone_negative_ttl(const sb_zone_t *z)
+{
+    const sb_rdata_t *rd = &z->soa->rdata[0];
+    uint32_t minimum = sb_get32(rd->data + rd->len - 4);
+    return z->soa->ttl < minimum ? z->soa->ttl : minimum; /* RFC 2308 §3 */
+}
+
+static bool write_negative(sb_writer_t *w, void *arg)
+{
+    const sb_zone_t *z = arg;
+    const sb_rdata_t *rd = &z->soa->rdata[0];
+    size_t owner_at = w->len;
+    return sb_writer_rr(w, SB_SECTION_AUTHORITY, z->apex, 0, SB_TYPE_SOA, sb_zone_negative_ttl(z),
+                        rd->data, rd->len, rd->name_off, rd->name_count) &&
+           (w->buf[owner_at] & 0xc0) == 0xc0; /* SB_ZONE_NEGATIVE_TTL_AT counts on it */
+}
+
+/* Every RRset as an answer, and the SOA as a negative answer, written
+ * once now rather than per query. */
+static int prewrite(sb_zone_t *z)
+{
+    for (size_t i = 0; i <= z->mask; i++) {
+        sb_node_t *n = z->table[i];
+        for (sb_rrset_t *s = n != NULL ? (sb_rrset_t *)n->rrsets : NULL; s != NULL;
+             s = (sb_rrset_t *)s->next) {
+            s->plain = true;
+            for (uint16_t r = 0; r < s->count; r++)
+                s->plain &= s->rdata[r].name_count == 0;
+            if (!s->plain &&
+                sb_prewritten_build(&s->answer, z->arena, n->name, write_answer_set, s) < 0)
+                return -ENOMEM;
+        }
+    }
+    if (z->soa == NULL || z->soa->rdata[0].len < 22)
+        return 0;
+    return sb_prewritten_build(&z->negative, z->arena, z->apex, write_negative, z);
+}
+
+/* Whether any name (of a record, a profile, or between them) is a
+ * wildcard: a zone without one answers a missing name without looking. */
+static void note_wildcards(sb_zone_t *z)
+{
+    for (size_t i = 0; i <= z->mask; i++) {
+        const sb_node_t *n = z->table[i];
+        if (n != NULL && n->name[0] == 1 && n->name[1] == '*')
+            z->has_wildcard = true;
+    }
+}
+
 static void release_build_state(sb_zone_t *z)
 {
     sb_mapbuf_free(&z->pending_buf);
@@ -598,13 +664,15 @@ int sb_zone_finish(sb_zone_t *z, sb_diag_t *diag)
     check_apex(z, diag);
     z->soa = sb_zone_node_rrset(z->apex_node, SB_TYPE_SOA);
     for (size_t i = 0; i <= z->mask; i++) {
-        if (z->table[i] != NULL)
-            check_node(z, z->table[i], diag);
+        const sb_node_t *n = z->table[i];
+        if (n != NULL)
+            check_node(z, n, diag);
     }
     for (size_t i = 0; i < z->profile_count; i++) {
         if ((rc = attach_profile(z, z->profiles[i], diag)) < 0)
             goto out;
     }
+    note_wildcards(z);
     /* Keep the profile list in the arena for the generation's walkers. */
     kept = sb_arena_alloc(z->arena, (z->profile_count + 1) * sizeof(void *));
     if (kept == NULL) {
@@ -613,7 +681,7 @@ int sb_zone_finish(sb_zone_t *z, sb_diag_t *diag)
     }
     if (z->profile_count > 0)
         memcpy(kept, z->profiles, z->profile_count * sizeof(void *));
-    rc = sb_diag_count(diag) > errors_before ? SB_ECONFIG : 0;
+    rc = sb_diag_count(diag) > errors_before ? SB_ECONFIG : prewrite(z);
 out:
     release_build_state(z);
     z->profiles = kept;
@@ -625,6 +693,11 @@ out:
 const uint8_t *sb_zone_apex(const sb_zone_t *z)
 {
     return z->apex;
+}
+
+size_t sb_zone_apex_len(const sb_zone_t *z)
+{
+    return z->apex_len;
 }
 
 unsigned sb_zone_apex_labels(const sb_zone_t *z)
@@ -652,6 +725,11 @@ const sb_rrset_t *sb_zone_soa(const sb_zone_t *z)
     return z->soa;
 }
 
+const sb_prewritten_t *sb_zone_negative(const sb_zone_t *z)
+{
+    return z->negative;
+}
+
 size_t sb_zone_node_count(const sb_zone_t *z)
 {
     return z->node_count;
@@ -674,6 +752,55 @@ const sb_rrset_t *sb_zone_node_rrset(const sb_node_t *node, uint16_t type)
             return s;
     }
     return NULL;
+}
+
+int sb_zone_prewrite_cnames(sb_zone_t *z,
+                            int (*build)(const sb_node_t *node, const sb_cname_answer_t **answers,
+                                         void *arg),
+                            void *arg)
+{
+    for (size_t i = 0; z->table != NULL && i <= z->mask; i++) {
+        sb_node_t *n = z->table[i];
+        if (n == NULL || !(n->flags & SB_NODE_CNAME))
+            continue;
+        int rc = build(n, &n->cname_answers, arg);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int sb_zone_prewrite_referrals(sb_zone_t *z,
+                               int (*build)(const sb_node_t *cut, const sb_prewritten_t **referral,
+                                            void *arg),
+                               void *arg)
+{
+    for (size_t i = 0; z->table != NULL && i <= z->mask; i++) {
+        const sb_node_t *n = z->table[i];
+        if (n == NULL || !(n->flags & SB_NODE_CUT))
+            continue;
+        sb_rrset_t *ns = (sb_rrset_t *)sb_zone_node_rrset(n, SB_TYPE_NS); /* ours, in our arena */
+        int rc = build(n, &ns->referral, arg);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+void sb_zone_drop_prewritten(sb_zone_t *z)
+{
+    z->negative = NULL;
+    for (size_t i = 0; z->table != NULL && i <= z->mask; i++) {
+        sb_node_t *n = z->table[i];
+        if (n != NULL)
+            n->cname_answers = NULL;
+        for (const sb_rrset_t *s = n != NULL ? n->rrsets : NULL; s != NULL; s = s->next) {
+            sb_rrset_t *set = (sb_rrset_t *)s; /* ours, in our arena */
+            set->answer = NULL;
+            set->referral = NULL;
+            set->plain = false;
+        }
+    }
 }
 
 void sb_zone_foreach_node(const sb_zone_t *z, void (*fn)(const sb_node_t *node, void *arg),
@@ -721,7 +848,7 @@ void sb_zone_lookup(const sb_zone_t *z, const sb_lname_t *q, uint16_t qtype, sb_
         const uint8_t *suffix = sb_name_lname_suffix(q, k, &len);
         const sb_node_t *next = sb_zone_find(z, suffix, len);
         if (next == NULL) {
-            const sb_node_t *w = find_wildcard(z, q, k - 1);
+            const sb_node_t *w = z->has_wildcard ? find_wildcard(z, q, k - 1) : NULL;
             out->kind = w != NULL ? SB_MATCH_WILDCARD : SB_MATCH_NXDOMAIN;
             out->node = w;
             return;

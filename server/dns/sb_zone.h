@@ -15,7 +15,8 @@
  *
  * Record data is kept in wire form with the positions of the domain names
  * that RFC 3597 allows a server to compress, so that answers are copied, not
- * encoded, per query.
+ * encoded, per query; each RRset and the SOA of negative answers are also
+ * kept as they go into a response (sb_prewritten), pointers and all.
  *
  * Ownership: all memory lives in the arena passed to sb_zone_new().
  * Thread: build on one thread; after publication read from any thread.
@@ -48,6 +49,19 @@ typedef struct sb_rrset {
     /* NS, MX and SRV sets (whose targets the configuration's checks look
      * at): where each record of rdata[] was written; NULL for others. */
     const sb_pos_t *rdata_pos;
+    /* No compressible name in any record's data: its records are written
+     * as they are, owned by a pointer, with nothing to work out. */
+    bool plain;
+    /* A set with names in its data: the set in the answer section, owned
+     * by the question's name, as the first thing after the question
+     * (sb_prewritten, anchored at the owner); NULL for a plain set and
+     * when it could not be prewritten. */
+    const struct sb_prewritten *answer;
+    /* NS sets of a delegation: the referral (the set in the authority
+     * section, the glue of its name servers), anchored at the cut; NULL
+     * when it is written per query. Set by the generation (sb_gen), which
+     * knows every zone the glue may come from. */
+    const struct sb_prewritten *referral;
 } sb_rrset_t;
 
 enum {
@@ -57,13 +71,23 @@ enum {
     SB_NODE_DNAME = 8, /* holds a DNAME: names below it are redirected */
 };
 
+/* A CNAME's whole answer for one type, prewritten (sb_gen): the CNAME and
+ * its target's set of that type, when the target is a name of a served
+ * zone with static data and no CNAME of its own. */
+typedef struct sb_cname_answer {
+    uint16_t type;
+    const struct sb_prewritten *piece; /* anchored at the CNAME's owner */
+    const struct sb_cname_answer *next;
+} sb_cname_answer_t;
+
 typedef struct sb_node {
     const uint8_t *name; /* lower-case wire name */
     uint8_t name_len;
     uint8_t labels;
     uint8_t flags;
-    const sb_rrset_t *rrsets; /* NULL for an empty non-terminal */
-    sb_profile_t *profile;    /* non-NULL for a traffic-managed name */
+    const sb_rrset_t *rrsets;               /* NULL for an empty non-terminal */
+    sb_profile_t *profile;                  /* non-NULL for a traffic-managed name */
+    const sb_cname_answer_t *cname_answers; /* a CNAME's, by type; NULL: none */
 } sb_node_t;
 
 typedef struct sb_zone sb_zone_t;
@@ -87,11 +111,20 @@ int sb_zone_add_profile(sb_zone_t *zone, sb_profile_t *profile);
 int sb_zone_finish(sb_zone_t *zone, sb_diag_t *diag);
 
 const uint8_t *sb_zone_apex(const sb_zone_t *zone);
+size_t sb_zone_apex_len(const sb_zone_t *zone); /* bytes of the wire name */
 unsigned sb_zone_apex_labels(const sb_zone_t *zone);
 const char *sb_zone_apex_text(const sb_zone_t *zone);
 const char *sb_zone_file(const sb_zone_t *zone);
 const sb_node_t *sb_zone_apex_node(const sb_zone_t *zone);
 const sb_rrset_t *sb_zone_soa(const sb_zone_t *zone);
+/* The SOA record of a negative answer (its TTL the smaller of the SOA's and
+ * its minimum field, RFC 2308 §3) in the authority section, anchored at
+ * the apex; NULL when it could not be prewritten. Its TTL is the four bytes
+ * at SB_ZONE_NEGATIVE_TTL_AT. */
+const struct sb_prewritten *sb_zone_negative(const sb_zone_t *zone);
+#define SB_ZONE_NEGATIVE_TTL_AT 6 /* a pointer to the apex, the type, the class */
+/* The TTL of a negative answer's SOA (RFC 2308 §3). */
+uint32_t sb_zone_negative_ttl(const sb_zone_t *zone);
 size_t sb_zone_node_count(const sb_zone_t *zone);
 size_t sb_zone_profile_count(const sb_zone_t *zone);
 sb_profile_t *sb_zone_profile(const sb_zone_t *zone, size_t i);
@@ -100,6 +133,27 @@ sb_profile_t *sb_zone_profile(const sb_zone_t *zone, size_t i);
 const sb_node_t *sb_zone_find(const sb_zone_t *zone, const uint8_t *lc_name, size_t len);
 
 const sb_rrset_t *sb_zone_node_rrset(const sb_node_t *node, uint16_t type);
+
+/* Forget every prewritten piece of the zone (its sets, its negative SOA,
+ * its referrals), so that its answers are written per query: for tests
+ * that compare both ways. Before publication only. */
+void sb_zone_drop_prewritten(sb_zone_t *zone);
+
+/* For every name of the finished zone that holds a CNAME: build(node,
+ * &answers, arg), which sets the node's `cname_answers`. Stops at the
+ * first negative return, and returns it; else 0. Load time only. */
+int sb_zone_prewrite_cnames(sb_zone_t *zone,
+                            int (*build)(const sb_node_t *node, const sb_cname_answer_t **answers,
+                                         void *arg),
+                            void *arg);
+
+/* For every delegation of the finished zone: build(cut, &referral, arg),
+ * which sets the NS set's `referral`. Stops at the first negative return,
+ * and returns it; else 0. Load time only. */
+int sb_zone_prewrite_referrals(sb_zone_t *zone,
+                               int (*build)(const sb_node_t *cut,
+                                            const struct sb_prewritten **referral, void *arg),
+                               void *arg);
 
 /* Call fn(node, arg) for every name of the finished zone (empty
  * non-terminals included), in no particular order. */

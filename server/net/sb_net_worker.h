@@ -138,6 +138,9 @@ typedef struct worker {
     struct sockaddr_storage peers[UDP_BATCH];
     pktinfo_ctl_t rx_ctl[UDP_BATCH], tx_ctl[UDP_BATCH];
     uint8_t rx_buf[UDP_BATCH][UDP_RX_SIZE];
+    /* What rx[] is set up for: 0 nothing yet, 1 a socket without control
+     * data, 2 a wildcard socket (sb_net_udp.c). */
+    uint8_t rx_prepared;
     uint8_t *tx_buf; /* UDP_BATCH responses of cfg.answer.udp_max bytes */
     uint8_t tcp_out[TCP_MAX_FRAME];
 } worker_t;

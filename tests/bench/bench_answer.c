@@ -7,12 +7,19 @@
  * repeatable count of instructions per query:
  *
  * The shipped zone routes app.example.com by location: the demo database
- * the build writes is read from SB_GEO_DATABASE, else build/demo-geo.mmdb.
+ * the build writes is read from SB_GEO_DATABASE, else build/demo-geo.mmdb
+ * (the kinds' zone needs none).
  *
  *   build/tests/bench/bench_answer zones 100000 [rrl]
  *   valgrind --tool=callgrind --callgrind-out-file=/dev/null \
  *       build/tests/bench/bench_answer zones 20000 [rrl]
  *   (the "refs" total, less that of 0 rounds, divided by queries answered)
+ *
+ * With a KIND instead of `rrl`, one query of that kind of answer, over and
+ * over, against the fixed zone in tests/bench/kinds (README.md, "Answers
+ * per kind"):
+ *
+ *   build/tests/bench/bench_answer tests/bench/kinds 20000 nxdomain
  */
 #include "sb_answer.h"
 #include "sb_dns.h"
@@ -37,6 +44,28 @@ static const struct {
 };
 #define NQ (sizeof(queries) / sizeof(queries[0]))
 
+/* One question per kind of answer, in tests/bench/kinds/kinds.test.zone. */
+static const struct {
+    const char *kind;
+    const char *name;
+    uint16_t type;
+} kinds[] = {
+    {"static", "www.kinds.test.", SB_TYPE_A},    {"dynamic", "dyn.kinds.test.", SB_TYPE_A},
+    {"cname", "alias.kinds.test.", SB_TYPE_A},   {"nxdomain", "nope.kinds.test.", SB_TYPE_A},
+    {"nodata", "www.kinds.test.", SB_TYPE_AAAA}, {"referral", "host.sub.kinds.test.", SB_TYPE_A},
+};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+/* The index of `word` among the kinds, or -1. */
+static int kind_of(const char *word)
+{
+    for (size_t i = 0; i < NKINDS; i++) {
+        if (strcmp(word, kinds[i].kind) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
 static size_t build(uint8_t *buf, const char *name, uint16_t type)
 {
     memset(buf, 0, 12);
@@ -54,27 +83,33 @@ static size_t build(uint8_t *buf, const char *name, uint16_t type)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 && !(argc == 4 && strcmp(argv[3], "rrl") == 0)) {
-        fprintf(stderr, "usage: bench_answer ZONES_DIR ROUNDS [rrl]\n");
+    int kind = argc == 4 ? kind_of(argv[3]) : -1;
+    if (argc != 3 && !(argc == 4 && (strcmp(argv[3], "rrl") == 0 || kind >= 0))) {
+        fprintf(stderr, "usage: bench_answer ZONES_DIR ROUNDS [rrl | static | dynamic | cname | "
+                        "nxdomain | nodata | referral]\n");
         return 2;
     }
     sb_rrl_config_t rrl_cfg = {200, 200, 200, 2, 24, 56, NULL, 0};
     sb_rrl_t *rrl = NULL;
     sb_rrl_worker_t rrl_worker = {0};
-    if (argc == 4 && sb_rrl_new(&rrl, &rrl_cfg) < 0)
+    if (argc == 4 && kind < 0 && sb_rrl_new(&rrl, &rrl_cfg) < 0)
         return 1;
     sb_diag_t *diag = sb_diag_new();
     sb_gen_t *gen;
     const char *geo = getenv("SB_GEO_DATABASE");
-    if (sb_zonedir_load(&gen, argv[1], geo != NULL ? geo : "build/demo-geo.mmdb", diag) != 0) {
+    if (geo == NULL) /* the kinds' zone routes by nothing: it needs no database */
+        geo = kind >= 0 ? NULL : "build/demo-geo.mmdb";
+    if (sb_zonedir_load(&gen, argv[1], geo, diag) != 0) {
         sb_diag_print(diag, stderr);
         return 1;
     }
     long rounds = atol(argv[2]);
     uint8_t q[NQ][300], resp[1232];
     size_t qlen[NQ];
-    for (size_t i = 0; i < NQ; i++)
-        qlen[i] = build(q[i], queries[i].name, queries[i].type);
+    size_t nq = kind >= 0 ? 1 : NQ;
+    for (size_t i = 0; i < nq; i++)
+        qlen[i] = kind >= 0 ? build(q[i], kinds[kind].name, kinds[kind].type)
+                            : build(q[i], queries[i].name, queries[i].type);
     sb_answer_config_t cfg = {.udp_max = 1232};
     sb_client_t client = {.transport = SB_TRANSPORT_UDP,
                           .addr_len = 4,
@@ -86,7 +121,7 @@ int main(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (long r = 0; r < rounds; r++) {
-        for (size_t i = 0; i < NQ; i++) {
+        for (size_t i = 0; i < nq; i++) {
             size_t n = sb_answer(gen, &cfg, &client, q[i], qlen[i], resp, sizeof(resp), &info);
             if (rrl != NULL && sb_rrl_judge(rrl, &rrl_worker, &client, &info) == SB_RRL_DROP)
                 n = 0;
@@ -96,7 +131,7 @@ int main(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ns = (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec);
-    long total = rounds * (long)NQ;
+    long total = rounds * (long)nq;
     printf("queries: %ld, responses sent: %zu, response bytes: %zu, %.1f ns/query\n", total, sent,
            bytes, ns / (double)total);
     sb_rrl_free(rrl);

@@ -65,6 +65,38 @@ static void kinds(void **state)
     assert_int_equal(m.kind, SB_MATCH_REFERRAL);
 }
 
+/* The lookup skips the search for a wildcard in a zone without one; a
+ * zone whose only wildcards are a profile's name, or an empty
+ * non-terminal above one, still has them. */
+static void wildcards_of_profiles_count(void **state)
+{
+    (void)state;
+    static const char *const zones[] = {
+        SB_TEST_HEADER "*.p profile priority {\n"
+                       "    monitor none\n"
+                       "    endpoint a 192.0.2.1 priority=1\n"
+                       "}\n",
+        SB_TEST_HEADER "x.*.e profile priority {\n"
+                       "    monitor none\n"
+                       "    endpoint a 192.0.2.1 priority=1\n"
+                       "}\n",
+    };
+    static const char *const asked[] = {"q.p.example.com.", "q.e.example.com."};
+    for (size_t i = 0; i < 2; i++) {
+        sb_gen_t *g = sb_test_load_ok(zones[i]);
+        uint8_t w[SB_NAME_MAX];
+        sb_lname_t n;
+        assert_true(sb_name_from_text(asked[i], w) > 0);
+        sb_name_to_lname(&n, w);
+        sb_match_t m;
+        sb_zone_lookup(sb_gen_zone(g, 0), &n, SB_TYPE_A, &m);
+        assert_int_equal(m.kind, SB_MATCH_WILDCARD);
+        sb_zone_lookup(zone, &n, SB_TYPE_A, &m); /* the other zone's has none there */
+        assert_int_equal(m.kind, SB_MATCH_NXDOMAIN);
+        sb_gen_free(g);
+    }
+}
+
 static void counts(void **state)
 {
     (void)state;
@@ -142,6 +174,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(kinds),
+        cmocka_unit_test(wildcards_of_profiles_count),
         cmocka_unit_test(counts),
         cmocka_unit_test(index_grows_for_ancestors),
         cmocka_unit_test(records_sorted_and_merged),
