@@ -56,7 +56,8 @@ void sb_probe_result_apply(sb_ep_state_t *es, const sb_result_t *r, uint32_t que
     char words[256], q[SB_LOG_QUOTE_MAX];
     sb_reason_format(r, words, sizeof(words));
     es->since_ms = sb_probe_state_wall_ms();
-    es->stats.changes++;
+    if (before != SB_HEALTH_CHECKING) /* the first result is learnt, not a change */
+        es->stats.changes++;
     sb_log(es->health.state == SB_HEALTH_DOWN ? SB_LOG_WARNING : SB_LOG_INFO, "endpoint-state",
            "profile=%s endpoint=%s target=%s from=%s to=%s reason=%s latency_ms=%u%s",
            es->ps->profile->owner_text, es->ep->name, es->ep->target_text,

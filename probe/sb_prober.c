@@ -39,6 +39,7 @@ struct sb_prober {
     const char *resolvers; /* sb_prober_config_t's */
     const sb_addr_t *source_v4, *source_v6;
     unsigned max_in_flight;
+    sb_latency_detail_t metrics_latency;
     /* Calls from other threads (overrides, status, carry), one at a time. */
     uv_async_t call_async;
     struct call *call;
@@ -318,7 +319,7 @@ json_t *sb_prober_reload_report(sb_prober_t *p)
 static void run_metrics(sb_prober_t *p, call_t *call)
 {
     sb_probe_load_t load = sb_probe_sched_load(&p->sched);
-    sb_probe_metrics_write(call->result, &p->st, &load);
+    sb_probe_metrics_write(call->result, &p->st, &load, p->metrics_latency);
     call->rc = 0;
 }
 
@@ -513,6 +514,7 @@ int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *
     p->gen = gen;
     p->carry = carry;
     p->max_in_flight = cfg->max_in_flight;
+    p->metrics_latency = cfg->metrics_latency;
     p->resolvers = cfg->resolvers;
     p->source_v4 = cfg->source_v4;
     p->source_v6 = cfg->source_v6;

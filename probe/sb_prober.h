@@ -39,6 +39,7 @@
 #include "sb_metrics.h"
 #include "sb_name.h"
 #include "sb_override.h"
+#include "sb_probe_metrics.h"
 #include "sb_verdicts.h"
 
 #include <jansson.h>
@@ -51,7 +52,8 @@ typedef struct sb_prober sb_prober_t;
 #define SB_PROBER_DEFAULT_IN_FLIGHT 2048
 
 typedef struct {
-    unsigned max_in_flight; /* probes running at once, at least 1 */
+    unsigned max_in_flight;              /* probes running at once, at least 1 */
+    sb_latency_detail_t metrics_latency; /* how finely probe latency is labelled */
     /* Name servers for endpoint names, as c-ares lists them
      * ("127.0.0.1:53,[::1]:53"); NULL: those in /etc/resolv.conf.
      * Borrowed: must outlive the worker. */
