@@ -88,10 +88,12 @@ static bool copy_endpoint(carried_ep_t *c, const sb_ep_state_t *es,
     c->name = joined(es->ps->profile->owner_text, es->ep->name);
     c->probe_key = es->ep->monitor->proto == SB_MONITOR_NONE ? NULL : sb_probe_key(es->ep, types);
     c->health = es->health;
-    c->flap = es->flap;
+    if (es->probe != NULL) {
+        c->flap = es->probe->flap;
+        c->history = es->probe->history;
+    }
     c->held = es->held;
     c->since_ms = es->since_ms;
-    c->history = es->history;
     c->drained = es->drained;
     c->forced = es->forced;
     c->force_until_ms = es->force_until_ms;
@@ -207,20 +209,21 @@ void sb_carry_endpoint(const sb_carry_t *carry, sb_ep_state_t *es, const char *p
     es->force_until_ms = c->force_until_ms;
     memcpy(es->force_by, c->force_by, sizeof(es->force_by));
     memcpy(es->drain_by, c->drain_by, sizeof(es->drain_by));
-    es->history = c->history;
+    if (es->probe != NULL)
+        es->probe->history = c->history;
     es->stats = c->stats;
     es->before = (int8_t)c->health.state;
     bool same_probe = probe_key != NULL && c->probe_key != NULL &&
                       strcmp(probe_key, c->probe_key) == 0 && c->health.state != SB_HEALTH_CHECKING;
-    if (!same_probe)
+    if (!same_probe || es->probe == NULL)
         return; /* a changed probe starts checking afresh */
     uint8_t fall = es->health.fall, rise = es->health.rise;
     es->health = c->health;
     es->health.fall = fall; /* fall and rise may have changed: the new ones count */
     es->health.rise = rise;
-    es->flap = c->flap; /* its changes count on, under the new settings */
-    sb_flap_reconfigure(&es->flap, es->ep->monitor->flap_limit, es->ep->monitor->flap_window_ms,
-                        es->ep->monitor->hold_down_ms);
+    es->probe->flap = c->flap; /* its changes count on, under the new settings */
+    sb_flap_reconfigure(&es->probe->flap, es->ep->monitor->flap_limit,
+                        es->ep->monitor->flap_window_ms, es->ep->monitor->hold_down_ms);
     es->held = c->held;
     es->since_ms = c->since_ms;
     es->carried = true;

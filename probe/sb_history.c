@@ -16,13 +16,20 @@ void sb_history_add(sb_history_t *h, int64_t time_ms, const sb_result_t *r, uint
 
 size_t sb_history_count(const sb_history_t *h)
 {
-    return h->count;
+    return h != NULL ? h->count : 0;
 }
 
 const sb_history_entry_t *sb_history_get(const sb_history_t *h, size_t i)
 {
-    if (i >= h->count)
+    if (h == NULL || i >= h->count)
         return NULL;
     size_t at = (h->next + SB_HISTORY_LEN - 1 - i) % SB_HISTORY_LEN;
     return &h->entries[at];
+}
+
+const char *sb_history_words(const sb_history_entry_t *e, char *buf, size_t cap)
+{
+    (void)buf;
+    (void)cap;
+    return e->words;
 }

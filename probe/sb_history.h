@@ -38,9 +38,15 @@ typedef struct {
 
 void sb_history_add(sb_history_t *h, int64_t time_ms, const sb_result_t *r, uint32_t queued_ms);
 
+/* How many entries; 0 for NULL (an endpoint that is not probed). */
 size_t sb_history_count(const sb_history_t *h);
 
-/* Entry `i`, 0 being the newest; NULL past the end. */
+/* The entry's words ("connect refused"), in `buf` or not; `cap` at least
+ * SB_HISTORY_WORDS_MAX. */
+#define SB_HISTORY_WORDS_MAX SB_HISTORY_REASON_MAX
+const char *sb_history_words(const sb_history_entry_t *e, char *buf, size_t cap);
+
+/* Entry `i`, 0 being the newest; NULL past the end, or for NULL. */
 const sb_history_entry_t *sb_history_get(const sb_history_t *h, size_t i);
 
 #endif

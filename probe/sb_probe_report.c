@@ -51,7 +51,7 @@ static int down_json(const sb_profile_state_t *ps, json_t *out)
         const char *was = went_down(es);
         if (was == NULL)
             continue;
-        const sb_history_entry_t *last = sb_history_get(&es->history, 0);
+        const sb_history_entry_t *last = sb_history_get(sb_ep_history(es), 0);
         json_t *o =
             json_pack("{s:s, s:s, s:s, s:s}", "profile", ps->profile->owner_text, "endpoint",
                       es->ep->name, "was", was, "reason", last != NULL ? last->words : "");

@@ -10,17 +10,40 @@
 #include <strings.h>
 #include <sys/time.h>
 
-static void init_endpoint(sb_ep_state_t *es, sb_endpoint_t *ep, sb_profile_state_t *ps)
+/* Whether the endpoint has probes of its own (and so an sb_ep_probe_t). */
+static bool own_probes(const sb_endpoint_t *ep)
+{
+    return ep->child == NULL && ep->monitor->proto != SB_MONITOR_NONE;
+}
+
+/* `probe`: the endpoint's sb_ep_probe_t, NULL when it has no probes. */
+static void init_endpoint(sb_ep_state_t *es, sb_endpoint_t *ep, sb_profile_state_t *ps,
+                          sb_ep_probe_t *probe)
 {
     const sb_monitor_t *m = ep->monitor;
     es->ep = ep;
     es->ps = ps;
     es->since_ms = sb_probe_state_wall_ms();
     es->before = SB_EP_NEW;
+    es->probe = probe;
     sb_health_init(&es->health, m->fall, m->rise);
-    sb_flap_init(&es->flap, m->flap_limit, m->flap_window_ms, m->hold_down_ms);
+    if (probe != NULL)
+        sb_flap_init(&probe->flap, m->flap_limit, m->flap_window_ms, m->hold_down_ms);
     if (m->proto == SB_MONITOR_NONE)
         sb_health_force(&es->health, SB_HEALTH_UP);
+}
+
+/* Storage for the probed endpoints' sb_ep_probe_t, one array. */
+static int alloc_probes(sb_probe_states_t *st, sb_gen_t *gen)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sb_gen_profile_count(gen); i++) {
+        const sb_profile_t *p = sb_gen_profile(gen, i);
+        for (uint16_t k = 0; k < p->count; k++)
+            n += own_probes(&p->endpoints[k]);
+    }
+    st->probes = calloc(n + 1, sizeof(*st->probes));
+    return st->probes != NULL ? 0 : -ENOMEM;
 }
 
 /* Each profile's parents[]: the profiles with a nested endpoint leading to
@@ -60,8 +83,9 @@ int sb_probe_state_init(sb_probe_states_t *st, sb_gen_t *gen)
     memset(st, 0, sizeof(*st));
     st->profiles = calloc(n_profiles + 1, sizeof(*st->profiles));
     st->eps = calloc(sb_gen_endpoint_count(gen) + 1, sizeof(*st->eps));
-    if (st->profiles == NULL || st->eps == NULL)
+    if (st->profiles == NULL || st->eps == NULL || alloc_probes(st, gen) < 0)
         return -ENOMEM;
+    sb_ep_probe_t *next_probe = st->probes;
     for (size_t i = 0; i < n_profiles; i++) {
         sb_profile_state_t *ps = &st->profiles[st->profile_count++];
         ps->profile = sb_gen_profile(gen, i);
@@ -71,8 +95,10 @@ int sb_probe_state_init(sb_probe_states_t *st, sb_gen_t *gen)
         size_t need = sb_route_decision_size(ps->profile->count);
         if (need > scratch_size)
             scratch_size = need;
-        for (uint16_t k = 0; k < ps->profile->count; k++)
-            init_endpoint(&st->eps[st->ep_count++], &ps->profile->endpoints[k], ps);
+        for (uint16_t k = 0; k < ps->profile->count; k++) {
+            sb_endpoint_t *ep = &ps->profile->endpoints[k];
+            init_endpoint(&st->eps[st->ep_count++], ep, ps, own_probes(ep) ? next_probe++ : NULL);
+        }
     }
     if ((st->scratch = malloc(scratch_size)) == NULL)
         return -ENOMEM;
@@ -85,12 +111,14 @@ void sb_probe_state_free(sb_probe_states_t *st)
 {
     free(st->profiles);
     free(st->eps);
+    free(st->probes);
     free(st->parent_links);
     free(st->scratch);
     st->parent_links = NULL;
     st->scratch = NULL;
     st->profiles = NULL;
     st->eps = NULL;
+    st->probes = NULL;
     st->profile_count = st->ep_count = 0;
 }
 

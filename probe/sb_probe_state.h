@@ -38,6 +38,15 @@ typedef struct {
 
 typedef struct sb_profile_state sb_profile_state_t;
 
+/* What only an endpoint with probes of its own needs (a monitor other than
+ * none, not nested): its anti-flap ring and its last results. Endpoints
+ * without have none: at tens of thousands of endpoints these were most of
+ * the bytes of the state of every one. */
+typedef struct {
+    sb_flap_t flap;
+    sb_history_t history;
+} sb_ep_probe_t;
+
 /* sb_ep_state_t.before of an endpoint the previous configuration did not
  * have. */
 #define SB_EP_NEW (-1)
@@ -46,11 +55,10 @@ typedef struct sb_ep_state {
     sb_endpoint_t *ep;
     sb_profile_state_t *ps;
     sb_health_t health;
-    sb_flap_t flap;
-    bool held; /* in hold-down: not answered, whatever its health */
+    sb_ep_probe_t *probe; /* probed endpoints only; NULL for the others */
+    bool held;            /* in hold-down: not answered, whatever its health */
     sb_result_t last;
     int64_t since_ms; /* wall clock of the last change of state */
-    sb_history_t history;
     /* Operator overrides (sb_override). */
     bool drained;           /* never answered */
     int8_t forced;          /* 1 up, -1 down, 0 as probed */
@@ -98,7 +106,15 @@ typedef struct sb_probe_states {
     void *scratch;                     /* every profile's scratch (above) */
     sb_ep_state_t *eps;                /* every profile's, profile by profile */
     size_t ep_count;
+    sb_ep_probe_t *probes; /* storage of the probed endpoints' sb_ep_probe_t */
 } sb_probe_states_t;
+
+/* The endpoint's last results, newest first; NULL when it is not probed
+ * (sb_history_count() and sb_history_get() take NULL as empty). */
+static inline const sb_history_t *sb_ep_history(const sb_ep_state_t *es)
+{
+    return es->probe != NULL ? &es->probe->history : NULL;
+}
 
 /* The probes in flight and waiting for a slot, as status and metrics show
  * them (the worker's scheduler fills it in). */

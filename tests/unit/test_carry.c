@@ -182,6 +182,7 @@ static void live_a_while(sb_probe_states_t *st)
 
 /* What the old states held, kept past their freeing for comparison. */
 static sb_ep_state_t east_before, west_before, south_before, north_before;
+static sb_ep_probe_t east_probe_before, west_probe_before, south_probe_before;
 static sb_histogram_t waits_before;
 static sb_gen_t *after_gen;
 static sb_probe_states_t after;
@@ -198,6 +199,9 @@ static int reload(void **state)
     east_before = *endpoint(&before, WWW, "east");
     west_before = *endpoint(&before, WWW, "west");
     south_before = *endpoint(&before, WWW, "south");
+    east_probe_before = *east_before.probe;
+    west_probe_before = *west_before.probe;
+    south_probe_before = *south_before.probe;
     north_before = *endpoint(&before, WWW, "north");
     memset(&waits_before, 0, sizeof(waits_before));
     sb_histogram_add(&waits_before, &sb_histogram_queue_wait, 0.004);
@@ -240,10 +244,11 @@ static void an_unchanged_probe_keeps_its_health(void **state)
     assert_true(east->carried);
     assert_int_equal(east->health.state, SB_HEALTH_DOWN);
     assert_int_equal(east->since_ms, east_before.since_ms);
-    assert_int_equal(east->flap.count, 1);
-    assert_memory_equal(&east->flap, &east_before.flap, sizeof(east->flap));
-    assert_memory_equal(&east->history, &east_before.history, sizeof(east->history));
-    assert_int_equal(sb_history_count(&east->history), 2);
+    assert_int_equal(east->probe->flap.count, 1);
+    assert_memory_equal(&east->probe->flap, &east_probe_before.flap, sizeof(east->probe->flap));
+    assert_memory_equal(&east->probe->history, &east_probe_before.history,
+                        sizeof(east->probe->history));
+    assert_int_equal(sb_history_count(sb_ep_history(east)), 2);
     assert_memory_equal(&east->stats, &east_before.stats, sizeof(east->stats));
     assert_int_equal(east->stats.changes, 1); /* up to down (the first result is not counted) */
     assert_int_equal(east->stats.results[SB_REASON_REFUSED], 1);
@@ -276,12 +281,13 @@ static void a_changed_probe_starts_afresh_but_keeps_the_rest(void **state)
     sb_ep_state_t *west = endpoint(&after, WWW, "west"); /* another port */
     assert_false(west->carried);
     assert_int_equal(west->health.state, SB_HEALTH_CHECKING);
-    assert_int_equal(west->flap.count, 0);
+    assert_int_equal(west->probe->flap.count, 0);
     assert_int_equal(west->forced, -1);
     assert_int_equal(west->force_until_ms, LATER);
     assert_string_equal(west->force_by, "uid=2");
-    assert_memory_equal(&west->history, &west_before.history, sizeof(west->history));
-    assert_int_equal(sb_history_count(&west->history), 3);
+    assert_memory_equal(&west->probe->history, &west_probe_before.history,
+                        sizeof(west->probe->history));
+    assert_int_equal(sb_history_count(sb_ep_history(west)), 3);
     assert_memory_equal(&west->stats, &west_before.stats, sizeof(west->stats));
     assert_int_equal(west->stats.changes, 2);              /* the first result is not counted */
     sb_ep_state_t *south = endpoint(&after, WWW, "south"); /* another path */
@@ -289,7 +295,8 @@ static void a_changed_probe_starts_afresh_but_keeps_the_rest(void **state)
     assert_int_equal(south->health.state, SB_HEALTH_CHECKING);
     assert_true(south->drained);
     assert_string_equal(south->drain_by, "uid=1");
-    assert_memory_equal(&south->history, &south_before.history, sizeof(south->history));
+    assert_memory_equal(&south->probe->history, &south_probe_before.history,
+                        sizeof(south->probe->history));
     assert_int_equal(south->stats.results[SB_REASON_OK], 1);
 }
 
@@ -299,7 +306,7 @@ static void a_new_endpoint_starts_fresh(void **state)
     sb_ep_state_t *fresh = endpoint(&after, WWW, "fresh");
     assert_false(fresh->carried);
     assert_int_equal(fresh->health.state, SB_HEALTH_CHECKING);
-    assert_int_equal(sb_history_count(&fresh->history), 0);
+    assert_int_equal(sb_history_count(sb_ep_history(fresh)), 0);
     assert_int_equal(fresh->stats.changes, 0);
     assert_int_equal(fresh->stats.latency.count, 0);
     assert_false(fresh->drained);
@@ -398,6 +405,10 @@ static void a_null_carry_changes_nothing(void **state)
         sb_ep_state_t *es = &built.eps[i];
         es->since_ms = plain.eps[i].since_ms; /* the wall clock moved on */
         es->ps = plain.eps[i].ps;             /* each points into its own array */
+        assert_int_equal(es->probe == NULL, plain.eps[i].probe == NULL);
+        if (es->probe != NULL)
+            assert_memory_equal(es->probe, plain.eps[i].probe, sizeof(*es->probe));
+        es->probe = plain.eps[i].probe;
         assert_memory_equal(es, &plain.eps[i], sizeof(*es));
     }
     assert_int_equal(built.profile_count, plain.profile_count);
