@@ -40,9 +40,10 @@ static void endpoint_counters(sb_metrics_buf_t *out, const sb_probe_states_t *st
                       "absent until the first");
     for (size_t i = 0; i < st->ep_count; i++) {
         const sb_ep_state_t *es = &st->eps[i];
-        if (es->stats.changes > 0)
+        const sb_probe_stats_t *stats = sb_ep_stats(es);
+        if (stats != NULL && stats->changes > 0)
             sb_metrics_sample(out, "switchboard_endpoint_state_changes_total",
-                              "profile=%s,endpoint=%s", (double)es->stats.changes,
+                              "profile=%s,endpoint=%s", (double)stats->changes,
                               es->ps->profile->owner_text, es->ep->name);
     }
     sb_metrics_family(out, "switchboard_endpoint_probe_failures_total", SB_METRICS_COUNTER,
@@ -50,9 +51,10 @@ static void endpoint_counters(sb_metrics_buf_t *out, const sb_probe_states_t *st
                       "response, resolve, local); a class is absent until it happens");
     for (size_t i = 0; i < st->ep_count; i++) {
         const sb_ep_state_t *es = &st->eps[i];
+        const sb_probe_stats_t *stats = sb_ep_stats(es);
         uint64_t n[SB_REASON_CLASS_COUNT] = {0};
-        for (int r = 1; r < SB_REASON_COUNT; r++)
-            n[sb_reason_class((sb_reason_t)r)] += es->stats.results[r];
+        for (int r = 1; stats != NULL && r < SB_REASON_COUNT; r++)
+            n[sb_reason_class((sb_reason_t)r)] += stats->results[r];
         for (int c = 1; c < SB_REASON_CLASS_COUNT; c++)
             if (n[c] > 0)
                 sb_metrics_sample(out, "switchboard_endpoint_probe_failures_total",
@@ -72,9 +74,11 @@ static void profile_results(sb_metrics_buf_t *out, const sb_probe_states_t *st)
     for (size_t i = 0; i < st->profile_count; i++) {
         const sb_profile_state_t *ps = &st->profiles[i];
         uint64_t n[SB_REASON_COUNT] = {0};
-        for (uint16_t k = 0; k < ps->profile->count; k++)
-            for (int r = 0; r < SB_REASON_COUNT; r++)
-                n[r] += ps->eps[k].stats.results[r];
+        for (uint16_t k = 0; k < ps->profile->count; k++) {
+            const sb_probe_stats_t *stats = sb_ep_stats(&ps->eps[k]);
+            for (int r = 0; stats != NULL && r < SB_REASON_COUNT; r++)
+                n[r] += stats->results[r];
+        }
         for (int r = 0; r < SB_REASON_COUNT; r++)
             if (n[r] > 0)
                 sb_metrics_sample(out, "switchboard_probe_results_total", "profile=%s,reason=%s",
@@ -100,14 +104,14 @@ static void latency_metrics(sb_metrics_buf_t *out, const sb_probe_states_t *st,
         for (uint16_t k = 0; k < ps->profile->count; k++) {
             const sb_ep_state_t *es = &ps->eps[k];
             sb_monitor_proto_t proto = es->ep->monitor->proto;
-            if (es->ep->child != NULL || proto == SB_MONITOR_NONE || proto > SB_MONITOR_TCP)
+            if (es->probe == NULL || proto == SB_MONITOR_NONE || proto > SB_MONITOR_TCP)
                 continue;
             any = seen[proto] = true;
             if (detail == SB_LATENCY_BY_ENDPOINT)
-                sb_histogram_write(out, base, &es->stats.latency, &sb_histogram_latency,
+                sb_histogram_write(out, base, &es->probe->stats.latency, &sb_histogram_latency,
                                    ps->profile->owner_text, es->ep->name);
             sb_histogram_merge(detail == SB_LATENCY_BY_PROFILE ? &sum : &by_type[proto],
-                               &es->stats.latency);
+                               &es->probe->stats.latency);
         }
         if (any && detail == SB_LATENCY_BY_PROFILE)
             sb_histogram_write_one(out, base, &sum, &sb_histogram_latency, true,

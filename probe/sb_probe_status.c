@@ -19,12 +19,25 @@ static void put_time(sb_jsonw_t *w, const char *key, int64_t ms)
         sb_jsonw_null(w, key);
         return;
     }
-    char buf[40];
+    /* Many results of a status fall in the same second: the date and time
+     * are formatted once per second (a status at 20,000 endpoints has
+     * 200,000 times), on the probe worker's thread only. */
+    static __thread time_t cached_sec = -1;
+    static __thread char buf[40];
+    static __thread size_t n;
     time_t sec = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof(buf) - n, ".%03dZ", (int)(ms % 1000));
+    if (sec != cached_sec) {
+        struct tm tm;
+        gmtime_r(&sec, &tm);
+        n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        cached_sec = sec;
+    }
+    int milli = (int)(ms % 1000);
+    buf[n] = '.';
+    buf[n + 1] = (char)('0' + milli / 100);
+    buf[n + 2] = (char)('0' + milli / 10 % 10);
+    buf[n + 3] = (char)('0' + milli % 10);
+    memcpy(buf + n + 4, "Z", 2);
     sb_jsonw_string(w, key, buf);
 }
 
@@ -88,7 +101,7 @@ static void put_routing(sb_jsonw_t *w, const sb_endpoint_t *ep);
  * its profile's. */
 static void put_state(sb_jsonw_t *w, const sb_ep_state_t *es, const sb_history_entry_t *last)
 {
-    char why[SB_HISTORY_WORDS_MAX > 160 ? SB_HISTORY_WORDS_MAX : 160];
+    char why[SB_HISTORY_WORDS_MAX];
     const char *state = sb_health_state_name(es->health.state);
     const char *reason = last != NULL ? sb_history_words(last, why, sizeof(why)) : NULL;
     if (es->ep->child != NULL) {
@@ -105,11 +118,11 @@ static void put_state(sb_jsonw_t *w, const sb_ep_state_t *es, const sb_history_e
 static void put_overrides(sb_jsonw_t *w, const sb_ep_state_t *es)
 {
     if (es->drained)
-        sb_jsonw_string(w, "drained_by", es->drain_by);
+        sb_jsonw_string(w, "drained_by", es->drain_by ? es->drain_by : "unknown");
     if (es->forced != 0) {
         sb_jsonw_string(w, "forced", es->forced > 0 ? "up" : "down");
         put_time(w, "forced_until", es->force_until_ms);
-        sb_jsonw_string(w, "forced_by", es->force_by);
+        sb_jsonw_string(w, "forced_by", es->force_by ? es->force_by : "unknown");
     } else {
         sb_jsonw_null(w, "forced");
     }
@@ -237,7 +250,7 @@ static void put_profile(sb_jsonw_t *w, const sb_profile_state_t *ps, const sb_zo
     if (ps->switchover != SB_PICK_NONE) {
         sb_jsonw_string(w, "switchover", prof->endpoints[ps->switchover].name);
         put_time(w, "switchover_until", ps->switchover_until_ms);
-        sb_jsonw_string(w, "switchover_by", ps->switchover_by);
+        sb_jsonw_string(w, "switchover_by", ps->switchover_by ? ps->switchover_by : "unknown");
     } else {
         sb_jsonw_null(w, "switchover");
     }

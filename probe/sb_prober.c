@@ -409,6 +409,20 @@ static void on_stop(uv_async_t *a)
     teardown(a->data);
 }
 
+/* Endpoints with a monitor: the most checks the scheduler may be given (a
+ * run is 864 bytes; sized by every endpoint, the unprobed ones cost as
+ * much as the probed). */
+static size_t monitored_endpoints(const sb_gen_t *gen)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sb_gen_profile_count(gen); i++) {
+        const sb_profile_t *prof = sb_gen_profile(gen, i);
+        for (uint16_t k = 0; k < prof->count; k++)
+            n += prof->endpoints[k].monitor->proto != SB_MONITOR_NONE;
+    }
+    return n;
+}
+
 static int open_scheduler(sb_prober_t *p)
 {
     sb_probe_sched_config_t cfg = {
@@ -417,7 +431,7 @@ static int open_scheduler(sb_prober_t *p)
         .source_v4 = p->source_v4,
         .source_v6 = p->source_v6,
         .max_in_flight = p->max_in_flight,
-        .run_cap = sb_gen_endpoint_count(p->gen),
+        .run_cap = monitored_endpoints(p->gen),
         .first_result = first_round_progress,
         .first_result_arg = p,
     };

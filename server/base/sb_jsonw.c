@@ -146,10 +146,16 @@ void sb_jsonw_string(sb_jsonw_t *w, const char *key, const char *s)
 
 void sb_jsonw_int(sb_jsonw_t *w, const char *key, int64_t v)
 {
-    char text[24];
-    int n = snprintf(text, sizeof(text), "%" PRId64, v);
+    char text[24], *p = text + sizeof(text); /* digits right to left: no printf */
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *--p = '-';
     begin_value(w, key);
-    put(w, text, (size_t)n);
+    put(w, p, (size_t)(text + sizeof(text) - p));
 }
 
 void sb_jsonw_real(sb_jsonw_t *w, const char *key, double v)

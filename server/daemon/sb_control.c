@@ -265,9 +265,13 @@ static json_t *status_reply(sb_control_t *ctl, const sb_request_t *req)
     char why[1024];
     size_t len;
     sb_prober_status_query_t q = {req->profiles, req->down, req->offset, req->limit};
+    uint64_t start = uv_hrtime();
     char *status = sb_prober_status_text(ctl->cfg.prober, &q, &len, why, sizeof(why));
     if (status == NULL)
         return sb_reply_failure("%s", why);
+    /* what a status costs the probe worker, for tests/bench/scale_bench.py */
+    sb_log(SB_LOG_DEBUG, "status-written", "bytes=%zu elapsed_us=%llu", len,
+           (unsigned long long)((uv_hrtime() - start) / 1000));
     if (ctl->cfg.fleet != NULL) {
         json_t *fleet = sb_fleet_sync_status(ctl->cfg.fleet);
         status = sb_reply_add_member(status, &len, "fleet", fleet);
