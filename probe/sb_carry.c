@@ -88,16 +88,21 @@ static bool copy_endpoint(carried_ep_t *c, const sb_ep_state_t *es,
     c->name = joined(es->ps->profile->owner_text, es->ep->name);
     c->probe_key = es->ep->monitor->proto == SB_MONITOR_NONE ? NULL : sb_probe_key(es->ep, types);
     c->health = es->health;
-    c->flap = es->flap;
+    if (es->probe != NULL) {
+        if (es->probe->flap != NULL)
+            c->flap = *es->probe->flap;
+        if (sb_history_copy(&c->history, &es->probe->history) < 0)
+            return false;
+    }
     c->held = es->held;
     c->since_ms = es->since_ms;
-    c->history = es->history;
     c->drained = es->drained;
     c->forced = es->forced;
     c->force_until_ms = es->force_until_ms;
-    memcpy(c->force_by, es->force_by, sizeof(c->force_by));
-    memcpy(c->drain_by, es->drain_by, sizeof(c->drain_by));
-    c->stats = es->stats;
+    snprintf(c->force_by, sizeof(c->force_by), "%s", es->force_by ? es->force_by : "");
+    snprintf(c->drain_by, sizeof(c->drain_by), "%s", es->drain_by ? es->drain_by : "");
+    if (es->probe != NULL)
+        c->stats = es->probe->stats;
     if ((c->has_views = es->peer_views != NULL))
         memcpy(c->views, es->peer_views, sizeof(c->views));
     c->told = es->told;
@@ -110,7 +115,8 @@ static bool copy_profile(carried_profile_t *c, const sb_profile_state_t *ps)
     c->name = strdup(p->owner_text);
     c->switchover = dup_or_null(pick_name(p, ps->switchover));
     c->switchover_until_ms = ps->switchover_until_ms;
-    memcpy(c->switchover_by, ps->switchover_by, sizeof(c->switchover_by));
+    snprintf(c->switchover_by, sizeof(c->switchover_by), "%s",
+             ps->switchover_by ? ps->switchover_by : "");
     c->view = ps->view;
     return c->name != NULL;
 }
@@ -147,6 +153,7 @@ void sb_carry_free(sb_carry_t *c)
     for (size_t i = 0; i < c->ep_count; i++) {
         free(c->eps[i].name);
         free(c->eps[i].probe_key);
+        sb_history_clear(&c->eps[i].history);
     }
     for (size_t i = 0; i < c->profile_count; i++) {
         free(c->profiles[i].name);
@@ -182,7 +189,8 @@ void sb_carry_profile(const sb_carry_t *carry, sb_profile_state_t *ps)
     ps->before = c->view;
     ps->switchover = index_of(ps->profile, c->switchover);
     ps->switchover_until_ms = ps->switchover != SB_PICK_NONE ? c->switchover_until_ms : 0;
-    memcpy(ps->switchover_by, c->switchover_by, sizeof(ps->switchover_by));
+    if (c->switchover_by[0] != '\0') /* out of memory: "unknown" is shown */
+        (void)sb_override_set_by(&ps->switchover_by, c->switchover_by);
 }
 
 void sb_carry_queue_wait(const sb_carry_t *carry, sb_histogram_t *out)
@@ -205,22 +213,29 @@ void sb_carry_endpoint(const sb_carry_t *carry, sb_ep_state_t *es, const char *p
     es->drained = c->drained;
     es->forced = c->forced;
     es->force_until_ms = c->force_until_ms;
-    memcpy(es->force_by, c->force_by, sizeof(es->force_by));
-    memcpy(es->drain_by, c->drain_by, sizeof(es->drain_by));
-    es->history = c->history;
-    es->stats = c->stats;
+    if (c->force_by[0] != '\0') /* out of memory: "unknown" is shown */
+        (void)sb_override_set_by(&es->force_by, c->force_by);
+    if (c->drain_by[0] != '\0')
+        (void)sb_override_set_by(&es->drain_by, c->drain_by);
+    if (es->probe != NULL) {
+        sb_history_clear(&es->probe->history);
+        (void)sb_history_copy(&es->probe->history, &c->history); /* none when out of memory */
+        es->probe->stats = c->stats;
+    }
     es->before = (int8_t)c->health.state;
     bool same_probe = probe_key != NULL && c->probe_key != NULL &&
                       strcmp(probe_key, c->probe_key) == 0 && c->health.state != SB_HEALTH_CHECKING;
-    if (!same_probe)
+    if (!same_probe || es->probe == NULL)
         return; /* a changed probe starts checking afresh */
     uint8_t fall = es->health.fall, rise = es->health.rise;
     es->health = c->health;
     es->health.fall = fall; /* fall and rise may have changed: the new ones count */
     es->health.rise = rise;
-    es->flap = c->flap; /* its changes count on, under the new settings */
-    sb_flap_reconfigure(&es->flap, es->ep->monitor->flap_limit, es->ep->monitor->flap_window_ms,
-                        es->ep->monitor->hold_down_ms);
+    if (es->probe->flap != NULL) { /* its changes count on, under the new settings */
+        *es->probe->flap = c->flap;
+        sb_flap_reconfigure(es->probe->flap, es->ep->monitor->flap_limit,
+                            es->ep->monitor->flap_window_ms, es->ep->monitor->hold_down_ms);
+    }
     es->held = c->held;
     es->since_ms = c->since_ms;
     es->carried = true;

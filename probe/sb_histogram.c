@@ -32,18 +32,51 @@ void sb_histogram_add(sb_histogram_t *h, const sb_buckets_t *b, double seconds)
     h->sum += seconds;
 }
 
-/* One sample, with the endpoint's labels when `profile` is not NULL. */
-static void endpoint_sample(sb_metrics_buf_t *out, const char *name, double value,
-                            const char *profile, const char *endpoint)
+/* Who a histogram's samples are labelled with: nothing, an endpoint
+ * (profile and endpoint), a profile, or a probe type. */
+typedef enum { BY_NONE, BY_ENDPOINT, BY_PROFILE, BY_CHECK } label_kind_t;
+
+typedef struct {
+    label_kind_t kind;
+    const char *first, *second; /* the profile or probe type; the endpoint */
+} labels_t;
+
+/* One sample, with `l`'s labels and, for a bucket, `le` (literal formats,
+ * so that the compiler checks them). */
+static void sample(sb_metrics_buf_t *out, const char *name, double v, const labels_t *l,
+                   const double *le)
 {
-    if (profile != NULL)
-        sb_metrics_sample(out, name, "profile=%s,endpoint=%s", value, profile, endpoint);
-    else
-        sb_metrics_sample(out, name, NULL, value);
+    switch (l->kind) {
+    case BY_NONE:
+        if (le != NULL)
+            sb_metrics_sample(out, name, "le=%g", v, *le);
+        else
+            sb_metrics_sample(out, name, NULL, v);
+        break;
+    case BY_ENDPOINT:
+        if (le != NULL)
+            sb_metrics_sample(out, name, "profile=%s,endpoint=%s,le=%g", v, l->first, l->second,
+                              *le);
+        else
+            sb_metrics_sample(out, name, "profile=%s,endpoint=%s", v, l->first, l->second);
+        break;
+    case BY_PROFILE:
+        if (le != NULL)
+            sb_metrics_sample(out, name, "profile=%s,le=%g", v, l->first, *le);
+        else
+            sb_metrics_sample(out, name, "profile=%s", v, l->first);
+        break;
+    case BY_CHECK:
+        if (le != NULL)
+            sb_metrics_sample(out, name, "check=%s,le=%g", v, l->first, *le);
+        else
+            sb_metrics_sample(out, name, "check=%s", v, l->first);
+        break;
+    }
 }
 
-void sb_histogram_write(sb_metrics_buf_t *out, const char *base, const sb_histogram_t *h,
-                        const sb_buckets_t *b, const char *profile, const char *endpoint)
+static void write_labelled(sb_metrics_buf_t *out, const char *base, const sb_histogram_t *h,
+                           const sb_buckets_t *b, const labels_t *l)
 {
     char name[96];
     uint64_t cumulative = 0;
@@ -51,14 +84,32 @@ void sb_histogram_write(sb_metrics_buf_t *out, const char *base, const sb_histog
     for (size_t i = 0; i <= b->count; i++) {
         cumulative += h->buckets[i];
         double le = i < b->count ? b->bounds[i] : 1.0 / 0.0;
-        if (profile != NULL)
-            sb_metrics_sample(out, name, "profile=%s,endpoint=%s,le=%g", (double)cumulative,
-                              profile, endpoint, le);
-        else
-            sb_metrics_sample(out, name, "le=%g", (double)cumulative, le);
+        sample(out, name, (double)cumulative, l, &le);
     }
     snprintf(name, sizeof(name), "%s_sum", base);
-    endpoint_sample(out, name, h->sum, profile, endpoint);
+    sample(out, name, h->sum, l, NULL);
     snprintf(name, sizeof(name), "%s_count", base);
-    endpoint_sample(out, name, (double)h->count, profile, endpoint);
+    sample(out, name, (double)h->count, l, NULL);
+}
+
+void sb_histogram_write(sb_metrics_buf_t *out, const char *base, const sb_histogram_t *h,
+                        const sb_buckets_t *b, const char *profile, const char *endpoint)
+{
+    labels_t l = {profile != NULL ? BY_ENDPOINT : BY_NONE, profile, endpoint};
+    write_labelled(out, base, h, b, &l);
+}
+
+void sb_histogram_write_one(sb_metrics_buf_t *out, const char *base, const sb_histogram_t *h,
+                            const sb_buckets_t *b, bool by_profile, const char *value)
+{
+    labels_t l = {by_profile ? BY_PROFILE : BY_CHECK, value, NULL};
+    write_labelled(out, base, h, b, &l);
+}
+
+void sb_histogram_merge(sb_histogram_t *dst, const sb_histogram_t *src)
+{
+    for (size_t i = 0; i <= SB_HISTOGRAM_BOUNDS; i++)
+        dst->buckets[i] += src->buckets[i];
+    dst->count += src->count;
+    dst->sum += src->sum;
 }

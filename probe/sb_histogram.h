@@ -11,6 +11,7 @@
 
 #include "sb_metrics.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,5 +38,13 @@ void sb_histogram_add(sb_histogram_t *h, const sb_buckets_t *b, double seconds);
  * family (sb_metrics_family) is the caller's to write, once. */
 void sb_histogram_write(sb_metrics_buf_t *out, const char *base, const sb_histogram_t *h,
                         const sb_buckets_t *b, const char *profile, const char *endpoint);
+
+/* The same, labelled with one label alone: profile="`value`" when
+ * `by_profile`, else check="`value`" (a probe type). */
+void sb_histogram_write_one(sb_metrics_buf_t *out, const char *base, const sb_histogram_t *h,
+                            const sb_buckets_t *b, bool by_profile, const char *value);
+
+/* Add `src`'s counts into `dst` (the same buckets). */
+void sb_histogram_merge(sb_histogram_t *dst, const sb_histogram_t *src);
 
 #endif

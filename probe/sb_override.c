@@ -9,16 +9,17 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-_Static_assert(sizeof(((sb_ep_state_t *)0)->force_by) == SB_OVERRIDE_BY_MAX &&
-                   sizeof(((sb_ep_state_t *)0)->drain_by) == SB_OVERRIDE_BY_MAX &&
-                   sizeof(((sb_profile_state_t *)0)->switchover_by) == SB_OVERRIDE_BY_MAX,
-               "the state keeps whole setters");
-
-static void copy_by(char *dst, size_t cap, const char *by)
+int sb_override_set_by(char **slot, const char *by)
 {
-    snprintf(dst, cap, "%s", by != NULL ? by : "unknown");
+    char *copy = strndup(by != NULL ? by : "unknown", SB_OVERRIDE_BY_MAX - 1);
+    if (copy == NULL)
+        return -ENOMEM;
+    free(*slot);
+    *slot = copy;
+    return 0;
 }
 
 static int apply_endpoint(sb_profile_state_t *ps, sb_ep_state_t *es, const sb_override_t *o,
@@ -32,8 +33,9 @@ static int apply_endpoint(sb_profile_state_t *ps, sb_ep_state_t *es, const sb_ov
             sb_probe_state_last_words(ps, es, why, why_len);
             return -EINVAL;
         }
+        if (sb_override_set_by(&es->drain_by, o->by) < 0)
+            return -ENOMEM;
         es->drained = true;
-        copy_by(es->drain_by, sizeof(es->drain_by), o->by);
         return 0;
     case SB_OVERRIDE_UNDRAIN:
         if (!es->drained)
@@ -44,9 +46,10 @@ static int apply_endpoint(sb_profile_state_t *ps, sb_ep_state_t *es, const sb_ov
         /* The same state again is news only when it changes the end. */
         if (es->forced == (o->force_up ? 1 : -1) && es->force_until_ms == o->until_ms)
             return -EALREADY;
+        if (sb_override_set_by(&es->force_by, o->by) < 0)
+            return -ENOMEM;
         es->forced = o->force_up ? 1 : -1;
         es->force_until_ms = o->until_ms;
-        copy_by(es->force_by, sizeof(es->force_by), o->by);
         return 0;
     case SB_OVERRIDE_UNFORCE:
         if (es->forced == 0)
@@ -58,9 +61,10 @@ static int apply_endpoint(sb_profile_state_t *ps, sb_ep_state_t *es, const sb_ov
         /* As a force: the same endpoint again is news only with a new end. */
         if (ps->switchover == es->ep->index && ps->switchover_until_ms == o->until_ms)
             return -EALREADY;
+        if (sb_override_set_by(&ps->switchover_by, o->by) < 0)
+            return -ENOMEM;
         ps->switchover = es->ep->index;
         ps->switchover_until_ms = o->until_ms;
-        copy_by(ps->switchover_by, sizeof(ps->switchover_by), o->by);
         return 0;
     case SB_OVERRIDE_FAILBACK:
         break;
@@ -221,7 +225,7 @@ static json_t *entry(const char *action, const sb_profile_state_t *ps, const sb_
                      const char *by)
 {
     return json_pack("{s:s, s:s, s:s, s:s}", "action", action, "profile", ps->profile->owner_text,
-                     "endpoint", es->ep->name, "by", by);
+                     "endpoint", es->ep->name, "by", by != NULL ? by : "unknown");
 }
 
 static void add_endpoint_overrides(json_t *arr, const sb_profile_state_t *ps,

@@ -88,4 +88,10 @@ bool sb_override_expire(struct sb_probe_states *st, int64_t now);
  * caller owns the array. */
 json_t *sb_override_list(const struct sb_probe_states *st);
 
+/* Keep `by` (NULL: "unknown"), cut to SB_OVERRIDE_BY_MAX, in `*slot` (an
+ * sb_ep_state_t's force_by or drain_by, an sb_profile_state_t's
+ * switchover_by), freeing what was there. Returns 0 or -ENOMEM (`*slot`
+ * unchanged). */
+int sb_override_set_by(char **slot, const char *by);
+
 #endif

@@ -4,56 +4,147 @@
 #include "sb_peers.h"
 #include "sb_publish.h"
 
-static void endpoint_metrics(sb_metrics_buf_t *out, const sb_ep_state_t *es, int part)
+/* Whether the endpoint's state comes from probes (its own, or, nested,
+ * its profile's): the others are up by configuration and have no probe
+ * series at all. */
+static bool probed(const sb_ep_state_t *es)
 {
-    const char *profile = es->ps->profile->owner_text, *name = es->ep->name;
-    const sb_probe_stats_t *st = &es->stats;
-    switch (part) {
-    case 0: /* a nested endpoint is up while enough of its profile is */
-        sb_metrics_sample(out, "switchboard_endpoint_up", "profile=%s,endpoint=%s",
-                          (es->ep->child != NULL ? sb_publish_nested_usable(es->ep, NULL)
-                                                 : es->health.state == SB_HEALTH_UP)
-                              ? 1.0
-                              : 0.0,
-                          profile, name);
-        break;
-    case 1:
-        sb_metrics_sample(out, "switchboard_endpoint_state_changes_total", "profile=%s,endpoint=%s",
-                          (double)st->changes, profile, name);
-        break;
-    case 2: /* every reason, 0 until it happens, so that rate() works at once */
-        for (int r = 0; r < SB_REASON_COUNT; r++)
-            sb_metrics_sample(out, "switchboard_probe_results_total",
-                              "profile=%s,endpoint=%s,reason=%s", (double)st->results[r], profile,
-                              name, sb_reason_key((sb_reason_t)r));
-        break;
-    case 3:
-        sb_histogram_write(out, "switchboard_probe_duration_seconds", &st->latency,
-                           &sb_histogram_latency, profile, name);
-        break;
+    return es->ep->child != NULL || es->ep->monitor->proto != SB_MONITOR_NONE;
+}
+
+/* switchboard_endpoint_up: every probed endpoint (a nested one is up while
+ * enough of its profile is). */
+static void up_metrics(sb_metrics_buf_t *out, const sb_probe_states_t *st)
+{
+    sb_metrics_family(out, "switchboard_endpoint_up", SB_METRICS_GAUGE,
+                      "1 when the endpoint is up by its probes (probed endpoints only)");
+    for (size_t i = 0; i < st->ep_count; i++) {
+        const sb_ep_state_t *es = &st->eps[i];
+        if (!probed(es))
+            continue;
+        bool up = es->ep->child != NULL ? sb_publish_nested_usable(es->ep, NULL)
+                                        : es->health.state == SB_HEALTH_UP;
+        sb_metrics_sample(out, "switchboard_endpoint_up", "profile=%s,endpoint=%s", up ? 1.0 : 0.0,
+                          es->ps->profile->owner_text, es->ep->name);
     }
 }
 
-/* switchboard_profile_answering: every endpoint, in its own address family
- * (name endpoints answer for any), 1 for the one answering now and 0 for
- * the rest, so that an endpoint that stops answering shows 0 rather than
- * vanishing. */
+/* Per endpoint, only what has happened: state changes once there was one,
+ * failures by class once there was one of that class. A healthy endpoint
+ * writes none of these lines; at tens of thousands of endpoints a line per
+ * endpoint per counter saying 0 was most of a scrape. */
+static void endpoint_counters(sb_metrics_buf_t *out, const sb_probe_states_t *st)
+{
+    sb_metrics_family(out, "switchboard_endpoint_state_changes_total", SB_METRICS_COUNTER,
+                      "changes of the endpoint's state (up, down) after its first result; "
+                      "absent until the first");
+    for (size_t i = 0; i < st->ep_count; i++) {
+        const sb_ep_state_t *es = &st->eps[i];
+        const sb_probe_stats_t *stats = sb_ep_stats(es);
+        if (stats != NULL && stats->changes > 0)
+            sb_metrics_sample(out, "switchboard_endpoint_state_changes_total",
+                              "profile=%s,endpoint=%s", (double)stats->changes,
+                              es->ps->profile->owner_text, es->ep->name);
+    }
+    sb_metrics_family(out, "switchboard_endpoint_probe_failures_total", SB_METRICS_COUNTER,
+                      "failed probes of the endpoint by class of reason (timeout, connect, tls, "
+                      "response, resolve, local); a class is absent until it happens");
+    for (size_t i = 0; i < st->ep_count; i++) {
+        const sb_ep_state_t *es = &st->eps[i];
+        const sb_probe_stats_t *stats = sb_ep_stats(es);
+        uint64_t n[SB_REASON_CLASS_COUNT] = {0};
+        for (int r = 1; stats != NULL && r < SB_REASON_COUNT; r++)
+            n[sb_reason_class((sb_reason_t)r)] += stats->results[r];
+        for (int c = 1; c < SB_REASON_CLASS_COUNT; c++)
+            if (n[c] > 0)
+                sb_metrics_sample(out, "switchboard_endpoint_probe_failures_total",
+                                  "profile=%s,endpoint=%s,class=%s", (double)n[c],
+                                  es->ps->profile->owner_text, es->ep->name,
+                                  sb_reason_class_key((sb_reason_class_t)c));
+    }
+}
+
+/* switchboard_probe_results_total{profile,reason}: every reason, summed
+ * over the profile's endpoints, once it has happened. */
+static void profile_results(sb_metrics_buf_t *out, const sb_probe_states_t *st)
+{
+    sb_metrics_family(out, "switchboard_probe_results_total", SB_METRICS_COUNTER,
+                      "probe results of the profile's endpoints by reason; a reason is absent "
+                      "until it happens");
+    for (size_t i = 0; i < st->profile_count; i++) {
+        const sb_profile_state_t *ps = &st->profiles[i];
+        uint64_t n[SB_REASON_COUNT] = {0};
+        for (uint16_t k = 0; k < ps->profile->count; k++) {
+            const sb_probe_stats_t *stats = sb_ep_stats(&ps->eps[k]);
+            for (int r = 0; stats != NULL && r < SB_REASON_COUNT; r++)
+                n[r] += stats->results[r];
+        }
+        for (int r = 0; r < SB_REASON_COUNT; r++)
+            if (n[r] > 0)
+                sb_metrics_sample(out, "switchboard_probe_results_total", "profile=%s,reason=%s",
+                                  (double)n[r], ps->profile->owner_text,
+                                  sb_reason_key((sb_reason_t)r));
+    }
+}
+
+/* switchboard_probe_duration_seconds, by probe type (every endpoint's
+ * added up), by profile, or by endpoint as `detail` asks; only where
+ * something is probed. */
+static void latency_metrics(sb_metrics_buf_t *out, const sb_probe_states_t *st,
+                            sb_latency_detail_t detail)
+{
+    static const char base[] = "switchboard_probe_duration_seconds";
+    sb_metrics_family(out, base, SB_METRICS_HISTOGRAM, "probe latency");
+    sb_histogram_t by_type[SB_MONITOR_TCP + 1] = {0};
+    bool seen[SB_MONITOR_TCP + 1] = {false};
+    for (size_t i = 0; i < st->profile_count; i++) {
+        const sb_profile_state_t *ps = &st->profiles[i];
+        sb_histogram_t sum = {0};
+        bool any = false;
+        for (uint16_t k = 0; k < ps->profile->count; k++) {
+            const sb_ep_state_t *es = &ps->eps[k];
+            sb_monitor_proto_t proto = es->ep->monitor->proto;
+            if (es->probe == NULL || proto == SB_MONITOR_NONE || proto > SB_MONITOR_TCP)
+                continue;
+            any = seen[proto] = true;
+            if (detail == SB_LATENCY_BY_ENDPOINT)
+                sb_histogram_write(out, base, &es->probe->stats.latency, &sb_histogram_latency,
+                                   ps->profile->owner_text, es->ep->name);
+            sb_histogram_merge(detail == SB_LATENCY_BY_PROFILE ? &sum : &by_type[proto],
+                               &es->probe->stats.latency);
+        }
+        if (any && detail == SB_LATENCY_BY_PROFILE)
+            sb_histogram_write_one(out, base, &sum, &sb_histogram_latency, true,
+                                   ps->profile->owner_text);
+    }
+    for (int t = 1; detail == SB_LATENCY_BY_TYPE && t <= SB_MONITOR_TCP; t++)
+        if (seen[t])
+            sb_histogram_write_one(out, base, &by_type[t], &sb_histogram_latency, false,
+                                   sb_monitor_proto_name((sb_monitor_proto_t)t));
+}
+
+/* switchboard_profile_answering: 1 for each endpoint a profile may answer
+ * with now, in its own address family (name endpoints answer for any);
+ * absent for the others, which at tens of thousands of endpoints would be
+ * a line each saying 0 (a series that goes is marked stale at the next
+ * scrape). */
 static void answering_metrics(sb_metrics_buf_t *out, const sb_probe_states_t *st)
 {
     sb_metrics_family(out, "switchboard_profile_answering", SB_METRICS_GAUGE,
                       "1 for the endpoints each profile answers with now (any client), per "
-                      "address family; 0 for its other endpoints");
+                      "address family; absent for its other endpoints");
     for (size_t i = 0; i < st->profile_count; i++) {
         const sb_profile_t *prof = st->profiles[i].profile;
         const sb_route_decision_t *d = sb_route_published(prof);
         for (uint16_t k = 0; k < prof->count; k++) {
             const sb_endpoint_t *ep = &prof->endpoints[k];
+            if (!sb_route_may_answer(prof, d, k))
+                continue;
             bool v6 = ep->kind == SB_TARGET_V6;
             const char *family = v6 ? "ipv6" : ep->kind == SB_TARGET_V4 ? "ipv4" : "any";
-            bool answering = sb_route_may_answer(prof, d, k);
             sb_metrics_sample(out, "switchboard_profile_answering",
-                              "profile=%s,address_family=%s,endpoint=%s", answering ? 1.0 : 0.0,
-                              prof->owner_text, family, ep->name);
+                              "profile=%s,address_family=%s,endpoint=%s", 1.0, prof->owner_text,
+                              family, ep->name);
         }
     }
 }
@@ -167,24 +258,12 @@ static void fleet_metrics(sb_metrics_buf_t *out, const sb_probe_states_t *st)
 }
 
 void sb_probe_metrics_write(sb_metrics_buf_t *out, const sb_probe_states_t *st,
-                            const sb_probe_load_t *load)
+                            const sb_probe_load_t *load, sb_latency_detail_t detail)
 {
-    static const struct {
-        const char *name;
-        sb_metrics_type_t type;
-        const char *help;
-    } families[] = {
-        {"switchboard_endpoint_up", SB_METRICS_GAUGE, "1 when the endpoint is up by its probes"},
-        {"switchboard_endpoint_state_changes_total", SB_METRICS_COUNTER,
-         "changes of the endpoint's state (up, down)"},
-        {"switchboard_probe_results_total", SB_METRICS_COUNTER, "probe results by reason"},
-        {"switchboard_probe_duration_seconds", SB_METRICS_HISTOGRAM, "probe latency"},
-    };
-    for (int part = 0; part < 4; part++) {
-        sb_metrics_family(out, families[part].name, families[part].type, families[part].help);
-        for (size_t i = 0; i < st->ep_count; i++)
-            endpoint_metrics(out, &st->eps[i], part);
-    }
+    up_metrics(out, st);
+    endpoint_counters(out, st);
+    profile_results(out, st);
+    latency_metrics(out, st, detail);
     answering_metrics(out, st);
     override_totals(out, st);
     override_details(out, st);

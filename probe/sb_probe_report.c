@@ -51,10 +51,11 @@ static int down_json(const sb_profile_state_t *ps, json_t *out)
         const char *was = went_down(es);
         if (was == NULL)
             continue;
-        const sb_history_entry_t *last = sb_history_get(&es->history, 0);
-        json_t *o =
-            json_pack("{s:s, s:s, s:s, s:s}", "profile", ps->profile->owner_text, "endpoint",
-                      es->ep->name, "was", was, "reason", last != NULL ? last->words : "");
+        const sb_history_entry_t *last = sb_history_get(sb_ep_history(es), 0);
+        char words[SB_HISTORY_WORDS_MAX];
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "profile", ps->profile->owner_text,
+                              "endpoint", es->ep->name, "was", was, "reason",
+                              last != NULL ? sb_history_words(last, words, sizeof(words)) : "");
         if (json_array_append_new(out, o) < 0)
             return -1;
     }

@@ -10,17 +10,51 @@
 #include <strings.h>
 #include <sys/time.h>
 
-static void init_endpoint(sb_ep_state_t *es, sb_endpoint_t *ep, sb_profile_state_t *ps)
+/* Whether the endpoint has probes of its own (and so an sb_ep_probe_t). */
+static bool own_probes(const sb_endpoint_t *ep)
+{
+    return ep->child == NULL && ep->monitor->proto != SB_MONITOR_NONE;
+}
+
+/* Whether the endpoint keeps a flap ring (a probed one with a flap-limit). */
+static bool needs_flap(const sb_endpoint_t *ep)
+{
+    return own_probes(ep) && ep->monitor->flap_limit > 0;
+}
+
+/* `probe`: the endpoint's sb_ep_probe_t, NULL when it has no probes;
+ * `flap` its flap ring, NULL when it keeps none. */
+static void init_endpoint(sb_ep_state_t *es, sb_endpoint_t *ep, sb_profile_state_t *ps,
+                          sb_ep_probe_t *probe, sb_flap_t *flap)
 {
     const sb_monitor_t *m = ep->monitor;
     es->ep = ep;
     es->ps = ps;
     es->since_ms = sb_probe_state_wall_ms();
     es->before = SB_EP_NEW;
+    es->probe = probe;
     sb_health_init(&es->health, m->fall, m->rise);
-    sb_flap_init(&es->flap, m->flap_limit, m->flap_window_ms, m->hold_down_ms);
+    if (probe != NULL && (probe->flap = flap) != NULL)
+        sb_flap_init(flap, m->flap_limit, m->flap_window_ms, m->hold_down_ms);
     if (m->proto == SB_MONITOR_NONE)
         sb_health_force(&es->health, SB_HEALTH_UP);
+}
+
+/* Storage for the probed endpoints' sb_ep_probe_t and flap rings, an
+ * array each. */
+static int alloc_probes(sb_probe_states_t *st, sb_gen_t *gen)
+{
+    size_t n = 0, flaps = 0;
+    for (size_t i = 0; i < sb_gen_profile_count(gen); i++) {
+        const sb_profile_t *p = sb_gen_profile(gen, i);
+        for (uint16_t k = 0; k < p->count; k++) {
+            n += own_probes(&p->endpoints[k]);
+            flaps += needs_flap(&p->endpoints[k]);
+        }
+    }
+    st->probes = calloc(n + 1, sizeof(*st->probes));
+    st->flaps = calloc(flaps + 1, sizeof(*st->flaps));
+    return st->probes != NULL && st->flaps != NULL ? 0 : -ENOMEM;
 }
 
 /* Each profile's parents[]: the profiles with a nested endpoint leading to
@@ -60,8 +94,10 @@ int sb_probe_state_init(sb_probe_states_t *st, sb_gen_t *gen)
     memset(st, 0, sizeof(*st));
     st->profiles = calloc(n_profiles + 1, sizeof(*st->profiles));
     st->eps = calloc(sb_gen_endpoint_count(gen) + 1, sizeof(*st->eps));
-    if (st->profiles == NULL || st->eps == NULL)
+    if (st->profiles == NULL || st->eps == NULL || alloc_probes(st, gen) < 0)
         return -ENOMEM;
+    sb_ep_probe_t *next_probe = st->probes;
+    sb_flap_t *next_flap = st->flaps;
     for (size_t i = 0; i < n_profiles; i++) {
         sb_profile_state_t *ps = &st->profiles[st->profile_count++];
         ps->profile = sb_gen_profile(gen, i);
@@ -71,8 +107,11 @@ int sb_probe_state_init(sb_probe_states_t *st, sb_gen_t *gen)
         size_t need = sb_route_decision_size(ps->profile->count);
         if (need > scratch_size)
             scratch_size = need;
-        for (uint16_t k = 0; k < ps->profile->count; k++)
-            init_endpoint(&st->eps[st->ep_count++], &ps->profile->endpoints[k], ps);
+        for (uint16_t k = 0; k < ps->profile->count; k++) {
+            sb_endpoint_t *ep = &ps->profile->endpoints[k];
+            init_endpoint(&st->eps[st->ep_count++], ep, ps, own_probes(ep) ? next_probe++ : NULL,
+                          needs_flap(ep) ? next_flap++ : NULL);
+        }
     }
     if ((st->scratch = malloc(scratch_size)) == NULL)
         return -ENOMEM;
@@ -83,14 +122,26 @@ int sb_probe_state_init(sb_probe_states_t *st, sb_gen_t *gen)
 
 void sb_probe_state_free(sb_probe_states_t *st)
 {
+    for (size_t i = 0; i < st->ep_count; i++) {
+        if (st->eps[i].probe != NULL)
+            sb_history_clear(&st->eps[i].probe->history);
+        free(st->eps[i].force_by);
+        free(st->eps[i].drain_by);
+    }
+    for (size_t i = 0; i < st->profile_count; i++)
+        free(st->profiles[i].switchover_by);
     free(st->profiles);
     free(st->eps);
+    free(st->probes);
+    free(st->flaps);
     free(st->parent_links);
     free(st->scratch);
     st->parent_links = NULL;
     st->scratch = NULL;
     st->profiles = NULL;
     st->eps = NULL;
+    st->probes = NULL;
+    st->flaps = NULL;
     st->profile_count = st->ep_count = 0;
 }
 
@@ -103,9 +154,11 @@ int64_t sb_probe_state_wall_ms(void)
 
 void sb_probe_state_count(sb_ep_state_t *es, const sb_result_t *r)
 {
+    if (es->probe == NULL) /* not probed: nothing to count (nor to count in) */
+        return;
     if (r->reason < SB_REASON_COUNT)
-        es->stats.results[r->reason]++;
-    sb_histogram_add(&es->stats.latency, &sb_histogram_latency, r->latency_ms / 1000.0);
+        es->probe->stats.results[r->reason]++;
+    sb_histogram_add(&es->probe->stats.latency, &sb_histogram_latency, r->latency_ms / 1000.0);
 }
 
 /* "www.example.com" and "www.example.com." name the same profile. */

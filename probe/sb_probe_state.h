@@ -38,6 +38,17 @@ typedef struct {
 
 typedef struct sb_profile_state sb_profile_state_t;
 
+/* What only an endpoint with probes of its own needs (a monitor other than
+ * none, not nested): its anti-flap ring (only with a flap-limit: 832
+ * bytes), its last results and its counters. Endpoints without have none:
+ * at tens of thousands of endpoints these were most of the bytes of the
+ * state of every one. */
+typedef struct {
+    sb_flap_t *flap; /* NULL when the monitor has no flap-limit */
+    sb_history_t history;
+    sb_probe_stats_t stats;
+} sb_ep_probe_t;
+
 /* sb_ep_state_t.before of an endpoint the previous configuration did not
  * have. */
 #define SB_EP_NEW (-1)
@@ -46,22 +57,23 @@ typedef struct sb_ep_state {
     sb_endpoint_t *ep;
     sb_profile_state_t *ps;
     sb_health_t health;
-    sb_flap_t flap;
-    bool held; /* in hold-down: not answered, whatever its health */
+    sb_ep_probe_t *probe; /* probed endpoints only; NULL for the others */
+    bool held;            /* in hold-down: not answered, whatever its health */
     sb_result_t last;
     int64_t since_ms; /* wall clock of the last change of state */
-    sb_history_t history;
     /* Operator overrides (sb_override). */
     bool drained;           /* never answered */
     int8_t forced;          /* 1 up, -1 down, 0 as probed */
     int64_t force_until_ms; /* wall clock; 0: until undone */
-    char force_by[112];     /* SB_OVERRIDE_BY_MAX (sb_override.c checks) */
-    char drain_by[112];
+    /* Who set them (sb_override_set_by), owned; freed with the state;
+     * NULL until one was set: two fixed buffers were 224 bytes an endpoint,
+     * for overrides that are few. */
+    char *force_by;
+    char *drain_by;
     bool carried; /* health came from the previous configuration (reload) */
     /* Its health in the previous configuration (a sb_health_state_t), or
      * SB_EP_NEW: not in it (or no reload). A reload's report compares. */
     int8_t before;
-    sb_probe_stats_t stats;
     /* In a fleet (sb_peers): the other nodes' views of it, and this node's
      * verdict as last told to them (-1: not yet). NULL without a fleet. */
     uint8_t *peer_views;
@@ -77,7 +89,7 @@ struct sb_profile_state {
     sb_route_view_t before; /* reloaded: what answered in it (the report compares) */
     uint16_t switchover;    /* answered first (ctl switchover), or SB_PICK_NONE */
     struct sb_peers *peers; /* the fleet's views (sb_peers); NULL without a fleet */
-    char switchover_by[112];
+    char *switchover_by;    /* as force_by */
     /* When the switchover ends by itself (wall clock); 0: at failback. */
     int64_t switchover_until_ms;
     /* Profiles with a nested endpoint leading here: they decide again
@@ -98,7 +110,22 @@ typedef struct sb_probe_states {
     void *scratch;                     /* every profile's scratch (above) */
     sb_ep_state_t *eps;                /* every profile's, profile by profile */
     size_t ep_count;
+    sb_ep_probe_t *probes; /* storage of the probed endpoints' sb_ep_probe_t */
+    sb_flap_t *flaps;      /* storage of their flap rings */
 } sb_probe_states_t;
+
+/* The endpoint's counters for metrics; NULL when it is not probed. */
+static inline const sb_probe_stats_t *sb_ep_stats(const sb_ep_state_t *es)
+{
+    return es->probe != NULL ? &es->probe->stats : NULL;
+}
+
+/* The endpoint's last results, newest first; NULL when it is not probed
+ * (sb_history_count() and sb_history_get() take NULL as empty). */
+static inline const sb_history_t *sb_ep_history(const sb_ep_state_t *es)
+{
+    return es->probe != NULL ? &es->probe->history : NULL;
+}
 
 /* The probes in flight and waiting for a slot, as status and metrics show
  * them (the worker's scheduler fills it in). */
@@ -121,7 +148,7 @@ void sb_probe_state_free(sb_probe_states_t *st);
 /* Wall clock, Unix milliseconds. */
 int64_t sb_probe_state_wall_ms(void);
 
-/* Count one probe result in the endpoint's counters. */
+/* Count one probe result in the endpoint's counters (a probed one's). */
 void sb_probe_state_count(sb_ep_state_t *es, const sb_result_t *r);
 
 /* A profile by name, with or without the final dot; an endpoint of it by

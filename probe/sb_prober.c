@@ -39,6 +39,7 @@ struct sb_prober {
     const char *resolvers; /* sb_prober_config_t's */
     const sb_addr_t *source_v4, *source_v6;
     unsigned max_in_flight;
+    sb_latency_detail_t metrics_latency;
     /* Calls from other threads (overrides, status, carry), one at a time. */
     uv_async_t call_async;
     struct call *call;
@@ -223,26 +224,36 @@ static int select_profiles(sb_prober_t *p, const json_t *names, bool *selected, 
     return 0;
 }
 
+/* A status call's question and answer. */
+typedef struct {
+    const sb_prober_status_query_t *q;
+    char *text;
+    size_t len;
+} status_call_t;
+
 static void run_status(sb_prober_t *p, call_t *call)
 {
-    const json_t *names = call->result;
+    status_call_t *sc = call->result;
+    static const sb_prober_status_query_t all = {0};
+    const sb_prober_status_query_t *q = sc->q != NULL ? sc->q : &all;
     bool *selected = NULL;
     sb_probe_load_t load = sb_probe_sched_load(&p->sched);
-    if (json_array_size(names) > 0) {
+    if (json_array_size(q->names) > 0) {
         if ((selected = calloc(p->st.profile_count + 1, sizeof(*selected))) == NULL) {
             snprintf(call->why, call->why_len, "out of memory");
             call->rc = -ENOMEM;
             return;
         }
-        if ((call->rc = select_profiles(p, names, selected, call)) < 0) {
+        if ((call->rc = select_profiles(p, q->names, selected, call)) < 0) {
             free(selected);
             return;
         }
     }
-    call->json = sb_probe_status_json(&p->st, p->gen, &load, selected);
+    sb_status_filter_t f = {selected, q->down, q->offset, q->limit};
+    sc->text = sb_probe_status_text(&p->st, p->gen, &load, &f, &sc->len);
     free(selected);
-    call->rc = call->json != NULL ? 0 : -ENOMEM;
-    if (call->json == NULL)
+    call->rc = sc->text != NULL ? 0 : -ENOMEM;
+    if (sc->text == NULL)
         snprintf(call->why, call->why_len, "out of memory");
 }
 
@@ -254,18 +265,25 @@ static json_t *call_for_json(sb_prober_t *p, void (*run)(sb_prober_t *p, call_t 
     return call.json;
 }
 
+char *sb_prober_status_text(sb_prober_t *p, const sb_prober_status_query_t *q, size_t *len,
+                            char *why, size_t why_len)
+{
+    why[0] = '\0';
+    status_call_t sc = {.q = q};
+    call_t call = {.run = run_status, .result = &sc, .why = why, .why_len = why_len};
+    call_on_worker(p, &call);
+    *len = sc.len;
+    return sc.text;
+}
+
 json_t *sb_prober_status(sb_prober_t *p)
 {
     char why[64];
-    return sb_prober_status_of(p, NULL, why, sizeof(why));
-}
-
-json_t *sb_prober_status_of(sb_prober_t *p, const json_t *names, char *why, size_t why_len)
-{
-    why[0] = '\0';
-    call_t call = {.run = run_status, .result = (void *)names, .why = why, .why_len = why_len};
-    call_on_worker(p, &call);
-    return call.json;
+    size_t len;
+    char *text = sb_prober_status_text(p, NULL, &len, why, sizeof(why));
+    json_t *tree = text != NULL ? json_loadb(text, len, 0, NULL) : NULL;
+    free(text);
+    return tree;
 }
 
 static void run_resolve(sb_prober_t *p, call_t *call)
@@ -318,7 +336,7 @@ json_t *sb_prober_reload_report(sb_prober_t *p)
 static void run_metrics(sb_prober_t *p, call_t *call)
 {
     sb_probe_load_t load = sb_probe_sched_load(&p->sched);
-    sb_probe_metrics_write(call->result, &p->st, &load);
+    sb_probe_metrics_write(call->result, &p->st, &load, p->metrics_latency);
     call->rc = 0;
 }
 
@@ -391,6 +409,20 @@ static void on_stop(uv_async_t *a)
     teardown(a->data);
 }
 
+/* Endpoints with a monitor: the most checks the scheduler may be given (a
+ * run is 864 bytes; sized by every endpoint, the unprobed ones cost as
+ * much as the probed). */
+static size_t monitored_endpoints(const sb_gen_t *gen)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sb_gen_profile_count(gen); i++) {
+        const sb_profile_t *prof = sb_gen_profile(gen, i);
+        for (uint16_t k = 0; k < prof->count; k++)
+            n += prof->endpoints[k].monitor->proto != SB_MONITOR_NONE;
+    }
+    return n;
+}
+
 static int open_scheduler(sb_prober_t *p)
 {
     sb_probe_sched_config_t cfg = {
@@ -399,7 +431,7 @@ static int open_scheduler(sb_prober_t *p)
         .source_v4 = p->source_v4,
         .source_v6 = p->source_v6,
         .max_in_flight = p->max_in_flight,
-        .run_cap = sb_gen_endpoint_count(p->gen),
+        .run_cap = monitored_endpoints(p->gen),
         .first_result = first_round_progress,
         .first_result_arg = p,
     };
@@ -513,6 +545,7 @@ int sb_prober_start(sb_prober_t **out, sb_gen_t *gen, const sb_prober_config_t *
     p->gen = gen;
     p->carry = carry;
     p->max_in_flight = cfg->max_in_flight;
+    p->metrics_latency = cfg->metrics_latency;
     p->resolvers = cfg->resolvers;
     p->source_v4 = cfg->source_v4;
     p->source_v6 = cfg->source_v6;

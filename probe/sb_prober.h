@@ -39,6 +39,7 @@
 #include "sb_metrics.h"
 #include "sb_name.h"
 #include "sb_override.h"
+#include "sb_probe_metrics.h"
 #include "sb_verdicts.h"
 
 #include <jansson.h>
@@ -51,7 +52,8 @@ typedef struct sb_prober sb_prober_t;
 #define SB_PROBER_DEFAULT_IN_FLIGHT 2048
 
 typedef struct {
-    unsigned max_in_flight; /* probes running at once, at least 1 */
+    unsigned max_in_flight;              /* probes running at once, at least 1 */
+    sb_latency_detail_t metrics_latency; /* how finely probe latency is labelled */
     /* Name servers for endpoint names, as c-ares lists them
      * ("127.0.0.1:53,[::1]:53"); NULL: those in /etc/resolv.conf.
      * Borrowed: must outlive the worker. */
@@ -125,16 +127,25 @@ int sb_prober_override_check(sb_prober_t *p, const sb_override_t *o, char *why, 
  * count in the fleet's verdicts (sb_peers). */
 void sb_prober_peer_message(sb_prober_t *p, const sb_verdicts_t *m);
 
-/* Every profile and endpoint: state, reason, since when, last latency,
- * overrides, and the endpoint answering now. The caller owns the object. */
-json_t *sb_prober_status(sb_prober_t *p);
+/* Which profiles a status shows (sb_probe_status). */
+typedef struct {
+    /* The profiles an operator named, an array of strings, each resolved as
+     * sb_probe_state_resolve_profile() does; NULL or empty: every profile. */
+    const json_t *names;
+    bool down;            /* only those in trouble (sb_probe_status_troubled) */
+    size_t offset, limit; /* a page of those matching; limit 0: all */
+} sb_prober_status_query_t;
 
-/* The same for the profiles an operator named (`names`, an array of
- * strings, each resolved as sb_probe_state_resolve_profile() does; NULL or
- * empty: every profile), and the zones they are in. NULL with words in
- * `why` when a name resolves to no profile, or to several, or when out of
- * memory. */
-json_t *sb_prober_status_of(sb_prober_t *p, const json_t *names, char *why, size_t why_len);
+/* The status of the profiles `q` selects (NULL: all) and the zones they
+ * are in, as JSON text (sb_probe_status_text): state, reason, since when,
+ * last latency, overrides, the endpoint answering now. The caller frees
+ * it. NULL with words in `why` when a name resolves to no profile, or to
+ * several, or when out of memory. */
+char *sb_prober_status_text(sb_prober_t *p, const sb_prober_status_query_t *q, size_t *len,
+                            char *why, size_t why_len);
+
+/* Every profile's status as a tree (for tests). The caller owns it. */
+json_t *sb_prober_status(sb_prober_t *p);
 
 /* A profile and an endpoint as an operator typed them (endpoint NULL for
  * none: a failback), as the configuration spells them: ctl's overrides are

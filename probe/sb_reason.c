@@ -24,6 +24,37 @@ const char *sb_reason_key(sb_reason_t reason)
     return reason < SB_REASON_COUNT ? keys[reason] : "unknown";
 }
 
+static const sb_reason_class_t classes[SB_REASON_COUNT] = {
+    [SB_REASON_OK] = SB_REASON_CLASS_OK,
+    [SB_REASON_TIMEOUT] = SB_REASON_CLASS_TIMEOUT,
+    [SB_REASON_REFUSED] = SB_REASON_CLASS_CONNECT,
+    [SB_REASON_UNREACHABLE] = SB_REASON_CLASS_CONNECT,
+    [SB_REASON_CONNECT_FAILED] = SB_REASON_CLASS_CONNECT,
+    [SB_REASON_RESET] = SB_REASON_CLASS_CONNECT,
+    [SB_REASON_CLOSED] = SB_REASON_CLASS_CONNECT,
+    [SB_REASON_HTTP_STATUS] = SB_REASON_CLASS_RESPONSE,
+    [SB_REASON_BAD_RESPONSE] = SB_REASON_CLASS_RESPONSE,
+    [SB_REASON_RESOLVE_FAILED] = SB_REASON_CLASS_RESOLVE,
+    [SB_REASON_NO_ADDRESS] = SB_REASON_CLASS_RESOLVE,
+    [SB_REASON_TLS] = SB_REASON_CLASS_TLS,
+    [SB_REASON_BODY_MISMATCH] = SB_REASON_CLASS_RESPONSE,
+    [SB_REASON_LOCAL] = SB_REASON_CLASS_LOCAL,
+};
+
+static const char *const class_keys[SB_REASON_CLASS_COUNT] = {
+    "ok", "timeout", "connect", "tls", "response", "resolve", "local",
+};
+
+sb_reason_class_t sb_reason_class(sb_reason_t reason)
+{
+    return reason < SB_REASON_COUNT ? classes[reason] : SB_REASON_CLASS_LOCAL;
+}
+
+const char *sb_reason_class_key(sb_reason_class_t c)
+{
+    return c < SB_REASON_CLASS_COUNT ? class_keys[c] : "unknown";
+}
+
 const char *sb_reason_format(const sb_result_t *r, char *buf, size_t cap)
 {
     const char *text = r->text != NULL ? r->text : "unknown";

@@ -60,4 +60,25 @@ const char *sb_reason_format(const sb_result_t *r, char *buf, size_t cap);
 /* A stable identifier per reason, for metrics labels ("timeout"). */
 const char *sb_reason_key(sb_reason_t reason);
 
+/* The reasons grouped into a few classes, for per-endpoint metrics, where a
+ * label per reason would cost a line per reason per endpoint: ok; timeout;
+ * connect (refused, unreachable, connect_failed, reset, closed); tls;
+ * response (http_status, bad_response, body_mismatch); resolve
+ * (resolve_failed, no_address); local (local_error). */
+typedef enum {
+    SB_REASON_CLASS_OK = 0,
+    SB_REASON_CLASS_TIMEOUT,
+    SB_REASON_CLASS_CONNECT,
+    SB_REASON_CLASS_TLS,
+    SB_REASON_CLASS_RESPONSE,
+    SB_REASON_CLASS_RESOLVE,
+    SB_REASON_CLASS_LOCAL,
+    SB_REASON_CLASS_COUNT
+} sb_reason_class_t;
+
+sb_reason_class_t sb_reason_class(sb_reason_t reason);
+
+/* The class's metrics label ("connect"). */
+const char *sb_reason_class_key(sb_reason_class_t c);
+
 #endif

@@ -476,7 +476,11 @@ static int build_profile(sb_zparse_t *zp, const profile_draft_t *d, const sb_mon
         ep->target =
             src->target_len ? sb_arena_memdup(zp->arena, src->target, src->target_len) : NULL;
         ep->target_text = sb_arena_strdup(zp->arena, src->target_text);
-        ep->monitor = sb_arena_memdup(zp->arena, &eff[i], sizeof(eff[i]));
+        /* Endpoints without settings of their own share the monitor of the
+         * one before: a copy each was 672 bytes an endpoint. */
+        ep->monitor = i > 0 && memcmp(&eff[i], &eff[i - 1], sizeof(eff[i])) == 0
+                          ? eps[i - 1].monitor
+                          : sb_arena_memdup(zp->arena, &eff[i], sizeof(eff[i]));
         ep->profile = p;
         ep->pos = src->pos;
         if (ep->target_text == NULL || ep->monitor == NULL ||

@@ -25,8 +25,10 @@ typedef struct {
     bool local;
     bool help;          /* --help or -h: the command's help, whatever else is there */
     bool fail_if_moved; /* reload: exit EXIT_MOVED when an answer moved */
+    bool down;          /* status: only the profiles in trouble */
     const char *for_text;
-    char **words; /* the command and its arguments */
+    const char *limit_text, *offset_text; /* status: a page */
+    char **words;                         /* the command and its arguments */
     int nwords;
 } ctl_args_t;
 
@@ -60,6 +62,11 @@ static void ctl_usage(FILE *out)
                  "                    only, and only while the fleet cannot be reached (an\n"
                  "                    emergency; the fleet's state wins when it returns)\n"
                  "  --fail-if-moved   reload: exit 4 when a profile's answer moved\n"
+                 "  --down            status: only profiles with an endpoint down, not yet\n"
+                 "                    probed or held down, or answering without a usable\n"
+                 "                    endpoint (failing open or closed, a fallback)\n"
+                 "  --limit N         status: at most N profiles (of those matching)\n"
+                 "  --offset N        status: skip the first N profiles matching\n"
                  "  -h, --help        this list; after a COMMAND, its help\n"
                  "\n"
                  "PROFILE is a profile's name (www.example.com), or the start of it (www)\n"
@@ -121,8 +128,16 @@ static bool parse_option(int argc, char **argv, int *i, ctl_args_t *a)
         a->fail_if_moved = true;
     else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0)
         a->help = true;
-    else if ((strcmp(s, "--socket") == 0 || strcmp(s, "--for") == 0) && *i + 1 < argc)
-        *(strcmp(s, "--socket") == 0 ? &a->socket : &a->for_text) = argv[++*i];
+    else if (strcmp(s, "--down") == 0)
+        a->down = true;
+    else if (strcmp(s, "--socket") == 0 && *i + 1 < argc)
+        a->socket = argv[++*i];
+    else if (strcmp(s, "--for") == 0 && *i + 1 < argc)
+        a->for_text = argv[++*i];
+    else if (strcmp(s, "--limit") == 0 && *i + 1 < argc)
+        a->limit_text = argv[++*i];
+    else if (strcmp(s, "--offset") == 0 && *i + 1 < argc)
+        a->offset_text = argv[++*i];
     else
         return false;
     return true;
@@ -178,6 +193,11 @@ static bool flags_fit(const ctl_args_t *a, const sb_request_command_t *cmd)
         fprintf(stderr, "switchboard ctl: only reload takes --fail-if-moved\n");
         return false;
     }
+    if ((a->down || a->limit_text != NULL || a->offset_text != NULL) &&
+        cmd->kind != SB_REQUEST_STATUS) {
+        fprintf(stderr, "switchboard ctl: only status takes --down, --limit and --offset\n");
+        return false;
+    }
     if (!cmd->any_words && a->nwords - 1 != cmd->words) {
         fprintf(stderr, "switchboard ctl: %s takes %d argument%s (see switchboard ctl %s --help)\n",
                 cmd->name, cmd->words, cmd->words == 1 ? "" : "s", cmd->name);
@@ -199,6 +219,29 @@ static void add_words(json_t *req, const ctl_args_t *a, const sb_request_command
     }
     for (int i = 0; !cmd->any_words && i < cmd->words; i++)
         json_object_set_new(req, keys[i], json_string(a->words[i + 1]));
+}
+
+/* A status's filter and page into `req`; false after printing why not. */
+static bool add_page(json_t *req, const ctl_args_t *a)
+{
+    const char *texts[] = {a->limit_text, a->offset_text}, *keys[] = {"limit", "offset"};
+    for (int i = 0; i < 2; i++) {
+        if (texts[i] == NULL)
+            continue;
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(texts[i], &end, 10);
+        if (texts[i][0] < '0' || texts[i][0] > '9' || *end != '\0' || errno != 0 ||
+            v > (unsigned long long)INT64_MAX) {
+            fprintf(stderr, "switchboard ctl: --%s %s: must be a whole number\n", keys[i],
+                    texts[i]);
+            return false;
+        }
+        json_object_set_new(req, keys[i], json_integer((json_int_t)v));
+    }
+    if (a->down)
+        json_object_set_new(req, "down", json_true());
+    return true;
 }
 
 /* The request for the command line; NULL after printing why not. */
@@ -225,6 +268,10 @@ static json_t *build_request(const ctl_args_t *a)
     }
     if (req != NULL && a->local)
         json_object_set_new(req, "local", json_true());
+    if (req != NULL && !add_page(req, a)) {
+        json_decref(req);
+        return NULL;
+    }
     return req;
 }
 
@@ -413,6 +460,23 @@ static void print_fleet(json_t *fleet)
     }
 }
 
+/* Which of the profiles matching these are, when not all of them. */
+static void print_page(json_t *status)
+{
+    json_t *page = json_object_get(status, "page");
+    json_int_t matched = json_integer_value(json_object_get(page, "matched"));
+    json_int_t offset = json_integer_value(json_object_get(page, "offset"));
+    json_int_t shown = (json_int_t)json_array_size(json_object_get(status, "profiles"));
+    if (page == NULL || shown == matched)
+        return;
+    if (shown == 0)
+        printf("no profile past --offset %lld: %lld match\n", (long long)offset,
+               (long long)matched);
+    else
+        printf("\nprofiles %lld to %lld of %lld matching (--offset N --limit N for others)\n",
+               (long long)offset + 1, (long long)(offset + shown), (long long)matched);
+}
+
 static void print_status(json_t *status)
 {
     size_t i, k;
@@ -447,6 +511,7 @@ static void print_status(json_t *status)
         }
         json_array_foreach(json_object_get(p, "endpoints"), k, e) print_endpoint(e);
     }
+    print_page(status);
 }
 
 /* Whether the profile typed names `configured` as written (case and the
@@ -544,8 +609,17 @@ static int success_status(const ctl_args_t *a, json_t *r)
     return 0;
 }
 
+/* The server's status reply, printed as it came: at tens of thousands of
+ * endpoints, reading it into a tree and writing it out again took longer
+ * than the server took to write it. */
+static const char STATUS_REPLY[] = "{\"ok\":true,\"status\":";
+
 static int print_reply(const ctl_args_t *a, const char *text)
 {
+    if (a->json && strncmp(text, STATUS_REPLY, sizeof(STATUS_REPLY) - 1) == 0) {
+        fputs(text, stdout);
+        return ferror(stdout) ? EXIT_USAGE : 0;
+    }
     json_error_t jerr;
     json_t *r = json_loads(text, JSON_DISABLE_EOF_CHECK, &jerr);
     if (r == NULL) {

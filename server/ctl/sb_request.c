@@ -27,7 +27,12 @@ static const sb_request_command_t commands[] = {
      "when, the last probe's latency, its overrides (who set each, and when one\n"
      "given --for ends), and which endpoints answer now; the probes in flight,\n"
      "and in a fleet the fleet's link and nodes. Given PROFILEs, only those\n"
-     "profiles and their zones. --json prints the server's JSON.\n" NAMES},
+     "profiles and their zones. --down shows only the profiles in trouble: an\n"
+     "endpoint down, not yet probed or held down, or no usable endpoint to\n"
+     "answer with (failing open or closed, a fallback). --limit N shows at most\n"
+     "N of the profiles matching, --offset N skips the first N: a page, for\n"
+     "thousands of profiles. --json prints the server's JSON; its \"page\" says\n"
+     "how many matched.\n" NAMES},
     {"drain", SB_REQUEST_OVERRIDE, SB_OVERRIDE_DRAIN, 2, false, "PROFILE ENDPOINT",
      "never answer ENDPOINT (it is still probed)",
      "ENDPOINT is taken out of PROFILE's answers, even when every other endpoint\n"
@@ -163,6 +168,26 @@ static int read_profiles(json_t *doc, const json_t **out, char *err, size_t errl
     return 0;
 }
 
+/* A status's filter and page: "down", "offset" and "limit", each optional. */
+static int read_status(json_t *doc, sb_request_t *out, char *err, size_t errlen)
+{
+    json_t *down = json_object_get(doc, "down");
+    if (down != NULL && !json_is_boolean(down))
+        return fail(err, errlen, "bad request: \"down\" is not true or false");
+    out->down = json_is_true(down);
+    static const char *const keys[] = {"offset", "limit"};
+    size_t *values[] = {&out->offset, &out->limit};
+    for (int i = 0; i < 2; i++) {
+        json_t *v = json_object_get(doc, keys[i]);
+        if (v == NULL)
+            continue;
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+            return fail(err, errlen, "bad request: \"%s\" is not a whole number", keys[i]);
+        *values[i] = (size_t)json_integer_value(v);
+    }
+    return read_profiles(doc, &out->profiles, err, errlen);
+}
+
 static int parse_doc(json_t *doc, int64_t now_ms, sb_request_t *out, char *err, size_t errlen)
 {
     if (!json_is_object(doc))
@@ -176,7 +201,7 @@ static int parse_doc(json_t *doc, int64_t now_ms, sb_request_t *out, char *err, 
     if (out->command == NULL)
         return fail(err, errlen, "unknown command '%s'", json_string_value(command));
     if (out->command->kind == SB_REQUEST_STATUS)
-        return read_profiles(doc, &out->profiles, err, errlen);
+        return read_status(doc, out, err, errlen);
     if (out->command->kind != SB_REQUEST_OVERRIDE)
         return 0;
     return read_override(doc, out->command, now_ms, &out->override, err, errlen);

@@ -6,7 +6,9 @@
  * The protocol is one line of JSON each way, over a Unix stream socket
  * (sb_control serves it; sb_ctl is its client):
  *   {"command": "status", "profiles": ["www", ...] (optional: only these;
- *    each resolved by sb_probe_state_resolve_profile)}
+ *    each resolved by sb_probe_state_resolve_profile), "down": true
+ *    (optional: only profiles in trouble), "offset": N, "limit": N
+ *    (optional: a page of the profiles matching; limit 0 or absent: all)}
  *   {"command": "drain" | "undrain" | "unforce",
  *    "profile": "www.example.com.", "endpoint": "east"}
  *   {"command": "force", "profile": ..., "endpoint": ..., "state": "up" | "down",
@@ -84,6 +86,8 @@ typedef struct {
                                force_up, until_ms; `by` is the caller's to set */
     const json_t *profiles; /* SB_REQUEST_STATUS: the names asked for (an array
                                of strings), or NULL for all; in `doc` */
+    bool down;              /* SB_REQUEST_STATUS: only the profiles in trouble */
+    size_t offset, limit;   /* SB_REQUEST_STATUS: a page of them; limit 0: all */
     json_t *doc;
 } sb_request_t;
 

@@ -865,6 +865,7 @@ static int serve(sb_options_t *o, sb_gen_t *gen)
     log_loaded(gen);
     raise_file_limit(o);
     s.probe_cfg.max_in_flight = o->probes_in_flight;
+    s.probe_cfg.metrics_latency = o->metrics_latency;
     s.probe_cfg.resolvers = o->probe_resolvers_csv;
     s.probe_cfg.source_v4 = o->probe_source[0].family != 0 ? &o->probe_source[0] : NULL;
     s.probe_cfg.source_v6 = o->probe_source[1].family != 0 ? &o->probe_source[1] : NULL;

@@ -154,6 +154,56 @@ int sb_api_request_parse(const char *method, const char *path, const char *body,
     return read_action(cmd, body, len, now_ms, out, err, errlen);
 }
 
+/* A whole number for limit= or offset=; false when it is not one. */
+static bool whole_number(const char *text, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || v > SIZE_MAX / 2)
+        return false;
+    *out = (size_t)v;
+    return true;
+}
+
+/* profile=NAME,NAME... as the request's "profiles" list. */
+static int read_profile_list(sb_request_t *req, const char *text, char *err, size_t errlen)
+{
+    json_t *list = json_array();
+    for (const char *p = text; list != NULL && *p != '\0';) {
+        size_t n = strcspn(p, ",");
+        if (n == 0 || json_array_append_new(list, json_stringn(p, n)) < 0) {
+            json_decref(list);
+            return fail(400, err, errlen, "profile= holds an empty or unreadable name");
+        }
+        p += n + (p[n] == ',');
+    }
+    if (list == NULL || json_array_size(list) > SB_REQUEST_MAX_PROFILES) {
+        json_decref(list);
+        return fail(400, err, errlen, "profile= names at most %d profiles",
+                    SB_REQUEST_MAX_PROFILES);
+    }
+    json_object_set_new(req->doc, "profiles", list);
+    req->profiles = list;
+    return 200;
+}
+
+int sb_api_request_status_query(sb_api_request_t *r, const char *profile, const char *down,
+                                const char *limit, const char *offset, char *err, size_t errlen)
+{
+    if (down != NULL) {
+        bool yes = strcmp(down, "1") == 0 || strcmp(down, "true") == 0;
+        if (!yes && strcmp(down, "0") != 0 && strcmp(down, "false") != 0)
+            return fail(400, err, errlen, "down= takes 1, true, 0 or false");
+        r->req.down = yes;
+    }
+    if (limit != NULL && !whole_number(limit, &r->req.limit))
+        return fail(400, err, errlen, "limit= takes a whole number");
+    if (offset != NULL && !whole_number(offset, &r->req.offset))
+        return fail(400, err, errlen, "offset= takes a whole number");
+    return profile != NULL ? read_profile_list(&r->req, profile, err, errlen) : 200;
+}
+
 void sb_api_request_free(sb_api_request_t *r)
 {
     sb_request_free(&r->req);

@@ -7,7 +7,9 @@
  *
  * Resources (docs/operations.md, "The HTTP API"):
  *   GET|HEAD /                   the status page
- *   GET|HEAD /api/v1/status      {"command": "status"}
+ *   GET|HEAD /api/v1/status      {"command": "status"}, narrowed by
+ *                                ?profile=NAME,...&down=1&limit=N&offset=N
+ *                                (sb_api_request_status_query)
  *   POST     /api/v1/COMMAND     COMMAND being reload, drain, undrain, force,
  *                                unforce, switchover or failback; the body is
  *                                a JSON object of the command's arguments,
@@ -64,6 +66,13 @@ int sb_api_request_parse(const char *method, const char *path, const char *body,
                          const char **allow);
 
 void sb_api_request_free(sb_api_request_t *r);
+
+/* A status's query parameters (each NULL when absent), as ctl status
+ * takes them: profile=NAME,NAME... (the profiles named), down=1|true|0|
+ * false, limit=N, offset=N. Returns 200 with `r` (a status request)
+ * narrowed, or 400 with the client's words in `err`. */
+int sb_api_request_status_query(sb_api_request_t *r, const char *profile, const char *down,
+                                const char *limit, const char *offset, char *err, size_t errlen);
 
 /* The token of an Authorization header value "Bearer TOKEN" (the scheme
  * in any case, RFC 7235; TOKEN of RFC 6750's b64token characters, nothing

@@ -117,13 +117,13 @@ static void reply(client_t *c, json_t *reply)
 {
     c->replying = true;
     uv_timer_stop(&c->deadline);
-    c->out = json_dumps(reply, JSON_COMPACT);
+    size_t n;
+    c->out = sb_reply_dumps(reply, JSON_COMPACT, &n);
     json_decref(reply);
     if (c->out == NULL) {
         client_close(c);
         return;
     }
-    size_t n = strlen(c->out);
     char *grown = realloc(c->out, n + 2);
     if (grown == NULL) {
         client_close(c);
@@ -257,15 +257,29 @@ static void on_reloaded(void *waiter, int rc, const char *message, json_t *chang
         call_answer(call, sb_reply_failure("reload failed: %s", message));
 }
 
-/* Status of every profile, or of those `profiles` names (NULL: all). */
-static json_t *status_reply(sb_control_t *ctl, const json_t *profiles)
+/* {"ok": true, "status": <status>}, the status as text: the probe
+ * worker writes it as it goes (sb_probe_status), and in a fleet the
+ * fleet's link and nodes go in as its last member. */
+static json_t *status_reply(sb_control_t *ctl, const sb_request_t *req)
 {
     char why[1024];
-    json_t *status = sb_prober_status_of(ctl->cfg.prober, profiles, why, sizeof(why));
-    if (status != NULL && ctl->cfg.fleet != NULL)
-        json_object_set_new(status, "fleet", sb_fleet_sync_status(ctl->cfg.fleet));
-    return status != NULL ? json_pack("{s:b, s:o}", "ok", 1, "status", status)
-                          : sb_reply_failure("%s", why);
+    size_t len;
+    sb_prober_status_query_t q = {req->profiles, req->down, req->offset, req->limit};
+    uint64_t start = uv_hrtime();
+    char *status = sb_prober_status_text(ctl->cfg.prober, &q, &len, why, sizeof(why));
+    if (status == NULL)
+        return sb_reply_failure("%s", why);
+    /* what a status costs the probe worker, for tests/bench/scale_bench.py */
+    sb_log(SB_LOG_DEBUG, "status-written", "bytes=%zu elapsed_us=%llu", len,
+           (unsigned long long)((uv_hrtime() - start) / 1000));
+    if (ctl->cfg.fleet != NULL) {
+        json_t *fleet = sb_fleet_sync_status(ctl->cfg.fleet);
+        status = sb_reply_add_member(status, &len, "fleet", fleet);
+        json_decref(fleet);
+        if (status == NULL)
+            return sb_reply_failure("out of memory");
+    }
+    return sb_reply_with_text("status", status, len);
 }
 
 /* The reply, or NULL when it comes later (a reload; an override waiting
@@ -276,7 +290,7 @@ static json_t *run_command(call_t *call, sb_request_t *req)
     json_t *answer = NULL;
     switch (req->command->kind) {
     case SB_REQUEST_STATUS: /* at once, even during a reload */
-        answer = status_reply(ctl, req->profiles);
+        answer = status_reply(ctl, req);
         break;
     case SB_REQUEST_RELOAD: {
         int rc = ctl->cfg.reload != NULL

@@ -97,7 +97,8 @@ static void job_release(job_t *j)
 static void job_set_reply(job_t *j, unsigned status, json_t *reply)
 {
     free(j->text);
-    j->text = reply != NULL ? json_dumps(reply, JSON_INDENT(2)) : NULL;
+    size_t len;
+    j->text = reply != NULL ? sb_reply_dumps(reply, JSON_INDENT(2), &len) : NULL;
     j->status = j->text != NULL ? status : MHD_HTTP_INTERNAL_SERVER_ERROR;
     json_decref(reply);
     j->state = JOB_DONE;
@@ -352,6 +353,16 @@ static enum MHD_Result job_read(job_t *j, const char *data, size_t *size)
     return MHD_YES;
 }
 
+/* GET /api/v1/status?profile=...&down=1&limit=N&offset=N into `r`. */
+static int status_query(struct MHD_Connection *conn, sb_api_request_t *r, char *err, size_t errlen)
+{
+    const char *v[4];
+    static const char *const names[4] = {"profile", "down", "limit", "offset"};
+    for (int i = 0; i < 4; i++)
+        v[i] = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, names[i]);
+    return sb_api_request_status_query(r, v[0], v[1], v[2], v[3], err, errlen);
+}
+
 /* The whole request is in: answer it, or hand it to the loop. */
 static enum MHD_Result job_handle(sb_http_api_t *h, job_t *j, const char *url, const char *method)
 {
@@ -365,6 +376,11 @@ static enum MHD_Result job_handle(sb_http_api_t *h, job_t *j, const char *url, c
         return send_error(j->conn, (unsigned)status, err, allow);
     if (r.kind == SB_API_PAGE)
         return send_page(h, j->conn);
+    if (r.req.command->kind == SB_REQUEST_STATUS &&
+        (status = status_query(j->conn, &r, err, sizeof(err))) != MHD_HTTP_OK) {
+        sb_api_request_free(&r);
+        return send_error(j->conn, (unsigned)status, err, NULL);
+    }
     /* An action came by POST, whose token job_begin() checked. */
     j->req = r.req;
     if (!job_queue(h, j)) {

@@ -371,6 +371,20 @@ static int set_log_level(sb_options_t *o, const char *value, const char *base, c
     return 0;
 }
 
+/* --metrics-latency: how finely probe latency histograms are labelled. */
+static int set_metrics_latency(sb_options_t *o, const char *value, const char *base, char *why)
+{
+    (void)base;
+    static const char *const names[] = {"type", "profile", "endpoint"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(value, names[i]) == 0) {
+            o->metrics_latency = (sb_latency_detail_t)i;
+            return 0;
+        }
+    snprintf(why, SB_WHY_MAX, "must be type, profile or endpoint");
+    return -EINVAL;
+}
+
 /* ---- the fleet ------------------------------------------------------------ */
 
 static int set_fleet_server(sb_options_t *o, const char *value, const char *base, char *why)
@@ -574,6 +588,10 @@ const sb_option_def_t sb_options_table[] = {
      "serve Prometheus metrics over HTTP at /metrics; a PORT alone means 127.0.0.1, an ADDR alone "
      "port " METRICS_PORT_TEXT "; port 0 picks a free port (default: off)",
      set_metrics_listen, false},
+    {"metrics-latency", 0, "DETAIL",
+     "probe latency histograms: one per probe type, per profile, or per endpoint (18 lines "
+     "each): type, profile or endpoint (default type)",
+     set_metrics_latency, false},
     {"http-listen", 0, "[ADDR:]PORT",
      "serve the status page and the HTTP API, on 127.0.0.1 unless ADDR is given; port 0 picks a "
      "free port (default: off)",

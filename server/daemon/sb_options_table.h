@@ -13,6 +13,7 @@
 #include "sb_fleet_config.h"
 #include "sb_log.h"
 #include "sb_net.h"
+#include "sb_probe_metrics.h"
 #include "sb_rrl.h"
 
 #include <stdbool.h>
@@ -62,7 +63,8 @@ typedef struct {
     gid_t run_gid;                  /* the group the server will run as */
     bool metrics_set;               /* --metrics-listen given */
     sb_listen_addr_t metrics_listen;
-    bool http_set; /* --http-listen given: the status page and HTTP API */
+    sb_latency_detail_t metrics_latency; /* --metrics-latency */
+    bool http_set;                       /* --http-listen given: the status page and HTTP API */
     sb_listen_addr_t http_listen;
     char *http_token_file;       /* --http-token-file; NULL: the credential http-token */
     char *http_token;            /* read when parsing ends (wiped on free); NULL: none */

@@ -15,4 +15,21 @@ json_t *sb_reply_ok(const char *message);
 /* {"ok": false, "error": <the formatted words>}; NULL when out of memory. */
 __attribute__((format(printf, 1, 2))) json_t *sb_reply_failure(const char *fmt, ...);
 
+/* {"ok": true, key: <text>}, where `text` is a JSON value already written
+ * as text (a status at tens of thousands of endpoints: sb_probe_status),
+ * kept as text and written out as it is by sb_reply_dumps(). Takes and
+ * frees `text` (`len` bytes). NULL when out of memory. */
+json_t *sb_reply_with_text(const char *key, char *text, size_t len);
+
+/* The JSON object `text` (`*len` bytes) with `key`: `value` added as its
+ * last member. Takes `text`; returns the new text (and `*len`), or NULL
+ * when out of memory (`text` freed). */
+char *sb_reply_add_member(char *text, size_t *len, const char *key, const json_t *value);
+
+/* The reply as JSON text (json_dumps `flags`); with a member given as
+ * text, compact whatever `flags` say, that member spliced in as it is, last;
+ * `*len` bytes without the NUL. The caller frees
+ * it; NULL when out of memory. */
+char *sb_reply_dumps(const json_t *reply, size_t flags, size_t *len);
+
 #endif

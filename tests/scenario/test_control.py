@@ -638,6 +638,43 @@ class Names(ScenarioCase):
             self.assertEqual(srv.ctl(*args, check=False), (1, "", err), args)
         self.assertEqual(srv.log_count(r"event=override "), 0)
 
+    def test_status_filter_and_page(self):
+        srv = self.srv
+        rc, out, err = srv.ctl("--json", "status", "--limit", "1", "--offset", "1")
+        status = json.loads(out)["status"]
+        self.assertEqual([p["name"] for p in status["profiles"]], ["app.globex.example.com."])
+        self.assertEqual([z["name"] for z in status["zones"]], ["example.com."])
+        self.assertEqual(status["page"], {"matched": 3, "offset": 1, "limit": 1})
+        rc, out, err = srv.ctl("status", "--limit", "2")
+        self.assertEqual((rc, err), (0, ""))
+        self.assertIn("\nprofiles 1 to 2 of 3 matching (--offset N --limit N for others)\n", out)
+        self.assertNotIn("www.example.net.", out)
+        rc, out, err = srv.ctl("status", "--offset", "5")
+        self.assertIn("no profile past --offset 5: 3 match\n", out)
+        # Names and --down together; nothing is in trouble yet.
+        rc, out, _ = srv.ctl("--json", "status", "--down", "www.example.com")
+        self.assertEqual(json.loads(out)["status"]["page"]["matched"], 0)
+        self.east.kill()
+
+        def down():
+            rc, out, _ = srv.ctl("--json", "status", "--down")
+            status = json.loads(out)["status"]
+            return status if status["profiles"] else None
+        status = wait_until(down, 5.0, "www.example.com. in trouble")
+        self.assertEqual([p["name"] for p in status["profiles"]], ["www.example.com."])
+        self.assertEqual(status["page"], {"matched": 1, "offset": 0, "limit": None})
+        self.assertEqual([e["state"] for e in status["profiles"][0]["endpoints"]], ["down", "up"])
+        rc, out, _ = srv.ctl("status", "--down")
+        self.assertIn("www.example.com. (zone example.com., name endpoints", out)
+        self.assertNotIn("app.globex", out)
+        for args, words in [(("drain", "www", "us-east", "--down"),
+                             "only status takes --down, --limit and --offset"),
+                            (("status", "--limit", "-1"), "--limit -1: must be a whole number"),
+                            (("status", "--offset", "x"), "--offset x: must be a whole number")]:
+            rc, out, err = srv.ctl(*args, check=False)
+            self.assertEqual((rc, out), (2, ""), args)
+            self.assertIn(words, err)
+
     def test_status_of_some_profiles(self):
         srv = self.srv
         rc, out, err = srv.ctl("--json", "status", "app", "www.example.net")

@@ -99,6 +99,20 @@ class HttpApiTest(ScenarioCase):
         self.assertEqual([p["name"] for p in reply["status"]["profiles"]], ["www.example.com."])
         self.assertEqual(reply["status"]["profiles"][0]["answering"],
                          ctl["status"]["profiles"][0]["answering"])
+        # The status's filters and page, as ctl status takes them.
+        status, _, reply = api.request("GET", "/api/v1/status?offset=1&limit=5")
+        self.assertEqual((status, reply["status"]["profiles"], reply["status"]["zones"]),
+                         (200, [], []))
+        self.assertEqual(reply["status"]["page"], {"matched": 1, "offset": 1, "limit": 5})
+        status, _, reply = api.request("GET", "/api/v1/status?down=1")
+        self.assertEqual((status, reply["status"]["page"]["matched"]), (200, 0))
+        status, _, reply = api.request("GET", "/api/v1/status?profile=www&down=0")
+        self.assertEqual([p["name"] for p in reply["status"]["profiles"]], ["www.example.com."])
+        status, _, reply = api.request("GET", "/api/v1/status?profile=nope")
+        self.assertEqual((status, reply["ok"]), (409, False))
+        self.assertIn("no profile named nope", reply["error"])
+        status, _, reply = api.request("GET", "/api/v1/status?limit=ten")
+        self.assertEqual((status, reply["error"]), (400, "limit= takes a whole number"))
 
         # The reply names what was drained as configured (the name may be
         # typed short, as with ctl).

@@ -36,6 +36,43 @@ static void expect_status(const char *method, const char *path, const char *body
         assert_string_equal(allow, want_allow);
 }
 
+/* GET /api/v1/status?profile=a,b&down=1&limit=N&offset=N, and what is
+ * refused. */
+static void status_query(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    sb_api_request_t r = parse_ok("GET", "/api/v1/status", NULL);
+    assert_int_equal(sb_api_request_status_query(&r, "www,app.example.com.", "true", "10", "20",
+                                                 err, sizeof(err)),
+                     200);
+    assert_int_equal(json_array_size(r.req.profiles), 2);
+    assert_string_equal(json_string_value(json_array_get(r.req.profiles, 1)), "app.example.com.");
+    assert_true(r.req.down);
+    assert_int_equal(r.req.limit, 10);
+    assert_int_equal(r.req.offset, 20);
+    sb_api_request_free(&r);
+    r = parse_ok("GET", "/api/v1/status", NULL);
+    assert_int_equal(sb_api_request_status_query(&r, NULL, "0", NULL, NULL, err, sizeof(err)), 200);
+    assert_false(r.req.down);
+    assert_null(r.req.profiles);
+    static const struct {
+        const char *profile, *down, *limit, *offset, *words;
+    } bad[] = {
+        {NULL, "yes", NULL, NULL, "down= takes 1, true, 0 or false"},
+        {NULL, NULL, "-1", NULL, "limit= takes a whole number"},
+        {NULL, NULL, NULL, "1x", "offset= takes a whole number"},
+        {"www,,api", NULL, NULL, NULL, "profile= holds an empty or unreadable name"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(sb_api_request_status_query(&r, bad[i].profile, bad[i].down, bad[i].limit,
+                                                     bad[i].offset, err, sizeof(err)),
+                         400);
+        assert_string_equal(err, bad[i].words);
+    }
+    sb_api_request_free(&r);
+}
+
 static void resources(void **state)
 {
     (void)state;
@@ -180,11 +217,9 @@ static void bearer_tokens(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(resources),
-        cmocka_unit_test(actions),
-        cmocka_unit_test(wrong_resources_and_methods),
-        cmocka_unit_test(bad_bodies),
-        cmocka_unit_test(bearer_tokens),
+        cmocka_unit_test(resources),  cmocka_unit_test(status_query),
+        cmocka_unit_test(actions),    cmocka_unit_test(wrong_resources_and_methods),
+        cmocka_unit_test(bad_bodies), cmocka_unit_test(bearer_tokens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

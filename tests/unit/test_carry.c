@@ -182,6 +182,8 @@ static void live_a_while(sb_probe_states_t *st)
 
 /* What the old states held, kept past their freeing for comparison. */
 static sb_ep_state_t east_before, west_before, south_before, north_before;
+static sb_ep_probe_t east_probe_before, west_probe_before, south_probe_before;
+static sb_flap_t east_flap_before;
 static sb_histogram_t waits_before;
 static sb_gen_t *after_gen;
 static sb_probe_states_t after;
@@ -198,6 +200,10 @@ static int reload(void **state)
     east_before = *endpoint(&before, WWW, "east");
     west_before = *endpoint(&before, WWW, "west");
     south_before = *endpoint(&before, WWW, "south");
+    east_probe_before = *east_before.probe;
+    east_flap_before = *east_before.probe->flap;
+    west_probe_before = *west_before.probe;
+    south_probe_before = *south_before.probe;
     north_before = *endpoint(&before, WWW, "north");
     memset(&waits_before, 0, sizeof(waits_before));
     sb_histogram_add(&waits_before, &sb_histogram_queue_wait, 0.004);
@@ -240,13 +246,15 @@ static void an_unchanged_probe_keeps_its_health(void **state)
     assert_true(east->carried);
     assert_int_equal(east->health.state, SB_HEALTH_DOWN);
     assert_int_equal(east->since_ms, east_before.since_ms);
-    assert_int_equal(east->flap.count, 1);
-    assert_memory_equal(&east->flap, &east_before.flap, sizeof(east->flap));
-    assert_memory_equal(&east->history, &east_before.history, sizeof(east->history));
-    assert_int_equal(sb_history_count(&east->history), 2);
-    assert_memory_equal(&east->stats, &east_before.stats, sizeof(east->stats));
-    assert_int_equal(east->stats.changes, 2); /* checking to up, up to down */
-    assert_int_equal(east->stats.results[SB_REASON_REFUSED], 1);
+    assert_int_equal(east->probe->flap->count, 1);
+    assert_memory_equal(east->probe->flap, &east_flap_before, sizeof(*east->probe->flap));
+    assert_memory_equal(&east->probe->history, &east_probe_before.history,
+                        sizeof(east->probe->history));
+    assert_int_equal(sb_history_count(sb_ep_history(east)), 2);
+    assert_memory_equal(&east->probe->stats, &east_probe_before.stats, sizeof(east->probe->stats));
+    assert_int_equal(east->probe->stats.changes,
+                     1); /* up to down (the first result is not counted) */
+    assert_int_equal(east->probe->stats.results[SB_REASON_REFUSED], 1);
     sb_ep_state_t *north = endpoint(&after, WWW, "north");
     assert_true(north->carried);
     assert_int_equal(north->health.state, SB_HEALTH_UP);
@@ -276,21 +284,23 @@ static void a_changed_probe_starts_afresh_but_keeps_the_rest(void **state)
     sb_ep_state_t *west = endpoint(&after, WWW, "west"); /* another port */
     assert_false(west->carried);
     assert_int_equal(west->health.state, SB_HEALTH_CHECKING);
-    assert_int_equal(west->flap.count, 0);
+    assert_int_equal(west->probe->flap->count, 0);
     assert_int_equal(west->forced, -1);
     assert_int_equal(west->force_until_ms, LATER);
     assert_string_equal(west->force_by, "uid=2");
-    assert_memory_equal(&west->history, &west_before.history, sizeof(west->history));
-    assert_int_equal(sb_history_count(&west->history), 3);
-    assert_memory_equal(&west->stats, &west_before.stats, sizeof(west->stats));
-    assert_int_equal(west->stats.changes, 3);
+    assert_memory_equal(&west->probe->history, &west_probe_before.history,
+                        sizeof(west->probe->history));
+    assert_int_equal(sb_history_count(sb_ep_history(west)), 3);
+    assert_memory_equal(&west->probe->stats, &west_probe_before.stats, sizeof(west->probe->stats));
+    assert_int_equal(west->probe->stats.changes, 2);       /* the first result is not counted */
     sb_ep_state_t *south = endpoint(&after, WWW, "south"); /* another path */
     assert_false(south->carried);
     assert_int_equal(south->health.state, SB_HEALTH_CHECKING);
     assert_true(south->drained);
     assert_string_equal(south->drain_by, "uid=1");
-    assert_memory_equal(&south->history, &south_before.history, sizeof(south->history));
-    assert_int_equal(south->stats.results[SB_REASON_OK], 1);
+    assert_memory_equal(&south->probe->history, &south_probe_before.history,
+                        sizeof(south->probe->history));
+    assert_int_equal(south->probe->stats.results[SB_REASON_OK], 1);
 }
 
 static void a_new_endpoint_starts_fresh(void **state)
@@ -299,9 +309,9 @@ static void a_new_endpoint_starts_fresh(void **state)
     sb_ep_state_t *fresh = endpoint(&after, WWW, "fresh");
     assert_false(fresh->carried);
     assert_int_equal(fresh->health.state, SB_HEALTH_CHECKING);
-    assert_int_equal(sb_history_count(&fresh->history), 0);
-    assert_int_equal(fresh->stats.changes, 0);
-    assert_int_equal(fresh->stats.latency.count, 0);
+    assert_int_equal(sb_history_count(sb_ep_history(fresh)), 0);
+    assert_int_equal(fresh->probe->stats.changes, 0);
+    assert_int_equal(fresh->probe->stats.latency.count, 0);
     assert_false(fresh->drained);
     assert_int_equal(fresh->forced, 0);
 }
@@ -398,7 +408,19 @@ static void a_null_carry_changes_nothing(void **state)
         sb_ep_state_t *es = &built.eps[i];
         es->since_ms = plain.eps[i].since_ms; /* the wall clock moved on */
         es->ps = plain.eps[i].ps;             /* each points into its own array */
+        assert_int_equal(es->probe == NULL, plain.eps[i].probe == NULL);
+        if (es->probe != NULL) {
+            sb_ep_probe_t *a = es->probe, *b = plain.eps[i].probe;
+            assert_int_equal(a->flap == NULL, b->flap == NULL);
+            if (a->flap != NULL)
+                assert_memory_equal(a->flap, b->flap, sizeof(*a->flap));
+            assert_memory_equal(&a->history, &b->history, sizeof(a->history));
+            assert_memory_equal(&a->stats, &b->stats, sizeof(a->stats));
+        }
+        sb_ep_probe_t *own = es->probe; /* each points into its own array */
+        es->probe = plain.eps[i].probe;
         assert_memory_equal(es, &plain.eps[i], sizeof(*es));
+        es->probe = own;
     }
     assert_int_equal(built.profile_count, plain.profile_count);
     for (size_t i = 0; i < built.profile_count; i++) {

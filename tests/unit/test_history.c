@@ -1,4 +1,6 @@
-/* The last-results ring of an endpoint: order, wrap-around, copied words. */
+/* The last-results ring of an endpoint: order, wrap-around, words made
+ * again from the reason, a result's text copied (and freed when its entry
+ * gives way, cleared or copied: the sanitizer build checks), a deep copy. */
 #include "sb_test.h"
 
 #include "sb_history.h"
@@ -24,14 +26,14 @@ static void newest_first_and_wraps(void **state)
     assert_int_equal(sb_history_count(&h), SB_HISTORY_LEN);
     const sb_history_entry_t *e = sb_history_get(&h, 0);
     assert_int_equal(e->time_ms, 13000);
-    assert_true(e->ok);
+    assert_int_equal(e->reason, SB_REASON_OK);
     assert_int_equal(e->latency_ms, 13);
     assert_int_equal(e->queued_ms, 130);
     e = sb_history_get(&h, 1);
     assert_int_equal(e->time_ms, 12000);
-    assert_false(e->ok);
     assert_int_equal(e->reason, SB_REASON_TIMEOUT);
-    assert_string_equal(e->words, "timeout after 1000 ms");
+    char words[SB_HISTORY_WORDS_MAX];
+    assert_string_equal(sb_history_words(e, words, sizeof(words)), "timeout after 1000 ms");
     assert_int_equal(sb_history_get(&h, 9)->time_ms, 4000); /* 1-3 were overwritten */
     assert_null(sb_history_get(&h, 10));
 }
@@ -44,7 +46,26 @@ static void words_are_copied(void **state)
     sb_result_t r = {.reason = SB_REASON_TLS, .text = text};
     sb_history_add(&h, 1, &r, 0);
     strcpy(text, "something else");
-    assert_non_null(strstr(sb_history_get(&h, 0)->words, "certificate expired"));
+    char words[SB_HISTORY_WORDS_MAX];
+    assert_string_equal(sb_history_words(sb_history_get(&h, 0), words, sizeof(words)),
+                        "TLS certificate expired");
+    /* a copy has texts of its own */
+    sb_history_t copy;
+    assert_int_equal(sb_history_copy(&copy, &h), 0);
+    assert_ptr_not_equal(sb_history_get(&copy, 0)->text, sb_history_get(&h, 0)->text);
+    /* the text goes when its entry gives way */
+    for (int i = 0; i < SB_HISTORY_LEN; i++) {
+        sb_result_t other = {.reason = i % 2 ? SB_REASON_RESOLVE_FAILED : SB_REASON_REFUSED,
+                             .text = "NXDOMAIN"};
+        sb_history_add(&h, 2 + i, &other, 0);
+    }
+    assert_string_equal(sb_history_words(sb_history_get(&h, 0), words, sizeof(words)),
+                        "resolve failed: NXDOMAIN");
+    sb_history_clear(&h);
+    assert_int_equal(sb_history_count(&h), 0);
+    assert_string_equal(sb_history_words(sb_history_get(&copy, 0), words, sizeof(words)),
+                        "TLS certificate expired");
+    sb_history_clear(&copy);
 }
 
 int main(void)

@@ -1,8 +1,11 @@
 /* The probe worker's metric families (sb_probe_metrics): operator overrides
  * counted by kind (always written, 0 when none) and named per endpoint or
  * profile only while in force — drain, force up and down (with or without
- * an end), switchover — gone again once undone; and the probe-latency
- * histogram's buckets, 1 ms to 60 s and +Inf, for every endpoint. */
+ * an end), switchover — gone again once undone; no probe series for
+ * endpoints never probed; failures by class per endpoint and results by
+ * reason per profile, each once it happened, adding up; answering only for
+ * the endpoints answering; and the probe-latency histogram's buckets, 1 ms
+ * to 60 s and +Inf, by probe type, profile or endpoint. */
 #include "sb_test.h"
 #include "sb_test_log.h"
 
@@ -69,17 +72,22 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Scrape the families into `text`. */
-static void scrape(void)
+/* Scrape the families into `text`, latency labelled as `detail` says. */
+static void scrape_detail(sb_latency_detail_t detail)
 {
     free(text);
     sb_metrics_buf_t *b = sb_metrics_buf_new();
     assert_non_null(b);
     sb_probe_load_t load = {.max_in_flight = 8, .waits = &no_waits};
-    sb_probe_metrics_write(b, &st, &load);
+    sb_probe_metrics_write(b, &st, &load, detail);
     size_t len;
     text = sb_metrics_buf_take(b, &len);
     assert_non_null(text);
+}
+
+static void scrape(void)
+{
+    scrape_detail(SB_LATENCY_BY_TYPE);
 }
 
 /* How many lines of the scrape start with `prefix`. */
@@ -204,13 +212,14 @@ static void an_expired_override_vanishes(void **state)
     assert_int_equal(lines_starting("switchboard_profile_switchover{"), 0);
 }
 
-/* Every endpoint has the whole ladder: 15 bounds and +Inf. */
+/* By endpoint (--metrics-latency endpoint), every probed endpoint has the
+ * whole ladder: 15 bounds and +Inf; the unprobed ones none. */
 static void latency_buckets_reach_a_minute(void **state)
 {
     (void)state;
-    scrape();
+    scrape_detail(SB_LATENCY_BY_ENDPOINT);
     const char *b = "switchboard_probe_duration_seconds_bucket{";
-    assert_int_equal(lines_starting(b), 5 * 16);
+    assert_int_equal(lines_starting(b), 3 * 16);
     assert_int_equal(lines_starting("switchboard_probe_duration_seconds_bucket{profile=\"" WWW
                                     "\",endpoint=\"east\","),
                      16);
@@ -222,17 +231,91 @@ static void latency_buckets_reach_a_minute(void **state)
              "\",endpoint=\"north\",le=\"30\"} 0");
     has_line("switchboard_probe_duration_seconds_bucket{profile=\"" WWW
              "\",endpoint=\"north\",le=\"60\"} 1");
-    has_line("switchboard_probe_duration_seconds_bucket{profile=\"" API
-             "\",endpoint=\"b4\",le=\"+Inf\"} 0");
+    assert_int_equal(lines_starting("switchboard_probe_duration_seconds_bucket{profile=\"" API), 0);
+}
+
+/* By type (the default) and by profile: one histogram each, the endpoints'
+ * probes added up. */
+static void latency_by_type_and_by_profile(void **state)
+{
+    (void)state;
+    scrape();
+    assert_int_equal(lines_starting("switchboard_probe_duration_seconds_bucket{"), 16);
+    has_line("switchboard_probe_duration_seconds_bucket{check=\"http\",le=\"0.005\"} 1");
+    has_line("switchboard_probe_duration_seconds_bucket{check=\"http\",le=\"+Inf\"} 3");
+    has_line("switchboard_probe_duration_seconds_count{check=\"http\"} 3");
+    scrape_detail(SB_LATENCY_BY_PROFILE);
+    assert_int_equal(lines_starting("switchboard_probe_duration_seconds_bucket{"), 16);
+    has_line("switchboard_probe_duration_seconds_bucket{profile=\"" WWW "\",le=\"2.5\"} 2");
+    has_line("switchboard_probe_duration_seconds_count{profile=\"" WWW "\"} 3");
+}
+
+/* Endpoints without a monitor have no probe series; probed ones are up or
+ * not; answering is written for the endpoints answering only. */
+static void unprobed_endpoints_have_no_probe_series(void **state)
+{
+    (void)state;
+    scrape();
+    assert_int_equal(lines_starting("switchboard_endpoint_up{"), 3);
+    assert_int_equal(lines_starting("switchboard_endpoint_up{profile=\"" API), 0);
+    has_line("switchboard_endpoint_up{profile=\"" WWW "\",endpoint=\"east\"} 1");
+    assert_int_equal(lines_starting("switchboard_endpoint_state_changes_total{"), 0);
+    assert_int_equal(lines_starting("switchboard_endpoint_probe_failures_total{"), 0);
+    assert_int_equal(lines_starting("switchboard_probe_results_total{profile=\"" API), 0);
+    has_line("switchboard_profile_answering{profile=\"" API
+             "\",address_family=\"ipv4\",endpoint=\"a4\"} 1");
+    assert_int_equal(lines_starting("switchboard_profile_answering{profile=\"" API), 1);
+}
+
+static void report_failure(const char *name, sb_reason_t reason)
+{
+    sb_result_t r = {.reason = reason, .number = 1000, .latency_ms = 1000};
+    sb_profile_state_t *ps = sb_probe_state_find_profile(&st, WWW);
+    sb_probe_result_apply(sb_probe_state_find_endpoint(ps, name), &r, 0, 1000000);
+}
+
+/* Failures per endpoint by class, results per profile by reason: each once
+ * it happened, and the classes add up to the reasons. */
+static void failures_by_class_add_up_to_reasons(void **state)
+{
+    (void)state;
+    report_failure("east", SB_REASON_REFUSED);
+    report_failure("east", SB_REASON_RESET);
+    report_failure("east", SB_REASON_TIMEOUT);
+    report_failure("west", SB_REASON_HTTP_STATUS);
+    scrape();
+    const char *f = "switchboard_endpoint_probe_failures_total{profile=\"" WWW;
+    has_line("switchboard_endpoint_probe_failures_total{profile=\"" WWW
+             "\",endpoint=\"east\",class=\"connect\"} 2");
+    has_line("switchboard_endpoint_probe_failures_total{profile=\"" WWW
+             "\",endpoint=\"east\",class=\"timeout\"} 1");
+    has_line("switchboard_endpoint_probe_failures_total{profile=\"" WWW
+             "\",endpoint=\"west\",class=\"response\"} 1");
+    assert_int_equal(lines_starting(f), 3);
+    has_line("switchboard_probe_results_total{profile=\"" WWW "\",reason=\"ok\"} 3");
+    has_line("switchboard_probe_results_total{profile=\"" WWW "\",reason=\"refused\"} 1");
+    has_line("switchboard_probe_results_total{profile=\"" WWW "\",reason=\"reset\"} 1");
+    has_line("switchboard_probe_results_total{profile=\"" WWW "\",reason=\"timeout\"} 1");
+    has_line("switchboard_probe_results_total{profile=\"" WWW "\",reason=\"http_status\"} 1");
+    assert_int_equal(lines_starting("switchboard_probe_results_total{"), 5);
+    /* fall=1: east and west went down, a change each after the first */
+    has_line("switchboard_endpoint_state_changes_total{profile=\"" WWW "\",endpoint=\"east\"} 1");
+    assert_int_equal(lines_starting("switchboard_endpoint_state_changes_total{"), 2);
+    has_line("switchboard_endpoint_up{profile=\"" WWW "\",endpoint=\"east\"} 0");
 }
 
 int main(void)
 {
 #define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
-        TEST(no_override_no_detail),          TEST(each_override_shows_while_in_force),
-        TEST(undone_overrides_vanish),        TEST(an_expired_override_vanishes),
+        TEST(no_override_no_detail),
+        TEST(each_override_shows_while_in_force),
+        TEST(undone_overrides_vanish),
+        TEST(an_expired_override_vanishes),
         TEST(latency_buckets_reach_a_minute),
+        TEST(latency_by_type_and_by_profile),
+        TEST(unprobed_endpoints_have_no_probe_series),
+        TEST(failures_by_class_add_up_to_reasons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,11 +38,32 @@ static void keys(void **state)
     assert_string_equal(sb_reason_key(SB_REASON_COUNT), "unknown");
 }
 
+/* Every reason has a class; only ok is in the ok class; the classes'
+ * labels are distinct. */
+static void classes(void **state)
+{
+    (void)state;
+    assert_int_equal(sb_reason_class(SB_REASON_OK), SB_REASON_CLASS_OK);
+    for (int r = 1; r < SB_REASON_COUNT; r++) {
+        sb_reason_class_t c = sb_reason_class((sb_reason_t)r);
+        assert_true(c > SB_REASON_CLASS_OK && c < SB_REASON_CLASS_COUNT);
+    }
+    assert_int_equal(sb_reason_class(SB_REASON_REFUSED), SB_REASON_CLASS_CONNECT);
+    assert_int_equal(sb_reason_class(SB_REASON_HTTP_STATUS), SB_REASON_CLASS_RESPONSE);
+    assert_int_equal(sb_reason_class(SB_REASON_NO_ADDRESS), SB_REASON_CLASS_RESOLVE);
+    for (int a = 0; a < SB_REASON_CLASS_COUNT; a++)
+        for (int b = a + 1; b < SB_REASON_CLASS_COUNT; b++)
+            assert_string_not_equal(sb_reason_class_key((sb_reason_class_t)a),
+                                    sb_reason_class_key((sb_reason_class_t)b));
+    assert_string_equal(sb_reason_class_key(SB_REASON_CLASS_TLS), "tls");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(formatting),
         cmocka_unit_test(keys),
+        cmocka_unit_test(classes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

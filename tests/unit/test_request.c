@@ -107,6 +107,28 @@ static void status_of_some_profiles(void **state)
     expect_error(big, "status takes at most 256 profiles");
 }
 
+/* status may keep to the profiles in trouble, and show a page of them. */
+static void status_filter_and_page(void **state)
+{
+    (void)state;
+    sb_request_t r = parse_ok("{\"command\": \"status\"}");
+    assert_false(r.down);
+    assert_int_equal(r.offset, 0);
+    assert_int_equal(r.limit, 0);
+    sb_request_free(&r);
+    r = parse_ok("{\"command\": \"status\", \"down\": true, \"offset\": 20, \"limit\": 10}");
+    assert_true(r.down);
+    assert_int_equal(r.offset, 20);
+    assert_int_equal(r.limit, 10);
+    sb_request_free(&r);
+    expect_error("{\"command\": \"status\", \"down\": 1}",
+                 "bad request: \"down\" is not true or false");
+    expect_error("{\"command\": \"status\", \"limit\": -1}",
+                 "bad request: \"limit\" is not a whole number");
+    expect_error("{\"command\": \"status\", \"offset\": \"3\"}",
+                 "bad request: \"offset\" is not a whole number");
+}
+
 /* Every command has its words for `ctl help`, and only status takes any
  * number of them. */
 static void every_command_has_help(void **state)
@@ -173,11 +195,9 @@ static void bad_requests(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(commands_and_their_arguments),
-        cmocka_unit_test(the_table_ctl_builds_from),
-        cmocka_unit_test(status_of_some_profiles),
-        cmocka_unit_test(every_command_has_help),
-        cmocka_unit_test(bad_requests),
+        cmocka_unit_test(commands_and_their_arguments), cmocka_unit_test(the_table_ctl_builds_from),
+        cmocka_unit_test(status_of_some_profiles),      cmocka_unit_test(status_filter_and_page),
+        cmocka_unit_test(every_command_has_help),       cmocka_unit_test(bad_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

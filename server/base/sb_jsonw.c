@@ -1,0 +1,192 @@
+#include "sb_jsonw.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INITIAL_CAP 4096
+
+void sb_jsonw_init(sb_jsonw_t *w)
+{
+    memset(w, 0, sizeof(*w));
+}
+
+void sb_jsonw_free(sb_jsonw_t *w)
+{
+    free(w->buf);
+    sb_jsonw_init(w);
+}
+
+char *sb_jsonw_take(sb_jsonw_t *w, size_t *len)
+{
+    char *text = w->failed || w->buf == NULL ? NULL : w->buf;
+    *len = text != NULL ? w->len : 0;
+    if (text == NULL)
+        free(w->buf);
+    sb_jsonw_init(w);
+    return text;
+}
+
+/* Room for `n` more bytes and the NUL; false (and failed) when there is
+ * none to be had. */
+static bool reserve(sb_jsonw_t *w, size_t n)
+{
+    if (w->failed)
+        return false;
+    if (w->len + n + 1 <= w->cap)
+        return true;
+    size_t cap = w->cap ? w->cap : INITIAL_CAP;
+    while (cap < w->len + n + 1)
+        cap *= 2;
+    char *grown = realloc(w->buf, cap);
+    if (grown == NULL) {
+        w->failed = true;
+        return false;
+    }
+    w->buf = grown;
+    w->cap = cap;
+    return true;
+}
+
+static void put(sb_jsonw_t *w, const char *s, size_t n)
+{
+    if (!reserve(w, n))
+        return;
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+    w->buf[w->len] = '\0';
+}
+
+/* `s` quoted and escaped. */
+static void put_string(sb_jsonw_t *w, const char *s)
+{
+    size_t n = strlen(s);
+    if (!reserve(w, 6 * n + 2)) /* \u00XX at worst */
+        return;
+    char *o = w->buf + w->len;
+    *o++ = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\') {
+            *o++ = '\\';
+            *o++ = (char)*p;
+        } else if (*p < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[*p >> 4];
+            o[5] = hex[*p & 15];
+            o += 6;
+        } else {
+            *o++ = (char)*p;
+        }
+    }
+    *o++ = '"';
+    *o = '\0';
+    w->len = (size_t)(o - w->buf);
+}
+
+/* The comma before a value that is not its container's first, and the
+ * member's key. */
+static void begin_value(sb_jsonw_t *w, const char *key)
+{
+    uint64_t bit = (uint64_t)1 << (w->depth % SB_JSONW_DEPTH);
+    if (w->has_values & bit)
+        put(w, ",", 1);
+    w->has_values |= bit;
+    if (key != NULL) {
+        put_string(w, key);
+        put(w, ":", 1);
+    }
+}
+
+static void open_container(sb_jsonw_t *w, const char *key, char bracket)
+{
+    begin_value(w, key);
+    if (w->depth + 1 >= SB_JSONW_DEPTH) {
+        w->failed = true;
+        return;
+    }
+    put(w, &bracket, 1);
+    w->depth++;
+    uint64_t bit = (uint64_t)1 << w->depth;
+    w->has_values &= ~bit;
+    w->arrays = bracket == '[' ? w->arrays | bit : w->arrays & ~bit;
+}
+
+void sb_jsonw_object(sb_jsonw_t *w, const char *key)
+{
+    open_container(w, key, '{');
+}
+
+void sb_jsonw_array(sb_jsonw_t *w, const char *key)
+{
+    open_container(w, key, '[');
+}
+
+void sb_jsonw_end(sb_jsonw_t *w)
+{
+    if (w->depth == 0 || w->failed) {
+        w->failed = true;
+        return;
+    }
+    char close = (w->arrays >> w->depth) & 1 ? ']' : '}';
+    put(w, &close, 1);
+    w->depth--;
+}
+
+void sb_jsonw_string(sb_jsonw_t *w, const char *key, const char *s)
+{
+    begin_value(w, key);
+    if (s != NULL)
+        put_string(w, s);
+    else
+        put(w, "null", 4);
+}
+
+void sb_jsonw_int(sb_jsonw_t *w, const char *key, int64_t v)
+{
+    char text[24], *p = text + sizeof(text); /* digits right to left: no printf */
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *--p = '-';
+    begin_value(w, key);
+    put(w, p, (size_t)(text + sizeof(text) - p));
+}
+
+void sb_jsonw_real(sb_jsonw_t *w, const char *key, double v)
+{
+    if (!isfinite(v)) {
+        sb_jsonw_null(w, key);
+        return;
+    }
+    char text[40];
+    int n = snprintf(text, sizeof(text), "%.17g", v);
+    /* a real stays a real for readers that tell them apart: 50 -> 50.0 */
+    if (strpbrk(text, ".eE") == NULL)
+        n += snprintf(text + n, sizeof(text) - (size_t)n, ".0");
+    begin_value(w, key);
+    put(w, text, (size_t)n);
+}
+
+void sb_jsonw_bool(sb_jsonw_t *w, const char *key, bool v)
+{
+    begin_value(w, key);
+    put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void sb_jsonw_null(sb_jsonw_t *w, const char *key)
+{
+    begin_value(w, key);
+    put(w, "null", 4);
+}
+
+void sb_jsonw_raw(sb_jsonw_t *w, const char *key, const char *json, size_t len)
+{
+    begin_value(w, key);
+    put(w, json, len);
+}
