@@ -16,6 +16,7 @@
 /* An idle easy handle, kept for the next run of any check. */
 typedef struct pooled {
     CURL *easy;
+    uintptr_t setup; /* its last owner's mark (sb_curl_transfer_t.setup) */
     struct pooled *next;
 } pooled_t;
 
@@ -26,12 +27,17 @@ typedef struct pooled {
  * probes in flight that walk took more CPU than the probes themselves. */
 #define SHARD_TRANSFERS 32
 #define POOL_IDLE_MIN   64
+/* Transfers that keep their connection share a multi handle by at most this
+ * many: its connection cache holds one idle connection for each, and is
+ * walked in full when libcurl prunes it. */
+#define SHARD_HOMES 128
 
 typedef struct shard {
     struct sb_curl *curl;
     CURLM *multi;
     uv_timer_t timer;
     unsigned running; /* transfers added and not yet removed */
+    unsigned homes;   /* transfers whose home it is */
 } shard_t;
 
 /* A socket curl asked us to watch: which multi handle it belongs to, and
@@ -220,6 +226,10 @@ static shard_t *shard_new(sb_curl_t *curl)
     curl_multi_setopt(shard->multi, CURLMOPT_SOCKETDATA, shard);
     curl_multi_setopt(shard->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
     curl_multi_setopt(shard->multi, CURLMOPT_TIMERDATA, shard);
+    /* Room for every home's kept connection and the transfers running:
+     * libcurl's default (4 per transfer running) would close kept
+     * connections whenever few probes run at once. */
+    curl_multi_setopt(shard->multi, CURLMOPT_MAXCONNECTS, (long)(SHARD_HOMES + SHARD_TRANSFERS));
     curl->shards[curl->shard_count++] = shard;
     return shard;
 }
@@ -232,6 +242,25 @@ static shard_t *shard_pick(sb_curl_t *curl)
             return curl->shards[i];
     }
     return shard_new(curl);
+}
+
+/* A transfer that keeps its connection runs at home, whatever runs there
+ * already (one run at a time per transfer, at most SHARD_HOMES of them):
+ * anywhere else its connection would not be found. */
+static shard_t *home_pick(sb_curl_t *curl, sb_curl_transfer_t *t)
+{
+    if (t->home != NULL)
+        return t->home;
+    shard_t *home = NULL;
+    for (size_t i = 0; i < curl->shard_count && home == NULL; i++) {
+        if (curl->shards[i]->homes < SHARD_HOMES)
+            home = curl->shards[i];
+    }
+    if (home == NULL && (home = shard_new(curl)) == NULL)
+        return NULL;
+    home->homes++;
+    t->home = home;
+    return home;
 }
 
 int sb_curl_new(sb_curl_t **out, uv_loop_t *loop, sb_curl_done_fn done)
@@ -285,7 +314,6 @@ static pooled_t *lend(sb_curl_t *curl)
         curl->idle = p->next;
         curl->idle_count--;
         curl->lent_count++;
-        curl_easy_reset(p->easy);
         return p;
     }
     p = calloc(1, sizeof(*p));
@@ -321,12 +349,13 @@ int sb_curl_lend(sb_curl_t *curl, sb_curl_transfer_t *t)
         return -ENOMEM;
     t->lent = p;
     t->easy = p->easy;
+    t->setup = p->setup;
     return 0;
 }
 
 int sb_curl_start(sb_curl_t *curl, sb_curl_transfer_t *t)
 {
-    shard_t *shard = shard_pick(curl);
+    shard_t *shard = t->keep_connection ? home_pick(curl, t) : shard_pick(curl);
     if (shard == NULL || curl_multi_add_handle(shard->multi, t->easy) != CURLM_OK) {
         sb_curl_stop(curl, t);
         return -ENOMEM;
@@ -346,9 +375,32 @@ void sb_curl_stop(sb_curl_t *curl, sb_curl_transfer_t *t)
         t->running = false;
     }
     if (t->lent != NULL) {
-        give_back(curl, t->lent);
+        pooled_t *p = t->lent;
+        p->setup = t->setup;
+        give_back(curl, p);
         t->lent = NULL;
         t->easy = NULL;
+    }
+}
+
+int sb_curl_rerun(sb_curl_t *curl, sb_curl_transfer_t *t)
+{
+    shard_t *shard = t->shard;
+    if (curl_multi_remove_handle(shard->multi, t->easy) == CURLM_OK &&
+        curl_multi_add_handle(shard->multi, t->easy) == CURLM_OK)
+        return 0;
+    shard->running--;
+    t->running = false;
+    sb_curl_stop(curl, t);
+    return -ENOMEM;
+}
+
+void sb_curl_forget(sb_curl_t *curl, sb_curl_transfer_t *t)
+{
+    sb_curl_stop(curl, t);
+    if (t->home != NULL) {
+        ((shard_t *)t->home)->homes--;
+        t->home = NULL;
     }
 }
 

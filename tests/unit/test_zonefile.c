@@ -452,7 +452,7 @@ static void monitor_errors(void **state)
         "fallback, max-answers, order, sticky, sticky-prefix)",
         "example.com.zone:9:26: unknown monitor setting 'intervall' (known: "
         "port, path, host, interval, timeout, fall, rise, expect, method, "
-        "header, body, body-kib, tls-verify, ca-file, client-cert, client-key, "
+        "header, body, body-kib, keep-alive, tls-verify, ca-file, client-cert, client-key, "
         "send, receive, family, probe-target, flap-limit, flap-window, "
         "hold-down, fleet, source)");
     sb_test_expect_errors(H "www profile priority {\n"
