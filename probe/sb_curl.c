@@ -41,10 +41,18 @@ typedef struct shard {
 } shard_t;
 
 /* A socket curl asked us to watch: which multi handle it belongs to, and
- * what it waits for (0: not watched). Indexed by descriptor. */
+ * what it waits for (shard NULL: not watched). Indexed by descriptor.
+ *
+ * A socket curl no longer wants watched stays in the epoll set: nearly
+ * always curl closes it next, and closing removes it from the set by
+ * itself, so a delete would be one system call a probe for nothing.
+ * curl closes its sockets through on_close_socket, which marks them
+ * unregistered; one that stays open (a kept connection idling in the
+ * cache) is deleted the first time it reports an event while unwatched. */
 typedef struct {
     shard_t *shard;
-    int events; /* EPOLLIN | EPOLLOUT */
+    int events;      /* EPOLLIN | EPOLLOUT */
+    bool registered; /* in the epoll set */
 } watched_t;
 
 struct sb_curl {
@@ -110,6 +118,12 @@ static int socket_flags(uint32_t events)
     return flags;
 }
 
+static void forget_socket(sb_curl_t *curl, int fd)
+{
+    epoll_ctl(curl->epfd, EPOLL_CTL_DEL, fd, NULL);
+    curl->watched[fd].registered = false;
+}
+
 static void on_sockets(uv_poll_t *p, int status, int events)
 {
     (void)status;
@@ -122,9 +136,13 @@ static void on_sockets(uv_poll_t *p, int status, int events)
         for (int i = 0; i < n; i++) {
             int fd = ready[i].data.fd;
             /* An earlier socket's callbacks may have closed this one. */
-            shard_t *shard = (size_t)fd < curl->watched_cap ? curl->watched[fd].shard : NULL;
-            if (shard == NULL)
+            watched_t *w = (size_t)fd < curl->watched_cap ? &curl->watched[fd] : NULL;
+            shard_t *shard = w != NULL ? w->shard : NULL;
+            if (shard == NULL) {
+                if (w != NULL && w->registered) /* unwatched, still open: delete it now */
+                    forget_socket(curl, fd);
                 continue;
+            }
             int running;
             curl_multi_socket_action(shard->multi, fd, socket_flags(ready[i].events), &running);
             drain_messages(shard);
@@ -158,12 +176,28 @@ static int watch(shard_t *shard, curl_socket_t fd, int what)
     if (w->shard != NULL && w->events == events)
         return 0;
     struct epoll_event ev = {.events = (uint32_t)events, .data.fd = fd};
-    int op = w->shard == NULL ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-    if (epoll_ctl(curl->epfd, op, fd, &ev) != 0)
+    int rc = epoll_ctl(curl->epfd, w->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
+    /* Closed behind our back (not through on_close_socket) and reused. */
+    if (rc != 0 && errno == ENOENT && w->registered)
+        rc = epoll_ctl(curl->epfd, EPOLL_CTL_ADD, fd, &ev);
+    if (rc != 0)
         return -errno;
     w->shard = shard;
     w->events = events;
+    w->registered = true;
     return 0;
+}
+
+/* curl closes a socket (CURLOPT_CLOSESOCKETFUNCTION): closing takes it out
+ * of the epoll set. */
+static int on_close_socket(void *userp, curl_socket_t fd)
+{
+    sb_curl_t *curl = userp;
+    if ((size_t)fd < curl->watched_cap) {
+        curl->watched[fd].shard = NULL;
+        curl->watched[fd].registered = false;
+    }
+    return close(fd);
 }
 
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
@@ -173,10 +207,8 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     shard_t *shard = userp;
     sb_curl_t *curl = shard->curl;
     if (what == CURL_POLL_REMOVE) {
-        if ((size_t)fd < curl->watched_cap && curl->watched[fd].shard != NULL) {
-            epoll_ctl(curl->epfd, EPOLL_CTL_DEL, fd, NULL);
-            curl->watched[fd].shard = NULL;
-        }
+        if ((size_t)fd < curl->watched_cap)
+            curl->watched[fd].shard = NULL; /* left in the set: see watched_t */
         return 0;
     }
     if (watch(shard, fd, what) < 0) {
@@ -355,6 +387,10 @@ int sb_curl_lend(sb_curl_t *curl, sb_curl_transfer_t *t)
 
 int sb_curl_start(sb_curl_t *curl, sb_curl_transfer_t *t)
 {
+    /* Set at every run: the owner may have reset the handle. A connection
+     * keeps the function it was made with. */
+    curl_easy_setopt(t->easy, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    curl_easy_setopt(t->easy, CURLOPT_CLOSESOCKETDATA, curl);
     shard_t *shard = t->keep_connection ? home_pick(curl, t) : shard_pick(curl);
     if (shard == NULL || curl_multi_add_handle(shard->multi, t->easy) != CURLM_OK) {
         sb_curl_stop(curl, t);
