@@ -155,7 +155,7 @@ snapshot() {
 snapshot >>"$tmp/samples"
 echo
 echo "sampling for ${SAMPLE_SECONDS}s ..."
-printf '%5s %9s %11s %12s %9s %9s %9s\n' t proc_cpu% busiest_thr% its_rq_wait% rss_MiB hwm_MiB sink_rps
+printf '%5s %9s %11s %12s %9s %9s %9s %9s\n' t proc_cpu% busiest_thr% its_rq_wait% rss_MiB hwm_MiB sink_rps sink_aps
 prev=$(snapshot)
 for i in $(seq "$SAMPLE_SECONDS"); do
     sleep 1
@@ -171,11 +171,14 @@ for i in $(seq "$SAMPLE_SECONDS"); do
             for (t in tids) if ((2, t) in th && (1, t) in th) {
                 d = th[2, t] - th[1, t]; if (d > best) { best = d; bw = wt[2, t] - wt[1, t] }
             }
-            rps = "-"
+            rps = "-"; aps = "-"
             while ((getline l < sinklog) > 0) if (l ~ /requests\/s=/) last = l
-            if (last != "") { sub(/.*requests\/s=/, "", last); sub(/ .*/, "", last); rps = last }
-            printf "%5d %9.1f %11.1f %12.1f %9.1f %9.1f %9s\n", i, 100 * (proc[2] - proc[1]) / tck / dt,
-                100 * best / tck / dt, bw / 1e7 / dt, rss / 1024, hwm / 1024, rps
+            if (last != "") {
+                a = last; sub(/.*accepts\/s=/, "", a); sub(/ .*/, "", a); aps = a
+                sub(/.*requests\/s=/, "", last); sub(/ .*/, "", last); rps = last
+            }
+            printf "%5d %9.1f %11.1f %12.1f %9.1f %9.1f %9s %9s\n", i, 100 * (proc[2] - proc[1]) / tck / dt,
+                100 * best / tck / dt, bw / 1e7 / dt, rss / 1024, hwm / 1024, rps, aps
         }'
     prev=$cur
 done
