@@ -3,9 +3,11 @@ a server that closes a kept connection (while it idles, or when the next
 request arrives) causes no false failure, because a failure on a kept
 connection is tried again on a fresh one; a real failure is still seen."""
 import socket
+import ssl
 import threading
 
 import sbtest
+import tlsca
 from sbtest import ScenarioCase, cname_target, wait_until
 
 INTERVAL_MS = 200
@@ -23,7 +25,12 @@ class KeptServer:
     once it has answered this many requests (a server's keep-alive
     timeout). status: the status of every answer."""
 
-    def __init__(self, bind, drop_nth=0, idle_close_after=0):
+    def __init__(self, bind, drop_nth=0, idle_close_after=0, tls=None):
+        """tls: a tlsca.Pair to serve HTTPS with."""
+        self.tls = None
+        if tls is not None:
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.load_cert_chain(tls.cert, tls.key)
         self.drop_nth = drop_nth
         self.idle_close_after = idle_close_after
         self.status = 200
@@ -63,6 +70,8 @@ class KeptServer:
     def _serve(self, conn):
         seen, buf = 0, b""
         try:
+            if self.tls is not None:
+                conn = self.tls.wrap_socket(conn, server_side=True)
             while True:
                 data = conn.recv(4096)
                 if not data:
@@ -134,6 +143,21 @@ class KeepAlive(ScenarioCase):
         self.assertTrue(self.east_answers(srv, "kept"))
         accepted, answered = fresh.counts()
         self.assertGreaterEqual(accepted, answered, "keep-alive=no: a connection a probe")
+        srv.stop()
+
+    def test_tls_connection_reused(self):
+        ca = tlsca.TestCA()
+        self.addCleanup(ca.cleanup)
+        kept = KeptServer("127.0.0.10", tls=ca.server("east.example.com"))
+        # An endpoint's monitor of another protocol starts from that
+        # protocol's defaults: the timing is given again, with room for a
+        # handshake in a sanitizer build.
+        https = f'monitor=https interval=500ms timeout=400ms keep-alive=yes ca-file="{ca.cert}"'
+        srv = self.serve({"tls": (kept, https)})
+        wait_until(lambda: kept.counts()[1] >= 6, 10, "6 probes of the kept endpoint")
+        accepted, answered = kept.counts()
+        self.assertEqual(accepted, 1, f"{answered} probes on one TLS connection")
+        self.assertTrue(self.east_answers(srv, "tls"))
         srv.stop()
 
     def test_kept_connection_closed_by_server(self):
