@@ -266,11 +266,13 @@ static shard_t *shard_new(sb_curl_t *curl)
     return shard;
 }
 
-/* The first shard with room, or a new one. */
+/* The first shard with room and no kept connections, or a new one: a
+ * closed connection costs a walk of its shard's whole cache, which kept
+ * connections would lengthen. */
 static shard_t *shard_pick(sb_curl_t *curl)
 {
     for (size_t i = 0; i < curl->shard_count; i++) {
-        if (curl->shards[i]->running < SHARD_TRANSFERS)
+        if (curl->shards[i]->running < SHARD_TRANSFERS && curl->shards[i]->homes == 0)
             return curl->shards[i];
     }
     return shard_new(curl);

@@ -11,7 +11,8 @@
  *
  * A transfer that keeps its connection between runs (keep_connection) runs
  * on the same multi handle every time, its home, whose connection cache
- * then holds the connection; at most SHARD_HOMES transfers share a home.
+ * then holds the connection; at most 128 transfers share a home. Other
+ * transfers run on multi handles that are nobody's home.
  *
  * Lifecycle: sb_curl_new() on the loop's thread; per transfer
  * sb_curl_lend() (an easy handle, as its last owner left it, for the owner

@@ -1,7 +1,8 @@
 /* The curl engine's pool and homes (sb_curl): a lent handle comes back as
  * its last owner left it, with that owner's set-up mark; a transfer that
- * keeps its connection runs on the same multi handle run after run, and a
- * home is shared by a bounded number of transfers. Nothing here connects:
+ * keeps its connection runs on the same multi handle run after run, a
+ * home is shared by a bounded number of transfers, and other transfers
+ * run elsewhere. Nothing here connects:
  * the loop only runs to close the engine. */
 #include "sb_test.h"
 
@@ -81,6 +82,15 @@ static void kept_transfers_stay_home(void **state)
     assert_null(t[1].home);
     start_kept(curl, &t[1]);
     assert_ptr_equal(t[1].home, home);
+    /* A transfer that keeps nothing runs apart from kept connections. */
+    sb_curl_transfer_t fresh = {0};
+    assert_int_equal(sb_curl_lend(curl, &fresh), 0);
+    curl_easy_setopt(fresh.easy, CURLOPT_URL, "http://127.0.0.1:9/");
+    assert_int_equal(sb_curl_start(curl, &fresh), 0);
+    assert_ptr_not_equal(fresh.shard, home);
+    assert_ptr_not_equal(fresh.shard, t[HOMES_PER_SHARD].home);
+    assert_null(fresh.home);
+    sb_curl_forget(curl, &fresh);
     for (int i = 0; i <= HOMES_PER_SHARD; i++)
         sb_curl_forget(curl, &t[i]);
     engine_close(curl, &loop);
