@@ -5,9 +5,12 @@
  * A run borrows an easy handle from the curl engine (sb_curl) and runs on
  * it. A run connects to the resolved address
  * (CURLOPT_CONNECT_TO) while the URL, Host header and TLS name stay the
- * endpoint's name. Connections are never reused, so every run proves that a
- * new client could connect, and TLS sessions are never resumed, so every
- * run sees the certificate. Redirects are not followed: a 3xx is judged by
+ * endpoint's name. Connections are not reused, so every run proves that a
+ * new client could connect, unless the monitor says keep-alive=yes: then a
+ * run reuses the connection the check's last run left open, and a failure
+ * on a reused connection before any reply is tried again once on a fresh
+ * one (retry_fresh). TLS sessions are never resumed, so every new
+ * connection sees the certificate. Redirects are not followed: a 3xx is judged by
  * the expected status ranges like any other status.
  *
  * A status outside the expected ranges ends the run at the end of the
@@ -61,6 +64,10 @@ typedef struct {
     char body_shown[72];
     char tls_words[96];
     char *url;
+    sb_addr_t connect_addr; /* the address connect_to names */
+    /* keep-alive: this run failed on a kept connection and is being tried
+     * again on a fresh one, whose result counts. */
+    bool fresh_retry;
     char error[CURL_ERROR_SIZE];
 } http_state_t;
 
@@ -277,28 +284,26 @@ static int on_socket_open(void *userp, curl_socket_t fd, curlsocktype purpose)
     return CURL_SOCKOPT_OK;
 }
 
-/* Set a lent handle up for this check (after curl_easy_reset). */
-static void configure(sb_check_t *c, http_state_t *st, CURL *e)
+/* How a lent handle is set up (sb_curl_transfer_t.setup): PLAIN when it
+ * has the options every plain-HTTP check sets alike, so that a plain run
+ * sets only its own; anything else is reset and set up in full. A TLS
+ * run's options are its check's own (CA, client certificate), so a handle
+ * that ran one is reset before the next run, and every TLS run is set up
+ * in full. */
+enum { SETUP_UNKNOWN = 0, SETUP_PLAIN, SETUP_TLS };
+
+/* The options alike for every HTTP(S) check. */
+static void configure_common(CURL *e)
 {
-    const sb_monitor_t *m = st->monitor;
-    curl_easy_setopt(e, CURLOPT_URL, st->url);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, c);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(e, CURLOPT_NOBODY, m->method == SB_HTTP_HEAD ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "Switchboard/" SB_VERSION " health check");
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, st);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, st);
     curl_easy_setopt(e, CURLOPT_PROXY, "");
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, st->error);
     curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_socket_open);
-    curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, c);
     /* Every run connects to an address we chose (CONNECT_TO), so curl's
      * name cache holds nothing useful, and it is swept after every
      * transfer: with thousands of checks that sweep dominated the probe
@@ -306,19 +311,55 @@ static void configure(sb_check_t *c, http_state_t *st, CURL *e)
      * read a status line and headers, or a capped body. */
     curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 4096L);
-    /* A backstop only: the worker's deadline ends the run first. */
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)m->timeout_ms + 1000);
-    if (st->headers != NULL)
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, st->headers);
-    if (m->proto == SB_MONITOR_HTTPS)
-        tls_init(e, m);
-    else /* one request in one write: Nagle never holds it, so skip the call */
-        curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 0L);
+    /* One request in one write: Nagle never holds it, so skip the call.
+     * (TLS sets it again: the handshake is several writes.) */
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 0L);
 }
 
-/* Point the run at this run's address, keeping the URL's name. */
+/* Bring a lent handle to this check's set-up, resetting it only when it
+ * was set up otherwise. */
+static void configure_handle(const sb_monitor_t *m, sb_curl_transfer_t *t)
+{
+    bool tls = m->proto == SB_MONITOR_HTTPS;
+    if (!tls && t->setup == SETUP_PLAIN)
+        return;
+    if (t->setup != SETUP_UNKNOWN)
+        curl_easy_reset(t->easy);
+    configure_common(t->easy);
+    if (tls) {
+        curl_easy_setopt(t->easy, CURLOPT_TCP_NODELAY, 1L);
+        tls_init(t->easy, m);
+    }
+    t->setup = tls ? SETUP_TLS : SETUP_PLAIN;
+}
+
+/* The options that are this check's and this run's: every one is set at
+ * every run, since the handle may come from another check. */
+static void configure_run(sb_check_t *c, http_state_t *st, CURL *e)
+{
+    const sb_monitor_t *m = st->monitor;
+    bool fresh = !m->keep_alive || st->fresh_retry;
+    curl_easy_setopt(e, CURLOPT_URL, st->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, c);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, m->keep_alive ? 0L : 1L);
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_NOBODY, m->method == SB_HTTP_HEAD ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, st);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, st);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, st->error);
+    curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, c);
+    /* A backstop only: the worker's deadline ends the run first. */
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)m->timeout_ms + 1000);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, st->headers);
+    curl_easy_setopt(e, CURLOPT_CONNECT_TO, st->connect_to);
+}
+
+/* Point runs at c->addr, keeping the URL's name. The entry is built again
+ * only when the address changed (a name's address may, between runs). */
 static int set_address(const sb_check_t *c, http_state_t *st)
 {
+    if (st->connect_to != NULL && memcmp(&st->connect_addr, &c->addr, sizeof(c->addr)) == 0)
+        return 0;
     char addr[SB_ADDR_TEXT_MAX], entry[2300];
     sb_addr_format(&c->addr, addr, sizeof(addr));
     unsigned port = sb_monitor_port(c->monitor);
@@ -330,8 +371,18 @@ static int set_address(const sb_check_t *c, http_state_t *st)
     st->connect_to = curl_slist_append(NULL, entry);
     if (st->connect_to == NULL)
         return -ENOMEM;
-    curl_easy_setopt(st->xfer.easy, CURLOPT_CONNECT_TO, st->connect_to);
+    st->connect_addr = c->addr;
     return 0;
+}
+
+/* Ready the run's own fields for a transfer (a first try or a retry). */
+static void run_reset(http_state_t *st)
+{
+    st->headers_done = false;
+    st->body.seen = 0;
+    st->body.carry_len = 0;
+    st->body.found = st->body.needle != NULL && st->body.len == 0;
+    st->error[0] = '\0';
 }
 
 static int http_start(void *engine, sb_check_t *c)
@@ -339,20 +390,17 @@ static int http_start(void *engine, sb_check_t *c)
     http_state_t *st = c->proto;
     if (st == NULL && (st = c->proto = state_new(c)) == NULL)
         return -ENOMEM;
+    if (set_address(c, st) < 0)
+        return -ENOMEM;
     if (sb_curl_lend(engine, &st->xfer) < 0)
         return -ENOMEM;
-    configure(c, st, st->xfer.easy);
-    int rc = set_address(c, st);
-    if (rc < 0) {
-        sb_curl_stop(engine, &st->xfer);
-        return rc;
-    }
-    st->headers_done = false;
-    st->body.seen = 0;
-    st->body.carry_len = 0;
-    st->body.found = st->body.needle != NULL && st->body.len == 0;
-    st->error[0] = '\0';
-    if ((rc = sb_curl_start(engine, &st->xfer)) < 0)
+    st->fresh_retry = false;
+    st->xfer.keep_connection = c->monitor->keep_alive;
+    configure_handle(c->monitor, &st->xfer);
+    configure_run(c, st, st->xfer.easy);
+    run_reset(st);
+    int rc = sb_curl_start(engine, &st->xfer);
+    if (rc < 0)
         return rc;
     c->run = st;
     return 0;
@@ -377,6 +425,7 @@ static void http_release(sb_check_t *c)
     http_state_t *st = c->proto;
     if (st == NULL)
         return;
+    sb_curl_forget(c->engine, &st->xfer);
     state_free(st);
     c->proto = NULL;
 }
@@ -607,20 +656,46 @@ static sb_result_t judge(const sb_check_t *c, http_state_t *st, CURLcode rc)
     return r;
 }
 
+/* keep-alive: a run that failed on a kept connection before any reply
+ * (the server closed or reset it while it idled, a middlebox forgot it) is
+ * tried once more on a fresh connection, and only that try counts: a kept
+ * connection's failure says little about whether a client could connect.
+ * A reply (any status) counts as it is. True when the retry started. */
+static bool retry_fresh(sb_check_t *c, http_state_t *st, CURLcode rc)
+{
+    if (!c->monitor->keep_alive || st->fresh_retry || rc == CURLE_OK || st->headers_done)
+        return false;
+    long connects = 0;
+    curl_easy_getinfo(st->xfer.easy, CURLINFO_NUM_CONNECTS, &connects);
+    if (connects != 0)
+        return false; /* the connection was new already */
+    st->fresh_retry = true;
+    curl_easy_setopt(st->xfer.easy, CURLOPT_FRESH_CONNECT, 1L);
+    run_reset(st);
+    if (sb_log_enabled(SB_LOG_DEBUG))
+        sb_log(SB_LOG_DEBUG, "probe-http",
+               "target=%s curl=%d action=\"kept connection failed, "
+               "trying a fresh one\"",
+               c->label, (int)rc);
+    return sb_curl_rerun(c->engine, &st->xfer) == 0;
+}
+
 /* A transfer ended (sb_curl's `done`): judge it, end the run, report. */
 static void on_done(CURL *easy, CURLcode rc)
 {
     sb_check_t *c = NULL;
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&c);
-    sb_result_t r = judge(c, c->proto, rc);
+    http_state_t *st = c->proto;
+    sb_result_t r = judge(c, st, rc);
     if (rc != CURLE_OK && sb_log_enabled(SB_LOG_DEBUG)) {
-        http_state_t *st = c->proto;
         long os_errno = 0;
         curl_easy_getinfo(st->xfer.easy, CURLINFO_OS_ERRNO, &os_errno);
         char q[SB_LOG_QUOTE_MAX];
         sb_log(SB_LOG_DEBUG, "probe-http", "target=%s curl=%d os_errno=%ld detail=%s", c->label,
                (int)rc, os_errno, sb_log_quote(q, sizeof(q), st->error, true));
     }
+    if (retry_fresh(c, st, rc))
+        return;
     run_release(c->engine, c);
     sb_check_report(c, r);
 }
@@ -646,8 +721,9 @@ static void http_key(FILE *f, const sb_monitor_t *m)
         fprintf(f, "%u-%u,", m->expect[i].lo, m->expect[i].hi);
     for (unsigned i = 0; i < m->header_count; i++)
         fprintf(f, "\x1f%s", m->headers[i]);
-    fprintf(f, "\x1f%d\x1f%s\x1f%s\x1f%s", m->tls_verify, m->ca_file ? m->ca_file : "",
-            m->client_cert ? m->client_cert : "", m->client_key ? m->client_key : "");
+    fprintf(f, "\x1f%d\x1f%d\x1f%s\x1f%s\x1f%s", m->keep_alive, m->tls_verify,
+            m->ca_file ? m->ca_file : "", m->client_cert ? m->client_cert : "",
+            m->client_key ? m->client_key : "");
 }
 
 const sb_check_type_t sb_check_http_type = {

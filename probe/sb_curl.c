@@ -16,6 +16,7 @@
 /* An idle easy handle, kept for the next run of any check. */
 typedef struct pooled {
     CURL *easy;
+    uintptr_t setup; /* its last owner's mark (sb_curl_transfer_t.setup) */
     struct pooled *next;
 } pooled_t;
 
@@ -26,19 +27,32 @@ typedef struct pooled {
  * probes in flight that walk took more CPU than the probes themselves. */
 #define SHARD_TRANSFERS 32
 #define POOL_IDLE_MIN   64
+/* Transfers that keep their connection share a multi handle by at most this
+ * many: its connection cache holds one idle connection for each, and is
+ * walked in full when libcurl prunes it. */
+#define SHARD_HOMES 128
 
 typedef struct shard {
     struct sb_curl *curl;
     CURLM *multi;
     uv_timer_t timer;
     unsigned running; /* transfers added and not yet removed */
+    unsigned homes;   /* transfers whose home it is */
 } shard_t;
 
 /* A socket curl asked us to watch: which multi handle it belongs to, and
- * what it waits for (0: not watched). Indexed by descriptor. */
+ * what it waits for (shard NULL: not watched). Indexed by descriptor.
+ *
+ * A socket curl no longer wants watched stays in the epoll set: nearly
+ * always curl closes it next, and closing removes it from the set by
+ * itself, so a delete would be one system call a probe for nothing.
+ * curl closes its sockets through on_close_socket, which marks them
+ * unregistered; one that stays open (a kept connection idling in the
+ * cache) is deleted the first time it reports an event while unwatched. */
 typedef struct {
     shard_t *shard;
-    int events; /* EPOLLIN | EPOLLOUT */
+    int events;      /* EPOLLIN | EPOLLOUT */
+    bool registered; /* in the epoll set */
 } watched_t;
 
 struct sb_curl {
@@ -104,6 +118,12 @@ static int socket_flags(uint32_t events)
     return flags;
 }
 
+static void forget_socket(sb_curl_t *curl, int fd)
+{
+    epoll_ctl(curl->epfd, EPOLL_CTL_DEL, fd, NULL);
+    curl->watched[fd].registered = false;
+}
+
 static void on_sockets(uv_poll_t *p, int status, int events)
 {
     (void)status;
@@ -116,9 +136,13 @@ static void on_sockets(uv_poll_t *p, int status, int events)
         for (int i = 0; i < n; i++) {
             int fd = ready[i].data.fd;
             /* An earlier socket's callbacks may have closed this one. */
-            shard_t *shard = (size_t)fd < curl->watched_cap ? curl->watched[fd].shard : NULL;
-            if (shard == NULL)
+            watched_t *w = (size_t)fd < curl->watched_cap ? &curl->watched[fd] : NULL;
+            shard_t *shard = w != NULL ? w->shard : NULL;
+            if (shard == NULL) {
+                if (w != NULL && w->registered) /* unwatched, still open: delete it now */
+                    forget_socket(curl, fd);
                 continue;
+            }
             int running;
             curl_multi_socket_action(shard->multi, fd, socket_flags(ready[i].events), &running);
             drain_messages(shard);
@@ -152,12 +176,28 @@ static int watch(shard_t *shard, curl_socket_t fd, int what)
     if (w->shard != NULL && w->events == events)
         return 0;
     struct epoll_event ev = {.events = (uint32_t)events, .data.fd = fd};
-    int op = w->shard == NULL ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-    if (epoll_ctl(curl->epfd, op, fd, &ev) != 0)
+    int rc = epoll_ctl(curl->epfd, w->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
+    /* Closed behind our back (not through on_close_socket) and reused. */
+    if (rc != 0 && errno == ENOENT && w->registered)
+        rc = epoll_ctl(curl->epfd, EPOLL_CTL_ADD, fd, &ev);
+    if (rc != 0)
         return -errno;
     w->shard = shard;
     w->events = events;
+    w->registered = true;
     return 0;
+}
+
+/* curl closes a socket (CURLOPT_CLOSESOCKETFUNCTION): closing takes it out
+ * of the epoll set. */
+static int on_close_socket(void *userp, curl_socket_t fd)
+{
+    sb_curl_t *curl = userp;
+    if ((size_t)fd < curl->watched_cap) {
+        curl->watched[fd].shard = NULL;
+        curl->watched[fd].registered = false;
+    }
+    return close(fd);
 }
 
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
@@ -167,10 +207,8 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     shard_t *shard = userp;
     sb_curl_t *curl = shard->curl;
     if (what == CURL_POLL_REMOVE) {
-        if ((size_t)fd < curl->watched_cap && curl->watched[fd].shard != NULL) {
-            epoll_ctl(curl->epfd, EPOLL_CTL_DEL, fd, NULL);
-            curl->watched[fd].shard = NULL;
-        }
+        if ((size_t)fd < curl->watched_cap)
+            curl->watched[fd].shard = NULL; /* left in the set: see watched_t */
         return 0;
     }
     if (watch(shard, fd, what) < 0) {
@@ -220,18 +258,43 @@ static shard_t *shard_new(sb_curl_t *curl)
     curl_multi_setopt(shard->multi, CURLMOPT_SOCKETDATA, shard);
     curl_multi_setopt(shard->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
     curl_multi_setopt(shard->multi, CURLMOPT_TIMERDATA, shard);
+    /* Room for every home's kept connection and the transfers running:
+     * libcurl's default (4 per transfer running) would close kept
+     * connections whenever few probes run at once. */
+    curl_multi_setopt(shard->multi, CURLMOPT_MAXCONNECTS, (long)(SHARD_HOMES + SHARD_TRANSFERS));
     curl->shards[curl->shard_count++] = shard;
     return shard;
 }
 
-/* The first shard with room, or a new one. */
+/* The first shard with room and no kept connections, or a new one: a
+ * closed connection costs a walk of its shard's whole cache, which kept
+ * connections would lengthen. */
 static shard_t *shard_pick(sb_curl_t *curl)
 {
     for (size_t i = 0; i < curl->shard_count; i++) {
-        if (curl->shards[i]->running < SHARD_TRANSFERS)
+        if (curl->shards[i]->running < SHARD_TRANSFERS && curl->shards[i]->homes == 0)
             return curl->shards[i];
     }
     return shard_new(curl);
+}
+
+/* A transfer that keeps its connection runs at home, whatever runs there
+ * already (one run at a time per transfer, at most SHARD_HOMES of them):
+ * anywhere else its connection would not be found. */
+static shard_t *home_pick(sb_curl_t *curl, sb_curl_transfer_t *t)
+{
+    if (t->home != NULL)
+        return t->home;
+    shard_t *home = NULL;
+    for (size_t i = 0; i < curl->shard_count && home == NULL; i++) {
+        if (curl->shards[i]->homes < SHARD_HOMES)
+            home = curl->shards[i];
+    }
+    if (home == NULL && (home = shard_new(curl)) == NULL)
+        return NULL;
+    home->homes++;
+    t->home = home;
+    return home;
 }
 
 int sb_curl_new(sb_curl_t **out, uv_loop_t *loop, sb_curl_done_fn done)
@@ -285,7 +348,6 @@ static pooled_t *lend(sb_curl_t *curl)
         curl->idle = p->next;
         curl->idle_count--;
         curl->lent_count++;
-        curl_easy_reset(p->easy);
         return p;
     }
     p = calloc(1, sizeof(*p));
@@ -321,12 +383,17 @@ int sb_curl_lend(sb_curl_t *curl, sb_curl_transfer_t *t)
         return -ENOMEM;
     t->lent = p;
     t->easy = p->easy;
+    t->setup = p->setup;
     return 0;
 }
 
 int sb_curl_start(sb_curl_t *curl, sb_curl_transfer_t *t)
 {
-    shard_t *shard = shard_pick(curl);
+    /* Set at every run: the owner may have reset the handle. A connection
+     * keeps the function it was made with. */
+    curl_easy_setopt(t->easy, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    curl_easy_setopt(t->easy, CURLOPT_CLOSESOCKETDATA, curl);
+    shard_t *shard = t->keep_connection ? home_pick(curl, t) : shard_pick(curl);
     if (shard == NULL || curl_multi_add_handle(shard->multi, t->easy) != CURLM_OK) {
         sb_curl_stop(curl, t);
         return -ENOMEM;
@@ -346,9 +413,32 @@ void sb_curl_stop(sb_curl_t *curl, sb_curl_transfer_t *t)
         t->running = false;
     }
     if (t->lent != NULL) {
-        give_back(curl, t->lent);
+        pooled_t *p = t->lent;
+        p->setup = t->setup;
+        give_back(curl, p);
         t->lent = NULL;
         t->easy = NULL;
+    }
+}
+
+int sb_curl_rerun(sb_curl_t *curl, sb_curl_transfer_t *t)
+{
+    shard_t *shard = t->shard;
+    if (curl_multi_remove_handle(shard->multi, t->easy) == CURLM_OK &&
+        curl_multi_add_handle(shard->multi, t->easy) == CURLM_OK)
+        return 0;
+    shard->running--;
+    t->running = false;
+    sb_curl_stop(curl, t);
+    return -ENOMEM;
+}
+
+void sb_curl_forget(sb_curl_t *curl, sb_curl_transfer_t *t)
+{
+    sb_curl_stop(curl, t);
+    if (t->home != NULL) {
+        ((shard_t *)t->home)->homes--;
+        t->home = NULL;
     }
 }
 

@@ -44,6 +44,7 @@ static int set_method(sb_monitor_t *m, const char *value, sb_arena_t *arena, cha
 static int set_header(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why);
 static int set_body(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why);
 static int set_body_kib(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why);
+static int set_keep_alive(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why);
 static int set_tls_verify(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why);
 static int set_ca_file(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why);
 static int set_client_cert(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why);
@@ -74,6 +75,7 @@ static const key_def_t keys[SB_MK_COUNT] = {
     [SB_MK_HEADER] = {"header", set_header, FOR_WEB, FIELD(headers), FIELD(header_count)},
     [SB_MK_BODY] = {"body", set_body, FOR_WEB, FIELD(body), NO_FIELD},
     [SB_MK_BODY_KIB] = {"body-kib", set_body_kib, FOR_WEB, FIELD(body_kib), NO_FIELD},
+    [SB_MK_KEEP_ALIVE] = {"keep-alive", set_keep_alive, FOR_WEB, FIELD(keep_alive), NO_FIELD},
     [SB_MK_TLS_VERIFY] = {"tls-verify", set_tls_verify, FOR_HTTPS, FIELD(tls_verify), NO_FIELD},
     [SB_MK_CA_FILE] = {"ca-file", set_ca_file, FOR_HTTPS, FIELD(ca_file), NO_FIELD},
     [SB_MK_CLIENT_CERT] = {"client-cert", set_client_cert, FOR_HTTPS, FIELD(client_cert), NO_FIELD},
@@ -344,18 +346,29 @@ static int set_body_kib(sb_monitor_t *m, const char *value, sb_arena_t *arena, c
     return rc;
 }
 
-static int set_tls_verify(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why)
+static int set_yes_no(bool *out, const char *value, char *why)
 {
-    (void)arena;
     if (strcmp(value, "yes") == 0)
-        m->tls_verify = true;
+        *out = true;
     else if (strcmp(value, "no") == 0)
-        m->tls_verify = false;
+        *out = false;
     else {
         snprintf(why, SB_WHY_MAX, "must be yes or no");
         return -EINVAL;
     }
     return 0;
+}
+
+static int set_keep_alive(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why)
+{
+    (void)arena;
+    return set_yes_no(&m->keep_alive, value, why);
+}
+
+static int set_tls_verify(sb_monitor_t *m, const char *value, sb_arena_t *arena, char *why)
+{
+    (void)arena;
+    return set_yes_no(&m->tls_verify, value, why);
 }
 
 /* A file the probe worker will read: absolute (a zone file may be checked

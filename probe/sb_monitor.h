@@ -25,7 +25,8 @@
  *                 fleet's nameservers' verdicts make this one's (sb_vote)
  *   HTTP(S):      path ("/"), host (the target's name), expect (200-299),
  *                 method (GET | HEAD), header (repeatable, up to 8),
- *                 body (a substring the body must contain), body-kib (64)
+ *                 body (a substring the body must contain), body-kib (64),
+ *                 keep-alive (no: a new connection per probe)
  *   HTTPS:        tls-verify (yes), ca-file, client-cert, client-key
  *   TCP:          send, receive (a line protocol's request and answer)
  * A setting that does not apply to the protocol is an error.
@@ -66,6 +67,7 @@ typedef enum {
     SB_MK_HEADER,
     SB_MK_BODY,
     SB_MK_BODY_KIB,
+    SB_MK_KEEP_ALIVE,
     SB_MK_TLS_VERIFY,
     SB_MK_CA_FILE,
     SB_MK_CLIENT_CERT,
@@ -116,6 +118,7 @@ typedef struct sb_monitor {
     const char *headers[SB_MONITOR_MAX_HEADERS]; /* "Name: value" each */
     const char *body;                            /* NULL: no text to find in the body */
     uint32_t body_kib;                           /* read at most this much body */
+    bool keep_alive; /* reuse the connection between probes (sb_check_http) */
     bool tls_verify;
     const char *ca_file; /* NULL: the system's CA store */
     const char *client_cert;

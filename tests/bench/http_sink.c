@@ -1,7 +1,7 @@
 /*
  * http_sink — the cheapest HTTP endpoint there is, for probe_scale.sh.
  *
- *   http_sink [PORT]
+ *   http_sink [PORT [keep-alive]]
  *
  * Listens on 0.0.0.0:PORT (0 or none: an ephemeral port), so that every
  * 127.x.y.z address reaches it. Single-threaded, epoll, non-blocking: each
@@ -10,7 +10,12 @@
  *
  *   HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok
  *
- * and closed. Prints "PORT <n>" on stdout once listening; then every second,
+ * and closed. With `keep-alive`, a request that does not ask to close
+ * (no "Connection: close" among its headers) is answered without that
+ * header and the connection stays open for the next request, as an
+ * HTTP/1.1 server's would; accepts/s then falls below requests/s. (The
+ * header is looked for within the read that ends the request: requests
+ * from probes arrive in one read.) Prints "PORT <n>" on stdout once listening; then every second,
  * on stderr, "sink t=<s> requests/s=<n> accepts/s=<n> open=<n> errors=<n>".
  * Runs until SIGTERM or SIGINT, then prints the totals.
  */
@@ -21,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -31,6 +37,35 @@
 
 static const char RESPONSE[] =
     "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+static const char RESPONSE_KEPT[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+/* Whether a request's bytes ask the server to close after the reply. */
+static int asks_to_close(const char *buf, size_t len)
+{
+    static const char header[] = "\r\nconnection: close";
+    size_t n = sizeof(header) - 1;
+    for (size_t i = 0; i + n <= len; i++) {
+        if (strncasecmp(buf + i, header, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Answer one complete request. Returns 1 when the connection is to close. */
+static int answer(int fd, const char *buf, size_t len, int keep_alive, unsigned long long *requests,
+                  unsigned long long *errors)
+{
+    int close_after = !keep_alive || asks_to_close(buf, len);
+    const char *reply = close_after ? RESPONSE : RESPONSE_KEPT;
+    size_t reply_len = close_after ? sizeof(RESPONSE) - 1 : sizeof(RESPONSE_KEPT) - 1;
+    ssize_t w = write(fd, reply, reply_len);
+    if (w == (ssize_t)reply_len) {
+        (*requests)++;
+        return close_after;
+    }
+    (*errors)++;
+    return 1;
+}
 
 /* Per connection, indexed by fd: how much of CR LF CR LF has been seen. */
 static uint8_t *progress;
@@ -60,6 +95,7 @@ static int headers_done(uint8_t *state, const char *buf, size_t len)
 int main(int argc, char **argv)
 {
     int port = argc > 1 ? atoi(argv[1]) : 0;
+    int keep_alive = argc > 2 && strcmp(argv[2], "keep-alive") == 0;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         die("getrlimit");
@@ -164,13 +200,10 @@ int main(int argc, char **argv)
                     ssize_t r = read(fd, buf, sizeof(buf));
                     if (r > 0) {
                         if (headers_done(&progress[fd], buf, (size_t)r)) {
-                            ssize_t w = write(fd, RESPONSE, sizeof(RESPONSE) - 1);
-                            if (w == (ssize_t)sizeof(RESPONSE) - 1)
-                                requests++;
-                            else
-                                errors++;
-                            done = 1;
-                            break;
+                            progress[fd] = 0;
+                            done = answer(fd, buf, (size_t)r, keep_alive, &requests, &errors);
+                            if (done)
+                                break;
                         }
                         continue;
                     }

@@ -1,7 +1,11 @@
 #!/bin/bash
 # Probe worker at scale: 10,000 HTTP endpoints probed once a second.
 #
-#   tests/bench/probe_scale.sh [SECONDS] [PROFILES] [BUILD_DIR]
+#   tests/bench/probe_scale.sh [--keep-alive] [SECONDS] [PROFILES] [BUILD_DIR]
+#
+# --keep-alive: the monitor says keep-alive=yes and the sink keeps
+# connections open between requests (http_sink keep-alive); the sink's
+# accepts/s then shows how many probes opened a new connection.
 #
 # Generates one zone with PROFILES (default 5000) address profiles of two
 # endpoints each, 127.1.0.1 onwards (250 addresses per /24, so .0 and .255
@@ -31,6 +35,11 @@
 # sink's own CPU competes with the probe worker.
 set -eu
 cd "$(dirname "$0")/../.."
+KEEP_ALIVE=
+if [ "${1:-}" = --keep-alive ]; then
+    KEEP_ALIVE=keep-alive
+    shift
+fi
 SAMPLE_SECONDS=${1:-30}
 PROFILES=${2:-5000}
 BUILD=${3:-build}
@@ -56,7 +65,7 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- the sink ---------------------------------------------------------------
-"$SINK" 0 >"$tmp/sink.out" 2>"$tmp/sink.log" &
+"$SINK" 0 $KEEP_ALIVE >"$tmp/sink.out" 2>"$tmp/sink.log" &
 sink_pid=$!
 for _ in $(seq 50); do [ -s "$tmp/sink.out" ] && break; sleep 0.1; done
 PORT=$(sed -n 's/^PORT //p' "$tmp/sink.out")
@@ -78,7 +87,8 @@ fi
 
 # ---- the zone ---------------------------------------------------------------
 mkdir "$tmp/zones"
-awk -v n="$PROFILES" -v port="$PORT" 'BEGIN {
+MONITOR="monitor http port=$PORT interval=1s timeout=500ms${KEEP_ALIVE:+ keep-alive=yes}"
+awk -v n="$PROFILES" -v monitor="$MONITOR" 'BEGIN {
     print "$ORIGIN bench.test."
     print "$TTL 3600"
     print "@     SOA  ns1 hostmaster 1 7200 900 1209600 60"
@@ -86,7 +96,7 @@ awk -v n="$PROFILES" -v port="$PORT" 'BEGIN {
     print "ns1   A    127.0.0.1"
     for (p = 0; p < n; p++) {
         printf "p%d profile priority ttl=30 {\n", p
-        printf "    monitor http port=%d interval=1s timeout=500ms\n", port
+        printf "    %s\n", monitor
         for (e = 0; e < 2; e++) {
             i = 2 * p + e
             printf "    endpoint e%d 127.1.%d.%d priority=%d\n", e, int(i / 250), i % 250 + 1, e + 1
@@ -114,7 +124,7 @@ sed -n 's/.*event=listening address=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/sb.log
 
 echo "switchboard $("$SB" version | cut -d' ' -f2) ($SB), pid $sb_pid; http_sink port $PORT, pid $sink_pid"
 echo "$(date -u '+%Y-%m-%d %H:%M:%S UTC'); nproc $(nproc), $(lscpu | sed -n 's/^Model name: *//p'), ulimit -n $(ulimit -n)"
-echo "zone: $PROFILES profiles x 2 = $ENDPOINTS endpoints, monitor http interval=1s timeout=500ms"
+echo "zone: $PROFILES profiles x 2 = $ENDPOINTS endpoints, $MONITOR"
 awk -v s="$start" -v r="$ready" 'BEGIN { printf "start to event=ready: %.2f s\n", r - s }'
 grep -o 'event=first-round.*' "$tmp/sb.log" || true
 grep -o 'event=starting.*' "$tmp/sb.log" || true
@@ -145,7 +155,7 @@ snapshot() {
 snapshot >>"$tmp/samples"
 echo
 echo "sampling for ${SAMPLE_SECONDS}s ..."
-printf '%5s %9s %11s %12s %9s %9s %9s\n' t proc_cpu% busiest_thr% its_rq_wait% rss_MiB hwm_MiB sink_rps
+printf '%5s %9s %11s %12s %9s %9s %9s %9s\n' t proc_cpu% busiest_thr% its_rq_wait% rss_MiB hwm_MiB sink_rps sink_aps
 prev=$(snapshot)
 for i in $(seq "$SAMPLE_SECONDS"); do
     sleep 1
@@ -161,11 +171,14 @@ for i in $(seq "$SAMPLE_SECONDS"); do
             for (t in tids) if ((2, t) in th && (1, t) in th) {
                 d = th[2, t] - th[1, t]; if (d > best) { best = d; bw = wt[2, t] - wt[1, t] }
             }
-            rps = "-"
+            rps = "-"; aps = "-"
             while ((getline l < sinklog) > 0) if (l ~ /requests\/s=/) last = l
-            if (last != "") { sub(/.*requests\/s=/, "", last); sub(/ .*/, "", last); rps = last }
-            printf "%5d %9.1f %11.1f %12.1f %9.1f %9.1f %9s\n", i, 100 * (proc[2] - proc[1]) / tck / dt,
-                100 * best / tck / dt, bw / 1e7 / dt, rss / 1024, hwm / 1024, rps
+            if (last != "") {
+                a = last; sub(/.*accepts\/s=/, "", a); sub(/ .*/, "", a); aps = a
+                sub(/.*requests\/s=/, "", last); sub(/ .*/, "", last); rps = last
+            }
+            printf "%5d %9.1f %11.1f %12.1f %9.1f %9.1f %9s %9s\n", i, 100 * (proc[2] - proc[1]) / tck / dt,
+                100 * best / tck / dt, bw / 1e7 / dt, rss / 1024, hwm / 1024, rps, aps
         }'
     prev=$cur
 done
@@ -212,8 +225,10 @@ awk -v tck="$TCK" -v sinklog="$tmp/sink.log" '
             if (c <= lines[1] || c > lines[n] || l !~ /requests\/s=/) continue
             r = l; sub(/.*requests\/s=/, "", r); sub(/ .*/, "", r); r += 0
             rsum += r; m++; if (r < rmin) rmin = r; if (r > rmax) rmax = r
+            a = l; sub(/.*accepts\/s=/, "", a); sub(/ .*/, "", a); asum += a
         }
         if (m > 0) printf "sink requests/s over %d s: mean %.0f, min %d, max %d   [expect ~%d]\n", m, rsum / m, rmin, rmax, '"$ENDPOINTS"'
+        if (m > 0) printf "sink accepts/s (new connections) over %d s: mean %.0f\n", m, asum / m
     }' "$tmp/samples"
 tail -1 "$tmp/sink.log" | sed 's/^/sink last: /'
 

@@ -153,6 +153,7 @@ static void http_settings(void **state)
             "and no control bytes");
     refused(SB_MONITOR_HTTP, "body-kib", "2048", "must be from 1 to 1024");
     refused(SB_MONITOR_HTTPS, "tls-verify", "off", "must be yes or no");
+    refused(SB_MONITOR_HTTP, "keep-alive", "1", "must be yes or no");
     refused(SB_MONITOR_HTTPS, "ca-file", "ca.pem", "must be an absolute path");
     refused(SB_MONITOR_HTTPS, "ca-file", "/nonexistent/ca.pem",
             "cannot be read: No such file or directory");
@@ -166,6 +167,19 @@ static void http_settings(void **state)
     assert_int_equal(sb_monitor_set(&m, "body-kib", "8", here, arena, why), 0);
     assert_int_equal(sb_monitor_check(&m, why, &where), 0);
     assert_int_equal(m.body_kib, 8);
+    /* keep-alive: off unless asked, for http and https, and an endpoint
+     * may turn it on or off. */
+    sb_monitor_init(&m, SB_MONITOR_HTTP, here);
+    assert_false(m.keep_alive);
+    assert_int_equal(sb_monitor_set(&m, "keep-alive", "yes", here, arena, why), 0);
+    assert_true(m.keep_alive);
+    sb_monitor_t endpoint;
+    sb_monitor_init(&endpoint, SB_MONITOR_HTTP, here);
+    assert_int_equal(sb_monitor_set(&endpoint, "keep-alive", "no", here, arena, why), 0);
+    sb_monitor_apply(&m, &endpoint);
+    assert_false(m.keep_alive);
+    refused_together(SB_MONITOR_TCP, "port", "25", "keep-alive", "yes",
+                     "'keep-alive' does not apply to a tcp monitor");
     /* TLS settings mean nothing to plain HTTP. */
     refused_together(SB_MONITOR_HTTP, "tls-verify", "no", NULL, NULL,
                      "'tls-verify' does not apply to a http monitor");

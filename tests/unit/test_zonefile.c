@@ -452,7 +452,7 @@ static void monitor_errors(void **state)
         "fallback, max-answers, order, sticky, sticky-prefix)",
         "example.com.zone:9:26: unknown monitor setting 'intervall' (known: "
         "port, path, host, interval, timeout, fall, rise, expect, method, "
-        "header, body, body-kib, tls-verify, ca-file, client-cert, client-key, "
+        "header, body, body-kib, keep-alive, tls-verify, ca-file, client-cert, client-key, "
         "send, receive, family, probe-target, flap-limit, flap-window, "
         "hold-down, fleet, source)");
     sb_test_expect_errors(H "www profile priority {\n"
@@ -492,6 +492,13 @@ static void monitor_errors(void **state)
                           "example.com.zone:9:23: bad expect '200-199': expect has a range "
                           "whose end 199 is below its start 200",
                           "example.com.zone:9:36: bad port '0': port must be from 1 to 65535");
+    sb_test_expect_errors(
+        H "www profile priority {\n  monitor http keep-alive=on\n"
+          "  endpoint east east priority=1\n"
+          "  endpoint west west priority=2 monitor=tcp port=25 keep-alive=yes\n}\n",
+        2, "example.com.zone:9:27: bad keep-alive 'on': keep-alive must be yes or no",
+        "example.com.zone:11:53: endpoint 'west': 'keep-alive' does not apply "
+        "to a tcp monitor");
     sb_test_expect_errors(H "www profile priority {\n  monitor gopher\n"
                             "  endpoint east east priority=1\n}\n",
                           1,
