@@ -226,6 +226,12 @@ int sb_fleet_record_decode(const char *data, size_t len, sb_fleet_record_t *out,
         return -EINVAL;
     }
     int rc = read_record(doc, out, err, errlen);
+    char key[SB_FLEET_KEY_MAX];
+    if (rc == 0 && sb_fleet_record_key(&out->override, key, sizeof(key)) != 0) {
+        /* Names that escape beyond a key's length: no slot could hold it. */
+        snprintf(err, errlen, "profile and endpoint names too long for a fleet key");
+        rc = -EINVAL;
+    }
     if (rc < 0) {
         json_decref(doc);
         memset(out, 0, sizeof(*out));
