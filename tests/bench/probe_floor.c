@@ -25,10 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "floor_report.h"
 
 static const char REQUEST[] = "GET / HTTP/1.1\r\nHost: floor.test\r\n"
                               "User-Agent: probe_floor\r\nAccept: */*\r\n\r\n";
@@ -36,18 +36,6 @@ static const char REQUEST[] = "GET / HTTP/1.1\r\nHost: floor.test\r\n"
 typedef struct {
     long started, done, failed;
 } counts_t;
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static double seconds(struct timeval tv)
-{
-    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
 
 static void start_probe(int ep, unsigned port, long index, long addresses, counts_t *n)
 {
@@ -111,8 +99,8 @@ int main(int argc, char **argv)
     }
     counts_t n = {0};
     struct epoll_event ready[256];
-    double t0 = now_s(), elapsed;
-    while ((elapsed = now_s() - t0) < (double)secs) {
+    double t0 = floor_now_s(), elapsed;
+    while ((elapsed = floor_now_s() - t0) < (double)secs) {
         long due = (long)(elapsed * (double)rate);
         while (n.started + n.failed < due)
             start_probe(ep, port, n.started + n.failed, addresses, &n);
@@ -120,11 +108,6 @@ int main(int argc, char **argv)
         for (int i = 0; i < k; i++)
             step(ep, &ready[i], &n);
     }
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    double user = seconds(ru.ru_utime), sys = seconds(ru.ru_stime);
-    printf("probes %ld ok, %ld failed in %ld s (%ld/s asked)\n", n.done, n.failed, secs, rate);
-    printf("cpu: user %.2f s, system %.2f s: %.1f%% of one core, %.1f us per probe\n", user, sys,
-           100.0 * (user + sys) / (double)secs, n.done > 0 ? 1e6 * (user + sys) / n.done : 0.0);
+    floor_report(n.done, n.failed, secs, rate);
     return 0;
 }

@@ -25,7 +25,8 @@
 #     second);
 #   - the daemon's log: probe-local-error, probe-queue, endpoints down.
 # Before the daemon, runs probe_floor (the same probes with nothing but
-# their system calls) against the same sink, for comparison.
+# their system calls) and curl_floor (the same probes through libcurl's
+# multi interface and nothing else) against the same sink, for comparison.
 # Prints a summary against the targets: probe worker under 25% of
 # one core, daemon under 100 MiB RSS. Never fails on a number.
 #
@@ -82,6 +83,16 @@ if [ -x "$FLOOR" ]; then
     floor_seconds=$((SAMPLE_SECONDS < 10 ? SAMPLE_SECONDS : 10))
     echo "floor: $FLOOR at $ENDPOINTS probes/s for ${floor_seconds}s against the sink"
     "$FLOOR" "$PORT" "$ENDPOINTS" "$floor_seconds" "$ENDPOINTS" | sed 's/^/  /'
+    echo
+fi
+# The same probes through libcurl's multi interface alone (curl_floor.c):
+# what libcurl adds to the kernel's floor, and so what of the worker's cost
+# is ours. With --keep-alive its connections are kept as the worker's are.
+CURL_FLOOR=$BUILD/tests/bench/curl_floor
+if [ -x "$CURL_FLOOR" ]; then
+    floor_seconds=$((SAMPLE_SECONDS < 10 ? SAMPLE_SECONDS : 10))
+    echo "libcurl floor: $CURL_FLOOR at $ENDPOINTS probes/s for ${floor_seconds}s against the sink"
+    "$CURL_FLOOR" "$PORT" "$ENDPOINTS" "$floor_seconds" "$ENDPOINTS" $KEEP_ALIVE | sed 's/^/  /'
     echo
 fi
 
