@@ -63,6 +63,11 @@ typedef struct {
      * the report that shows them. */
     char body_shown[72];
     char tls_words[96];
+    /* The URL parsed once (libcurl 7.88 parses a text URL again at every
+     * transfer: a sixth of a kept-alive probe's instructions); the text
+     * only when curl would not parse it, so that the run reports curl's
+     * own error as it always has. */
+    CURLU *parsed_url;
     char *url;
     sb_addr_t connect_addr; /* the address connect_to names */
     /* keep-alive: this run failed on a kept connection and is being tried
@@ -144,9 +149,22 @@ static int format_url(const sb_check_t *c, http_state_t *st)
     const sb_monitor_t *m = c->monitor;
     int n = asprintf(&st->url, "%s://%s:%u%s", m->proto == SB_MONITOR_HTTPS ? "https" : "http",
                      url_host(c), sb_monitor_port(m), m->path);
-    if (n < 0)
+    if (n < 0) {
         st->url = NULL;
-    return n < 0 ? -ENOMEM : 0;
+        return -ENOMEM;
+    }
+    st->parsed_url = curl_url();
+    if (st->parsed_url == NULL)
+        return -ENOMEM;
+    if (curl_url_set(st->parsed_url, CURLUPART_URL, st->url, CURLU_NON_SUPPORT_SCHEME) !=
+        CURLUE_OK) {
+        curl_url_cleanup(st->parsed_url);
+        st->parsed_url = NULL;
+        return 0;
+    }
+    free(st->url);
+    st->url = NULL;
+    return 0;
 }
 
 /* Copy `text` for a reason's words (logs, status, history): printable
@@ -186,27 +204,44 @@ static int body_match_init(http_state_t *st, const sb_monitor_t *m)
     return b->window != NULL ? 0 : -ENOMEM;
 }
 
+/* The probe's User-Agent, as a request header rather than
+ * CURLOPT_USERAGENT: libcurl 7.88 formats that option into a header again
+ * at every transfer (~4,000 instructions a probe). A check with no headers
+ * of its own sends this one list, shared and never freed; curl only reads
+ * it. */
+static char user_agent[] = "User-Agent: Switchboard/" SB_VERSION " health check";
+static struct curl_slist default_headers = {.data = user_agent, .next = NULL};
+
+static int header_append(http_state_t *st, const char *header)
+{
+    struct curl_slist *more = curl_slist_append(st->headers, header);
+    if (more == NULL)
+        return -ENOMEM;
+    st->headers = more;
+    return 0;
+}
+
 /* The request's headers: the monitor's, plus Host: from host= unless one of
- * them already names the Host. */
+ * them already names the Host, plus the User-Agent unless one of them is
+ * one. None of its own: st->headers stays NULL (default_headers). */
 static int headers_init(http_state_t *st, const sb_monitor_t *m)
 {
-    bool has_host = false;
+    if (m->header_count == 0 && m->host == NULL)
+        return 0;
+    bool has_host = false, has_agent = false;
     for (unsigned i = 0; i < m->header_count; i++) {
-        struct curl_slist *more = curl_slist_append(st->headers, m->headers[i]);
-        if (more == NULL)
+        if (header_append(st, m->headers[i]) < 0)
             return -ENOMEM;
-        st->headers = more;
         has_host = has_host || strncasecmp(m->headers[i], "Host:", 5) == 0;
+        has_agent = has_agent || strncasecmp(m->headers[i], "User-Agent:", 11) == 0;
     }
     if (m->host != NULL && !has_host) {
         char header[512];
         snprintf(header, sizeof(header), "Host: %s", m->host);
-        struct curl_slist *more = curl_slist_append(st->headers, header);
-        if (more == NULL)
+        if (header_append(st, header) < 0)
             return -ENOMEM;
-        st->headers = more;
     }
-    return 0;
+    return has_agent ? 0 : header_append(st, user_agent);
 }
 
 static void tls_init(CURL *e, const sb_monitor_t *m)
@@ -243,6 +278,7 @@ static void state_free(http_state_t *st)
     curl_slist_free_all(st->headers);
     curl_slist_free_all(st->connect_to);
     free(st->body.window);
+    curl_url_cleanup(st->parsed_url);
     free(st->url);
     free(st);
 }
@@ -299,7 +335,6 @@ static void configure_common(CURL *e)
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "Switchboard/" SB_VERSION " health check");
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_PROXY, "");
@@ -339,7 +374,11 @@ static void configure_run(sb_check_t *c, http_state_t *st, CURL *e)
 {
     const sb_monitor_t *m = st->monitor;
     bool fresh = !m->keep_alive || st->fresh_retry;
-    curl_easy_setopt(e, CURLOPT_URL, st->url);
+    /* A parsed URL overrides a text one; a handle lent before may hold
+     * either. */
+    curl_easy_setopt(e, CURLOPT_CURLU, st->parsed_url);
+    if (st->parsed_url == NULL)
+        curl_easy_setopt(e, CURLOPT_URL, st->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, c);
     curl_easy_setopt(e, CURLOPT_FORBID_REUSE, m->keep_alive ? 0L : 1L);
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
@@ -350,7 +389,7 @@ static void configure_run(sb_check_t *c, http_state_t *st, CURL *e)
     curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, c);
     /* A backstop only: the worker's deadline ends the run first. */
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)m->timeout_ms + 1000);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, st->headers);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, st->headers != NULL ? st->headers : &default_headers);
     curl_easy_setopt(e, CURLOPT_CONNECT_TO, st->connect_to);
 }
 

@@ -60,6 +60,7 @@ class HttpChecks(ScenarioCase):
                        'header="X-Probe: switchboard" header="Host: override.example" '
                        'header="Accept: text/plain"'),
             "vhost": (self.ep("http"), 'host=vhost.example header="X-Other: 1"'),
+            "agent": (self.ep("http"), 'header="User-Agent: probe/1"'),
         }
         srv = self.serve(cases)
         for case in cases:
@@ -68,15 +69,20 @@ class HttpChecks(ScenarioCase):
         self.assertEqual(plain.method, "GET")
         self.assertEqual(plain.path, "/")
         self.assertEqual(plain.header("Host"), [f"east.example.com:{cases['plain'][0].port}"])
-        self.assertTrue(plain.header("User-Agent")[0].startswith("Switchboard/"))
+        agent = plain.header("User-Agent")
+        self.assertEqual(len(agent), 1, agent)
+        self.assertRegex(agent[0], r"^Switchboard/\S+ health check$")
         self.assertEqual(self.requests(cases["head"][0])[0].method, "HEAD")
         custom = self.requests(cases["custom"][0])[0]
         self.assertEqual(custom.header("X-Probe"), ["switchboard"])
         self.assertEqual(custom.header("Host"), ["override.example"])  # replaced, not added
         self.assertEqual(custom.header("Accept"), ["text/plain"])
+        self.assertEqual(custom.header("User-Agent"), agent)  # the probe's, beside its own
+        self.assertEqual(self.requests(cases["agent"][0])[0].header("User-Agent"), ["probe/1"])
         vhost = self.requests(cases["vhost"][0])[0]
         self.assertEqual(vhost.header("Host"), ["vhost.example"])
         self.assertEqual(vhost.header("X-Other"), ["1"])
+        self.assertEqual(vhost.header("User-Agent"), agent)
         srv.stop()
 
     def test_expected_statuses_and_redirects(self):
