@@ -43,9 +43,13 @@ import sys
 import tempfile
 import time
 
-import dns.message
-import dns.query
-import dns.rcode
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scenario"))
+
+import dns.message  # noqa: E402
+import dns.query  # noqa: E402
+import dns.rcode  # noqa: E402
+
+import peer_conf  # noqa: E402
 
 ZONE = "example.test."
 KINDS = [
@@ -305,28 +309,8 @@ class Nsd(Server):
     def write_config(self, text):
         self.write_zone(text)
         t = self.tmp
-        self.write("nsd.conf", f"""server:
-    ip-address: 127.0.0.1@{self.port}
-    port: {self.port}
-    do-ip6: no
-    username: ""
-    chroot: ""
-    zonesdir: "{t}/zones"
-    database: ""
-    pidfile: "{t}/nsd.pid"
-    xfrdfile: "{t}/xfrd.state"
-    xfrdir: "{t}"
-    zonelistfile: "{t}/zone.list"
-    server-count: 1
-    verbosity: 1
-    rrl-ratelimit: 0
-    rrl-whitelist-ratelimit: 0
-remote-control:
-    control-enable: no
-zone:
-    name: "example.test"
-    zonefile: "example.test.zone"
-""")
+        self.write("nsd.conf", peer_conf.nsd_conf(t, self.port, [("example.test", "example.test.zone")],
+                                                  zonesdir=f"{t}/zones"))
 
     def command(self):
         return ["nsd", "-d", "-c", os.path.join(self.tmp, "nsd.conf")]
@@ -341,26 +325,9 @@ class Knot(Server):
     def write_config(self, text):
         self.write_zone(text)
         t = self.tmp
-        self.write("knot.conf", f"""server:
-    rundir: "{t}"
-    listen: 127.0.0.1@{self.port}
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-log:
-  - target: stderr
-    any: warning
-database:
-    storage: "{t}/db"
-template:
-  - id: default
-    storage: "{t}/zones"
-    zonefile-sync: -1
-    journal-content: none
-zone:
-  - domain: example.test
-    file: "{t}/zones/example.test.zone"
-""")
+        self.write("knot.conf", peer_conf.knot_conf(t, self.port,
+                                                    [("example.test", self.zone_path())],
+                                                    log_target="stderr"))
 
     def command(self):
         return ["knotd", "-c", os.path.join(self.tmp, "knot.conf")]

@@ -48,6 +48,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scenario"))
+
+import peer_conf  # noqa: E402
+
 APEX = "bench.test"
 DEADLINE_S = 300.0
 GROUP = 20  # records written per group of names (see write_group)
@@ -262,52 +266,11 @@ def settle_rss(pid):
 
 
 def nsd_conf(t, port, zonefile):
-    return f"""server:
-    ip-address: 127.0.0.1@{port}
-    port: {port}
-    do-ip6: no
-    username: ""
-    chroot: ""
-    database: ""
-    pidfile: "{t}/nsd.pid"
-    xfrdfile: "{t}/xfrd.state"
-    xfrdir: "{t}"
-    zonelistfile: "{t}/zone.list"
-    logfile: "{t}/nsd.log"
-    server-count: 1
-    verbosity: 0
-    rrl-ratelimit: 0
-remote-control:
-    control-enable: no
-zone:
-    name: "{APEX}"
-    zonefile: "{zonefile}"
-"""
+    return peer_conf.nsd_conf(t, port, [(APEX, zonefile)])
 
 
 def knot_conf(t, port, zonefile):
-    return f"""server:
-    rundir: "{t}"
-    listen: 127.0.0.1@{port}
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-log:
-  - target: "{t}/knot.log"
-    any: warning
-database:
-    storage: "{t}"
-template:
-  - id: default
-    storage: "{t}"
-    zonefile-sync: -1
-    zonefile-load: whole
-    journal-content: none
-    semantic-checks: off
-zone:
-  - domain: {APEX}
-    file: "{zonefile}"
-"""
+    return peer_conf.knot_conf(t, port, [(APEX, zonefile)])
 
 
 class Peer:

@@ -58,6 +58,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.zone
 
+import peer_conf
 import sbtest
 from sbtest import ScenarioCase, wait_until
 
@@ -282,40 +283,12 @@ class Nsd:
             raise
 
     def _write_config(self):
-        t = self.tmp
-        zones = "".join(f"""
-zone:
-    name: "{name}"
-    zonefile: "{name}.zone"
-""" for name in self.zone_names)
-        self.conf = os.path.join(t, "nsd.conf")
-        # rrl-ratelimit: Debian builds NSD with response rate limiting on
-        # (200 qps per /24), which answers part of a burst of NXDOMAINs
-        # with an empty TC response.
+        self.conf = os.path.join(self.tmp, "nsd.conf")
+        zones = [(name, f"{name}.zone") for name in self.zone_names]
         with open(self.conf, "w") as f:
-            f.write(f"""server:
-    ip-address: 127.0.0.1@{self.port}
-    port: {self.port}
-    do-ip6: no
-    username: ""
-    chroot: ""
-    zonesdir: "{self.zones_dir}"
-    database: ""
-    pidfile: "{t}/nsd.pid"
-    xfrdfile: "{t}/xfrd.state"
-    xfrdir: "{t}"
-    zonelistfile: "{t}/zone.list"
-    logfile: "{t}/nsd.log"
-    server-count: 1
-    verbosity: 1
-    hide-version: yes
-    hide-identity: yes
-    minimal-responses: no
-    rrl-ratelimit: 0
-    rrl-whitelist-ratelimit: 0
-remote-control:
-    control-enable: no
-{zones}""")
+            f.write(peer_conf.nsd_conf(self.tmp, self.port, zones, zonesdir=self.zones_dir,
+                                       options=("hide-version: yes", "hide-identity: yes",
+                                                "minimal-responses: no")))
 
     def _start(self):
         if self.out is not None:
