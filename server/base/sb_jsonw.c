@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INITIAL_CAP 4096
-
 void sb_jsonw_init(sb_jsonw_t *w)
 {
     memset(w, 0, sizeof(*w));
@@ -15,57 +13,29 @@ void sb_jsonw_init(sb_jsonw_t *w)
 
 void sb_jsonw_free(sb_jsonw_t *w)
 {
-    free(w->buf);
+    sb_textbuf_free(&w->text);
     sb_jsonw_init(w);
 }
 
 char *sb_jsonw_take(sb_jsonw_t *w, size_t *len)
 {
-    char *text = w->failed || w->buf == NULL ? NULL : w->buf;
-    *len = text != NULL ? w->len : 0;
-    if (text == NULL)
-        free(w->buf);
+    char *text = sb_textbuf_take(&w->text, len);
     sb_jsonw_init(w);
     return text;
 }
 
-/* Room for `n` more bytes and the NUL; false (and failed) when there is
- * none to be had. */
-static bool reserve(sb_jsonw_t *w, size_t n)
-{
-    if (w->failed)
-        return false;
-    if (w->len + n + 1 <= w->cap)
-        return true;
-    size_t cap = w->cap ? w->cap : INITIAL_CAP;
-    while (cap < w->len + n + 1)
-        cap *= 2;
-    char *grown = realloc(w->buf, cap);
-    if (grown == NULL) {
-        w->failed = true;
-        return false;
-    }
-    w->buf = grown;
-    w->cap = cap;
-    return true;
-}
-
 static void put(sb_jsonw_t *w, const char *s, size_t n)
 {
-    if (!reserve(w, n))
-        return;
-    memcpy(w->buf + w->len, s, n);
-    w->len += n;
-    w->buf[w->len] = '\0';
+    sb_textbuf_put(&w->text, s, n);
 }
 
 /* `s` quoted and escaped. */
 static void put_string(sb_jsonw_t *w, const char *s)
 {
     size_t n = strlen(s);
-    if (!reserve(w, 6 * n + 2)) /* \u00XX at worst */
+    if (!sb_textbuf_reserve(&w->text, 6 * n + 2)) /* \u00XX at worst */
         return;
-    char *o = w->buf + w->len;
+    char *o = w->text.data + w->text.len;
     *o++ = '"';
     for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
         if (*p == '"' || *p == '\\') {
@@ -83,7 +53,7 @@ static void put_string(sb_jsonw_t *w, const char *s)
     }
     *o++ = '"';
     *o = '\0';
-    w->len = (size_t)(o - w->buf);
+    w->text.len = (size_t)(o - w->text.data);
 }
 
 /* The comma before a value that is not its container's first, and the
@@ -104,7 +74,7 @@ static void open_container(sb_jsonw_t *w, const char *key, char bracket)
 {
     begin_value(w, key);
     if (w->depth + 1 >= SB_JSONW_DEPTH) {
-        w->failed = true;
+        w->text.failed = true;
         return;
     }
     put(w, &bracket, 1);
@@ -126,8 +96,8 @@ void sb_jsonw_array(sb_jsonw_t *w, const char *key)
 
 void sb_jsonw_end(sb_jsonw_t *w)
 {
-    if (w->depth == 0 || w->failed) {
-        w->failed = true;
+    if (w->depth == 0 || w->text.failed) {
+        w->text.failed = true;
         return;
     }
     char close = (w->arrays >> w->depth) & 1 ? ']' : '}';

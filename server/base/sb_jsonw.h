@@ -23,12 +23,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sb_textbuf.h"
+
 #define SB_JSONW_DEPTH 64
 
 typedef struct {
-    char *buf;
-    size_t len, cap;
-    bool failed;
+    sb_textbuf_t text;
     unsigned depth;
     uint64_t has_values; /* bit d: the container at depth d has a value already */
     uint64_t arrays;     /* bit d: the container at depth d is an array */

@@ -7,49 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUF_INITIAL 8192
-#define NUMBER_MAX  32 /* longest formatted value, "-1.2345678901234567e-308" */
+#include "sb_textbuf.h"
+
+#define NUMBER_MAX 32 /* longest formatted value, "-1.2345678901234567e-308" */
 
 struct sb_metrics_buf {
-    char *data;
-    size_t len, cap;
-    bool failed;
+    sb_textbuf_t text;
 };
 
 /* ---- the buffer ------------------------------------------------------------ */
-
-static bool buf_reserve(sb_metrics_buf_t *b, size_t more)
-{
-    if (b->failed)
-        return false;
-    if (b->len + more + 1 <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : BUF_INITIAL;
-    while (cap < b->len + more + 1)
-        cap *= 2;
-    char *grown = realloc(b->data, cap);
-    if (grown == NULL) {
-        b->failed = true;
-        return false;
-    }
-    b->data = grown;
-    b->cap = cap;
-    return true;
-}
-
-static void buf_put(sb_metrics_buf_t *b, const char *s, size_t n)
-{
-    if (!buf_reserve(b, n))
-        return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-static void buf_str(sb_metrics_buf_t *b, const char *s)
-{
-    buf_put(b, s, strlen(s));
-}
 
 /* Escape `s` as the format wants: backslash and newline always, the double
  * quote inside label values only. */
@@ -57,13 +23,13 @@ static void buf_escaped(sb_metrics_buf_t *b, const char *s, bool quote)
 {
     for (const char *p = s; *p != '\0'; p++) {
         if (*p == '\\')
-            buf_put(b, "\\\\", 2);
+            sb_textbuf_put(&b->text, "\\\\", 2);
         else if (*p == '\n')
-            buf_put(b, "\\n", 2);
+            sb_textbuf_put(&b->text, "\\n", 2);
         else if (*p == '"' && quote)
-            buf_put(b, "\\\"", 2);
+            sb_textbuf_put(&b->text, "\\\"", 2);
         else
-            buf_put(b, p, 1);
+            sb_textbuf_put(&b->text, p, 1);
     }
 }
 
@@ -76,33 +42,31 @@ void sb_metrics_buf_free(sb_metrics_buf_t *b)
 {
     if (b == NULL)
         return;
-    free(b->data);
+    sb_textbuf_free(&b->text);
     free(b);
 }
 
 const char *sb_metrics_buf_text(const sb_metrics_buf_t *b, size_t *len)
 {
-    if (b->failed) {
+    if (b->text.failed) {
         *len = 0;
         return NULL;
     }
-    *len = b->len;
-    return b->data != NULL ? b->data : "";
+    *len = b->text.len;
+    return b->text.data != NULL ? b->text.data : "";
 }
 
 bool sb_metrics_buf_failed(const sb_metrics_buf_t *b)
 {
-    return b->failed;
+    return b->text.failed;
 }
 
 char *sb_metrics_buf_take(sb_metrics_buf_t *b, size_t *len)
 {
-    char *text = NULL;
-    *len = 0;
-    if (!b->failed && (text = b->data != NULL ? b->data : strdup("")) != NULL) {
-        *len = b->len;
-        b->data = NULL;
-    }
+    bool failed = b->text.failed;
+    char *text = sb_textbuf_take(&b->text, len);
+    if (text == NULL && !failed)
+        text = strdup(""); /* nothing written is an empty text, not a failure */
     sb_metrics_buf_free(b);
     return text;
 }
@@ -152,18 +116,18 @@ void sb_metrics_family(sb_metrics_buf_t *out, const char *name, sb_metrics_type_
                        const char *help)
 {
     if (!valid_name(name) || (unsigned)type > SB_METRICS_UNTYPED) {
-        out->failed = true;
+        out->text.failed = true;
         return;
     }
-    buf_str(out, "# HELP ");
-    buf_str(out, name);
-    buf_str(out, " ");
+    sb_textbuf_puts(&out->text, "# HELP ");
+    sb_textbuf_puts(&out->text, name);
+    sb_textbuf_puts(&out->text, " ");
     buf_escaped(out, help != NULL ? help : "", false);
-    buf_str(out, "\n# TYPE ");
-    buf_str(out, name);
-    buf_str(out, " ");
-    buf_str(out, type_names[type]);
-    buf_str(out, "\n");
+    sb_textbuf_puts(&out->text, "\n# TYPE ");
+    sb_textbuf_puts(&out->text, name);
+    sb_textbuf_puts(&out->text, " ");
+    sb_textbuf_puts(&out->text, type_names[type]);
+    sb_textbuf_puts(&out->text, "\n");
 }
 
 /* One conversion of a label format at `*fmt` (just after the '%'); writes
@@ -182,9 +146,9 @@ static bool label_value(sb_metrics_buf_t *out, const char **fmt, va_list *ap)
     char conv = *f;
     if (conv == 's' && longs == 0 && !size) {
         const char *s = va_arg(*ap, const char *);
-        buf_str(out, "\"");
+        sb_textbuf_puts(&out->text, "\"");
         buf_escaped(out, s != NULL ? s : "", true);
-        buf_str(out, "\"");
+        sb_textbuf_puts(&out->text, "\"");
         *fmt = f + 1;
         return true;
     }
@@ -204,9 +168,9 @@ static bool label_value(sb_metrics_buf_t *out, const char **fmt, va_list *ap)
                              : (longs == 1 ? va_arg(*ap, unsigned long) : va_arg(*ap, unsigned))));
     else
         return false;
-    buf_str(out, "\"");
-    buf_str(out, text);
-    buf_str(out, "\"");
+    sb_textbuf_puts(&out->text, "\"");
+    sb_textbuf_puts(&out->text, text);
+    sb_textbuf_puts(&out->text, "\"");
     *fmt = f + 1;
     return true;
 }
@@ -214,7 +178,7 @@ static bool label_value(sb_metrics_buf_t *out, const char **fmt, va_list *ap)
 /* `{label="value",...}` from a label format; false on a bad format. */
 static bool write_labels(sb_metrics_buf_t *out, const char *fmt, va_list *ap)
 {
-    buf_str(out, "{");
+    sb_textbuf_puts(&out->text, "{");
     for (const char *p = fmt; *p != '\0';) {
         if (*p == '%') {
             p++;
@@ -227,36 +191,36 @@ static bool write_labels(sb_metrics_buf_t *out, const char *fmt, va_list *ap)
                   (*p >= '0' && *p <= '9') || *p == '_' || *p == '=' || *p == ',';
         if (!ok)
             return false;
-        buf_put(out, p, 1);
+        sb_textbuf_put(&out->text, p, 1);
         p++;
     }
-    buf_str(out, "}");
+    sb_textbuf_puts(&out->text, "}");
     return true;
 }
 
 void sb_metrics_sample(sb_metrics_buf_t *out, const char *name, const char *labels_fmt,
                        double value, ...)
 {
-    if (out->failed)
+    if (out->text.failed)
         return;
     if (!valid_name(name)) {
-        out->failed = true;
+        out->text.failed = true;
         return;
     }
-    buf_str(out, name);
+    sb_textbuf_puts(&out->text, name);
     if (labels_fmt != NULL && *labels_fmt != '\0') {
         va_list ap;
         va_start(ap, value);
         bool ok = write_labels(out, labels_fmt, &ap);
         va_end(ap);
         if (!ok) {
-            out->failed = true;
+            out->text.failed = true;
             return;
         }
     }
     char text[NUMBER_MAX];
     format_number(value, text);
-    buf_str(out, " ");
-    buf_str(out, text);
-    buf_str(out, "\n");
+    sb_textbuf_puts(&out->text, " ");
+    sb_textbuf_puts(&out->text, text);
+    sb_textbuf_puts(&out->text, "\n");
 }
