@@ -282,6 +282,21 @@ static json_t *status_reply(sb_control_t *ctl, const sb_request_t *req)
     return sb_reply_with_text("status", status, len);
 }
 
+/* An override held until the reload in progress ends, said so that a
+ * caller left waiting can be seen to wait. The names are as the caller
+ * gave them: they are checked when the override runs. */
+static void log_override_waiting(const sb_request_t *req)
+{
+    const sb_override_t *o = &req->override;
+    char profile[SB_LOG_QUOTE_MAX], endpoint[SB_LOG_QUOTE_MAX];
+    sb_log(SB_LOG_INFO, "override-waiting",
+           "action=%s profile=%s endpoint=%s by=%s reason=\"a reload is running: the override "
+           "runs when it ends\"",
+           req->command->name, sb_log_quote(profile, sizeof(profile), o->profile, false),
+           sb_log_quote(endpoint, sizeof(endpoint), o->endpoint != NULL ? o->endpoint : "-", false),
+           o->by);
+}
+
 /* The reply, or NULL when it comes later (a reload; an override waiting
  * for one). Takes the request. */
 static json_t *run_command(call_t *call, sb_request_t *req)
@@ -305,6 +320,7 @@ static json_t *run_command(call_t *call, sb_request_t *req)
     case SB_REQUEST_OVERRIDE:
         req->override.by = call->by;
         if (sb_reload_after(ctl->cfg.reload, on_reload_ended, call)) {
+            log_override_waiting(req);
             call->req = *req; /* kept until the reload ends */
             return NULL;
         }

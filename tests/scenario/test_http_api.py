@@ -190,7 +190,7 @@ class HttpApiTest(ScenarioCase):
         for command in ("undrain", "force", "unforce", "switchover", "failback", "reload"):
             self.assertEqual(api.act(command, token=None, profile="www.example.com")[0], 401)
         srv.wait_log(r"level=warning event=api-refused client=127\.0\.0\.1 status=401 ", 5)
-        self.assertEqual(srv.log_count(r"event=override"), 0)
+        self.assertEqual(srv.log_count(r"event=override "), 0)
         self.assertEqual(answer(srv), "east.example.com.")
         # Reads need none; the page comes with its policy.
         self.assertEqual(api.request("GET", "/api/v1/status")[0], 200)
@@ -246,7 +246,7 @@ class HttpApiTest(ScenarioCase):
             s.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64 + b"\r\n\r\n")
             data = s.recv(4096)
             self.assertTrue(data == b"" or data.startswith(b"HTTP/1.1 400"), data[:80])
-        self.assertEqual(srv.log_count(r"event=override"), 0)
+        self.assertEqual(srv.log_count(r"event=override "), 0)
         self.assertEqual(api.request("GET", "/api/v1/status")[0], 200)
         self.assertEqual(answer(srv), "east.example.com.")
         srv.stop()
@@ -361,6 +361,9 @@ class HttpApiTest(ScenarioCase):
         threads.append(threading.Thread(target=call, args=("drain", "drain"),
                                         kwargs={"profile": "www.example.com", "endpoint": "east"}))
         threads[1].start()
+        # Held by the server (not still on its way) before it is stopped.
+        srv.wait_log(r"event=override-waiting action=drain profile=www\.example\.com "
+                     r"endpoint=east by=api@127\.0\.0\.1 ", 5)
         started = time.monotonic()
         self.assertEqual(api.request("GET", "/api/v1/status")[0], 200)
         self.assertLess(time.monotonic() - started, 2.0)
@@ -372,7 +375,7 @@ class HttpApiTest(ScenarioCase):
         for name in ("reload", "drain"):
             self.assertEqual(results[name], (503, {"ok": False, "error": "the server is stopping"}),
                              name)
-        self.assertEqual(srv.log_count(r"event=override"), 0)
+        self.assertEqual(srv.log_count(r"event=override "), 0)
 
     def test_fleet_refusals_are_ctls(self):
         """With the fleet out of reach an override is refused unless it says
