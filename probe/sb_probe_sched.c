@@ -75,6 +75,8 @@ static void finish(sb_probe_run_t *r, sb_result_t result)
         sb_probe_result_apply(r->subs[i], &result, r->queued_ms, now);
     if (!r->first_done) {
         r->first_done = true;
+        if (s->first_round_left > 0 && --s->first_round_left == 0)
+            s->queue_logged_at = 0; /* a wait from now on is news: say it at once */
         if (s->first_result != NULL)
             s->first_result(s->first_result_arg);
     }
@@ -247,9 +249,24 @@ static void start_run(sb_probe_run_t *r)
     }
 }
 
+/* The wait for a slot, said at most every 10 s. In the first round every
+ * check probes at once, so a large configuration always waits then: the
+ * cap doing its job, said at info. Afterwards a wait means the worker
+ * falls behind its schedule: a warning. */
+static void log_queue(const sb_probe_sched_t *s, uint64_t now)
+{
+    bool first_round = s->first_round_left > 0;
+    sb_log(
+        first_round ? SB_LOG_INFO : SB_LOG_WARNING, "probe-queue",
+        "waiting=%zu in_flight=%u max_in_flight=%u oldest_wait_ms=%llu%s reason=\"%s\"", s->queued,
+        s->inflight, s->max_inflight, (unsigned long long)(now - s->queue_head->queued_at),
+        first_round ? " first_round=yes" : "",
+        first_round ? "the first round probes every check at once" : "probes wait for a free slot");
+}
+
 /* Past the cap on probes in flight a run waits for a slot rather than
  * failing: a slow moment must not look like an outage. The wait is kept
- * with the result and logged (at most every 10 s) so that it is visible. */
+ * with the result and logged so that it is visible. */
 static void enqueue(sb_probe_sched_t *s, sb_probe_run_t *r)
 {
     uint64_t now = uv_now(s->loop);
@@ -263,11 +280,7 @@ static void enqueue(sb_probe_sched_t *s, sb_probe_run_t *r)
     s->queued++;
     if (s->queue_logged_at == 0 || now - s->queue_logged_at >= QUEUE_LOG_EVERY_MS) {
         s->queue_logged_at = now;
-        sb_log(SB_LOG_WARNING, "probe-queue",
-               "waiting=%zu in_flight=%u max_in_flight=%u oldest_wait_ms=%llu "
-               "reason=\"probes wait for a free slot\"",
-               s->queued, s->inflight, s->max_inflight,
-               (unsigned long long)(now - s->queue_head->queued_at));
+        log_queue(s, now);
     }
 }
 
@@ -455,6 +468,9 @@ void sb_probe_sched_start(sb_probe_sched_t *s)
     assign_phases(s);
     uv_update_time(s->loop); /* the clock may date from before a long build */
     uint64_t t0 = uv_now(s->loop);
+    s->first_round_left = 0;
+    for (size_t i = 0; i < s->run_count; i++)
+        s->first_round_left += !s->runs[i].first_done;
     for (size_t i = 0; i < s->run_count; i++) {
         sb_probe_run_t *r = &s->runs[i];
         /* The first round runs now; the next run comes at the check's phase

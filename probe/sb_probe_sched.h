@@ -8,8 +8,9 @@
  * little jitter per run, and keeps its cadence however long a run takes.
  * The first round runs at once, to decide before serving. At most
  * `max_in_flight` runs probe at once; past that, runs wait in order for a
- * slot, and the wait is logged (at most every 10 s) and kept with each
- * result.
+ * slot, and the wait is logged (at most every 10 s; a warning once the
+ * first round is over, when it means the worker falls behind) and kept
+ * with each result.
  *
  * A run: the address (an address target or the zone's data; else the
  * resolver, with its answer cached for its TTL, at least an interval),
@@ -84,6 +85,7 @@ struct sb_probe_sched {
     sb_probe_run_t *queue_head, *queue_tail;
     size_t queued;
     uint64_t queue_logged_at;
+    size_t first_round_left;   /* runs still without their first result */
     sb_histogram_t queue_wait; /* each run's wait for a slot (carried over a reload) */
     uint64_t rng;
     /* Runs whose deadline passed, judged after the next poll. */

@@ -684,7 +684,12 @@ class ProbeQueue(MetricsCase):
         srv = self.server({"example.com.zone": zone},
                           args=["--metrics-listen", "0", "--probes-in-flight", "1"])
         self.url = metrics_url(srv)
-        srv.wait_log(r"event=probe-queue waiting=1 in_flight=1 max_in_flight=1 ", 1.0)
+        srv.wait_log(r"level=info event=probe-queue waiting=1 in_flight=1 max_in_flight=1 "
+                     r"oldest_wait_ms=\d+ first_round=yes ", 1.0)
+        # Four 300 ms probes through one slot every second: after the first
+        # round the worker falls behind, which is a warning at once.
+        srv.wait_log(r"level=warning event=probe-queue waiting=\d+ in_flight=1 max_in_flight=1 "
+                     r"oldest_wait_ms=\d+ reason=\"probes wait for a free slot\"", 3.0)
         wait = "switchboard_probe_queue_wait_seconds"
         last = {}
 

@@ -75,6 +75,10 @@ app{i}  profile priority ttl=5 {{
         # The probes waited for the one slot instead of failing at once...
         line = srv.wait_log(r"event=probe-queue", 1.0)
         self.assertIn("max_in_flight=1", line)
+        # In the first round every check probes at once: waiting is the cap
+        # at work, not the worker falling behind.
+        self.assertIn("level=info ", line)
+        self.assertIn(" first_round=yes ", line)
         # ...and the first round still decided: the hanging endpoints are
         # down by their timeout, not by the queue, and west answers.
         r = srv.query("app.example.com", "A")
