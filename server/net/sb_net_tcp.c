@@ -283,6 +283,26 @@ static void reject(worker_t *w, tcp_listener_t *l)
     uv_close((uv_handle_t *)&w->reject, on_reject_closed);
 }
 
+/* How many of the idlest connections admit() looks at for one to close:
+ * bounds its cost when the idlest are all busy. */
+#define EVICT_SCAN 16
+
+/* The connection to close for `newcomer`: the idlest of this worker's
+ * among the EVICT_SCAN idlest, but not one whose client's bytes wait
+ * unread in the kernel; NULL if there is none. A connection just accepted,
+ * whose query has arrived, is unread rather than idle: libuv takes every
+ * pending connection in one go, and without this look a burst of them could
+ * close it before its first read, and its client would see a reset. A
+ * half-sent query already read does not protect a connection (slowloris). */
+static conn_t *conn_to_evict(worker_t *w, const conn_t *newcomer)
+{
+    conn_t *c = w->conns;
+    for (unsigned looked = 0; c != NULL && looked < EVICT_SCAN; c = c->next, looked++)
+        if (c != newcomer && !conn_has_unread(c))
+            return c;
+    return NULL;
+}
+
 /* The connection's client and the server have room for it: the client is
  * under --tcp-per-client, and the server under --tcp-clients, or has a
  * connection of this worker's to close for it: the one idle longest (RFC
@@ -303,8 +323,8 @@ static bool admit(worker_t *w, conn_t *c)
     unsigned open = atomic_fetch_add_explicit(&net->tcp_clients, 1, memory_order_relaxed) + 1;
     if (open <= net->cfg.tcp_max_clients)
         return true;
-    conn_t *idlest = w->conns; /* `c` is the last: the head is another */
-    if (idlest == c) {
+    conn_t *idlest = conn_to_evict(w, c);
+    if (idlest == NULL) {
         sb_net_worker_bump(&w->counters.tcp_rejected);
         conn_close(c);
         return false;

@@ -3,7 +3,8 @@
 answering after it); thousands of idle and slowloris connections from a
 few addresses, and a full table from many, while clients from another
 address keep being answered (the per-client limit, and the idlest
-connection closed to make room); a client that reads slowly
+connection closed to make room, but never one whose query waits unread,
+however large the burst of new ones); a client that reads slowly
 (back-pressure: every answer arrives whole and in order), and a client
 that stops reading (closed by the idle timeout)."""
 import itertools
@@ -259,6 +260,44 @@ class Floods(ScenarioCase):
         self.assert_served(srv)
         self.assertLessEqual(scrape_value(url, "switchboard_tcp_connections_open"), 200)
         flood.stop()
+        srv.stop()
+
+
+    def test_a_burst_does_not_close_a_connection_before_its_query_is_read(self):
+        """A full table of 20, then a query on a new connection and 30 more
+        connections arriving at once: the 30 take the places of the idle
+        ones, and the query is answered, not closed unread."""
+        srv = self.server({"example.com.zone": ZONE},
+                          args=["--metrics-listen", "127.0.0.1:0", "--tcp-clients", "20"],
+                          threads=1)
+        url = metrics_url(srv)
+        idle = [socket.create_connection(("127.0.0.1", srv.port), source_address=(f"127.0.2.{i}", 0))
+                for i in range(1, 21)]
+        wait_until(lambda: scrape_value(url, "switchboard_tcp_connections_open") == 20, 10,
+                   "the table full of idle connections")
+        # Stopped, the server accepts nothing: the kernel completes the
+        # handshakes and queues them, and the server, continued, takes the
+        # whole burst in one go — the query's connection first.
+        srv.proc.send_signal(signal.SIGSTOP)
+        try:
+            asking = socket.create_connection(("127.0.0.1", srv.port), timeout=10,
+                                              source_address=("127.0.0.9", 0))
+            asking.sendall(frame(dns.message.make_query("east.example.com", "A").to_wire()))
+            idle += [socket.create_connection(("127.0.0.1", srv.port),
+                                              source_address=(f"127.0.3.{i}", 0))
+                     for i in range(1, 31)]
+        finally:
+            srv.proc.send_signal(signal.SIGCONT)
+        with asking:
+            reply = sbtest.read_frame(asking)
+        self.assertIsNotNone(reply, "the query's connection closed unanswered")
+        self.assertEqual(sbtest.answer_texts(dns.message.from_wire(reply)),
+                         ["east.example.com. 3600 A 127.0.0.10"])
+        evicted = 'switchboard_tcp_connections_total{result="evicted"}'
+        wait_until(lambda: scrape_value(url, evicted) == 31, 10,
+                   "a place made for each of the 31 new connections")
+        for c in idle:
+            c.close()
         srv.stop()
 
 
