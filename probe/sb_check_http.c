@@ -73,7 +73,6 @@ typedef struct {
     /* keep-alive: this run failed on a kept connection and is being tried
      * again on a fresh one, whose result counts. */
     bool fresh_retry;
-    char error[CURL_ERROR_SIZE];
 } http_state_t;
 
 static bool body_match_feed(body_match_t *b, const char *data, size_t n)
@@ -385,7 +384,6 @@ static void configure_run(sb_check_t *c, http_state_t *st, CURL *e)
     curl_easy_setopt(e, CURLOPT_NOBODY, m->method == SB_HTTP_HEAD ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, st);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, st);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, st->error);
     curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, c);
     /* A backstop only: the worker's deadline ends the run first. */
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)m->timeout_ms + 1000);
@@ -421,7 +419,6 @@ static void run_reset(http_state_t *st)
     st->body.seen = 0;
     st->body.carry_len = 0;
     st->body.found = st->body.needle != NULL && st->body.len == 0;
-    st->error[0] = '\0';
 }
 
 static int http_start(void *engine, sb_check_t *c)
@@ -555,7 +552,7 @@ static void short_detail(char *dst, size_t cap, const char *error)
 static const char *tls_words(http_state_t *st, const char *what)
 {
     char detail[64];
-    short_detail(detail, sizeof(detail), st->error);
+    short_detail(detail, sizeof(detail), st->xfer.error);
     if (detail[0] == '\0')
         return what;
     snprintf(st->tls_words, sizeof(st->tls_words), "%s: %s", what, detail);
@@ -566,12 +563,12 @@ static const char *verify_failure(http_state_t *st)
 {
     /* curl checks the name itself, after OpenSSL accepted the chain: the
      * verify result is then still "ok" and only the words tell. */
-    if (strstr(st->error, "does not match target host name") != NULL ||
-        strstr(st->error, "no alternative certificate subject name matches") != NULL)
+    if (strstr(st->xfer.error, "does not match target host name") != NULL ||
+        strstr(st->xfer.error, "no alternative certificate subject name matches") != NULL)
         return "certificate name mismatch";
     /* The OpenSSL backend's words for a chain that did not verify; only then
      * is the verify result this run's. */
-    if (strncmp(st->error, "SSL certificate problem: ", 25) != 0)
+    if (strncmp(st->xfer.error, "SSL certificate problem: ", 25) != 0)
         return tls_words(st, "certificate verification failed");
     long code = 0;
     curl_easy_getinfo(st->xfer.easy, CURLINFO_SSL_VERIFYRESULT, &code);
@@ -605,7 +602,7 @@ static bool tls_alert(const sb_check_t *c, const http_state_t *st)
     long header_bytes = 0;
     curl_easy_getinfo(st->xfer.easy, CURLINFO_HEADER_SIZE, &header_bytes);
     return c->monitor->proto == SB_MONITOR_HTTPS && header_bytes == 0 &&
-           strstr(st->error, "SSL routines::") != NULL;
+           strstr(st->xfer.error, "SSL routines::") != NULL;
 }
 
 static sb_result_t judge_tls(http_state_t *st, CURLcode rc)
@@ -731,7 +728,7 @@ static void on_done(CURL *easy, CURLcode rc)
         curl_easy_getinfo(st->xfer.easy, CURLINFO_OS_ERRNO, &os_errno);
         char q[SB_LOG_QUOTE_MAX];
         sb_log(SB_LOG_DEBUG, "probe-http", "target=%s curl=%d os_errno=%ld detail=%s", c->label,
-               (int)rc, os_errno, sb_log_quote(q, sizeof(q), st->error, true));
+               (int)rc, os_errno, sb_log_quote(q, sizeof(q), st->xfer.error, true));
     }
     if (retry_fresh(c, st, rc))
         return;

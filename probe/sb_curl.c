@@ -18,6 +18,9 @@ typedef struct pooled {
     CURL *easy;
     uintptr_t setup; /* its last owner's mark (sb_curl_transfer_t.setup) */
     struct pooled *next;
+    /* curl's error text for the run it is lent to: kept with the handle,
+     * not with each check, as only a running check needs one. */
+    char error[CURL_ERROR_SIZE];
 } pooled_t;
 
 /* Transfers are spread over several multi handles, each with at most
@@ -384,6 +387,7 @@ int sb_curl_lend(sb_curl_t *curl, sb_curl_transfer_t *t)
     t->lent = p;
     t->easy = p->easy;
     t->setup = p->setup;
+    t->error = p->error;
     return 0;
 }
 
@@ -393,6 +397,8 @@ int sb_curl_start(sb_curl_t *curl, sb_curl_transfer_t *t)
      * keeps the function it was made with. */
     curl_easy_setopt(t->easy, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
     curl_easy_setopt(t->easy, CURLOPT_CLOSESOCKETDATA, curl);
+    curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->error);
+    t->error[0] = '\0';
     shard_t *shard = t->keep_connection ? home_pick(curl, t) : shard_pick(curl);
     if (shard == NULL || curl_multi_add_handle(shard->multi, t->easy) != CURLM_OK) {
         sb_curl_stop(curl, t);
@@ -418,12 +424,14 @@ void sb_curl_stop(sb_curl_t *curl, sb_curl_transfer_t *t)
         give_back(curl, p);
         t->lent = NULL;
         t->easy = NULL;
+        t->error = NULL;
     }
 }
 
 int sb_curl_rerun(sb_curl_t *curl, sb_curl_transfer_t *t)
 {
     shard_t *shard = t->shard;
+    t->error[0] = '\0';
     if (curl_multi_remove_handle(shard->multi, t->easy) == CURLM_OK &&
         curl_multi_add_handle(shard->multi, t->easy) == CURLM_OK)
         return 0;

@@ -49,6 +49,10 @@ typedef struct {
      * transfer's connection for the next run (keep-alive). */
     bool keep_connection;
     void *home; /* that multi handle; kept between runs until sb_curl_forget */
+    /* curl's error text for the run (CURLOPT_ERRORBUFFER, set by
+     * sb_curl_start, emptied by it and by sb_curl_rerun): the lent handle's,
+     * CURL_ERROR_SIZE bytes; NULL when nothing is lent. */
+    char *error;
 } sb_curl_transfer_t;
 
 /* Called when a transfer ends (within sb_curl's socket or timer callbacks). */

@@ -135,21 +135,35 @@ static void begin_probe(sb_probe_run_t *r, const sb_addr_t *addrs, size_t count)
         finish(r, start_error(rc));
 }
 
+/* A name's addresses, kept for the run after (sb_probe_run_t.cached). */
+struct sb_probe_cached {
+    uint64_t expires; /* uv_now() ms */
+    size_t count;
+    sb_addr_t addrs[SB_RESOLVE_MAX];
+};
+
+/* Keep a lookup's answer for its TTL, at least an interval. False out of
+ * memory. */
+static bool cache_answer(sb_probe_run_t *r, const sb_resolved_t *res)
+{
+    if (r->cached == NULL && (r->cached = malloc(sizeof(*r->cached))) == NULL)
+        return false;
+    uint64_t ttl_ms = (uint64_t)res->ttl * 1000;
+    if (ttl_ms < r->check.monitor->interval_ms)
+        ttl_ms = r->check.monitor->interval_ms;
+    memcpy(r->cached->addrs, res->addrs, res->count * sizeof(sb_addr_t));
+    r->cached->count = res->count;
+    r->cached->expires = uv_now(r->sched->loop) + ttl_ms;
+    return true;
+}
+
 static void on_resolved(void *arg, const char *error, const sb_resolved_t *res)
 {
     sb_probe_run_t *r = arg;
-    sb_probe_sched_t *s = r->sched;
     r->lookup_out = false;
-    if (s->stopping)
+    if (r->sched->stopping)
         return;
-    if (error == NULL) {
-        uint64_t ttl_ms = (uint64_t)res->ttl * 1000;
-        if (ttl_ms < r->check.monitor->interval_ms)
-            ttl_ms = r->check.monitor->interval_ms;
-        memcpy(r->cached, res->addrs, res->count * sizeof(sb_addr_t));
-        r->cached_count = res->count;
-        r->cache_expires = uv_now(s->loop) + ttl_ms;
-    }
+    bool kept = error == NULL && cache_answer(r, res);
     if (r->check.phase != SB_CHECK_RESOLVING)
         return;
     if (error != NULL) {
@@ -157,7 +171,11 @@ static void on_resolved(void *arg, const char *error, const sb_resolved_t *res)
         finish(r, result);
         return;
     }
-    begin_probe(r, r->cached, r->cached_count);
+    if (!kept) {
+        finish(r, start_error(-ENOMEM));
+        return;
+    }
+    begin_probe(r, r->cached->addrs, r->cached->count);
 }
 
 /* ---- deadlines ------------------------------------------------------------- */
@@ -235,8 +253,8 @@ static void start_run(sb_probe_run_t *r)
         begin_probe(r, r->static_addrs, r->static_count);
         return;
     }
-    if (r->cached_count > 0 && r->cache_expires > r->run_started) {
-        begin_probe(r, r->cached, r->cached_count);
+    if (r->cached != NULL && r->cached->count > 0 && r->cached->expires > r->run_started) {
+        begin_probe(r, r->cached->addrs, r->cached->count);
         return;
     }
     if (r->lookup_out)
@@ -527,6 +545,7 @@ void sb_probe_sched_free(sb_probe_sched_t *s)
     for (size_t i = 0; i < s->run_count; i++) {
         free(s->runs[i].subs);
         free(s->runs[i].host);
+        free(s->runs[i].cached);
     }
     free(s->runs);
     s->runs = NULL;

@@ -54,10 +54,11 @@ typedef struct sb_probe_run {
     const sb_addr_t *static_addrs; /* from an address target or the zone data */
     size_t static_count;
     sb_addr_t literal; /* a probe-target written as an address */
-    sb_addr_t cached[SB_RESOLVE_MAX];
-    size_t cached_count;
-    uint64_t cache_expires; /* uv_now() ms */
-    sb_ep_state_t **subs;   /* owned array: endpoints fed by this check */
+    /* The target name's addresses from its last lookup; allocated at the
+     * first answer, so that the checks of an address, or of a name in a
+     * served zone (most of them), carry none. NULL until then. */
+    struct sb_probe_cached *cached;
+    sb_ep_state_t **subs; /* owned array: endpoints fed by this check */
     size_t sub_count;
     bool first_done;                    /* had a result, or every endpoint it feeds was carried */
     uint64_t next_due;                  /* uv_now() ms of the next run, before jitter */
