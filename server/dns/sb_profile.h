@@ -60,7 +60,8 @@ typedef struct sb_endpoint {
     const uint8_t *target;   /* SB_TARGET_NAME: wire name, case as written */
     const char *target_text; /* "east.example.com." or "192.0.2.1" */
     /* The profile's monitor with this endpoint's overrides: what the probe
-     * worker checks (sb_monitor; the DNS side never looks inside). */
+     * worker checks (sb_monitor; the DNS side never looks inside). Shared
+     * by the zone's endpoints with equal settings (sb_monitor_pool). */
     const struct sb_monitor *monitor;
     /* For a name target inside a served zone: its addresses from the zone
      * data, so probing needs no DNS (zone_addr_count of them). NULL
