@@ -117,7 +117,7 @@ static bool copy_profile(carried_profile_t *c, const sb_profile_state_t *ps)
     c->switchover_until_ms = ps->switchover_until_ms;
     snprintf(c->switchover_by, sizeof(c->switchover_by), "%s",
              ps->switchover_by ? ps->switchover_by : "");
-    c->view = ps->view;
+    sb_probe_view_full(&ps->view, p, sb_route_published(p), &c->view);
     return c->name != NULL;
 }
 
@@ -185,8 +185,8 @@ void sb_carry_profile(const sb_carry_t *carry, sb_profile_state_t *ps)
     ps->reloaded = true;
     /* What was answering: the reload's answer-change log (and its report
      * to ctl) compares with it. */
-    ps->view = c->view;
-    ps->before = c->view;
+    (void)sb_probe_view_keep(&ps->view, &c->view); /* out of memory: "unknown" */
+    (void)sb_probe_view_keep(&ps->before, &c->view);
     ps->switchover = index_of(ps->profile, c->switchover);
     ps->switchover_until_ms = ps->switchover != SB_PICK_NONE ? c->switchover_until_ms : 0;
     if (c->switchover_by[0] != '\0') /* out of memory: "unknown" is shown */

@@ -10,7 +10,10 @@ static const char *const family_names[SB_FAMILIES] = {"ipv4", "ipv6"};
 /* One entry of answers_moved per family whose answer differs from before. */
 static int moved_json(const sb_profile_state_t *ps, json_t *out)
 {
-    const sb_route_view_t *was = &ps->before, *now = &ps->view;
+    sb_route_view_t before, after;
+    sb_probe_view_full(&ps->before, ps->profile, NULL, &before);
+    sb_probe_view_full(&ps->view, ps->profile, sb_route_published(ps->profile), &after);
+    const sb_route_view_t *was = &before, *now = &after;
     for (int fam = 0; fam < SB_FAMILIES; fam++) {
         if (was->status[fam] == SB_ROUTE_NONE && now->status[fam] == SB_ROUTE_NONE)
             continue; /* no endpoint of this family, before or now */

@@ -102,7 +102,7 @@ int sb_probe_state_init(sb_probe_states_t *st, sb_gen_t *gen)
         sb_profile_state_t *ps = &st->profiles[st->profile_count++];
         ps->profile = sb_gen_profile(gen, i);
         ps->eps = &st->eps[st->ep_count];
-        sb_route_view(ps->profile, sb_route_published(ps->profile), &ps->view);
+        sb_probe_view_set(&ps->view, sb_route_published(ps->profile));
         ps->switchover = SB_PICK_NONE;
         size_t need = sb_route_decision_size(ps->profile->count);
         if (need > scratch_size)
@@ -128,8 +128,11 @@ void sb_probe_state_free(sb_probe_states_t *st)
         free(st->eps[i].force_by);
         free(st->eps[i].drain_by);
     }
-    for (size_t i = 0; i < st->profile_count; i++)
+    for (size_t i = 0; i < st->profile_count; i++) {
         free(st->profiles[i].switchover_by);
+        sb_probe_view_clear(&st->profiles[i].view);
+        sb_probe_view_clear(&st->profiles[i].before);
+    }
     free(st->profiles);
     free(st->eps);
     free(st->probes);

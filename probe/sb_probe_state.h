@@ -20,6 +20,7 @@
 #include "sb_health.h"
 #include "sb_histogram.h"
 #include "sb_history.h"
+#include "sb_probe_view.h"
 #include "sb_profile.h"
 #include "sb_reason.h"
 #include "sb_route.h"
@@ -83,10 +84,10 @@ typedef struct sb_ep_state {
 struct sb_profile_state {
     sb_profile_t *profile;
     sb_ep_state_t *eps;     /* profile->count of them, in priority order */
-    sb_route_view_t view;   /* what the decision published last means (logs, carry) */
+    sb_probe_view_t view;   /* what the decision published last means (logs, carry) */
     bool decided;           /* every endpoint has had a first result */
     bool reloaded;          /* carried from the previous configuration */
-    sb_route_view_t before; /* reloaded: what answered in it (the report compares) */
+    sb_probe_view_t before; /* reloaded: what answered in it (the report compares) */
     uint16_t switchover;    /* answered first (ctl switchover), or SB_PICK_NONE */
     struct sb_peers *peers; /* the fleet's views (sb_peers); NULL without a fleet */
     char *switchover_by;    /* as force_by */

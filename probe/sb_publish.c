@@ -88,12 +88,13 @@ static bool endpoint_usable(sb_profile_state_t *ps, uint16_t i, int64_t now, boo
 /* Publish `d` (a change) and log what it means. */
 static void publish(sb_profile_state_t *ps, sb_route_decision_t *d, const char *cause)
 {
-    sb_route_view_t now;
+    sb_route_view_t was, now;
+    sb_probe_view_full(&ps->view, ps->profile, sb_route_published(ps->profile), &was);
     sb_route_view(ps->profile, d, &now);
     sb_route_publish(ps->profile, d);
     for (int fam = 0; fam < SB_FAMILIES; fam++)
-        log_family_change(ps, &ps->view, &now, fam, cause);
-    ps->view = now;
+        log_family_change(ps, &was, &now, fam, cause);
+    sb_probe_view_set(&ps->view, d);
 }
 
 void sb_publish_profile(sb_profile_state_t *ps, const char *why)

@@ -3,6 +3,7 @@
 #include "sb_dns.h"
 #include "sb_error.h"
 #include "sb_lexer.h"
+#include "sb_monitor_pool.h"
 #include "sb_zonefile_profile.h"
 #include "sb_zonefile_rdata.h"
 #include "sb_zonefile_rr.h"
@@ -183,7 +184,8 @@ static int load(sb_lexer_t *lx, const char *file, const uint8_t *apex, sb_arena_
 {
     sb_zparse_t zp = {.arena = arena, .diag = diag, .apex = apex};
     zp.rdata = malloc(sizeof(*zp.rdata));
-    if (zp.rdata == NULL) {
+    if (zp.rdata == NULL || sb_monitor_pool_new(&zp.monitors) < 0) {
+        free(zp.rdata);
         sb_lexer_close(lx);
         return -ENOMEM;
     }
@@ -209,6 +211,7 @@ static int load(sb_lexer_t *lx, const char *file, const uint8_t *apex, sb_arena_
     if (zp.origin_rdf != NULL)
         ldns_rdf_deep_free(zp.origin_rdf);
     free(zp.rdata);
+    sb_monitor_pool_free(zp.monitors);
     if (rc == 0 && sb_diag_count(diag) > errors_before)
         rc = SB_ECONFIG;
     *out = rc == 0 || rc == SB_ECONFIG ? zp.zone : NULL;

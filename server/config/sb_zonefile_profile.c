@@ -7,6 +7,7 @@
 #include "sb_dns.h"
 #include "sb_error.h"
 #include "sb_monitor.h"
+#include "sb_monitor_pool.h"
 #include "sb_route_methods.h"
 #include "sb_zonefile_route.h"
 #include "sb_zonefile_rr.h"
@@ -476,11 +477,9 @@ static int build_profile(sb_zparse_t *zp, const profile_draft_t *d, const sb_mon
         ep->target =
             src->target_len ? sb_arena_memdup(zp->arena, src->target, src->target_len) : NULL;
         ep->target_text = sb_arena_strdup(zp->arena, src->target_text);
-        /* Endpoints without settings of their own share the monitor of the
-         * one before: a copy each was 672 bytes an endpoint. */
-        ep->monitor = i > 0 && memcmp(&eff[i], &eff[i - 1], sizeof(eff[i])) == 0
-                          ? eps[i - 1].monitor
-                          : sb_arena_memdup(zp->arena, &eff[i], sizeof(eff[i]));
+        /* Endpoints with equal settings, across the zone's profiles, share
+         * one copy: a copy each was 672 bytes an endpoint. */
+        ep->monitor = sb_monitor_pool_intern(zp->monitors, zp->arena, &eff[i]);
         ep->profile = p;
         ep->pos = src->pos;
         if (ep->target_text == NULL || ep->monitor == NULL ||

@@ -55,6 +55,9 @@ typedef struct sb_zparse {
      * the heap grow and shrink each time. */
     struct sb_zonefile_rdata *rdata;
     struct sb_profile_draft *profile; /* open profile block (sb_zonefile_profile), or NULL */
+    /* One copy of each distinct monitor of the zone's endpoints
+     * (sb_monitor_pool); owned, freed when the zone is loaded. */
+    struct sb_monitor_pool *monitors;
     /* A block was closed for want of its '}' (reported once): the block's
      * own lines that follow are skipped, up to a '}' or a zone entry. */
     bool block_unclosed;

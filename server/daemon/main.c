@@ -36,6 +36,7 @@
 
 #include <ares.h>
 #include <curl/curl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -978,8 +979,23 @@ static int cmd_serve(int argc, char **argv)
     return rc == 0 ? 0 : 1;
 }
 
+/* Fix glibc's malloc thresholds. By default they are dynamic: freeing a
+ * block above the mmap threshold (a reload frees a whole generation, and
+ * loading frees large scratch) raises both the mmap threshold (up to 32 MiB)
+ * and the trim threshold to twice it, so the next generation's large
+ * blocks come from the heap and what is freed stays in it: RSS grew with
+ * every reload (51 to 78 MiB over 5 reloads of 20,000 endpoints). Set
+ * explicitly, they no longer move: blocks of 128 KiB and more are mapped
+ * and unmapped on free, and the heap's top is given back above 128 KiB. */
+static void heap_settings(void)
+{
+    (void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    (void)mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+}
+
 int main(int argc, char **argv)
 {
+    heap_settings(); /* before anything is allocated */
     signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         sb_cli_usage(stderr);

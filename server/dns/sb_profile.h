@@ -54,49 +54,53 @@ typedef uint64_t sb_geo_code_t;
 #define SB_ENDPOINT_RR_MAX (2 + 10 + 16) /* an AAAA record owned by a pointer */
 
 typedef struct sb_endpoint {
-    const char *name; /* the endpoint's label within its profile, e.g. "east" */
-    uint32_t priority;
-    uint16_t index; /* position in profile->endpoints (priority order) */
-    uint32_t id;    /* position among every endpoint of its generation (sb_gen) */
-    sb_target_kind_t kind;
-    const uint8_t *target; /* SB_TARGET_NAME: wire name, case as written */
-    uint8_t target_len;
-    sb_addr_t addr;          /* SB_TARGET_V4 / SB_TARGET_V6 */
+    /* Fields are ordered by size (pointers, 4, 2, then 1 byte) so that no
+     * padding falls between them: 208 bytes rather than 240, per endpoint. */
+    const char *name;        /* the endpoint's label within its profile, e.g. "east" */
+    const uint8_t *target;   /* SB_TARGET_NAME: wire name, case as written */
     const char *target_text; /* "east.example.com." or "192.0.2.1" */
     /* The profile's monitor with this endpoint's overrides: what the probe
-     * worker checks (sb_monitor; the DNS side never looks inside). */
+     * worker checks (sb_monitor; the DNS side never looks inside). Shared
+     * by the zone's endpoints with equal settings (sb_monitor_pool). */
     const struct sb_monitor *monitor;
     /* For a name target inside a served zone: its addresses from the zone
-     * data, so probing needs no DNS. NULL otherwise. */
+     * data, so probing needs no DNS (zone_addr_count of them). NULL
+     * otherwise. */
     const sb_addr_t *zone_addrs;
-    uint8_t zone_addr_count;
     /* The same for a probe-target name inside a served zone. */
     const sb_addr_t *probe_zone_addrs;
-    uint8_t probe_zone_addr_count;
     struct sb_profile *profile;
     sb_pos_t pos;
-    bool monitor_given; /* monitor settings of its own on its line */
     /* Routing settings; each method reads the ones it takes. */
-    uint16_t weight;            /* weighted: 0-1000 */
-    bool in_default;            /* subnet, geo: in the default list */
-    const sb_prefix_t *subnets; /* subnet: the client networks it serves */
-    uint16_t subnet_count;
+    const sb_prefix_t *subnets;   /* subnet: the client networks it serves */
     const sb_geo_code_t *regions; /* geo: the places it serves */
-    uint16_t region_count;
-    bool has_location; /* closest: where it is (given, or from the database) */
-    float lat, lon;
-    float unit[3];      /* closest: the location on the unit sphere */
-    sb_pos_t route_pos; /* where its routing settings were written */
+    sb_pos_t route_pos;           /* where its routing settings were written */
     /* A nested endpoint leads to another profile (a CNAME to its name) and
      * is usable while at least `min_usable` of that profile's endpoints are. */
     struct sb_profile *child;
-    uint16_t min_usable;
+    uint32_t priority;
+    uint32_t id; /* position among every endpoint of its generation (sb_gen) */
+    sb_target_kind_t kind;
+    float lat, lon;        /* closest: where it is (has_location) */
+    float unit[3];         /* closest: the location on the unit sphere */
+    uint16_t index;        /* position in profile->endpoints (priority order) */
+    uint16_t weight;       /* weighted: 0-1000 */
+    uint16_t subnet_count; /* of subnets */
+    uint16_t region_count; /* of regions */
+    uint16_t min_usable;   /* nested: see child */
+    sb_addr_t addr;        /* SB_TARGET_V4 / SB_TARGET_V6 */
+    uint8_t target_len;
+    uint8_t zone_addr_count;
+    uint8_t probe_zone_addr_count;
+    bool monitor_given; /* monitor settings of its own on its line */
+    bool in_default;    /* subnet, geo: in the default list */
+    bool has_location;  /* closest: where it is (given, or from the database) */
     /* An address endpoint's record as it answers the question: a pointer to
      * the question's name, the type, class IN, the profile's TTL and the
      * address, written when the generation is sealed (sb_gen); length 0
      * until then, and for name endpoints. */
-    uint8_t answer_rr[SB_ENDPOINT_RR_MAX];
     uint8_t answer_rr_len;
+    uint8_t answer_rr[SB_ENDPOINT_RR_MAX];
 } sb_endpoint_t;
 
 #define SB_PICK_NONE 0xffffu

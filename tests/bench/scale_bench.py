@@ -2,7 +2,7 @@
 """Metrics, ctl status and memory at scale (issue 15).
 
     tests/bench/scale_bench.py [--build DIR] [--profiles N] [--variant V]...
-                               [--scrapes K] [--interval DURATION]
+                               [--scrapes K] [--interval DURATION] [--reloads N]
 
 For each variant (default: baseline, unprobed, tcp, http), generates one
 zone of PROFILES (default 10,000) priority profiles of two endpoints each,
@@ -31,7 +31,10 @@ then) and again after one more interval. Then prints, per variant:
     freed after loading and kept by glibc does not count; per endpoint:
     (trimmed RSS - baseline's trimmed RSS) / endpoints; VmRSS after the
     scrapes and status calls;
-  - VmRSS after `ctl reload` (nothing changed) and one more interval.
+  - VmRSS after `ctl reload` (nothing changed) and one more interval;
+  - with --reloads N: N more `ctl reload`s (nothing changed), VmRSS after
+    each once it has settled (unchanged for 1 s, at most 15 s), untrimmed:
+    what a running daemon keeps, as an operator would see it.
 
 Never fails on a number. Needs the project built (http_sink included).
 """
@@ -206,8 +209,36 @@ def measure(args, name, proc, tmp, sock, profiles, baseline_rss):
     print(f"  RSS after ctl reload (exit {r.returncode}) + {interval_s:g}s: {rss_reload:,} KiB "
           f"({rss_reload - rss_after:+,} KiB); after malloc_trim: "
           f"{rss_reload_trimmed or 0:,} KiB ({(rss_reload_trimmed or 0) - rss:+,} KiB from steady)")
+    if args.reloads:
+        print(f"  RSS after each of {args.reloads} more ctl reloads (untrimmed): "
+              + ", ".join(f"{k:,} KiB" for k in reload_series(args, proc.pid, sock)))
     sys.stdout.flush()
     return rss
+
+
+def settled_rss_kib(pid, quiet_s=1.0, deadline_s=15.0):
+    """VmRSS once it has not changed for quiet_s (the old generation is
+    freed after a grace period), or at the deadline."""
+    end = time.monotonic() + deadline_s
+    last, since = rss_kib(pid), time.monotonic()
+    while time.monotonic() < end:
+        time.sleep(0.1)
+        now = rss_kib(pid)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            break
+    return last
+
+
+def reload_series(args, pid, sock):
+    out = []
+    for _ in range(args.reloads):
+        r = ctl(args, sock, "reload")
+        if r.returncode != 0:
+            sys.exit(f"ctl reload exited {r.returncode}: {r.stdout!r} {r.stderr!r}")
+        out.append(settled_rss_kib(pid))
+    return out
 
 
 def find_metrics_port(pid):
@@ -262,6 +293,8 @@ def main():
     ap.add_argument("--variant", action="append", choices=["baseline", "unprobed", "tcp", "http"])
     ap.add_argument("--scrapes", type=int, default=7)
     ap.add_argument("--interval", default="10s")
+    ap.add_argument("--reloads", type=int, default=0,
+                    help="after the measures, N more ctl reloads, RSS after each")
     args = ap.parse_args()
     variants = args.variant or ["baseline", "unprobed", "tcp", "http"]
     import resource

@@ -1,7 +1,8 @@
 /*
  * sb_test_carry — a reload's build for unit tests: the states of a
  * generation with what a carry holds applied to them, as the probe
- * worker's builder does (sb_probe_build), checks aside.
+ * worker's builder does (sb_probe_build), checks aside; and a profile's
+ * view as a whole (sb_probe_view).
  */
 #ifndef SB_TEST_CARRY_H
 #define SB_TEST_CARRY_H
@@ -13,8 +14,18 @@
 #include "sb_monitor.h"
 #include "sb_probe_key.h"
 #include "sb_probe_state.h"
+#include "sb_probe_view.h"
 
 #include <stdlib.h>
+
+/* The whole of a profile's view (sb_probe_view_full), as logs and the
+ * report see it, in a static buffer: valid until the next call. */
+static inline const sb_route_view_t *sb_test_view(const sb_profile_state_t *ps)
+{
+    static sb_route_view_t v;
+    sb_probe_view_full(&ps->view, ps->profile, sb_route_published(ps->profile), &v);
+    return &v;
+}
 
 /* Fill `st` for `gen` with `carry` (NULL: none) applied. */
 static inline void sb_test_carry_build(sb_probe_states_t *st, sb_gen_t *gen,

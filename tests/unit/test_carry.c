@@ -324,16 +324,16 @@ static void switchover_and_answer_carry_by_name(void **state)
     assert_int_equal(www->switchover, 3); /* north: third before, fourth now */
     assert_string_equal(www->switchover_by, "uid=3");
     assert_int_equal(www->switchover_until_ms, LATER); /* its end with it */
-    assert_string_equal(www->view.answering[SB_FAMILY_PRIMARY], "north");
-    assert_int_equal(www->view.status[SB_FAMILY_PRIMARY], SB_ROUTE_ANSWERING);
-    assert_string_equal(www->view.answering[SB_FAMILY_V6], "none");
+    assert_string_equal(sb_test_view(www)->answering[SB_FAMILY_PRIMARY], "north");
+    assert_int_equal(sb_test_view(www)->status[SB_FAMILY_PRIMARY], SB_ROUTE_ANSWERING);
+    assert_string_equal(sb_test_view(www)->answering[SB_FAMILY_V6], "none");
     sb_profile_state_t *api = sb_probe_state_find_profile(&after, API);
     assert_true(api->reloaded);
     assert_int_equal(api->switchover, SB_PICK_NONE); /* a4 is gone */
     assert_int_equal(api->switchover_until_ms, 0);   /* and so is its end */
     /* What answered before the reload, a4, whatever has become of it. */
-    assert_string_equal(api->view.answering[SB_FAMILY_PRIMARY], "a4");
-    assert_string_equal(api->view.answering[SB_FAMILY_V6], "a6");
+    assert_string_equal(sb_test_view(api)->answering[SB_FAMILY_PRIMARY], "a4");
+    assert_string_equal(sb_test_view(api)->answering[SB_FAMILY_V6], "a6");
 }
 
 static void the_first_decision_after_a_reload_keeps_the_answer_quiet(void **state)
@@ -427,7 +427,7 @@ static void a_null_carry_changes_nothing(void **state)
         assert_false(built.profiles[i].reloaded);
         assert_int_equal(built.profiles[i].switchover, SB_PICK_NONE);
         assert_memory_equal(&built.profiles[i].view, &plain.profiles[i].view,
-                            sizeof(sb_route_view_t));
+                            sizeof(sb_probe_view_t));
     }
     sb_histogram_t waits = {.count = 42};
     sb_carry_queue_wait(NULL, &waits);
@@ -459,7 +459,7 @@ static void an_unprobed_endpoint_keeps_its_overrides(void **state)
     assert_string_equal(east->drain_by, "uid=1");
     assert_int_equal(east->health.state, SB_HEALTH_UP); /* never probed: up, not carried */
     assert_false(east->carried);
-    assert_string_equal(now.profiles[0].view.answering[SB_FAMILY_PRIMARY],
+    assert_string_equal(sb_test_view(&now.profiles[0])->answering[SB_FAMILY_PRIMARY],
                         "west"); /* west was answering */
     sb_carry_free(c);
     sb_probe_state_free(&now);

@@ -9,6 +9,7 @@
  * every answer-change carries its cause. */
 #include "sb_test_route.h"
 #include "sb_test.h"
+#include "sb_test_carry.h"
 #include "sb_test_log.h"
 
 #include "sb_dns.h"
@@ -145,7 +146,7 @@ static void the_default_stands_until_every_endpoint_has_a_result(void **state)
     report(ps, "north", true);
     assert_true(ps->decided);
     assert_string_equal(answering(ps, SB_TYPE_A), "west");
-    assert_string_equal(ps->view.answering[SB_FAMILY_PRIMARY], "west");
+    assert_string_equal(sb_test_view(ps)->answering[SB_FAMILY_PRIMARY], "west");
     assert_int_equal(sb_test_times_logged("event=answer-change"), 1);
     assert_int_equal(sb_test_times_logged("level=info event=answer-change profile=www.example.com. "
                                           "from=none to=west cause=first-round\n"),
@@ -177,8 +178,10 @@ static void a_reloaded_profile_first_decides_with_cause_reload(void **state)
     (void)state;
     sb_profile_state_t *ps = load(UNPROBED);
     ps->reloaded = true;
-    snprintf(ps->view.answering[SB_FAMILY_PRIMARY], SB_ROUTE_TEXT_MAX,
+    sb_route_view_t was = *sb_test_view(ps);
+    snprintf(was.answering[SB_FAMILY_PRIMARY], SB_ROUTE_TEXT_MAX,
              "west"); /* west was answering before the reload */
+    assert_int_equal(sb_probe_view_keep(&ps->view, &was), 0);
     sb_publish_profile(ps, "probe");
     assert_int_equal(sb_test_times_logged("level=info event=answer-change profile=www.example.com. "
                                           "from=west to=east cause=reload\n"),
