@@ -289,35 +289,67 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
-/* Everything the server sends until it closes, NUL-terminated; NULL when
- * out of memory. `*got` is its length. */
-static char *read_all(int fd, size_t *got)
+/* A successful status reply starts so; with --json it is printed as it
+ * arrives: at tens of thousands of endpoints it is tens of megabytes, and
+ * holding it whole before printing it cost more than the server took to
+ * write it. */
+static const char STATUS_REPLY[] = "{\"ok\":true,\"status\":";
+#define STATUS_REPLY_LEN (sizeof(STATUS_REPLY) - 1)
+
+/* What the server sent until it closed. */
+typedef struct {
+    char *text;   /* NUL-terminated; empty when relayed; NULL: out of memory */
+    size_t total; /* bytes received */
+    bool relayed; /* a status printed to stdout as it came */
+    bool print_failed;
+} reply_t;
+
+/* Print what `r` holds once it is known to be a status, as it comes. */
+static void relay_status(reply_t *r, size_t *got)
 {
-    size_t cap = 1 << 16;
-    char *buf = malloc(cap);
+    if (!r->relayed &&
+        (*got < STATUS_REPLY_LEN || memcmp(r->text, STATUS_REPLY, STATUS_REPLY_LEN) != 0))
+        return;
+    r->relayed = true;
+    if (fwrite(r->text, 1, *got, stdout) != *got)
+        r->print_failed = true;
     *got = 0;
-    while (buf != NULL) {
-        if (*got + 1 == cap) {
-            char *grown = realloc(buf, cap * 2);
+}
+
+/* Read until the server closes; `relay`: print a status as it comes. */
+static reply_t read_reply(int fd, bool relay)
+{
+    reply_t r = {0};
+    size_t cap = 1 << 16, got = 0;
+    r.text = malloc(cap);
+    while (r.text != NULL) {
+        if (got + 1 == cap) {
+            char *grown = realloc(r.text, cap * 2);
             if (grown == NULL)
-                free(buf);
-            buf = grown;
+                free(r.text);
+            r.text = grown;
             cap *= 2;
             continue;
         }
-        ssize_t n = read(fd, buf + *got, cap - 1 - *got);
+        ssize_t n = read(fd, r.text + got, cap - 1 - got);
         if (n <= 0)
             break;
-        *got += (size_t)n;
+        got += (size_t)n;
+        r.total += (size_t)n;
+        if (relay)
+            relay_status(&r, &got);
+        /* Not a status: nothing more to look for. */
+        relay = relay && (r.relayed || got < STATUS_REPLY_LEN);
     }
-    if (buf != NULL)
-        buf[*got] = '\0';
-    return buf;
+    if (r.text != NULL)
+        r.text[got] = '\0';
+    return r;
 }
 
-/* Send the request, read the one-line reply. */
-static char *exchange(const char *path, const char *request)
+/* Send the request, read the one-line reply (`relay`: read_reply). */
+static reply_t exchange(const char *path, const char *request, bool relay)
 {
+    reply_t none = {0};
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
@@ -325,21 +357,20 @@ static char *exchange(const char *path, const char *request)
         fprintf(stderr, "switchboard ctl: cannot connect to %s: %s\n", path, strerror(errno));
         if (fd >= 0)
             close(fd);
-        return NULL;
+        return none;
     }
     /* A server that refuses the connection (too many at once) answers
      * before reading and closes, so the write may fail: its reply is still
      * there to read. */
     int write_error = write_all(fd, request, strlen(request));
-    size_t got;
-    char *reply = read_all(fd, &got);
+    reply_t r = read_reply(fd, relay);
     close(fd);
-    if (reply != NULL && got == 0 && write_error != 0) {
+    if (r.text != NULL && r.total == 0 && write_error != 0) {
         fprintf(stderr, "switchboard ctl: writing to %s: %s\n", path, strerror(write_error));
-        free(reply);
-        return NULL;
+        free(r.text);
+        return none;
     }
-    return reply;
+    return r;
 }
 
 /* ---- text output ---------------------------------------------------------- */
@@ -609,17 +640,8 @@ static int success_status(const ctl_args_t *a, json_t *r)
     return 0;
 }
 
-/* The server's status reply, printed as it came: at tens of thousands of
- * endpoints, reading it into a tree and writing it out again took longer
- * than the server took to write it. */
-static const char STATUS_REPLY[] = "{\"ok\":true,\"status\":";
-
 static int print_reply(const ctl_args_t *a, const char *text)
 {
-    if (a->json && strncmp(text, STATUS_REPLY, sizeof(STATUS_REPLY) - 1) == 0) {
-        fputs(text, stdout);
-        return ferror(stdout) ? EXIT_USAGE : 0;
-    }
     json_error_t jerr;
     json_t *r = json_loads(text, JSON_DISABLE_EOF_CHECK, &jerr);
     if (r == NULL) {
@@ -656,12 +678,13 @@ static int run(const ctl_args_t *a)
         return EXIT_USAGE;
     }
     memcpy(framed + n, "\n", 2);
-    char *reply = exchange(a->socket, framed);
+    reply_t reply = exchange(a->socket, framed, a->json);
     free(framed);
-    if (reply == NULL)
+    if (reply.text == NULL)
         return EXIT_USAGE;
-    int rc = print_reply(a, reply);
-    free(reply);
+    int rc = reply.relayed ? (reply.print_failed || fflush(stdout) != 0 ? EXIT_USAGE : 0)
+                           : print_reply(a, reply.text);
+    free(reply.text);
     return rc;
 }
 
