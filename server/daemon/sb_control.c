@@ -119,7 +119,7 @@ static void reply(client_t *c, json_t *reply)
     uv_timer_stop(&c->deadline);
     size_t n;
     c->out = sb_reply_dumps(reply, JSON_COMPACT, &n);
-    json_decref(reply);
+    sb_reply_free(reply);
     if (c->out == NULL) {
         client_close(c);
         return;

@@ -64,7 +64,9 @@
 #define SB_CONTROL_BY_MAX 48
 
 /* A reply ({"ok": true, ...} or {"ok": false, "error": ...}), which the
- * callee takes; called on the controlling thread's loop. */
+ * callee takes, written out with sb_reply_dumps() and freed with
+ * sb_reply_free() (a status holds its text outside the tree); called on
+ * the controlling thread's loop. */
 typedef void (*sb_control_done_fn)(void *waiter, json_t *reply);
 
 typedef struct {

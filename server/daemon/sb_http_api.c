@@ -100,7 +100,7 @@ static void job_set_reply(job_t *j, unsigned status, json_t *reply)
     size_t len;
     j->text = reply != NULL ? sb_reply_dumps(reply, JSON_INDENT(2), &len) : NULL;
     j->status = j->text != NULL ? status : MHD_HTTP_INTERNAL_SERVER_ERROR;
-    json_decref(reply);
+    sb_reply_free(reply);
     j->state = JOB_DONE;
 }
 
@@ -132,7 +132,7 @@ static void on_answer(void *waiter, json_t *reply)
 {
     job_t *j = waiter;
     if (j->abandoned) {
-        json_decref(reply);
+        sb_reply_free(reply);
     } else {
         running_remove(j->api, j);
         job_set_reply(j, reply != NULL ? status_of(reply) : MHD_HTTP_INTERNAL_SERVER_ERROR, reply);

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,11 @@ json_t *sb_reply_with_text(const char *key, char *text, size_t len)
     char marked[64];
     snprintf(marked, sizeof(marked), "%c%s", TEXT_MARK, key);
     json_t *r = json_pack("{s:b}", "ok", 1);
-    json_t *t = json_stringn_nocheck(text, len);
-    free(text);
+    /* The text's address and length, not a copy: a status is megabytes. */
+    json_t *t = json_pack("[I,I]", (json_int_t)(intptr_t)text, (json_int_t)len);
     if (r == NULL || t == NULL || json_object_set_new(r, marked, t) < 0) {
         json_decref(r);
+        free(text);
         return NULL;
     }
     return r;
@@ -65,49 +67,82 @@ char *sb_reply_add_member(char *text, size_t *len, const char *key, const json_t
     return grown;
 }
 
-/* `reply`'s member written as text, if any: its key (without the mark)
- * and text. */
-static const char *text_member(const json_t *reply, const char **key, size_t *len)
+/* `reply`'s member given as text, if any and not yet taken: its key
+ * (without the mark), text and length. */
+static char *text_member(const json_t *reply, const char **key, size_t *len)
 {
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)reply, k, v)
     {
-        if (k[0] == TEXT_MARK && json_is_string(v)) {
+        if (k[0] == TEXT_MARK && json_array_size(v) == 2) {
             *key = k + 1;
-            *len = json_string_length(v);
-            return json_string_value(v);
+            *len = (size_t)json_integer_value(json_array_get(v, 1));
+            return (char *)(intptr_t)json_integer_value(json_array_get(v, 0));
         }
     }
     return NULL;
 }
 
-char *sb_reply_dumps(const json_t *reply, size_t flags, size_t *len)
+/* The text given to `reply` is someone else's now. */
+static void text_member_taken(json_t *reply, const char *key)
+{
+    char marked[64];
+    snprintf(marked, sizeof(marked), "%c%s", TEXT_MARK, key);
+    json_object_del(reply, marked);
+}
+
+void sb_reply_free(json_t *reply)
+{
+    if (reply == NULL)
+        return;
+    const char *key;
+    size_t len;
+    free(text_member(reply, &key, &len));
+    json_decref(reply);
+}
+
+/* `head` ({"ok":true}) and `text` as one: ,"key":TEXT} spliced over the
+ * head's closing brace. The text grows in place (at megabytes, realloc
+ * moves its pages rather than copying them) and shifts up. Returns the
+ * result, which owns `text`'s memory, or NULL (`text` untouched). */
+static char *splice(const char *head, const char *key, char *text, size_t text_len, size_t *len)
+{
+    size_t n = strlen(head);
+    char prefix[96];
+    int w = snprintf(prefix, sizeof(prefix), "%.*s%s\"%s\":", (int)(n - 1), head, n > 2 ? "," : "",
+                     key);
+    if (w < 0 || (size_t)w >= sizeof(prefix))
+        return NULL;
+    char *out = realloc(text, (size_t)w + text_len + 2);
+    if (out == NULL)
+        return NULL;
+    memmove(out + w, out, text_len);
+    memcpy(out, prefix, (size_t)w);
+    memcpy(out + w + text_len, "}", 2);
+    *len = (size_t)w + text_len + 1;
+    return out;
+}
+
+char *sb_reply_dumps(json_t *reply, size_t flags, size_t *len)
 {
     const char *key = NULL;
     size_t text_len = 0;
-    const char *text = text_member(reply, &key, &text_len);
+    char *text = text_member(reply, &key, &text_len);
     if (text == NULL) {
         char *out = json_dumps(reply, flags);
         *len = out != NULL ? strlen(out) : 0;
         return out;
     }
-    json_t *rest = json_copy((json_t *)reply);
+    json_t *rest = json_copy(reply);
     char marked[64];
     snprintf(marked, sizeof(marked), "%c%s", TEXT_MARK, key);
     json_object_del(rest, marked);
     char *head = rest != NULL ? json_dumps(rest, JSON_COMPACT) : NULL;
     json_decref(rest);
-    size_t n = head != NULL ? strlen(head) : 0;
-    /* {"ok":true} + ,"key":TEXT} (the key is the server's own: no escapes) */
-    char *out = n > 0 ? realloc(head, n + strlen(key) + text_len + 8) : NULL;
-    if (out == NULL) {
-        free(head);
-        return NULL;
-    }
-    int w = sprintf(out + n - 1, "%s\"%s\":", n > 2 ? "," : "", key);
-    memcpy(out + n - 1 + w, text, text_len);
-    memcpy(out + n - 1 + w + text_len, "}", 2);
-    *len = n - 1 + (size_t)w + text_len + 1;
+    char *out = head != NULL ? splice(head, key, text, text_len, len) : NULL;
+    free(head);
+    if (out != NULL)
+        text_member_taken(reply, key);
     return out;
 }

@@ -34,7 +34,15 @@ static void text_members_are_spliced(void **state)
                         "ns1");
     json_decref(back);
     free(text);
-    json_decref(reply);
+    sb_reply_free(reply);
+}
+
+/* A reply given text and never written out frees it (ASan: no leak). */
+static void an_unwritten_text_reply_is_freed(void **state)
+{
+    (void)state;
+    sb_reply_free(sb_reply_with_text("status", strdup("{\"profiles\":[]}"), 15));
+    sb_reply_free(NULL);
 }
 
 static void a_member_added_to_an_empty_object(void **state)
@@ -59,13 +67,14 @@ static void other_replies_as_jansson_writes_them(void **state)
     assert_string_equal(text, "{\"ok\":false,\"error\":\"no profile named nope\"}");
     assert_int_equal(n, strlen(text));
     free(text);
-    json_decref(reply);
+    sb_reply_free(reply);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(text_members_are_spliced),
+        cmocka_unit_test(an_unwritten_text_reply_is_freed),
         cmocka_unit_test(a_member_added_to_an_empty_object),
         cmocka_unit_test(other_replies_as_jansson_writes_them),
     };
