@@ -12,6 +12,13 @@
 #include <string.h>
 #include <time.h>
 
+/* `v` (0-99) as two digits at `p`. */
+static void two_digits(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
 /* A wall-clock time as RFC 3339 in UTC with milliseconds; null for none. */
 static void put_time(sb_jsonw_t *w, const char *key, int64_t ms)
 {
@@ -19,25 +26,33 @@ static void put_time(sb_jsonw_t *w, const char *key, int64_t ms)
         sb_jsonw_null(w, key);
         return;
     }
-    /* Many results of a status fall in the same second: the date and time
-     * are formatted once per second (a status at 20,000 endpoints has
-     * 200,000 times), on the probe worker's thread only. */
-    static __thread time_t cached_sec = -1;
-    static __thread char buf[40];
-    static __thread size_t n;
-    time_t sec = (time_t)(ms / 1000);
-    if (sec != cached_sec) {
+    /* A status at 20,000 endpoints has 200,000 times, spread over the
+     * seconds of an interval: the date is formatted once per day, the
+     * time of day by arithmetic (on the probe worker's thread only). */
+    static __thread int64_t cached_day = -1;
+    static __thread char buf[40]; /* "2026-12-03T" then "HH:MM:SS.mmmZ" */
+    int64_t sec = ms / 1000, day = sec / 86400;
+    if (day != cached_day) {
+        time_t t = (time_t)sec;
         struct tm tm;
-        gmtime_r(&sec, &tm);
-        n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        cached_sec = sec;
+        gmtime_r(&t, &tm);
+        if (strftime(buf, sizeof(buf), "%Y-%m-%dT", &tm) != 11) {
+            sb_jsonw_null(w, key); /* a year past 9999 */
+            return;
+        }
+        cached_day = day;
     }
-    int milli = (int)(ms % 1000);
-    buf[n] = '.';
-    buf[n + 1] = (char)('0' + milli / 100);
-    buf[n + 2] = (char)('0' + milli / 10 % 10);
-    buf[n + 3] = (char)('0' + milli % 10);
-    memcpy(buf + n + 4, "Z", 2);
+    unsigned of_day = (unsigned)(sec % 86400), milli = (unsigned)(ms % 1000);
+    char *p = buf + 11;
+    two_digits(p, of_day / 3600);
+    p[2] = ':';
+    two_digits(p + 3, of_day / 60 % 60);
+    p[5] = ':';
+    two_digits(p + 6, of_day % 60);
+    p[8] = '.';
+    p[9] = (char)('0' + milli / 100);
+    two_digits(p + 10, milli % 100);
+    memcpy(p + 12, "Z", 2);
     sb_jsonw_string(w, key, buf);
 }
 

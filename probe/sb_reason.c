@@ -1,6 +1,7 @@
 #include "sb_reason.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const char *const keys[SB_REASON_COUNT] = {
     [SB_REASON_OK] = "ok",
@@ -55,13 +56,28 @@ const char *sb_reason_class_key(sb_reason_class_t c)
     return c < SB_REASON_CLASS_COUNT ? class_keys[c] : "unknown";
 }
 
+/* "HTTP 200": the words of nearly every result a status shows, written
+ * without printf (a status at 20,000 endpoints has 200,000 of them). */
+static void http_words(char *buf, size_t cap, unsigned status)
+{
+    if (cap < 9 || status < 100 || status > 999) {
+        snprintf(buf, cap, "HTTP %u", status);
+        return;
+    }
+    memcpy(buf, "HTTP ", 5);
+    buf[5] = (char)('0' + status / 100);
+    buf[6] = (char)('0' + status / 10 % 10);
+    buf[7] = (char)('0' + status % 10);
+    buf[8] = '\0';
+}
+
 const char *sb_reason_format(const sb_result_t *r, char *buf, size_t cap)
 {
     const char *text = r->text != NULL ? r->text : "unknown";
     switch (r->reason) {
     case SB_REASON_OK:
         if (r->number != 0)
-            snprintf(buf, cap, "HTTP %u", r->number);
+            http_words(buf, cap, r->number);
         else
             snprintf(buf, cap, "ok");
         break;
@@ -84,7 +100,7 @@ const char *sb_reason_format(const sb_result_t *r, char *buf, size_t cap)
         snprintf(buf, cap, "connection closed without a response");
         break;
     case SB_REASON_HTTP_STATUS:
-        snprintf(buf, cap, "HTTP %u", r->number);
+        http_words(buf, cap, r->number);
         break;
     case SB_REASON_BAD_RESPONSE:
         snprintf(buf, cap, "bad response: %s", text);

@@ -29,15 +29,43 @@ static void put(sb_jsonw_t *w, const char *s, size_t n)
     sb_textbuf_put(&w->text, s, n);
 }
 
-/* `s` quoted and escaped. */
-static void put_string(sb_jsonw_t *w, const char *s)
+/* Whether any of the 8 bytes at `p` is a control character, '"' or '\\'
+ * (the bytes JSON escapes): the usual bit tricks, a word at a time. */
+static bool word_needs_escape(const char *p)
 {
-    size_t n = strlen(s);
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+    uint64_t below_space = (x - ones * 0x20) & ~x;
+    uint64_t zero_quote = (quote - ones) & ~quote, zero_backslash = (backslash - ones) & ~backslash;
+    return ((below_space | zero_quote | zero_backslash) & highs) != 0;
+}
+
+/* Whether `s` (`n` bytes) has a byte JSON escapes: words, the last one
+ * overlapping the one before; a string shorter than a word padded with
+ * bytes that need none. */
+static bool needs_escape(const char *s, size_t n)
+{
+    if (n < 8) {
+        char word[8] = "aaaaaaaa";
+        memcpy(word, s, n);
+        return word_needs_escape(word);
+    }
+    for (size_t i = 0; i + 8 < n; i += 8)
+        if (word_needs_escape(s + i))
+            return true;
+    return word_needs_escape(s + n - 8);
+}
+
+/* `s` (`n` bytes) quoted, escaped byte by byte. */
+static void put_escaped(sb_jsonw_t *w, const char *s, size_t n)
+{
     if (!sb_textbuf_reserve(&w->text, 6 * n + 2)) /* \u00XX at worst */
         return;
     char *o = w->text.data + w->text.len;
     *o++ = '"';
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; p < (const unsigned char *)s + n; p++) {
         if (*p == '"' || *p == '\\') {
             *o++ = '\\';
             *o++ = (char)*p;
@@ -54,6 +82,28 @@ static void put_string(sb_jsonw_t *w, const char *s)
     *o++ = '"';
     *o = '\0';
     w->text.len = (size_t)(o - w->text.data);
+}
+
+/* `s` quoted and escaped. Nearly every string of a status (keys, names,
+ * reasons, times) has nothing to escape: found so a word at a time, it is
+ * copied whole. */
+static void put_string(sb_jsonw_t *w, const char *s)
+{
+    size_t n = strlen(s);
+    if (needs_escape(s, n)) {
+        put_escaped(w, s, n);
+        return;
+    }
+    sb_textbuf_t *b = &w->text;
+    bool room = !b->failed && n < b->cap && b->len + n + 2 < b->cap;
+    if (!room && !sb_textbuf_reserve(b, n + 2))
+        return;
+    char *o = b->data + b->len;
+    o[0] = '"';
+    memcpy(o + 1, s, n);
+    o[n + 1] = '"';
+    o[n + 2] = '\0';
+    b->len += n + 2;
 }
 
 /* The comma before a value that is not its container's first, and the

@@ -35,15 +35,6 @@ bool sb_textbuf_reserve(sb_textbuf_t *b, size_t more)
     return true;
 }
 
-void sb_textbuf_put(sb_textbuf_t *b, const char *s, size_t n)
-{
-    if (!sb_textbuf_reserve(b, n))
-        return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
 void sb_textbuf_puts(sb_textbuf_t *b, const char *s)
 {
     sb_textbuf_put(b, s, strlen(s));

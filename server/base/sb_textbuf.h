@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct {
     char *data; /* NULL until the first append */
@@ -32,7 +33,19 @@ void sb_textbuf_free(sb_textbuf_t *b);
  * then advance `len` (and write the NUL). */
 bool sb_textbuf_reserve(sb_textbuf_t *b, size_t more);
 
-void sb_textbuf_put(sb_textbuf_t *b, const char *s, size_t n);
+/* Append `n` bytes. Inline: writers append a few bytes at a time, and
+ * megabytes of them (a status at 20,000 endpoints), so the common case,
+ * room already there, is a copy without a call. */
+static inline void sb_textbuf_put(sb_textbuf_t *b, const char *s, size_t n)
+{
+    bool room = !b->failed && n < b->cap && b->len + n < b->cap;
+    if (!room && !sb_textbuf_reserve(b, n))
+        return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
 void sb_textbuf_puts(sb_textbuf_t *b, const char *s);
 
 /* The text (`*len` bytes and a NUL), the caller's to free(); NULL, and

@@ -52,6 +52,43 @@ static void a_document_reads_back(void **state)
     free(text);
 }
 
+/* Every byte JSON escapes, at every place in strings of 1 to 24 bytes
+ * (the word-at-a-time scan and its tail), beside UTF-8 and DEL, which it
+ * does not: each reads back as written. */
+static void escapes_found_wherever_they_are(void **state)
+{
+    (void)state;
+    static const char special[] = {'"', '\\', '\x01', '\x1f', '\n'};
+    static const char plain[] = {' ', '!', '#', '[', ']', '\x7f', '\xc3'};
+    for (size_t len = 1; len <= 24; len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (size_t k = 0; k < sizeof(special) + sizeof(plain); k++) {
+                char s[32];
+                memset(s, 'a', len);
+                s[len] = '\0';
+                bool escaped = k < sizeof(special);
+                s[at] = escaped ? special[k] : plain[k - sizeof(special)];
+                if (s[at] == '\xc3' && at + 1 < len)
+                    s[at + 1] = '\xa9'; /* é */
+                else if (s[at] == '\xc3')
+                    s[at] = 'b';
+                sb_jsonw_t w;
+                sb_jsonw_init(&w);
+                sb_jsonw_string(&w, NULL, s);
+                size_t n;
+                char *text = sb_jsonw_take(&w, &n);
+                json_t *back = json_loads(text, JSON_DECODE_ANY, NULL);
+                assert_non_null(back);
+                assert_string_equal(json_string_value(back), s);
+                /* quoted as it is, unless a byte had to be escaped */
+                assert_int_equal(n == strlen(s) + 2, !escaped);
+                json_decref(back);
+                free(text);
+            }
+        }
+    }
+}
+
 static void closing_what_is_not_open_fails(void **state)
 {
     (void)state;
@@ -88,6 +125,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_document_reads_back),
+        cmocka_unit_test(escapes_found_wherever_they_are),
         cmocka_unit_test(closing_what_is_not_open_fails),
         cmocka_unit_test(too_deep_fails),
     };

@@ -18,6 +18,10 @@ static void formatting(void **state)
     assert_string_equal(words(SB_REASON_TIMEOUT, 1000, NULL), "timeout after 1000 ms");
     assert_string_equal(words(SB_REASON_REFUSED, 0, NULL), "connect refused");
     assert_string_equal(words(SB_REASON_HTTP_STATUS, 503, NULL), "HTTP 503");
+    assert_string_equal(words(SB_REASON_HTTP_STATUS, 100, NULL), "HTTP 100");
+    assert_string_equal(words(SB_REASON_HTTP_STATUS, 999, NULL), "HTTP 999");
+    assert_string_equal(words(SB_REASON_HTTP_STATUS, 1000, NULL), "HTTP 1000");
+    assert_string_equal(words(SB_REASON_HTTP_STATUS, 42, NULL), "HTTP 42");
     assert_string_equal(words(SB_REASON_RESOLVE_FAILED, 0, "NXDOMAIN"), "resolve failed: NXDOMAIN");
     assert_string_equal(words(SB_REASON_RESET, 0, NULL), "connection reset");
     assert_string_equal(words(SB_REASON_TLS, 0, "handshake failed"), "TLS handshake failed");
