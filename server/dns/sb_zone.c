@@ -134,7 +134,7 @@ const sb_node_t *sb_zone_find(const sb_zone_t *z, const uint8_t *lc, size_t len)
         const sb_node_t *n = z->table[i];
         if (n == NULL)
             return NULL;
-        if (n->name_len == len && memcmp(n->name, lc, len) == 0)
+        if (n->name_len == len && sb_name_same(n->name, lc, len))
             return n;
     }
 }
