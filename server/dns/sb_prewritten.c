@@ -94,8 +94,9 @@ int sb_prewritten_build(const sb_prewritten_t **out, sb_arena_t *arena, const ui
     w.ptrs = ptrs;
     w.ptr_cap = PTR_MAX;
     int rc = 0;
-    if (write(&w, arg) && w.ptr_count <= PTR_MAX && w.comp_count < SB_WRITER_COMP_MAX &&
-        w.len > start)
+    bool written = write(&w, arg);
+    sb_writer_flush_notes(&w);
+    if (written && w.ptr_count <= PTR_MAX && w.comp_count < SB_WRITER_COMP_MAX && w.len > start)
         rc = keep(out, arena, &w, start, first_note, sb_name_len(anchor));
     free(buf);
     return rc;
@@ -113,8 +114,7 @@ bool sb_prewritten_write(sb_writer_t *w, const sb_prewritten_t *p, uint16_t anch
         size_t base = ptr->to_anchor ? anchor_off : start;
         sb_put16(dst + ptr->at, (uint16_t)(0xc000 | (base + ptr->to)));
     }
-    for (uint8_t i = 0; i < p->note_count; i++)
-        sb_writer_note(w, start + p->notes[i].at, p->notes[i].labels);
+    sb_writer_defer_notes(w, start, p->notes, p->note_count);
     w->len = start + p->len;
     for (int s = 0; s < 3; s++)
         w->counts[s] = (uint16_t)(w->counts[s] + p->counts[s]);

@@ -33,10 +33,8 @@ typedef struct {
     bool to_anchor; /* relative to the anchor's offset in the message */
 } sb_prewritten_ptr_t;
 
-typedef struct {
-    uint16_t at; /* a name or suffix written out, from the piece's start */
-    uint8_t labels;
-} sb_prewritten_note_t;
+/* A name or suffix written out in the piece, from its start. */
+typedef sb_writer_note_t sb_prewritten_note_t;
 
 typedef struct sb_prewritten {
     const uint8_t *bytes;
