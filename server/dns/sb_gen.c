@@ -62,7 +62,7 @@ static size_t slot_of(const sb_gen_t *gen, const uint8_t *lc, size_t len)
     return (size_t)sb_name_hash(lc, len, gen->seed) & gen->mask;
 }
 
-static const sb_zone_t *find_apex(const sb_gen_t *gen, const uint8_t *lc, size_t len)
+static inline const sb_zone_t *find_apex(const sb_gen_t *gen, const uint8_t *lc, size_t len)
 {
     for (size_t i = slot_of(gen, lc, len);; i = (i + 1) & gen->mask) {
         const apex_slot_t *s = &gen->table[i];
