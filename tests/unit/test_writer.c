@@ -147,6 +147,20 @@ static void piece_notes_deferred(void **state)
     assert_int_equal(w.len, 12 + 16);
 }
 
+/* sb_get16/32 and sb_put16/32: network byte order at odd addresses. */
+static void byte_order(void **state)
+{
+    (void)state;
+    uint8_t b[9] = {0};
+    sb_put16(b + 1, 0x1234);
+    sb_put32(b + 3, 0x89abcdefu);
+    static const uint8_t want[9] = {0, 0x12, 0x34, 0x89, 0xab, 0xcd, 0xef, 0, 0};
+    assert_memory_equal(b, want, sizeof(want));
+    assert_int_equal(sb_get16(b + 1), 0x1234);
+    assert_int_equal(sb_get32(b + 3), 0x89abcdefu);
+    assert_int_equal(sb_get16(b + 2), 0x3489);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +169,7 @@ int main(void)
         cmocka_unit_test(rdata_names_compressed),
         cmocka_unit_test(question_noted_lazily),
         cmocka_unit_test(piece_notes_deferred),
+        cmocka_unit_test(byte_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
