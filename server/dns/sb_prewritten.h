@@ -41,6 +41,7 @@ typedef struct sb_prewritten {
     uint16_t len;
     uint16_t counts[3]; /* records per section (sb_section_t) */
     uint8_t ptr_count;
+    uint8_t anchor_ptrs; /* ptrs[0..anchor_ptrs) point at the anchor, the rest into the piece */
     uint8_t note_count;
     /* No name written out (so nothing the writer could have compressed
      * against other names in a message), and every pointer to the anchor
