@@ -87,12 +87,44 @@ static inline void sb_writer_init(sb_writer_t *w, uint8_t *buf, size_t limit)
     w->ptr_count = w->ptr_cap = 0;
 }
 
+/* memcpy for the short pieces an answer is made of (a question, an OPT
+ * record, an address): up to 32 bytes as overlapping loads and stores,
+ * no call; longer ones by memcpy. `dst` and `src` do not overlap. */
+static inline void sb_writer_copy(uint8_t *dst, const void *src, size_t len)
+{
+    const uint8_t *s = src;
+    if (len > 32) {
+        memcpy(dst, s, len);
+    } else if (len > 16) {
+        uint64_t w[4];
+        memcpy(&w[0], s, 16);
+        memcpy(&w[2], s + len - 16, 16);
+        memcpy(dst, &w[0], 16);
+        memcpy(dst + len - 16, &w[2], 16);
+    } else if (len >= 8) {
+        uint64_t head, tail;
+        memcpy(&head, s, 8);
+        memcpy(&tail, s + len - 8, 8);
+        memcpy(dst, &head, 8);
+        memcpy(dst + len - 8, &tail, 8);
+    } else if (len >= 4) {
+        uint32_t head, tail;
+        memcpy(&head, s, 4);
+        memcpy(&tail, s + len - 4, 4);
+        memcpy(dst, &head, 4);
+        memcpy(dst + len - 4, &tail, 4);
+    } else {
+        for (size_t i = 0; i < len; i++)
+            dst[i] = s[i];
+    }
+}
+
 /* Raw bytes (the header, the copied question). */
 static inline bool sb_writer_bytes(sb_writer_t *w, const void *data, size_t len)
 {
     if (w->len + len > w->limit)
         return false;
-    memcpy(w->buf + w->len, data, len);
+    sb_writer_copy(w->buf + w->len, data, len);
     w->len += len;
     return true;
 }

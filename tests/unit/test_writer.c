@@ -161,6 +161,23 @@ static void byte_order(void **state)
     assert_int_equal(sb_get16(b + 2), 0x3489);
 }
 
+/* sb_writer_copy at every length from 0 to 40 (each of its ways), at an
+ * odd address: exactly `len` bytes are written, none around them. */
+static void copy_every_length(void **state)
+{
+    (void)state;
+    uint8_t src[48], dst[64];
+    for (size_t i = 0; i < sizeof(src); i++)
+        src[i] = (uint8_t)(i + 1);
+    for (size_t len = 0; len <= 40; len++) {
+        memset(dst, 0xee, sizeof(dst));
+        sb_writer_copy(dst + 3, src, len);
+        assert_memory_equal(dst + 3, src, len);
+        assert_int_equal(dst[2], 0xee);
+        assert_int_equal(dst[3 + len], 0xee);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +187,7 @@ int main(void)
         cmocka_unit_test(question_noted_lazily),
         cmocka_unit_test(piece_notes_deferred),
         cmocka_unit_test(byte_order),
+        cmocka_unit_test(copy_every_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
