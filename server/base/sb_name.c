@@ -6,65 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-size_t sb_name_len(const uint8_t *name)
-{
-    const uint8_t *p = name;
-    while (*p != 0)
-        p += *p + 1;
-    return (size_t)(p - name) + 1;
-}
-
-unsigned sb_name_labels(const uint8_t *name)
-{
-    unsigned n = 0;
-    for (const uint8_t *p = name; *p != 0; p += *p + 1)
-        n++;
-    return n;
-}
-
-/* Eight bytes at once: 0x20 added to each byte from 'A' to 'Z' and to no
- * other. Each byte is judged on its low seven bits (no carry crosses into
- * the next byte), and bytes of 0x80 and above are left out by `ascii`. */
-static uint64_t lower_word(uint64_t w)
-{
-    const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
-    uint64_t ascii = ~w & (ones * 0x80);
-    uint64_t from_a = (w & low7) + ones * (0x80 - 'A');     /* high bit: >= 'A' */
-    uint64_t past_z = (w & low7) + ones * (0x80 - 'Z' - 1); /* high bit: > 'Z' */
-    uint64_t upper = from_a & ~past_z & ascii;
-    return w | (upper >> 2);
-}
-
-void sb_name_lower(uint8_t *dst, const uint8_t *src, size_t len)
-{
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, src + i, 8);
-        w = lower_word(w);
-        memcpy(dst + i, &w, 8);
-    }
-    for (; i < len; i++)
-        dst[i] = sb_ascii_lower(src[i]);
-}
-
-bool sb_name_equal(const uint8_t *a, const uint8_t *b)
-{
-    for (;;) {
-        if (*a != *b)
-            return false;
-        uint8_t n = *a;
-        if (n == 0)
-            return true;
-        for (uint8_t i = 1; i <= n; i++) {
-            if (sb_ascii_lower(a[i]) != sb_ascii_lower(b[i]))
-                return false;
-        }
-        a += n + 1;
-        b += n + 1;
-    }
-}
-
 const uint8_t *sb_name_suffix(const uint8_t *name, unsigned keep)
 {
     unsigned labels = sb_name_labels(name);
@@ -81,42 +22,6 @@ bool sb_name_is_within(const uint8_t *name, const uint8_t *apex)
     if (nl < al)
         return false;
     return sb_name_equal(sb_name_suffix(name, al), apex);
-}
-
-static inline uint64_t mix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
-static inline uint64_t load64(const uint8_t *p)
-{
-    uint64_t w;
-    memcpy(&w, p, 8);
-    return w;
-}
-
-/* Whole words, the last one overlapping the one before it when the length
- * is not a multiple of eight (no byte-by-byte tail, no call to memcpy);
- * the length is in the seed, so names that share a last word differ. */
-uint64_t sb_name_hash(const uint8_t *lc_name, size_t len, uint64_t seed)
-{
-    uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ULL);
-    if (len < 8) {
-        uint64_t tail = 0;
-        for (size_t i = 0; i < len; i++)
-            tail = tail << 8 | lc_name[i];
-        return mix64(h ^ tail ^ 0x2545f4914f6cdd1dULL);
-    }
-    for (size_t i = 0; i + 8 < len; i += 8) {
-        h = (h ^ load64(lc_name + i)) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 29;
-    }
-    return mix64(h ^ load64(lc_name + len - 8));
 }
 
 static bool needs_escape(uint8_t c)

@@ -98,7 +98,7 @@ static bool write_plain(answer_t *a, sb_section_t section, uint16_t owner_off,
         sb_put16(p + 4, w->rr_class);
         sb_put32(p + 6, set->ttl);
         sb_put16(p + 10, rd->len);
-        memcpy(p + 12, rd->data, rd->len);
+        sb_writer_copy(p + 12, rd->data, rd->len);
         w->len += 12u + rd->len;
     }
     w->counts[section] = (uint16_t)(w->counts[section] + set->count);
@@ -286,7 +286,7 @@ static bool write_prewritten_addresses(answer_t *a, const sb_route_answer_t *r, 
         return false;
     for (uint8_t i = 0; i < r->count; i++) {
         const sb_endpoint_t *ep = r->endpoints[i];
-        memcpy(w->buf + w->len, ep->answer_rr, ep->answer_rr_len);
+        sb_writer_copy(w->buf + w->len, ep->answer_rr, ep->answer_rr_len);
         sb_put16(w->buf + w->len, (uint16_t)(0xc000 | owner_off)); /* the owner */
         w->len += ep->answer_rr_len;
     }

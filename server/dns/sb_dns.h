@@ -8,6 +8,7 @@
 #define SB_DNS_H
 
 #include <stdint.h>
+#include <string.h>
 
 #define SB_DNS_HEADER_LEN     12
 #define SB_DNS_UDP_LEGACY_MAX 512 /* without EDNS (RFC 1035 §4.2.1) */
@@ -93,6 +94,43 @@ enum {
     SB_EDNS_OPT_COOKIE = 10, /* RFC 7873 */
 };
 
+/* Network byte order, at any alignment: one load or store and a byte swap
+ * where the compiler would otherwise move a byte at a time. */
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SB_BE16(v) __builtin_bswap16(v)
+#define SB_BE32(v) __builtin_bswap32(v)
+#elif defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define SB_BE16(v) (v)
+#define SB_BE32(v) (v)
+#endif
+
+#ifdef SB_BE16
+static inline uint16_t sb_get16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return (uint16_t)SB_BE16(v);
+}
+
+static inline uint32_t sb_get32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return (uint32_t)SB_BE32(v);
+}
+
+static inline void sb_put16(uint8_t *p, uint16_t v)
+{
+    uint16_t be = (uint16_t)SB_BE16(v);
+    memcpy(p, &be, 2);
+}
+
+static inline void sb_put32(uint8_t *p, uint32_t v)
+{
+    uint32_t be = (uint32_t)SB_BE32(v);
+    memcpy(p, &be, 4);
+}
+#else
 static inline uint16_t sb_get16(const uint8_t *p)
 {
     return (uint16_t)(p[0] << 8 | p[1]);
@@ -116,5 +154,6 @@ static inline void sb_put32(uint8_t *p, uint32_t v)
     p[2] = (uint8_t)(v >> 8);
     p[3] = (uint8_t)v;
 }
+#endif
 
 #endif

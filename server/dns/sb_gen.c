@@ -11,11 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A slot of the apex index: the apex is kept in the slot itself, so that
+ * a probe compares it without reaching into the zone. Empty: zone NULL. */
+typedef struct {
+    const uint8_t *apex; /* lower-case, the zone's own */
+    size_t apex_len;
+    const sb_zone_t *zone;
+} apex_slot_t;
+
 struct sb_gen {
     sb_arena_t *arena;
     sb_zone_t **zones;
     size_t zone_count;
-    const sb_zone_t **table; /* apex index, open addressing */
+    apex_slot_t *table; /* apex index, open addressing */
     size_t mask;
     uint64_t seed;
     unsigned apex_labels_min, apex_labels_max; /* of the indexed zones */
@@ -54,15 +62,14 @@ static size_t slot_of(const sb_gen_t *gen, const uint8_t *lc, size_t len)
     return (size_t)sb_name_hash(lc, len, gen->seed) & gen->mask;
 }
 
-static const sb_zone_t *find_apex(const sb_gen_t *gen, const uint8_t *lc, size_t len)
+static inline const sb_zone_t *find_apex(const sb_gen_t *gen, const uint8_t *lc, size_t len)
 {
     for (size_t i = slot_of(gen, lc, len);; i = (i + 1) & gen->mask) {
-        const sb_zone_t *z = gen->table[i];
-        if (z == NULL)
+        const apex_slot_t *s = &gen->table[i];
+        if (s->zone == NULL)
             return NULL;
-        const uint8_t *apex = sb_zone_apex(z);
-        if (sb_zone_apex_len(z) == len && memcmp(apex, lc, len) == 0)
-            return z;
+        if (s->apex_len == len && sb_name_same(s->apex, lc, len))
+            return s->zone;
     }
 }
 
@@ -111,9 +118,9 @@ static int index_zones(sb_gen_t *gen, sb_diag_t *diag)
         if (labels > gen->apex_labels_max)
             gen->apex_labels_max = labels;
         size_t s = slot_of(gen, apex, len);
-        while (gen->table[s] != NULL)
+        while (gen->table[s].zone != NULL)
             s = (s + 1) & gen->mask;
-        gen->table[s] = z;
+        gen->table[s] = (apex_slot_t){apex, len, z};
     }
     return 0;
 }

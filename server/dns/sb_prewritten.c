@@ -44,6 +44,21 @@ static bool keep_ptrs(const sb_writer_t *w, size_t start, size_t anchor_len,
     return true;
 }
 
+/* Reorder `ptrs` so that those relative to the anchor come first (a
+ * query then sets each kind in a loop of its own); returns how many. */
+static uint8_t anchor_first(sb_prewritten_ptr_t *ptrs, uint16_t count)
+{
+    uint8_t n = 0;
+    for (uint16_t i = 0; i < count; i++) {
+        if (ptrs[i].to_anchor) {
+            sb_prewritten_ptr_t t = ptrs[i];
+            memmove(ptrs + n + 1, ptrs + n, (i - n) * sizeof(*ptrs));
+            ptrs[n++] = t;
+        }
+    }
+    return n;
+}
+
 /* Copy what the scratch message holds after `start` into the arena: the
  * piece, its pointers, its notes and its bytes in one allocation. */
 static int keep(const sb_prewritten_t **out, sb_arena_t *arena, const sb_writer_t *w, size_t start,
@@ -61,6 +76,7 @@ static int keep(const sb_prewritten_t **out, sb_arena_t *arena, const sb_writer_
     uint8_t *bytes = (uint8_t *)kept_notes + notes_size;
     if (!keep_ptrs(w, start, anchor_len, ptrs))
         return 0;
+    p->anchor_ptrs = anchor_first(ptrs, w->ptr_count);
     p->anywhere = notes == 0;
     for (uint16_t i = 0; i < w->ptr_count; i++)
         p->anywhere &= !ptrs[i].to_anchor || ptrs[i].to == 0;
@@ -94,8 +110,9 @@ int sb_prewritten_build(const sb_prewritten_t **out, sb_arena_t *arena, const ui
     w.ptrs = ptrs;
     w.ptr_cap = PTR_MAX;
     int rc = 0;
-    if (write(&w, arg) && w.ptr_count <= PTR_MAX && w.comp_count < SB_WRITER_COMP_MAX &&
-        w.len > start)
+    bool written = write(&w, arg);
+    sb_writer_flush_notes(&w);
+    if (written && w.ptr_count <= PTR_MAX && w.comp_count < SB_WRITER_COMP_MAX && w.len > start)
         rc = keep(out, arena, &w, start, first_note, sb_name_len(anchor));
     free(buf);
     return rc;
@@ -108,13 +125,14 @@ bool sb_prewritten_write(sb_writer_t *w, const sb_prewritten_t *p, uint16_t anch
         return false;
     uint8_t *dst = w->buf + start;
     memcpy(dst, p->bytes, p->len);
-    for (uint8_t i = 0; i < p->ptr_count; i++) {
-        const sb_prewritten_ptr_t *ptr = &p->ptrs[i];
-        size_t base = ptr->to_anchor ? anchor_off : start;
-        sb_put16(dst + ptr->at, (uint16_t)(0xc000 | (base + ptr->to)));
-    }
-    for (uint8_t i = 0; i < p->note_count; i++)
-        sb_writer_note(w, start + p->notes[i].at, p->notes[i].labels);
+    /* Every target lies below 0x4000 (checked above, and when built), so
+     * the pointer is its offset plus 0xc000. */
+    uint8_t i = 0;
+    for (uint16_t to_anchor = (uint16_t)(0xc000 + anchor_off); i < p->anchor_ptrs; i++)
+        sb_put16(dst + p->ptrs[i].at, (uint16_t)(to_anchor + p->ptrs[i].to));
+    for (uint16_t to_piece = (uint16_t)(0xc000 + start); i < p->ptr_count; i++)
+        sb_put16(dst + p->ptrs[i].at, (uint16_t)(to_piece + p->ptrs[i].to));
+    sb_writer_defer_notes(w, start, p->notes, p->note_count);
     w->len = start + p->len;
     for (int s = 0; s < 3; s++)
         w->counts[s] = (uint16_t)(w->counts[s] + p->counts[s]);

@@ -33,16 +33,15 @@ typedef struct {
     bool to_anchor; /* relative to the anchor's offset in the message */
 } sb_prewritten_ptr_t;
 
-typedef struct {
-    uint16_t at; /* a name or suffix written out, from the piece's start */
-    uint8_t labels;
-} sb_prewritten_note_t;
+/* A name or suffix written out in the piece, from its start. */
+typedef sb_writer_note_t sb_prewritten_note_t;
 
 typedef struct sb_prewritten {
     const uint8_t *bytes;
     uint16_t len;
     uint16_t counts[3]; /* records per section (sb_section_t) */
     uint8_t ptr_count;
+    uint8_t anchor_ptrs; /* ptrs[0..anchor_ptrs) point at the anchor, the rest into the piece */
     uint8_t note_count;
     /* No name written out (so nothing the writer could have compressed
      * against other names in a message), and every pointer to the anchor

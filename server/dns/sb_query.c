@@ -5,20 +5,25 @@
 #include <string.h>
 
 /* The question name: no compression, labels of at most 63 bytes, at most 255
- * bytes in all. Fills q->qname; returns the offset after the name or 0. */
+ * bytes in all. Fills q->qname; returns the offset after the name or 0.
+ * One check per label for both bounds: a label's last byte may lie
+ * neither at the packet's last byte or beyond (the root byte must follow)
+ * nor past the 254th byte of the name. */
 static size_t parse_qname(const uint8_t *pkt, size_t len, size_t p, sb_lname_t *out)
 {
     size_t start = p;
+    if (p >= len)
+        return 0;
+    size_t last = len - 1 < start + SB_NAME_MAX - 1 ? len - 1 : start + SB_NAME_MAX - 1;
     uint8_t labels = 0;
     for (;;) {
-        if (p >= len)
-            return 0;
-        uint8_t n = pkt[p];
-        if (n & 0xc0)
+        unsigned n = pkt[p];
+        if (n - 1u >= SB_LABEL_MAX) {
+            if (n == 0)
+                break;
             return 0; /* a pointer or an obsolete label type */
-        if (n == 0)
-            break;
-        if (p + 1 + n >= len || p - start + 1 + n + 1 > SB_NAME_MAX)
+        }
+        if (p + n >= last)
             return 0;
         out->off[labels++] = (uint8_t)(p - start);
         p += 1 + (size_t)n;

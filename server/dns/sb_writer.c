@@ -5,39 +5,30 @@
 
 #include <string.h>
 
-void sb_writer_init(sb_writer_t *w, uint8_t *buf, size_t limit)
-{
-    w->buf = buf;
-    w->limit = limit;
-    w->len = 0;
-    w->counts[0] = w->counts[1] = w->counts[2] = 0;
-    w->comp_count = 0;
-    w->rr_class = SB_CLASS_IN;
-    w->ptrs = NULL;
-    w->ptr_count = w->ptr_cap = 0;
-}
-
-void sb_writer_set_limit(sb_writer_t *w, size_t limit)
-{
-    w->limit = limit;
-}
-
-bool sb_writer_bytes(sb_writer_t *w, const void *data, size_t len)
-{
-    if (w->len + len > w->limit)
-        return false;
-    memcpy(w->buf + w->len, data, len);
-    w->len += len;
-    return true;
-}
-
-void sb_writer_note(sb_writer_t *w, size_t off, unsigned labels)
+static void note(sb_writer_t *w, size_t off, unsigned labels)
 {
     if (off < 0x4000 && labels > 0 && w->comp_count < SB_WRITER_COMP_MAX) {
         w->comp_off[w->comp_count] = (uint16_t)off;
         w->comp_labels[w->comp_count] = (uint8_t)labels;
         w->comp_count++;
     }
+}
+
+void sb_writer_flush_notes(sb_writer_t *w)
+{
+    for (uint8_t d = 0; d < w->deferred_count; d++) {
+        const sb_writer_note_t *n = w->deferred[d].notes;
+        for (uint8_t i = 0; i < w->deferred[d].count; i++)
+            note(w, w->deferred[d].base + (size_t)n[i].at, n[i].labels);
+    }
+    w->deferred_count = 0;
+}
+
+void sb_writer_note(sb_writer_t *w, size_t off, unsigned labels)
+{
+    if (w->deferred_count > 0)
+        sb_writer_flush_notes(w);
+    note(w, off, labels);
 }
 
 void sb_writer_note_name(sb_writer_t *w, uint16_t off)
@@ -49,6 +40,17 @@ void sb_writer_note_name(sb_writer_t *w, uint16_t off)
 
 void sb_writer_note_labels(sb_writer_t *w, size_t at, const uint8_t *label_off, unsigned labels)
 {
+    if (w->deferred_count > 0)
+        sb_writer_flush_notes(w);
+    if (w->comp_count == 0 && at + SB_NAME_MAX <= 0x4000) {
+        /* The first targets: kept as the label offsets, read when needed. */
+        unsigned n = labels < SB_WRITER_COMP_MAX ? labels : SB_WRITER_COMP_MAX;
+        w->q_at = (uint16_t)at;
+        w->q_off = label_off;
+        w->q_labels = (uint8_t)labels;
+        w->q_notes = w->comp_count = (uint8_t)n;
+        return;
+    }
     unsigned room = SB_WRITER_COMP_MAX - w->comp_count;
     unsigned n = labels < room ? labels : room;
     if (at + SB_NAME_MAX > 0x4000)
@@ -94,9 +96,17 @@ static void put_pointer(sb_writer_t *w, size_t target)
     w->len += 2;
 }
 
+/* The first target noted of `labels` labels that equals `suffix`, or -1.
+ * Of the question's targets only one has that many labels; they come
+ * before every other. */
 static int find_suffix(const sb_writer_t *w, const uint8_t *suffix, unsigned labels)
 {
-    for (uint8_t i = 0; i < w->comp_count; i++) {
+    if (labels <= w->q_labels && w->q_labels - labels < w->q_notes) {
+        size_t off = w->q_at + (size_t)w->q_off[w->q_labels - labels];
+        if (name_at_equals(w->buf, off, suffix))
+            return (int)off;
+    }
+    for (uint8_t i = w->q_notes; i < w->comp_count; i++) {
         if (w->comp_labels[i] == labels && name_at_equals(w->buf, w->comp_off[i], suffix))
             return w->comp_off[i];
     }
@@ -105,6 +115,8 @@ static int find_suffix(const sb_writer_t *w, const uint8_t *suffix, unsigned lab
 
 bool sb_writer_name(sb_writer_t *w, const uint8_t *name)
 {
+    if (w->deferred_count > 0)
+        sb_writer_flush_notes(w);
     unsigned labels = sb_name_labels(name);
     const uint8_t *p = name;
     unsigned k = labels;
@@ -119,7 +131,7 @@ bool sb_writer_name(sb_writer_t *w, const uint8_t *name)
         return false;
     unsigned remaining = labels;
     for (const uint8_t *q = name; q < p; q += *q + 1)
-        sb_writer_note(w, w->len + (size_t)(q - name), remaining--);
+        note(w, w->len + (size_t)(q - name), remaining--);
     memcpy(w->buf + w->len, name, prefix);
     w->len += prefix;
     if (target >= 0) {
@@ -173,19 +185,4 @@ bool sb_writer_rr(sb_writer_t *w, sb_section_t section, const uint8_t *owner, ui
 fail:
     sb_writer_rollback(w, m);
     return false;
-}
-
-sb_writer_mark_t sb_writer_mark(const sb_writer_t *w)
-{
-    sb_writer_mark_t m = {
-        w->len, w->comp_count, {w->counts[0], w->counts[1], w->counts[2]}, w->ptr_count};
-    return m;
-}
-
-void sb_writer_rollback(sb_writer_t *w, sb_writer_mark_t m)
-{
-    w->len = m.len;
-    w->comp_count = m.comp_count;
-    memcpy(w->counts, m.counts, sizeof(w->counts));
-    w->ptr_count = m.ptr_count;
 }

@@ -126,7 +126,8 @@ static size_t slot_of(const sb_zone_t *z, const uint8_t *lc, size_t len)
     return (size_t)sb_name_hash(lc, len, z->seed) & z->mask;
 }
 
-const sb_node_t *sb_zone_find(const sb_zone_t *z, const uint8_t *lc, size_t len)
+/* sb_zone_find(), inline in the lookup that calls it once per label. */
+static inline const sb_node_t *find_node(const sb_zone_t *z, const uint8_t *lc, size_t len)
 {
     if (z->table == NULL)
         return NULL;
@@ -134,9 +135,14 @@ const sb_node_t *sb_zone_find(const sb_zone_t *z, const uint8_t *lc, size_t len)
         const sb_node_t *n = z->table[i];
         if (n == NULL)
             return NULL;
-        if (n->name_len == len && memcmp(n->name, lc, len) == 0)
+        if (n->name_len == len && sb_name_same(n->name, lc, len))
             return n;
     }
+}
+
+const sb_node_t *sb_zone_find(const sb_zone_t *z, const uint8_t *lc, size_t len)
+{
+    return find_node(z, lc, len);
 }
 
 static size_t free_slot(const sb_zone_t *z, const uint8_t *lc, size_t len)
@@ -846,7 +852,7 @@ void sb_zone_lookup(const sb_zone_t *z, const sb_lname_t *q, uint16_t qtype, sb_
     for (unsigned k = z->apex_labels + 1; k <= q->labels; k++) {
         size_t len;
         const uint8_t *suffix = sb_name_lname_suffix(q, k, &len);
-        const sb_node_t *next = sb_zone_find(z, suffix, len);
+        const sb_node_t *next = find_node(z, suffix, len);
         if (next == NULL) {
             const sb_node_t *w = z->has_wildcard ? find_wildcard(z, q, k - 1) : NULL;
             out->kind = w != NULL ? SB_MATCH_WILDCARD : SB_MATCH_NXDOMAIN;

@@ -120,6 +120,52 @@ static void formerr_cases(void **state)
     assert_true(q.have_question); /* still echoed */
 }
 
+/* A question of labels of `sizes` (then the root), type A class IN. */
+static size_t sized_question(uint8_t *b, const unsigned *sizes, size_t count)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        b[n++] = (uint8_t)sizes[i];
+        memset(b + n, 'a', sizes[i]);
+        n += sizes[i];
+    }
+    b[n++] = 0;
+    sb_put32(b + n, 0x00010001);
+    return n + 4;
+}
+
+/* The name's bounds, byte by byte: 255 bytes is the longest name (four
+ * labels of 62 and one of 1), 256 too long; a name is FORMERR wherever the
+ * packet ends inside it, its root byte included. */
+static void qname_bounds(void **state)
+{
+    (void)state;
+    uint8_t b[600];
+    sb_query_t q;
+    static const unsigned longest[5] = {62, 62, 62, 62, 1}, too_long[5] = {62, 62, 62, 62, 2};
+    size_t n = header(b, 0, 1, 0, 0, 0);
+    n += sized_question(b + n, longest, 5);
+    assert_int_equal(sb_query_parse(b, n, &q), SB_QUERY_OK);
+    assert_int_equal(q.qname.len, 255);
+    assert_int_equal(q.qname.labels, 5);
+    n = header(b, 0, 1, 0, 0, 0);
+    n += sized_question(b + n, too_long, 5);
+    assert_int_equal(sb_query_parse(b, n, &q), SB_QUERY_FORMERR);
+    assert_false(q.have_question);
+    static const unsigned three[3] = {3, 7, 3};
+    size_t full = header(b, 0, 1, 0, 0, 0) + sized_question(b + 12, three, 3);
+    assert_int_equal(sb_query_parse(b, full, &q), SB_QUERY_OK);
+    for (size_t cut = 12; cut < full; cut++) {
+        assert_int_equal(sb_query_parse(b, cut, &q), SB_QUERY_FORMERR);
+        assert_false(q.have_question);
+    }
+    /* The root as the question's name; and nothing after the header. */
+    n = header(b, 0, 1, 0, 0, 0);
+    n += sized_question(b + n, NULL, 0);
+    assert_int_equal(sb_query_parse(b, n, &q), SB_QUERY_OK);
+    assert_int_equal(q.qname.labels, 0);
+}
+
 static void formerr_opt_cases(void **state)
 {
     (void)state;
@@ -241,7 +287,7 @@ int main(void)
         cmocka_unit_test(plain_query),       cmocka_unit_test(edns_fields),
         cmocka_unit_test(formerr_cases),     cmocka_unit_test(formerr_opt_cases),
         cmocka_unit_test(options_we_act_on), cmocka_unit_test(malformed_options),
-        cmocka_unit_test(notimp_and_drop),
+        cmocka_unit_test(notimp_and_drop),   cmocka_unit_test(qname_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
