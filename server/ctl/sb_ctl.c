@@ -320,7 +320,8 @@ static void relay_status(reply_t *r, size_t *got)
 static reply_t read_reply(int fd, bool relay)
 {
     reply_t r = {0};
-    size_t cap = 1 << 16, got = 0;
+    /* Relayed, a status passes through in reads of up to a megabyte. */
+    size_t cap = relay ? 1 << 20 : 1 << 16, got = 0;
     r.text = malloc(cap);
     while (r.text != NULL) {
         if (got + 1 == cap) {
