@@ -173,10 +173,13 @@ class RateLimiting(ScenarioCase):
               f"{legit} from another prefix, {with_cookie} with a cookie, {over_tcp} over TCP")
         for kind in KINDS:
             self.assertGreater(flood.sent[kind], 3 * RATE * FLOOD_SECONDS, kind)
-            # At most the rate each second (the flood spans three seconds;
-            # a reply sent late in one second may arrive in the next).
+            # At most the rate each second (the flood spans three seconds),
+            # and a worker's batch: the server reads the second once per
+            # batch of up to 32 datagrams, so a batch counted in one second
+            # may be sent, and arrive, in the next (one second counted 221
+            # when this allowed a tenth of the rate).
             for (k, second), n in flood.full_per_second.items():
-                self.assertLessEqual(n, RATE * 1.1, f"{k} answers in second {second}")
+                self.assertLessEqual(n, RATE + 32, f"{k} answers in second {second}")
             self.assertLessEqual(flood.full[kind], RATE * (FLOOD_SECONDS + 1), kind)
             # Every second limited response slips.
             limited = flood.sent[kind] - flood.full[kind]
