@@ -50,13 +50,20 @@ static const char *string_get(const sb_monitor_t *m, size_t k)
     return s;
 }
 
+/* A copy of `m` without the positions its settings were written at: they
+ * differ between equal monitors, and no one reads them in a shared copy. */
+static void copy_without_positions(const sb_monitor_t *m, sb_monitor_t *out)
+{
+    memcpy(out, m, sizeof(*out));
+    memset(out->pos, 0, sizeof(out->pos));
+    memset(&out->proto_pos, 0, sizeof(out->proto_pos));
+}
+
 /* `m` as the pool compares it byte for byte: positions cleared, and the
  * strings too (compared by their text apart). */
 static void key_of(const sb_monitor_t *m, sb_monitor_t *key)
 {
-    memcpy(key, m, sizeof(*key));
-    memset(key->pos, 0, sizeof(key->pos));
-    memset(&key->proto_pos, 0, sizeof(key->proto_pos));
+    copy_without_positions(m, key);
     for (size_t k = 0; k < STRING_COUNT; k++) {
         const char *none = NULL;
         memcpy((char *)key + string_offset(k), &none, sizeof(none));
@@ -176,9 +183,7 @@ const sb_monitor_t *sb_monitor_pool_intern(sb_monitor_pool_t *pool, sb_arena_t *
         s = find(pool->slots, pool->cap, hash, m);
     }
     sb_monitor_t copy;
-    memcpy(&copy, m, sizeof(copy));
-    memset(copy.pos, 0, sizeof(copy.pos));
-    memset(&copy.proto_pos, 0, sizeof(copy.proto_pos));
+    copy_without_positions(m, &copy);
     const sb_monitor_t *kept = sb_arena_memdup(arena, &copy, sizeof(copy));
     if (kept == NULL)
         return NULL;

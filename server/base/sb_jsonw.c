@@ -95,8 +95,7 @@ static void put_string(sb_jsonw_t *w, const char *s)
         return;
     }
     sb_textbuf_t *b = &w->text;
-    bool room = !b->failed && n < b->cap && b->len + n + 2 < b->cap;
-    if (!room && !sb_textbuf_reserve(b, n + 2))
+    if (!sb_textbuf_room(b, n + 2))
         return;
     char *o = b->data + b->len;
     o[0] = '"';

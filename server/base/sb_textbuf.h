@@ -33,13 +33,18 @@ void sb_textbuf_free(sb_textbuf_t *b);
  * then advance `len` (and write the NUL). */
 bool sb_textbuf_reserve(sb_textbuf_t *b, size_t more);
 
-/* Append `n` bytes. Inline: writers append a few bytes at a time, and
- * megabytes of them (a status at 20,000 endpoints), so the common case,
- * room already there, is a copy without a call. */
+/* sb_textbuf_reserve() with the common case, room already there, checked
+ * inline: writers append a few bytes at a time, and megabytes of them (a
+ * status at 20,000 endpoints). */
+static inline bool sb_textbuf_room(sb_textbuf_t *b, size_t more)
+{
+    return (!b->failed && more < b->cap && b->len + more < b->cap) || sb_textbuf_reserve(b, more);
+}
+
+/* Append `n` bytes. */
 static inline void sb_textbuf_put(sb_textbuf_t *b, const char *s, size_t n)
 {
-    bool room = !b->failed && n < b->cap && b->len + n < b->cap;
-    if (!room && !sb_textbuf_reserve(b, n))
+    if (!sb_textbuf_room(b, n))
         return;
     memcpy(b->data + b->len, s, n);
     b->len += n;

@@ -14,6 +14,13 @@
  * this byte before it, which no member of the protocol starts with. */
 #define TEXT_MARK '\x01'
 
+/* The key a member given as text is stored under. */
+static const char *marked_key(char buf[64], const char *key)
+{
+    snprintf(buf, 64, "%c%s", TEXT_MARK, key);
+    return buf;
+}
+
 json_t *sb_reply_ok(const char *message)
 {
     return json_pack("{s:b, s:s}", "ok", 1, "message", message);
@@ -32,7 +39,7 @@ json_t *sb_reply_failure(const char *fmt, ...)
 json_t *sb_reply_with_text(const char *key, char *text, size_t len)
 {
     char marked[64];
-    snprintf(marked, sizeof(marked), "%c%s", TEXT_MARK, key);
+    marked_key(marked, key);
     json_t *r = json_pack("{s:b}", "ok", 1);
     /* The text's address and length, not a copy: a status is megabytes. */
     json_t *t = json_pack("[I,I]", (json_int_t)(intptr_t)text, (json_int_t)len);
@@ -88,7 +95,7 @@ static char *text_member(const json_t *reply, const char **key, size_t *len)
 static void text_member_taken(json_t *reply, const char *key)
 {
     char marked[64];
-    snprintf(marked, sizeof(marked), "%c%s", TEXT_MARK, key);
+    marked_key(marked, key);
     json_object_del(reply, marked);
 }
 
@@ -136,7 +143,7 @@ char *sb_reply_dumps(json_t *reply, size_t flags, size_t *len)
     }
     json_t *rest = json_copy(reply);
     char marked[64];
-    snprintf(marked, sizeof(marked), "%c%s", TEXT_MARK, key);
+    marked_key(marked, key);
     json_object_del(rest, marked);
     char *head = rest != NULL ? json_dumps(rest, JSON_COMPACT) : NULL;
     json_decref(rest);
